@@ -1,0 +1,58 @@
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/ctl/context.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::move(fallback);
+}
+
+}  // namespace
+
+int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  Context ctx;
+  ctx.out = &out;
+  ctx.err = &err;
+  ctx.config_path = env_or("SLUICE_CONFIG", "/etc/sluice/sluice.yaml");
+  ctx.database_url = env_or("SLUICE_DATABASE_URL", "");
+
+  CLI::App app{"sluicectl: operate sluice pipelines, records and the schema", "sluicectl"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", SLUICE_VERSION);
+  app.add_option("-c,--config", ctx.config_path, "daemon config file (env SLUICE_CONFIG)");
+  app.add_option("--database-url", ctx.database_url,
+                 "PostgreSQL URL; overrides SLUICE_DATABASE_URL and the config file");
+  std::string output = "table";
+  app.add_option("-o,--output", output, "output format")
+      ->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("-y,--yes", ctx.yes, "confirm destructive actions");
+  app.parse_complete_callback([&] { ctx.output = output == "json" ? Output::json : Output::table; });
+
+  // One line per command file (daemon/ctl/cmd_*.cpp).
+
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, out, err);
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    err << "sluicectl: " << e.what() << "\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    err << "sluicectl: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  return ctx.exit_code;
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,44 @@
+#pragma once
+// What every sluicectl command receives: the global options and where to write.
+#include <iosfwd>
+#include <stdexcept>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace sluice::ctl {
+
+enum class Output { table, json };
+
+struct Context {
+  std::string config_path;   // --config, else $SLUICE_CONFIG, else /etc/sluice/sluice.yaml
+  std::string database_url;  // --database-url, else $SLUICE_DATABASE_URL, else the config
+  Output output = Output::table;
+  bool yes = false;  // -y: confirm destructive actions without asking
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  int exit_code = 0;
+};
+
+// Exit codes every command keeps: scripts and the operator's CI rely on them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the command ran and found a problem (invalid config, ...)
+inline constexpr int kExitUsage = 2;   // bad argument or input: nothing was changed
+
+// Thrown by a command for bad input; the top level prints it and exits kExitUsage.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One function per command file; each adds its subcommand(s) to the app.
+void add_validate_command(CLI::App& app, Context& ctx);
+void add_config_command(CLI::App& app, Context& ctx);
+void add_db_command(CLI::App& app, Context& ctx);
+void add_cron_command(CLI::App& app, Context& ctx);
+void add_windows_command(CLI::App& app, Context& ctx);
+
+int main(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+}  // namespace sluice::ctl

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian 12 packages that building, testing and running sluice need.
+# Idempotent and non-interactive; works as root or through sudo.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake pkg-config git ca-certificates clang libclang-rt-14-dev
+  # libraries
+  libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
+  libzstd-dev libcurl4-openssl-dev libmariadb-dev tzdata
+  # servers and clients the tests and the quickstart start
+  postgresql postgresql-contrib postgresql-client
+  # tools the scripts use
+  procps iproute2 util-linux zstd curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# README command 2: install what is needed, build with warnings as errors and
+# AddressSanitizer + UndefinedBehaviorSanitizer, start throw-away servers, run every test.
+# Exits with ctest's status; the servers are stopped whatever happened.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+./deploy/install-deps.sh
+
+build=${SLUICE_TEST_BUILD_DIR:-build/test}
+jobs=$(nproc)
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+  -DSLUICE_WERROR=ON -DSLUICE_SANITIZE=ON -DSLUICE_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$jobs"
+
+# shellcheck source=deploy/lib/pg.sh
+source deploy/lib/pg.sh
+pg_dir="$root/var/test-pg"
+cleanup() { pg_stop "$pg_dir"; }
+trap cleanup EXIT
+SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  pg_start "$pg_dir" sluice_test
+export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+status=0
+ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 || status=$?
+exit $status

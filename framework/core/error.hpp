@@ -1,0 +1,36 @@
+#pragma once
+// Errors are classified once, at the edge where they happen (an adapter, the store); the
+// chain decides what follows from the kind alone.
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+namespace sluice {
+
+enum class ErrorKind {
+  retryable,  // transient: network, lock timeout, server restarting; retried with backoff
+  permanent,  // retrying cannot help: bad credentials, missing table, malformed data
+  integrity,  // the data disagrees with itself (audit mismatch); not retried by default
+};
+
+std::string_view to_string(ErrorKind kind);
+
+struct Error {
+  ErrorKind kind = ErrorKind::permanent;
+  std::string message;
+
+  static Error retryable(std::string message) { return {ErrorKind::retryable, std::move(message)}; }
+  static Error permanent(std::string message) { return {ErrorKind::permanent, std::move(message)}; }
+  static Error integrity(std::string message) { return {ErrorKind::integrity, std::move(message)}; }
+
+  bool operator==(const Error&) const = default;
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+
+// Shorthand for the failure branch: `return fail(Error::permanent("..."));`
+inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+
+}  // namespace sluice

@@ -1,0 +1,28 @@
+#pragma once
+// IANA zones through Howard Hinnant's date/tz.h (the OS tz database; GCC 12 has no
+// std::chrono::zoned_time), and the instant text form of the operator tools.
+#include <string>
+#include <string_view>
+
+#include <date/tz.h>
+#include <tl/expected.hpp>
+
+#include "framework/core/instant.hpp"
+
+namespace sluice::time {
+
+using Zone = const date::time_zone*;
+
+// "unknown time zone 'Europe/Zurch' (did you mean 'Europe/Zurich'?)" when not found.
+tl::expected<Zone, std::string> locate_zone(std::string_view name);
+
+Zone utc_zone();
+
+// `2024-03-10T01:30:00-08:00`: the instant in `zone` with its offset.
+std::string format_in_zone(Instant t, Zone zone);
+
+// Accepts `YYYY-MM-DDTHH:MM:SS+HH:MM`, `...Z`, or a bare `YYYY-MM-DD` meaning local
+// midnight in `zone` (the first instant of that local day, should midnight fall in a gap).
+tl::expected<Instant, std::string> parse_instant(std::string_view text, Zone zone);
+
+}  // namespace sluice::time

@@ -1,0 +1,58 @@
+#include <catch2/catch.hpp>
+#include <date/date.h>
+
+#include "framework/core/ids.hpp"
+#include "framework/core/instant.hpp"
+#include "framework/core/suggest.hpp"
+#include "framework/core/window.hpp"
+
+using namespace sluice;
+using namespace std::chrono;
+
+TEST_CASE("parse_utc_offset_instant accepts Z, offsets and PostgreSQL's space form", "[core]") {
+  const Instant expected = date::sys_days{date::year{2024} / 3 / 10} + hours(10);
+  struct Case {
+    const char* name;
+    const char* text;
+  };
+  for (auto c : {Case{"Z", "2024-03-10T10:00:00Z"}, Case{"+02:00", "2024-03-10T12:00:00+02:00"},
+                 Case{"-0830", "2024-03-10T01:30:00-0830"},
+                 Case{"space, +00", "2024-03-10 10:00:00+00"}}) {
+    INFO(c.name);
+    auto parsed = parse_utc_offset_instant(c.text);
+    REQUIRE(parsed);
+    CHECK(*parsed == expected);
+  }
+}
+
+TEST_CASE("parse_utc_offset_instant rejects what is not an instant", "[core]") {
+  for (auto text : {"", "2024-03-10", "2024-03-10T10:00:00", "2024-02-30T10:00:00Z",
+                    "2024-03-10T24:00:00Z", "2024-03-10T10:00:00Zjunk", "2024-3-10T10:00:00Z"}) {
+    INFO(text);
+    CHECK_FALSE(parse_utc_offset_instant(text));
+  }
+}
+
+TEST_CASE("windows order by start then end and print in UTC", "[core]") {
+  const Instant t = date::sys_days{date::year{2024} / 1 / 1};
+  const Window a{t, t + hours(1)};
+  const Window b{t + hours(1), t + hours(2)};
+  CHECK(a < b);
+  CHECK(a.contains(t));
+  CHECK_FALSE(a.contains(t + hours(1)));
+  CHECK(to_string(a) == "[2024-01-01T00:00:00Z, 2024-01-01T01:00:00Z)");
+}
+
+TEST_CASE("run IDs carry their trigger", "[core]") {
+  const auto id = RunId::make(Trigger::backfill, "2024-03-10T10:00:00.123456+00:00");
+  CHECK(id.value == "backfill__2024-03-10T10:00:00.123456+00:00");
+  CHECK(id.trigger() == Trigger::backfill);
+  CHECK_FALSE(RunId{"nonsense"}.trigger());
+}
+
+TEST_CASE("closest_match suggests plausible typos only", "[core]") {
+  const std::vector<std::string_view> keys{"granularity", "x_time_back", "catchup"};
+  CHECK(closest_match("granularty", keys) == "granularity");
+  CHECK(closest_match("CATCHUP", keys) == "catchup");
+  CHECK_FALSE(closest_match("zzzzzz", keys));
+}
