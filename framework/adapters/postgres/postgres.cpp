@@ -67,6 +67,13 @@ class PostgresTarget final : public Target {
     auto conn = Connection::open(options_.conninfo, kApplication);
     if (!conn) return fail(conn.error());
     if (auto r = conn->exec("BEGIN"); !r) return fail(r.error());
+    // Loads of one window are serialised on the target: should a worker that lost its lease
+    // still be loading, the second DELETE waits for it and removes its rows, so the window
+    // never holds two copies.
+    if (auto r = conn->exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                            {"sluice.load." + options_.table + "." + format_utc(ctx.window.start)});
+        !r)
+      return fail(r.error());
     if (auto r = conn->exec("DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
                             window_params(ctx.window));
         !r)
