@@ -36,6 +36,8 @@ TEST_CASE("a database URL is described by host, port, database and user only", "
     bool has_password;
   };
   ScopedEnv port("PGPORT", "6543");
+  ScopedEnv database("PGDATABASE", nullptr);  // deploy/lib/pg.sh exports one
+  ScopedEnv service("PGSERVICE", nullptr);
   for (auto c : {
            Case{"full URL", "postgresql://sluice:s3cretpw@db.example:5433/orders",
                 "host db.example, port 5433, database orders, user sluice", true},
