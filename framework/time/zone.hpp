@@ -3,6 +3,7 @@
 // std::chrono::zoned_time), and the instant text form of the operator tools.
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <date/tz.h>
 #include <tl/expected.hpp>
@@ -24,5 +25,19 @@ std::string format_in_zone(Instant t, Zone zone);
 // Accepts `YYYY-MM-DDTHH:MM:SS+HH:MM`, `...Z`, or a bare `YYYY-MM-DD` meaning local
 // midnight in `zone` (the first instant of that local day, should midnight fall in a gap).
 tl::expected<Instant, std::string> parse_instant(std::string_view text, Zone zone);
+
+// The offset period holding an instant, and what a local wall-clock time is in the zone
+// (unique, in a gap, or in a fold). Every conversion of this library goes through these two.
+date::sys_info zone_info(Zone zone, Instant t);
+date::local_info zone_info(Zone zone, date::local_seconds t);
+
+date::local_seconds to_local(Zone zone, Instant t);
+
+// The instant of a local wall-clock time: one in a DST gap moves to the gap's end, one
+// repeated by a fold takes its first occurrence.
+Instant resolve_local(Zone zone, date::local_seconds t);
+
+// The names of every zone the database knows, sorted (for suggestions and listings).
+const std::vector<std::string>& zone_names();
 
 }  // namespace sluice::time
