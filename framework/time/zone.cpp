@@ -55,9 +55,31 @@ date::local_seconds to_local(Zone zone, Instant t) {
 }
 
 Instant resolve_local(Zone zone, date::local_seconds t) {
+  return classify_local(zone, t).instant;
+}
+
+LocalResolution classify_local(Zone zone, date::local_seconds t) {
   const date::local_info info = zone_info(zone, t);
-  if (info.result == date::local_info::nonexistent) return info.second.begin;
-  return Instant{t.time_since_epoch() - info.first.offset};
+  LocalResolution r;
+  if (info.result == date::local_info::unique) {
+    r.instant = Instant{t.time_since_epoch() - info.first.offset};
+    return r;
+  }
+  const Instant transition = info.second.begin;
+  const auto before = date::local_seconds{transition.time_since_epoch() + info.first.offset};
+  const auto after = date::local_seconds{transition.time_since_epoch() + info.second.offset};
+  if (info.result == date::local_info::nonexistent) {
+    r.kind = LocalResolution::Kind::gap;
+    r.instant = transition;
+    r.begin = before;
+    r.end = after;
+  } else {
+    r.kind = LocalResolution::Kind::fold;
+    r.instant = Instant{t.time_since_epoch() - info.first.offset};
+    r.begin = after;
+    r.end = before;
+  }
+  return r;
 }
 
 std::string format_in_zone(Instant t, Zone zone) {

@@ -37,6 +37,16 @@ date::local_seconds to_local(Zone zone, Instant t);
 // repeated by a fold takes its first occurrence.
 Instant resolve_local(Zone zone, date::local_seconds t);
 
+// A local wall-clock time in a zone: its instant under the rule above and, for a time in a
+// gap or a fold, that gap or fold as the local interval [begin, end).
+struct LocalResolution {
+  enum class Kind { unique, gap, fold } kind = Kind::unique;
+  Instant instant;
+  date::local_seconds begin;
+  date::local_seconds end;
+};
+LocalResolution classify_local(Zone zone, date::local_seconds t);
+
 // The names of every zone the database knows, sorted (for suggestions and listings).
 const std::vector<std::string>& zone_names();
 

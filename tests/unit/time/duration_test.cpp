@@ -2,17 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "framework/time/duration.hpp"
+#include "tests/unit/time/helpers.hpp"
 
 using namespace sluice;
 using namespace sluice::time;
+using namespace sluice::time::test;
 using std::chrono::hours;
 using std::chrono::minutes;
-
-namespace {
-Instant at(int y, unsigned m, unsigned d, int h = 0) {
-  return Instant{date::sys_days{date::year{y} / m / d}} + hours(h);
-}
-}  // namespace
 
 TEST_CASE("parse_duration reads single units and compounds", "[time][duration]") {
   struct Case {
@@ -87,18 +83,18 @@ TEST_CASE("adding months clamps the day on the UTC calendar", "[time][duration]"
     Instant expected;
   };
   const Case cases[] = {
-      {"Jan 31 + 1mo in a leap year", at(2024, 1, 31, 5), "1mo", at(2024, 2, 29, 5)},
-      {"Jan 31 + 1mo in a common year", at(2023, 1, 31), "1mo", at(2023, 2, 28)},
-      {"Dec + 1mo crosses the year", at(2023, 12, 15), "1mo", at(2024, 1, 15)},
-      {"13 months", at(2023, 12, 15), "13mo", at(2025, 1, 15)},
-      {"month then hours", at(2024, 3, 31, 22), "1mo3h", at(2024, 5, 1, 1)},
-      {"fixed days ignore the calendar", at(2024, 2, 28), "2d", at(2024, 3, 1)},
+      {"Jan 31 + 1mo in a leap year", utc(2024, 1, 31, 5), "1mo", utc(2024, 2, 29, 5)},
+      {"Jan 31 + 1mo in a common year", utc(2023, 1, 31), "1mo", utc(2023, 2, 28)},
+      {"Dec + 1mo crosses the year", utc(2023, 12, 15), "1mo", utc(2024, 1, 15)},
+      {"13 months", utc(2023, 12, 15), "13mo", utc(2025, 1, 15)},
+      {"month then hours", utc(2024, 3, 31, 22), "1mo3h", utc(2024, 5, 1, 1)},
+      {"fixed days ignore the calendar", utc(2024, 2, 28), "2d", utc(2024, 3, 1)},
   };
   for (const auto& c : cases) {
     INFO(c.name);
     const auto d = parse_duration(c.duration).value();
     CHECK(add(c.from, d) == c.expected);
   }
-  CHECK(subtract(at(2024, 3, 31), parse_duration("1mo").value()) == at(2024, 2, 29));
-  CHECK(subtract(at(2024, 1, 15), parse_duration("1mo1h").value()) == at(2023, 12, 14, 23));
+  CHECK(subtract(utc(2024, 3, 31), parse_duration("1mo").value()) == utc(2024, 2, 29));
+  CHECK(subtract(utc(2024, 1, 15), parse_duration("1mo1h").value()) == utc(2023, 12, 14, 23));
 }

@@ -2,16 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include "framework/time/field_template.hpp"
+#include "tests/unit/time/helpers.hpp"
 
 using namespace sluice;
 using namespace sluice::time;
+using namespace sluice::time::test;
 using std::chrono::hours;
-
-namespace {
-Instant utc(int y, unsigned m, unsigned d, int h = 0) {
-  return Instant{date::sys_days{date::year{y} / m / d}} + hours(h);
-}
-}  // namespace
 
 TEST_CASE("field templates render per window in the pipeline's zone", "[time][template]") {
   const Zone zurich = locate_zone("Europe/Zurich").value();

@@ -2,23 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "framework/time/zone.hpp"
+#include "tests/unit/time/helpers.hpp"
 
 using namespace sluice;
 using namespace sluice::time;
+using namespace sluice::time::test;
 using std::chrono::hours;
 using std::chrono::minutes;
-
-namespace {
-Zone zone(const char* name) {
-  return locate_zone(name).value();
-}
-Instant utc(int y, unsigned m, unsigned d, int h = 0, int mi = 0) {
-  return Instant{date::sys_days{date::year{y} / m / d}} + hours(h) + minutes(mi);
-}
-date::local_seconds local(int y, unsigned m, unsigned d, int h = 0, int mi = 0) {
-  return date::local_seconds{date::local_days{date::year{y} / m / d}} + hours(h) + minutes(mi);
-}
-}  // namespace
 
 TEST_CASE("locate_zone finds IANA names and suggests close ones", "[time][zone]") {
   CHECK(locate_zone("Europe/Zurich").value()->name() == "Europe/Zurich");
