@@ -82,6 +82,21 @@ LocalResolution classify_local(Zone zone, date::local_seconds t) {
   return r;
 }
 
+Instant LocalResolver::refill(date::local_seconds t) {
+  const LocalResolution r = classify_local(zone_, t);
+  if (r.kind != LocalResolution::Kind::unique) return r.instant;
+  const date::sys_info info = zone_info(zone_, r.instant);
+  // Local times next to a fold are ambiguous; the period's offset alone holds between.
+  constexpr auto far = date::years{5000};
+  Seconds before = info.offset, after = info.offset;
+  if (info.begin > Instant{} - far) before = zone_info(zone_, info.begin - Seconds(1)).offset;
+  if (info.end < Instant{} + far) after = zone_info(zone_, info.end).offset;
+  offset_ = info.offset;
+  lo_ = date::local_seconds{info.begin.time_since_epoch() + std::max(before, info.offset)};
+  hi_ = date::local_seconds{info.end.time_since_epoch() + std::min(after, info.offset)};
+  return r.instant;
+}
+
 std::string format_in_zone(Instant t, Zone zone) {
   const auto offset = zone_info(zone, t).offset;
   const auto local = date::local_seconds{t.time_since_epoch() + offset};
