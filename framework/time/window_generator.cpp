@@ -154,6 +154,12 @@ std::vector<Window> windows_in_range(const WindowSpec& spec, Instant from, Insta
   std::vector<Window> out;
   const Instant limit = spec.end.value_or(Instant::max());
   Boundaries b(spec, first_start(spec, std::max(from, spec.start)));
+  // Sub-day windows are numerous and regular: size the result once.
+  if (const Instant stop = std::min(to, limit);
+      spec.granularity.unit() == Granularity::Unit::sub_day && b.instant() < stop &&
+      stop - b.instant() < date::years{100}) {
+    out.reserve(static_cast<std::size_t>((stop - b.instant()) / spec.granularity.step()) + 2);
+  }
   while (b.instant() < to) {
     const Instant start = b.instant();
     b.advance();
