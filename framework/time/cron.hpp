@@ -3,10 +3,13 @@
 //
 // DST: a matching local time inside a gap fires once, at the end of the gap; a matching
 // local time repeated by a fold fires once, at its first occurrence.
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <date/date.h>
 #include <tl/expected.hpp>
 
 #include "framework/core/instant.hpp"
@@ -25,18 +28,30 @@ class Cron {
   std::optional<Instant> next_fire(Instant after, Zone zone) const;
   std::optional<Instant> prev_fire(Instant before, Zone zone) const;
 
+  // Whether the local wall-clock minute matches the five fields (Vixie's test, no DST).
+  bool matches(date::local_seconds local_minute) const;
+
   const std::string& text() const { return text_; }
 
  private:
+  friend class CronParser;
+
+  // The matching days of one month, bit d for day d.
+  std::uint32_t days_in_month(date::year y, date::month m) const;
+  std::optional<date::local_seconds> next_local(date::local_seconds from) const;
+  std::optional<date::local_seconds> prev_local(date::local_seconds from) const;
+
   std::string text_;
-  // bitsets per field; filled by parse()
-  unsigned long long minutes_ = 0;  // bits 0-59
-  unsigned hours_ = 0;              // bits 0-23
-  unsigned days_of_month_ = 0;      // bits 1-31
-  unsigned months_ = 0;             // bits 1-12
-  unsigned days_of_week_ = 0;       // bits 0-6, Sunday = 0
+  std::uint64_t minutes_ = 0;        // bits 0-59
+  std::uint32_t hours_ = 0;          // bits 0-23
+  std::uint32_t days_of_month_ = 0;  // bits 1-31
+  std::uint32_t months_ = 0;         // bits 1-12
+  std::uint32_t days_of_week_ = 0;   // bits 0-6, Sunday = 0 (7 folded onto 0)
+  // Vixie's rule: a day field is unrestricted ("star") when its text begins with `*`.
   bool dom_restricted_ = false;
   bool dow_restricted_ = false;
+  // days_of_week_ spread over days 1-31 of a month whose first day has weekday i.
+  std::array<std::uint32_t, 7> dow_by_first_weekday_{};
 };
 
 }  // namespace sluice::time
