@@ -1,0 +1,321 @@
+#include "framework/store/records.hpp"
+
+#include <pqxx/nontransaction>
+#include <pqxx/pqxx>
+
+#include "framework/store/errors.hpp"
+
+namespace sluice::store {
+namespace {
+
+// Parameters as text or NULL: the statements cast them, so one code path serves all types.
+class Params {
+ public:
+  Params& add(std::string v) {
+    values_.emplace_back(std::move(v));
+    return *this;
+  }
+  template <class T>
+  Params& add(const std::optional<T>& v) {
+    if (!v) {
+      values_.emplace_back(std::nullopt);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      values_.emplace_back(*v);
+    } else {
+      values_.emplace_back(pqxx::to_string(*v));
+    }
+    return *this;
+  }
+  auto finish() {
+    pointers_.clear();
+    for (const auto& v : values_) pointers_.push_back(v ? v->c_str() : nullptr);
+    return pqxx::prepare::make_dynamic_params(pointers_);
+  }
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+  std::vector<const char*> pointers_;
+};
+
+std::string task_columns(Task task) {
+  switch (task) {
+    case Task::source_to_stage: return "source_to_stage_ingestion";
+    case Task::stage_to_target: return "stage_to_target_ingestion";
+    case Task::audit: return "audit";
+    case Task::store_and_validate:
+    case Task::pre_validation: return "";
+  }
+  return "";
+}
+
+std::string write_statement_name(Task task) { return "sluice_write_" + std::string(to_string(task)); }
+
+// One statement per task: the fenced UPDATE and the event row, one round trip.
+std::string write_statement(Task task) {
+  const std::string prefix = task_columns(task);
+  std::string own;
+  if (!prefix.empty()) {
+    own = prefix + "_start_time = clock_timestamp() - $3::bigint * interval '1 microsecond', " + prefix +
+          "_end_time = clock_timestamp(), " + prefix + "_status = $4, ";
+  }
+  return "WITH u AS (UPDATE pipeline_records SET " + own +
+         "phase_completed = coalesce($5, phase_completed), "
+         "source_count = coalesce($6::bigint, source_count), "
+         "target_count = coalesce($7::bigint, target_count), "
+         "stage_count = coalesce($8::bigint, stage_count), "
+         "stage_bytes = coalesce($9::bigint, stage_bytes), "
+         "count_difference = coalesce($10::bigint, count_difference), "
+         "percentage_difference = coalesce($11::numeric, percentage_difference), "
+         "audit_result = coalesce($12, audit_result), "
+         "heartbeat_at = now(), "
+         "pipeline_status = coalesce($13, pipeline_status), "
+         "retry_attempt = retry_attempt + CASE WHEN $14::boolean THEN 1 ELSE 0 END, "
+         "next_attempt_at = CASE WHEN $15::bigint IS NULL THEN NULL "
+         "                       ELSE now() + $15::bigint * interval '1 second' END, "
+         "error_message = CASE WHEN $13 = 'SUCCESS' THEN NULL ELSE coalesce($16, error_message) END, "
+         "pipeline_end_time = CASE WHEN $13 IN ('SUCCESS', 'SKIPPED', 'FAILED') THEN clock_timestamp() "
+         "                         ELSE pipeline_end_time END "
+         "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS' "
+         // Always true; it gives $4 a type in the statements of tasks without own columns.
+         "AND $4::text IS NOT NULL "
+         "RETURNING id, pipeline_id) "
+         "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, to_status, "
+         "outcome, started_at, ended_at, rows, message, host) "
+         "SELECT id, pipeline_id, $2, '" +
+         std::string(to_string(task)) +
+         "', 'IN_PROGRESS', coalesce($13, 'IN_PROGRESS'), $17, "
+         "clock_timestamp() - $3::bigint * interval '1 microsecond', clock_timestamp(), $18::bigint, $16, $19 "
+         "FROM u RETURNING record_id";
+}
+
+constexpr const char* kRecordColumns =
+    "id, pipeline_id, extract(epoch FROM window_start_time)::bigint AS start_s, "
+    "extract(epoch FROM window_end_time)::bigint AS end_s, target_day::text AS target_day, time_interval, "
+    "trigger, dag_run_id, pipeline_status, phase_completed, retry_attempt, locked_by, source_count, "
+    "target_count, business_fields::text AS business_fields";
+
+Record to_record(const pqxx::row& row) {
+  Record r;
+  r.id = RecordId{row["id"].as<std::int64_t>()};
+  r.pipeline = PipelineId{row["pipeline_id"].as<std::string>()};
+  r.window = Window{Instant{Seconds{row["start_s"].as<std::int64_t>()}}, Instant{Seconds{row["end_s"].as<std::int64_t>()}}};
+  r.target_day = row["target_day"].as<std::string>();
+  r.time_interval = row["time_interval"].as<std::string>();
+  r.trigger = parse_trigger(row["trigger"].as<std::string>()).value_or(Trigger::scheduled);
+  r.run = RunId{row["dag_run_id"].is_null() ? "" : row["dag_run_id"].as<std::string>()};
+  r.status = parse_status(row["pipeline_status"].as<std::string>()).value_or(Status::pending);
+  r.phase = row["phase_completed"].is_null() ? Phase::none
+                                             : parse_phase(row["phase_completed"].as<std::string>()).value_or(Phase::none);
+  r.retry_attempt = row["retry_attempt"].as<int>();
+  r.locked_by = row["locked_by"].is_null() ? "" : row["locked_by"].as<std::string>();
+  if (!row["source_count"].is_null()) r.source_count = row["source_count"].as<std::int64_t>();
+  if (!row["target_count"].is_null()) r.target_count = row["target_count"].as<std::int64_t>();
+  r.business_fields = nlohmann::json::parse(row["business_fields"].as<std::string>());
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(Task t) {
+  switch (t) {
+    case Task::store_and_validate: return "store_validate";
+    case Task::pre_validation: return "pre_validation";
+    case Task::source_to_stage: return "source_to_stage";
+    case Task::stage_to_target: return "stage_to_target";
+    case Task::audit: return "audit";
+  }
+  return "unknown";
+}
+
+std::string array_literal(std::span<const std::string> values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+Records::Records(pqxx::connection& connection, std::string holder)
+    : connection_(connection), holder_(std::move(holder)) {}
+
+Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records) {
+  if (records.empty()) return 0;
+  return attempt("inserting pending records", [&] {
+    // Arrays of columns, unnested server-side: one statement whatever the batch size.
+    std::vector<std::string> pipeline, start, end, day, interval, trigger, source, target, fields;
+    for (const auto& r : records) {
+      pipeline.push_back(r.pipeline.value);
+      start.push_back(std::to_string(r.window.start.time_since_epoch().count()));
+      end.push_back(std::to_string(r.window.end.time_since_epoch().count()));
+      day.push_back(date::format("%F", date::sys_days(r.target_day)));
+      interval.push_back(r.time_interval);
+      trigger.push_back(std::string(to_string(r.trigger)));
+      source.push_back(r.source_name);
+      target.push_back(r.target_name);
+      fields.push_back(r.business_fields.dump());
+    }
+    pqxx::nontransaction tx(connection_);
+    const auto result = tx.exec_params(
+        "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, target_day, "
+        "time_interval, trigger, source_name, target_name, business_fields) "
+        "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, nullif(src, ''), "
+        "nullif(tgt, ''), f::jsonb "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
+        "ORDER BY s::bigint "
+        "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
+        array_literal(pipeline), array_literal(start), array_literal(end), array_literal(day),
+        array_literal(interval), array_literal(trigger), array_literal(source), array_literal(target),
+        array_literal(fields));
+    return static_cast<std::int64_t>(result.affected_rows());
+  });
+}
+
+Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeline) {
+  return attempt("reading the last window", [&]() -> std::optional<Instant> {
+    pqxx::nontransaction tx(connection_);
+    const auto row = tx.exec_params1(
+        "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records WHERE pipeline_id = $1",
+        pipeline.value);
+    if (row[0].is_null()) return std::nullopt;
+    return Instant{Seconds{row[0].as<std::int64_t>()}};
+  });
+}
+
+Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits) {
+  return attempt("claiming a window", [&]() -> std::optional<Record> {
+    std::vector<std::string> ids, live, backfill;
+    for (const auto& l : limits) {
+      ids.push_back(l.pipeline.value);
+      live.push_back(std::to_string(l.live));
+      backfill.push_back(std::to_string(l.backfill));
+    }
+    pqxx::nontransaction tx(connection_);
+    const auto result = tx.exec_params(std::string("SELECT ") + kRecordColumns +
+                                           " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
+                                       array_literal(ids), array_literal(live), array_literal(backfill), holder_);
+    if (result.empty()) return std::nullopt;
+    return to_record(result[0]);
+  });
+}
+
+Result<bool> Records::write_task(const Record& record, const TaskWrite& w) {
+  return attempt("writing a task outcome", [&] {
+    const std::string name = write_statement_name(w.task);
+    connection_.prepare(name, write_statement(w.task));
+    std::optional<std::string> to_status;
+    bool counts_attempt = false;
+    if (w.move) {
+      const auto t = find_transition(*w.move, Status::in_progress);
+      if (!t || !t->fenced)
+        throw std::logic_error("move " + std::string(to_string(*w.move)) + " is not a holder's move");
+      to_status = std::string(to_string(t->to));
+      counts_attempt = t->counts_attempt;
+    }
+    std::optional<std::string> phase;
+    if (w.phase_completed) phase = std::string(to_string(*w.phase_completed));
+    std::optional<std::int64_t> delay;
+    if (w.retry_delay) delay = w.retry_delay->count();
+    std::optional<std::string> message;
+    if (!w.message.empty()) message = w.message;
+    Params p;
+    p.add(std::to_string(record.id.value))
+        .add(record.run.value)
+        .add(std::to_string(w.elapsed.count()))
+        .add(std::string(w.status))
+        .add(phase)
+        .add(w.source_count)
+        .add(w.target_count)
+        .add(w.stage_count)
+        .add(w.stage_bytes)
+        .add(w.count_difference)
+        .add(w.percentage_difference)
+        .add(w.audit_result)
+        .add(to_status)
+        .add(std::string(counts_attempt ? "true" : "false"))
+        .add(delay)
+        .add(message)
+        .add(std::string(w.outcome))
+        .add(w.rows)
+        .add(holder_);
+    pqxx::nontransaction tx(connection_);
+    return !tx.exec_prepared(name, p.finish()).empty();
+  });
+}
+
+Result<bool> Records::heartbeat(const Record& record) {
+  return attempt("renewing a lease", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto r = tx.exec_params(
+        "UPDATE pipeline_records SET heartbeat_at = now() "
+        "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS'",
+        record.id.value, record.run.value);
+    return r.affected_rows() == 1;
+  });
+}
+
+Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> limits, const StaleLimit& fallback) {
+  return attempt("expiring stale locks", [&] {
+    std::vector<std::string> ids, thresholds, retries;
+    for (const auto& l : limits) {
+      ids.push_back(l.pipeline.value);
+      thresholds.push_back(std::to_string(l.threshold.count()));
+      retries.push_back(std::to_string(l.max_retries));
+    }
+    pqxx::nontransaction tx(connection_);
+    // The lease condition is evaluated on the row as locked (FOR UPDATE re-reads it), and
+    // again by the UPDATE: a record finished a moment ago is not IN_PROGRESS any more.
+    const auto result = tx.exec_params(
+        "WITH lim AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[]) AS l(pipeline_id, secs, retries)), "
+        "stale AS (SELECT r.id, r.dag_run_id, r.retry_attempt, coalesce(l.secs, $4) AS secs, "
+        "                 coalesce(l.retries, $5) AS retries "
+        "            FROM pipeline_records r LEFT JOIN lim l USING (pipeline_id) "
+        "           WHERE r.pipeline_status = 'IN_PROGRESS' "
+        "             AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - coalesce(l.secs, $4) * interval '1 second' "
+        "             FOR UPDATE OF r SKIP LOCKED), "
+        "upd AS (UPDATE pipeline_records r "
+        "           SET pipeline_status = CASE WHEN s.retry_attempt + 1 > s.retries THEN 'FAILED' ELSE 'PENDING' END, "
+        "               retry_attempt = r.retry_attempt + 1, next_attempt_at = NULL, "
+        "               pipeline_end_time = CASE WHEN s.retry_attempt + 1 > s.retries THEN now() END, "
+        "               error_message = 'lock of ' || coalesce(r.locked_by, '?') || ' expired: no heartbeat since ' || "
+        "                   to_char(coalesce(r.heartbeat_at, r.pipeline_locked_at) AT TIME ZONE 'UTC', "
+        "                           'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+        "          FROM stale s "
+        "         WHERE r.id = s.id AND r.dag_run_id = s.dag_run_id AND r.pipeline_status = 'IN_PROGRESS' "
+        "           AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - s.secs * interval '1 second' "
+        "        RETURNING r.id, r.pipeline_id, s.dag_run_id, r.pipeline_status, r.error_message) "
+        "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, to_status, outcome, "
+        "                             started_at, ended_at, message, host) "
+        "SELECT id, pipeline_id, dag_run_id, 'stale_lock_cleanup', 'IN_PROGRESS', pipeline_status, 'EXPIRED', "
+        "       now(), now(), error_message, $6 FROM upd RETURNING to_status",
+        array_literal(ids), array_literal(thresholds), array_literal(retries), fallback.threshold.count(),
+        fallback.max_retries, holder_);
+    CleanupReport report;
+    for (const auto& row : result) {
+      if (row[0].as<std::string>() == "FAILED") {
+        ++report.failed;
+      } else {
+        ++report.returned_to_pending;
+      }
+    }
+    return report;
+  });
+}
+
+Result<std::optional<Record>> Records::find(RecordId id) {
+  return attempt("reading a record", [&]() -> std::optional<Record> {
+    pqxx::nontransaction tx(connection_);
+    const auto r = tx.exec_params(std::string("SELECT ") + kRecordColumns + " FROM pipeline_records WHERE id = $1",
+                                  id.value);
+    if (r.empty()) return std::nullopt;
+    return to_record(r[0]);
+  });
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,37 @@
+#include <fmt/format.h>
+
+#include "tasks/audit_result.hpp"
+#include "tasks/task.hpp"
+
+namespace sluice::tasks {
+
+// Counts both sides again after the load. A counting error is retryable like any other;
+// counts that differ beyond the threshold are an integrity failure: FAILED, not retried.
+TaskResult audit(const TaskContext& ctx) {
+  auto source = ctx.pipeline.source->count(ctx.window);
+  if (!source) return fail(source.error());
+  auto target = ctx.pipeline.target->count(ctx.window);
+  if (!target) return fail(target.error());
+  const auto outcome = audit_counts(*source, *target, ctx.pipeline.max_difference_pct);
+  store::TaskWrite w;
+  w.task = store::Task::audit;
+  w.phase_completed = store::Phase::audit;
+  w.source_count = *source;
+  w.target_count = *target;
+  w.count_difference = outcome.count_difference;
+  w.percentage_difference = outcome.percentage_difference;
+  w.audit_result = std::string(outcome.result());
+  w.rows = *target;
+  if (outcome.pass) {
+    w.move = store::Move::succeed;
+  } else {
+    w.status = "FAILED";
+    w.outcome = "FAILED";
+    w.move = store::Move::fail;
+    w.message = fmt::format("integrity: audit failed: source {} rows, target {} rows ({:.2f}% > {:.2f}% allowed)",
+                            *source, *target, outcome.percentage_difference, ctx.pipeline.max_difference_pct);
+  }
+  return w;
+}
+
+}  // namespace sluice::tasks

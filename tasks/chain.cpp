@@ -1,0 +1,149 @@
+#include "tasks/chain.hpp"
+
+#include <chrono>
+
+#include "framework/observe/log.hpp"
+#include "tasks/task.hpp"
+
+namespace sluice::tasks {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The task boundary: whatever a task throws becomes a recorded error, never an escape.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return fail(Error::permanent(std::string("unexpected error: ") + e.what()));
+  } catch (...) {
+    return fail(Error::permanent("unexpected error of unknown type"));
+  }
+}
+
+store::TaskWrite failure_write(store::Task task, const Error& error, const store::Record& record,
+                               const PipelineRuntime& pipeline, const ChainClock& clock) {
+  store::TaskWrite w;
+  w.task = task;
+  w.status = "FAILED";
+  w.message = std::string(to_string(error.kind)) + ": " + error.message;
+  const int next_attempt = record.retry_attempt + 1;
+  if (error.kind == ErrorKind::retryable && next_attempt <= pipeline.max_retries) {
+    w.outcome = "RETRY";
+    w.move = store::Move::retry;
+    w.retry_delay = backoff_delay(pipeline.backoff, next_attempt, clock.jitter());
+  } else {
+    w.outcome = "FAILED";
+    w.move = store::Move::fail;
+    if (error.kind == ErrorKind::retryable)
+      w.message += " (retries used up: " + std::to_string(pipeline.max_retries) + ")";
+  }
+  return w;
+}
+
+ChainEnd end_of(store::Move move) {
+  switch (move) {
+    case store::Move::succeed: return ChainEnd::success;
+    case store::Move::skip: return ChainEnd::skipped;
+    case store::Move::retry: return ChainEnd::retry_scheduled;
+    case store::Move::release: return ChainEnd::released;
+    default: return ChainEnd::failed;
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(ChainEnd end) {
+  switch (end) {
+    case ChainEnd::success: return "SUCCESS";
+    case ChainEnd::skipped: return "SKIPPED";
+    case ChainEnd::failed: return "FAILED";
+    case ChainEnd::retry_scheduled: return "RETRY";
+    case ChainEnd::released: return "RELEASED";
+    case ChainEnd::lock_lost: return "LOCK_LOST";
+    case ChainEnd::store_error: return "STORE_ERROR";
+  }
+  return "UNKNOWN";
+}
+
+ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, const std::atomic<bool>& lost) {
+  const auto log = observe::logger("chain");
+  const std::string where = observe::window_context(record.pipeline, record.window, record.run);
+  const TaskContext ctx{record, pipeline, adapters::WindowContext{record.pipeline, record.window, record.run},
+                        clock_.now()};
+  const auto started = Clock::now();
+  std::int64_t loaded_rows = 0;
+
+  // Writes a task's outcome fenced by the run ID. Returns the end of the chain, or nullopt
+  // to go on with the next task.
+  auto record_write = [&](store::TaskWrite w, Clock::time_point task_start) -> std::optional<ChainOutcome> {
+    w.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - task_start);
+    if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost during " + std::string(to_string(w.task))};
+    auto written = records_.write_task(record, w);
+    if (!written) {
+      log->error("{} cannot record {}: {}", where, to_string(w.task), written.error().message);
+      return ChainOutcome{ChainEnd::store_error, written.error().message};
+    }
+    if (!*written) {
+      log->warn("{} lock lost before {} was recorded: stopping without writing", where, to_string(w.task));
+      return ChainOutcome{ChainEnd::lock_lost, "lock taken over"};
+    }
+    log->debug("{} {} {} in {} ms", where, to_string(w.task), w.outcome, w.elapsed.count() / 1000);
+    if (!w.move) return std::nullopt;
+    const ChainEnd end = end_of(*w.move);
+    if (end == ChainEnd::failed || end == ChainEnd::retry_scheduled) {
+      log->warn("{} {} after {}: {}", where, to_string(end), to_string(w.task), w.message);
+    }
+    return ChainOutcome{end, w.message, loaded_rows};
+  };
+
+  auto run_task = [&](store::Task task, TaskResult (*fn)(const TaskContext&)) -> std::optional<ChainOutcome> {
+    if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost"};
+    const auto task_start = Clock::now();
+    TaskResult result = guarded([&] { return fn(ctx); });
+    if (!result) return record_write(failure_write(task, result.error(), record, pipeline, clock_), task_start);
+    if (task == store::Task::stage_to_target && result->rows) loaded_rows = *result->rows;
+    return record_write(std::move(*result), task_start);
+  };
+
+  {
+    const auto task_start = Clock::now();
+    auto checked = guarded([&] { return store_and_validate(ctx); });
+    if (!checked) {
+      if (auto end = record_write(failure_write(store::Task::store_and_validate, checked.error(), record, pipeline, clock_),
+                                  task_start))
+        return *end;
+    } else if (*checked) {
+      if (auto end = record_write(std::move(**checked), task_start)) return *end;
+    }
+  }
+
+  store::Phase phase = record.phase;
+  if (phase < store::Phase::pre_validation)
+    if (auto end = run_task(store::Task::pre_validation, pre_validation)) return *end;
+
+  if (phase >= store::Phase::source_to_stage && phase < store::Phase::stage_to_target) {
+    auto found = pipeline.stage->find(ctx.window);
+    if (!found || !*found) {
+      log->info("{} stage file gone (other host or wiped disk): redoing source->stage", where);
+      phase = store::Phase::pre_validation;
+    }
+  }
+  if (phase < store::Phase::source_to_stage)
+    if (auto end = run_task(store::Task::source_to_stage, source_to_stage)) return *end;
+  if (phase < store::Phase::stage_to_target)
+    if (auto end = run_task(store::Task::stage_to_target, stage_to_target)) return *end;
+  auto end = run_task(store::Task::audit, audit);
+  if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};
+
+  if (end->end == ChainEnd::success) {
+    if (auto removed = pipeline.stage->remove(ctx.window); !removed)
+      log->warn("{} stage not cleaned: {}", where, removed.error().message);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    log->info("{} SUCCESS: {} rows in {} ms", where, end->rows, ms);
+  }
+  return *end;
+}
+
+}  // namespace sluice::tasks

@@ -1,0 +1,69 @@
+#include "tasks/lease_keeper.hpp"
+
+#include "framework/observe/log.hpp"
+#include "framework/store/database.hpp"
+
+namespace sluice::tasks {
+
+LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval)
+    : url_(std::move(database_url)), holder_(std::move(holder)), interval_(interval), thread_([this] { loop(); }) {}
+
+LeaseKeeper::~LeaseKeeper() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::shared_ptr<std::atomic<bool>> LeaseKeeper::hold(const store::Record& record) {
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard lock(mutex_);
+  held_[record.id.value] = {record, flag};
+  return flag;
+}
+
+void LeaseKeeper::release(const store::Record& record) {
+  std::lock_guard lock(mutex_);
+  held_.erase(record.id.value);
+}
+
+void LeaseKeeper::loop() {
+  const auto log = observe::logger("claims");
+  std::unique_ptr<store::Connection> connection;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_.wait_for(lock, interval_, [&] { return stopping_; });
+    if (stopping_ || held_.empty()) continue;
+    auto snapshot = held_;
+    lock.unlock();
+    if (!connection) {
+      auto opened = store::connect(url_, {"sluice-lease", 10});
+      if (opened) {
+        connection = std::move(*opened);
+      } else {
+        log->warn("lease keeper cannot connect: {}", opened.error().message);
+      }
+    }
+    if (connection) {
+      store::Records records(*connection, holder_);
+      for (auto& [id, entry] : snapshot) {
+        auto renewed = records.heartbeat(entry.first);
+        if (!renewed) {
+          log->warn("heartbeat failed: {}", renewed.error().message);
+          connection.reset();  // reconnect next round; the lease has the threshold's slack
+          break;
+        }
+        if (!*renewed) {
+          log->warn("{} lock lost: the worker stops writing",
+                    observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run));
+          entry.second->store(true);
+        }
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace sluice::tasks

@@ -1,0 +1,39 @@
+#pragma once
+// Renews the lease of every running window on its own connection, so a long extract never
+// looks stale, and raises a window's `lost` flag when its heartbeat finds the lock gone.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "framework/store/records.hpp"
+
+namespace sluice::tasks {
+
+class LeaseKeeper {
+ public:
+  LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval);
+  ~LeaseKeeper();
+
+  // The flag stays valid until release().
+  std::shared_ptr<std::atomic<bool>> hold(const store::Record& record);
+  void release(const store::Record& record);
+
+ private:
+  void loop();
+
+  std::string url_;
+  std::string holder_;
+  std::chrono::milliseconds interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::map<std::int64_t, std::pair<store::Record, std::shared_ptr<std::atomic<bool>>>> held_;
+  std::thread thread_;
+};
+
+}  // namespace sluice::tasks

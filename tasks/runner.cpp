@@ -1,0 +1,154 @@
+#include "tasks/runner.hpp"
+
+#include <unistd.h>
+
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "framework/observe/log.hpp"
+#include "framework/store/database.hpp"
+#include "tasks/lease_keeper.hpp"
+
+namespace sluice::tasks {
+namespace {
+
+std::vector<store::ClaimLimit> claim_limits(const std::vector<std::shared_ptr<const PipelineRuntime>>& pipelines) {
+  std::vector<store::ClaimLimit> limits;
+  for (const auto& p : pipelines) limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
+  return limits;
+}
+
+void count(RunSummary& s, const ChainOutcome& o) {
+  switch (o.end) {
+    case ChainEnd::success: ++s.success; s.rows += o.rows; break;
+    case ChainEnd::skipped: ++s.skipped; break;
+    case ChainEnd::failed: ++s.failed; break;
+    case ChainEnd::retry_scheduled: ++s.retries; break;
+    case ChainEnd::released: ++s.released; break;
+    case ChainEnd::lock_lost: ++s.lock_lost; break;
+    case ChainEnd::store_error: ++s.store_errors; break;
+  }
+}
+
+}  // namespace
+
+std::string default_holder() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+std::vector<store::NewRecord> new_records(const PipelineRuntime& p, std::span<const Window> windows, Trigger trigger) {
+  std::vector<store::NewRecord> out;
+  out.reserve(windows.size());
+  for (const auto& w : windows) {
+    store::NewRecord r;
+    r.pipeline = p.id;
+    r.window = w;
+    r.target_day = time::target_day(w, p.windows.zone);
+    r.time_interval = p.windows.granularity.to_string();
+    r.trigger = trigger;
+    r.source_name = p.source_name;
+    r.target_name = p.target_name;
+    const time::TemplateContext ctx{p.id.value, w, p.windows.zone, p.windows.granularity};
+    for (const auto& [name, tmpl] : p.business_fields) r.business_fields[name] = tmpl.render(ctx);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Runner::Runner(RunnerOptions options, std::vector<std::shared_ptr<const PipelineRuntime>> pipelines)
+    : options_(std::move(options)), pipelines_(std::move(pipelines)) {
+  if (options_.holder.empty()) options_.holder = default_holder();
+  if (options_.workers < 1) options_.workers = 1;
+}
+
+Result<std::int64_t> Runner::generate(Instant now) {
+  auto connection = store::connect(options_.database_url);
+  if (!connection) return fail(connection.error());
+  store::Records records(**connection, options_.holder);
+  std::int64_t created = 0;
+  for (const auto& p : pipelines_) {
+    auto last = records.last_window_end(p->id);
+    if (!last) return fail(last.error());
+    std::optional<Instant> after = *last;
+    for (;;) {
+      const auto due = time::due_windows(p->windows, after, now, options_.generate_batch);
+      if (due.empty()) break;
+      auto inserted = records.insert_pending(new_records(*p, due, Trigger::scheduled));
+      if (!inserted) return fail(inserted.error());
+      created += *inserted;
+      after = due.back().end;
+      if (due.size() < options_.generate_batch || !p->windows.catchup) break;
+    }
+  }
+  return created;
+}
+
+Result<store::CleanupReport> Runner::cleanup() {
+  auto connection = store::connect(options_.database_url);
+  if (!connection) return fail(connection.error());
+  store::Records records(**connection, options_.holder);
+  std::vector<store::StaleLimit> limits;
+  for (const auto& p : pipelines_) limits.push_back({p->id, p->stale_threshold, p->max_retries});
+  return records.expire_stale_locks(limits, store::StaleLimit{});
+}
+
+RunSummary Runner::drain() {
+  const auto log = observe::logger("scheduler");
+  const auto limits = claim_limits(pipelines_);
+  std::map<std::string, std::shared_ptr<const PipelineRuntime>> by_id;
+  for (const auto& p : pipelines_) by_id[p->id.value] = p;
+  LeaseKeeper leases(options_.database_url, options_.holder, options_.heartbeat_interval);
+
+  std::mutex mutex;
+  RunSummary summary;
+  auto worker = [&](int index) {
+    auto connection = store::connect(options_.database_url);
+    if (!connection) {
+      log->error("worker {} cannot connect: {}", index, connection.error().message);
+      std::lock_guard lock(mutex);
+      ++summary.store_errors;
+      return;
+    }
+    store::Records records(**connection, options_.holder);
+    std::mt19937_64 random(std::random_device{}());
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    Chain chain(records, ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
+                                    [&] { return uniform(random); }});
+    for (;;) {
+      auto claimed = records.claim(limits);
+      if (!claimed) {
+        log->error("worker {} cannot claim: {}", index, claimed.error().message);
+        std::lock_guard lock(mutex);
+        ++summary.store_errors;
+        return;
+      }
+      if (!*claimed) return;
+      const store::Record& record = **claimed;
+      auto lost = leases.hold(record);
+      const ChainOutcome outcome = chain.run(record, *by_id.at(record.pipeline.value), *lost);
+      leases.release(record);
+      std::lock_guard lock(mutex);
+      count(summary, outcome);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < options_.workers; ++i) threads.emplace_back(worker, i);
+  for (auto& t : threads) t.join();
+  return summary;
+}
+
+Result<RunSummary> Runner::run_once(Instant now) {
+  auto expired = cleanup();
+  if (!expired) return fail(expired.error());
+  auto generated = generate(now);
+  if (!generated) return fail(generated.error());
+  RunSummary summary = drain();
+  summary.generated = *generated;
+  summary.expired = expired->returned_to_pending + expired->failed;
+  return summary;
+}
+
+}  // namespace sluice::tasks

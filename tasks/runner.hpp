@@ -1,0 +1,57 @@
+#pragma once
+// Generates, claims and runs windows with N workers until nothing is claimable: the engine
+// of `sluicectl run-once`, and of sluiced's workers. Every worker has its own database
+// connection; a lease keeper renews the leases of running windows on its own connection
+// and tells a worker the moment its lock is gone.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/store/records.hpp"
+#include "tasks/chain.hpp"
+#include "tasks/pipeline_runtime.hpp"
+
+namespace sluice::tasks {
+
+struct RunnerOptions {
+  std::string database_url;
+  int workers = 2;
+  std::string holder;  // host:pid; default_holder() when empty
+  std::chrono::milliseconds heartbeat_interval{10'000};
+  std::size_t generate_batch = 10'000;
+};
+
+struct RunSummary {
+  std::int64_t generated = 0;
+  std::int64_t expired = 0;
+  std::int64_t success = 0, skipped = 0, failed = 0, retries = 0, released = 0, lock_lost = 0, store_errors = 0;
+  std::int64_t rows = 0;
+
+  std::int64_t finished() const { return success + skipped + failed; }
+};
+
+std::string default_holder();  // `host:pid`
+
+// The records a pipeline's due windows become, business fields rendered.
+std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline, std::span<const Window> windows,
+                                          Trigger trigger);
+
+class Runner {
+ public:
+  Runner(RunnerOptions options, std::vector<std::shared_ptr<const PipelineRuntime>> pipelines);
+
+  // Inserts the windows due at `now` for every pipeline; returns how many were new.
+  Result<std::int64_t> generate(Instant now);
+  Result<store::CleanupReport> cleanup();
+  // Claims and runs until no window is claimable.
+  RunSummary drain();
+  // cleanup, generate, drain.
+  Result<RunSummary> run_once(Instant now);
+
+ private:
+  RunnerOptions options_;
+  std::vector<std::shared_ptr<const PipelineRuntime>> pipelines_;
+};
+
+}  // namespace sluice::tasks

@@ -1,0 +1,68 @@
+#include "tests/support/chain_fixture.hpp"
+
+#include "framework/adapters/postgres/postgres.hpp"
+#include "framework/adapters/stage_local/local_stage.hpp"
+
+namespace sluice::test {
+
+ChainFixture::ChainFixture() {
+  db_.migrate();
+  exec("CREATE TABLE src (id bigint, event_time timestamptz NOT NULL, note text, amount numeric(12,2));"
+       "CREATE INDEX ON src (event_time);"
+       "CREATE TABLE dst (LIKE src); CREATE INDEX ON dst (event_time);");
+}
+
+void ChainFixture::seed_source(int windows, int rows_per_window) {
+  exec("INSERT INTO src SELECT w * 100000 + i, '2024-01-01T00:00:00Z'::timestamptz + w * interval '1 hour' + "
+       "i * (interval '1 hour' / " + std::to_string(rows_per_window) + "), "
+       "CASE WHEN i % 5 = 0 THEN NULL ELSE E'row ' || i || E' \\t ünï \\n \"q\"' END, i * 1.25 "
+       "FROM generate_series(0, " + std::to_string(windows - 1) + ") w, generate_series(0, " +
+       std::to_string(rows_per_window - 1) + ") i");
+}
+
+std::shared_ptr<tasks::PipelineRuntime> ChainFixture::pipeline(int windows, const std::string& id) const {
+  auto p = std::make_shared<tasks::PipelineRuntime>();
+  p->id = PipelineId{id};
+  p->source_name = "source_db";
+  p->target_name = "target_db";
+  p->source = adapters::postgres::make_source({db_.url(), std::nullopt, "src", "event_time"});
+  p->target = adapters::postgres::make_target({db_.url(), "dst", "event_time"});
+  p->stage = std::make_shared<adapters::LocalStage>(stage_.path());
+  p->windows.granularity = *time::Granularity::parse("1h");
+  p->windows.zone = time::utc_zone();
+  p->windows.start = kFixtureStart;
+  p->windows.end = kFixtureStart + std::chrono::hours(windows);
+  p->windows.catchup = true;
+  p->business_fields.emplace("path", *time::FieldTemplate::parse("{pipeline}/{window_start:%Y/%m/%d/%H}"));
+  p->check_fields = {"path"};
+  p->max_retries = 3;
+  p->backoff = {std::chrono::seconds(1), std::chrono::seconds(2)};
+  p->max_active_windows = 8;
+  return p;
+}
+
+tasks::RunnerOptions ChainFixture::runner_options(int workers) const {
+  tasks::RunnerOptions o;
+  o.database_url = db_.url();
+  o.workers = workers;
+  o.heartbeat_interval = std::chrono::milliseconds(300);
+  return o;
+}
+
+std::int64_t ChainFixture::count(const std::string& sql) const {
+  auto c = db_.connect();
+  return run_sql(*c, sql)[0][0].as<std::int64_t>();
+}
+
+void ChainFixture::exec(const std::string& sql) const {
+  auto c = db_.connect();
+  run_sql(*c, sql);
+}
+
+std::int64_t ChainFixture::source_target_difference() const {
+  return count(
+      "SELECT count(*) FROM ((SELECT * FROM src WHERE event_time < (SELECT max(window_end_time) FROM pipeline_records) "
+      "EXCEPT ALL SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT ALL SELECT * FROM src)) d");
+}
+
+}  // namespace sluice::test

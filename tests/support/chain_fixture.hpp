@@ -1,0 +1,47 @@
+#pragma once
+// A migrated test database with a PostgreSQL source table `src` and target table `dst`
+// (id, event_time, note, amount), a stage directory, and PG -> PG pipelines over them:
+// the real parts every chain test uses.
+#include <memory>
+#include <string>
+
+#include <date/date.h>
+
+#include "tasks/pipeline_runtime.hpp"
+#include "tasks/runner.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace sluice::test {
+
+// Windows of the fixture: hourly from 2024-01-01T00:00Z, UTC.
+inline const Instant kFixtureStart = Instant{date::sys_days{date::year{2024} / 1 / 1}};
+
+class ChainFixture {
+ public:
+  ChainFixture();
+
+  // Inserts `rows_per_window` rows into src for each of the first `windows` hourly windows,
+  // one row exactly on each window's start and none on its end.
+  void seed_source(int windows, int rows_per_window);
+
+  // A PG -> PG pipeline (table src -> table dst, time column event_time), hourly windows
+  // from kFixtureStart to kFixtureStart + windows hours.
+  std::shared_ptr<tasks::PipelineRuntime> pipeline(int windows, const std::string& id = "orders") const;
+
+  tasks::RunnerOptions runner_options(int workers) const;
+
+  std::int64_t count(const std::string& sql) const;
+  void exec(const std::string& sql) const;
+  // Rows of src and dst that differ, both ways (duplicates count): 0 means exact copies.
+  std::int64_t source_target_difference() const;
+
+  const TestDatabase& db() const { return db_; }
+  const std::filesystem::path& stage_root() const { return stage_.path(); }
+
+ private:
+  TestDatabase db_;
+  TempDir stage_;
+};
+
+}  // namespace sluice::test
