@@ -37,6 +37,7 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   // One line per command file (daemon/ctl/cmd_*.cpp).
   add_db_command(app, ctx);
+  add_cron_command(app, ctx);
 
 
   try {

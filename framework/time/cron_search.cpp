@@ -34,11 +34,16 @@ int prev_bit(std::uint64_t mask, int from) {
   return m ? 63 - std::countl_zero(m) : -1;
 }
 
-date::year_month next_month(date::year_month ym) {
-  return ym + date::months{1};
+// The next / previous month after ym whose bit is set in `months` (bits 1-12, not empty).
+date::year_month next_month(date::year_month ym, std::uint32_t months) {
+  const int m = next_bit(months, static_cast<int>(static_cast<unsigned>(ym.month())) + 1);
+  if (m > 0) return ym.year() / date::month(static_cast<unsigned>(m));
+  return (ym.year() + date::years{1}) / date::month(static_cast<unsigned>(next_bit(months, 1)));
 }
-date::year_month prev_month(date::year_month ym) {
-  return ym - date::months{1};
+date::year_month prev_month(date::year_month ym, std::uint32_t months) {
+  const int m = prev_bit(months & ~1u, static_cast<int>(static_cast<unsigned>(ym.month())) - 1);
+  if (m > 0) return ym.year() / date::month(static_cast<unsigned>(m));
+  return (ym.year() - date::years{1}) / date::month(static_cast<unsigned>(prev_bit(months, 12)));
 }
 
 }  // namespace
@@ -89,7 +94,7 @@ std::optional<local_seconds> Cron::next_local(local_seconds from) const {
         minute_of_day = 0;
       }
     }
-    ym = next_month(ym);
+    ym = next_month(ym, months_);
     d = 1;
     minute_of_day = 0;
   }
@@ -121,7 +126,7 @@ std::optional<local_seconds> Cron::prev_local(local_seconds from) const {
         minute_of_day = 1439;
       }
     }
-    ym = prev_month(ym);
+    ym = prev_month(ym, months_);
     d = 31;
     minute_of_day = 1439;
   }

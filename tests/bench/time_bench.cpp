@@ -34,15 +34,18 @@ Instant naive_next_fire(const Cron& c, Instant after, Zone zone) {
     if (c.matches(zone->to_local(u))) return u;
 }
 
-// Calls per second of `next` chained from 2024, for at least `budget` seconds (checked
+// Calls per second of `next` chained through 2024-2033, for at least `budget` seconds (checked
 // every `batch` calls).
 template <class Next>
 double rate(Next next, double budget, int batch) {
-  Instant t = Instant{date::sys_days{date::year{2024} / 1 / 1}};
+  const Instant first = Instant{date::sys_days{date::year{2024} / 1 / 1}};
+  const Instant last = Instant{date::sys_days{date::year{2034} / 1 / 1}};
+  Instant t = first;
   long long calls = 0;
   const auto start = Clock::now();
   do {
     for (int i = 0; i < batch; ++i, ++calls) t = next(t);
+    if (t > last) t = first;  // stay in the years a scheduler actually asks about
   } while (seconds_since(start) < budget);
   return calls / seconds_since(start);
 }
@@ -53,7 +56,7 @@ void bench_cron(Zone zone) {
   double fast_inverse = 0, naive_inverse = 0;
   for (const char* e : kExpressions) {
     const Cron c = Cron::parse(e).value();
-    const double fast = rate([&](Instant t) { return *c.next_fire(t, zone); }, 0.05, 64);
+    const double fast = rate([&](Instant t) { return *c.next_fire(t, zone); }, 0.2, 64);
     const double naive = rate([&](Instant t) { return naive_next_fire(c, t, zone); }, 0.05, 1);
     std::printf("  %-20s next_fire %10.0f calls/s   minute scan %10.0f calls/s\n", e, fast, naive);
     fast_inverse += 1 / fast;
