@@ -20,8 +20,13 @@ int run_show(Context& ctx, bool skip_secrets) {
     config::print_diagnostics(*ctx.err, ctx.config_path, loaded.error());
     return kExitFailed;
   }
+  // cli.cpp pre-fills ctx.database_url from the environment; hand the value back to the
+  // environment so the origin shown is the right one.
+  const auto env = config::Environment::process();
+  const std::string flag =
+      env.get(config::kDatabaseUrlEnv) == ctx.database_url ? std::string() : ctx.database_url;
   std::optional<config::DatabaseUrl> database;
-  if (auto url = config::resolve_database_url(ctx.database_url, &loaded->daemon.database)) {
+  if (auto url = config::resolve_database_url(flag, &loaded->daemon.database, env)) {
     database = *url;
   }
   const auto shown = config::effective_config(*loaded, database);

@@ -130,6 +130,15 @@ TEST_CASE("config show: the effective config, secrets redacted", "[e2e][config]"
   CHECK(shown["daemon"]["stale_threshold"] == "2h");
   CHECK(shown["daemon"]["connections"]["pg"]["connect_timeout"] == "10s");
   CHECK(shown["pipelines"].empty());
+
+  auto from_env = env;
+  from_env["SLUICE_DATABASE_URL"] = "postgresql://e:envURL-8@db/x";
+  const auto env_json = sluicectl({"-o", "json", "-c", config, "config", "show"}, from_env);
+  REQUIRE(env_json.exit_code == 0);
+  CHECK(env_json.out.find("envURL-8") == std::string::npos);
+  const auto env_shown = nlohmann::json::parse(env_json.out);
+  CHECK(env_shown["database_url"]["from"] == "$SLUICE_DATABASE_URL");
+  CHECK(env_shown["database_url"]["value"] == "postgresql://e:<redacted>@db/x");
 }
 
 TEST_CASE("config keys: the Markdown reference", "[e2e][config]") {
