@@ -9,7 +9,7 @@ packages=(
   # libraries
   libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
-  libzstd-dev libcurl4-openssl-dev libmariadb-dev tzdata
+  libzstd-dev libcurl4-openssl-dev libmariadb-dev libexpected-dev libxxhash-dev tzdata
   # servers and clients the tests and the quickstart start
   postgresql postgresql-contrib postgresql-client
   # tools the scripts use

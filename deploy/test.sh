@@ -26,5 +26,8 @@ export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
+# shellcheck source=deploy/lib/fuzz.sh
+source deploy/lib/fuzz.sh
+fuzz_all "${SLUICE_FUZZ_SECONDS:-20}" || status=$?
 ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 600 || status=$?
 exit $status

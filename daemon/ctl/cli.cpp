@@ -38,6 +38,8 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   // One line per command file (daemon/ctl/cmd_*.cpp).
   add_validate_command(app, ctx);
   add_config_command(app, ctx);
+  add_db_command(app, ctx);
+  add_cron_command(app, ctx);
 
 
   try {

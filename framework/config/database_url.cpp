@@ -25,7 +25,7 @@ tl::expected<DatabaseUrl, std::string> resolve_database_url(std::string_view fla
                        std::string("$") + kDatabaseUrlEnv};
   }
   if (file && file->url) return DatabaseUrl{*file->url, to_string(file->where)};
-  return tl::unexpected(std::string("no database configured: give --database-url, set $") +
+  return tl::unexpected(std::string("no database URL: pass --database-url, or set ") +
                         kDatabaseUrlEnv + ", or set database.url in the daemon file");
 }
 

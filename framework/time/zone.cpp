@@ -1,12 +1,14 @@
 #include "framework/time/zone.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 
 #include <date/date.h>
 #include <fmt/format.h>
 
 #include "framework/core/suggest.hpp"
+#include "framework/time/posix_tz.hpp"
 
 namespace sluice::time {
 
@@ -42,12 +44,62 @@ Zone utc_zone() {
   return utc;
 }
 
+namespace {
+
+// date/tz.h marks the period after a zone file's last transition as lasting forever.
+bool open_ended(const date::sys_info& info) {
+  return info.end > Instant{date::sys_days{date::year{9999} / 12 / 31}};
+}
+
+// A local time past the file's last transition, classified against the POSIX rule's
+// periods: the one a first guess lands in and its two neighbours.
+date::local_info local_from_rule(Zone zone, date::local_seconds t) {
+  const Instant as_utc{t.time_since_epoch()};
+  const date::sys_info guess = zone_info(zone, as_utc - zone_info(zone, as_utc).offset);
+  const std::array<date::sys_info, 3> periods{zone_info(zone, guess.begin - Seconds(1)), guess,
+                                              zone_info(zone, guess.end)};
+  auto contains = [&](const date::sys_info& p) {
+    const Instant u{t.time_since_epoch() - p.offset};
+    return p.begin <= u && u < p.end;
+  };
+  date::local_info out{};
+  int found = 0;
+  for (const auto& p : periods) {
+    if (!contains(p)) continue;
+    (found++ == 0 ? out.first : out.second) = p;
+  }
+  if (found == 2) {
+    out.result = date::local_info::ambiguous;
+  } else if (found == 0) {
+    // In the gap between the two periods around it.
+    const Instant u{t.time_since_epoch() - guess.offset};
+    const bool before_guess = u < guess.begin;
+    out.result = date::local_info::nonexistent;
+    out.first = before_guess ? periods[0] : guess;
+    out.second = before_guess ? guess : periods[2];
+  }
+  return out;
+}
+
+}  // namespace
+
 date::sys_info zone_info(Zone zone, Instant t) {
-  return zone->get_info(t);
+  date::sys_info info = zone->get_info(t);
+  if (!open_ended(info)) return info;
+  const PosixRule* rule = posix_rule(zone);
+  if (!rule) return info;
+  date::sys_info extended = rule->info(t);
+  // The file's own last transition stands; the rule only says what follows it.
+  if (extended.begin < info.begin) extended.begin = info.begin;
+  return extended;
 }
 
 date::local_info zone_info(Zone zone, date::local_seconds t) {
-  return zone->get_info(t);
+  const date::local_info info = zone->get_info(t);
+  const bool late = open_ended(info.first) ||
+                    (info.result != date::local_info::unique && open_ended(info.second));
+  if (!late || !posix_rule(zone)) return info;
+  return local_from_rule(zone, t);
 }
 
 date::local_seconds to_local(Zone zone, Instant t) {
@@ -80,6 +132,21 @@ LocalResolution classify_local(Zone zone, date::local_seconds t) {
     r.end = before;
   }
   return r;
+}
+
+Instant LocalResolver::refill(date::local_seconds t) {
+  const LocalResolution r = classify_local(zone_, t);
+  if (r.kind != LocalResolution::Kind::unique) return r.instant;
+  const date::sys_info info = zone_info(zone_, r.instant);
+  // Local times next to a fold are ambiguous; the period's offset alone holds between.
+  constexpr auto far = date::years{5000};
+  Seconds before = info.offset, after = info.offset;
+  if (info.begin > Instant{} - far) before = zone_info(zone_, info.begin - Seconds(1)).offset;
+  if (info.end < Instant{} + far) after = zone_info(zone_, info.end).offset;
+  offset_ = info.offset;
+  lo_ = date::local_seconds{info.begin.time_since_epoch() + std::max(before, info.offset)};
+  hi_ = date::local_seconds{info.end.time_since_epoch() + std::min(after, info.offset)};
+  return r.instant;
 }
 
 std::string format_in_zone(Instant t, Zone zone) {

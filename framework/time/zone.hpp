@@ -47,6 +47,24 @@ struct LocalResolution {
 };
 LocalResolution classify_local(Zone zone, date::local_seconds t);
 
+// resolve_local for many nearby local times: between two transitions a local time is the
+// instant plus a fixed offset, so the tz database is consulted once per offset period.
+class LocalResolver {
+ public:
+  explicit LocalResolver(Zone zone) : zone_(zone) {}
+  Instant resolve(date::local_seconds t) {
+    if (lo_ <= t && t < hi_) return Instant{t.time_since_epoch() - offset_};
+    return refill(t);
+  }
+  Zone zone() const { return zone_; }
+
+ private:
+  Instant refill(date::local_seconds t);
+  Zone zone_;
+  date::local_seconds lo_{}, hi_{};  // local times here are unique, at offset_
+  Seconds offset_{0};
+};
+
 // The names of every zone the database knows, sorted (for suggestions and listings).
 const std::vector<std::string>& zone_names();
 

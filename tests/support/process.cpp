@@ -1,27 +1,25 @@
 #include "tests/support/process.hpp"
 
-#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
-
-#include "tests/support/files.hpp"
-#include "tests/support/paths.hpp"
 
 extern char** environ;
 
 namespace sluice::test {
 namespace {
 
-std::vector<std::string> child_environment(
-    const std::map<std::string, std::optional<std::string>>& changes) {
+std::vector<std::string> environment_with(const EnvChanges& changes) {
   std::vector<std::string> out;
   for (char** e = environ; *e; ++e) {
-    const std::string entry(*e);
-    const std::string name = entry.substr(0, entry.find('='));
-    if (changes.count(name) == 0) out.push_back(entry);
+    std::string entry(*e);
+    if (!changes.contains(entry.substr(0, entry.find('=')))) out.push_back(std::move(entry));
   }
   for (const auto& [name, value] : changes) {
     if (value) out.push_back(name + "=" + *value);
@@ -29,43 +27,83 @@ std::vector<std::string> child_environment(
   return out;
 }
 
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 }  // namespace
 
-ProcessResult run_process(const std::filesystem::path& binary, const std::vector<std::string>& args,
-                          const std::map<std::string, std::optional<std::string>>& env) {
-  // Output goes to files rather than pipes: no risk of a full pipe blocking the child.
-  TempDir dir;
-  const auto out_path = dir.path() / "out";
-  const auto err_path = dir.path() / "err";
+Process::Process(const std::vector<std::string>& argv, const EnvChanges& env) {
+  int out[2], err[2];
+  if (pipe(out) != 0 || pipe(err) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  for (int fd : {out[0], out[1], err[0], err[1]}) posix_spawn_file_actions_addclose(&actions, fd);
 
-  std::vector<std::string> argv_strings = {binary.string()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  auto env_strings = child_environment(env);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  auto args = argv;
+  auto envs = environment_with(env);
+  auto arg_ptrs = pointers(args);
+  auto env_ptrs = pointers(envs);
+  const int rc =
+      posix_spawn(&pid_, args.at(0).c_str(), &actions, nullptr, arg_ptrs.data(), env_ptrs.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + binary.string());
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
+  close(out[1]);
+  close(err[1]);
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+  if (rc != 0) {
+    close(out_fd_);
+    close(err_fd_);
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(rc));
   }
+}
+
+Process::~Process() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    wait();
+  }
+}
+
+ProcessResult Process::wait() {
   ProcessResult result;
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  char buffer[4096];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_file(out_path);
-  result.err = read_file(err_path);
   return result;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const EnvChanges& env) {
+  return Process(argv, env).wait();
 }
 
 }  // namespace sluice::test

@@ -22,7 +22,9 @@ test::ProcessResult sluicectl(const std::vector<std::string>& args,
   for (const char* name : {"SLUICE_CONFIG", "SLUICE_DATABASE_URL", "CREDENTIALS_DIRECTORY"}) {
     env.emplace(name, std::nullopt);
   }
-  return test::run_process(test::binary_dir() / "daemon" / "sluicectl", args, env);
+  std::vector<std::string> argv = {(test::binary_dir() / "daemon" / "sluicectl").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::run_process(argv, env);
 }
 
 }  // namespace
@@ -146,4 +148,29 @@ TEST_CASE("config keys: the Markdown reference", "[e2e][config]") {
   CHECK(r.exit_code == 0);
   CHECK(r.out.rfind("# Configuration keys\n", 0) == 0);
   CHECK(r.out.find("### `clickhouse`") != std::string::npos);
+}
+
+TEST_CASE("sluicectl db takes the database URL from the daemon file last", "[e2e][config]") {
+  test::TempDir dir;
+  const auto config = (dir.path() / "sluice.yaml").string();
+  test::write_file(config, "database:\n  url: postgresql://sluice:s3cretpw@127.0.0.1:1/orders\n");
+  const auto from_file = sluicectl({"-c", config, "db", "status"});
+  CHECK(from_file.exit_code == 1);
+  CHECK(from_file.err.find("(host 127.0.0.1, port 1, database orders, user sluice)") !=
+        std::string::npos);
+  // The environment wins over the file.
+  const auto from_env = sluicectl({"-c", config, "db", "status"},
+                                  {{"SLUICE_DATABASE_URL", "postgresql://other@127.0.0.1:1/env"}});
+  CHECK(from_env.err.find("(host 127.0.0.1, port 1, database env, user other)") !=
+        std::string::npos);
+  // A broken daemon file is bad input, named with its place.
+  test::write_file(config,
+                   "database:\n  url: postgresql://sluice:s3cretpw@127.0.0.1:1/x\n  hots: db\n");
+  const auto broken = sluicectl({"-c", config, "db", "status"});
+  CHECK(broken.exit_code == 2);
+  CHECK(broken.err == "sluicectl: cannot take the database URL from " + config + ":\n  " + config +
+                          ":3:3: database.hots: unknown key 'hots' (did you mean 'host'?)\n");
+  for (const auto* r : {&from_file, &from_env, &broken}) {
+    CHECK(r->err.find("s3cret") == std::string::npos);
+  }
 }

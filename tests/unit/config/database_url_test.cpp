@@ -43,7 +43,7 @@ TEST_CASE("database URL: a clear error when nobody gives one", "[config][databas
   auto url = resolve_database_url("", &file, env);
   REQUIRE_FALSE(url);
   CHECK(url.error() ==
-        "no database configured: give --database-url, set $SLUICE_DATABASE_URL, or set "
+        "no database URL: pass --database-url, or set SLUICE_DATABASE_URL, or set "
         "database.url in the daemon file");
 }
 

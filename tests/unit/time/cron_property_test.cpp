@@ -89,7 +89,7 @@ TEST_CASE("next_fire is strictly increasing and consistent with prev_fire",
           "[time][cron][property]") {
   std::mt19937_64 random(20240310);
   std::uniform_int_distribution<std::int64_t> second_in(utc(2000, 1, 1).time_since_epoch().count(),
-                                                        utc(2036, 1, 1).time_since_epoch().count());
+                                                        utc(2100, 1, 1).time_since_epoch().count());
   for (const char* zone_name : kZones) {
     const Zone z = zone(zone_name);
     for (const char* expression : kExpressions) {

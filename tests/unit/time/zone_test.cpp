@@ -1,4 +1,7 @@
 #include <date/date.h>
+#include <algorithm>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include "framework/time/zone.hpp"
@@ -119,5 +122,26 @@ TEST_CASE("parse_instant accepts an offset, Z, or a bare date in the zone", "[ti
     auto t = parse_instant(bad, la);
     REQUIRE_FALSE(t);
     CHECK_THAT(t.error(), Catch::Contains("invalid instant"));
+  }
+}
+
+TEST_CASE("LocalResolver agrees with resolve_local in any order of queries", "[time][zone]") {
+  std::mt19937 random(7);
+  for (const char* name : {"America/Los_Angeles", "Australia/Lord_Howe", "Europe/Dublin",
+                           "Antarctica/Troll", "America/Havana"}) {
+    INFO(name);
+    const Zone z = zone(name);
+    LocalResolver resolver(z);
+    // Every DST change of 2024, approached from both sides in random order.
+    std::vector<date::local_seconds> probes;
+    for (Instant t = z->get_info(utc(2024, 1, 1)).end; t < utc(2025, 1, 1);
+         t = z->get_info(t).end) {
+      const auto wall = to_local(z, t);
+      for (int m = -150; m <= 150; m += 5) probes.push_back(wall + minutes(m));
+    }
+    std::shuffle(probes.begin(), probes.end(), random);
+    std::size_t wrong = 0;
+    for (const auto p : probes) wrong += resolver.resolve(p) != resolve_local(z, p);
+    CHECK(wrong == 0);
   }
 }

@@ -1,0 +1,78 @@
+#include "framework/adapters/generate/generate.hpp"
+
+#include <array>
+#include <charconv>
+
+#include <date/date.h>
+
+namespace sluice::adapters::generate {
+namespace {
+
+constexpr std::array<std::string_view, 4> kKinds{"view", "click", "purchase", "refund"};
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+class GenerateSource final : public Source {
+ public:
+  explicit GenerateSource(SourceOptions o) : options_(o) {}
+
+  Result<std::int64_t> count(const WindowContext&) override { return options_.rows_per_window; }
+
+  Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
+    const auto cols = columns();
+    if (auto r = sink.begin(cols); !r) return fail(r.error());
+    const std::int64_t n = options_.rows_per_window;
+    const auto length = std::chrono::duration_cast<std::chrono::microseconds>(ctx.window.length()).count();
+    const std::int64_t base_id = ctx.window.start.time_since_epoch().count() * 1'000'000;
+    std::string block;
+    block.reserve((1 << 20) + 256);
+    std::int64_t block_rows = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      // Written straight as COPY text: none of the values needs escaping.
+      const auto at = std::chrono::sys_time<std::chrono::microseconds>(ctx.window.start) +
+                      std::chrono::microseconds(length * i / n);
+      append_int(block, base_id + i);
+      block += '\t';
+      block += date::format("%Y-%m-%d %H:%M:%S+00", at);
+      block += '\t';
+      append_int(block, (i * 7919) % 1000);
+      block += '\t';
+      block += kKinds[static_cast<std::size_t>(i % 4)];
+      block += '\t';
+      if (i % 4 >= 2) {
+        append_int(block, (i * 31) % 10000);
+      } else {
+        block += "\\N";
+      }
+      block += "\tgenerated row\n";
+      if (++block_rows, block.size() >= (1 << 20)) {
+        if (auto r = sink.copy_block(block, block_rows); !r) return fail(r.error());
+        block.clear();
+        block_rows = 0;
+      }
+    }
+    if (block_rows > 0)
+      if (auto r = sink.copy_block(block, block_rows); !r) return fail(r.error());
+    if (auto r = sink.end(); !r) return fail(r.error());
+    return n;
+  }
+
+ private:
+  SourceOptions options_;
+};
+
+}  // namespace
+
+std::vector<Column> columns() {
+  return {{"id"}, {"event_time"}, {"user_id"}, {"kind"}, {"amount"}, {"note"}};
+}
+
+std::unique_ptr<Source> make_source(SourceOptions options) {
+  return std::make_unique<GenerateSource>(options);
+}
+
+}  // namespace sluice::adapters::generate

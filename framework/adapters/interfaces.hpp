@@ -1,0 +1,80 @@
+#pragma once
+// The three roles an adapter can play (DESIGN.md, "Adapters"). A source counts and streams a
+// window's rows; a stage keeps one window's rows as a file with a manifest; a target counts
+// a window's rows and loads a staged window idempotently. Every call returns a classified
+// Error instead of throwing: the chain decides what follows.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/adapters/rows.hpp"
+#include "framework/core/error.hpp"
+#include "framework/core/ids.hpp"
+#include "framework/core/window.hpp"
+
+namespace sluice::adapters {
+
+// What an adapter knows about the window it works on; log lines carry all of it.
+struct WindowContext {
+  PipelineId pipeline;
+  Window window;
+  RunId run;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
+  // Streams the window's rows into `sink` (begin, rows, end); returns the rows sent.
+  virtual Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) = 0;
+};
+
+// What the stage records beside the data; the reader verifies it.
+struct Manifest {
+  std::string format;  // "copy_text" (more formats in later stages of the product)
+  std::vector<Column> columns;
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;   // of the data file as stored
+  std::string checksum;     // xxh3-64 of the data file, hex
+  std::string run_id;       // the run that wrote it
+  std::string data_file;    // file name relative to the window's stage directory
+};
+
+// Reads a staged window back; the target pulls blocks of whole COPY text rows.
+class StageReader {
+ public:
+  virtual ~StageReader() = default;
+  virtual const Manifest& manifest() const = 0;
+  // The next block of whole rows, empty at the end. The checksum and row count are
+  // verified when the end is reached: a mismatch is a permanent error.
+  virtual Result<std::string_view> next_block() = 0;
+};
+
+// A sink that becomes visible only at commit(): until then readers see the previous
+// complete file or nothing.
+class StageWriter : public RowSink {
+ public:
+  virtual Result<Manifest> commit() = 0;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual Result<std::unique_ptr<StageWriter>> open_writer(const WindowContext& ctx) = 0;
+  // nullopt when the window has no complete staged file (never written, wiped, other host).
+  virtual Result<std::optional<Manifest>> find(const WindowContext& ctx) = 0;
+  virtual Result<std::unique_ptr<StageReader>> open_reader(const WindowContext& ctx) = 0;
+  virtual Result<void> remove(const WindowContext& ctx) = 0;
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
+  // Replaces the window's rows with the staged ones, all or nothing; returns rows loaded.
+  virtual Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) = 0;
+};
+
+}  // namespace sluice::adapters

@@ -1,0 +1,121 @@
+#include "framework/adapters/posix_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace fs = std::filesystem;
+
+namespace sluice::adapters {
+
+Error errno_error(const std::string& what, const fs::path& path, int error_number) {
+  std::string message = what + " " + path.string() + ": " + std::strerror(error_number);
+  switch (error_number) {
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EINTR:
+    case EAGAIN:
+    case EMFILE:
+    case ENFILE:
+    case ESTALE:
+      return Error::retryable(std::move(message));
+    default:
+      return Error::permanent(std::move(message));
+  }
+}
+
+PosixFile::~PosixFile() { close(); }
+
+void PosixFile::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+Result<void> PosixFile::create(const fs::path& path) {
+  close();
+  path_ = path;
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd_ < 0) return fail(errno_error("cannot create", path, errno));
+  return {};
+}
+
+Result<void> PosixFile::open_read(const fs::path& path) {
+  close();
+  path_ = path;
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) return fail(errno_error("cannot open", path, errno));
+  return {};
+}
+
+Result<void> PosixFile::write(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(errno_error("cannot write", path_, errno));
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+Result<std::size_t> PosixFile::read(char* into, std::size_t capacity) {
+  for (;;) {
+    const ssize_t n = ::read(fd_, into, capacity);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return fail(errno_error("cannot read", path_, errno));
+  }
+}
+
+Result<void> PosixFile::sync_and_close() {
+  if (::fsync(fd_) != 0) {
+    const int e = errno;
+    close();
+    return fail(errno_error("cannot fsync", path_, e));
+  }
+  const int rc = ::close(fd_);
+  fd_ = -1;
+  if (rc != 0) return fail(errno_error("cannot close", path_, errno));
+  return {};
+}
+
+namespace {
+
+Result<void> sync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(errno_error("cannot open directory", dir, errno));
+  const int rc = ::fsync(fd);
+  const int e = errno;
+  ::close(fd);
+  if (rc != 0) return fail(errno_error("cannot fsync directory", dir, e));
+  return {};
+}
+
+}  // namespace
+
+Result<void> rename_file(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return fail(errno_error("cannot rename to", to, errno));
+  return sync_directory(to.parent_path());
+}
+
+Result<void> write_file_atomically(const fs::path& path, std::string_view text) {
+  const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  PosixFile file;
+  if (auto r = file.create(temp); !r) return r;
+  if (auto r = file.write(text); !r) return r;
+  if (auto r = file.sync_and_close(); !r) return r;
+  return rename_file(temp, path);
+}
+
+void remove_other_data_files(const fs::path& dir, const std::string& keep) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name != keep && name.starts_with("data-") && name.ends_with(".copy")) fs::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace sluice::adapters

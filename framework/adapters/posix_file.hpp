@@ -1,0 +1,44 @@
+#pragma once
+// Plain POSIX files with the durability steps atomic writes need (fsync of the file before
+// the rename, of the directory after it), returning classified errors: ENOSPC and EIO are
+// retryable (space may be freed, a disk may come back), EACCES and the like permanent.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "framework/core/error.hpp"
+
+namespace sluice::adapters {
+
+class PosixFile {
+ public:
+  PosixFile() = default;
+  ~PosixFile();
+  PosixFile(const PosixFile&) = delete;
+  PosixFile& operator=(const PosixFile&) = delete;
+
+  Result<void> create(const std::filesystem::path& path);  // truncates, mode 0640
+  Result<void> open_read(const std::filesystem::path& path);
+  Result<void> write(std::string_view bytes);
+  Result<std::size_t> read(char* into, std::size_t capacity);  // 0 at the end
+  Result<void> sync_and_close();
+  void close();
+  bool is_open() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  std::filesystem::path path_;
+};
+
+Error errno_error(const std::string& what, const std::filesystem::path& path, int error_number);
+
+// rename(2) then fsync of the target's directory, so the new name survives a crash.
+Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Writes `text` to `path` through a temp file in the same directory (fsync + rename).
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
+// Removes data files of earlier runs (data-*.copy other than `keep`); best effort.
+void remove_other_data_files(const std::filesystem::path& dir, const std::string& keep);
+
+}  // namespace sluice::adapters

@@ -1,0 +1,160 @@
+#include "framework/adapters/postgres/libpq.hpp"
+
+#include <charconv>
+
+#include <date/date.h>
+
+#include "framework/observe/log.hpp"
+
+namespace sluice::adapters::postgres {
+namespace {
+
+// Server NOTICEs go to the adapter's logger instead of libpq's default, stderr.
+void log_notice(void*, const char* message) {
+  std::string_view text(message);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  observe::logger("adapter.postgres")->debug("server notice: {}", text);
+}
+
+}  // namespace
+
+ErrorKind classify_sqlstate(std::string_view s) {
+  if (s.size() != 5) return ErrorKind::retryable;  // no SQLSTATE: the connection broke
+  const std::string_view cls = s.substr(0, 2);
+  if (cls == "08" || cls == "40" || cls == "53" || cls == "57" || cls == "58") return ErrorKind::retryable;
+  if (s == "55P03" || s == "55006") return ErrorKind::retryable;  // lock not available, in use
+  return ErrorKind::permanent;
+}
+
+Result<Connection> Connection::open(const std::string& conninfo, std::string_view application) {
+  // Options are passed as keywords so that a URL and a keyword string both work, and the
+  // session runs in UTC: `timestamp` columns without zone are read as UTC.
+  const std::string app(application);
+  const char* keys[] = {"dbname", "application_name", "options", "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), app.c_str(), "-c TimeZone=UTC", "10", nullptr};
+  Connection c;
+  c.conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+  if (!c.conn_) return fail(Error::retryable("cannot allocate a PostgreSQL connection"));
+  if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(c.conn_.get());
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    // libpq's message names host and port and never the password.
+    const bool auth = message.find("password") != std::string::npos ||
+                      message.find("authentication") != std::string::npos ||
+                      (message.find("database") != std::string::npos && message.find("does not exist") != std::string::npos) ||
+                      (message.find("role") != std::string::npos && message.find("does not exist") != std::string::npos);
+    return fail(Error{auth ? ErrorKind::permanent : ErrorKind::retryable,
+                      "cannot connect to PostgreSQL: " + message});
+  }
+  PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
+  return c;
+}
+
+std::string Connection::describe() const {
+  if (!conn_) return "(closed)";
+  const char* host = PQhost(conn_.get());
+  return std::string(host ? host : "?") + ":" + (PQport(conn_.get()) ? PQport(conn_.get()) : "?") + "/" +
+         (PQdb(conn_.get()) ? PQdb(conn_.get()) : "?");
+}
+
+Error Connection::connection_error(std::string_view what) const {
+  std::string message = conn_ ? PQerrorMessage(conn_.get()) : "connection closed";
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  return Error::retryable(std::string(what) + " on " + describe() + ": " + message);
+}
+
+Error Connection::error_from(PGresult* result, std::string_view what) const {
+  if (!result) return connection_error(what);
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  std::string message = PQresultErrorMessage(result);
+  while (!message.empty() && message.back() == '\n') message.pop_back();
+  if (message.empty()) message = PQresStatus(PQresultStatus(result));
+  return Error{classify_sqlstate(state ? state : ""),
+               std::string(what) + " on " + describe() + ": " + message};
+}
+
+Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params) {
+  if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  // Typed as text, so a query that uses only one of the window bounds still prepares.
+  const std::vector<Oid> types(params.size(), Oid{25});
+  ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), types.data(),
+                           values.data(), nullptr, nullptr, 0));
+  const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return fail(error_from(r.get(), "query"));
+  return r;
+}
+
+Result<std::int64_t> Connection::exec_count(const std::string& sql, const std::vector<std::string>& params) {
+  auto r = exec(sql, params);
+  if (!r) return fail(r.error());
+  if (PQntuples(r->get()) != 1 || PQnfields(r->get()) < 1)
+    return fail(Error::permanent("count query returned no single row"));
+  const char* text = PQgetvalue(r->get(), 0, 0);
+  std::int64_t value = 0;
+  const auto end = text + std::char_traits<char>::length(text);
+  if (std::from_chars(text, end, value).ptr != end)
+    return fail(Error::permanent(std::string("count query returned '") + text + "', not a number"));
+  return value;
+}
+
+Result<std::int64_t> Connection::finish_copy_out() {
+  Result<std::int64_t> outcome = 0;
+  while (ResultPtr r{PQgetResult(conn_.get())}) {
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome) outcome = fail(error_from(r.get(), "COPY"));
+  }
+  return outcome;
+}
+
+Result<void> Connection::copy_in_start(const std::string& sql) {
+  if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  ResultPtr r(PQexec(conn_.get(), sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) return fail(error_from(r.get(), "COPY"));
+  return {};
+}
+
+Result<void> Connection::copy_in_put(std::string_view bytes) {
+  if (PQputCopyData(conn_.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
+    return fail(connection_error("COPY write"));
+  return {};
+}
+
+Result<void> Connection::copy_in_end() {
+  if (PQputCopyEnd(conn_.get(), nullptr) != 1) return fail(connection_error("COPY end"));
+  Result<void> outcome;
+  while (ResultPtr r{PQgetResult(conn_.get())}) {
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome) outcome = fail(error_from(r.get(), "COPY"));
+  }
+  return outcome;
+}
+
+void Connection::copy_in_abort(std::string_view reason) {
+  if (!conn_) return;
+  const std::string text(reason);
+  PQputCopyEnd(conn_.get(), text.c_str());
+  while (ResultPtr r{PQgetResult(conn_.get())}) {
+  }
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_qualified(std::string_view name) {
+  const auto dot = name.find('.');
+  if (dot == std::string_view::npos) return quote_identifier(name);
+  return quote_identifier(name.substr(0, dot)) + "." + quote_identifier(name.substr(dot + 1));
+}
+
+std::string timestamptz_literal(std::chrono::sys_seconds t) {
+  return "'" + date::format("%Y-%m-%d %H:%M:%S+00", t) + "'::timestamptz";
+}
+
+}  // namespace sluice::adapters::postgres

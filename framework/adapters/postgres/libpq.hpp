@@ -1,0 +1,116 @@
+#pragma once
+// The data path of the PostgreSQL adapter speaks libpq directly: COPY streaming with
+// PQgetCopyData/PQputCopyData moves bytes without the per-row work of libpqxx's streams.
+// Connections here are the adapter's own, never the records store's.
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/core/error.hpp"
+
+namespace sluice::adapters::postgres {
+
+// Retryable: connection failures (08), serialization/deadlock (40), insufficient resources
+// (53), operator intervention (57: shutdown, crash recovery), lock not available (55P03).
+// Everything else (syntax, undefined object, privileges, data exceptions) is permanent.
+ErrorKind classify_sqlstate(std::string_view sqlstate);
+
+struct PGconnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PGresultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, PGresultDeleter>;
+
+class Connection {
+ public:
+  // `conninfo` may hold a password: it is never part of an error message, which names
+  // host, port and database only.
+  static Result<Connection> open(const std::string& conninfo, std::string_view application);
+
+  // Runs `sql` with text parameters; a failed command is a classified Error.
+  Result<ResultPtr> exec(const std::string& sql, const std::vector<std::string>& params = {});
+  Result<std::int64_t> exec_count(const std::string& sql, const std::vector<std::string>& params);
+
+  // COPY ... TO STDOUT: calls `on_block(bytes, rows)` with blocks of whole rows.
+  template <class OnBlock>
+  Result<std::int64_t> copy_out(const std::string& sql, OnBlock&& on_block);
+
+  Result<void> copy_in_start(const std::string& sql);
+  Result<void> copy_in_put(std::string_view bytes);
+  Result<void> copy_in_end();
+  void copy_in_abort(std::string_view reason);
+
+  PGconn* raw() const { return conn_.get(); }
+  std::string describe() const;  // host:port/dbname, for messages
+
+ private:
+  Error error_from(PGresult* result, std::string_view what) const;
+  Error connection_error(std::string_view what) const;
+  Result<std::int64_t> finish_copy_out();
+
+  std::unique_ptr<PGconn, PGconnDeleter> conn_;
+};
+
+// Quotes an identifier that may carry a schema: `demo.events` -> `"demo"."events"`.
+std::string quote_qualified(std::string_view name);
+std::string quote_identifier(std::string_view name);
+
+// `'2024-03-10 08:00:00+00'::timestamptz`. COPY cannot take bind parameters, so the window
+// bounds enter COPY statements as literals; they are formatted here from integers, never
+// from configuration text.
+std::string timestamptz_literal(std::chrono::sys_seconds t);
+
+template <class OnBlock>
+Result<std::int64_t> Connection::copy_out(const std::string& sql, OnBlock&& on_block) {
+  if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  if (PQsendQuery(conn_.get(), sql.c_str()) == 0) return fail(connection_error("COPY"));
+  {
+    ResultPtr started(PQgetResult(conn_.get()));
+    if (!started || PQresultStatus(started.get()) != PGRES_COPY_OUT) {
+      Error e = error_from(started.get(), "COPY");
+      while (ResultPtr rest{PQgetResult(conn_.get())}) {
+      }
+      return fail(std::move(e));
+    }
+  }
+  // Rows arrive one per PQgetCopyData; they are gathered into blocks of about 1 MiB so the
+  // sink sees few, large writes.
+  std::string block;
+  block.reserve((1 << 20) + 65536);
+  std::int64_t block_rows = 0, total = 0;
+  for (;;) {
+    char* data = nullptr;
+    const int n = PQgetCopyData(conn_.get(), &data, 0);
+    if (n > 0) {
+      block.append(data, static_cast<std::size_t>(n));
+      PQfreemem(data);
+      ++block_rows;
+      if (block.size() >= (1 << 20)) {
+        if (auto r = on_block(std::string_view(block), block_rows); !r) {
+          conn_.reset();  // closing the connection ends the COPY on the server
+          return fail(r.error());
+        }
+        total += block_rows;
+        block.clear();
+        block_rows = 0;
+      }
+      continue;
+    }
+    if (n == -1) break;
+    return fail(connection_error("COPY read"));
+  }
+  if (auto r = finish_copy_out(); !r) return r;
+  if (block_rows > 0) {
+    if (auto r = on_block(std::string_view(block), block_rows); !r) return fail(r.error());
+    total += block_rows;
+  }
+  return total;
+}
+
+}  // namespace sluice::adapters::postgres

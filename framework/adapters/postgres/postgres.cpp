@@ -1,0 +1,137 @@
+#include "framework/adapters/postgres/postgres.hpp"
+
+#include "framework/adapters/postgres/libpq.hpp"
+#include "framework/observe/log.hpp"
+
+namespace sluice::adapters::postgres {
+namespace {
+
+constexpr std::string_view kApplication = "sluice";
+
+std::string bound(const Window& window, bool start, bool literal) {
+  if (!literal) return start ? "$1::timestamptz" : "$2::timestamptz";
+  return timestamptz_literal(start ? window.start : window.end);
+}
+
+std::vector<std::string> window_params(const Window& w) {
+  return {format_utc(w.start), format_utc(w.end)};
+}
+
+class PostgresSource final : public Source {
+ public:
+  explicit PostgresSource(SourceOptions o) : options_(std::move(o)) {}
+
+  Result<std::int64_t> count(const WindowContext& ctx) override {
+    auto conn = Connection::open(options_.conninfo, kApplication);
+    if (!conn) return fail(conn.error());
+    return conn->exec_count("SELECT count(*) FROM (" + window_select(options_, ctx.window, false) + ") AS w",
+                            window_params(ctx.window));
+  }
+
+  Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
+    auto conn = Connection::open(options_.conninfo, kApplication);
+    if (!conn) return fail(conn.error());
+    const std::string select = window_select(options_, ctx.window, true);
+    // The column names come from a zero-row run of the same statement.
+    auto described = conn->exec("SELECT * FROM (" + select + ") AS w LIMIT 0");
+    if (!described) return fail(described.error());
+    std::vector<Column> columns;
+    for (int i = 0; i < PQnfields(described->get()); ++i) columns.push_back(Column{PQfname(described->get(), i)});
+    if (auto r = sink.begin(columns); !r) return fail(r.error());
+    auto rows = conn->copy_out("COPY (" + select + ") TO STDOUT",
+                               [&](std::string_view block, std::int64_t n) { return sink.copy_block(block, n); });
+    if (!rows) return rows;
+    if (auto r = sink.end(); !r) return fail(r.error());
+    observe::logger("adapter.postgres")
+        ->debug("{} extracted {} rows", observe::window_context(ctx.pipeline, ctx.window, ctx.run), *rows);
+    return rows;
+  }
+
+ private:
+  SourceOptions options_;
+};
+
+class PostgresTarget final : public Target {
+ public:
+  explicit PostgresTarget(TargetOptions o) : options_(std::move(o)) {}
+
+  Result<std::int64_t> count(const WindowContext& ctx) override {
+    auto conn = Connection::open(options_.conninfo, kApplication);
+    if (!conn) return fail(conn.error());
+    return conn->exec_count("SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " +
+                                window_condition(),
+                            window_params(ctx.window));
+  }
+
+  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
+    auto conn = Connection::open(options_.conninfo, kApplication);
+    if (!conn) return fail(conn.error());
+    if (auto r = conn->exec("BEGIN"); !r) return fail(r.error());
+    // Loads of one window are serialised on the target: should a worker that lost its lease
+    // still be loading, the second DELETE waits for it and removes its rows, so the window
+    // never holds two copies.
+    if (auto r = conn->exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                            {"sluice.load." + options_.table + "." + format_utc(ctx.window.start)});
+        !r)
+      return fail(r.error());
+    if (auto r = conn->exec("DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
+                            window_params(ctx.window));
+        !r)
+      return fail(r.error());
+    std::string copy = "COPY " + quote_qualified(options_.table) + " (";
+    const auto& columns = staged.manifest().columns;
+    for (std::size_t i = 0; i < columns.size(); ++i) copy += (i ? ", " : "") + quote_identifier(columns[i].name);
+    copy += ") FROM STDIN";
+    if (auto r = conn->copy_in_start(copy); !r) return fail(r.error());
+    std::int64_t rows = 0;
+    for (;;) {
+      auto block = staged.next_block();
+      if (!block) {
+        conn->copy_in_abort(block.error().message);
+        return fail(block.error());  // the transaction rolls back with the connection
+      }
+      if (block->empty()) break;
+      if (auto r = conn->copy_in_put(*block); !r) return fail(r.error());
+    }
+    if (auto r = conn->copy_in_end(); !r) return fail(r.error());
+    rows = staged.manifest().rows;
+    if (auto r = conn->exec("COMMIT"); !r) return fail(r.error());
+    return rows;
+  }
+
+ private:
+  std::string window_condition() const {
+    const std::string col = quote_identifier(options_.time_column);
+    return col + " >= $1::timestamptz AND " + col + " < $2::timestamptz";
+  }
+
+  TargetOptions options_;
+};
+
+std::string replace_all(std::string text, std::string_view from, const std::string& to) {
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+std::string window_select(const SourceOptions& o, const Window& window, bool literal) {
+  if (o.query) {
+    return replace_all(replace_all(*o.query, "{window_start}", bound(window, true, literal)), "{window_end}",
+                       bound(window, false, literal));
+  }
+  const std::string col = quote_identifier(o.time_column);
+  return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " + col + " >= " +
+         bound(window, true, literal) + " AND " + col + " < " + bound(window, false, literal);
+}
+
+std::unique_ptr<Source> make_source(SourceOptions options) {
+  return std::make_unique<PostgresSource>(std::move(options));
+}
+
+std::unique_ptr<Target> make_target(TargetOptions options) {
+  return std::make_unique<PostgresTarget>(std::move(options));
+}
+
+}  // namespace sluice::adapters::postgres

@@ -1,0 +1,33 @@
+#pragma once
+// PostgreSQL as a source (a query with the window bound, or a table and its time column)
+// and as a target (delete the window and COPY the staged rows in one transaction, so a
+// crash never leaves half a window).
+#include <optional>
+#include <string>
+
+#include "framework/adapters/interfaces.hpp"
+
+namespace sluice::adapters::postgres {
+
+struct SourceOptions {
+  std::string conninfo;  // URL or keywords; may carry the password
+  // Either a query with the placeholders {window_start} and {window_end}, or a table
+  // (`schema.table`) whose rows with time_column in [start, end) form the window.
+  std::optional<std::string> query;
+  std::optional<std::string> table;
+  std::string time_column;
+};
+
+struct TargetOptions {
+  std::string conninfo;
+  std::string table;        // `schema.table`
+  std::string time_column;  // the window's rows are those with time_column in [start, end)
+};
+
+std::unique_ptr<Source> make_source(SourceOptions options);
+std::unique_ptr<Target> make_target(TargetOptions options);
+
+// The source's SELECT for a window, with literal bounds (what COPY needs) or $1/$2.
+std::string window_select(const SourceOptions& options, const Window& window, bool literal_bounds);
+
+}  // namespace sluice::adapters::postgres

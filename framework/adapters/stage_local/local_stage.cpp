@@ -1,0 +1,251 @@
+#include "framework/adapters/stage_local/local_stage.hpp"
+
+
+#include <cctype>
+#include <cstring>
+#include <fstream>
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+#include <xxhash.h>
+
+#include "framework/adapters/copy_text.hpp"
+#include "framework/adapters/posix_file.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sluice::adapters {
+namespace {
+
+constexpr std::size_t kBufferBytes = 1 << 20;
+
+std::string run_file_name(const RunId& run) {
+  // Run IDs carry ':' and '+'; keep file names portable.
+  std::string name = "data-";
+  for (char c : run.value) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return name + ".copy";
+}
+
+nlohmann::json to_json(const Manifest& m) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& c : m.columns) columns.push_back(c.name);
+  return {{"format", m.format}, {"columns", columns},       {"rows", m.rows},
+          {"bytes", m.bytes},   {"checksum", m.checksum},  {"run_id", m.run_id},
+          {"data_file", m.data_file}};
+}
+
+Result<Manifest> manifest_from_json(const std::string& text, const fs::path& where) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    Manifest m;
+    m.format = j.at("format").get<std::string>();
+    for (const auto& c : j.at("columns")) m.columns.push_back(Column{c.get<std::string>()});
+    m.rows = j.at("rows").get<std::int64_t>();
+    m.bytes = j.at("bytes").get<std::int64_t>();
+    m.checksum = j.at("checksum").get<std::string>();
+    m.run_id = j.at("run_id").get<std::string>();
+    m.data_file = j.at("data_file").get<std::string>();
+    if (m.data_file.find('/') != std::string::npos)
+      return fail(Error::permanent("stage manifest " + where.string() + ": data_file must be a plain name"));
+    return m;
+  } catch (const std::exception& e) {
+    return fail(Error::permanent("stage manifest " + where.string() + " is unreadable: " + e.what()));
+  }
+}
+
+std::string hex64(XXH64_hash_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+class LocalWriter final : public StageWriter {
+ public:
+  LocalWriter(fs::path dir, const WindowContext& ctx)
+      : dir_(std::move(dir)), data_name_(run_file_name(ctx.run)), run_(ctx.run.value) {
+    state_ = XXH3_createState();
+    XXH3_64bits_reset(state_);
+    buffer_.reserve(kBufferBytes + 4096);
+  }
+  ~LocalWriter() override {
+    XXH3_freeState(state_);
+    if (!committed_ && file_.is_open()) {
+      file_.close();
+      std::error_code ec;
+      fs::remove(temp_path(), ec);  // an abandoned write leaves nothing behind
+    }
+  }
+
+  Result<void> begin(std::span<const Column> columns) override {
+    columns_.assign(columns.begin(), columns.end());
+    return file_.create(temp_path());
+  }
+
+  Result<void> row(std::span<const Field> fields) override {
+    copy_text::append_row(buffer_, fields);
+    ++rows_;
+    return buffer_.size() >= kBufferBytes ? flush() : Result<void>{};
+  }
+
+  Result<void> copy_block(std::string_view block, std::int64_t rows) override {
+    rows_ += rows;
+    if (buffer_.size() + block.size() < kBufferBytes) {
+      buffer_.append(block);
+      return {};
+    }
+    if (auto r = flush(); !r) return r;
+    return write_raw(block);
+  }
+
+  Result<void> end() override { return flush(); }
+
+  Result<Manifest> commit() override {
+    if (auto r = flush(); !r) return fail(r.error());
+    if (auto r = file_.sync_and_close(); !r) return fail(r.error());
+    const fs::path data = dir_ / data_name_;
+    if (auto r = rename_file(temp_path(), data); !r) return fail(r.error());
+    Manifest m{"copy_text", columns_, rows_, bytes_, hex64(XXH3_64bits_digest(state_)), run_, data_name_};
+    const std::string text = to_json(m).dump(2) + "\n";
+    if (auto r = write_file_atomically(dir_ / "manifest.json", text); !r) return fail(r.error());
+    committed_ = true;
+    remove_other_data_files(dir_, data_name_);
+    return m;
+  }
+
+ private:
+  fs::path temp_path() const { return dir_ / ("." + data_name_ + ".tmp"); }
+
+  Result<void> write_raw(std::string_view bytes) {
+    XXH3_64bits_update(state_, bytes.data(), bytes.size());
+    bytes_ += static_cast<std::int64_t>(bytes.size());
+    return file_.write(bytes);
+  }
+
+  Result<void> flush() {
+    if (buffer_.empty()) return {};
+    auto r = write_raw(buffer_);
+    buffer_.clear();
+    return r;
+  }
+
+  fs::path dir_;
+  std::string data_name_;
+  std::string run_;
+  PosixFile file_;
+  XXH3_state_t* state_ = nullptr;
+  std::string buffer_;
+  std::vector<Column> columns_;
+  std::int64_t rows_ = 0;
+  std::int64_t bytes_ = 0;
+  bool committed_ = false;
+};
+
+class LocalReader final : public StageReader {
+ public:
+  LocalReader(Manifest manifest, fs::path data) : manifest_(std::move(manifest)), path_(std::move(data)) {
+    state_ = XXH3_createState();
+    XXH3_64bits_reset(state_);
+    buffer_.resize(kBufferBytes);
+  }
+  ~LocalReader() override { XXH3_freeState(state_); }
+
+  Result<void> open() { return file_.open_read(path_); }
+  const Manifest& manifest() const override { return manifest_; }
+
+  Result<std::string_view> next_block() override {
+    // Move the partial row left over from the last read to the front, then fill up.
+    std::memmove(buffer_.data(), buffer_.data() + consumed_, carry_);
+    std::size_t filled = carry_;
+    while (filled < buffer_.size() && !eof_) {
+      auto n = file_.read(buffer_.data() + filled, buffer_.size() - filled);
+      if (!n) return fail(n.error());
+      if (*n == 0) eof_ = true;
+      XXH3_64bits_update(state_, buffer_.data() + filled, *n);
+      bytes_ += static_cast<std::int64_t>(*n);
+      filled += *n;
+    }
+    std::string_view view(buffer_.data(), filled);
+    const auto last_newline = view.rfind('\n');
+    const std::size_t whole = last_newline == std::string_view::npos ? 0 : last_newline + 1;
+    if (whole == 0 && filled == buffer_.size())
+      return fail(Error::permanent("stage file " + path_.string() + ": a row longer than 1 MiB"));
+    if (whole == 0 && eof_) {
+      if (filled != 0) return fail(Error::permanent("stage file " + path_.string() + " ends inside a row"));
+      if (auto r = verify(); !r) return fail(r.error());
+      consumed_ = carry_ = 0;
+      return std::string_view{};
+    }
+    consumed_ = whole;
+    carry_ = filled - whole;
+    const std::string_view block = view.substr(0, whole);
+    rows_ += copy_text::count_rows(block);
+    return block;
+  }
+
+ private:
+  Result<void> verify() const {
+    const std::string sum = hex64(XXH3_64bits_digest(state_));
+    if (bytes_ != manifest_.bytes || sum != manifest_.checksum || rows_ != manifest_.rows)
+      return fail(Error::permanent("stage file " + path_.string() + " does not match its manifest (rows " +
+                                   std::to_string(rows_) + " vs " + std::to_string(manifest_.rows) +
+                                   ", bytes " + std::to_string(bytes_) + " vs " +
+                                   std::to_string(manifest_.bytes) + ", checksum " + sum + " vs " +
+                                   manifest_.checksum + ")"));
+    return {};
+  }
+
+  Manifest manifest_;
+  fs::path path_;
+  PosixFile file_;
+  XXH3_state_t* state_ = nullptr;
+  std::string buffer_;
+  std::size_t consumed_ = 0, carry_ = 0;
+  bool eof_ = false;
+  std::int64_t bytes_ = 0, rows_ = 0;
+};
+
+}  // namespace
+
+fs::path LocalStage::window_dir(const WindowContext& ctx) const {
+  return root_ / ctx.pipeline.value / date::format("%Y%m%dT%H%M%SZ", ctx.window.start);
+}
+
+Result<std::unique_ptr<StageWriter>> LocalStage::open_writer(const WindowContext& ctx) {
+  const fs::path dir = window_dir(ctx);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail(Error::retryable("cannot create stage directory " + dir.string() + ": " + ec.message()));
+  return std::make_unique<LocalWriter>(dir, ctx);
+}
+
+Result<std::optional<Manifest>> LocalStage::find(const WindowContext& ctx) {
+  const fs::path path = window_dir(ctx) / "manifest.json";
+  std::ifstream in(path);
+  if (!in) return std::optional<Manifest>{};
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto m = manifest_from_json(text, path);
+  if (!m) return std::optional<Manifest>{};  // a torn or foreign manifest means "not staged"
+  std::error_code ec;
+  const auto size = fs::file_size(window_dir(ctx) / m->data_file, ec);
+  if (ec || static_cast<std::int64_t>(size) != m->bytes) return std::optional<Manifest>{};
+  return std::optional<Manifest>{std::move(*m)};
+}
+
+Result<std::unique_ptr<StageReader>> LocalStage::open_reader(const WindowContext& ctx) {
+  auto found = find(ctx);
+  if (!found) return fail(found.error());
+  if (!*found) return fail(Error::retryable("window " + to_string(ctx.window) + " is not staged in " +
+                                            window_dir(ctx).string()));
+  auto reader = std::make_unique<LocalReader>(**found, window_dir(ctx) / (*found)->data_file);
+  if (auto r = reader->open(); !r) return fail(r.error());
+  return std::unique_ptr<StageReader>(std::move(reader));
+}
+
+Result<void> LocalStage::remove(const WindowContext& ctx) {
+  std::error_code ec;
+  fs::remove_all(window_dir(ctx), ec);
+  if (ec) return fail(Error::retryable("cannot remove " + window_dir(ctx).string() + ": " + ec.message()));
+  return {};
+}
+
+}  // namespace sluice::adapters

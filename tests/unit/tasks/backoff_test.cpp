@@ -1,0 +1,36 @@
+#include <catch2/catch.hpp>
+
+#include "tasks/backoff.hpp"
+
+using namespace sluice::tasks;
+using std::chrono::seconds;
+
+TEST_CASE("backoff doubles from the base, is capped, and jitters only its upper half", "[tasks]") {
+  const BackoffPolicy p{seconds(30), seconds(600)};
+  struct Case {
+    const char* name;
+    int attempt;
+    double draw;
+    long expected;
+  };
+  for (auto c : {Case{"first retry, no jitter", 1, 0.0, 15}, Case{"first retry, max jitter", 1, 0.999999, 30},
+                 Case{"second retry", 2, 0.0, 30}, Case{"third retry, half jitter", 3, 0.5, 90},
+                 Case{"capped", 10, 0.0, 300}, Case{"capped, max jitter", 10, 0.999999, 600},
+                 Case{"huge attempt stays capped", 5000, 0.5, 450},
+                 Case{"attempt 0 treated as the first", 0, 0.0, 15},
+                 Case{"draw out of range is clamped", 2, 7.0, 60}}) {
+    INFO(c.name);
+    CHECK(backoff_delay(p, c.attempt, c.draw).count() == c.expected);
+  }
+}
+
+TEST_CASE("backoff is monotonic in the attempt for a fixed draw", "[tasks]") {
+  const BackoffPolicy p{seconds(7), seconds(3600)};
+  long previous = 0;
+  for (int attempt = 1; attempt < 40; ++attempt) {
+    const long d = backoff_delay(p, attempt, 0.25).count();
+    CHECK(d >= previous);
+    previous = d;
+  }
+  CHECK(previous == backoff_delay(p, 1000, 0.25).count());
+}
