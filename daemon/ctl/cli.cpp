@@ -36,6 +36,8 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.parse_complete_callback([&] { ctx.output = output == "json" ? Output::json : Output::table; });
 
   // One line per command file (daemon/ctl/cmd_*.cpp).
+  add_validate_command(app, ctx);
+  add_config_command(app, ctx);
   add_db_command(app, ctx);
   add_cron_command(app, ctx);
 

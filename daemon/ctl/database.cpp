@@ -4,16 +4,32 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
+
+#include "framework/config/database_url.hpp"
+#include "framework/config/load.hpp"
 
 namespace sluice::ctl {
 
 std::string resolve_database_url(const Context& ctx) {
   if (!ctx.database_url.empty()) return ctx.database_url;
-  // The config file's database URL comes here once the config loader provides it.
-  throw UsageError(
-      "no database URL: pass --database-url, or set SLUICE_DATABASE_URL, or set the "
-      "database URL in the config file");
+  // Only the daemon file is read: a broken pipeline must not keep `db migrate` from running.
+  std::optional<config::DaemonConfig> daemon;
+  std::error_code ec;
+  if (std::filesystem::exists(ctx.config_path, ec)) {
+    auto loaded = config::load_daemon_config(ctx.config_path);
+    if (!loaded) {
+      std::string message = "cannot take the database URL from " + ctx.config_path + ":";
+      for (const auto& d : loaded.error()) message += "\n  " + config::to_string(d);
+      throw UsageError(message);
+    }
+    daemon = std::move(*loaded);
+  }
+  auto url = config::resolve_database_url("", daemon ? &daemon->database : nullptr);
+  if (!url) throw UsageError(url.error());
+  return url->url.reveal();
 }
 
 std::unique_ptr<store::Connection> open_database(const Context& ctx) {

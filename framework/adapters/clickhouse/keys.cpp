@@ -1,0 +1,99 @@
+// ClickHouse through its HTTP interface (libcurl): connection, source and target keys.
+#include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/registry.hpp"
+
+using sluice::config::KeyTable;
+using sluice::config::KeyType;
+using sluice::config::Secrecy;
+
+namespace sluice::adapters {
+namespace {
+
+const KeyTable& connection_keys() {
+  static const KeyTable t{
+      "clickhouse connection",
+      "A ClickHouse server's HTTP interface.",
+      {
+          {.name = "url",
+           .type = KeyType::string,
+           .description = "`http://host:8123` (or https). Credentials in it are masked when "
+                          "shown; prefer `user` and `password`.",
+           .required = true,
+           .secret = Secrecy::url,
+           .check = check_http_url},
+          {.name = "user",
+           .type = KeyType::string,
+           .description = "User name.",
+           .default_value = "default"},
+          {.name = "password",
+           .type = KeyType::string,
+           .description = "Password; write a reference such as `${env:CLICKHOUSE_PASSWORD}`.",
+           .secret = Secrecy::opaque},
+          {.name = "database",
+           .type = KeyType::string,
+           .description = "Database for unqualified table names.",
+           .default_value = "default"},
+          {.name = "timeout",
+           .type = KeyType::duration,
+           .description = "Longest a single request may take.",
+           .default_value = "5m"},
+          {.name = "connect_timeout",
+           .type = KeyType::duration,
+           .description = "Give up connecting after this long.",
+           .default_value = "10s"},
+          {.name = "compression",
+           .type = KeyType::boolean,
+           .description = "Compress request and response bodies.",
+           .default_value = "true"},
+          {.name = "tls_verify",
+           .type = KeyType::boolean,
+           .description = "Verify the server's certificate (https).",
+           .default_value = "true"},
+      }};
+  return t;
+}
+
+const KeyTable& target_keys() {
+  static const KeyTable t{
+      "clickhouse target",
+      "How a window is replaced.",
+      {
+          {.name = "load_method",
+           .type = KeyType::choice,
+           .description = "`delete_insert`: delete the window's rows, then insert. "
+                          "`replace_partition`: insert into a staging table and replace the "
+                          "partition (windows must align with partitions).",
+           .default_value = "delete_insert",
+           .choices = {"delete_insert", "replace_partition"}},
+          {.name = "partition_expression",
+           .type = KeyType::string,
+           .description = "The table's partition key expression; required with "
+                          "`replace_partition`."},
+      }};
+  return t;
+}
+
+void check_target(const config::Fields& target, config::Diagnostics& diags) {
+  const auto* method = target.get<std::string>("load_method");
+  if (method && *method == "replace_partition" && !target.is_set("partition_expression")) {
+    target.error(diags, "partition_expression", "required with load_method replace_partition");
+  }
+}
+
+}  // namespace
+
+const AdapterInfo& clickhouse_adapter() {
+  static const AdapterInfo info{
+      .kind = "clickhouse",
+      .description = "ClickHouse over HTTP: a table or query as source, a table as target.",
+      .roles = {Role::source, Role::target},
+      .connection_keys = {&connection_keys()},
+      .source_keys = {&sql_source_keys()},
+      .target_keys = {&sql_target_keys(), &target_keys()},
+      .check_source = check_sql_source,
+      .check_target = check_target,
+  };
+  return info;
+}
+
+}  // namespace sluice::adapters

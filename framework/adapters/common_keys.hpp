@@ -1,0 +1,28 @@
+#pragma once
+// Keys and rules adapters share: the SQL source/target keys (PostgreSQL, MySQL/MariaDB,
+// ClickHouse) and checks of URLs and JSON pointers.
+#include "framework/config/diagnostic.hpp"
+#include "framework/config/fields.hpp"
+#include "framework/config/key_table.hpp"
+
+namespace sluice::adapters {
+
+// query | table, time_column.
+const config::KeyTable& sql_source_keys();
+// table, time_column.
+const config::KeyTable& sql_target_keys();
+
+// Exactly one of `query` and `table`; `table` needs `time_column`; a query without
+// `time_column` must filter on both {window_start} and {window_end} itself.
+void check_sql_source(const config::Fields& source, config::Diagnostics& diags);
+
+// `url`, or `host` and its parts; never both. `required`: one of them must be there.
+void check_url_or_parts(const config::Fields& section, config::Diagnostics& diags,
+                        const std::vector<std::string_view>& parts, bool required);
+
+// A JSON pointer (RFC 6901): empty or starting with `/`.
+std::string check_json_pointer(std::string_view text);
+// `http://` or `https://` followed by a host.
+std::string check_http_url(std::string_view text);
+
+}  // namespace sluice::adapters

@@ -1,0 +1,202 @@
+// HTTP JSON APIs as a source (libcurl): window templates, pagination, auth from a secret.
+#include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/registry.hpp"
+#include "framework/config/identifier.hpp"
+
+using sluice::config::KeyTable;
+using sluice::config::KeyType;
+using sluice::config::Secrecy;
+
+namespace sluice::adapters {
+namespace {
+
+std::string check_header_name(std::string_view text) {
+  for (char c : text) {
+    if (c <= ' ' || c == ':' || c >= 127) return "a header name has no spaces, ':' or controls";
+  }
+  return {};
+}
+
+const KeyTable& connection_keys() {
+  static const KeyTable t{
+      "http connection",
+      "An HTTP API.",
+      {
+          {.name = "base_url",
+           .type = KeyType::string,
+           .description = "`https://api.example.com`; the source's `path` is appended.",
+           .required = true,
+           .secret = Secrecy::url,
+           .check = check_http_url},
+          {.name = "auth_header",
+           .type = KeyType::string,
+           .description = "Value of the auth header: `Bearer ${env:API_TOKEN}`.",
+           .secret = Secrecy::opaque},
+          {.name = "auth_header_name",
+           .type = KeyType::string,
+           .description = "Header that carries `auth_header`.",
+           .default_value = "Authorization",
+           .check = check_header_name},
+          {.name = "headers",
+           .type = KeyType::string_map,
+           .description = "Extra request headers (not secret; use `auth_header` for secrets).",
+           .default_value = "{}",
+           .check = check_header_name},
+          {.name = "timeout",
+           .type = KeyType::duration,
+           .description = "Longest a single request may take.",
+           .default_value = "30s"},
+          {.name = "connect_timeout",
+           .type = KeyType::duration,
+           .description = "Give up connecting after this long.",
+           .default_value = "10s"},
+          {.name = "rate_limit",
+           .type = KeyType::number,
+           .description = "Requests per second at most; 0 is unlimited.",
+           .default_value = "0",
+           .min = 0},
+          {.name = "max_retries",
+           .type = KeyType::integer,
+           .description = "Retries of one request on 429 and 5xx (Retry-After honoured).",
+           .default_value = "5",
+           .min = 0,
+           .max = 100},
+          {.name = "tls_verify",
+           .type = KeyType::boolean,
+           .description = "Verify the server's certificate.",
+           .default_value = "true"},
+      }};
+  return t;
+}
+
+const KeyTable& pagination_keys() {
+  static const KeyTable t{
+      "http source pagination",
+      "How the pages of one window's records are walked.",
+      {
+          {.name = "type",
+           .type = KeyType::choice,
+           .description = "`page` (page number), `offset`, `next_link` (URL in the response), "
+                          "`cursor` (token in the response), `search_after` (sort values of "
+                          "the last record), or `none`.",
+           .default_value = "none",
+           .choices = {"none", "page", "offset", "next_link", "cursor", "search_after"}},
+          {.name = "page_size",
+           .type = KeyType::integer,
+           .description = "Records asked for per page.",
+           .default_value = "100",
+           .min = 1,
+           .max = 1000000},
+          {.name = "size_param",
+           .type = KeyType::string,
+           .description = "Query parameter of the page size.",
+           .default_value = "size"},
+          {.name = "page_param",
+           .type = KeyType::string,
+           .description = "Query parameter of the page number (`page`).",
+           .default_value = "page"},
+          {.name = "first_page",
+           .type = KeyType::integer,
+           .description = "Number of the first page (`page`).",
+           .default_value = "1",
+           .min = 0},
+          {.name = "offset_param",
+           .type = KeyType::string,
+           .description = "Query parameter of the offset (`offset`).",
+           .default_value = "offset"},
+          {.name = "cursor_param",
+           .type = KeyType::string,
+           .description = "Query parameter of the cursor (`cursor`) or of the sort values "
+                          "(`search_after`).",
+           .default_value = "cursor"},
+          {.name = "next_pointer",
+           .type = KeyType::string,
+           .description = "JSON pointer to the next link (`next_link`), the next cursor "
+                          "(`cursor`) or, within a record, its sort values (`search_after`).",
+           .check = check_json_pointer},
+      }};
+  return t;
+}
+
+const KeyTable& source_keys() {
+  static const KeyTable t{
+      "http source",
+      "Requests per window; `{window_start:%FT%TZ}` and friends fill in the window.",
+      {
+          {.name = "path",
+           .type = KeyType::field_template,
+           .description = "Path and query appended to `base_url`: "
+                          "`/v1/events?from={window_start:%FT%T%z}&to={window_end:%FT%T%z}`.",
+           .required = true},
+          {.name = "method",
+           .type = KeyType::choice,
+           .description = "HTTP method.",
+           .default_value = "GET",
+           .choices = {"GET", "POST"}},
+          {.name = "body",
+           .type = KeyType::field_template,
+           .description = "Request body template (POST), e.g. a search query with the window."},
+          {.name = "records_pointer",
+           .type = KeyType::string,
+           .description = "JSON pointer to the array of records in a response; empty: the "
+                          "response is the array.",
+           .default_value = "''",
+           .check = check_json_pointer},
+          {.name = "columns",
+           .type = KeyType::string_map,
+           .description = "Column name -> JSON pointer within a record; empty: the record's "
+                          "top-level fields.",
+           .default_value = "{}",
+           .check = config::check_column_name},
+          {.name = "time_column",
+           .type = KeyType::column,
+           .description = "Column that places a record in a window; when set, records outside "
+                          "the window are dropped."},
+          {.name = "pagination",
+           .type = KeyType::section,
+           .description = "How pages are walked.",
+           .section = &pagination_keys()},
+          {.name = "count_path",
+           .type = KeyType::field_template,
+           .description = "Path of a count endpoint for the window; without it the source "
+                          "counts by reading every page."},
+          {.name = "count_pointer",
+           .type = KeyType::string,
+           .description = "JSON pointer to the count in the count endpoint's response.",
+           .default_value = "/count",
+           .check = check_json_pointer},
+      }};
+  return t;
+}
+
+void check_source(const config::Fields& source, config::Diagnostics& diags) {
+  const config::Fields* pagination = source.section("pagination");
+  if (!pagination) return;
+  const auto* type = pagination->get<std::string>("type");
+  if (type && (*type == "next_link" || *type == "cursor" || *type == "search_after") &&
+      !pagination->is_set("next_pointer")) {
+    pagination->error(diags, "next_pointer", "required with pagination type " + *type);
+  }
+  const auto* method = source.get<std::string>("method");
+  if (source.is_set("body") && method && *method == "GET") {
+    source.error(diags, "body", "a body needs method POST");
+  }
+}
+
+}  // namespace
+
+const AdapterInfo& http_adapter() {
+  static const AdapterInfo info{
+      .kind = "http",
+      .description =
+          "HTTP JSON APIs as a source: paginated, rate limited, retried on 429 "
+          "and 5xx.",
+      .roles = {Role::source},
+      .connection_keys = {&connection_keys()},
+      .source_keys = {&source_keys()},
+      .check_source = check_source,
+  };
+  return info;
+}
+
+}  // namespace sluice::adapters

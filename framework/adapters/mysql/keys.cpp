@@ -1,0 +1,81 @@
+// MySQL / MariaDB (libmariadb): connection and source keys.
+#include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/registry.hpp"
+
+using sluice::config::KeyTable;
+using sluice::config::KeyType;
+using sluice::config::Secrecy;
+
+namespace sluice::adapters {
+namespace {
+
+std::string check_mysql_url(std::string_view text) {
+  for (std::string_view scheme : {"mysql://", "mariadb://"}) {
+    if (text.substr(0, scheme.size()) == scheme) return {};
+  }
+  return "expected a mysql:// or mariadb:// URL";
+}
+
+void check_connection(const config::Fields& c, config::Diagnostics& diags) {
+  check_url_or_parts(c, diags, {"host", "port", "database", "user", "password"}, true);
+}
+
+const KeyTable& connection_keys() {
+  static const KeyTable t{
+      "mysql connection",
+      "A MySQL or MariaDB server: `url`, or `host` and its parts.",
+      {
+          {.name = "url",
+           .type = KeyType::string,
+           .description = "`mysql://user:password@host:port/database`. Its password is masked "
+                          "when shown.",
+           .secret = Secrecy::url,
+           .check = check_mysql_url},
+          {.name = "host",
+           .type = KeyType::string,
+           .description = "Host name, address, or socket path (instead of `url`)."},
+          {.name = "port",
+           .type = KeyType::integer,
+           .description = "Port.",
+           .default_value = "(3306)",
+           .min = 1,
+           .max = 65535},
+          {.name = "database", .type = KeyType::string, .description = "Database name."},
+          {.name = "user", .type = KeyType::string, .description = "User name."},
+          {.name = "password",
+           .type = KeyType::string,
+           .description = "Password; write a reference such as `${env:MYSQL_PASSWORD}`.",
+           .secret = Secrecy::opaque},
+          {.name = "ssl_mode",
+           .type = KeyType::choice,
+           .description = "TLS to the server.",
+           .default_value = "preferred",
+           .choices = {"disabled", "preferred", "required", "verify_ca", "verify_identity"}},
+          {.name = "connect_timeout",
+           .type = KeyType::duration,
+           .description = "Give up connecting after this long.",
+           .default_value = "10s"},
+          {.name = "charset",
+           .type = KeyType::string,
+           .description = "Connection character set.",
+           .default_value = "utf8mb4"},
+      }};
+  return t;
+}
+
+}  // namespace
+
+const AdapterInfo& mysql_adapter() {
+  static const AdapterInfo info{
+      .kind = "mysql",
+      .description = "MySQL or MariaDB as a source: a table or query, rows streamed.",
+      .roles = {Role::source},
+      .connection_keys = {&connection_keys()},
+      .source_keys = {&sql_source_keys()},
+      .check_connection = check_connection,
+      .check_source = check_sql_source,
+  };
+  return info;
+}
+
+}  // namespace sluice::adapters

@@ -1,0 +1,16 @@
+#pragma once
+// From a checked YAML tree to the typed model, with the rules that span keys (internal to the
+// loader).
+#include <yaml-cpp/yaml.h>
+
+#include "framework/config/model.hpp"
+#include "framework/config/node_check.hpp"
+
+namespace sluice::config {
+
+// Never fails: problems go to ctx.diags and the affected values keep their defaults.
+DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
+PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,
+                              const CheckContext& ctx);
+
+}  // namespace sluice::config

@@ -1,0 +1,137 @@
+#include <algorithm>
+#include <cctype>
+
+#include "framework/adapters/postgres/keys.hpp"
+#include "framework/config/build.hpp"
+#include "framework/config/database_url.hpp"
+
+namespace sluice::config {
+namespace {
+
+bool valid_connection_name(std::string_view name) {
+  return !name.empty() && name.size() <= 63 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+time::Duration duration_of(const Fields& f, std::string_view key) {
+  return f.value_or<time::Duration>(key, {});
+}
+
+std::optional<time::Duration> optional_duration(const Fields& f, std::string_view key) {
+  if (const auto* d = f.get<time::Duration>(key)) return *d;
+  return std::nullopt;
+}
+
+spdlog::level::level_enum log_level(const std::string& name) {
+  return spdlog::level::from_str(name);  // the table's choices are spdlog's names
+}
+
+ConnectionConfig check_connection(const std::string& name, const YAML::Node& key,
+                                  const YAML::Node& value, const CheckContext& ctx) {
+  ConnectionConfig out;
+  out.name = name;
+  const std::string path = "connections." + name;
+  const YAML::Node kind = value_node(value, "kind");
+  if (kind.IsScalar()) out.adapter = adapters::find_adapter(kind.Scalar());
+  std::vector<const KeyTable*> tables = {&connection_common_keys()};
+  if (out.adapter) {
+    tables.insert(tables.end(), out.adapter->connection_keys.begin(),
+                  out.adapter->connection_keys.end());
+  }
+  // Without a known kind its keys cannot be judged: only `kind` is reported.
+  out.params = check_section(value, tables, path, ctx.at(key.Mark()), ctx, out.adapter == nullptr);
+  if (out.adapter && out.adapter->check_connection) {
+    out.adapter->check_connection(out.params, *ctx.diags);
+  }
+  return out;
+}
+
+std::vector<ConnectionConfig> check_connections(const YAML::Node& root, const CheckContext& ctx) {
+  std::vector<ConnectionConfig> out;
+  const YAML::Node map = value_node(root, "connections");
+  if (!map.IsDefined() || map.IsNull()) return out;
+  if (!map.IsMap()) {
+    ctx.error(ctx.at(map.Mark()), "connections",
+              "expected a mapping of name to connection, got " + describe_node(map));
+    return out;
+  }
+  for (const auto& kv : map) {
+    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    const std::string path = "connections." + name;
+    if (!valid_connection_name(name)) {
+      ctx.error(ctx.at(kv.first.Mark()), path,
+                "a connection name is 1 to 63 letters, digits, '_' or '-'");
+      continue;
+    }
+    const auto twin = std::find_if(out.begin(), out.end(),
+                                   [&](const ConnectionConfig& c) { return c.name == name; });
+    if (twin != out.end()) {
+      ctx.error(ctx.at(kv.first.Mark()), path,
+                "duplicate connection (first defined at line " +
+                    std::to_string(twin->params.where().line) + ")");
+      continue;
+    }
+    out.push_back(check_connection(name, kv.first, kv.second, ctx));
+  }
+  return out;
+}
+
+}  // namespace
+
+DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
+  DaemonConfig d;
+  const Location top = root.IsMap() ? ctx.at(root.Mark()) : Location{ctx.file, 1, 1};
+  d.fields = check_section(root, {&daemon_keys()}, "", top, ctx);
+  d.connections = check_connections(root, ctx);
+  const Fields& f = d.fields;
+
+  if (const Fields* db = f.section("database")) {
+    adapters::check_postgres_connection(*db, *ctx.diags, false);
+    d.database.url = postgres_conninfo(*db);
+    d.database.where = db->where();
+  }
+  if (const Fields* stage = f.section("stage")) {
+    d.stage.root = stage->string_or("root");
+    d.stage.format = stage->string_or("format");
+    d.stage.compression = stage->string_or("compression");
+  }
+  d.workers = static_cast<int>(f.value_or<std::int64_t>("workers", 4));
+  if (const Fields* http = f.section("http")) d.http_listen = http->string_or("listen");
+  if (const Fields* log = f.section("log")) {
+    d.log.level = log_level(log->string_or("level", "info"));
+    d.log.format =
+        log->string_or("format") == "json" ? observe::LogFormat::json : observe::LogFormat::text;
+  }
+  d.timezone = f.value_or<time::Zone>("timezone", nullptr);
+  d.pipelines_dir = f.string_or("pipelines_dir");
+  d.stale_threshold = duration_of(f, "stale_threshold");
+  d.drain_timeout = duration_of(f, "drain_timeout");
+  if (const Fields* s = f.section("scheduler")) {
+    d.scheduler.poll_interval = duration_of(*s, "poll_interval");
+    d.scheduler.heartbeat_interval = duration_of(*s, "heartbeat_interval");
+    d.scheduler.stale_check_interval = duration_of(*s, "stale_check_interval");
+    d.scheduler.max_windows_per_tick =
+        static_cast<std::size_t>(s->value_or<std::int64_t>("max_windows_per_tick", 1000));
+    d.scheduler.backfill_max_active_windows =
+        static_cast<int>(s->value_or<std::int64_t>("backfill_max_active_windows", 2));
+  }
+  if (const Fields* r = f.section("retention")) {
+    d.retention.records = optional_duration(*r, "records");
+    d.retention.events = optional_duration(*r, "events");
+    d.retention.interval = duration_of(*r, "interval");
+    d.retention.batch_size = static_cast<int>(r->value_or<std::int64_t>("batch_size", 1000));
+  }
+  // A lease shorter than its heartbeat expires under a live worker.
+  const Fields* s = f.section("scheduler");
+  if (s && f.get<time::Duration>("stale_threshold") &&
+      s->get<time::Duration>("heartbeat_interval") &&
+      d.stale_threshold.fixed <= d.scheduler.heartbeat_interval.fixed) {
+    f.error(*ctx.diags, "stale_threshold",
+            "must be longer than scheduler.heartbeat_interval (" +
+                time::to_string(d.scheduler.heartbeat_interval) + ")");
+  }
+  return d;
+}
+
+}  // namespace sluice::config

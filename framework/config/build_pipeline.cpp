@@ -1,0 +1,232 @@
+#include "framework/config/build.hpp"
+#include "framework/core/suggest.hpp"
+
+namespace sluice::config {
+namespace {
+
+using adapters::Role;
+
+time::Duration duration_of(const Fields& f, std::string_view key) {
+  return f.value_or<time::Duration>(key, {});
+}
+
+const ConnectionConfig* find_role_connection(const std::string& name, Role role,
+                                             const YAML::Node& at, const std::string& path,
+                                             const DaemonConfig& daemon, const CheckContext& ctx) {
+  const ConnectionConfig* c = daemon.find_connection(name);
+  if (!c) {
+    std::vector<std::string_view> names;
+    for (const auto& known : daemon.connections) names.push_back(known.name);
+    std::string message = "undefined connection '" + name + "'";
+    if (auto close = closest_match(name, names)) {
+      message += " (did you mean '" + *close + "'?)";
+    } else if (names.empty()) {
+      message += " (the daemon file defines no connections)";
+    } else {
+      std::string all;
+      for (auto n : names) all += (all.empty() ? "" : ", ") + std::string(n);
+      message += " (defined: " + all + ")";
+    }
+    ctx.error(ctx.at(at.Mark()), path, message);
+    return nullptr;
+  }
+  if (!c->adapter) return nullptr;  // its unknown kind is reported in the daemon file
+  if (!c->adapter->can(role)) {
+    ctx.error(ctx.at(at.Mark()), path,
+              "connection '" + name + "' is of kind " + std::string(c->adapter->kind) +
+                  ", which cannot be a " + std::string(adapters::to_string(role)) + " (" +
+                  std::string(c->adapter->kind) + " can be: " + c->adapter->roles_text() + ")");
+    return nullptr;
+  }
+  return c;
+}
+
+EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonConfig& daemon,
+                              const CheckContext& ctx) {
+  const std::string name(adapters::to_string(role));
+  EndpointConfig out;
+  const YAML::Node node = value_node(root, name);
+  if (!node.IsDefined() || node.IsNull()) return out;  // the pipeline table reports it missing
+  const YAML::Node connection = value_node(node, "connection");
+  const adapters::AdapterInfo* adapter = nullptr;
+  if (connection.IsScalar()) {
+    out.connection = connection.Scalar();
+    if (const auto* c = find_role_connection(out.connection, role, connection, name + ".connection",
+                                             daemon, ctx)) {
+      adapter = c->adapter;
+      out.kind = std::string(adapter->kind);
+    }
+  }
+  std::vector<const KeyTable*> tables = {role == Role::source ? &source_common_keys()
+                                                              : &target_common_keys()};
+  if (adapter) {
+    const auto& own = role == Role::source ? adapter->source_keys : adapter->target_keys;
+    tables.insert(tables.end(), own.begin(), own.end());
+  }
+  out.params = check_section(node, tables, name, ctx.at(key_node(root, name).Mark()), ctx,
+                             adapter == nullptr);
+  if (adapter) {
+    const auto check = role == Role::source ? adapter->check_source : adapter->check_target;
+    if (check) check(out.params, *ctx.diags);
+  }
+  return out;
+}
+
+// The target counts and replaces a window by its time column; by default the source's.
+void inherit_time_column(PipelineConfig& p, const CheckContext& ctx) {
+  const Fields::Entry* e = p.target.params.find("time_column");
+  if (!e || !e->defaulted || e->spec->default_value != "(source.time_column)") return;
+  const Fields& source = p.source.params;
+  if (const auto* column = source.get<std::string>("time_column")) {
+    p.target.params.set_derived("time_column", *column);
+    return;
+  }
+  // Only when the source is known and has no time column by design (a query, a file): an
+  // unknown source, a bad column or a table without its column is reported on the source.
+  if (!p.source.kind.empty() && !source.is_set("time_column") && !source.is_set("table")) {
+    p.target.params.error(*ctx.diags, "time_column",
+                          "required: the source has no time_column to take it from");
+  }
+}
+
+void check_not_same_place(const PipelineConfig& p, const CheckContext& ctx) {
+  if (p.source.connection.empty() || p.source.connection != p.target.connection) return;
+  for (auto key : {"table", "path"}) {
+    const auto* source_text = p.source.params.get<std::string>(key);
+    const auto* target_text = p.target.params.get<std::string>(key);
+    const auto* source_tmpl = p.source.params.get<time::FieldTemplate>(key);
+    const auto* target_tmpl = p.target.params.get<time::FieldTemplate>(key);
+    const bool same = (source_text && target_text && *source_text == *target_text) ||
+                      (source_tmpl && target_tmpl && source_tmpl->text() == target_tmpl->text());
+    if (same) {
+      p.target.params.error(*ctx.diags, key,
+                            "the target is the source itself (connection '" + p.source.connection +
+                                "'); loading would delete the source rows");
+    }
+  }
+}
+
+void build_window(PipelineConfig& p, const Fields& w, const CheckContext& ctx) {
+  p.window.zone = p.zone;
+  p.window.granularity = w.value_or<time::Granularity>("granularity", {});
+  p.window.x_time_back = duration_of(w, "x_time_back");
+  p.window.catchup = w.value_or<bool>("catchup", true);
+  if (!p.zone) return;
+  const auto instant = [&](std::string_view key) -> std::optional<Instant> {
+    const auto* text = w.get<std::string>(key);
+    if (!text) return std::nullopt;
+    auto t = time::parse_instant(*text, p.zone);
+    if (!t) {
+      w.error(*ctx.diags, key, t.error());
+      return std::nullopt;
+    }
+    return *t;
+  };
+  const auto start = instant("start_date");
+  p.window.end = instant("end_date");
+  if (start) p.window.start = *start;
+  if (start && p.window.end && *p.window.end <= *start) {
+    w.error(*ctx.diags, "end_date",
+            "must be after start_date (" + *w.get<std::string>("start_date") + ")");
+  }
+}
+
+void build_fields(PipelineConfig& p, Fields& f, const YAML::Node& root, const CheckContext& ctx) {
+  std::vector<std::string_view> names;
+  if (const auto* templates = f.get<NamedTemplates>("business_fields")) {
+    p.business_fields = *templates;
+    for (const auto& [name, _] : p.business_fields) names.push_back(name);
+  }
+  const auto* check = f.get<std::vector<std::string>>("check_fields");
+  if (!f.is_set("check_fields")) {
+    p.check_fields.assign(names.begin(), names.end());
+    f.set_derived("check_fields", p.check_fields);
+    return;
+  }
+  if (!check) return;
+  p.check_fields = *check;
+  const YAML::Node list = value_node(root, "check_fields");
+  for (std::size_t i = 0; i < p.check_fields.size(); ++i) {
+    const std::string& name = p.check_fields[i];
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    std::string message = "'" + name + "' is not a business field";
+    if (auto close = closest_match(name, names)) message += " (did you mean '" + *close + "'?)";
+    ctx.error(ctx.at(list[i].Mark()), "check_fields[" + std::to_string(i) + "]", message);
+  }
+}
+
+void build_notifications(PipelineConfig& p, const Fields& n) {
+  p.notifications.email_list = n.value_or<std::vector<std::string>>("email_list", {});
+  p.notifications.email_on_failure = n.value_or<bool>("email_on_failure", true);
+  p.notifications.email_on_retry = n.value_or<bool>("email_on_retry", false);
+  for (const auto& hook : n.list("webhooks")) {
+    p.notifications.webhooks.push_back(
+        {hook.value_or<Secret>("url", {}), hook.value_or<std::vector<std::string>>("events", {})});
+  }
+}
+
+Fields* mutable_section(Fields& f, std::string_view key) {
+  Fields::Entry* e = f.find(key);
+  return e && !e->children.empty() ? &e->children.front() : nullptr;
+}
+
+}  // namespace
+
+PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,
+                              const CheckContext& ctx) {
+  PipelineConfig p;
+  p.file = ctx.file;
+  const Location top = root.IsMap() ? ctx.at(root.Mark()) : Location{ctx.file, 1, 1};
+  p.fields = check_section(root, {&pipeline_keys()}, "", top, ctx);
+  Fields& f = p.fields;
+  p.source = check_endpoint(root, Role::source, daemon, ctx);
+  p.target = check_endpoint(root, Role::target, daemon, ctx);
+  inherit_time_column(p, ctx);
+  check_not_same_place(p, ctx);
+  if (auto* e = f.find("source")) e->children = {p.source.params};
+  if (auto* e = f.find("target")) e->children = {p.target.params};
+
+  p.id.value = f.string_or("id");
+  p.description = f.string_or("description");
+  if (Fields* schedule = mutable_section(f, "schedule")) {
+    p.cron = schedule->value_or<time::Cron>("cron", {});
+    p.zone = schedule->value_or<time::Zone>("timezone", nullptr);
+    if (!schedule->is_set("timezone")) {
+      p.zone = daemon.timezone;
+      schedule->set_derived("timezone", p.zone);
+    }
+  }
+  if (const Fields* window = f.section("window")) build_window(p, *window, ctx);
+  if (const Fields* audit = f.section("audit")) {
+    p.max_difference_pct = audit->value_or<double>("max_difference_pct", 0);
+  }
+  if (const Fields* r = f.section("retries")) {
+    p.retries = {static_cast<int>(r->value_or<std::int64_t>("max", 3)),
+                 duration_of(*r, "base_delay"), duration_of(*r, "max_delay")};
+    if (r->get<time::Duration>("base_delay") && r->get<time::Duration>("max_delay") &&
+        p.retries.max_delay.fixed < p.retries.base_delay.fixed) {
+      r->error(*ctx.diags, "max_delay",
+               "must be at least base_delay (" + time::to_string(p.retries.base_delay) + ")");
+    }
+  }
+  if (f.is_set("stale_threshold")) {
+    p.stale_threshold = duration_of(f, "stale_threshold");
+    if (f.get<time::Duration>("stale_threshold") &&
+        p.stale_threshold.fixed <= daemon.scheduler.heartbeat_interval.fixed) {
+      f.error(*ctx.diags, "stale_threshold",
+              "must be longer than the daemon's scheduler.heartbeat_interval (" +
+                  time::to_string(daemon.scheduler.heartbeat_interval) + ")");
+    }
+  } else {
+    p.stale_threshold = daemon.stale_threshold;
+    f.set_derived("stale_threshold", p.stale_threshold);
+  }
+  build_fields(p, f, root, ctx);
+  p.max_active_windows = static_cast<int>(f.value_or<std::int64_t>("max_active_windows", 1));
+  if (const Fields* n = f.section("notifications")) build_notifications(p, *n);
+  p.tags = f.value_or<std::vector<std::string>>("tags", {});
+  p.paused = f.value_or<bool>("paused", false);
+  return p;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,46 @@
+#pragma once
+// What config validation reports: `FILE:LINE:COLUMN: key.path: message`, all of them at once,
+// sorted by place, so an operator fixes a file top to bottom in one pass.
+#include <compare>
+#include <string>
+#include <vector>
+
+namespace sluice::config {
+
+struct Location {
+  std::string file;
+  int line = 0;  // 1-based; 0 means the file as a whole (unreadable, empty)
+  int column = 0;
+
+  auto operator<=>(const Location&) const = default;
+};
+
+struct Diagnostic {
+  Location where;
+  std::string path;  // `window.granularity`, `connections.pg.password`; empty for a file
+  std::string message;
+
+  auto operator<=>(const Diagnostic&) const = default;
+};
+
+// `FILE:LINE:COLUMN` (or `FILE` for line 0).
+std::string to_string(const Location& where);
+// `FILE:LINE:COLUMN: key.path: message`.
+std::string to_string(const Diagnostic& d);
+
+class Diagnostics {
+ public:
+  void error(Location where, std::string path, std::string message);
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  // Sorted by file, line, column; exact duplicates removed.
+  std::vector<Diagnostic> sorted() const;
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// `a.b` + `c` = `a.b.c`; either side may be empty.
+std::string join_path(const std::string& prefix, std::string_view key);
+
+}  // namespace sluice::config

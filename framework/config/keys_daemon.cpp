@@ -1,0 +1,214 @@
+// The daemon file's keys (sluice.yaml).
+#include <charconv>
+
+#include "framework/adapters/postgres/keys.hpp"
+#include "framework/config/key_table.hpp"
+
+namespace sluice::config {
+namespace {
+
+std::string check_listen(std::string_view text) {
+  const auto colon = text.rfind(':');
+  const std::string_view host = colon == std::string_view::npos ? "" : text.substr(0, colon);
+  const std::string_view port = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+  int n = -1;
+  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  const bool port_ok = !port.empty() && ec == std::errc() && ptr == port.data() + port.size() &&
+                       n >= 0 && n <= 65535;
+  const bool v6 = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  if (host.empty() || !port_ok || (!v6 && host.find(':') != std::string_view::npos)) {
+    return "expected HOST:PORT, e.g. 127.0.0.1:8470 or [::1]:8470";
+  }
+  return {};
+}
+
+const KeyTable& stage_keys() {
+  static const KeyTable t{
+      "stage",
+      "The local directory a window's rows pass through between source and target.",
+      {
+          {.name = "root",
+           .type = KeyType::path,
+           .description = "Directory of the staged files; relative to the daemon file when "
+                          "relative. Needs room for the largest windows in flight.",
+           .default_value = "/var/lib/sluice/stage"},
+          {.name = "format",
+           .type = KeyType::choice,
+           .description = "Staged file format (`copy` is PostgreSQL COPY text).",
+           .default_value = "copy",
+           .choices = {"copy", "csv", "jsonl"}},
+          {.name = "compression",
+           .type = KeyType::choice,
+           .description = "Compression of staged files.",
+           .default_value = "none",
+           .choices = {"none", "zstd"}},
+      }};
+  return t;
+}
+
+const KeyTable& http_keys() {
+  static const KeyTable t{"http",
+                          "The status page, JSON API and Prometheus metrics.",
+                          {
+                              {.name = "listen",
+                               .type = KeyType::string,
+                               .description = "Address to listen on.",
+                               .default_value = "127.0.0.1:8470",
+                               .check = check_listen},
+                          }};
+  return t;
+}
+
+const KeyTable& log_keys() {
+  static const KeyTable t{
+      "log",
+      "Logs go to stderr (journald under systemd).",
+      {
+          {.name = "level",
+           .type = KeyType::choice,
+           .description = "Least severe level written.",
+           .default_value = "info",
+           .choices = {"trace", "debug", "info", "warn", "error", "critical", "off"}},
+          {.name = "format",
+           .type = KeyType::choice,
+           .description = "`text` lines or JSON lines.",
+           .default_value = "text",
+           .choices = {"text", "json"}},
+      }};
+  return t;
+}
+
+const KeyTable& scheduler_keys() {
+  static const KeyTable t{
+      "scheduler",
+      "The daemon's timers.",
+      {
+          {.name = "poll_interval",
+           .type = KeyType::duration,
+           .description = "How often to look for work when notifications (LISTEN/NOTIFY) are "
+                          "down; with them, work is seen at once.",
+           .default_value = "10s"},
+          {.name = "heartbeat_interval",
+           .type = KeyType::duration,
+           .description = "How often a running window renews its lease; must be shorter than "
+                          "every pipeline's `stale_threshold`.",
+           .default_value = "30s"},
+          {.name = "stale_check_interval",
+           .type = KeyType::duration,
+           .description = "How often expired leases are looked for and released.",
+           .default_value = "1m"},
+          {.name = "max_windows_per_tick",
+           .type = KeyType::integer,
+           .description = "Most new records one cron tick creates per pipeline (a long catchup "
+                          "is created in batches).",
+           .default_value = "1000",
+           .min = 1,
+           .max = 1000000},
+          {.name = "backfill_max_active_windows",
+           .type = KeyType::integer,
+           .description = "Backfill windows running at once per pipeline, on top of "
+                          "`max_active_windows`, so live windows are not starved.",
+           .default_value = "2",
+           .min = 1,
+           .max = 1000},
+      }};
+  return t;
+}
+
+const KeyTable& retention_keys() {
+  static const KeyTable t{
+      "retention",
+      "Pruning of finished records and events; unset keeps them forever.",
+      {
+          {.name = "records",
+           .type = KeyType::duration,
+           .description = "Delete SUCCESS and SKIPPED records (and their events) whose window "
+                          "ended longer ago than this. Unset: keep.",
+           .calendar = true},
+          {.name = "events",
+           .type = KeyType::duration,
+           .description = "Delete `pipeline_events` rows older than this. Unset: keep.",
+           .calendar = true},
+          {.name = "interval",
+           .type = KeyType::duration,
+           .description = "How often pruning runs.",
+           .default_value = "1h"},
+          {.name = "batch_size",
+           .type = KeyType::integer,
+           .description = "Rows deleted per statement, to keep locks short.",
+           .default_value = "1000",
+           .min = 1,
+           .max = 1000000},
+      }};
+  return t;
+}
+
+}  // namespace
+
+const KeyTable& daemon_keys() {
+  static const KeyTable t{
+      "daemon file",
+      "`/etc/sluice/sluice.yaml` (or `--config PATH`, `$SLUICE_CONFIG`).",
+      {
+          {.name = "database",
+           .type = KeyType::section,
+           .description = "The records database (PostgreSQL). `--database-url` and "
+                          "`$SLUICE_DATABASE_URL` override it; the section may be left out "
+                          "when one of them is always given.",
+           .section = &adapters::postgres_connection_keys()},
+          {.name = "stage",
+           .type = KeyType::section,
+           .description = "The stage directory.",
+           .section = &stage_keys()},
+          {.name = "workers",
+           .type = KeyType::integer,
+           .description = "Windows processed at once by this daemon (the worker pool).",
+           .default_value = "4",
+           .min = 1,
+           .max = 1024},
+          {.name = "http",
+           .type = KeyType::section,
+           .description = "HTTP server.",
+           .section = &http_keys()},
+          {.name = "log",
+           .type = KeyType::section,
+           .description = "Logging.",
+           .section = &log_keys()},
+          {.name = "timezone",
+           .type = KeyType::zone,
+           .description = "Default time zone of pipelines (IANA name).",
+           .default_value = "UTC"},
+          {.name = "pipelines_dir",
+           .type = KeyType::path,
+           .description = "Directory of pipeline files (`*.yaml`, one pipeline each, read in "
+                          "name order); relative to the daemon file. A missing directory is "
+                          "an error only when set explicitly.",
+           .default_value = "pipelines.d"},
+          {.name = "stale_threshold",
+           .type = KeyType::duration,
+           .description = "Default lease of a running window: a window whose heartbeat is "
+                          "older is taken back (the seed's `stale_threshold_hours`).",
+           .default_value = "2h"},
+          {.name = "drain_timeout",
+           .type = KeyType::duration,
+           .description = "On SIGTERM, how long running windows may finish before their "
+                          "locks are released for another host.",
+           .default_value = "5m"},
+          {.name = "scheduler",
+           .type = KeyType::section,
+           .description = "Timers.",
+           .section = &scheduler_keys()},
+          {.name = "retention",
+           .type = KeyType::section,
+           .description = "Pruning.",
+           .section = &retention_keys()},
+          {.name = "connections",
+           .type = KeyType::connection_map,
+           .description = "Named connections: `NAME: {kind: KIND, ...}`, the keys of each kind "
+                          "below. Names are letters, digits, `_` and `-`.",
+           .default_value = "{}"},
+      }};
+  return t;
+}
+
+}  // namespace sluice::config

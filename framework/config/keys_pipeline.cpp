@@ -1,0 +1,304 @@
+// A pipeline file's keys (pipelines.d/NAME.yaml), and the keys every connection, source and
+// target has before its adapter's own.
+#include <algorithm>
+#include <cctype>
+
+#include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/registry.hpp"
+#include "framework/config/key_table.hpp"
+
+namespace sluice::config {
+namespace {
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+std::string check_pipeline_id(std::string_view text) {
+  const bool ok = !text.empty() && text.size() <= 63 &&
+                  std::isalnum(static_cast<unsigned char>(text.front())) &&
+                  std::all_of(text.begin(), text.end(),
+                              [](char c) { return word_char(c) || c == '.' || c == '-'; });
+  if (ok) return {};
+  return "a pipeline id is 1 to 63 letters, digits, '_', '.' or '-', starting with a letter or "
+         "digit";
+}
+
+std::string check_field_name(std::string_view text) {
+  const bool ok = !text.empty() && text.size() <= 63 &&
+                  !std::isdigit(static_cast<unsigned char>(text.front())) &&
+                  std::all_of(text.begin(), text.end(), word_char);
+  if (ok) return {};
+  return "a business field name is letters, digits and '_', not starting with a digit";
+}
+
+std::string check_email(std::string_view text) {
+  const auto at = text.find('@');
+  const bool ok = at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
+                  text.find_first_of(" \t,;<>") == std::string_view::npos &&
+                  text.find('@', at + 1) == std::string_view::npos;
+  if (ok) return {};
+  return "'" + std::string(text) + "' is not an email address";
+}
+
+const KeyTable& schedule_keys() {
+  static const KeyTable t{
+      "pipeline.schedule",
+      "When the scheduler looks for due windows (what is due is the window's business).",
+      {
+          {.name = "cron",
+           .type = KeyType::cron,
+           .description = "5-field cron (or `@hourly`...) evaluated in `timezone`.",
+           .default_value = "'*/5 * * * *'"},
+          {.name = "timezone",
+           .type = KeyType::zone,
+           .description = "Zone of the cron and of the windows' boundaries and labels.",
+           .default_value = "(daemon timezone)"},
+      }};
+  return t;
+}
+
+const KeyTable& window_keys() {
+  static const KeyTable t{
+      "pipeline.window",
+      "The windows: `[start, end)`, local wall-clock multiples of the granularity.",
+      {
+          {.name = "granularity",
+           .type = KeyType::granularity,
+           .description = "Window size: under a day it divides 24h (`15m`, `2h`); else `1d`, "
+                          "`1w` or `1mo`.",
+           .required = true},
+          {.name = "x_time_back",
+           .type = KeyType::duration,
+           .description = "Stability lag: a window is due once `end + x_time_back <= now`.",
+           .default_value = "0s",
+           .min = 0,
+           .calendar = true},
+          {.name = "start_date",
+           .type = KeyType::instant,
+           .description = "First window starts at the first boundary at or after this (a bare "
+                          "date is local midnight in the pipeline's zone).",
+           .required = true},
+          {.name = "end_date",
+           .type = KeyType::instant,
+           .description = "No window ends after this. Unset: open-ended."},
+          {.name = "catchup",
+           .type = KeyType::boolean,
+           .description = "Create every missed window; `false`: only the newest due one.",
+           .default_value = "true"},
+      }};
+  return t;
+}
+
+const KeyTable& audit_keys() {
+  static const KeyTable t{
+      "pipeline.audit",
+      "The count check after loading.",
+      {
+          {.name = "max_difference_pct",
+           .type = KeyType::number,
+           .description = "Largest |source - target| / source, in percent, that still passes.",
+           .default_value = "0",
+           .min = 0,
+           .max = 100},
+      }};
+  return t;
+}
+
+const KeyTable& retries_keys() {
+  static const KeyTable t{
+      "pipeline.retries",
+      "Retries of a failed window: capped exponential backoff with jitter.",
+      {
+          {.name = "max",
+           .type = KeyType::integer,
+           .description = "Retries after the first attempt (the seed's `max_retry_task`).",
+           .default_value = "3",
+           .min = 0,
+           .max = 100},
+          {.name = "base_delay",
+           .type = KeyType::duration,
+           .description = "Delay before the first retry; doubled at each retry.",
+           .default_value = "30s"},
+          {.name = "max_delay",
+           .type = KeyType::duration,
+           .description = "Longest delay between retries.",
+           .default_value = "10m"},
+      }};
+  return t;
+}
+
+const KeyTable& webhook_keys() {
+  static const KeyTable t{
+      "pipeline.notifications.webhooks[]",
+      "A URL that receives a JSON POST per event.",
+      {
+          {.name = "url",
+           .type = KeyType::string,
+           .description = "Webhook URL (often a secret itself: `${env:SLACK_WEBHOOK}`).",
+           .required = true,
+           .secret = Secrecy::opaque,
+           .check = adapters::check_http_url},
+          {.name = "events",
+           .type = KeyType::choice_list,
+           .description = "Events that are posted.",
+           .default_value = "[failure]",
+           .choices = {"failure", "retry", "success"}},
+      }};
+  return t;
+}
+
+const KeyTable& notifications_keys() {
+  static const KeyTable t{"pipeline.notifications",
+                          "Who hears about failures and retries.",
+                          {
+                              {.name = "email_list",
+                               .type = KeyType::string_list,
+                               .description = "Addresses that get failure / retry emails.",
+                               .default_value = "[]",
+                               .check = check_email},
+                              {.name = "email_on_failure",
+                               .type = KeyType::boolean,
+                               .description = "Email when a window fails for good.",
+                               .default_value = "true"},
+                              {.name = "email_on_retry",
+                               .type = KeyType::boolean,
+                               .description = "Email when a window is retried.",
+                               .default_value = "false"},
+                              {.name = "webhooks",
+                               .type = KeyType::section_list,
+                               .description = "Webhooks.",
+                               .default_value = "[]",
+                               .section = &webhook_keys()},
+                          }};
+  return t;
+}
+
+}  // namespace
+
+const KeyTable& connection_common_keys() {
+  static const KeyTable t{"connection",
+                          "Every connection.",
+                          {
+                              {.name = "kind",
+                               .type = KeyType::choice,
+                               .description = "Adapter kind; its keys follow.",
+                               .required = true,
+                               .choices = adapters::adapter_kinds()},
+                              {.name = "description",
+                               .type = KeyType::string,
+                               .description = "Free text.",
+                               .default_value = "''"},
+                          }};
+  return t;
+}
+
+const KeyTable& source_common_keys() {
+  static const KeyTable t{
+      "pipeline.source",
+      "Every source; the connection's kind adds its own keys.",
+      {
+          {.name = "connection",
+           .type = KeyType::string,
+           .description = "Name of a connection of the daemon file that can be a source; "
+                          "becomes the record's `source_name`.",
+           .required = true},
+      }};
+  return t;
+}
+
+const KeyTable& target_common_keys() {
+  static const KeyTable t{
+      "pipeline.target",
+      "Every target; the connection's kind adds its own keys.",
+      {
+          {.name = "connection",
+           .type = KeyType::string,
+           .description = "Name of a connection of the daemon file that can be a target; "
+                          "becomes the record's `target_name`.",
+           .required = true},
+      }};
+  return t;
+}
+
+const KeyTable& pipeline_keys() {
+  static const KeyTable t{
+      "pipeline file",
+      "One pipeline per file in `pipelines_dir`.",
+      {
+          {.name = "id",
+           .type = KeyType::string,
+           .description = "Pipeline id, unique across files (`pipeline_id` of its records).",
+           .required = true,
+           .check = check_pipeline_id},
+          {.name = "description",
+           .type = KeyType::string,
+           .description = "Free text.",
+           .default_value = "''"},
+          {.name = "source",
+           .type = KeyType::adapter_section,
+           .description = "Where rows come from.",
+           .required = true,
+           .section = &source_common_keys()},
+          {.name = "target",
+           .type = KeyType::adapter_section,
+           .description = "Where rows go.",
+           .required = true,
+           .section = &target_common_keys()},
+          {.name = "schedule",
+           .type = KeyType::section,
+           .description = "When to look.",
+           .section = &schedule_keys()},
+          {.name = "window",
+           .type = KeyType::section,
+           .description = "The windows.",
+           .required = true,
+           .section = &window_keys()},
+          {.name = "audit",
+           .type = KeyType::section,
+           .description = "Count check.",
+           .section = &audit_keys()},
+          {.name = "retries",
+           .type = KeyType::section,
+           .description = "Retries.",
+           .section = &retries_keys()},
+          {.name = "stale_threshold",
+           .type = KeyType::duration,
+           .description = "Lease of a running window: without a heartbeat for this long it is "
+                          "taken back.",
+           .default_value = "(daemon stale_threshold)"},
+          {.name = "business_fields",
+           .type = KeyType::template_map,
+           .description = "Fields stored with each record (the seed's key_x/key_y/key_z), "
+                          "rendered per window: `{pipeline}`, `{window_start:%Y/%m/%d}`, "
+                          "`{window_end}`, `{target_day}`, `{time_interval}`.",
+           .default_value = "{}",
+           .check = check_field_name},
+          {.name = "check_fields",
+           .type = KeyType::string_list,
+           .description = "Business fields that must be non-empty before a window runs.",
+           .default_value = "(every business field)"},
+          {.name = "max_active_windows",
+           .type = KeyType::integer,
+           .description = "Windows of this pipeline running at once (all hosts together).",
+           .default_value = "1",
+           .min = 1,
+           .max = 1000},
+          {.name = "notifications",
+           .type = KeyType::section,
+           .description = "Emails and webhooks.",
+           .section = &notifications_keys()},
+          {.name = "tags",
+           .type = KeyType::string_list,
+           .description = "Free labels, for filtering in the CLI and the UI.",
+           .default_value = "[]"},
+          {.name = "paused",
+           .type = KeyType::boolean,
+           .description = "Create no records and claim no windows (`sluicectl pause` does the "
+                          "same at run time).",
+           .default_value = "false"},
+      }};
+  return t;
+}
+
+}  // namespace sluice::config

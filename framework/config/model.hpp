@@ -1,0 +1,132 @@
+#pragma once
+// The validated configuration: the daemon file, its named connections and the pipelines of
+// pipelines.d. Every value is typed and every default filled in; `fields` keeps each file's
+// validated tree (for adapters' own keys and for `config show`).
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/adapters/registry.hpp"
+#include "framework/config/fields.hpp"
+#include "framework/config/secret.hpp"
+#include "framework/core/ids.hpp"
+#include "framework/observe/log.hpp"
+#include "framework/time/cron.hpp"
+#include "framework/time/duration.hpp"
+#include "framework/time/window_generator.hpp"
+#include "framework/time/zone.hpp"
+
+namespace sluice::config {
+
+struct DatabaseConfig {
+  // `url` as written, or a libpq string built from host/port/dbname/user/password/sslmode;
+  // none when the file has no database (the URL then comes from the flag or the environment).
+  std::optional<Secret> url;
+  Location where;  // of the `database` section, for messages
+};
+
+struct StageConfig {
+  std::filesystem::path root;
+  std::string format;       // copy | csv | jsonl
+  std::string compression;  // none | zstd
+};
+
+struct SchedulerConfig {
+  time::Duration poll_interval;
+  time::Duration heartbeat_interval;
+  time::Duration stale_check_interval;
+  std::size_t max_windows_per_tick = 1000;
+  int backfill_max_active_windows = 2;
+};
+
+struct RetentionConfig {
+  std::optional<time::Duration> records;  // none: keep forever
+  std::optional<time::Duration> events;
+  time::Duration interval;
+  int batch_size = 1000;
+};
+
+struct ConnectionConfig {
+  std::string name;
+  const adapters::AdapterInfo* adapter = nullptr;
+  Fields params;  // `kind`, `description` and the adapter's connection keys
+
+  std::string_view kind() const { return adapter ? adapter->kind : std::string_view(); }
+};
+
+struct DaemonConfig {
+  std::filesystem::path file;
+  DatabaseConfig database;
+  StageConfig stage;
+  int workers = 4;
+  std::string http_listen;
+  observe::LogSettings log;
+  time::Zone timezone = nullptr;
+  std::filesystem::path pipelines_dir;
+  time::Duration stale_threshold;
+  time::Duration drain_timeout;
+  SchedulerConfig scheduler;
+  RetentionConfig retention;
+  std::vector<ConnectionConfig> connections;  // in file order
+  Fields fields;
+
+  const ConnectionConfig* find_connection(std::string_view name) const;
+};
+
+// A pipeline's source or target: the connection it uses and its own keys.
+struct EndpointConfig {
+  std::string connection;  // the record's source_name / target_name
+  std::string kind;
+  Fields params;  // `connection` and the adapter's source or target keys
+};
+
+struct RetryPolicy {
+  int max = 3;  // retries after the first attempt
+  time::Duration base_delay;
+  time::Duration max_delay;
+};
+
+struct Webhook {
+  Secret url;
+  std::vector<std::string> events;  // failure | retry | success
+};
+
+struct Notifications {
+  std::vector<std::string> email_list;
+  bool email_on_failure = true;
+  bool email_on_retry = false;
+  std::vector<Webhook> webhooks;
+};
+
+struct PipelineConfig {
+  PipelineId id;
+  std::filesystem::path file;
+  std::string description;
+  EndpointConfig source;
+  EndpointConfig target;
+  time::Cron cron;
+  time::Zone zone = nullptr;  // of the cron, the window boundaries and labels
+  time::WindowSpec window;    // granularity, zone, start, end, catchup, x_time_back
+  double max_difference_pct = 0;
+  RetryPolicy retries;
+  time::Duration stale_threshold;
+  NamedTemplates business_fields;         // in file order
+  std::vector<std::string> check_fields;  // each one a business field
+  int max_active_windows = 1;
+  Notifications notifications;
+  std::vector<std::string> tags;
+  bool paused = false;
+  Fields fields;
+};
+
+struct Config {
+  DaemonConfig daemon;
+  std::vector<PipelineConfig> pipelines;  // in file name order
+
+  const PipelineConfig* find_pipeline(std::string_view id) const;
+};
+
+}  // namespace sluice::config

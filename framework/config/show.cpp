@@ -1,0 +1,116 @@
+#include "framework/config/show.hpp"
+
+#include <ostream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "framework/config/scalar.hpp"
+
+namespace sluice::config {
+namespace {
+
+// Would YAML read this plain scalar as a boolean, a number or null?
+bool ambiguous(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return true;
+  if (parse_bool(s) || s == "y" || s == "n" || s == "Y" || s == "N") return true;
+  try {
+    std::size_t used = 0;
+    (void)std::stod(s, &used);
+    return used == s.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void emit(YAML::Emitter& out, const nlohmann::ordered_json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::object:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+        return;
+      }
+      out << YAML::BeginMap;
+      for (const auto& [key, value] : v.items()) {
+        out << YAML::Key << key << YAML::Value;
+        emit(out, value);
+      }
+      out << YAML::EndMap;
+      return;
+    case nlohmann::json::value_t::array:
+      if (v.empty()) {
+        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
+        return;
+      }
+      out << YAML::BeginSeq;
+      for (const auto& item : v) emit(out, item);
+      out << YAML::EndSeq;
+      return;
+    case nlohmann::json::value_t::string: {
+      const auto& s = v.get_ref<const std::string&>();
+      if (s.find('\n') != std::string::npos) {
+        out << YAML::Literal << s;
+      } else if (ambiguous(s)) {
+        out << YAML::DoubleQuoted << s;
+      } else {
+        out << s;
+      }
+      return;
+    }
+    case nlohmann::json::value_t::boolean: out << v.get<bool>(); return;
+    case nlohmann::json::value_t::null: out << YAML::Null; return;
+    default: out << v.dump(); return;
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json effective_config(const Config& config,
+                                        const std::optional<DatabaseUrl>& database) {
+  using J = nlohmann::ordered_json;
+  J out = J::object();
+  out["file"] = config.daemon.file.string();
+  out["database_url"] =
+      database ? J{{"value", database->url.redacted()}, {"from", database->origin}} : J(nullptr);
+  J daemon = to_json(config.daemon.fields);
+  J connections = J::object();
+  for (const auto& c : config.daemon.connections) connections[c.name] = to_json(c.params);
+  daemon["connections"] = std::move(connections);
+  out["daemon"] = std::move(daemon);
+  J pipelines = J::object();
+  for (const auto& p : config.pipelines) {
+    J one = J::object();
+    one["file"] = p.file.string();
+    const J fields = to_json(p.fields);
+    for (const auto& [key, value] : fields.items()) one[key] = value;
+    pipelines[p.id.value] = std::move(one);
+  }
+  out["pipelines"] = std::move(pipelines);
+  return out;
+}
+
+nlohmann::ordered_json diagnostics_json(const Diagnosed& diagnostics) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& d : diagnostics) {
+    out.push_back({{"file", d.where.file},
+                   {"line", d.where.line},
+                   {"column", d.where.column},
+                   {"path", d.path},
+                   {"message", d.message}});
+  }
+  return out;
+}
+
+void print_diagnostics(std::ostream& out, const std::string& config_file,
+                       const Diagnosed& diagnostics) {
+  for (const auto& d : diagnostics) out << to_string(d) << "\n";
+  out << config_file << ": " << diagnostics.size()
+      << (diagnostics.size() == 1 ? " error" : " errors") << "\n";
+}
+
+std::string to_yaml(const nlohmann::ordered_json& value) {
+  YAML::Emitter out;
+  emit(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,30 @@
+#pragma once
+// `sluicectl config show`: the effective configuration (every key, defaults filled in,
+// secrets redacted) as JSON or YAML.
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/config/database_url.hpp"
+#include "framework/config/load.hpp"
+#include "framework/config/model.hpp"
+
+namespace sluice::config {
+
+// {file, database_url: {value, from}, daemon: {..., connections}, pipelines: {ID: {...}}}.
+nlohmann::ordered_json effective_config(const Config& config,
+                                        const std::optional<DatabaseUrl>& database);
+
+// [{file, line, column, path, message}] for `-o json`.
+nlohmann::ordered_json diagnostics_json(const Diagnosed& diagnostics);
+
+// One `FILE:LINE:COLUMN: key.path: message` line each, then `FILE: N error(s)`.
+void print_diagnostics(std::ostream& out, const std::string& config_file,
+                       const Diagnosed& diagnostics);
+
+// Block-style YAML of a JSON value; strings that YAML would read as something else are quoted.
+std::string to_yaml(const nlohmann::ordered_json& value);
+
+}  // namespace sluice::config
