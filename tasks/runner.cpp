@@ -118,6 +118,7 @@ RunSummary Runner::drain() {
     Chain chain(records, ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
                                     [&] { return uniform(random); }});
     for (;;) {
+      if (options_.stop && options_.stop->load()) return;
       auto claimed = records.claim(limits);
       if (!claimed) {
         log->error("worker {} cannot claim: {}", index, claimed.error().message);

@@ -3,6 +3,7 @@
 // of `sluicectl run-once`, and of sluiced's workers. Every worker has its own database
 // connection; a lease keeper renews the leases of running windows on its own connection
 // and tells a worker the moment its lock is gone.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -20,6 +21,8 @@ struct RunnerOptions {
   std::string holder;  // host:pid; default_holder() when empty
   std::chrono::milliseconds heartbeat_interval{10'000};
   std::size_t generate_batch = 10'000;
+  // Raised to drain: workers finish the window they hold and claim no more.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct RunSummary {

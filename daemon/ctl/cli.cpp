@@ -40,6 +40,8 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_config_command(app, ctx);
   add_db_command(app, ctx);
   add_cron_command(app, ctx);
+  add_windows_command(app, ctx);
+  add_run_once_command(app, ctx);
 
 
   try {

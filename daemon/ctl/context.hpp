@@ -38,6 +38,7 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_db_command(CLI::App& app, Context& ctx);
 void add_cron_command(CLI::App& app, Context& ctx);
 void add_windows_command(CLI::App& app, Context& ctx);
+void add_run_once_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv, std::ostream& out, std::ostream& err);
 

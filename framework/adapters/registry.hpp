@@ -2,6 +2,7 @@
 // One row per adapter kind: what it can be (source, stage, target) and the key tables of its
 // connection, source and target sections. The loader validates config with these rows, the
 // reference is generated from them, and later the rows carry the factories as well.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,8 +10,25 @@
 #include "framework/config/diagnostic.hpp"
 #include "framework/config/fields.hpp"
 #include "framework/config/key_table.hpp"
+#include "framework/core/error.hpp"
+
+namespace sluice::config {
+struct ConnectionConfig;
+struct EndpointConfig;
+}  // namespace sluice::config
 
 namespace sluice::adapters {
+
+class Source;
+class Target;
+
+// Build a pipeline's source or target from its validated connection and section. The
+// config was validated against the same row's key tables, so a factory reads its keys
+// without re-checking them; what it can still fail on (an unresolved secret) is an Error.
+using SourceFactory = Result<std::unique_ptr<Source>> (*)(const config::ConnectionConfig& connection,
+                                                          const config::EndpointConfig& source);
+using TargetFactory = Result<std::unique_ptr<Target>> (*)(const config::ConnectionConfig& connection,
+                                                          const config::EndpointConfig& target);
 
 enum class Role { source, stage, target };
 std::string_view to_string(Role role);
@@ -31,6 +49,10 @@ struct AdapterInfo {
   SectionCheck check_connection = nullptr;
   SectionCheck check_source = nullptr;
   SectionCheck check_target = nullptr;
+  // Null while the kind's code is not in this build: such a pipeline validates, and
+  // refuses to run with a message saying so.
+  SourceFactory make_source = nullptr;
+  TargetFactory make_target = nullptr;
 
   bool can(Role role) const;
   std::string roles_text() const;  // `source, target`

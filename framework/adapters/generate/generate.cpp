@@ -5,6 +5,8 @@
 
 #include <date/date.h>
 
+#include "framework/config/model.hpp"
+
 namespace sluice::adapters::generate {
 namespace {
 
@@ -23,11 +25,11 @@ class GenerateSource final : public Source {
   Result<std::int64_t> count(const WindowContext&) override { return options_.rows_per_window; }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    const auto cols = columns();
+    const auto cols = columns(options_);
     if (auto r = sink.begin(cols); !r) return fail(r.error());
     const std::int64_t n = options_.rows_per_window;
     const auto length = std::chrono::duration_cast<std::chrono::microseconds>(ctx.window.length()).count();
-    const std::int64_t base_id = ctx.window.start.time_since_epoch().count() * 1'000'000;
+    const std::int64_t base_id = ctx.window.start.time_since_epoch().count() * 1'000'000 + options_.seed;
     std::string block;
     block.reserve((1 << 20) + 256);
     std::int64_t block_rows = 0;
@@ -39,7 +41,7 @@ class GenerateSource final : public Source {
       block += '\t';
       block += date::format("%Y-%m-%d %H:%M:%S+00", at);
       block += '\t';
-      append_int(block, (i * 7919) % 1000);
+      append_int(block, (i * 7919 + options_.seed) % 1000);
       block += '\t';
       block += kKinds[static_cast<std::size_t>(i % 4)];
       block += '\t';
@@ -67,8 +69,17 @@ class GenerateSource final : public Source {
 
 }  // namespace
 
-std::vector<Column> columns() {
-  return {{"id"}, {"event_time"}, {"user_id"}, {"kind"}, {"amount"}, {"note"}};
+std::vector<Column> columns(const SourceOptions& options) {
+  return {{"id"}, {options.time_column}, {"user_id"}, {"kind"}, {"amount"}, {"note"}};
+}
+
+Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig&,
+                                                   const config::EndpointConfig& source) {
+  SourceOptions o;
+  o.rows_per_window = source.params.value_or<std::int64_t>("rows_per_window", o.rows_per_window);
+  o.seed = source.params.value_or<std::int64_t>("seed", o.seed);
+  o.time_column = source.params.string_or("time_column", o.time_column);
+  return make_source(std::move(o));
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {

@@ -1,4 +1,5 @@
 // Synthetic rows for demos and benchmarks: no server, deterministic per (seed, window).
+#include "framework/adapters/generate/generate.hpp"
 #include "framework/adapters/registry.hpp"
 
 using sluice::config::KeyTable;
@@ -45,6 +46,7 @@ const AdapterInfo& generate_adapter() {
       .roles = {Role::source},
       .connection_keys = {&connection_keys()},
       .source_keys = {&source_keys()},
+      .make_source = generate::source_from_config,
   };
   return info;
 }

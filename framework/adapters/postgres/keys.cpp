@@ -2,6 +2,7 @@
 // the same connection keys.
 #include "framework/adapters/postgres/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/registry.hpp"
 
 using sluice::config::KeyTable;
@@ -86,6 +87,8 @@ const AdapterInfo& postgres_adapter() {
       .target_keys = {&sql_target_keys()},
       .check_connection = check_connection,
       .check_source = check_sql_source,
+      .make_source = postgres::source_from_config,
+      .make_target = postgres::target_from_config,
   };
   return info;
 }

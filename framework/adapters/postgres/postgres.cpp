@@ -1,6 +1,8 @@
 #include "framework/adapters/postgres/postgres.hpp"
 
 #include "framework/adapters/postgres/libpq.hpp"
+#include "framework/config/database_url.hpp"
+#include "framework/config/model.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::postgres {
@@ -124,6 +126,37 @@ std::string window_select(const SourceOptions& o, const Window& window, bool lit
   const std::string col = quote_identifier(o.time_column);
   return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " + col + " >= " +
          bound(window, true, literal) + " AND " + col + " < " + bound(window, false, literal);
+}
+
+namespace {
+
+Result<std::string> conninfo_of(const config::ConnectionConfig& connection) {
+  const auto conninfo = config::postgres_conninfo(connection.params);
+  if (!conninfo || !conninfo->is_resolved())
+    return fail(Error::permanent("connection '" + connection.name + "' has no resolved url or host"));
+  return conninfo->reveal();
+}
+
+std::optional<std::string> optional_string(const config::Fields& f, std::string_view key) {
+  if (const auto* v = f.get<std::string>(key); v && !v->empty()) return *v;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& source) {
+  auto conninfo = conninfo_of(connection);
+  if (!conninfo) return fail(conninfo.error());
+  return make_source({*conninfo, optional_string(source.params, "query"), optional_string(source.params, "table"),
+                      source.params.string_or("time_column")});
+}
+
+Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& target) {
+  auto conninfo = conninfo_of(connection);
+  if (!conninfo) return fail(conninfo.error());
+  return make_target({*conninfo, target.params.string_or("table"), target.params.string_or("time_column")});
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {

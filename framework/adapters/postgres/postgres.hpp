@@ -6,6 +6,7 @@
 #include <string>
 
 #include "framework/adapters/interfaces.hpp"
+#include "framework/adapters/registry.hpp"
 
 namespace sluice::adapters::postgres {
 
@@ -25,6 +26,12 @@ struct TargetOptions {
 };
 
 std::unique_ptr<Source> make_source(SourceOptions options);
+
+// The registry row's factories (framework/adapters/registry.hpp).
+Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& target);
 std::unique_ptr<Target> make_target(TargetOptions options);
 
 // The source's SELECT for a window, with literal bounds (what COPY needs) or $1/$2.

@@ -1,0 +1,73 @@
+#include "tasks/runtime_from_config.hpp"
+
+#include "framework/adapters/registry.hpp"
+#include "framework/adapters/stage_local/local_stage.hpp"
+#include "framework/observe/log.hpp"
+
+namespace sluice::tasks {
+namespace {
+
+Error refuse(const config::PipelineConfig& p, const std::string& why) {
+  return Error::permanent("pipeline " + p.id.value + " (" + p.file.string() + "): " + why);
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config::Config& config,
+                                                                   const config::PipelineConfig& p) {
+  const auto* source_connection = config.daemon.find_connection(p.source.connection);
+  const auto* target_connection = config.daemon.find_connection(p.target.connection);
+  if (!source_connection || !target_connection || !source_connection->adapter || !target_connection->adapter)
+    return fail(refuse(p, "its connections are not defined"));
+  const auto* source_adapter = source_connection->adapter;
+  const auto* target_adapter = target_connection->adapter;
+  if (!source_adapter->make_source)
+    return fail(refuse(p, "source kind '" + std::string(source_adapter->kind) + "' is not available in this build"));
+  if (!target_adapter->make_target)
+    return fail(refuse(p, "target kind '" + std::string(target_adapter->kind) + "' is not available in this build"));
+  if (config.daemon.stage.format != "copy" || config.daemon.stage.compression != "none")
+    return fail(refuse(p, "stage format '" + config.daemon.stage.format + "' with compression '" +
+                              config.daemon.stage.compression + "' is not available in this build (use copy, none)"));
+
+  auto source = source_adapter->make_source(*source_connection, p.source);
+  if (!source) return fail(refuse(p, "source: " + source.error().message));
+  auto target = target_adapter->make_target(*target_connection, p.target);
+  if (!target) return fail(refuse(p, "target: " + target.error().message));
+
+  auto r = std::make_shared<PipelineRuntime>();
+  r->id = p.id;
+  r->source_name = p.source.connection;
+  r->target_name = p.target.connection;
+  r->source = std::move(*source);
+  r->target = std::move(*target);
+  r->stage = std::make_shared<adapters::LocalStage>(config.daemon.stage.root);
+  r->windows = p.window;
+  for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
+  r->check_fields = p.check_fields;
+  r->max_difference_pct = p.max_difference_pct;
+  r->max_retries = p.retries.max;
+  r->backoff = {p.retries.base_delay.fixed, p.retries.max_delay.fixed};
+  r->stale_threshold = p.stale_threshold.fixed;
+  r->max_active_windows = p.max_active_windows;
+  r->max_active_backfill = config.daemon.scheduler.backfill_max_active_windows;
+  return std::shared_ptr<const PipelineRuntime>(std::move(r));
+}
+
+std::vector<std::shared_ptr<const PipelineRuntime>> runtimes_from_config(const config::Config& config) {
+  std::vector<std::shared_ptr<const PipelineRuntime>> out;
+  for (const auto& p : config.pipelines) {
+    if (p.paused) {
+      observe::logger("scheduler")->info("pipeline {} is paused in {}: not scheduled", p.id.value, p.file.string());
+      continue;
+    }
+    auto r = runtime_from_config(config, p);
+    if (r) {
+      out.push_back(std::move(*r));
+    } else {
+      observe::logger("scheduler")->error("{}: not scheduled", r.error().message);
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::tasks
