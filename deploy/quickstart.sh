@@ -36,8 +36,8 @@ sed -i "s/^\(\s*start_date:\).*/\1 \"$start_day\"/" var/quickstart/quickstart.d/
 config=var/quickstart/quickstart.yaml
 
 psql -q -v ON_ERROR_STOP=1 -v start_day="$start_day" -f deploy/quickstart/demo.sql
-"$build/sluicectl" --config "$config" db migrate
-"$build/sluicectl" --config "$config" validate
+"$build/daemon/sluicectl" --config "$config" db migrate
+"$build/daemon/sluicectl" --config "$config" validate
 
 summary() {
   psql -q -P pager=off -c "
@@ -49,7 +49,7 @@ summary() {
 }
 
 echo "quickstart: first pass: every due window of the last three days (sluicectl run-once)"
-"$build/sluicectl" --config "$config" run-once 2>var/quickstart/run-once.log || {
+"$build/daemon/sluicectl" --config "$config" run-once 2>var/quickstart/run-once.log || {
   tail -n 20 var/quickstart/run-once.log
   exit 1
 }
@@ -59,7 +59,7 @@ if [ "${1:-}" = "--no-daemon" ]; then exit 0; fi
 
 echo "quickstart: starting sluiced on $config (Ctrl-C to stop)"
 status=0
-"$build/sluiced" --config "$config" || status=$?
+"$build/daemon/sluiced" --config "$config" || status=$?
 summary
 cat <<MSG
 

@@ -1,6 +1,7 @@
 -- Demo source for the quickstart: a few days of synthetic timestamped events, and the
 -- empty target the demo pipeline copies them into. Idempotent: run it as often as you like.
 -- psql variable :start_day is the first local day of data (YYYY-MM-DD, UTC).
+SET client_min_messages = warning;
 CREATE SCHEMA IF NOT EXISTS demo;
 
 CREATE TABLE IF NOT EXISTS demo.events (
