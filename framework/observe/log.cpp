@@ -42,7 +42,8 @@ State& state() {
   return s;
 }
 
-void apply(spdlog::logger& l, const LogSettings& settings) {
+void apply(spdlog::logger& l, const LogSettings& settings, const spdlog::sink_ptr& sink) {
+  l.sinks() = {sink};
   l.set_level(settings.level);
   if (settings.format == LogFormat::json) {
     l.set_formatter(std::make_unique<JsonFormatter>());
@@ -58,7 +59,8 @@ void init_logging(const LogSettings& settings) {
   auto& s = state();
   std::lock_guard lock(s.mutex);
   s.settings = settings;
-  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { apply(*l, settings); });
+  s.sink = settings.sink ? settings.sink : std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& l) { apply(*l, settings, s.sink); });
 }
 
 std::shared_ptr<spdlog::logger> logger(std::string_view name) {
@@ -67,7 +69,7 @@ std::shared_ptr<spdlog::logger> logger(std::string_view name) {
   const std::string key(name);
   if (auto existing = spdlog::get(key)) return existing;
   auto created = std::make_shared<spdlog::logger>(key, s.sink);
-  apply(*created, s.settings);
+  apply(*created, s.settings, s.sink);
   spdlog::register_logger(created);
   return created;
 }

@@ -17,6 +17,7 @@ enum class LogFormat { text, json };
 struct LogSettings {
   spdlog::level::level_enum level = spdlog::level::info;
   LogFormat format = LogFormat::text;
+  spdlog::sink_ptr sink;  // null: stderr (journald takes it from there)
 };
 
 // Safe to call again (a reload changes level and format of every existing logger).
