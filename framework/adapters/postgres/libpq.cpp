@@ -5,6 +5,7 @@
 #include <date/date.h>
 
 #include "framework/observe/log.hpp"
+#include "framework/store/errors.hpp"
 
 namespace sluice::adapters::postgres {
 namespace {
@@ -17,14 +18,6 @@ void log_notice(void*, const char* message) {
 }
 
 }  // namespace
-
-ErrorKind classify_sqlstate(std::string_view s) {
-  if (s.size() != 5) return ErrorKind::retryable;  // no SQLSTATE: the connection broke
-  const std::string_view cls = s.substr(0, 2);
-  if (cls == "08" || cls == "40" || cls == "53" || cls == "57" || cls == "58") return ErrorKind::retryable;
-  if (s == "55P03" || s == "55006") return ErrorKind::retryable;  // lock not available, in use
-  return ErrorKind::permanent;
-}
 
 Result<Connection> Connection::open(const std::string& conninfo, std::string_view application) {
   // Options are passed as keywords so that a URL and a keyword string both work, and the
@@ -39,11 +32,7 @@ Result<Connection> Connection::open(const std::string& conninfo, std::string_vie
     std::string message = PQerrorMessage(c.conn_.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
     // libpq's message names host and port and never the password.
-    const bool auth = message.find("password") != std::string::npos ||
-                      message.find("authentication") != std::string::npos ||
-                      (message.find("database") != std::string::npos && message.find("does not exist") != std::string::npos) ||
-                      (message.find("role") != std::string::npos && message.find("does not exist") != std::string::npos);
-    return fail(Error{auth ? ErrorKind::permanent : ErrorKind::retryable,
+    return fail(Error{store::classify_connection_failure(message),
                       "cannot connect to PostgreSQL: " + message});
   }
   PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
@@ -69,7 +58,8 @@ Error Connection::error_from(PGresult* result, std::string_view what) const {
   std::string message = PQresultErrorMessage(result);
   while (!message.empty() && message.back() == '\n') message.pop_back();
   if (message.empty()) message = PQresStatus(PQresultStatus(result));
-  return Error{classify_sqlstate(state ? state : ""),
+  // No SQLSTATE means the connection broke mid-command: worth another attempt.
+  return Error{state ? store::classify_sqlstate(state) : ErrorKind::retryable,
                std::string(what) + " on " + describe() + ": " + message};
 }
 

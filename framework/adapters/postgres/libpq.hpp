@@ -14,11 +14,8 @@
 
 namespace sluice::adapters::postgres {
 
-// Retryable: connection failures (08), serialization/deadlock (40), insufficient resources
-// (53), operator intervention (57: shutdown, crash recovery), lock not available (55P03).
-// Everything else (syntax, undefined object, privileges, data exceptions) is permanent.
-ErrorKind classify_sqlstate(std::string_view sqlstate);
-
+// Errors are classified by the store's rules (framework/store/errors.hpp), one table for
+// every PostgreSQL the product talks to.
 struct PGconnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
 };
