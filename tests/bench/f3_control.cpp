@@ -132,9 +132,11 @@ std::vector<store::TaskWrite> chain_writes(const tasks::PipelineRuntime& p) {
   probe.run = RunId{"scheduled__probe"};
   const tasks::TaskContext ctx{probe, p, {probe.pipeline, probe.window, probe.run}, kNow};
   std::vector<store::TaskWrite> writes;
+  tasks::StreamedLoad streamed;
   const std::vector<std::function<tasks::TaskResult()>> chain{
-      [&] { return tasks::pre_validation(ctx); }, [&] { return tasks::source_to_stage(ctx); },
-      [&] { return tasks::stage_to_target(ctx); }, [&] { return tasks::audit(ctx); }};
+      [&] { return tasks::pre_validation(ctx); },
+      [&] { return tasks::source_to_stage(ctx, &streamed); },
+      [&] { return tasks::stage_to_target(ctx, &streamed); }, [&] { return tasks::audit(ctx); }};
   for (const auto& task : chain) {
     auto w = task();
     if (!w) throw std::runtime_error("probe task failed: " + w.error().message);

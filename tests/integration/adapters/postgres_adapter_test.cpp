@@ -206,3 +206,81 @@ TEST_CASE("PostgreSQL errors are classified at the adapter edge", "[integration]
     CHECK(r.error().message.find("s3cret-pw") == std::string::npos);
   }
 }
+
+TEST_CASE("an adapter keeps its connection between windows and replaces one the server ended",
+          "[integration][postgres]") {
+  Scratch s;
+  seed_awkward_rows(s);
+  // The source's query notes which server process ran it.
+  s.exec("CREATE TABLE " + s.table("pids") + " (pid int)");
+  s.exec("CREATE FUNCTION " + s.table("note_pid") +
+         "() RETURNS boolean LANGUAGE sql VOLATILE AS "
+         "'INSERT INTO " +
+         s.table("pids") + " VALUES (pg_backend_pid()) RETURNING true'");
+  auto source = pg::make_source({s.url(),
+                                 "SELECT * FROM " + s.table("src") +
+                                     " WHERE event_time >= {window_start} AND "
+                                     "event_time < {window_end} AND id = 1 AND " +
+                                     s.table("note_pid") + "()",
+                                 std::nullopt, ""});
+  const std::string distinct = "SELECT count(DISTINCT pid) FROM " + s.table("pids");
+  REQUIRE(*source->count(ctx()) == 1);
+  REQUIRE(*source->count(ctx()) == 1);
+  CHECK(s.count(distinct) == 1);
+
+  s.exec("SELECT pg_terminate_backend(pid, 10000) FROM (SELECT DISTINCT pid FROM " +
+         s.table("pids") + ") p");
+  auto after = source->count(ctx());
+  if (!after) FAIL(after.error().message);
+  CHECK(*after == 1);
+  CHECK(s.count(distinct) == 2);
+}
+
+TEST_CASE("a failed load does not hand its aborted transaction to the next window",
+          "[integration][postgres]") {
+  Scratch s;
+  s.exec("ALTER TABLE " + s.table("dst") + " ADD CHECK (id <> 6)");
+  auto sink = pg::make_target(target(s));
+  auto load =
+      sink->start_load(ctx(), std::vector<Column>{{"id"}, {"event_time"}, {"note"}, {"amount"}});
+  REQUIRE(load);
+  REQUIRE(
+      (*load)->put("5\t2024-03-10 08:10:00+00\tfine\t1\n6\t2024-03-10 08:20:00+00\trefused\t2\n"));
+  auto committed = (*load)->commit();
+  REQUIRE_FALSE(committed);
+  CHECK(committed.error().kind == ErrorKind::permanent);
+  CHECK(committed.error().message.find("check constraint") != std::string::npos);
+  load->reset();
+  auto counted = sink->count(ctx());  // on the pooled connection, if one was kept
+  if (!counted) FAIL(counted.error().message);
+  CHECK(*counted == 0);
+}
+
+TEST_CASE("a streamed load shows nothing before commit and nothing when abandoned",
+          "[integration][postgres]") {
+  Scratch s;
+  s.exec("INSERT INTO " + s.table("dst") +
+         " VALUES (100, '2024-03-10 08:10:00+00', 'previous load', 0)");
+  auto sink = pg::make_target(target(s));
+  const std::vector<Column> columns{{"id"}, {"event_time"}, {"note"}, {"amount"}};
+  const std::string rows =
+      "1\t2024-03-10 08:00:00+00\tfirst\t1.00\n2\t2024-03-10 08:20:00+00\t\\N\t2.00\n";
+  const std::string dst = "SELECT count(*) FROM " + s.table("dst");
+  {
+    auto load = sink->start_load(ctx(), columns);
+    REQUIRE(load);
+    REQUIRE(*load);
+    REQUIRE((*load)->put(rows));
+    CHECK(s.count(dst + " WHERE id = 100") == 1);  // not replaced yet
+  }                                                // abandoned
+  CHECK(s.count(dst) == 1);
+  CHECK(s.count(dst + " WHERE id = 100") == 1);
+
+  auto load = sink->start_load(ctx(), columns);
+  REQUIRE(load);
+  REQUIRE((*load)->put(rows));
+  REQUIRE((*load)->commit());
+  CHECK(s.count(dst) == 2);
+  CHECK(s.count(dst + " WHERE id = 100") == 0);
+  CHECK(s.count(dst + " WHERE id = 2 AND note IS NULL") == 1);
+}
