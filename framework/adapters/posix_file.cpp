@@ -105,12 +105,16 @@ Result<void> rename_file(const fs::path& from, const fs::path& to, bool sync_dir
   return sync_dir ? sync_directory(to.parent_path()) : Result<void>{};
 }
 
-Result<void> write_file_atomically(const fs::path& path, std::string_view text) {
+Result<void> write_file_atomically(const fs::path& path, std::string_view text, bool sync_file) {
   const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
   PosixFile file;
   if (auto r = file.create(temp); !r) return r;
   if (auto r = file.write(text); !r) return r;
-  if (auto r = file.sync_and_close(); !r) return r;
+  if (sync_file) {
+    if (auto r = file.sync_and_close(); !r) return r;
+  } else {
+    file.close();
+  }
   return rename_file(temp, path);
 }
 

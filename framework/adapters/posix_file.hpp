@@ -41,8 +41,11 @@ Error errno_error(const std::string& what, const std::filesystem::path& path, in
 Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to,
                          bool sync_directory = true);
 
-// Writes `text` to `path` through a temp file in the same directory (fsync + rename).
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text);
+// Writes `text` to `path` through a temp file in the same directory (fsync + rename + fsync
+// of the directory). `sync_file` false skips the file's own fsync, for a file whose reader
+// detects a torn one (a crash may then leave it empty, never half of something else).
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                                   bool sync_file = true);
 
 // Removes data files of earlier runs (data-*.copy other than `keep`); best effort.
 void remove_other_data_files(const std::filesystem::path& dir, const std::string& keep);

@@ -183,13 +183,14 @@ class ServerStats {
     std::this_thread::sleep_for(std::chrono::milliseconds(1200));
     ServerCounters c;
     c.commits = commits() - commits_;
-    const auto rows = sql(url_,
-                          "SELECT s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 90) "
-                          "FROM pg_stat_statements s "
-                          "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '" +
-                              db_ +
-                              "' AND s.toplevel "
-                              "ORDER BY s.calls DESC");
+    const auto rows =
+        sql(url_,
+            // One row per statement text: the server may file a statement
+            // under more than one query id.
+            "SELECT sum(s.calls)::bigint, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 90) "
+            "FROM pg_stat_statements s "
+            "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '" +
+                db_ + "' AND s.toplevel GROUP BY s.query ORDER BY 1 DESC");
     for (const auto& r : rows) {
       c.statements += r[0].as<std::int64_t>();
       c.by_statement.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::string>());

@@ -102,15 +102,22 @@ class LocalWriter final : public StageWriter {
 
   Result<Manifest> commit() override {
     if (auto r = flush(); !r) return fail(r.error());
-    if (auto r = file_.sync_and_close(); !r) return fail(r.error());
-    // The manifest's write syncs the directory, and with it this rename: until then a crash
-    // leaves a manifest without its data file or no manifest, both "not staged".
+    // The data must be on disk before a manifest can vouch for it. Nothing else needs an
+    // fsync of its own: until the directory's, at the end, a crash leaves no manifest, a
+    // torn one or one without its data file, and each of them reads as "not staged", so the
+    // chain stages the window again. (An empty data file has no data to sync.)
+    if (bytes_ > 0) {
+      if (auto r = file_.sync_and_close(); !r) return fail(r.error());
+    } else {
+      file_.close();
+    }
     const fs::path data = dir_ / data_name_;
     if (auto r = rename_file(temp_path(), data, /*sync_directory=*/false); !r)
       return fail(r.error());
     Manifest m{"copy_text", columns_, rows_, bytes_, hex64(XXH3_64bits_digest(state_)), run_, data_name_};
     const std::string text = to_json(m).dump(2) + "\n";
-    if (auto r = write_file_atomically(dir_ / "manifest.json", text); !r) return fail(r.error());
+    if (auto r = write_file_atomically(dir_ / "manifest.json", text, /*sync_file=*/false); !r)
+      return fail(r.error());
     committed_ = true;
     remove_other_data_files(dir_, data_name_);
     return m;
