@@ -50,13 +50,47 @@ inline double median(std::vector<double> v) {
 }
 
 // `12 15 11`: every run's figure, beside the median.
-inline std::string list(const std::vector<double>& v) {
+inline std::string list(const std::vector<double>& v, int decimals = 0) {
   std::string out;
   for (double x : v) {
-    if (!out.empty()) out += ' ';
-    out += std::to_string(static_cast<long>(x));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.*f", out.empty() ? "" : " ", decimals, x);
+    out += buf;
   }
   return out;
+}
+
+// Rates of ours and theirs, `repeats` pairs run back to back in alternating order. On a
+// shared machine the neighbours' load drifts over seconds to minutes, so the ratio within a
+// pair, taken moments apart, is steadier than the ratio of two medians.
+struct Paired {
+  std::vector<double> ours, theirs, ratios;
+
+  void print(const char* ratio_name) const {
+    std::printf(
+        "  ratio %s: %.2f, the median of the paired runs' ratios [%s] (ratio of the medians %.2f); "
+        "target >= 0.8\n",
+        ratio_name, median(ratios), list(ratios, 2).c_str(), median(ours) / median(theirs));
+  }
+};
+
+template <class Ours, class Theirs>
+Paired run_paired(int repeats, Ours ours, Theirs theirs) {
+  Paired p;
+  for (int i = 0; i < repeats; ++i) {
+    double a = 0, b = 0;
+    if (i % 2 == 0) {
+      a = ours();
+      b = theirs();
+    } else {
+      b = theirs();
+      a = ours();
+    }
+    p.ours.push_back(a);
+    p.theirs.push_back(b);
+    p.ratios.push_back(a / b);
+  }
+  return p;
 }
 
 // The server the benchmarks use (f3_bench.sh starts a private one), or nothing: then the
@@ -172,15 +206,15 @@ class ServerStats {
       : url_(std::move(server_url)), db_(std::move(database)) {}
 
   // Zeroes the statement counters and remembers xact_commit. Backends flush their counters
-  // when they end, so every connection to the database must be closed, and given a moment.
+  // as they end, so every connection to the database must be closed, and given a moment.
   void start() {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     sql(url_, "SELECT pg_stat_statements_reset()");
     commits_ = commits();
   }
 
   ServerCounters finish() {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ServerCounters c;
     c.commits = commits() - commits_;
     const auto rows =

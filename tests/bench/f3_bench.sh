@@ -4,7 +4,7 @@
 # two window sizes). Starts its cluster under var/bench-pg, builds Release under
 # build/bench, prints the figures and ratios, stops the cluster. Printed, never asserted.
 #
-# Knobs (environment): SLUICE_BENCH_REPEATS (3), SLUICE_BENCH_WINDOWS (2000),
+# Knobs (environment): SLUICE_BENCH_REPEATS (control 5, data 3), SLUICE_BENCH_WINDOWS (1200),
 # SLUICE_BENCH_WORKERS (4), SLUICE_BENCH_ROWS (5000000), SLUICE_BENCH_SMALL_ROWS (1000000),
 # SLUICE_JOBS (2), SLUICE_BENCH_ONLY (control|data).
 set -euo pipefail

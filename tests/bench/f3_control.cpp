@@ -229,33 +229,22 @@ Run run_pgbench(const Settings& s, const Scenario& sc) {
 }
 
 void compare(const Settings& s, const Scenario& sc) {
-  std::vector<double> sluice_rates, pgbench_rates;
   Run last_sluice, last_pgbench;
-  for (int i = 0; i < s.repeats; ++i) {
-    // Alternate who goes first, so a neighbour's burst of work does not always hit one side.
-    for (int side = 0; side < 2; ++side) {
-      if ((side + i) % 2 == 0) {
-        last_sluice = run_sluice(s, sc);
-        sluice_rates.push_back(last_sluice.rate());
-      } else {
-        last_pgbench = run_pgbench(s, sc);
-        pgbench_rates.push_back(last_pgbench.rate());
-      }
-    }
-  }
-  const double sluice = median(sluice_rates), baseline = median(pgbench_rates);
+  const Paired runs = run_paired(
+      s.repeats, [&] { return (last_sluice = run_sluice(s, sc)).rate(); },
+      [&] { return (last_pgbench = run_pgbench(s, sc)).rate(); });
   const double w = static_cast<double>(sc.windows);
   std::printf("control plane, %s windows (%ld windows, %d workers/clients, median of %d):\n",
               sc.name, sc.windows, s.workers, s.repeats);
   std::printf("  sluice : %7.0f windows/s  [%s]  %.2f statements, %.2f commits per window\n",
-              sluice, list(sluice_rates).c_str(), last_sluice.counters.statements / w,
+              median(runs.ours), list(runs.ours).c_str(), last_sluice.counters.statements / w,
               last_sluice.counters.commits / w);
   print_statements(last_sluice.counters, w);
   std::printf("  pgbench: %7.0f windows/s  [%s]  %.2f statements, %.2f commits per window\n",
-              baseline, list(pgbench_rates).c_str(), last_pgbench.counters.statements / w,
+              median(runs.theirs), list(runs.theirs).c_str(), last_pgbench.counters.statements / w,
               last_pgbench.counters.commits / w);
   print_statements(last_pgbench.counters, w);
-  std::printf("  ratio sluice/pgbench: %.2f (target >= 0.8)\n", sluice / baseline);
+  runs.print("sluice/pgbench");
 }
 
 }  // namespace
@@ -265,11 +254,11 @@ int main() {
   Settings s;
   s.server = server_url_or_skip("f3_control");
   s.workers = static_cast<int>(env_number("SLUICE_BENCH_WORKERS", 4));
-  s.repeats = static_cast<int>(env_number("SLUICE_BENCH_REPEATS", 3));
+  s.repeats = static_cast<int>(env_number("SLUICE_BENCH_REPEATS", 5));
   const fs::path work = env_or("SLUICE_BENCH_WORK_DIR", fs::temp_directory_path() / "sluice-bench");
   s.stage = work / "control-stage";
   fs::create_directories(work);
-  const long windows = env_number("SLUICE_BENCH_WINDOWS", 2000);
+  const long windows = env_number("SLUICE_BENCH_WINDOWS", 1200);
   try {
     compare(s, Scenario{"empty (SKIPPED after pre-validation)", false,
                         windows / s.workers * s.workers});

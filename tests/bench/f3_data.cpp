@@ -141,44 +141,40 @@ Run run_psql_pipe(const Settings& s, const Size& size) {
 }
 
 void compare(const Settings& s, const Size& size) {
-  std::vector<double> sluice_rates, pipe_rates, rss;
+  std::vector<double> rss;
   std::string last_id;
-  for (int i = 0; i < s.repeats; ++i) {
-    for (int side = 0; side < 2; ++side) {
-      if ((side + i) % 2 == 0) {
-        last_id = "data_" + std::to_string(size.rows) + "_" + std::to_string(i);
+  const double rows = static_cast<double>(size.rows);
+  const Paired runs = run_paired(
+      s.repeats,
+      [&] {
+        last_id = "data_" + std::to_string(size.rows) + "_" + std::to_string(rss.size());
         const Run r = run_sluice(s, size, last_id);
-        sluice_rates.push_back(static_cast<double>(size.rows) / r.seconds);
         rss.push_back(r.peak_rss_mib);
-      } else {
-        const Run r = run_psql_pipe(s, size);
-        pipe_rates.push_back(static_cast<double>(size.rows) / r.seconds);
-      }
-    }
-  }
+        return rows / r.seconds;
+      },
+      [&] { return rows / run_psql_pipe(s, size).seconds; });
   const double bytes = static_cast<double>(scalar(
       s.url, "SELECT coalesce(max(stage_bytes), 0) FROM pipeline_records WHERE pipeline_id = '" +
                  last_id + "'"));
-  const double per_row = bytes / static_cast<double>(size.rows);
-  const double sluice = median(sluice_rates), baseline = median(pipe_rates);
+  const double mb_per_row = bytes / rows / 1e6;
+  const double sluice = median(runs.ours), baseline = median(runs.theirs);
   std::printf("data path, one window of %ld rows (%.0f MB as COPY text), median of %d:\n",
               size.rows, bytes / 1e6, s.repeats);
-  std::printf("  sluice   : %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB [%s]\n", sluice,
-              sluice * per_row / 1e6, list(sluice_rates).c_str(),
-              *std::max_element(rss.begin(), rss.end()), list(rss).c_str());
-  std::printf("  psql pipe: %8.0f rows/s  %6.1f MB/s  [%s]\n", baseline, baseline * per_row / 1e6,
-              list(pipe_rates).c_str());
-  std::printf("  ratio sluice/pipe: %.2f (target >= 0.8); peak RSS target <= 64 MiB\n",
-              sluice / baseline);
+  std::printf(
+      "  sluice   : %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB [%s] (target <= 64)\n",
+      sluice, sluice * mb_per_row, list(runs.ours).c_str(),
+      *std::max_element(rss.begin(), rss.end()), list(rss, 1).c_str());
+  std::printf("  psql pipe: %8.0f rows/s  %6.1f MB/s  [%s]\n", baseline, baseline * mb_per_row,
+              list(runs.theirs).c_str());
+  runs.print("sluice/pipe");
   const auto tasks = sql(s.url,
                          "SELECT task, round(extract(epoch FROM ended_at - started_at)::numeric, "
                          "2) FROM pipeline_events "
                          "JOIN pipeline_records r ON r.id = record_id WHERE r.pipeline_id = '" +
                              last_id + "' AND task <> 'claim' ORDER BY started_at");
-  std::string line;
-  for (const auto& t : tasks)
-    line += " " + t[0].as<std::string>() + " " + t[1].as<std::string>() + " s;";
-  std::printf("  sluice's last run by task:%s\n", line.c_str());
+  std::printf("  sluice's last run by task:");
+  for (const auto& t : tasks) std::printf(" %s %s s;", t[0].c_str(), t[1].c_str());
+  std::printf("\n");
 }
 
 }  // namespace
