@@ -168,11 +168,16 @@ ConnectionPool::Lease::~Lease() {
   if (pool_) pool_->give_back(std::move(connection_));
 }
 
+void ConnectionPool::close_stale() {
+  const auto oldest_kept = std::chrono::steady_clock::now() - max_idle_time_;
+  while (!idle_.empty() && (idle_.front().since < oldest_kept || idle_.size() > max_idle_))
+    idle_.pop_front();
+}
+
 Result<ConnectionPool::Lease> ConnectionPool::acquire() {
   {
     std::lock_guard lock(mutex_);
-    const auto oldest_kept = std::chrono::steady_clock::now() - max_idle_time_;
-    while (!idle_.empty() && idle_.front().since < oldest_kept) idle_.pop_front();
+    close_stale();
     while (!idle_.empty()) {
       Connection c = std::move(idle_.back().connection);
       idle_.pop_back();
@@ -188,7 +193,7 @@ void ConnectionPool::give_back(Connection connection) {
   if (!connection.reusable()) return;
   std::lock_guard lock(mutex_);
   idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});
-  if (idle_.size() > max_idle_) idle_.pop_front();
+  close_stale();
 }
 
 std::string quote_identifier(std::string_view name) {

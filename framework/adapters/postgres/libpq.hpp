@@ -95,6 +95,9 @@ class ConnectionPool {
 
  private:
   void give_back(Connection connection);
+  // Closes idle connections beyond max_idle or older than max_idle_time. There is no timer:
+  // it runs whenever the pool is used, so a pool left alone keeps what it had.
+  void close_stale();
 
   struct Idle {
     Connection connection;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <date/date.h>
 
@@ -283,4 +284,46 @@ TEST_CASE("a streamed load shows nothing before commit and nothing when abandone
   CHECK(s.count(dst) == 2);
   CHECK(s.count(dst + " WHERE id = 100") == 0);
   CHECK(s.count(dst + " WHERE id = 2 AND note IS NULL") == 1);
+}
+
+TEST_CASE("a connection pool keeps at most max_idle connections, none older than max_idle_time",
+          "[integration][postgres]") {
+  const std::string url = test_url();
+  auto pid = [](pg::ConnectionPool::Lease& c) {
+    return *c->exec_count("SELECT pg_backend_pid()", {});
+  };
+  SECTION("max_idle") {
+    pg::ConnectionPool pool(url, "sluice-test", 1, std::chrono::seconds(60));
+    std::int64_t first = 0, second = 0;
+    {
+      auto a = pool.acquire();
+      auto b = pool.acquire();
+      REQUIRE(a);
+      REQUIRE(b);
+      first = pid(*a);
+      second = pid(*b);
+      CHECK(first != second);
+    }  // both given back; one is kept
+    auto c = pool.acquire();
+    auto d = pool.acquire();
+    REQUIRE(c);
+    REQUIRE(d);
+    const std::int64_t kept = pid(*c);
+    CHECK((kept == first || kept == second));
+    CHECK(pid(*d) != first);
+    CHECK(pid(*d) != second);
+  }
+  SECTION("max_idle_time") {
+    pg::ConnectionPool pool(url, "sluice-test", 8, std::chrono::seconds(0));
+    std::int64_t first = 0;
+    {
+      auto a = pool.acquire();
+      REQUIRE(a);
+      first = pid(*a);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto b = pool.acquire();
+    REQUIRE(b);
+    CHECK(pid(*b) != first);
+  }
 }
