@@ -98,11 +98,17 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     return ChainOutcome{end, w.message, loaded_rows};
   };
 
-  auto run_task = [&](store::Task task, TaskResult (*fn)(const TaskContext&)) -> std::optional<ChainOutcome> {
+  // `since`: when the task's work began, if before this call (a load streamed during
+  // source->stage).
+  auto run_task = [&](store::Task task, auto fn,
+                      std::optional<Clock::time_point> since =
+                          std::nullopt) -> std::optional<ChainOutcome> {
     if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost"};
-    const auto task_start = Clock::now();
+    const auto task_start = since.value_or(Clock::now());
     TaskResult result = guarded([&] { return fn(ctx); });
-    if (!result) return record_write(failure_write(task, result.error(), record, pipeline, clock_), task_start);
+    if (!result)
+      return record_write(failure_write(task, result.error(), record, pipeline, clock_),
+                          task_start);
     if (task == store::Task::stage_to_target && result->rows) loaded_rows = *result->rows;
     return record_write(std::move(*result), task_start);
   };
@@ -130,10 +136,19 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
       phase = store::Phase::pre_validation;
     }
   }
+  // The load fed while staging; leaving run() before stage->target commits it rolls it back.
+  StreamedLoad streamed;
+  const auto staging_start = Clock::now();
   if (phase < store::Phase::source_to_stage)
-    if (auto end = run_task(store::Task::source_to_stage, source_to_stage)) return *end;
+    if (auto end = run_task(store::Task::source_to_stage,
+                            [&](const TaskContext& c) { return source_to_stage(c, &streamed); }))
+      return *end;
   if (phase < store::Phase::stage_to_target)
-    if (auto end = run_task(store::Task::stage_to_target, stage_to_target)) return *end;
+    if (auto end = run_task(
+            store::Task::stage_to_target,
+            [&](const TaskContext& c) { return stage_to_target(c, &streamed); },
+            streamed.started() ? std::optional(staging_start) : std::nullopt))
+      return *end;
   auto end = run_task(store::Task::audit, audit);
   if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};
 

@@ -2,9 +2,11 @@
 // The task chain for one claimed record:
 //   store & validate -> pre-validation count -> source->stage -> stage->target -> audit
 // A retried record resumes after phase_completed; source->stage is redone when the stage
-// file is gone. Each task returns what it wants written; the chain writes it fenced by the
-// run ID (one statement with its event), and stops at once when the lock was lost.
-// Nothing a task does can throw past run(): the boundary catches and records it.
+// file is gone. When the target can take rows as they come, source->stage feeds its load
+// while writing the stage file (extracting and loading overlap) and stage->target commits
+// it; a retry of stage->target loads from the stage file. Each task returns what it wants written;
+// the chain writes it fenced by the run ID (one statement with its event), and stops at once when
+// the lock was lost. Nothing a task does can throw past run(): the boundary catches and records it.
 #include <atomic>
 #include <functional>
 #include <string>

@@ -29,6 +29,12 @@ void LeaseKeeper::release(const store::Record& record) {
   held_.erase(record.id.value);
 }
 
+bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<std::atomic<bool>>& flag) {
+  std::lock_guard lock(mutex_);
+  const auto it = held_.find(id);
+  return it != held_.end() && it->second.second == flag;
+}
+
 void LeaseKeeper::loop() {
   const auto log = observe::logger("claims");
   std::unique_ptr<store::Connection> connection;
@@ -55,7 +61,9 @@ void LeaseKeeper::loop() {
           connection.reset();  // reconnect next round; the lease has the threshold's slack
           break;
         }
-        if (!*renewed) {
+        // A window that finished and was released since the snapshot is not IN_PROGRESS
+        // either: only one still held has lost its lock.
+        if (!*renewed && still_held(id, entry.second)) {
           log->warn("{} lock lost: the worker stops writing",
                     observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run));
           entry.second->store(true);

@@ -25,6 +25,7 @@ class LeaseKeeper {
 
  private:
   void loop();
+  bool still_held(std::int64_t id, const std::shared_ptr<std::atomic<bool>>& flag);
 
   std::string url_;
   std::string holder_;

@@ -2,20 +2,30 @@
 
 namespace sluice::tasks {
 
-// Counts both sides; equal counts mean the window is already loaded (or empty on both
-// sides) and the record ends SKIPPED with the target untouched.
+// Equal counts mean the window is already loaded (or empty on both sides) and the record
+// ends SKIPPED with the target untouched. The target is counted first: when its window is
+// empty (a first load, the usual case) only whether the source has any row decides, and a
+// large source window is not counted here at all (the audit counts it after the load).
 TaskResult pre_validation(const TaskContext& ctx) {
-  auto source = ctx.pipeline.source->count(ctx.window);
-  if (!source) return fail(source.error());
   auto target = ctx.pipeline.target->count(ctx.window);
   if (!target) return fail(target.error());
+  std::optional<std::int64_t> source;
+  if (*target == 0) {
+    auto any = ctx.pipeline.source->has_rows(ctx.window);
+    if (!any) return fail(any.error());
+    if (!*any) source = 0;
+  } else {
+    auto counted = ctx.pipeline.source->count(ctx.window);
+    if (!counted) return fail(counted.error());
+    source = *counted;
+  }
   store::TaskWrite w;
   w.task = store::Task::pre_validation;
   w.phase_completed = store::Phase::pre_validation;
-  w.source_count = *source;
+  w.source_count = source;
   w.target_count = *target;
-  w.rows = *source;
-  if (*source == *target) {
+  w.rows = source;
+  if (source == *target) {
     w.outcome = "SKIPPED";
     w.move = store::Move::skip;
     w.message = "source and target both hold " + std::to_string(*source) + " rows: already loaded";

@@ -2,15 +2,26 @@
 
 namespace sluice::tasks {
 
-TaskResult stage_to_target(const TaskContext& ctx) {
-  auto reader = ctx.pipeline.stage->open_reader(ctx.window);
-  if (!reader) return fail(reader.error());
-  auto rows = ctx.pipeline.target->load(ctx.window, **reader);
-  if (!rows) return fail(rows.error());
+TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed) {
+  std::int64_t rows = 0;
+  if (streamed && streamed->started()) {
+    // The rows went in while they were staged; the stage file holds the same rows.
+    if (streamed->error) return fail(*streamed->error);
+    auto committed = streamed->load->commit();
+    streamed->load.reset();
+    if (!committed) return fail(committed.error());
+    rows = streamed->rows;
+  } else {
+    auto reader = ctx.pipeline.stage->open_reader(ctx.window);
+    if (!reader) return fail(reader.error());
+    auto loaded = ctx.pipeline.target->load(ctx.window, **reader);
+    if (!loaded) return fail(loaded.error());
+    rows = *loaded;
+  }
   store::TaskWrite w;
   w.task = store::Task::stage_to_target;
   w.phase_completed = store::Phase::stage_to_target;
-  w.rows = *rows;
+  w.rows = rows;
   return w;
 }
 

@@ -3,6 +3,8 @@
 // columns, the phase it completed, perhaps a move to a final status), or a classified Error
 // that the chain turns into a retry or a failure.
 #include <chrono>
+#include <memory>
+#include <optional>
 
 #include "framework/adapters/interfaces.hpp"
 #include "framework/store/records.hpp"
@@ -21,10 +23,22 @@ using TaskResult = Result<store::TaskWrite>;
 
 // nullopt: the record may go on. A write: it may not (missing business fields: fail; window
 // not yet stable: release until it is).
+// The target's load fed during source->stage (when the target can take rows as they come):
+// the load, uncommitted, or the error that ended it. stage->target then only commits it.
+struct StreamedLoad {
+  std::unique_ptr<adapters::TargetLoad> load;
+  std::optional<Error> error;
+  std::int64_t rows = 0;  // staged, hence sent to the load
+
+  bool started() const { return load || error; }
+};
+
 Result<std::optional<store::TaskWrite>> store_and_validate(const TaskContext& ctx);
 TaskResult pre_validation(const TaskContext& ctx);
-TaskResult source_to_stage(const TaskContext& ctx);
-TaskResult stage_to_target(const TaskContext& ctx);
+// With `streamed`, the staged blocks also go to the target's load as they are written.
+TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
+// Commits a started streamed load; otherwise loads the window from the stage file.
+TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
 TaskResult audit(const TaskContext& ctx);
 
 }  // namespace sluice::tasks

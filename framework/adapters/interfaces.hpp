@@ -27,6 +27,13 @@ class Source {
  public:
   virtual ~Source() = default;
   virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
+  // Whether the window has any row: pre-validation asks only this when the target's window
+  // is empty, which a source can answer without counting all of it.
+  virtual Result<bool> has_rows(const WindowContext& ctx) {
+    auto n = count(ctx);
+    if (!n) return fail(n.error());
+    return *n > 0;
+  }
   // Streams the window's rows into `sink` (begin, rows, end); returns the rows sent.
   virtual Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) = 0;
 };
@@ -69,12 +76,30 @@ class Stage {
   virtual Result<void> remove(const WindowContext& ctx) = 0;
 };
 
+// A load in progress: blocks of whole COPY text rows go in, and nothing is visible in the
+// target until commit(). Destroying it uncommitted rolls it back.
+class TargetLoad {
+ public:
+  virtual ~TargetLoad() = default;
+  virtual Result<void> put(std::string_view block) = 0;
+  virtual Result<void> commit() = 0;
+};
+
 class Target {
  public:
   virtual ~Target() = default;
   virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
   // Replaces the window's rows with the staged ones, all or nothing; returns rows loaded.
   virtual Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) = 0;
+  // The same replacement fed while the rows are being extracted, so that extracting and
+  // loading overlap; nullptr when the target cannot, and the chain loads from the stage
+  // file once it is written.
+  virtual Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
+                                                         std::span<const Column> columns) {
+    (void)ctx;
+    (void)columns;
+    return std::unique_ptr<TargetLoad>{};
+  }
 };
 
 }  // namespace sluice::adapters

@@ -82,6 +82,10 @@ Result<void> PosixFile::sync_and_close() {
   return {};
 }
 
+void PosixFile::start_writeback(std::int64_t offset, std::int64_t length) {
+  if (fd_ >= 0) (void)::sync_file_range(fd_, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
 namespace {
 
 Result<void> sync_directory(const fs::path& dir) {
@@ -96,17 +100,21 @@ Result<void> sync_directory(const fs::path& dir) {
 
 }  // namespace
 
-Result<void> rename_file(const fs::path& from, const fs::path& to) {
+Result<void> rename_file(const fs::path& from, const fs::path& to, bool sync_dir) {
   if (::rename(from.c_str(), to.c_str()) != 0) return fail(errno_error("cannot rename to", to, errno));
-  return sync_directory(to.parent_path());
+  return sync_dir ? sync_directory(to.parent_path()) : Result<void>{};
 }
 
-Result<void> write_file_atomically(const fs::path& path, std::string_view text) {
+Result<void> write_file_atomically(const fs::path& path, std::string_view text, bool sync_file) {
   const fs::path temp = path.parent_path() / ("." + path.filename().string() + ".tmp");
   PosixFile file;
   if (auto r = file.create(temp); !r) return r;
   if (auto r = file.write(text); !r) return r;
-  if (auto r = file.sync_and_close(); !r) return r;
+  if (sync_file) {
+    if (auto r = file.sync_and_close(); !r) return r;
+  } else {
+    file.close();
+  }
   return rename_file(temp, path);
 }
 

@@ -2,6 +2,7 @@
 // Plain POSIX files with the durability steps atomic writes need (fsync of the file before
 // the rename, of the directory after it), returning classified errors: ENOSPC and EIO are
 // retryable (space may be freed, a disk may come back), EACCES and the like permanent.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ class PosixFile {
   Result<void> write(std::string_view bytes);
   Result<std::size_t> read(char* into, std::size_t capacity);  // 0 at the end
   Result<void> sync_and_close();
+  // Starts writing back [offset, offset + length) without waiting for it, so that the
+  // final fsync of a large file has little left to do. Advice only: errors are ignored.
+  void start_writeback(std::int64_t offset, std::int64_t length);
   void close();
   bool is_open() const { return fd_ >= 0; }
 
@@ -32,11 +36,16 @@ class PosixFile {
 
 Error errno_error(const std::string& what, const std::filesystem::path& path, int error_number);
 
-// rename(2) then fsync of the target's directory, so the new name survives a crash.
-Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
+// rename(2) then, unless `sync_directory` is false (a later sync of the same directory will
+// cover it), fsync of the target's directory, so the new name survives a crash.
+Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to,
+                         bool sync_directory = true);
 
-// Writes `text` to `path` through a temp file in the same directory (fsync + rename).
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text);
+// Writes `text` to `path` through a temp file in the same directory (fsync + rename + fsync
+// of the directory). `sync_file` false skips the file's own fsync, for a file whose reader
+// detects a torn one (a crash may then leave it empty, never half of something else).
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                                   bool sync_file = true);
 
 // Removes data files of earlier runs (data-*.copy other than `keep`); best effort.
 void remove_other_data_files(const std::filesystem::path& dir, const std::string& keep);

@@ -119,6 +119,16 @@ std::string redact_secrets(std::string_view text, std::string_view password) {
   return std::regex_replace(out, pair_password, "$1***");
 }
 
+std::string with_database(const std::string& url, const std::string& database) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url + " dbname=" + database;
+  const auto path = url.find_first_of("/?", scheme + 3);
+  if (path == std::string::npos) return url + "/" + database;
+  if (url[path] == '?') return url.substr(0, path) + "/" + database + url.substr(path);
+  const auto query = url.find('?', path);
+  return url.substr(0, path + 1) + database + (query == std::string::npos ? "" : url.substr(query));
+}
+
 Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectOptions& options) {
   auto given = parse_options(url);
   if (!given) return fail(given.error());

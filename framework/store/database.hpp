@@ -36,6 +36,9 @@ Result<DatabaseTarget> parse_database_url(std::string_view url);
 // sometimes repeat the connection string.
 std::string redact_secrets(std::string_view text, std::string_view password = {});
 
+// `url` with its database replaced by `database` (URL or key=value form).
+std::string with_database(const std::string& url, const std::string& database);
+
 struct ConnectOptions {
   // Shown in pg_stat_activity unless the URL sets application_name itself.
   std::string application_name = "sluice";

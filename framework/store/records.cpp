@@ -26,16 +26,22 @@ class Params {
     }
     return *this;
   }
-  auto finish() {
-    pointers_.clear();
-    for (const auto& v : values_) pointers_.push_back(v ? v->c_str() : nullptr);
-    return pqxx::prepare::make_dynamic_params(pointers_);
-  }
+  std::vector<std::optional<std::string>> take() { return std::move(values_); }
 
  private:
   std::vector<std::optional<std::string>> values_;
-  std::vector<const char*> pointers_;
 };
+
+// Prepared once per connection (libpqxx prepares lazily, at the first execution), then
+// one round trip per call.
+pqxx::result execute(pqxx::connection& connection, const Statement& s) {
+  connection.prepare(s.name, s.sql);
+  std::vector<const char*> pointers;
+  pointers.reserve(s.params.size());
+  for (const auto& v : s.params) pointers.push_back(v ? v->c_str() : nullptr);
+  pqxx::nontransaction tx(connection);
+  return tx.exec_prepared(s.name, pqxx::prepare::make_dynamic_params(pointers));
+}
 
 std::string task_columns(Task task) {
   switch (task) {
@@ -188,18 +194,66 @@ Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeli
   });
 }
 
+Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
+  std::vector<std::string> ids, live, backfill;
+  for (const auto& l : limits) {
+    ids.push_back(l.pipeline.value);
+    live.push_back(std::to_string(l.live));
+    backfill.push_back(std::to_string(l.backfill));
+  }
+  return Statement{"sluice_claim",
+                   std::string("SELECT ") + kRecordColumns +
+                       " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
+                   Params()
+                       .add(array_literal(ids))
+                       .add(array_literal(live))
+                       .add(array_literal(backfill))
+                       .add(std::string(holder))
+                       .take()};
+}
+
+Statement write_task_statement(const Record& record, const TaskWrite& w, std::string_view holder) {
+  std::optional<std::string> to_status;
+  bool counts_attempt = false;
+  if (w.move) {
+    const auto t = find_transition(*w.move, Status::in_progress);
+    if (!t || !t->fenced)
+      throw std::logic_error("move " + std::string(to_string(*w.move)) + " is not a holder's move");
+    to_status = std::string(to_string(t->to));
+    counts_attempt = t->counts_attempt;
+  }
+  std::optional<std::string> phase;
+  if (w.phase_completed) phase = std::string(to_string(*w.phase_completed));
+  std::optional<std::int64_t> delay;
+  if (w.retry_delay) delay = w.retry_delay->count();
+  std::optional<std::string> message;
+  if (!w.message.empty()) message = w.message;
+  Params p;
+  p.add(std::to_string(record.id.value))
+      .add(record.run.value)
+      .add(std::to_string(w.elapsed.count()))
+      .add(std::string(w.status))
+      .add(phase)
+      .add(w.source_count)
+      .add(w.target_count)
+      .add(w.stage_count)
+      .add(w.stage_bytes)
+      .add(w.count_difference)
+      .add(w.percentage_difference)
+      .add(w.audit_result)
+      .add(to_status)
+      .add(std::string(counts_attempt ? "true" : "false"))
+      .add(delay)
+      .add(message)
+      .add(std::string(w.outcome))
+      .add(w.rows)
+      .add(std::string(holder));
+  return Statement{write_statement_name(w.task), write_statement(w.task), p.take()};
+}
+
 Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits) {
   return attempt("claiming a window", [&]() -> std::optional<Record> {
-    std::vector<std::string> ids, live, backfill;
-    for (const auto& l : limits) {
-      ids.push_back(l.pipeline.value);
-      live.push_back(std::to_string(l.live));
-      backfill.push_back(std::to_string(l.backfill));
-    }
-    pqxx::nontransaction tx(connection_);
-    const auto result = tx.exec_params(std::string("SELECT ") + kRecordColumns +
-                                           " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
-                                       array_literal(ids), array_literal(live), array_literal(backfill), holder_);
+    const auto result = execute(connection_, claim_statement(limits, holder_));
     if (result.empty()) return std::nullopt;
     return to_record(result[0]);
   });
@@ -207,45 +261,7 @@ Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits)
 
 Result<bool> Records::write_task(const Record& record, const TaskWrite& w) {
   return attempt("writing a task outcome", [&] {
-    const std::string name = write_statement_name(w.task);
-    connection_.prepare(name, write_statement(w.task));
-    std::optional<std::string> to_status;
-    bool counts_attempt = false;
-    if (w.move) {
-      const auto t = find_transition(*w.move, Status::in_progress);
-      if (!t || !t->fenced)
-        throw std::logic_error("move " + std::string(to_string(*w.move)) + " is not a holder's move");
-      to_status = std::string(to_string(t->to));
-      counts_attempt = t->counts_attempt;
-    }
-    std::optional<std::string> phase;
-    if (w.phase_completed) phase = std::string(to_string(*w.phase_completed));
-    std::optional<std::int64_t> delay;
-    if (w.retry_delay) delay = w.retry_delay->count();
-    std::optional<std::string> message;
-    if (!w.message.empty()) message = w.message;
-    Params p;
-    p.add(std::to_string(record.id.value))
-        .add(record.run.value)
-        .add(std::to_string(w.elapsed.count()))
-        .add(std::string(w.status))
-        .add(phase)
-        .add(w.source_count)
-        .add(w.target_count)
-        .add(w.stage_count)
-        .add(w.stage_bytes)
-        .add(w.count_difference)
-        .add(w.percentage_difference)
-        .add(w.audit_result)
-        .add(to_status)
-        .add(std::string(counts_attempt ? "true" : "false"))
-        .add(delay)
-        .add(message)
-        .add(std::string(w.outcome))
-        .add(w.rows)
-        .add(holder_);
-    pqxx::nontransaction tx(connection_);
-    return !tx.exec_prepared(name, p.finish()).empty();
+    return !execute(connection_, write_task_statement(record, w, holder_)).empty();
   });
 }
 

@@ -121,6 +121,18 @@ class Records {
   std::string holder_;
 };
 
+// A statement as Records sends it: prepared under `name`, with text parameters $1, $2, ...
+// (nullopt is NULL). Public so that benchmarks replay exactly these through pgbench.
+struct Statement {
+  std::string name;
+  std::string sql;
+  std::vector<std::optional<std::string>> params;
+};
+Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder);
+// Throws std::logic_error for a move that is not the lock holder's to make.
+Statement write_task_statement(const Record& record, const TaskWrite& write,
+                               std::string_view holder);
+
 // `{"a","b"}`: a PostgreSQL array literal, for passing lists as one text parameter.
 std::string array_literal(std::span<const std::string> values);
 

@@ -43,16 +43,6 @@ Error error_of(const std::function<void()>& f) {
   return r.error();
 }
 
-std::string with_database(const std::string& url, const std::string& database) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url + " dbname=" + database;
-  const auto path = url.find_first_of("/?", scheme + 3);
-  if (path == std::string::npos) return url + "/" + database;
-  if (url[path] == '?') return url.substr(0, path) + "/" + database + url.substr(path);
-  const auto query = url.find('?', path);
-  return url.substr(0, path + 1) + database + (query == std::string::npos ? "" : url.substr(query));
-}
-
 TestDatabase::TestDatabase() {
   const char* server = std::getenv("SLUICE_TEST_DATABASE_URL");
   if (!server || !*server) {

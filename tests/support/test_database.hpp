@@ -41,7 +41,6 @@ pqxx::result run_sql(store::Connection& connection, const std::string& sql);
 // The classified error `f` fails with, through store::attempt; a test failure if it succeeds.
 Error error_of(const std::function<void()>& f);
 
-// `url` with its database replaced by `database` (URL or key=value form).
-std::string with_database(const std::string& url, const std::string& database);
+using store::with_database;
 
 }  // namespace sluice::test

@@ -1,6 +1,9 @@
 #include "framework/adapters/postgres/libpq.hpp"
 
+#include <poll.h>
+
 #include <charconv>
+#include <optional>
 
 #include <date/date.h>
 
@@ -106,9 +109,17 @@ Result<void> Connection::copy_in_start(const std::string& sql) {
 }
 
 Result<void> Connection::copy_in_put(std::string_view bytes) {
-  if (PQputCopyData(conn_.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
-    return fail(connection_error("COPY write"));
-  return {};
+  if (PQputCopyData(conn_.get(), bytes.data(), static_cast<int>(bytes.size())) == 1) return {};
+  // The server may have ended the COPY with an error (a constraint, a bad value) while rows
+  // were on their way: that error, not "no COPY in progress", says what went wrong and
+  // whether a retry can help.
+  const Error broken = connection_error("COPY write");
+  std::optional<Error> server;
+  while (ResultPtr r{PQgetResult(conn_.get())}) {
+    if (!server && PQresultStatus(r.get()) == PGRES_FATAL_ERROR)
+      server = error_from(r.get(), "COPY");
+  }
+  return fail(server.value_or(broken));
 }
 
 Result<void> Connection::copy_in_end() {
@@ -126,6 +137,53 @@ void Connection::copy_in_abort(std::string_view reason) {
   PQputCopyEnd(conn_.get(), text.c_str());
   while (ResultPtr r{PQgetResult(conn_.get())}) {
   }
+}
+
+bool Connection::reusable() const {
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK ||
+      PQtransactionStatus(conn_.get()) != PQTRANS_IDLE)
+    return false;
+  pollfd p{PQsocket(conn_.get()), POLLIN, 0};
+  return poll(&p, 1, 0) == 0;
+}
+
+ConnectionPool::ConnectionPool(std::string conninfo, std::string application, std::size_t max_idle,
+                               std::chrono::seconds max_idle_time)
+    : conninfo_(std::move(conninfo)),
+      application_(std::move(application)),
+      max_idle_(max_idle),
+      max_idle_time_(max_idle_time) {}
+
+ConnectionPool::Lease::~Lease() {
+  if (pool_) pool_->give_back(std::move(connection_));
+}
+
+void ConnectionPool::close_stale() {
+  const auto oldest_kept = std::chrono::steady_clock::now() - max_idle_time_;
+  while (!idle_.empty() && (idle_.front().since < oldest_kept || idle_.size() > max_idle_))
+    idle_.pop_front();
+}
+
+Result<ConnectionPool::Lease> ConnectionPool::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    close_stale();
+    while (!idle_.empty()) {
+      Connection c = std::move(idle_.back().connection);
+      idle_.pop_back();
+      if (c.reusable()) return Lease(this, std::move(c));
+    }
+  }
+  auto opened = Connection::open(conninfo_, application_);
+  if (!opened) return fail(opened.error());
+  return Lease(this, std::move(*opened));
+}
+
+void ConnectionPool::give_back(Connection connection) {
+  if (!connection.reusable()) return;
+  std::lock_guard lock(mutex_);
+  idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});
+  close_stale();
 }
 
 std::string quote_identifier(std::string_view name) {

@@ -5,9 +5,12 @@
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "framework/core/error.hpp"
@@ -46,12 +49,63 @@ class Connection {
   PGconn* raw() const { return conn_.get(); }
   std::string describe() const;  // host:port/dbname, for messages
 
+  // Open, idle (no transaction, no COPY) and with nothing unread from the server: a
+  // connection that may serve the next window. A server that ended the session (restart,
+  // pg_terminate_backend, idle timeout) has sent its goodbye, so it fails the last test.
+  bool reusable() const;
+
  private:
   Error error_from(PGresult* result, std::string_view what) const;
   Error connection_error(std::string_view what) const;
   Result<std::int64_t> finish_copy_out();
 
   std::unique_ptr<PGconn, PGconnDeleter> conn_;
+};
+
+// The connections of one adapter, kept open between windows: opening one costs a round of
+// authentication, a server process and a transaction of its own, far more than the count
+// of an empty window. Workers share it; a connection serves one worker at a time.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string conninfo, std::string application, std::size_t max_idle = 8,
+                 std::chrono::seconds max_idle_time = std::chrono::seconds(60));
+
+  // A connection for one piece of work; it goes back to the pool when the lease ends if it
+  // is still reusable(), and is closed otherwise (which also rolls back what it left open).
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, Connection connection)
+        : pool_(pool), connection_(std::move(connection)) {}
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), connection_(std::move(other.connection_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    Connection& operator*() { return connection_; }
+    Connection* operator->() { return &connection_; }
+
+   private:
+    ConnectionPool* pool_;
+    Connection connection_;
+  };
+
+  Result<Lease> acquire();
+
+ private:
+  void give_back(Connection connection);
+  // Closes idle connections beyond max_idle or older than max_idle_time. There is no timer:
+  // it runs whenever the pool is used, so a pool left alone keeps what it had.
+  void close_stale();
+
+  struct Idle {
+    Connection connection;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::string conninfo_;
+  std::string application_;
+  std::size_t max_idle_;
+  std::chrono::seconds max_idle_time_;
+  std::mutex mutex_;
+  std::deque<Idle> idle_;  // most recently used at the back
 };
 
 // Quotes an identifier that may carry a schema: `demo.events` -> `"demo"."events"`.

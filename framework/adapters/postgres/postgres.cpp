@@ -21,27 +21,41 @@ std::vector<std::string> window_params(const Window& w) {
 
 class PostgresSource final : public Source {
  public:
-  explicit PostgresSource(SourceOptions o) : options_(std::move(o)) {}
+  explicit PostgresSource(SourceOptions o)
+      : options_(std::move(o)), pool_(options_.conninfo, std::string(kApplication)) {}
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    auto conn = Connection::open(options_.conninfo, kApplication);
+    auto conn = pool_.acquire();
     if (!conn) return fail(conn.error());
-    return conn->exec_count("SELECT count(*) FROM (" + window_select(options_, ctx.window, false) + ") AS w",
-                            window_params(ctx.window));
+    return (*conn)->exec_count(
+        "SELECT count(*) FROM (" + window_select(options_, ctx.window, false) + ") AS w",
+        window_params(ctx.window));
+  }
+
+  Result<bool> has_rows(const WindowContext& ctx) override {
+    auto conn = pool_.acquire();
+    if (!conn) return fail(conn.error());
+    auto n = (*conn)->exec_count("SELECT count(*) FROM (SELECT 1 FROM (" +
+                                     window_select(options_, ctx.window, false) +
+                                     ") AS w LIMIT 1) AS one",
+                                 window_params(ctx.window));
+    if (!n) return fail(n.error());
+    return *n > 0;
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    auto conn = Connection::open(options_.conninfo, kApplication);
+    auto conn = pool_.acquire();
     if (!conn) return fail(conn.error());
     const std::string select = window_select(options_, ctx.window, true);
     // The column names come from a zero-row run of the same statement.
-    auto described = conn->exec("SELECT * FROM (" + select + ") AS w LIMIT 0");
+    auto described = (*conn)->exec("SELECT * FROM (" + select + ") AS w LIMIT 0");
     if (!described) return fail(described.error());
     std::vector<Column> columns;
     for (int i = 0; i < PQnfields(described->get()); ++i) columns.push_back(Column{PQfname(described->get(), i)});
     if (auto r = sink.begin(columns); !r) return fail(r.error());
-    auto rows = conn->copy_out("COPY (" + select + ") TO STDOUT",
-                               [&](std::string_view block, std::int64_t n) { return sink.copy_block(block, n); });
+    auto rows = (*conn)->copy_out(
+        "COPY (" + select + ") TO STDOUT",
+        [&](std::string_view block, std::int64_t n) { return sink.copy_block(block, n); });
     if (!rows) return rows;
     if (auto r = sink.end(); !r) return fail(r.error());
     observe::logger("adapter.postgres")
@@ -51,54 +65,84 @@ class PostgresSource final : public Source {
 
  private:
   SourceOptions options_;
+  ConnectionPool pool_;
+};
+
+// One window's replacement in one transaction: BEGIN, the window's advisory lock, DELETE of
+// the window, COPY of the new rows, COMMIT. Until commit() nothing of it is visible; ending
+// it any other way aborts the COPY, and the connection, left inside a failed transaction, is
+// closed rather than pooled, which rolls everything back.
+class PostgresLoad final : public TargetLoad {
+ public:
+  explicit PostgresLoad(ConnectionPool::Lease connection) : conn_(std::move(connection)) {}
+  ~PostgresLoad() override {
+    if (copying_) conn_->copy_in_abort("load abandoned");
+  }
+
+  Result<void> put(std::string_view block) override { return conn_->copy_in_put(block); }
+
+  Result<void> commit() override {
+    copying_ = false;
+    if (auto r = conn_->copy_in_end(); !r) return r;
+    if (auto r = conn_->exec("COMMIT"); !r) return fail(r.error());
+    return {};
+  }
+
+ private:
+  ConnectionPool::Lease conn_;
+  bool copying_ = true;
 };
 
 class PostgresTarget final : public Target {
  public:
-  explicit PostgresTarget(TargetOptions o) : options_(std::move(o)) {}
+  explicit PostgresTarget(TargetOptions o)
+      : options_(std::move(o)), pool_(options_.conninfo, std::string(kApplication)) {}
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    auto conn = Connection::open(options_.conninfo, kApplication);
+    auto conn = pool_.acquire();
     if (!conn) return fail(conn.error());
-    return conn->exec_count("SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " +
-                                window_condition(),
-                            window_params(ctx.window));
+    return (*conn)->exec_count(
+        "SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
+        window_params(ctx.window));
   }
 
-  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
-    auto conn = Connection::open(options_.conninfo, kApplication);
+  Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
+                                                 std::span<const Column> columns) override {
+    auto conn = pool_.acquire();
     if (!conn) return fail(conn.error());
-    if (auto r = conn->exec("BEGIN"); !r) return fail(r.error());
+    if (auto r = (*conn)->exec("BEGIN"); !r) return fail(r.error());
     // Loads of one window are serialised on the target: should a worker that lost its lease
     // still be loading, the second DELETE waits for it and removes its rows, so the window
     // never holds two copies.
-    if (auto r = conn->exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                            {"sluice.load." + options_.table + "." + format_utc(ctx.window.start)});
+    if (auto r =
+            (*conn)->exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                          {"sluice.load." + options_.table + "." + format_utc(ctx.window.start)});
         !r)
       return fail(r.error());
-    if (auto r = conn->exec("DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
-                            window_params(ctx.window));
+    if (auto r = (*conn)->exec(
+            "DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
+            window_params(ctx.window));
         !r)
       return fail(r.error());
     std::string copy = "COPY " + quote_qualified(options_.table) + " (";
-    const auto& columns = staged.manifest().columns;
     for (std::size_t i = 0; i < columns.size(); ++i) copy += (i ? ", " : "") + quote_identifier(columns[i].name);
     copy += ") FROM STDIN";
-    if (auto r = conn->copy_in_start(copy); !r) return fail(r.error());
-    std::int64_t rows = 0;
+    if (auto r = (*conn)->copy_in_start(copy); !r) return fail(r.error());
+    return std::unique_ptr<TargetLoad>(std::make_unique<PostgresLoad>(std::move(*conn)));
+  }
+
+  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
+    auto started = start_load(ctx, staged.manifest().columns);
+    if (!started) return fail(started.error());
+    auto& load = **started;
     for (;;) {
       auto block = staged.next_block();
-      if (!block) {
-        conn->copy_in_abort(block.error().message);
-        return fail(block.error());  // the transaction rolls back with the connection
-      }
+      if (!block) return fail(block.error());
       if (block->empty()) break;
-      if (auto r = conn->copy_in_put(*block); !r) return fail(r.error());
+      if (auto r = load.put(*block); !r) return fail(r.error());
     }
-    if (auto r = conn->copy_in_end(); !r) return fail(r.error());
-    rows = staged.manifest().rows;
-    if (auto r = conn->exec("COMMIT"); !r) return fail(r.error());
-    return rows;
+    if (auto r = load.commit(); !r) return fail(r.error());
+    return staged.manifest().rows;
   }
 
  private:
@@ -108,6 +152,7 @@ class PostgresTarget final : public Target {
   }
 
   TargetOptions options_;
+  ConnectionPool pool_;
 };
 
 std::string replace_all(std::string text, std::string_view from, const std::string& to) {

@@ -18,6 +18,7 @@ namespace sluice::adapters {
 namespace {
 
 constexpr std::size_t kBufferBytes = 1 << 20;
+constexpr std::int64_t kWritebackBytes = 8 << 20;
 
 std::string run_file_name(const RunId& run) {
   // Run IDs carry ':' and '+'; keep file names portable.
@@ -101,12 +102,22 @@ class LocalWriter final : public StageWriter {
 
   Result<Manifest> commit() override {
     if (auto r = flush(); !r) return fail(r.error());
-    if (auto r = file_.sync_and_close(); !r) return fail(r.error());
+    // The data must be on disk before a manifest can vouch for it. Nothing else needs an
+    // fsync of its own: until the directory's, at the end, a crash leaves no manifest, a
+    // torn one or one without its data file, and each of them reads as "not staged", so the
+    // chain stages the window again. (An empty data file has no data to sync.)
+    if (bytes_ > 0) {
+      if (auto r = file_.sync_and_close(); !r) return fail(r.error());
+    } else {
+      file_.close();
+    }
     const fs::path data = dir_ / data_name_;
-    if (auto r = rename_file(temp_path(), data); !r) return fail(r.error());
+    if (auto r = rename_file(temp_path(), data, /*sync_directory=*/false); !r)
+      return fail(r.error());
     Manifest m{"copy_text", columns_, rows_, bytes_, hex64(XXH3_64bits_digest(state_)), run_, data_name_};
     const std::string text = to_json(m).dump(2) + "\n";
-    if (auto r = write_file_atomically(dir_ / "manifest.json", text); !r) return fail(r.error());
+    if (auto r = write_file_atomically(dir_ / "manifest.json", text, /*sync_file=*/false); !r)
+      return fail(r.error());
     committed_ = true;
     remove_other_data_files(dir_, data_name_);
     return m;
@@ -117,8 +128,15 @@ class LocalWriter final : public StageWriter {
 
   Result<void> write_raw(std::string_view bytes) {
     XXH3_64bits_update(state_, bytes.data(), bytes.size());
+    if (auto r = file_.write(bytes); !r) return r;
     bytes_ += static_cast<std::int64_t>(bytes.size());
-    return file_.write(bytes);
+    // The kernel would keep a large window's file dirty until commit's fsync and then write
+    // it all at once; writing it back as it grows leaves that fsync only the tail.
+    if (bytes_ - written_back_ >= kWritebackBytes) {
+      file_.start_writeback(written_back_, bytes_ - written_back_);
+      written_back_ = bytes_;
+    }
+    return {};
   }
 
   Result<void> flush() {
@@ -137,6 +155,7 @@ class LocalWriter final : public StageWriter {
   std::vector<Column> columns_;
   std::int64_t rows_ = 0;
   std::int64_t bytes_ = 0;
+  std::int64_t written_back_ = 0;
   bool committed_ = false;
 };
 

@@ -2,8 +2,9 @@
 // The stage on a local (or mounted) directory: one directory per window,
 // `<root>/<pipeline>/<window start, UTC>/`, holding the data file of the run that wrote it
 // and `manifest.json`. Writes are atomic: temp file, fsync, rename, then the manifest the
-// same way, then the directory is fsynced. A window whose manifest is missing or does not
-// match its data is "not staged", and the chain redoes source -> stage.
+// same way (without an fsync of its own: a torn manifest does not parse), then one fsync of
+// the directory for both renames. A window whose manifest is missing or does not match its
+// data is "not staged", and the chain redoes source -> stage.
 #include <filesystem>
 
 #include "framework/adapters/interfaces.hpp"

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <date/date.h>
 
@@ -204,5 +205,125 @@ TEST_CASE("PostgreSQL errors are classified at the adapter edge", "[integration]
     REQUIRE_FALSE(r);
     CHECK(r.error().kind == ErrorKind::retryable);
     CHECK(r.error().message.find("s3cret-pw") == std::string::npos);
+  }
+}
+
+TEST_CASE("an adapter keeps its connection between windows and replaces one the server ended",
+          "[integration][postgres]") {
+  Scratch s;
+  seed_awkward_rows(s);
+  // The source's query notes which server process ran it.
+  s.exec("CREATE TABLE " + s.table("pids") + " (pid int)");
+  s.exec("CREATE FUNCTION " + s.table("note_pid") +
+         "() RETURNS boolean LANGUAGE sql VOLATILE AS "
+         "'INSERT INTO " +
+         s.table("pids") + " VALUES (pg_backend_pid()) RETURNING true'");
+  auto source = pg::make_source({s.url(),
+                                 "SELECT * FROM " + s.table("src") +
+                                     " WHERE event_time >= {window_start} AND "
+                                     "event_time < {window_end} AND id = 1 AND " +
+                                     s.table("note_pid") + "()",
+                                 std::nullopt, ""});
+  const std::string distinct = "SELECT count(DISTINCT pid) FROM " + s.table("pids");
+  REQUIRE(*source->count(ctx()) == 1);
+  REQUIRE(*source->count(ctx()) == 1);
+  CHECK(s.count(distinct) == 1);
+
+  s.exec("SELECT pg_terminate_backend(pid, 10000) FROM (SELECT DISTINCT pid FROM " +
+         s.table("pids") + ") p");
+  auto after = source->count(ctx());
+  if (!after) FAIL(after.error().message);
+  CHECK(*after == 1);
+  CHECK(s.count(distinct) == 2);
+}
+
+TEST_CASE("a failed load does not hand its aborted transaction to the next window",
+          "[integration][postgres]") {
+  Scratch s;
+  s.exec("ALTER TABLE " + s.table("dst") + " ADD CHECK (id <> 6)");
+  auto sink = pg::make_target(target(s));
+  auto load =
+      sink->start_load(ctx(), std::vector<Column>{{"id"}, {"event_time"}, {"note"}, {"amount"}});
+  REQUIRE(load);
+  REQUIRE(
+      (*load)->put("5\t2024-03-10 08:10:00+00\tfine\t1\n6\t2024-03-10 08:20:00+00\trefused\t2\n"));
+  auto committed = (*load)->commit();
+  REQUIRE_FALSE(committed);
+  CHECK(committed.error().kind == ErrorKind::permanent);
+  CHECK(committed.error().message.find("check constraint") != std::string::npos);
+  load->reset();
+  auto counted = sink->count(ctx());  // on the pooled connection, if one was kept
+  if (!counted) FAIL(counted.error().message);
+  CHECK(*counted == 0);
+}
+
+TEST_CASE("a streamed load shows nothing before commit and nothing when abandoned",
+          "[integration][postgres]") {
+  Scratch s;
+  s.exec("INSERT INTO " + s.table("dst") +
+         " VALUES (100, '2024-03-10 08:10:00+00', 'previous load', 0)");
+  auto sink = pg::make_target(target(s));
+  const std::vector<Column> columns{{"id"}, {"event_time"}, {"note"}, {"amount"}};
+  const std::string rows =
+      "1\t2024-03-10 08:00:00+00\tfirst\t1.00\n2\t2024-03-10 08:20:00+00\t\\N\t2.00\n";
+  const std::string dst = "SELECT count(*) FROM " + s.table("dst");
+  {
+    auto load = sink->start_load(ctx(), columns);
+    REQUIRE(load);
+    REQUIRE(*load);
+    REQUIRE((*load)->put(rows));
+    CHECK(s.count(dst + " WHERE id = 100") == 1);  // not replaced yet
+  }                                                // abandoned
+  CHECK(s.count(dst) == 1);
+  CHECK(s.count(dst + " WHERE id = 100") == 1);
+
+  auto load = sink->start_load(ctx(), columns);
+  REQUIRE(load);
+  REQUIRE((*load)->put(rows));
+  REQUIRE((*load)->commit());
+  CHECK(s.count(dst) == 2);
+  CHECK(s.count(dst + " WHERE id = 100") == 0);
+  CHECK(s.count(dst + " WHERE id = 2 AND note IS NULL") == 1);
+}
+
+TEST_CASE("a connection pool keeps at most max_idle connections, none older than max_idle_time",
+          "[integration][postgres]") {
+  const std::string url = test_url();
+  auto pid = [](pg::ConnectionPool::Lease& c) {
+    return *c->exec_count("SELECT pg_backend_pid()", {});
+  };
+  SECTION("max_idle") {
+    pg::ConnectionPool pool(url, "sluice-test", 1, std::chrono::seconds(60));
+    std::int64_t first = 0, second = 0;
+    {
+      auto a = pool.acquire();
+      auto b = pool.acquire();
+      REQUIRE(a);
+      REQUIRE(b);
+      first = pid(*a);
+      second = pid(*b);
+      CHECK(first != second);
+    }  // both given back; one is kept
+    auto c = pool.acquire();
+    auto d = pool.acquire();
+    REQUIRE(c);
+    REQUIRE(d);
+    const std::int64_t kept = pid(*c);
+    CHECK((kept == first || kept == second));
+    CHECK(pid(*d) != first);
+    CHECK(pid(*d) != second);
+  }
+  SECTION("max_idle_time") {
+    pg::ConnectionPool pool(url, "sluice-test", 8, std::chrono::seconds(0));
+    std::int64_t first = 0;
+    {
+      auto a = pool.acquire();
+      REQUIRE(a);
+      first = pid(*a);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto b = pool.acquire();
+    REQUIRE(b);
+    CHECK(pid(*b) != first);
   }
 }

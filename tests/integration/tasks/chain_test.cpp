@@ -197,3 +197,97 @@ TEST_CASE("a retried record resumes after phase_completed and redoes a missing s
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'pre_validation'") == 0);  // resumed after it
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'source_to_stage'") == 1);  // redone
 }
+
+TEST_CASE(
+    "a load that fails while streaming is retried from the stage file without extracting again",
+    "[integration][chain]") {
+  test::ChainFixture f;
+  f.seed_source(1, 30);
+  // The target refuses the first row it is ever offered with a serialization failure.
+  f.exec(
+      "CREATE SEQUENCE load_attempts;"
+      "CREATE FUNCTION flaky_load() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF nextval('load_attempts') = 1 THEN RAISE EXCEPTION 'target busy' USING ERRCODE = '40001'; "
+      "END IF; "
+      "RETURN NEW; END $$;"
+      "CREATE TRIGGER flaky_load BEFORE INSERT ON dst FOR EACH ROW EXECUTE FUNCTION flaky_load()");
+  auto p = f.pipeline(1);
+  const auto summary = run_until_settled(f, p);
+  CHECK(summary.success == 1);
+  CHECK(summary.retries == 1);
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'stage_to_target' AND outcome = "
+                "'RETRY' "
+                "AND message LIKE 'retryable: %target busy%'") == 1);
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'source_to_stage'") ==
+        1);  // not redone
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                "retry_attempt = 1 "
+                "AND target_count = 30") == 1);
+  CHECK(f.source_target_difference() == 0);
+}
+
+namespace {
+
+// A source that reports the lease lost the moment its rows have all been sent.
+class LeaseLosingSource final : public adapters::Source {
+ public:
+  LeaseLosingSource(std::shared_ptr<adapters::Source> inner, std::atomic<bool>& lost)
+      : inner_(std::move(inner)), lost_(lost) {}
+  Result<std::int64_t> count(const adapters::WindowContext& c) override { return inner_->count(c); }
+  Result<std::int64_t> extract(const adapters::WindowContext& c, adapters::RowSink& sink) override {
+    auto rows = inner_->extract(c, sink);
+    lost_ = true;
+    return rows;
+  }
+
+ private:
+  std::shared_ptr<adapters::Source> inner_;
+  std::atomic<bool>& lost_;
+};
+
+}  // namespace
+
+TEST_CASE("a worker that loses its lease while streaming a load commits nothing to the target",
+          "[integration][chain]") {
+  test::ChainFixture f;
+  f.seed_source(1, 25);
+  std::atomic<bool> lost{false};
+  auto p = f.pipeline(1);
+  p->source = std::make_shared<LeaseLosingSource>(p->source, lost);
+  tasks::Runner runner(f.runner_options(1), {p});
+  REQUIRE(runner.generate(kNow));
+  auto conn = f.db().connect();
+  store::Records records(*conn, "host-a:1");
+  auto claimed = records.claim(std::vector<store::ClaimLimit>{{p->id, 1, 1}});
+  REQUIRE(claimed);
+  REQUIRE(*claimed);
+  tasks::Chain chain(records, {[] { return kNow; }, [] { return 0.5; }});
+  const auto outcome = chain.run(**claimed, *p, lost);
+  CHECK(outcome.end == tasks::ChainEnd::lock_lost);
+  CHECK(f.count("SELECT count(*) FROM dst") == 0);
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task IN ('source_to_stage', "
+                "'stage_to_target')") == 0);
+}
+
+TEST_CASE("pre-validation of an empty target window asks the source only whether it has rows",
+          "[integration][chain]") {
+  test::ChainFixture f;
+  f.seed_source(1, 12);  // the second window has no source rows
+  auto p = f.pipeline(2);
+  tasks::Runner runner(f.runner_options(1), {p});
+  REQUIRE(runner.generate(kNow));
+  const auto summary = runner.drain();
+  CHECK(summary.success == 1);
+  CHECK(summary.skipped == 1);
+  // The loaded window: pre-validation recorded no source count; the audit did.
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'pre_validation' AND outcome = "
+                "'SUCCESS' "
+                "AND rows IS NULL") == 1);
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                "source_count = 12 "
+                "AND target_count = 12") == 1);
+  // The window empty on both sides.
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED' AND "
+                "source_count = 0 "
+                "AND target_count = 0 AND window_start_time = '2024-01-01T01:00:00Z'") == 1);
+}
