@@ -30,6 +30,11 @@ using SourceFactory = Result<std::unique_ptr<Source>> (*)(const config::Connecti
 using TargetFactory = Result<std::unique_ptr<Target>> (*)(const config::ConnectionConfig& connection,
                                                           const config::EndpointConfig& target);
 
+// `sluicectl connections test`: connects and asks the server something cheap. The answer is
+// a short description of what answered (`PostgreSQL 15.18`); an Error says what failed,
+// classified, with every secret redacted.
+using ConnectionProbe = Result<std::string> (*)(const config::ConnectionConfig& connection);
+
 enum class Role { source, stage, target };
 std::string_view to_string(Role role);
 
@@ -53,6 +58,7 @@ struct AdapterInfo {
   // refuses to run with a message saying so.
   SourceFactory make_source = nullptr;
   TargetFactory make_target = nullptr;
+  ConnectionProbe probe = nullptr;
 
   bool can(Role role) const;
   std::string roles_text() const;  // `source, target`
