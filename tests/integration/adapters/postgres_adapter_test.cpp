@@ -249,7 +249,7 @@ TEST_CASE("a failed load does not hand its aborted transaction to the next windo
       (*load)->put("5\t2024-03-10 08:10:00+00\tfine\t1\n6\t2024-03-10 08:20:00+00\trefused\t2\n"));
   auto committed = (*load)->commit();
   REQUIRE_FALSE(committed);
-  CHECK(committed.error().kind == ErrorKind::permanent);
+  CHECK(committed.error().kind == ErrorKind::integrity);
   CHECK(committed.error().message.find("check constraint") != std::string::npos);
   load->reset();
   auto counted = sink->count(ctx());  // on the pooled connection, if one was kept
