@@ -11,6 +11,7 @@
 #include "framework/core/ids.hpp"
 #include "framework/time/field_template.hpp"
 #include "framework/time/window_generator.hpp"
+#include "framework/transform/transform.hpp"
 #include "tasks/backoff.hpp"
 
 namespace sluice::tasks {
@@ -23,6 +24,7 @@ struct PipelineRuntime {
   std::shared_ptr<adapters::Source> source;
   std::shared_ptr<adapters::Stage> stage;
   std::shared_ptr<adapters::Target> target;
+  transform::Spec transform;  // applied between source and stage; empty: rows unchanged
 
   time::WindowSpec windows;
   std::map<std::string, time::FieldTemplate> business_fields;

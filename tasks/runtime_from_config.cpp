@@ -42,6 +42,10 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
   r->target = std::move(*target);
   r->stage = std::make_shared<adapters::LocalStage>(config.daemon.stage.root);
   r->windows = p.window;
+  if (const auto* t = p.fields.section("transform")) {
+    config::Diagnostics unused;  // the loader reported them already
+    r->transform = transform::build_spec(*t, unused);
+  }
   for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
   r->check_fields = p.check_fields;
   r->max_difference_pct = p.max_difference_pct;

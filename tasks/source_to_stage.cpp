@@ -58,11 +58,16 @@ TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed) {
   auto writer = ctx.pipeline.stage->open_writer(ctx.window);
   if (!writer) return fail(writer.error());
   Result<std::int64_t> rows = 0;
-  if (streamed) {
-    TeeSink tee(**writer, *ctx.pipeline.target, ctx.window, *streamed);
-    rows = ctx.pipeline.source->extract(ctx.window, tee);
+  std::optional<TeeSink> tee;
+  if (streamed) tee.emplace(**writer, *ctx.pipeline.target, ctx.window, *streamed);
+  adapters::RowSink& sink = tee ? static_cast<adapters::RowSink&>(*tee) : **writer;
+  if (ctx.pipeline.transform.columns.empty()) {
+    rows = ctx.pipeline.source->extract(ctx.window, sink);
   } else {
-    rows = ctx.pipeline.source->extract(ctx.window, **writer);
+    const auto& w = ctx.pipeline.windows;
+    transform::TransformSink transformed(ctx.pipeline.transform,
+                                         {ctx.pipeline.id.value, ctx.window.window, w.zone, w.granularity}, sink);
+    rows = ctx.pipeline.source->extract(ctx.window, transformed);
   }
   if (!rows) {
     if (streamed) *streamed = {};  // nothing is loaded from a failed extract

@@ -6,6 +6,7 @@
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/config/key_table.hpp"
+#include "framework/transform/transform.hpp"
 
 namespace sluice::config {
 namespace {
@@ -254,6 +255,10 @@ const KeyTable& pipeline_keys() {
            .description = "The windows.",
            .required = true,
            .section = &window_keys()},
+          {.name = "transform",
+           .type = KeyType::section,
+           .description = "Select, rename, cast and compute columns between source and stage.",
+           .section = &transform::transform_keys()},
           {.name = "audit",
            .type = KeyType::section,
            .description = "Count check.",

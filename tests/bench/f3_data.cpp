@@ -35,11 +35,7 @@ struct Size {
   Window window;
 };
 
-struct Run {
-  double seconds = 0;
-  long rows = 0;
-  double peak_rss_mib = 0;
-};
+using Run = WindowRun;
 
 // The source: an unlogged table (its WAL is not the subject), one hour per window size.
 void create_tables(const Settings& s, const std::vector<Size>& sizes) {
@@ -84,36 +80,9 @@ std::shared_ptr<tasks::PipelineRuntime> pipeline(const Settings& s, const Size& 
   return p;
 }
 
-// One window through the runner, in a child process: its ru_maxrss is the worker's peak.
 Run run_sluice(const Settings& s, const Size& size, const std::string& id) {
   reset_target(s);
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Run r;
-    {
-      tasks::RunnerOptions o;
-      o.database_url = s.url;
-      o.workers = 1;
-      tasks::Runner runner(o, {pipeline(s, size, id)});
-      if (runner.generate(kNow)) {
-        const auto t0 = Clock::now();
-        const auto summary = runner.drain();
-        r.seconds = seconds_since(t0);
-        r.rows = summary.success == 1 ? static_cast<long>(summary.rows) : -1;
-      }
-    }
-    r.peak_rss_mib = peak_rss_mib();
-    (void)!write(fds[1], &r, sizeof r);
-    _exit(0);
-  }
-  close(fds[1]);
-  Run r;
-  if (read(fds[0], &r, sizeof r) != sizeof r) r.rows = -1;
-  close(fds[0]);
-  waitpid(pid, nullptr, 0);
+  const WindowRun r = run_in_child(s.url, pipeline(s, size, id));
   const long loaded = scalar(s.url, "SELECT count(*) FROM dst");
   if (r.rows != size.rows || loaded != size.rows)
     std::printf("    [sluice run %s: %ld rows reported, %ld in the target, %ld expected]\n",
@@ -141,40 +110,10 @@ Run run_psql_pipe(const Settings& s, const Size& size) {
 }
 
 void compare(const Settings& s, const Size& size) {
-  std::vector<double> rss;
-  std::string last_id;
-  const double rows = static_cast<double>(size.rows);
-  const Paired runs = run_paired(
-      s.repeats,
-      [&] {
-        last_id = "data_" + std::to_string(size.rows) + "_" + std::to_string(rss.size());
-        const Run r = run_sluice(s, size, last_id);
-        rss.push_back(r.peak_rss_mib);
-        return rows / r.seconds;
-      },
-      [&] { return rows / run_psql_pipe(s, size).seconds; });
-  const double bytes = static_cast<double>(scalar(
-      s.url, "SELECT coalesce(max(stage_bytes), 0) FROM pipeline_records WHERE pipeline_id = '" +
-                 last_id + "'"));
-  const double mb_per_row = bytes / rows / 1e6;
-  const double sluice = median(runs.ours), baseline = median(runs.theirs);
-  std::printf("data path, one window of %ld rows (%.0f MB as COPY text), median of %d:\n",
-              size.rows, bytes / 1e6, s.repeats);
-  std::printf(
-      "  sluice   : %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB [%s] (target <= 64)\n",
-      sluice, sluice * mb_per_row, list(runs.ours).c_str(),
-      *std::max_element(rss.begin(), rss.end()), list(rss, 1).c_str());
-  std::printf("  psql pipe: %8.0f rows/s  %6.1f MB/s  [%s]\n", baseline, baseline * mb_per_row,
-              list(runs.theirs).c_str());
-  runs.print("sluice/pipe");
-  const auto tasks = sql(s.url,
-                         "SELECT task, round(extract(epoch FROM ended_at - started_at)::numeric, "
-                         "2) FROM pipeline_events "
-                         "JOIN pipeline_records r ON r.id = record_id WHERE r.pipeline_id = '" +
-                             last_id + "' AND task <> 'claim' ORDER BY started_at");
-  std::printf("  sluice's last run by task:");
-  for (const auto& t : tasks) std::printf(" %s %s s;", t[0].c_str(), t[1].c_str());
-  std::printf("\n");
+  compare_data_path(
+      s.url, "data path", "pipe", size.rows, s.repeats, "data_" + std::to_string(size.rows) + "_",
+      [&](const std::string& id) { return run_sluice(s, size, id); },
+      [&] { return run_psql_pipe(s, size).seconds; });
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "tests/support/chain_fixture.hpp"
 
+#include <stdexcept>
+#include <thread>
+
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 
@@ -63,6 +66,23 @@ std::int64_t ChainFixture::source_target_difference() const {
   return count(
       "SELECT count(*) FROM ((SELECT * FROM src WHERE event_time < (SELECT max(window_end_time) FROM pipeline_records) "
       "EXCEPT ALL SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT ALL SELECT * FROM src)) d");
+}
+
+tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
+                                    Instant now, int rounds) {
+  tasks::Runner runner(f.runner_options(2), {std::move(pipeline)});
+  tasks::RunSummary total;
+  for (int i = 0; i < rounds; ++i) {
+    auto s = runner.run_once(now);
+    if (!s) throw std::runtime_error(s.error().message);
+    total.success += s->success;
+    total.skipped += s->skipped;
+    total.failed += s->failed;
+    total.retries += s->retries;
+    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('PENDING', 'IN_PROGRESS')") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return total;
 }
 
 }  // namespace sluice::test

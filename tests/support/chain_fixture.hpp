@@ -44,4 +44,9 @@ class ChainFixture {
   TempDir stage_;
 };
 
+// Runs `pipeline` with two workers (run_once at `now`, then again every half second) until
+// none of the records is PENDING or IN_PROGRESS, or `rounds` have passed; the rounds' sum.
+tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
+                                    Instant now, int rounds = 20);
+
 }  // namespace sluice::test

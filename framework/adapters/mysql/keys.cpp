@@ -1,5 +1,6 @@
 // MySQL / MariaDB (libmariadb): connection and source keys.
 #include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/mysql/mysql.hpp"
 #include "framework/adapters/registry.hpp"
 
 using sluice::config::KeyTable;
@@ -48,7 +49,9 @@ const KeyTable& connection_keys() {
            .secret = Secrecy::opaque},
           {.name = "ssl_mode",
            .type = KeyType::choice,
-           .description = "TLS to the server.",
+           .description = "TLS to the server: `required` insists on it, `verify_ca` and "
+                          "`verify_identity` also check the server's certificate; "
+                          "`preferred` and `disabled` use the client library's default.",
            .default_value = "preferred",
            .choices = {"disabled", "preferred", "required", "verify_ca", "verify_identity"}},
           {.name = "connect_timeout",
@@ -68,12 +71,18 @@ const KeyTable& connection_keys() {
 const AdapterInfo& mysql_adapter() {
   static const AdapterInfo info{
       .kind = "mysql",
-      .description = "MySQL or MariaDB as a source: a table or query, rows streamed.",
+      .description =
+          "MySQL or MariaDB as a source: a table or query, the window bound as session "
+          "variables, rows streamed (mysql_use_result). Values as text: DATETIME and TIMESTAMP "
+          "read in UTC and written with `+00`, DECIMAL exact, binary strings as PostgreSQL "
+          "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4.",
       .roles = {Role::source},
       .connection_keys = {&connection_keys()},
       .source_keys = {&sql_source_keys()},
       .check_connection = check_connection,
       .check_source = check_sql_source,
+      .make_source = mysql::source_from_config,
+      .probe = mysql::probe,
   };
   return info;
 }

@@ -1,0 +1,48 @@
+#pragma once
+// MySQL / MariaDB as a source: a query with the window bound, or a table and its time
+// column, read over the text protocol as the server sends it (mysql_use_result) and written
+// to the sink as blocks of PostgreSQL COPY text.
+//
+// Values travel as text, as faithfully as the target can take them:
+// - NULL is NULL; DECIMAL is the server's exact digits; floats the server's shortest text.
+// - DATETIME and TIMESTAMP are read in a UTC session (time_zone '+00:00') and written with
+//   `+00`, so a timestamptz target stores the same instant; DATETIME is taken to be UTC, as
+//   the window bounds are. DATE, TIME and YEAR are written as the server writes them.
+// - Binary strings (BINARY, VARBINARY, BLOB, GEOMETRY) are written as PostgreSQL bytea hex
+//   (`\x0a1b...`), which a bytea column takes as is; BIT(n) as a string of n 0/1 digits,
+//   which a PostgreSQL bit(n) column takes.
+// - Text is in the connection's charset (utf8mb4 by default), four-byte characters included.
+#include <optional>
+#include <string>
+
+#include "framework/adapters/interfaces.hpp"
+#include "framework/adapters/mysql/connection.hpp"
+#include "framework/adapters/registry.hpp"
+
+namespace sluice::adapters::mysql {
+
+struct SourceOptions {
+  ConnectParams connection;
+  // Either a query, which may contain {window_start} and {window_end}, or a table
+  // (`database.table`); with a time column the rows with it in [start, end) form the window.
+  std::optional<std::string> query;
+  std::optional<std::string> table;
+  std::string time_column;
+};
+
+std::unique_ptr<Source> make_source(SourceOptions options);
+
+// The SELECT of a window. {window_start} and {window_end} become the session variables
+// @sluice_window_start / @sluice_window_end as DATETIME(6), set before each statement: the
+// bounds are bound, never spliced into the query text.
+std::string window_select(const SourceOptions& options);
+// `a.b` -> `` `a`.`b` ``, with backticks doubled.
+std::string quote_qualified(std::string_view name);
+
+// The registry row's factory and probe (framework/adapters/registry.hpp).
+Result<ConnectParams> connect_params(const config::ConnectionConfig& connection);
+Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& source);
+Result<std::string> probe(const config::ConnectionConfig& connection);
+
+}  // namespace sluice::adapters::mysql

@@ -1,0 +1,67 @@
+#pragma once
+// Transforms on the way from the source to the stage (the seed's column mapping, type
+// conversion and computed columns): the pipeline's `transform.columns` list the output
+// columns in order, each one a source column (renamed and cast if asked) or a value computed
+// per window. A RowSink wrapper applies them between the source and the stage, so the stage,
+// the target and the audit see the transformed rows.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "framework/adapters/rows.hpp"
+#include "framework/config/diagnostic.hpp"
+#include "framework/config/fields.hpp"
+#include "framework/config/key_table.hpp"
+#include "framework/time/field_template.hpp"
+
+namespace sluice::transform {
+
+// What a value must be; the text is checked and written in the form PostgreSQL, MariaDB and
+// ClickHouse all read: integers and numbers as written (a leading `+` dropped), booleans
+// `true`/`false`, timestamps `YYYY-MM-DD HH:MM:SS[.ffffff]+00`, dates `YYYY-MM-DD`.
+enum class Cast { none, text, integer, number, boolean, timestamp, date };
+
+struct OutputColumn {
+  std::string name;
+  std::string from;  // the source column; empty when computed
+  Cast cast = Cast::none;
+  std::optional<time::FieldTemplate> value;  // computed per window
+  config::Location where;                    // of the column in the pipeline file
+};
+
+struct Spec {
+  std::vector<OutputColumn> columns;  // empty: rows pass unchanged
+};
+
+// The pipeline's `transform` section.
+const config::KeyTable& transform_keys();
+// Rules the key table cannot say alone (`from` or `value`, names unique); a valid section
+// becomes the Spec.
+Spec build_spec(const config::Fields& transform, config::Diagnostics& diags);
+
+// The text `value` becomes under `cast`; an Error (permanent: the data will not change)
+// says why it cannot.
+Result<std::string> cast_value(Cast cast, std::string_view value);
+
+// Applies `spec` to the rows on their way to `next`. A source column the spec names that the
+// source does not have is a permanent error at begin(), naming the column, its place in the
+// pipeline file and the columns there are.
+class TransformSink final : public adapters::RowSink {
+ public:
+  TransformSink(const Spec& spec, const time::TemplateContext& window, adapters::RowSink& next);
+
+  Result<void> begin(std::span<const adapters::Column> columns) override;
+  Result<void> row(std::span<const adapters::Field> fields) override;
+  Result<void> end() override { return next_.end(); }
+
+ private:
+  const Spec& spec_;
+  adapters::RowSink& next_;
+  std::vector<std::string> computed_;  // per output column, its rendered value
+  std::vector<int> source_index_;      // per output column, -1 when computed
+  std::vector<std::string> cast_;      // cast values of the current row
+  std::vector<adapters::Field> out_;
+  std::int64_t rows_ = 0;
+};
+
+}  // namespace sluice::transform
