@@ -31,6 +31,10 @@ class ChainFixture {
 
   tasks::RunnerOptions runner_options(int workers) const;
 
+  // Runs the pipeline's windows with 2 workers, round after round (half a second apart, for
+  // backoffs), until none is PENDING or IN_PROGRESS or `rounds` are done; the summed summary.
+  tasks::RunSummary settle(std::shared_ptr<tasks::PipelineRuntime> pipeline, Instant now, int rounds = 20);
+
   std::int64_t count(const std::string& sql) const;
   void exec(const std::string& sql) const;
   // Rows of src and dst that differ, both ways (duplicates count): 0 means exact copies.

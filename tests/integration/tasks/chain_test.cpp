@@ -17,19 +17,7 @@ namespace {
 const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
 
 tasks::RunSummary run_until_settled(test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p, int rounds = 20) {
-  tasks::Runner runner(f.runner_options(2), {p});
-  tasks::RunSummary total;
-  for (int i = 0; i < rounds; ++i) {
-    auto s = runner.run_once(kNow);
-    if (!s) FAIL(s.error().message);
-    total.success += s->success;
-    total.skipped += s->skipped;
-    total.failed += s->failed;
-    total.retries += s->retries;
-    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('PENDING', 'IN_PROGRESS')") == 0) break;
-    std::this_thread::sleep_for(500ms);
-  }
-  return total;
+  return f.settle(std::move(p), kNow, rounds);
 }
 
 }  // namespace
