@@ -64,6 +64,11 @@ const KeyTable& file_keys() {
                           "PostgreSQL's convention: an unquoted empty field is NULL and `\"\"` "
                           "the empty string; a value equal to this text is written quoted.",
            .default_value = "''"},
+          {.name = "time_column",
+           .type = KeyType::column,
+           .description = "Column that holds each row's time; a SQL target takes its "
+                          "`time_column` from here. The file is the window: its rows are "
+                          "not checked against the window's bounds."},
           {.name = "columns",
            .type = KeyType::string_list,
            .description = "Column names, in order. Required for CSV without a header; for JSON "
