@@ -25,9 +25,8 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
     return fail(refuse(p, "source kind '" + std::string(source_adapter->kind) + "' is not available in this build"));
   if (!target_adapter->make_target)
     return fail(refuse(p, "target kind '" + std::string(target_adapter->kind) + "' is not available in this build"));
-  if (config.daemon.stage.format != "copy" || config.daemon.stage.compression != "none")
-    return fail(refuse(p, "stage format '" + config.daemon.stage.format + "' with compression '" +
-                              config.daemon.stage.compression + "' is not available in this build (use copy, none)"));
+  const auto stage_format = adapters::formats::parse_format(config.daemon.stage.format);
+  if (!stage_format) return fail(refuse(p, "unknown stage format '" + config.daemon.stage.format + "'"));
 
   auto source = source_adapter->make_source(*source_connection, p.source);
   if (!source) return fail(refuse(p, "source: " + source.error().message));
@@ -40,7 +39,8 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
   r->target_name = p.target.connection;
   r->source = std::move(*source);
   r->target = std::move(*target);
-  r->stage = std::make_shared<adapters::LocalStage>(config.daemon.stage.root);
+  r->stage = std::make_shared<adapters::LocalStage>(
+      config.daemon.stage.root, adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});
   r->windows = p.window;
   if (const auto* t = p.fields.section("transform")) {
     config::Diagnostics unused;  // the loader reported them already

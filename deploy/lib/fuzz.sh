@@ -9,6 +9,7 @@ fuzz_sources=(
   framework/core/instant.cpp framework/core/suggest.cpp
   framework/time/cron.cpp framework/time/cron_search.cpp framework/time/duration.cpp
   framework/time/granularity.cpp framework/time/posix_tz.cpp framework/time/zone.cpp
+  framework/adapters/formats/csv.cpp
 )
 
 # fuzz_build TARGET: compiles tests/fuzz/TARGET.cpp into build/fuzz/TARGET/TARGET.

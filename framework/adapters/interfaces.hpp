@@ -40,7 +40,8 @@ class Source {
 
 // What the stage records beside the data; the reader verifies it.
 struct Manifest {
-  std::string format;  // "copy_text" (more formats in later stages of the product)
+  std::string format;       // copy_text | csv | jsonl
+  std::string compression;  // none | zstd
   std::vector<Column> columns;
   std::int64_t rows = 0;
   std::int64_t bytes = 0;   // of the data file as stored

@@ -122,7 +122,7 @@ void remove_other_data_files(const fs::path& dir, const std::string& keep) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name != keep && name.starts_with("data-") && name.ends_with(".copy")) fs::remove(entry.path(), ec);
+    if (name != keep && name.starts_with("data-")) fs::remove(entry.path(), ec);
   }
 }
 

@@ -34,7 +34,7 @@ const KeyTable& stage_keys() {
            .default_value = "/var/lib/sluice/stage"},
           {.name = "format",
            .type = KeyType::choice,
-           .description = "Staged file format (`copy` is PostgreSQL COPY text).",
+           .description = "Staged file format: `copy` (PostgreSQL COPY text, the fast path), `csv` or `jsonl`; targets are always fed COPY text.",
            .default_value = "copy",
            .choices = {"copy", "csv", "jsonl"}},
           {.name = "compression",

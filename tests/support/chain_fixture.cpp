@@ -10,20 +10,28 @@ namespace sluice::test {
 
 ChainFixture::ChainFixture() {
   db_.migrate();
-  exec("CREATE TABLE src (id bigint, event_time timestamptz NOT NULL, note text, amount numeric(12,2));"
-       "CREATE INDEX ON src (event_time);"
-       "CREATE TABLE dst (LIKE src); CREATE INDEX ON dst (event_time);");
+  exec(
+      "CREATE TABLE src (id bigint, event_time timestamptz NOT NULL, note text, amount "
+      "numeric(12,2));"
+      "CREATE INDEX ON src (event_time);"
+      "CREATE TABLE dst (LIKE src); CREATE INDEX ON dst (event_time);");
 }
 
 void ChainFixture::seed_source(int windows, int rows_per_window) {
-  exec("INSERT INTO src SELECT w * 100000 + i, '2024-01-01T00:00:00Z'::timestamptz + w * interval '1 hour' + "
-       "i * (interval '1 hour' / " + std::to_string(rows_per_window) + "), "
-       "CASE WHEN i % 5 = 0 THEN NULL ELSE E'row ' || i || E' \\t ünï \\n \"q\"' END, i * 1.25 "
-       "FROM generate_series(0, " + std::to_string(windows - 1) + ") w, generate_series(0, " +
-       std::to_string(rows_per_window - 1) + ") i");
+  exec(
+      "INSERT INTO src SELECT w * 100000 + i, '2024-01-01T00:00:00Z'::timestamptz + w * interval "
+      "'1 hour' + "
+      "i * (interval '1 hour' / " +
+      std::to_string(rows_per_window) +
+      "), "
+      "CASE WHEN i % 5 = 0 THEN NULL ELSE E'row ' || i || E' \\t ünï \\n \"q\"' END, i * 1.25 "
+      "FROM generate_series(0, " +
+      std::to_string(windows - 1) + ") w, generate_series(0, " +
+      std::to_string(rows_per_window - 1) + ") i");
 }
 
-std::shared_ptr<tasks::PipelineRuntime> ChainFixture::pipeline(int windows, const std::string& id) const {
+std::shared_ptr<tasks::PipelineRuntime> ChainFixture::pipeline(int windows,
+                                                               const std::string& id) const {
   auto p = std::make_shared<tasks::PipelineRuntime>();
   p->id = PipelineId{id};
   p->source_name = "source_db";
@@ -36,7 +44,8 @@ std::shared_ptr<tasks::PipelineRuntime> ChainFixture::pipeline(int windows, cons
   p->windows.start = kFixtureStart;
   p->windows.end = kFixtureStart + std::chrono::hours(windows);
   p->windows.catchup = true;
-  p->business_fields.emplace("path", *time::FieldTemplate::parse("{pipeline}/{window_start:%Y/%m/%d/%H}"));
+  p->business_fields.emplace("path",
+                             *time::FieldTemplate::parse("{pipeline}/{window_start:%Y/%m/%d/%H}"));
   p->check_fields = {"path"};
   p->max_retries = 3;
   p->backoff = {std::chrono::seconds(1), std::chrono::seconds(2)};
@@ -64,8 +73,10 @@ void ChainFixture::exec(const std::string& sql) const {
 
 std::int64_t ChainFixture::source_target_difference() const {
   return count(
-      "SELECT count(*) FROM ((SELECT * FROM src WHERE event_time < (SELECT max(window_end_time) FROM pipeline_records) "
-      "EXCEPT ALL SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT ALL SELECT * FROM src)) d");
+      "SELECT count(*) FROM ((SELECT * FROM src WHERE event_time < (SELECT max(window_end_time) "
+      "FROM pipeline_records) "
+      "EXCEPT ALL SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT ALL SELECT * FROM src)) "
+      "d");
 }
 
 tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,

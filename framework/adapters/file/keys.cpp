@@ -1,5 +1,7 @@
 // Files: CSV (RFC 4180) or JSON Lines, optionally zstd, one path per window.
+#include "framework/adapters/file/file.hpp"
 #include "framework/adapters/registry.hpp"
+#include "framework/config/fields.hpp"
 
 using sluice::config::KeyTable;
 using sluice::config::KeyType;
@@ -38,9 +40,10 @@ const KeyTable& file_keys() {
            .required = true},
           {.name = "format",
            .type = KeyType::choice,
-           .description = "File format.",
-           .default_value = "csv",
-           .choices = {"csv", "jsonl"}},
+           .description = "File format; `auto`: from the path's extension (`.csv`, `.jsonl`, "
+                          "`.ndjson`, each optionally followed by `.zst`).",
+           .default_value = "auto",
+           .choices = {"auto", "csv", "jsonl"}},
           {.name = "compression",
            .type = KeyType::choice,
            .description = "`auto`: zstd when the path ends in `.zst`.",
@@ -55,12 +58,50 @@ const KeyTable& file_keys() {
            .type = KeyType::boolean,
            .description = "CSV files start with a header line of column names.",
            .default_value = "true"},
+          {.name = "csv_null",
+           .type = KeyType::string,
+           .description = "Unquoted CSV text that means NULL. The default (empty) is "
+                          "PostgreSQL's convention: an unquoted empty field is NULL and `\"\"` "
+                          "the empty string; a value equal to this text is written quoted.",
+           .default_value = "''"},
           {.name = "time_column",
            .type = KeyType::column,
-           .description = "Column that places a row in a window; when set, rows outside the "
-                          "window are an error instead of being loaded."},
+           .description = "Column that holds each row's time; a SQL target takes its "
+                          "`time_column` from here. The file is the window: its rows are "
+                          "not checked against the window's bounds."},
+          {.name = "columns",
+           .type = KeyType::string_list,
+           .description = "Column names, in order. Required for CSV without a header; for JSON "
+                          "Lines they fix the order (default: the first object's keys)."},
       }};
   return t;
+}
+
+const KeyTable& source_only_keys() {
+  static const KeyTable t{
+      "file source",
+      "Reading a window's file.",
+      {
+          {.name = "missing_file",
+           .type = KeyType::choice,
+           .description = "A window whose file does not exist: `error` (retryable: the file may "
+                          "not be delivered yet) or `empty` (the window has no rows).",
+           .default_value = "error",
+           .choices = {"error", "empty"}},
+      }};
+  return t;
+}
+
+void check_endpoint(const config::Fields& section, config::Diagnostics& diags) {
+  const auto* path = section.get<time::FieldTemplate>("path");
+  if (path && section.string_or("format", "auto") == "auto" && !file::format_of_path(path->text()))
+    section.error(
+        diags, "path",
+        "the extension names no format (.csv, .jsonl, .ndjson, optionally .zst): set `format`");
+  const bool csv = section.string_or("format", "auto") == "csv" ||
+                   (path && file::format_of_path(path->text()) == formats::Format::csv);
+  if (csv && !section.value_or<bool>("csv_header", true) && !section.is_set("columns"))
+    section.error(diags, "columns", "CSV without a header needs `columns`");
 }
 
 }  // namespace
@@ -73,8 +114,13 @@ const AdapterInfo& file_adapter() {
           "rename), and the stage's format.",
       .roles = {Role::source, Role::stage, Role::target},
       .connection_keys = {&connection_keys()},
-      .source_keys = {&file_keys()},
+      .source_keys = {&file_keys(), &source_only_keys()},
       .target_keys = {&file_keys()},
+      .check_source = check_endpoint,
+      .check_target = check_endpoint,
+      .make_source = file::source_from_config,
+      .make_target = file::target_from_config,
+      .probe = file::probe,
   };
   return info;
 }

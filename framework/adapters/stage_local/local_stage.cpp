@@ -1,15 +1,16 @@
 #include "framework/adapters/stage_local/local_stage.hpp"
 
-
 #include <cctype>
 #include <cstring>
 #include <fstream>
 
 #include <date/date.h>
-#include <nlohmann/json.hpp>
 #include <xxhash.h>
+#include <nlohmann/json.hpp>
 
 #include "framework/adapters/copy_text.hpp"
+#include "framework/adapters/formats/encoding_writer.hpp"
+#include "framework/adapters/formats/zstd_stream.hpp"
 #include "framework/adapters/posix_file.hpp"
 
 namespace fs = std::filesystem;
@@ -20,19 +21,25 @@ namespace {
 constexpr std::size_t kBufferBytes = 1 << 20;
 constexpr std::int64_t kWritebackBytes = 8 << 20;
 
-std::string run_file_name(const RunId& run) {
+using formats::Format;
+
+std::string run_file_name(const RunId& run, const LocalStage::Layout& layout) {
   // Run IDs carry ':' and '+'; keep file names portable.
   std::string name = "data-";
-  for (char c : run.value) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-  return name + ".copy";
+  for (char c : run.value)
+    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  name += layout.format == Format::copy_text ? ".copy"
+                                             : "." + std::string(formats::to_string(layout.format));
+  return layout.zstd ? name + ".zst" : name;
 }
 
 nlohmann::json to_json(const Manifest& m) {
   nlohmann::json columns = nlohmann::json::array();
   for (const auto& c : m.columns) columns.push_back(c.name);
-  return {{"format", m.format}, {"columns", columns},       {"rows", m.rows},
-          {"bytes", m.bytes},   {"checksum", m.checksum},  {"run_id", m.run_id},
-          {"data_file", m.data_file}};
+  return {{"format", m.format}, {"compression", m.compression},
+          {"columns", columns}, {"rows", m.rows},
+          {"bytes", m.bytes},   {"checksum", m.checksum},
+          {"run_id", m.run_id}, {"data_file", m.data_file}};
 }
 
 Result<Manifest> manifest_from_json(const std::string& text, const fs::path& where) {
@@ -40,6 +47,7 @@ Result<Manifest> manifest_from_json(const std::string& text, const fs::path& whe
     const auto j = nlohmann::json::parse(text);
     Manifest m;
     m.format = j.at("format").get<std::string>();
+    m.compression = j.value("compression", std::string("none"));  // manifests before stage formats
     for (const auto& c : j.at("columns")) m.columns.push_back(Column{c.get<std::string>()});
     m.rows = j.at("rows").get<std::int64_t>();
     m.bytes = j.at("bytes").get<std::int64_t>();
@@ -47,10 +55,15 @@ Result<Manifest> manifest_from_json(const std::string& text, const fs::path& whe
     m.run_id = j.at("run_id").get<std::string>();
     m.data_file = j.at("data_file").get<std::string>();
     if (m.data_file.find('/') != std::string::npos)
-      return fail(Error::permanent("stage manifest " + where.string() + ": data_file must be a plain name"));
+      return fail(Error::permanent("stage manifest " + where.string() +
+                                   ": data_file must be a plain name"));
+    if (!formats::parse_format(m.format) || (m.compression != "none" && m.compression != "zstd"))
+      return fail(Error::permanent("stage manifest " + where.string() + ": unknown format " +
+                                   m.format + "/" + m.compression));
     return m;
   } catch (const std::exception& e) {
-    return fail(Error::permanent("stage manifest " + where.string() + " is unreadable: " + e.what()));
+    return fail(
+        Error::permanent("stage manifest " + where.string() + " is unreadable: " + e.what()));
   }
 }
 
@@ -60,18 +73,55 @@ std::string hex64(XXH64_hash_t h) {
   return buf;
 }
 
-class LocalWriter final : public StageWriter {
+// The stage's CSV: a header row, PostgreSQL's NULL convention.
+formats::CodecOptions codec(Format format, std::vector<Column> columns) {
+  formats::CodecOptions o;
+  o.format = format;
+  o.columns = std::move(columns);
+  return o;
+}
+
+// The data file's bytes as stored: hashed, counted, and written back to disk as it grows.
+class StoredSink final : public formats::ByteSink {
  public:
-  LocalWriter(fs::path dir, const WindowContext& ctx)
-      : dir_(std::move(dir)), data_name_(run_file_name(ctx.run)), run_(ctx.run.value) {
+  StoredSink() {
     state_ = XXH3_createState();
     XXH3_64bits_reset(state_);
-    buffer_.reserve(kBufferBytes + 4096);
   }
+  ~StoredSink() override { XXH3_freeState(state_); }
+  Result<void> write(std::string_view bytes) override {
+    XXH3_64bits_update(state_, bytes.data(), bytes.size());
+    if (auto r = file.write(bytes); !r) return r;
+    bytes_ += static_cast<std::int64_t>(bytes.size());
+    // The kernel would keep a large window's file dirty until commit's fsync and then write
+    // it all at once; writing it back as it grows leaves that fsync only the tail.
+    if (bytes_ - written_back_ >= kWritebackBytes) {
+      file.start_writeback(written_back_, bytes_ - written_back_);
+      written_back_ = bytes_;
+    }
+    return {};
+  }
+  std::int64_t bytes() const { return bytes_; }
+  std::string checksum() const { return hex64(XXH3_64bits_digest(state_)); }
+  PosixFile file;
+
+ private:
+  XXH3_state_t* state_ = nullptr;
+  std::int64_t bytes_ = 0, written_back_ = 0;
+};
+
+class LocalWriter final : public StageWriter {
+ public:
+  LocalWriter(fs::path dir, const WindowContext& ctx, LocalStage::Layout layout)
+      : dir_(std::move(dir)),
+        data_name_(run_file_name(ctx.run, layout)),
+        run_(ctx.run.value),
+        layout_(layout),
+        encoder_(codec(layout.format, {}),
+                 layout.zstd ? std::optional<int>(formats::kZstdLevel) : std::nullopt, stored_) {}
   ~LocalWriter() override {
-    XXH3_freeState(state_);
-    if (!committed_ && file_.is_open()) {
-      file_.close();
+    if (!committed_ && stored_.file.is_open()) {
+      stored_.file.close();
       std::error_code ec;
       fs::remove(temp_path(), ec);  // an abandoned write leaves nothing behind
     }
@@ -79,42 +129,42 @@ class LocalWriter final : public StageWriter {
 
   Result<void> begin(std::span<const Column> columns) override {
     columns_.assign(columns.begin(), columns.end());
-    return file_.create(temp_path());
+    if (auto r = stored_.file.create(temp_path()); !r) return r;
+    return encoder_.begin(columns);
   }
-
-  Result<void> row(std::span<const Field> fields) override {
-    copy_text::append_row(buffer_, fields);
-    ++rows_;
-    return buffer_.size() >= kBufferBytes ? flush() : Result<void>{};
-  }
-
+  Result<void> row(std::span<const Field> fields) override { return encoder_.row(fields); }
   Result<void> copy_block(std::string_view block, std::int64_t rows) override {
-    rows_ += rows;
-    if (buffer_.size() + block.size() < kBufferBytes) {
-      buffer_.append(block);
-      return {};
-    }
-    if (auto r = flush(); !r) return r;
-    return write_raw(block);
+    return encoder_.copy_block(block, rows);
   }
-
-  Result<void> end() override { return flush(); }
+  Result<void> end() override {
+    finished_ = true;
+    return encoder_.finish();
+  }
 
   Result<Manifest> commit() override {
-    if (auto r = flush(); !r) return fail(r.error());
+    if (!finished_) {
+      if (auto r = encoder_.finish(); !r) return fail(r.error());
+    }
     // The data must be on disk before a manifest can vouch for it. Nothing else needs an
     // fsync of its own: until the directory's, at the end, a crash leaves no manifest, a
     // torn one or one without its data file, and each of them reads as "not staged", so the
     // chain stages the window again. (An empty data file has no data to sync.)
-    if (bytes_ > 0) {
-      if (auto r = file_.sync_and_close(); !r) return fail(r.error());
+    if (stored_.bytes() > 0) {
+      if (auto r = stored_.file.sync_and_close(); !r) return fail(r.error());
     } else {
-      file_.close();
+      stored_.file.close();
     }
     const fs::path data = dir_ / data_name_;
     if (auto r = rename_file(temp_path(), data, /*sync_directory=*/false); !r)
       return fail(r.error());
-    Manifest m{"copy_text", columns_, rows_, bytes_, hex64(XXH3_64bits_digest(state_)), run_, data_name_};
+    Manifest m{std::string(formats::to_string(layout_.format)),
+               layout_.zstd ? "zstd" : "none",
+               columns_,
+               encoder_.rows(),
+               stored_.bytes(),
+               stored_.checksum(),
+               run_,
+               data_name_};
     const std::string text = to_json(m).dump(2) + "\n";
     if (auto r = write_file_atomically(dir_ / "manifest.json", text, /*sync_file=*/false); !r)
       return fail(r.error());
@@ -126,61 +176,80 @@ class LocalWriter final : public StageWriter {
  private:
   fs::path temp_path() const { return dir_ / ("." + data_name_ + ".tmp"); }
 
-  Result<void> write_raw(std::string_view bytes) {
-    XXH3_64bits_update(state_, bytes.data(), bytes.size());
-    if (auto r = file_.write(bytes); !r) return r;
-    bytes_ += static_cast<std::int64_t>(bytes.size());
-    // The kernel would keep a large window's file dirty until commit's fsync and then write
-    // it all at once; writing it back as it grows leaves that fsync only the tail.
-    if (bytes_ - written_back_ >= kWritebackBytes) {
-      file_.start_writeback(written_back_, bytes_ - written_back_);
-      written_back_ = bytes_;
-    }
-    return {};
-  }
-
-  Result<void> flush() {
-    if (buffer_.empty()) return {};
-    auto r = write_raw(buffer_);
-    buffer_.clear();
-    return r;
-  }
-
   fs::path dir_;
   std::string data_name_;
   std::string run_;
-  PosixFile file_;
-  XXH3_state_t* state_ = nullptr;
-  std::string buffer_;
+  LocalStage::Layout layout_;
+  StoredSink stored_;
+  formats::EncodingWriter encoder_;
   std::vector<Column> columns_;
-  std::int64_t rows_ = 0;
+  bool committed_ = false, finished_ = false;
+};
+
+// The stored bytes read back: hashed and counted for the manifest check.
+class StoredSource final : public formats::ByteSource {
+ public:
+  StoredSource() {
+    state_ = XXH3_createState();
+    XXH3_64bits_reset(state_);
+  }
+  ~StoredSource() override { XXH3_freeState(state_); }
+  Result<std::size_t> read(char* into, std::size_t capacity) override {
+    auto n = file.read(into, capacity);
+    if (n) {
+      XXH3_64bits_update(state_, into, *n);
+      bytes_ += static_cast<std::int64_t>(*n);
+    }
+    return n;
+  }
+  std::int64_t bytes() const { return bytes_; }
+  std::string checksum() const { return hex64(XXH3_64bits_digest(state_)); }
+  PosixFile file;
+
+ private:
+  XXH3_state_t* state_ = nullptr;
   std::int64_t bytes_ = 0;
-  std::int64_t written_back_ = 0;
-  bool committed_ = false;
 };
 
 class LocalReader final : public StageReader {
  public:
-  LocalReader(Manifest manifest, fs::path data) : manifest_(std::move(manifest)), path_(std::move(data)) {
-    state_ = XXH3_createState();
-    XXH3_64bits_reset(state_);
+  LocalReader(Manifest manifest, fs::path data)
+      : manifest_(std::move(manifest)), path_(std::move(data)) {
     buffer_.resize(kBufferBytes);
   }
-  ~LocalReader() override { XXH3_freeState(state_); }
 
-  Result<void> open() { return file_.open_read(path_); }
+  Result<void> open() {
+    if (auto r = stored_.file.open_read(path_); !r) return r;
+    in_ = &stored_;
+    if (manifest_.compression == "zstd") {
+      zstd_ = std::make_unique<formats::ZstdDecompressSource>(stored_, path_.string());
+      in_ = zstd_.get();
+    }
+    const Format format = *formats::parse_format(manifest_.format);
+    if (format != Format::copy_text)
+      decoder_ = formats::make_decoder(codec(format, manifest_.columns), *in_, path_.string());
+    return {};
+  }
   const Manifest& manifest() const override { return manifest_; }
 
   Result<std::string_view> next_block() override {
+    auto block = decoder_ ? decoded_block() : copy_block();
+    if (block && block->empty()) {
+      if (auto r = verify(); !r) return fail(r.error());
+    }
+    return block;
+  }
+
+ private:
+  // COPY text as stored: whole rows straight from the buffer.
+  Result<std::string_view> copy_block() {
     // Move the partial row left over from the last read to the front, then fill up.
     std::memmove(buffer_.data(), buffer_.data() + consumed_, carry_);
     std::size_t filled = carry_;
     while (filled < buffer_.size() && !eof_) {
-      auto n = file_.read(buffer_.data() + filled, buffer_.size() - filled);
+      auto n = in_->read(buffer_.data() + filled, buffer_.size() - filled);
       if (!n) return fail(n.error());
       if (*n == 0) eof_ = true;
-      XXH3_64bits_update(state_, buffer_.data() + filled, *n);
-      bytes_ += static_cast<std::int64_t>(*n);
       filled += *n;
     }
     std::string_view view(buffer_.data(), filled);
@@ -189,8 +258,8 @@ class LocalReader final : public StageReader {
     if (whole == 0 && filled == buffer_.size())
       return fail(Error::permanent("stage file " + path_.string() + ": a row longer than 1 MiB"));
     if (whole == 0 && eof_) {
-      if (filled != 0) return fail(Error::permanent("stage file " + path_.string() + " ends inside a row"));
-      if (auto r = verify(); !r) return fail(r.error());
+      if (filled != 0)
+        return fail(Error::permanent("stage file " + path_.string() + " ends inside a row"));
       consumed_ = carry_ = 0;
       return std::string_view{};
     }
@@ -201,26 +270,41 @@ class LocalReader final : public StageReader {
     return block;
   }
 
- private:
+  // CSV or JSON Lines decoded and re-encoded as COPY text, about 1 MiB at a time.
+  Result<std::string_view> decoded_block() {
+    block_.clear();
+    while (block_.size() < kBufferBytes) {
+      auto more = decoder_->next(fields_);
+      if (!more) return fail(more.error());
+      if (!*more) break;
+      copy_text::append_row(block_, fields_);
+      ++rows_;
+    }
+    return std::string_view(block_);
+  }
+
   Result<void> verify() const {
-    const std::string sum = hex64(XXH3_64bits_digest(state_));
-    if (bytes_ != manifest_.bytes || sum != manifest_.checksum || rows_ != manifest_.rows)
-      return fail(Error::permanent("stage file " + path_.string() + " does not match its manifest (rows " +
-                                   std::to_string(rows_) + " vs " + std::to_string(manifest_.rows) +
-                                   ", bytes " + std::to_string(bytes_) + " vs " +
-                                   std::to_string(manifest_.bytes) + ", checksum " + sum + " vs " +
-                                   manifest_.checksum + ")"));
+    const std::string sum = stored_.checksum();
+    if (stored_.bytes() != manifest_.bytes || sum != manifest_.checksum || rows_ != manifest_.rows)
+      return fail(Error::permanent(
+          "stage file " + path_.string() + " does not match its manifest (rows " +
+          std::to_string(rows_) + " vs " + std::to_string(manifest_.rows) + ", bytes " +
+          std::to_string(stored_.bytes()) + " vs " + std::to_string(manifest_.bytes) +
+          ", checksum " + sum + " vs " + manifest_.checksum + ")"));
     return {};
   }
 
   Manifest manifest_;
   fs::path path_;
-  PosixFile file_;
-  XXH3_state_t* state_ = nullptr;
-  std::string buffer_;
+  StoredSource stored_;
+  std::unique_ptr<formats::ZstdDecompressSource> zstd_;
+  formats::ByteSource* in_ = nullptr;
+  std::unique_ptr<formats::RowDecoder> decoder_;
+  std::vector<Field> fields_;
+  std::string buffer_, block_;
   std::size_t consumed_ = 0, carry_ = 0;
   bool eof_ = false;
-  std::int64_t bytes_ = 0, rows_ = 0;
+  std::int64_t rows_ = 0;
 };
 
 }  // namespace
@@ -233,8 +317,10 @@ Result<std::unique_ptr<StageWriter>> LocalStage::open_writer(const WindowContext
   const fs::path dir = window_dir(ctx);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return fail(Error::retryable("cannot create stage directory " + dir.string() + ": " + ec.message()));
-  return std::make_unique<LocalWriter>(dir, ctx);
+  if (ec)
+    return fail(
+        Error::retryable("cannot create stage directory " + dir.string() + ": " + ec.message()));
+  return std::make_unique<LocalWriter>(dir, ctx, layout_);
 }
 
 Result<std::optional<Manifest>> LocalStage::find(const WindowContext& ctx) {
@@ -253,8 +339,9 @@ Result<std::optional<Manifest>> LocalStage::find(const WindowContext& ctx) {
 Result<std::unique_ptr<StageReader>> LocalStage::open_reader(const WindowContext& ctx) {
   auto found = find(ctx);
   if (!found) return fail(found.error());
-  if (!*found) return fail(Error::retryable("window " + to_string(ctx.window) + " is not staged in " +
-                                            window_dir(ctx).string()));
+  if (!*found)
+    return fail(Error::retryable("window " + to_string(ctx.window) + " is not staged in " +
+                                 window_dir(ctx).string()));
   auto reader = std::make_unique<LocalReader>(**found, window_dir(ctx) / (*found)->data_file);
   if (auto r = reader->open(); !r) return fail(r.error());
   return std::unique_ptr<StageReader>(std::move(reader));
@@ -263,7 +350,9 @@ Result<std::unique_ptr<StageReader>> LocalStage::open_reader(const WindowContext
 Result<void> LocalStage::remove(const WindowContext& ctx) {
   std::error_code ec;
   fs::remove_all(window_dir(ctx), ec);
-  if (ec) return fail(Error::retryable("cannot remove " + window_dir(ctx).string() + ": " + ec.message()));
+  if (ec)
+    return fail(
+        Error::retryable("cannot remove " + window_dir(ctx).string() + ": " + ec.message()));
   return {};
 }
 

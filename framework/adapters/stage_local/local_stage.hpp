@@ -5,15 +5,26 @@
 // same way (without an fsync of its own: a torn manifest does not parse), then one fsync of
 // the directory for both renames. A window whose manifest is missing or does not match its
 // data is "not staged", and the chain redoes source -> stage.
+//
+// The data file is COPY text (the default, and the fast path: PostgreSQL endpoints move its
+// bytes untouched), CSV or JSON Lines, each optionally zstd; the manifest records which, with
+// rows, bytes and the xxh3 checksum of the file as stored. Whatever the format, the reader
+// hands the target COPY text blocks and verifies all of it at the end.
 #include <filesystem>
 
+#include "framework/adapters/formats/row_codec.hpp"
 #include "framework/adapters/interfaces.hpp"
 
 namespace sluice::adapters {
 
 class LocalStage final : public Stage {
  public:
+  struct Layout {
+    formats::Format format = formats::Format::copy_text;
+    bool zstd = false;
+  };
   explicit LocalStage(std::filesystem::path root) : root_(std::move(root)) {}
+  LocalStage(std::filesystem::path root, Layout layout) : root_(std::move(root)), layout_(layout) {}
 
   Result<std::unique_ptr<StageWriter>> open_writer(const WindowContext& ctx) override;
   Result<std::optional<Manifest>> find(const WindowContext& ctx) override;
@@ -24,6 +35,7 @@ class LocalStage final : public Stage {
 
  private:
   std::filesystem::path root_;
+  Layout layout_;
 };
 
 }  // namespace sluice::adapters
