@@ -11,7 +11,8 @@
 // ClickHouse has no transaction across the two, so idempotence comes from the order: every
 // attempt deletes whatever an earlier one left (a lost response after a successful insert, a
 // failed half insert, a mutation still running) before inserting, and a failed insert deletes
-// its window again before returning. Works on any MergeTree table, whatever its partitioning.
+// its window again before returning (18.16 even keeps the rows of a chunked body cut short, as
+// if it had ended there). Works on any MergeTree table, whatever its partitioning.
 //
 // Target, `load_method: replace_partition`: the rows go to a staging table created `AS` the
 // target, and `ALTER TABLE ... REPLACE PARTITION ... FROM` swaps the window's partition in one
