@@ -12,6 +12,7 @@ packages=(
   libzstd-dev libcurl4-openssl-dev libmariadb-dev libexpected-dev libxxhash-dev tzdata
   # servers and clients the tests and the quickstart start
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client
+  clickhouse-server clickhouse-client
   # tools the scripts use
   procps iproute2 util-linux zstd curl
 )

@@ -19,17 +19,22 @@ cmake --build "$build" -j "$jobs"
 source deploy/lib/pg.sh
 # shellcheck source=deploy/lib/mariadb.sh
 source deploy/lib/mariadb.sh
+# shellcheck source=deploy/lib/clickhouse.sh
+source deploy/lib/clickhouse.sh
 pg_dir="$root/var/test-pg"
 mariadb_dir="$root/var/test-mariadb"
+ch_dir="$root/var/test-ch"
 cleanup() {
   pg_stop "$pg_dir"
   mariadb_stop "$mariadb_dir"
+  ch_stop "$ch_dir"
 }
 trap cleanup EXIT
 SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   pg_start "$pg_dir" sluice_test
 export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
 mariadb_start "$mariadb_dir" sluice_test # exports SLUICE_TEST_MYSQL_URL
+ch_start "$ch_dir"  # exports SLUICE_TEST_CLICKHOUSE_URL
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
