@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
   libzstd-dev libcurl4-openssl-dev libmariadb-dev libexpected-dev libxxhash-dev tzdata
   # servers and clients the tests and the quickstart start
-  postgresql postgresql-contrib postgresql-client
+  postgresql postgresql-contrib postgresql-client clickhouse-server clickhouse-client
   # tools the scripts use
   procps iproute2 util-linux zstd curl
 )

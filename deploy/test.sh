@@ -16,12 +16,16 @@ cmake --build "$build" -j "$jobs"
 
 # shellcheck source=deploy/lib/pg.sh
 source deploy/lib/pg.sh
+# shellcheck source=deploy/lib/clickhouse.sh
+source deploy/lib/clickhouse.sh
 pg_dir="$root/var/test-pg"
-cleanup() { pg_stop "$pg_dir"; }
+ch_dir="$root/var/test-ch"
+cleanup() { pg_stop "$pg_dir"; ch_stop "$ch_dir"; }
 trap cleanup EXIT
 SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   pg_start "$pg_dir" sluice_test
 export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
+ch_start "$ch_dir"  # exports SLUICE_TEST_CLICKHOUSE_URL
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

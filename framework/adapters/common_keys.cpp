@@ -85,6 +85,11 @@ void check_url_or_parts(const config::Fields& section, config::Diagnostics& diag
   }
 }
 
+std::optional<std::string> optional_string(const config::Fields& f, std::string_view key) {
+  if (const auto* v = f.get<std::string>(key); v && !v->empty()) return *v;
+  return std::nullopt;
+}
+
 std::string check_json_pointer(std::string_view text) {
   if (text.empty() || text.front() == '/') return {};
   return "a JSON pointer is empty or starts with '/' (e.g. /data/items)";

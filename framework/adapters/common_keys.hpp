@@ -1,6 +1,9 @@
 #pragma once
 // Keys and rules adapters share: the SQL source/target keys (PostgreSQL, MySQL/MariaDB,
 // ClickHouse) and checks of URLs and JSON pointers.
+#include <optional>
+#include <string>
+
 #include "framework/config/diagnostic.hpp"
 #include "framework/config/fields.hpp"
 #include "framework/config/key_table.hpp"
@@ -19,6 +22,9 @@ void check_sql_source(const config::Fields& source, config::Diagnostics& diags);
 // `url`, or `host` and its parts; never both. `required`: one of them must be there.
 void check_url_or_parts(const config::Fields& section, config::Diagnostics& diags,
                         const std::vector<std::string_view>& parts, bool required);
+
+// A string key's value, nullopt when unset or empty (what a factory reads `query` with).
+std::optional<std::string> optional_string(const config::Fields& section, std::string_view key);
 
 // A JSON pointer (RFC 6901): empty or starting with `/`.
 std::string check_json_pointer(std::string_view text);

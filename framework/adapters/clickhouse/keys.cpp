@@ -1,4 +1,5 @@
 // ClickHouse through its HTTP interface (libcurl): connection, source and target keys.
+#include "framework/adapters/clickhouse/clickhouse.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/registry.hpp"
 
@@ -92,6 +93,9 @@ const AdapterInfo& clickhouse_adapter() {
       .target_keys = {&sql_target_keys(), &target_keys()},
       .check_source = check_sql_source,
       .check_target = check_target,
+      .make_source = clickhouse::source_from_config,
+      .make_target = clickhouse::target_from_config,
+      .probe = clickhouse::probe,
   };
   return info;
 }

@@ -2,6 +2,7 @@
 
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/config/database_url.hpp"
+#include "framework/adapters/common_keys.hpp"
 #include "framework/config/model.hpp"
 #include "framework/observe/log.hpp"
 
@@ -182,10 +183,6 @@ Result<std::string> conninfo_of(const config::ConnectionConfig& connection) {
   return conninfo->reveal();
 }
 
-std::optional<std::string> optional_string(const config::Fields& f, std::string_view key) {
-  if (const auto* v = f.get<std::string>(key); v && !v->empty()) return *v;
-  return std::nullopt;
-}
 
 }  // namespace
 

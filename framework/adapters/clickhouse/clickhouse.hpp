@@ -1,0 +1,64 @@
+#pragma once
+// ClickHouse over its HTTP interface, as a source and as a target.
+//
+// Source: the window's SELECT runs with `FORMAT TabSeparatedWithNames`; ClickHouse's
+// TabSeparated is PostgreSQL's COPY text but for two escapes both readers already accept
+// (`\'` for a quote, `\0` for NUL), so the rows go to the sink as COPY text blocks unchanged.
+//
+// Target, `load_method: delete_insert` (the default): the window's rows are deleted
+// (`ALTER TABLE ... DELETE`, an asynchronous mutation, waited for in system.mutations), then
+// the staged COPY text is streamed as the body of one `INSERT ... FORMAT TabSeparated`.
+// ClickHouse has no transaction across the two, so idempotence comes from the order: every
+// attempt deletes whatever an earlier one left (a lost response after a successful insert, a
+// failed half insert, a mutation still running) before inserting, and a failed insert deletes
+// its window again before returning. Works on any MergeTree table, whatever its partitioning.
+//
+// Target, `load_method: replace_partition`: the rows go to a staging table created `AS` the
+// target, and `ALTER TABLE ... REPLACE PARTITION ... FROM` swaps the window's partition in one
+// atomic step, so readers never see the window empty or half loaded. The window must be
+// exactly one partition of `partition_expression` (checked before anything is written);
+// the staging table shares the target's engine, so Replicated tables are not supported.
+#include <optional>
+#include <string>
+
+#include "framework/adapters/clickhouse/session.hpp"
+#include "framework/adapters/interfaces.hpp"
+#include "framework/adapters/registry.hpp"
+
+namespace sluice::adapters::clickhouse {
+
+struct SourceOptions {
+  ConnectionOptions connection;
+  // A query with {window_start} and {window_end} (replaced by toDateTime(<unix seconds>)),
+  // or a table whose rows with time_column in [start, end) form the window.
+  std::optional<std::string> query;
+  std::optional<std::string> table;
+  std::string time_column;
+};
+
+enum class LoadMethod { delete_insert, replace_partition };
+
+struct TargetOptions {
+  ConnectionOptions connection{};
+  std::string table{};  // `table` or `database.table`
+  std::string time_column{};
+  LoadMethod method = LoadMethod::delete_insert;
+  std::string partition_expression{};  // replace_partition only
+  // How long a load waits for its DELETE mutation before giving up (retryable).
+  std::chrono::milliseconds mutation_timeout{std::chrono::minutes(10)};
+};
+
+std::unique_ptr<Source> make_source(SourceOptions options);
+std::unique_ptr<Target> make_target(TargetOptions options);
+
+// The source's SELECT for a window.
+std::string window_select(const SourceOptions& options, const Window& window);
+
+// The registry row's factories and probe (framework/adapters/registry.hpp).
+Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
+                                                   const config::EndpointConfig& target);
+Result<std::string> probe(const config::ConnectionConfig& connection);
+
+}  // namespace sluice::adapters::clickhouse

@@ -1,0 +1,309 @@
+#include "framework/adapters/clickhouse/session.hpp"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace sluice::adapters::clickhouse {
+namespace {
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// Credentials written into the URL become basic authentication (unless `user`/`password`
+// say otherwise), so that no request URL ever carries them.
+struct SplitUrl {
+  std::string base;
+  std::string user;
+  std::string password;
+};
+
+SplitUrl split_credentials(const std::string& url) {
+  SplitUrl out{url, {}, {}};
+  CURLU* u = curl_url();
+  if (!u) return out;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char* part = nullptr;
+    if (curl_url_get(u, CURLUPART_USER, &part, CURLU_URLDECODE) == CURLUE_OK) out.user = part;
+    curl_free(part);
+    part = nullptr;
+    if (curl_url_get(u, CURLUPART_PASSWORD, &part, CURLU_URLDECODE) == CURLUE_OK)
+      out.password = part;
+    curl_free(part);
+    part = nullptr;
+    curl_url_set(u, CURLUPART_USER, nullptr, 0);
+    curl_url_set(u, CURLUPART_PASSWORD, nullptr, 0);
+    curl_url_set(u, CURLUPART_QUERY, nullptr, 0);
+    curl_url_set(u, CURLUPART_FRAGMENT, nullptr, 0);
+    if (curl_url_get(u, CURLUPART_URL, &part, 0) == CURLUE_OK) out.base = part;
+    curl_free(part);
+  }
+  curl_url_cleanup(u);
+  while (!out.base.empty() && out.base.back() == '/') out.base.pop_back();
+  return out;
+}
+
+net::HttpOptions http_options(const ConnectionOptions& o, const SplitUrl& split) {
+  net::HttpOptions h;
+  h.connect_timeout = o.connect_timeout;
+  h.total_timeout = o.timeout;
+  h.tls_verify = o.tls_verify;
+  h.accept_compressed = o.compression;
+  const bool url_credentials = !split.user.empty() && o.password.empty() && o.user == "default";
+  h.user = url_credentials ? split.user : o.user;
+  h.password = url_credentials ? split.password : o.password;
+  return h;
+}
+
+// The last line of a stream, if it is an exception ClickHouse appended after sending rows:
+// `Code: 395, e.displayText() = DB::Exception: ...` (18.x) or `Code: 395. DB::Exception: ...`.
+bool is_exception_line(std::string_view line) {
+  if (line.substr(0, 6) != "Code: ") return false;
+  std::size_t i = 6;
+  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+  if (i == 6) return false;
+  const std::string_view rest = line.substr(i);
+  return rest.substr(0, 19) == ", e.displayText() =" || rest.substr(0, 16) == ". DB::Exception:";
+}
+
+}  // namespace
+
+std::string quote_string(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\'': out += "\\'"; break;
+      case '\0': out += "\\0"; break;
+      default: out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string quote_name(std::string_view name) {
+  std::string out;
+  for (;;) {
+    const auto dot = name.find('.');
+    out += '`';
+    for (char c : name.substr(0, dot)) {
+      if (c == '`' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '`';
+    if (dot == std::string_view::npos) break;
+    out += '.';
+    name.remove_prefix(dot + 1);
+  }
+  return out;
+}
+
+std::string datetime_literal(Instant t) {
+  return fmt::format("toDateTime({})", t.time_since_epoch().count());
+}
+
+int exception_code(std::string_view body) {
+  while (!body.empty() && std::isspace(static_cast<unsigned char>(body.front())))
+    body.remove_prefix(1);
+  if (body.substr(0, 6) != "Code: ") return -1;
+  int code = -1;
+  std::from_chars(body.data() + 6, body.data() + body.size(), code);
+  return code;
+}
+
+ErrorKind classify_exception(int code, long http_status) {
+  switch (code) {
+    case 159:  // TIMEOUT_EXCEEDED
+    case 160:  // TOO_SLOW
+    case 202:  // TOO_MANY_SIMULTANEOUS_QUERIES
+    case 203:  // NO_FREE_CONNECTION
+    case 209:  // SOCKET_TIMEOUT
+    case 210:  // NETWORK_ERROR
+    case 236:  // ABORTED
+    case 241:  // MEMORY_LIMIT_EXCEEDED
+    case 242:  // TABLE_IS_READ_ONLY (a replica that lost ZooKeeper)
+    case 252:  // TOO_MANY_PARTS
+    case 319:  // UNKNOWN_STATUS_OF_INSERT
+    case 394:  // QUERY_WAS_CANCELLED
+    case 425:  // SYSTEM_ERROR
+    case 473:  // DEADLOCK_AVOIDED
+    case 999:  // KEEPER_EXCEPTION
+      return ErrorKind::retryable;
+    case 6:    // CANNOT_PARSE_TEXT
+    case 10:   // NOT_FOUND_COLUMN_IN_BLOCK
+    case 16:   // NO_SUCH_COLUMN_IN_TABLE
+    case 20:   // NUMBER_OF_COLUMNS_DOESNT_MATCH
+    case 25:   // CANNOT_PARSE_ESCAPE_SEQUENCE
+    case 26:   // CANNOT_PARSE_QUOTED_STRING
+    case 27:   // CANNOT_PARSE_INPUT_ASSERTION_FAILED
+    case 36:   // BAD_ARGUMENTS
+    case 38:   // CANNOT_PARSE_DATE
+    case 41:   // CANNOT_PARSE_DATETIME
+    case 43:   // ILLEGAL_TYPE_OF_ARGUMENT
+    case 44:   // ILLEGAL_COLUMN
+    case 46:   // UNKNOWN_FUNCTION
+    case 47:   // UNKNOWN_IDENTIFIER
+    case 48:   // NOT_IMPLEMENTED
+    case 53:   // TYPE_MISMATCH
+    case 57:   // TABLE_ALREADY_EXISTS
+    case 60:   // UNKNOWN_TABLE
+    case 62:   // SYNTAX_ERROR
+    case 69:   // ARGUMENT_OUT_OF_BOUND
+    case 70:   // CANNOT_CONVERT_TYPE
+    case 72:   // CANNOT_PARSE_NUMBER
+    case 81:   // UNKNOWN_DATABASE
+    case 115:  // UNKNOWN_SETTING
+    case 117:  // INCORRECT_DATA
+    case 131:  // TOO_LARGE_STRING_SIZE
+    case 164:  // READONLY
+    case 192:  // UNKNOWN_USER
+    case 193:  // WRONG_PASSWORD
+    case 194:  // REQUIRED_PASSWORD
+    case 195:  // IP_ADDRESS_NOT_ALLOWED
+    case 349:  // CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+    case 395:  // FUNCTION_THROW_IF_VALUE_IS_NON_ZERO
+    case 497:  // ACCESS_DENIED
+    case 516:  // AUTHENTICATION_FAILED
+      return ErrorKind::permanent;
+    default:
+      if (http_status == 0) return ErrorKind::permanent;  // inside a 200 body: data or query
+      return net::retryable_status(http_status) ? ErrorKind::retryable : ErrorKind::permanent;
+  }
+}
+
+Error server_error(std::string_view what, long http_status, std::string_view body) {
+  const int code = exception_code(body);
+  if (code < 0) {
+    return net::classify_status(http_status, "ClickHouse " + std::string(what), body);
+  }
+  // `Code: 60, e.displayText() = DB::Exception: Table t doesn't exist., e.what() = ...`
+  std::string_view text = body;
+  if (auto p = text.find("DB::Exception: "); p != std::string_view::npos)
+    text.remove_prefix(p + 15);
+  if (auto p = text.find(", e.what() ="); p != std::string_view::npos) text = text.substr(0, p);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  if (text.size() > 500) text = text.substr(0, 500);
+  return Error{classify_exception(code, http_status),
+               fmt::format("ClickHouse {}: Code {}: {}", what, code, text)};
+}
+
+Session::Session(ConnectionOptions options) : options_(std::move(options)) {
+  const SplitUrl split = split_credentials(options_.url);
+  base_ = split.base;
+  http_ = http_options(options_, split);
+}
+
+Session::Lease Session::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto client = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(client));
+    }
+  }
+  return Lease(*this, std::make_unique<net::HttpClient>(http_));
+}
+
+void Session::release(std::unique_ptr<net::HttpClient> client) {
+  constexpr std::size_t kMaxIdle = 8;
+  std::lock_guard lock(mutex_);
+  if (client && idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
+}
+
+std::string Session::url_for(std::string_view query_in_url, bool insert) const {
+  std::string url = base_ + "/?database=" + percent_encode(options_.database);
+  if (options_.compression && !insert) url += "&enable_http_compression=1";
+  // PostgreSQL writes timestamptz as `2024-01-01 00:00:00+00`: best_effort reads that too.
+  if (insert) url += "&date_time_input_format=best_effort";
+  if (!query_in_url.empty()) url += "&query=" + percent_encode(query_in_url);
+  return url;
+}
+
+Result<std::string> Session::execute(const std::string& sql, std::string_view what) {
+  auto r = acquire()->perform({.method = "POST", .url = url_for({}, false), .body = sql});
+  if (!r)
+    return fail(
+        Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
+  if (!r->ok()) return fail(server_error(what, r->status, r->body));
+  return std::move(r->body);
+}
+
+Result<std::int64_t> Session::count(const std::string& sql, std::string_view what) {
+  auto body = execute(sql, what);
+  if (!body) return fail(body.error());
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(body->data(), body->data() + body->size(), n);
+  if (ec != std::errc() || end == body->data()) {
+    return fail(Error::permanent("ClickHouse " + std::string(what) + ": expected a number, got '" +
+                                 body->substr(0, 100) + "'"));
+  }
+  return n;
+}
+
+Result<void> Session::select(const std::string& sql, const net::BodyConsumer& consume,
+                             std::string_view what) {
+  std::string tail;  // the stream's last bytes, to find an exception appended to it
+  constexpr std::size_t kTail = 16 * 1024;
+  auto r = acquire()->perform({.method = "POST",
+                               .url = url_for({}, false),
+                               .body = sql,
+                               .on_body = [&](std::string_view bytes) -> Result<void> {
+                                 if (bytes.size() >= kTail) {
+                                   tail.assign(bytes.substr(bytes.size() - kTail));
+                                 } else {
+                                   tail += bytes;
+                                   if (tail.size() > 2 * kTail) tail.erase(0, tail.size() - kTail);
+                                 }
+                                 return consume(bytes);
+                               }});
+  if (!r)
+    return fail(
+        Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
+  if (!r->ok()) return fail(server_error(what, r->status, r->body));
+  if (tail.empty()) return {};
+  if (tail.back() != '\n') {
+    return fail(
+        Error::retryable("ClickHouse " + std::string(what) + ": the answer ends inside a row"));
+  }
+  std::string_view last(tail.data(), tail.size() - 1);
+  if (auto nl = last.rfind('\n'); nl != std::string_view::npos) last.remove_prefix(nl + 1);
+  if (is_exception_line(last)) return fail(server_error(what, 0, last));
+  return {};
+}
+
+Result<void> Session::insert(const std::string& insert_sql, const net::BodySource& rows,
+                             std::string_view what) {
+  bool rows_failed = false;
+  auto r = acquire()->perform({.method = "POST",
+                               .url = url_for(insert_sql, true),
+                               .body_source = [&]() -> Result<std::string_view> {
+                                 auto block = rows();
+                                 rows_failed = !block;
+                                 return block;
+                               }});
+  if (!r) {
+    // The rows' own error (reading the stage) keeps its message; a transport error gets ours.
+    if (rows_failed) return fail(r.error());
+    return fail(
+        Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
+  }
+  if (!r->ok()) return fail(server_error(what, r->status, r->body));
+  return {};
+}
+
+}  // namespace sluice::adapters::clickhouse
