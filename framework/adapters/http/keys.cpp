@@ -1,5 +1,6 @@
 // HTTP JSON APIs as a source (libcurl): window templates, pagination, auth from a secret.
 #include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/http/source.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/config/identifier.hpp"
 
@@ -220,6 +221,8 @@ const AdapterInfo& http_adapter() {
       .connection_keys = {&connection_keys()},
       .source_keys = {&source_keys()},
       .check_source = check_source,
+      .make_source = http::source_from_config,
+      .probe = http::probe,
   };
   return info;
 }

@@ -4,6 +4,7 @@
 // wins over the doubling delay, and neither waits longer than a cap. Pure: the caller passes
 // `now` and sleeps.
 #include <chrono>
+#include <mutex>
 #include <optional>
 
 namespace sluice::adapters::http {
@@ -29,6 +30,20 @@ class RateLimiter {
  private:
   Clock::duration interval_{};
   std::optional<Clock::time_point> next_;
+};
+
+// One RateLimiter shared by the windows that run at once on the same source.
+class SharedRateLimiter {
+ public:
+  explicit SharedRateLimiter(double per_second) : limiter_(per_second) {}
+  RateLimiter::Clock::time_point reserve(RateLimiter::Clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    return limiter_.reserve(now);
+  }
+
+ private:
+  std::mutex mutex_;
+  RateLimiter limiter_;
 };
 
 }  // namespace sluice::adapters::http
