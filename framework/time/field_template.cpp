@@ -159,32 +159,45 @@ tl::expected<FieldTemplate, std::string> FieldTemplate::parse(std::string_view t
   return t;
 }
 
-std::string FieldTemplate::render(const TemplateContext& ctx) const {
+std::string FieldTemplate::render(const TemplateContext& ctx, Escape escape) const {
   using Kind = Part::Kind;
   const Zone zone = ctx.zone ? ctx.zone : utc_zone();
   std::string out;
+  std::string value;
   for (const auto& part : parts_) {
-    switch (part.kind) {
-      case Kind::literal: out += part.text; break;
-      case Kind::pipeline: out += ctx.pipeline; break;
-      case Kind::time_interval: out += ctx.granularity.to_string(); break;
-      case Kind::window_start:
-      case Kind::window_end: {
-        const Instant t = part.kind == Kind::window_start ? ctx.window.start : ctx.window.end;
-        out += part.text.empty() ? format_in_zone(t, zone) : format_local(part.text, t, zone);
-        break;
-      }
-      case Kind::target_day: {
-        const auto day = date::floor<date::days>(to_local(zone, ctx.window.start));
-        const std::string format = part.text.empty() ? "%Y-%m-%d" : part.text;
-        std::ostringstream s;
-        date::to_stream(s, format.c_str(), day);
-        out += s.str();
-        break;
-      }
+    if (part.kind == Kind::literal) {
+      out += part.text;
+      continue;
     }
+    value.clear();
+    render_placeholder(part, ctx, zone, value);
+    out += escape ? escape(value) : value;
   }
   return out;
+}
+
+void FieldTemplate::render_placeholder(const Part& part, const TemplateContext& ctx, Zone zone,
+                                       std::string& out) {
+  using Kind = Part::Kind;
+  switch (part.kind) {
+    case Kind::literal: out += part.text; break;
+    case Kind::pipeline: out += ctx.pipeline; break;
+    case Kind::time_interval: out += ctx.granularity.to_string(); break;
+    case Kind::window_start:
+    case Kind::window_end: {
+      const Instant t = part.kind == Kind::window_start ? ctx.window.start : ctx.window.end;
+      out += part.text.empty() ? format_in_zone(t, zone) : format_local(part.text, t, zone);
+      break;
+    }
+    case Kind::target_day: {
+      const auto day = date::floor<date::days>(to_local(zone, ctx.window.start));
+      const std::string format = part.text.empty() ? "%Y-%m-%d" : part.text;
+      std::ostringstream s;
+      date::to_stream(s, format.c_str(), day);
+      out += s.str();
+      break;
+    }
+  }
 }
 
 }  // namespace sluice::time

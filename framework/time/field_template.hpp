@@ -26,7 +26,10 @@ class FieldTemplate {
  public:
   // "unknown placeholder {window_begin} at column 12 (did you mean {window_start}?)"
   static tl::expected<FieldTemplate, std::string> parse(std::string_view text);
-  std::string render(const TemplateContext& ctx) const;
+  // `escape`, when given, encodes each placeholder's value (never the literal text): a URL
+  // template percent-encodes the window's `+02:00` without touching its own `?` and `&`.
+  using Escape = std::string (*)(std::string_view value);
+  std::string render(const TemplateContext& ctx, Escape escape = nullptr) const;
   const std::string& text() const { return text_; }
 
  private:
@@ -34,6 +37,9 @@ class FieldTemplate {
     enum class Kind { literal, pipeline, window_start, window_end, target_day, time_interval } kind;
     std::string text;  // the literal, or the format for the time placeholders
   };
+  static void render_placeholder(const Part& part, const TemplateContext& ctx, Zone zone,
+                                 std::string& out);
+
   std::string text_;
   std::vector<Part> parts_;
 };

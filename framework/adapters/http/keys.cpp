@@ -1,5 +1,6 @@
 // HTTP JSON APIs as a source (libcurl): window templates, pagination, auth from a secret.
 #include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/http/source.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/config/identifier.hpp"
 
@@ -61,6 +62,10 @@ const KeyTable& connection_keys() {
            .default_value = "5",
            .min = 0,
            .max = 100},
+          {.name = "max_retry_delay",
+           .type = KeyType::duration,
+           .description = "Longest wait before a retry, whatever Retry-After asks for.",
+           .default_value = "60s"},
           {.name = "tls_verify",
            .type = KeyType::boolean,
            .description = "Verify the server's certificate.",
@@ -111,8 +116,9 @@ const KeyTable& pagination_keys() {
            .default_value = "cursor"},
           {.name = "next_pointer",
            .type = KeyType::string,
-           .description = "JSON pointer to the next link (`next_link`), the next cursor "
-                          "(`cursor`) or, within a record, its sort values (`search_after`).",
+           .description = "JSON pointer to the next link (`next_link`; unset: the `Link` "
+                          "header's rel=\"next\"), the next cursor (`cursor`) or, within a "
+                          "record, its sort values (`search_after`, sent comma-separated).",
            .check = check_json_pointer},
       }};
   return t;
@@ -128,6 +134,11 @@ const KeyTable& source_keys() {
            .description = "Path and query appended to `base_url`: "
                           "`/v1/events?from={window_start:%FT%T%z}&to={window_end:%FT%T%z}`.",
            .required = true},
+          {.name = "query",
+           .type = KeyType::template_map,
+           .description = "Query parameters appended to `path`, name -> template: "
+                          "`{from: \"{window_start:%FT%T%Ez}\"}`; values are URL-encoded.",
+           .default_value = "{}"},
           {.name = "method",
            .type = KeyType::choice,
            .description = "HTTP method.",
@@ -144,14 +155,18 @@ const KeyTable& source_keys() {
            .check = check_json_pointer},
           {.name = "columns",
            .type = KeyType::string_map,
-           .description = "Column name -> JSON pointer within a record; empty: the record's "
-                          "top-level fields.",
-           .default_value = "{}",
+           .description = "Column name -> JSON pointer within a record, in target column "
+                          "order: `{id: /id, user: /user/name}`. Strings load as they are, "
+                          "numbers and booleans as JSON writes them, null or missing as NULL, "
+                          "objects and arrays as JSON text.",
+           .required = true,
            .check = config::check_column_name},
           {.name = "time_column",
            .type = KeyType::column,
-           .description = "Column that places a record in a window; when set, records outside "
-                          "the window are dropped."},
+           .description = "Column that places a record in a window (the target's default "
+                          "`time_column`). The API is trusted to return exactly the window's "
+                          "records, [start, end), from the window in `path`, `query` or "
+                          "`body`: the source does not filter them."},
           {.name = "pagination",
            .type = KeyType::section,
            .description = "How pages are walked.",
@@ -173,9 +188,20 @@ void check_source(const config::Fields& source, config::Diagnostics& diags) {
   const config::Fields* pagination = source.section("pagination");
   if (!pagination) return;
   const auto* type = pagination->get<std::string>("type");
-  if (type && (*type == "next_link" || *type == "cursor" || *type == "search_after") &&
+  if (type && (*type == "cursor" || *type == "search_after") &&
       !pagination->is_set("next_pointer")) {
     pagination->error(diags, "next_pointer", "required with pagination type " + *type);
+  }
+  if (const auto* columns = source.get<config::NamedStrings>("columns")) {
+    bool has_time_column = false;
+    const auto* time_column = source.get<std::string>("time_column");
+    for (const auto& [name, pointer] : *columns) {
+      if (auto problem = check_json_pointer(pointer); !problem.empty())
+        source.error(diags, "columns", name + ": " + problem);
+      has_time_column = has_time_column || (time_column && name == *time_column);
+    }
+    if (time_column && !has_time_column)
+      source.error(diags, "time_column", "'" + *time_column + "' is not one of the mapped columns");
   }
   const auto* method = source.get<std::string>("method");
   if (source.is_set("body") && method && *method == "GET") {
@@ -195,6 +221,8 @@ const AdapterInfo& http_adapter() {
       .connection_keys = {&connection_keys()},
       .source_keys = {&source_keys()},
       .check_source = check_source,
+      .make_source = http::source_from_config,
+      .probe = http::probe,
   };
   return info;
 }

@@ -161,6 +161,8 @@ TEST_CASE("every value the seed's load_final_config() returns is expressible", "
 source:
   connection: elasticsearch
   path: "/events/_search?from={window_start:%FT%TZ}&to={window_end:%FT%TZ}"
+  columns:
+    timestamp: /timestamp
   time_column: "timestamp"
 target:
   connection: snowflake

@@ -1,0 +1,119 @@
+#include "framework/adapters/http/client.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "framework/config/secret.hpp"
+#include "framework/observe/log.hpp"
+
+namespace sluice::adapters::http {
+namespace {
+
+net::HttpOptions http_options(const ClientOptions& o) {
+  net::HttpOptions h;
+  h.connect_timeout = o.connect_timeout;
+  h.total_timeout = o.timeout;
+  h.tls_verify = o.tls_verify;
+  h.accept_compressed = true;
+  return h;
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+}
+
+// The first line of an error body, short: enough to tell `invalid token` from `no such path`.
+std::string excerpt(std::string_view body) {
+  body = body.substr(0, body.find('\n'));
+  if (body.size() > 200) return std::string(body.substr(0, 200)) + "...";
+  return std::string(body);
+}
+
+}  // namespace
+
+ApiClient::ApiClient(const ClientOptions& options, SharedRateLimiter& limiter)
+    : options_(options), client_(http_options(options)), limiter_(limiter) {
+  headers_.push_back("Accept: application/json");
+  for (const auto& [name, value] : options_.headers) headers_.push_back(name + ": " + value);
+  if (options_.auth_header && !options_.auth_header->reveal().empty())
+    headers_.push_back(options_.auth_header_name + ": " + options_.auth_header->reveal());
+}
+
+std::string ApiClient::scrub(std::string text) const {
+  // The resolved base URL may hold a token anywhere (a path segment, a parameter): it is
+  // replaced by its written form, whose references and masked passwords are safe to show.
+  if (options_.base_url.reveal() != options_.base_url.redacted())
+    replace_all(text, options_.base_url.reveal(), options_.base_url.redacted());
+  if (options_.auth_header) replace_all(text, options_.auth_header->reveal(), config::kRedacted);
+  return text;
+}
+
+std::string ApiClient::shown(std::string_view url) const {
+  return net::redact_url(scrub(std::string(url)));
+}
+
+Result<long> ApiClient::status_of(const std::string& url) {
+  net::HttpRequest request;
+  request.url = url;
+  request.headers = headers_;
+  auto response = client_.perform(request);
+  if (!response)
+    return fail(Error{response.error().kind,
+                      fmt::format("GET {}: {}", shown(url), scrub(response.error().message))});
+  return response->status;
+}
+
+Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
+                               const std::string& url, const std::string& body) {
+  static const auto log = observe::logger("adapter.http");
+  for (int attempt = 0;; ++attempt) {
+    std::this_thread::sleep_until(limiter_.reserve(RateLimiter::Clock::now()));
+    Reply reply;
+    net::HttpRequest request;
+    request.method = method;
+    request.url = url;
+    request.headers = headers_;
+    request.body = body;
+    request.on_body = [&](std::string_view bytes) -> Result<void> {
+      if (reply.body.size() + bytes.size() > options_.max_page_bytes)
+        return fail(Error::permanent(fmt::format("{} {}: the response is larger than {} bytes",
+                                                 method, shown(url), options_.max_page_bytes)));
+      reply.body.append(bytes);
+      return {};
+    };
+    auto response = client_.perform(request);
+    // The client's message names the method and the URL already (redacted; scrubbed here of
+    // what only this connection knows is secret).
+    if (!response)
+      return fail(Error{response.error().kind,
+                        fmt::format("{} {}", what, scrub(response.error().message))});
+    if (response->ok()) {
+      reply.link = response->header("link").value_or("");
+      return reply;
+    }
+    const long status = response->status;
+    if (net::retryable_status(status) && attempt < options_.retry.max_retries) {
+      std::optional<std::chrono::milliseconds> after;
+      if (auto header = response->header("retry-after"))
+        if (auto s = net::parse_retry_after(
+                *header, std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now())))
+          after = *s;
+      const auto wait = retry_delay(options_.retry, attempt + 1, after);
+      log->warn("{} {}: HTTP {}, retry {} of {} in {} ms", what, shown(url), status, attempt + 1,
+                options_.retry.max_retries, wait.count());
+      std::this_thread::sleep_for(wait);
+      continue;
+    }
+    Error e = net::classify_status(status, fmt::format("{} {}", what, shown(url)),
+                                   scrub(excerpt(response->body)));
+    e.message = scrub(std::move(e.message));
+    if (net::retryable_status(status))
+      e.message += fmt::format(" (after {} retries)", options_.retry.max_retries);
+    return fail(std::move(e));
+  }
+}
+
+}  // namespace sluice::adapters::http

@@ -1,0 +1,46 @@
+#pragma once
+// One HTTP API connection as the source uses it: requests spaced by the rate limit, the auth
+// and extra headers added, 429 and 5xx retried after Retry-After (or a doubling delay, both
+// capped), other statuses classified, and every message scrubbed of the base URL's and the
+// auth header's secrets.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "framework/adapters/http/source.hpp"
+#include "framework/net/http_client.hpp"
+
+namespace sluice::adapters::http {
+
+struct Reply {
+  std::string body;
+  std::string link;  // the Link header, for next_link pagination
+};
+
+// Not shared between threads: a source makes one per window it works on (its curl handle
+// keeps the connection for that window's pages); the rate limit is shared.
+class ApiClient {
+ public:
+  ApiClient(const ClientOptions& options, SharedRateLimiter& limiter);
+
+  // A 2xx body, whole (bounded by max_page_bytes), or an Error that names `what` and the
+  // URL as it may be shown.
+  Result<Reply> fetch(std::string_view what, const std::string& method, const std::string& url,
+                      const std::string& body);
+
+  // One GET with the connection's headers, no retry: the status, whatever it is.
+  Result<long> status_of(const std::string& url);
+
+  // The URL with the base URL's written form (references, masked passwords) in place of
+  // what it resolved to.
+  std::string shown(std::string_view url) const;
+  std::string scrub(std::string text) const;
+
+ private:
+  const ClientOptions& options_;
+  net::HttpClient client_;
+  SharedRateLimiter& limiter_;
+  std::vector<std::string> headers_;
+};
+
+}  // namespace sluice::adapters::http

@@ -1,0 +1,71 @@
+#pragma once
+// Walking the pages of one window. A Pager knows the URL of the next request and, from each
+// response, whether another page follows:
+//   page         page_param = first_page, first_page + 1, ... until a short page
+//   offset       offset_param = 0, n, 2n, ... until a short page
+//   next_link    the URL at next_pointer in the body, or the Link header's rel="next"
+//   cursor       cursor_param = the token at next_pointer, until it is missing or empty
+//   search_after cursor_param = the sort values at next_pointer within the last record,
+//                until a short page
+// A next link or cursor that repeats the previous one is an error, not an endless loop.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/core/error.hpp"
+
+namespace sluice::adapters::http {
+
+enum class PaginationType { none, page, offset, next_link, cursor, search_after };
+
+struct PaginationOptions {
+  PaginationType type = PaginationType::none;
+  std::int64_t page_size = 100;
+  std::string size_param = "size";
+  std::string page_param = "page";
+  std::int64_t first_page = 1;
+  std::string offset_param = "offset";
+  std::string cursor_param = "cursor";
+  std::string next_pointer;  // JSON pointer; empty with next_link: the Link header
+};
+
+PaginationType pagination_type(std::string_view name);  // none for unknown names
+
+// What the pager needs to know of one response.
+struct PageView {
+  const nlohmann::json& body;
+  const nlohmann::json& records;  // the records array
+  std::string_view link_header;   // the `Link` response header, empty when absent
+};
+
+class Pager {
+ public:
+  Pager(PaginationOptions options, std::string first_url);
+
+  const std::string& url() const { return url_; }
+  int page() const { return page_; }  // 1 for the first request
+  bool done() const { return done_; }
+
+  // Moves to the next page, or to done(). An Error (permanent) when the response does not
+  // say what the strategy needs (a cursor that is an object, a link repeating itself).
+  Result<void> advance(const PageView& view);
+
+ private:
+  std::string url_with(std::string_view param, std::string_view value) const;
+
+  PaginationOptions options_;
+  std::string base_;  // the window's URL before pagination parameters
+  std::string url_;
+  std::string last_token_;
+  std::int64_t position_ = 0;  // page number or offset
+  int page_ = 1;
+  bool done_ = false;
+};
+
+// A scalar as query text (strings unquoted); arrays joined with `,` (search_after's sort
+// values); nullopt for objects and null.
+std::optional<std::string> token_text(const nlohmann::json& value);
+
+}  // namespace sluice::adapters::http
