@@ -14,6 +14,8 @@ packages=(
   postgresql postgresql-contrib postgresql-client
   # tools the scripts use
   procps iproute2 util-linux zstd curl
+  # systemd-analyze verify of the unit, dpkg-deb for the package test
+  systemd dpkg-dev
 )
 
 missing=()

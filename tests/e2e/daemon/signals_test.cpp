@@ -1,0 +1,144 @@
+// sluiced under SIGTERM (drain: finish or release) and SIGHUP (reload: a new pipeline
+// starts; a broken config is refused and the running one stays).
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+
+#include "tests/e2e/daemon/harness.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string status_of_first_window(store::Connection& c) {
+  const auto r = test::run_sql(c,
+                               "SELECT pipeline_status FROM pipeline_records "
+                               "WHERE window_start_time = '2024-01-01T00:00:00Z'");
+  return r.empty() ? "" : r[0][0].as<std::string>();
+}
+
+int count(store::Connection& c, const std::string& sql) {
+  return test::run_sql(c, sql)[0][0].as<int>();
+}
+
+// A daemon running the slow window of 2024-01-01 00:00, sent SIGTERM while it runs.
+struct DrainedDaemon {
+  test::TestDatabase db;
+  std::unique_ptr<store::Connection> c;
+  test::TempDir dir;
+  test::ProcessResult result;
+  std::chrono::steady_clock::duration took{};  // from the signal to the exit
+  std::string log;
+
+  DrainedDaemon(double query_seconds, const std::string& drain_timeout)
+      : c(test::prepared(db, test::slow_source_sql(query_seconds))) {
+    test::DaemonSettings settings;
+    settings.drain_timeout = drain_timeout;
+    test::write_daemon_file(dir.path(), settings);
+    test::write_pipeline(dir.path(), "slow", "src", "dst", "2024-01-01", "2024-01-02");
+    test::DaemonProcess daemon(dir.path(), db.url());
+    REQUIRE(test::eventually([&] { return status_of_first_window(*c) == "IN_PROGRESS"; }, 20s));
+    const auto signalled = std::chrono::steady_clock::now();
+    daemon.signal(SIGTERM);
+    result = daemon.wait();
+    took = std::chrono::steady_clock::now() - signalled;
+    log = daemon.log();
+  }
+  bool logged(const std::string& text) const { return log.find(text) != std::string::npos; }
+};
+
+}  // namespace
+
+TEST_CASE("SIGTERM during a long window lets it finish within the drain deadline",
+          "[e2e][daemon]") {
+  DrainedDaemon d(0.7, "30s");
+  INFO(d.log);
+  CHECK(d.result.exit_code == 0);
+  CHECK(status_of_first_window(*d.c) == "SUCCESS");
+  CHECK(count(*d.c, "SELECT count(*) FROM dst") == 1);
+  CHECK(count(*d.c,
+              "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'") == 0);
+  CHECK(d.logged("draining: no new claims"));
+  CHECK(d.logged("sluiced stopped"));
+}
+
+TEST_CASE("SIGTERM past the drain deadline releases the running window for another host",
+          "[e2e][daemon]") {
+  DrainedDaemon d(5, "1s");
+  INFO(d.log);
+  CHECK(d.result.exit_code == 0);
+  // The deadline (1 s), not the window (15 s) nor the stale threshold (1 h).
+  CHECK(d.took < 4s);
+  CHECK(status_of_first_window(*d.c) == "PENDING");
+  CHECK(count(*d.c,
+              "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
+              "'2024-01-01T00:00:00Z'") == 0);
+  CHECK(count(*d.c, "SELECT count(*) FROM pipeline_events WHERE outcome = 'RELEASED'") == 1);
+  CHECK(count(*d.c, "SELECT count(*) FROM dst") == 0);
+  CHECK(d.logged("drain deadline: releasing 1 running window(s)"));
+}
+
+TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping the running one",
+          "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(
+      db,
+      "CREATE TABLE src (id int, event_time timestamptz, note text);"
+      "CREATE TABLE dst_a (LIKE src); CREATE TABLE dst_b (LIKE src);"
+      "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '1 hour', 'x' "
+      "FROM generate_series(0, 23) i");
+  test::TempDir dir;
+  test::write_daemon_file(dir.path(), {});
+  test::write_pipeline(dir.path(), "a", "src", "dst_a", "2024-01-01", "2024-01-02");
+  test::DaemonProcess daemon(dir.path(), db.url());
+  const auto done = [&](const std::string& id) {
+    return count(*c,
+                 "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                 "pipeline_id = '" +
+                     id + "'");
+  };
+  REQUIRE(test::eventually([&] { return done("a") == 24; }, 30s));
+
+  test::write_pipeline(dir.path(), "b", "src", "dst_b", "2024-01-01", "2024-01-02");
+  daemon.signal(SIGHUP);
+  CHECK(test::eventually([&] { return done("b") == 24; }, 30s));
+  CHECK(count(*c, "SELECT count(*) FROM dst_b") == 24);
+  CHECK(daemon.log_contains("config reloaded: added b"));
+
+  // A broken pipeline file: the whole reload is refused with its errors, a and b stay.
+  test::write_pipeline(dir.path(), "c", "src", "dst_b", "2024-01-01", "2024-01-02");
+  const auto broken = dir.path() / "pipelines.d" / "c.yaml";
+  auto text = test::read_file(broken);
+  text.replace(text.find("0 * * * *"), 9, "61 * * * *");
+  test::write_file(broken, text);
+  daemon.signal(SIGHUP);
+  CHECK(test::eventually(
+      [&] { return daemon.log_contains("reload refused, the running config stays"); }, 10s));
+  CHECK(daemon.log_contains("c.yaml:"));
+  CHECK(daemon.log_contains("schedule.cron"));
+  CHECK(::kill(daemon.pid(), 0) == 0);
+
+  // The running config still answers: a window of b put back to PENDING is taken again
+  // (and found loaded already: SKIPPED).
+  test::run_sql(*c,
+                "UPDATE pipeline_records SET pipeline_status = 'PENDING' "
+                "WHERE pipeline_id = 'b' AND window_start_time = '2024-01-01T05:00:00Z'");
+  CHECK(test::eventually(
+      [&] {
+        return count(*c,
+                     "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'b' "
+                     "AND pipeline_status = 'SKIPPED'") == 1;
+      },
+      15s));
+  CHECK(count(*c, "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'c'") == 0);
+
+  daemon.signal(SIGTERM);
+  const auto r = daemon.wait();
+  INFO(daemon.log());
+  CHECK(r.exit_code == 0);
+}
