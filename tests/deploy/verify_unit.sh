@@ -4,7 +4,7 @@
 #   verify_unit.sh UNIT BUILT_BINDIR
 set -euo pipefail
 unit=$1
-bindir=$2
+bindir=$(realpath "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -E "s#^(Exec[A-Za-z]*=)[^ ]*/(sluice[a-z]*)#\1$bindir/\2#" "$unit" >"$tmp/sluiced.service"

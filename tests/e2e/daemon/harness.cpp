@@ -33,13 +33,15 @@ void write_pipeline(const std::filesystem::path& dir, const std::string& id,
 }
 
 DaemonProcess::DaemonProcess(const std::filesystem::path& dir, const std::string& database_url,
-                             const std::string& name)
+                             const std::string& name, EnvChanges env)
     : log_file_(dir / (name + ".log")) {
   const std::string binary = (binary_dir() / "daemon" / "sluiced").string();
+  env.emplace("SLUICE_DATABASE_URL", database_url);
+  env.emplace("NOTIFY_SOCKET", std::nullopt);  // kept when the caller set one
   process_ = std::make_unique<Process>(
       std::vector<std::string>{"/bin/sh", "-c", "exec \"$0\" -c \"$1\" 2>>\"$2\"", binary,
                                (dir / "sluice.yaml").string(), log_file_.string()},
-      EnvChanges{{"SLUICE_DATABASE_URL", database_url}, {"NOTIFY_SOCKET", std::nullopt}});
+      env);
 }
 
 DaemonProcess::~DaemonProcess() = default;

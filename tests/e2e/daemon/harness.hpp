@@ -33,8 +33,9 @@ void write_pipeline(const std::filesystem::path& dir, const std::string& id,
 class DaemonProcess {
  public:
   // `name` tells logs of several daemons apart.
+  // NOTIFY_SOCKET is unset unless `env` sets it.
   DaemonProcess(const std::filesystem::path& dir, const std::string& database_url,
-                const std::string& name = "sluiced");
+                const std::string& name = "sluiced", EnvChanges env = {});
   ~DaemonProcess();
 
   void signal(int sig) const;

@@ -2,9 +2,14 @@
 // starts; a broken config is refused and the running one stays).
 #include <catch2/catch.hpp>
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/files.hpp"
@@ -123,21 +128,91 @@ TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping 
   CHECK(daemon.log_contains("schedule.cron"));
   CHECK(::kill(daemon.pid(), 0) == 0);
 
-  // The running config still answers: a window of b put back to PENDING is taken again
-  // (and found loaded already: SKIPPED).
+  // The running config still answers: a window of b put back to PENDING is claimed again.
   test::run_sql(*c,
                 "UPDATE pipeline_records SET pipeline_status = 'PENDING' "
                 "WHERE pipeline_id = 'b' AND window_start_time = '2024-01-01T05:00:00Z'");
   CHECK(test::eventually(
       [&] {
         return count(*c,
-                     "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'b' "
-                     "AND pipeline_status = 'SKIPPED'") == 1;
+                     "SELECT count(*) FROM pipeline_events e JOIN pipeline_records r "
+                     "ON r.id = e.record_id WHERE r.pipeline_id = 'b' AND e.task = 'claim' "
+                     "AND r.window_start_time = '2024-01-01T05:00:00Z' "
+                     "AND r.pipeline_status IN ('SUCCESS', 'SKIPPED')") == 2;
       },
       15s));
   CHECK(count(*c, "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'c'") == 0);
 
   daemon.signal(SIGTERM);
+  const auto r = daemon.wait();
+  INFO(daemon.log());
+  CHECK(r.exit_code == 0);
+}
+
+namespace {
+
+// The service manager's end of NOTIFY_SOCKET: a datagram socket collecting what arrives.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Reads until a message contains `text` or `limit` passes; true when one did.
+  bool await(const std::string& text, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) continue;
+      messages.emplace_back(buffer, static_cast<std::size_t>(n));
+      if (messages.back().find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  bool received(const std::string& text) const {
+    for (const auto& m : messages)
+      if (m.find(text) != std::string::npos) return true;
+    return false;
+  }
+  std::vector<std::string> messages;
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("sluiced tells systemd READY, STATUS, WATCHDOG, RELOADING and STOPPING",
+          "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(db,
+                          "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                          "CREATE TABLE dst (LIKE src)");
+  test::TempDir dir;
+  test::write_daemon_file(dir.path(), {});
+  test::write_pipeline(dir.path(), "a", "src", "dst", "2024-01-01", "2024-01-02");
+  NotifySocket manager(dir.path() / "notify");
+  test::DaemonProcess daemon(
+      dir.path(), db.url(), "sluiced",
+      {{"NOTIFY_SOCKET", manager.path().string()}, {"WATCHDOG_USEC", "400000"}});
+  CHECK(manager.await("READY=1", 20s));
+  CHECK(manager.await("STATUS=1 pipeline(s), 0 paused, 0 running window(s), backlog 0", 10s));
+  CHECK(manager.await("WATCHDOG=1", 5s));
+  daemon.signal(SIGHUP);
+  CHECK(manager.await("RELOADING=1", 10s));
+  CHECK(manager.await("READY=1", 10s));
+  daemon.signal(SIGTERM);
+  CHECK(manager.await("STOPPING=1", 10s));
   const auto r = daemon.wait();
   INFO(daemon.log());
   CHECK(r.exit_code == 0);

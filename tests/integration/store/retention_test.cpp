@@ -17,7 +17,8 @@ time::Duration days(int n) {
   return time::Duration{0, Seconds(n * 86400)};
 }
 
-// Pipeline `a`: 30 daily windows ending 100 to 71 days ago, statuses cycling SUCCESS,
+// Pipeline `a`: 30 daily windows ending 99.5 to 70.5 days ago (half a day off every age the
+// cases use, so the instant of the prune never decides), statuses cycling SUCCESS,
 // SKIPPED, FAILED; one event each. Pipeline `b`: one SUCCESS window ended 200 days ago,
 // its newest. Pipeline `c`: one PENDING window 200 days back.
 void seed(store::Connection& c) {
@@ -25,10 +26,10 @@ void seed(store::Connection& c) {
       c,
       "INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time, "
       "time_interval, pipeline_status) "
-      "SELECT 'a', (now() - (101 - i) * interval '1 day')::date, now() - (101 - i) * interval '1 "
-      "day', "
-      "now() - (100 - i) * interval '1 day', '1d', (ARRAY['SUCCESS','SKIPPED','FAILED'])[1 + i % "
-      "3] "
+      "SELECT 'a', (now() - (101 - i) * interval '1 day')::date, "
+      "now() - (101 - i) * interval '1 day' + interval '12 hours', "
+      "now() - (100 - i) * interval '1 day' + interval '12 hours', '1d', "
+      "(ARRAY['SUCCESS','SKIPPED','FAILED'])[1 + i % 3] "
       "FROM generate_series(0, 29) i;"
       "INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time, "
       "time_interval, pipeline_status) VALUES "
