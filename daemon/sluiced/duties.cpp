@@ -8,6 +8,7 @@
 #include "framework/store/errors.hpp"
 #include "framework/store/records.hpp"
 #include "framework/store/retention.hpp"
+#include "tasks/backfill.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -135,10 +136,20 @@ Result<void> Daemon::release(store::Connection& c, const std::vector<store::Reco
   return {};
 }
 
-// Backfill requests (the trigger flag of backfill_requests) are taken here, woken by
-// `sluice_backfill` notifications or the poll; the request processing itself arrives with
-// tasks/backfill.hpp.
-Result<void> Daemon::backfill(store::Connection&) {
+// Backfill requests (the trigger flag of backfill_requests), woken by `sluice_backfill`
+// notifications or the poll: their windows are created or reset here and then claimed like
+// any other, under each pipeline's backfill limit.
+Result<void> Daemon::backfill(store::Connection& c) {
+  const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  tasks::BackfillOptions options;
+  options.holder = options_.holder;
+  auto pass = tasks::process_backfill_requests(c, state()->active, now, options);
+  if (!pass) return fail(pass.error());
+  if (!pass->taken.empty() || pass->finished > 0) {
+    observe::logger("backfill")
+        ->info("backfill: {} request(s) taken, {} finished", pass->taken.size(), pass->finished);
+    boost::asio::post(io_, [this] { wake("backfill"); });
+  }
   return {};
 }
 

@@ -217,3 +217,49 @@ TEST_CASE("sluiced tells systemd READY, STATUS, WATCHDOG, RELOADING and STOPPING
   INFO(daemon.log());
   CHECK(r.exit_code == 0);
 }
+
+TEST_CASE("a backfill request raised with plain SQL is picked up and run by the daemon",
+          "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(
+      db,
+      "CREATE TABLE src (id int, event_time timestamptz, note text); CREATE TABLE dst (LIKE src);"
+      "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '1 hour', 'x' "
+      "FROM generate_series(0, 23) i");
+  test::TempDir dir;
+  test::write_daemon_file(dir.path(), {});
+  // catchup false: the schedule makes only the newest window; the backfill the other 23.
+  test::write_pipeline(dir.path(), "a", "src", "dst", "2024-01-01", "2024-01-02");
+  const auto file = dir.path() / "pipelines.d" / "a.yaml";
+  auto text = test::read_file(file);
+  text.replace(text.find("  end_date:"), 0, "  catchup: false\n");
+  test::write_file(file, text);
+  test::DaemonProcess daemon(dir.path(), db.url());
+  REQUIRE(test::eventually(
+      [&] {
+        return count(*c,
+                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
+               1;
+      },
+      20s));
+  test::run_sql(*c,
+                "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess) "
+                "VALUES ('a', '2024-01-01T00:00Z', '2024-01-02T00:00Z', 'missing')");
+  CHECK(test::eventually(
+      [&] {
+        return count(*c,
+                     "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
+                     "AND pipeline_status = 'SUCCESS'") == 23;
+      },
+      30s));
+  CHECK(count(*c, "SELECT count(*) FROM dst") == 24);
+  CHECK(test::eventually(
+      [&] {
+        return count(*c, "SELECT count(*) FROM backfill_requests WHERE status = 'DONE'") == 1;
+      },
+      10s));
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait().exit_code == 0);
+  INFO(daemon.log());
+  CHECK(daemon.log_contains("backfill: 1 request(s) taken"));
+}
