@@ -15,6 +15,8 @@ packages=(
   clickhouse-server clickhouse-client
   # tools the scripts use
   procps iproute2 util-linux zstd curl
+  # systemd-analyze verify of the unit, dpkg-deb for the package test
+  systemd dpkg-dev
 )
 
 missing=()

@@ -5,8 +5,12 @@
 
 namespace sluice::tasks {
 
-LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval)
-    : url_(std::move(database_url)), holder_(std::move(holder)), interval_(interval), thread_([this] { loop(); }) {}
+LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder,
+                         std::chrono::milliseconds interval)
+    : url_(std::move(database_url)),
+      holder_(std::move(holder)),
+      interval_(interval),
+      thread_([this] { loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -29,6 +33,22 @@ void LeaseKeeper::release(const store::Record& record) {
   held_.erase(record.id.value);
 }
 
+std::vector<store::Record> LeaseKeeper::abandon_all() {
+  std::lock_guard lock(mutex_);
+  std::vector<store::Record> out;
+  for (auto& [id, entry] : held_) {
+    entry.second->store(true);
+    out.push_back(entry.first);
+  }
+  held_.clear();
+  return out;
+}
+
+std::size_t LeaseKeeper::running() {
+  std::lock_guard lock(mutex_);
+  return held_.size();
+}
+
 bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<std::atomic<bool>>& flag) {
   std::lock_guard lock(mutex_);
   const auto it = held_.find(id);
@@ -38,6 +58,7 @@ bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<std::atomic<
 void LeaseKeeper::loop() {
   const auto log = observe::logger("claims");
   std::unique_ptr<store::Connection> connection;
+  bool failing = false;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, interval_, [&] { return stopping_; });
@@ -48,24 +69,27 @@ void LeaseKeeper::loop() {
       auto opened = store::connect(url_, {"sluice-lease", 10});
       if (opened) {
         connection = std::move(*opened);
-      } else {
+      } else if (!failing) {
         log->warn("lease keeper cannot connect: {}", opened.error().message);
       }
+      failing = !opened;  // an outage is logged once, not once per round
     }
     if (connection) {
       store::Records records(*connection, holder_);
       for (auto& [id, entry] : snapshot) {
         auto renewed = records.heartbeat(entry.first);
         if (!renewed) {
-          log->warn("heartbeat failed: {}", renewed.error().message);
+          if (!failing) log->warn("heartbeat failed: {}", renewed.error().message);
+          failing = true;
           connection.reset();  // reconnect next round; the lease has the threshold's slack
           break;
         }
         // A window that finished and was released since the snapshot is not IN_PROGRESS
         // either: only one still held has lost its lock.
         if (!*renewed && still_held(id, entry.second)) {
-          log->warn("{} lock lost: the worker stops writing",
-                    observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run));
+          log->warn(
+              "{} lock lost: the worker stops writing",
+              observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run));
           entry.second->store(true);
         }
       }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "framework/store/records.hpp"
 
@@ -22,6 +23,10 @@ class LeaseKeeper {
   // The flag stays valid until release().
   std::shared_ptr<std::atomic<bool>> hold(const store::Record& record);
   void release(const store::Record& record);
+  // Drain deadline: raises every held window's flag so its worker writes nothing more, and
+  // returns those windows for their locks to be released.
+  std::vector<store::Record> abandon_all();
+  std::size_t running();
 
  private:
   void loop();

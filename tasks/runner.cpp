@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -13,15 +14,20 @@
 namespace sluice::tasks {
 namespace {
 
-std::vector<store::ClaimLimit> claim_limits(const std::vector<std::shared_ptr<const PipelineRuntime>>& pipelines) {
+std::vector<store::ClaimLimit> claim_limits(
+    const std::vector<std::shared_ptr<const PipelineRuntime>>& pipelines) {
   std::vector<store::ClaimLimit> limits;
-  for (const auto& p : pipelines) limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
+  for (const auto& p : pipelines)
+    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
   return limits;
 }
 
 void count(RunSummary& s, const ChainOutcome& o) {
   switch (o.end) {
-    case ChainEnd::success: ++s.success; s.rows += o.rows; break;
+    case ChainEnd::success:
+      ++s.success;
+      s.rows += o.rows;
+      break;
     case ChainEnd::skipped: ++s.skipped; break;
     case ChainEnd::failed: ++s.failed; break;
     case ChainEnd::retry_scheduled: ++s.retries; break;
@@ -33,13 +39,28 @@ void count(RunSummary& s, const ChainOutcome& o) {
 
 }  // namespace
 
+RunSummary& RunSummary::operator+=(const RunSummary& o) {
+  generated += o.generated;
+  expired += o.expired;
+  success += o.success;
+  skipped += o.skipped;
+  failed += o.failed;
+  retries += o.retries;
+  released += o.released;
+  lock_lost += o.lock_lost;
+  store_errors += o.store_errors;
+  rows += o.rows;
+  return *this;
+}
+
 std::string default_holder() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
   return std::string(host) + ":" + std::to_string(getpid());
 }
 
-std::vector<store::NewRecord> new_records(const PipelineRuntime& p, std::span<const Window> windows, Trigger trigger) {
+std::vector<store::NewRecord> new_records(const PipelineRuntime& p, std::span<const Window> windows,
+                                          Trigger trigger) {
   std::vector<store::NewRecord> out;
   out.reserve(windows.size());
   for (const auto& w : windows) {
@@ -64,24 +85,65 @@ Runner::Runner(RunnerOptions options, std::vector<std::shared_ptr<const Pipeline
   if (options_.workers < 1) options_.workers = 1;
 }
 
+Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& p, Instant now,
+                                  std::size_t batch) {
+  auto last = records.last_window_end(p.id);
+  if (!last) return fail(last.error());
+  std::optional<Instant> after = *last;
+  std::int64_t created = 0;
+  for (;;) {
+    const auto due = time::due_windows(p.windows, after, now, batch);
+    if (due.empty()) break;
+    auto inserted = records.insert_pending(new_records(p, due, Trigger::scheduled));
+    if (!inserted) return fail(inserted.error());
+    created += *inserted;
+    after = due.back().end;
+    if (due.size() < batch || !p.windows.catchup) break;
+  }
+  return created;
+}
+
+WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const WorkerSource& source) {
+  std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  Chain chain(
+      records,
+      ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
+                 [&] { return uniform(random); }});
+  WorkerEnd end;
+  while (source.keep_claiming()) {
+    const auto pipelines = source.pipelines();
+    auto claimed = records.claim(claim_limits(pipelines));
+    if (!claimed) {
+      end.store_error = claimed.error();
+      break;
+    }
+    if (!*claimed) break;
+    const store::Record& record = **claimed;
+    const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
+                                      [&](const auto& p) { return p->id == record.pipeline; });
+    auto lost = leases.hold(record);
+    const ChainOutcome outcome = chain.run(record, **runtime, *lost);
+    leases.release(record);
+    count(end.summary, outcome);
+    if (outcome.end == ChainEnd::store_error) {
+      end.store_error = Error::retryable(outcome.message);
+      end.unfinished.push_back(record);
+      break;
+    }
+  }
+  return end;
+}
+
 Result<std::int64_t> Runner::generate(Instant now) {
   auto connection = store::connect(options_.database_url);
   if (!connection) return fail(connection.error());
   store::Records records(**connection, options_.holder);
   std::int64_t created = 0;
   for (const auto& p : pipelines_) {
-    auto last = records.last_window_end(p->id);
-    if (!last) return fail(last.error());
-    std::optional<Instant> after = *last;
-    for (;;) {
-      const auto due = time::due_windows(p->windows, after, now, options_.generate_batch);
-      if (due.empty()) break;
-      auto inserted = records.insert_pending(new_records(*p, due, Trigger::scheduled));
-      if (!inserted) return fail(inserted.error());
-      created += *inserted;
-      after = due.back().end;
-      if (due.size() < options_.generate_batch || !p->windows.catchup) break;
-    }
+    auto n = generate_due(records, *p, now, options_.generate_batch);
+    if (!n) return fail(n.error());
+    created += *n;
   }
   return created;
 }
@@ -97,11 +159,9 @@ Result<store::CleanupReport> Runner::cleanup() {
 
 RunSummary Runner::drain() {
   const auto log = observe::logger("scheduler");
-  const auto limits = claim_limits(pipelines_);
-  std::map<std::string, std::shared_ptr<const PipelineRuntime>> by_id;
-  for (const auto& p : pipelines_) by_id[p->id.value] = p;
   LeaseKeeper leases(options_.database_url, options_.holder, options_.heartbeat_interval);
-
+  const WorkerSource source{[this] { return pipelines_; },
+                            [this] { return !(options_.stop && options_.stop->load()); }};
   std::mutex mutex;
   RunSummary summary;
   auto worker = [&](int index) {
@@ -113,27 +173,11 @@ RunSummary Runner::drain() {
       return;
     }
     store::Records records(**connection, options_.holder);
-    std::mt19937_64 random(std::random_device{}());
-    std::uniform_real_distribution<double> uniform(0.0, 1.0);
-    Chain chain(records, ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
-                                    [&] { return uniform(random); }});
-    for (;;) {
-      if (options_.stop && options_.stop->load()) return;
-      auto claimed = records.claim(limits);
-      if (!claimed) {
-        log->error("worker {} cannot claim: {}", index, claimed.error().message);
-        std::lock_guard lock(mutex);
-        ++summary.store_errors;
-        return;
-      }
-      if (!*claimed) return;
-      const store::Record& record = **claimed;
-      auto lost = leases.hold(record);
-      const ChainOutcome outcome = chain.run(record, *by_id.at(record.pipeline.value), *lost);
-      leases.release(record);
-      std::lock_guard lock(mutex);
-      count(summary, outcome);
-    }
+    const WorkerEnd end = claim_and_run(records, leases, source);
+    if (end.store_error) log->error("worker {}: {}", index, end.store_error->message);
+    std::lock_guard lock(mutex);
+    summary += end.summary;
+    if (end.store_error && end.unfinished.empty()) ++summary.store_errors;
   };
   std::vector<std::thread> threads;
   for (int i = 0; i < options_.workers; ++i) threads.emplace_back(worker, i);

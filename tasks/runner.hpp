@@ -5,12 +5,15 @@
 // and tells a worker the moment its lock is gone.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "framework/store/records.hpp"
 #include "tasks/chain.hpp"
+#include "tasks/lease_keeper.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
 namespace sluice::tasks {
@@ -28,17 +31,43 @@ struct RunnerOptions {
 struct RunSummary {
   std::int64_t generated = 0;
   std::int64_t expired = 0;
-  std::int64_t success = 0, skipped = 0, failed = 0, retries = 0, released = 0, lock_lost = 0, store_errors = 0;
+  std::int64_t success = 0, skipped = 0, failed = 0, retries = 0, released = 0, lock_lost = 0,
+               store_errors = 0;
   std::int64_t rows = 0;
 
   std::int64_t finished() const { return success + skipped + failed; }
+  RunSummary& operator+=(const RunSummary& o);
 };
 
 std::string default_holder();  // `host:pid`
 
 // The records a pipeline's due windows become, business fields rendered.
-std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline, std::span<const Window> windows,
-                                          Trigger trigger);
+std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline,
+                                          std::span<const Window> windows, Trigger trigger);
+
+// Inserts a pipeline's windows due at `now` after its newest record, `batch` per statement
+// (all of a catchup when the pipeline catches up, else one batch); returns how many were new.
+Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& pipeline,
+                                  Instant now, std::size_t batch);
+
+// What a worker asks its owner before each claim: the pipelines it may claim now (a reload
+// may change them) and whether to claim at all (drain, database gone).
+struct WorkerSource {
+  std::function<std::vector<std::shared_ptr<const PipelineRuntime>>()> pipelines;
+  std::function<bool()> keep_claiming;
+};
+
+struct WorkerEnd {
+  RunSummary summary;
+  std::optional<Error> store_error;  // the claim or a fenced write failed: the database is gone
+  // Windows still IN_PROGRESS under this holder's run ID because their last write failed:
+  // to release once the database is back, so they need not wait for the stale threshold.
+  std::vector<store::Record> unfinished;
+};
+
+// One worker: claims the oldest claimable window and runs its chain, until nothing is
+// claimable, keep_claiming() is false, or the store fails.
+WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const WorkerSource& source);
 
 class Runner {
  public:

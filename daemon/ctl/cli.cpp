@@ -42,7 +42,14 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_cron_command(app, ctx);
   add_windows_command(app, ctx);
   add_run_once_command(app, ctx);
-
+  add_backfill_command(app, ctx);
+  add_status_command(app, ctx);
+  add_records_command(app, ctx);
+  add_rerun_command(app, ctx);
+  add_clear_command(app, ctx);
+  add_pause_command(app, ctx);
+  add_locks_command(app, ctx);
+  add_connections_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/time/preview.hpp"
 
 namespace sluice::ctl {
@@ -18,21 +19,13 @@ struct PreviewOptions {
   std::size_t limit = 50;
 };
 
-Instant instant_option(const std::string& text, const char* name, time::Zone zone) {
-  auto parsed = time::parse_instant(text, zone);
-  if (!parsed) throw UsageError(std::string(name) + ": " + parsed.error());
-  return *parsed;
-}
-
 int preview(Context& ctx, const PreviewOptions& o) {
   const auto config = load_pipelines(ctx);
   const auto& p = find_pipeline(config, o.pipeline);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  const Instant from = o.from.empty() ? p.window.start : instant_option(o.from, "--from", p.zone);
-  const Instant to = o.to.empty() ? now : instant_option(o.to, "--to", p.zone);
-  if (to <= from)
-    throw UsageError("--to (" + time::format_in_zone(to, p.zone) + ") must be after --from (" +
-                     time::format_in_zone(from, p.zone) + ")");
+  const Instant from = o.from.empty() ? p.window.start : parse_time_option(o.from, "--from", p.zone);
+  const Instant to = o.to.empty() ? now : parse_time_option(o.to, "--to", p.zone);
+  check_range(from, to, p.zone);
   const auto rows = time::preview_windows(p.window, from, to, now, o.limit);
   if (ctx.output == Output::json) {
     *ctx.out << time::window_preview_json(rows, p.zone).dump(2) << "\n";

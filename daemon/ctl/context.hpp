@@ -39,6 +39,14 @@ void add_db_command(CLI::App& app, Context& ctx);
 void add_cron_command(CLI::App& app, Context& ctx);
 void add_windows_command(CLI::App& app, Context& ctx);
 void add_run_once_command(CLI::App& app, Context& ctx);
+void add_backfill_command(CLI::App& app, Context& ctx);
+void add_status_command(CLI::App& app, Context& ctx);
+void add_records_command(CLI::App& app, Context& ctx);
+void add_rerun_command(CLI::App& app, Context& ctx);
+void add_clear_command(CLI::App& app, Context& ctx);
+void add_pause_command(CLI::App& app, Context& ctx);
+void add_locks_command(CLI::App& app, Context& ctx);
+void add_connections_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv, std::ostream& out, std::ostream& err);
 

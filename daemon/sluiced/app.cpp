@@ -1,31 +1,28 @@
 #include "daemon/sluiced/app.hpp"
 
-#include <systemd/sd-daemon.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 #include <thread>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio.hpp>
 
+#include "daemon/sluiced/daemon.hpp"
+#include "daemon/sluiced/state.hpp"
 #include "framework/config/database_url.hpp"
-#include "framework/config/load.hpp"
-#include "framework/config/show.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/migrations.hpp"
 #include "framework/store/records.hpp"
 #include "framework/time/window_generator.hpp"
 #include "tasks/runner.hpp"
-#include "tasks/runtime_from_config.hpp"
 
 namespace sluice::daemon {
 namespace {
 
-Instant now_utc() { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); }
+Instant now_utc() {
+  return std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+}
 
 // What an operator wants to read at start: each pipeline, when it next looks, what is due.
 void log_pipelines(const config::Config& config, store::Connection& connection) {
@@ -42,87 +39,43 @@ void log_pipelines(const config::Config& config, store::Connection& connection) 
     }
     const auto due = time::due_windows(p.window, last, now, 100000);
     std::string span = due.empty() ? "none" : to_string(Window{due.front().start, due.back().end});
-    log->info("pipeline={} {}-> {} schedule='{}' zone={} granularity={} next_fire={} due_now={} windows {}{}",
-              p.id.value, p.source.connection + " ", p.target.connection, p.cron.text(), p.zone->name(),
-              p.window.granularity.to_string(), next ? time::format_in_zone(*next, p.zone) : "never", due.size(),
-              span, p.paused ? " (paused in config)" : "");
+    log->info(
+        "pipeline={} {}-> {} schedule='{}' zone={} granularity={} next_fire={} due_now={} windows "
+        "{}{}",
+        p.id.value, p.source.connection + " ", p.target.connection, p.cron.text(), p.zone->name(),
+        p.window.granularity.to_string(), next ? time::format_in_zone(*next, p.zone) : "never",
+        due.size(), span, p.paused ? " (paused in config)" : "");
   }
 }
 
-// The earliest next cron fire among the pipelines, capped by the poll interval.
-std::chrono::steady_clock::duration until_next_look(const config::Config& config) {
-  const Instant now = now_utc();
-  Instant next = now + std::chrono::duration_cast<Seconds>(config.daemon.scheduler.poll_interval.fixed);
-  for (const auto& p : config.pipelines)
-    if (auto fire = p.cron.next_fire(now, p.zone); fire && *fire < next) next = *fire;
-  return std::max<std::chrono::steady_clock::duration>(next - now, std::chrono::seconds(1));
+// At start the database may still be coming up (boot order, a failover): wait for it with
+// capped backoff, logging once; only what an operator must fix (authentication, an unknown
+// database, an outdated schema) ends the process.
+Result<std::unique_ptr<store::Connection>> wait_for_database(const std::string& url) {
+  const auto log = observe::logger("scheduler");
+  auto delay = std::chrono::milliseconds(250);
+  bool told = false;
+  for (;;) {
+    auto connection = store::connect(url, {"sluiced", 10});
+    if (connection || connection.error().kind != ErrorKind::retryable) return connection;
+    if (!told) log->warn("{}: waiting for the database", connection.error().message);
+    told = true;
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(10'000));
+  }
 }
-
-class Scheduler {
- public:
-  Scheduler(boost::asio::io_context& io, const config::Config& config, std::string url)
-      : io_(io), config_(config), url_(std::move(url)), timer_(io), runtimes_(tasks::runtimes_from_config(config)) {}
-
-  void start() { arm(std::chrono::seconds(0)); }
-
-  void stop() {
-    stopping_ = true;
-    timer_.cancel();
-    if (worker_.joinable()) worker_.join();
-  }
-
- private:
-  void arm(std::chrono::steady_clock::duration wait) {
-    timer_.expires_after(wait);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopping_) return;
-      look();
-    });
-  }
-
-  // Blocking database and adapter work runs off the event loop; the loop only arms timers.
-  void look() {
-    if (worker_.joinable()) worker_.join();
-    worker_ = std::thread([this] {
-      tasks::RunnerOptions options;
-      options.database_url = url_;
-      options.workers = config_.daemon.workers;
-      options.heartbeat_interval =
-          std::chrono::duration_cast<std::chrono::milliseconds>(config_.daemon.scheduler.heartbeat_interval.fixed);
-      options.stop = &stopping_;
-      tasks::Runner runner(options, runtimes_);
-      const auto log = observe::logger("scheduler");
-      auto s = runner.run_once(now_utc());
-      if (!s) {
-        log->error("pass failed: {}", s.error().message);
-      } else if (s->generated + s->finished() + s->retries + s->expired > 0) {
-        log->info("pass: generated {}, success {}, skipped {}, failed {}, retry scheduled {}, expired {}, rows {}",
-                  s->generated, s->success, s->skipped, s->failed, s->retries, s->expired, s->rows);
-      }
-      boost::asio::post(io_, [this] {
-        if (!stopping_) arm(until_next_look(config_));
-      });
-    });
-  }
-
-  boost::asio::io_context& io_;
-  const config::Config& config_;
-  std::string url_;
-  boost::asio::steady_timer timer_;
-  std::vector<std::shared_ptr<const tasks::PipelineRuntime>> runtimes_;
-  std::atomic<bool> stopping_{false};
-  std::thread worker_;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"sluiced: the sluice scheduler daemon", "sluiced"};
-  std::string config_path = std::getenv("SLUICE_CONFIG") ? std::getenv("SLUICE_CONFIG") : "/etc/sluice/sluice.yaml";
+  std::string config_path =
+      std::getenv("SLUICE_CONFIG") ? std::getenv("SLUICE_CONFIG") : "/etc/sluice/sluice.yaml";
   std::string database_url;
   app.set_version_flag("--version", SLUICE_VERSION);
   app.add_option("-c,--config", config_path, "daemon config file (env SLUICE_CONFIG)");
-  app.add_option("--database-url", database_url, "PostgreSQL URL; overrides SLUICE_DATABASE_URL and the config file");
+  app.add_option("--database-url", database_url,
+                 "PostgreSQL URL; overrides SLUICE_DATABASE_URL and the config file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -130,12 +83,13 @@ int main(int argc, char** argv) {
   }
 
   // The edge: a config that does not load is reported whole and the process exits.
-  auto loaded = config::load_config(config_path);
+  auto loaded = load_state(config_path);
   if (!loaded) {
-    config::print_diagnostics(std::cerr, config_path, loaded.error());
+    for (const auto& line : loaded.error()) std::cerr << line << "\n";
     return 1;
   }
-  const config::Config& config = *loaded;
+  const std::shared_ptr<const State> state = *loaded;
+  const config::Config& config = state->config;
   observe::init_logging(config.daemon.log);
   const auto log = observe::logger("scheduler");
 
@@ -144,7 +98,7 @@ int main(int argc, char** argv) {
     log->critical("{}", url.error());
     return 2;
   }
-  auto connection = store::connect(url->url.reveal(), {"sluiced", 10});
+  auto connection = wait_for_database(url->url.reveal());
   if (!connection) {
     log->critical("{}", connection.error().message);
     return 1;
@@ -153,27 +107,20 @@ int main(int argc, char** argv) {
     log->critical("{}", schema.error().message);
     return 1;
   }
-  log->info("sluiced {} started: database {} ({}), {} pipeline(s), {} worker(s)", SLUICE_VERSION,
-            url->url.redacted(), url->origin, config.pipelines.size(), config.daemon.workers);
+  const std::string holder = tasks::default_holder();
+  log->info("sluiced {} started as {}: database {} ({}), {} pipeline(s), {} worker(s)",
+            SLUICE_VERSION, holder, url->url.redacted(), url->origin, config.pipelines.size(),
+            config.daemon.workers);
   log_pipelines(config, **connection);
   connection->reset();
 
-  boost::asio::io_context io;
-  Scheduler scheduler(io, config, url->url.reveal());
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-    if (ec) return;
-    log->info("signal {}: draining (running windows finish, no new claims)", signal);
-    sd_notify(0, "STOPPING=1");
-    scheduler.stop();
-    io.stop();
-  });
-  scheduler.start();
-  sd_notify(0, "READY=1");
-  io.run();
-  scheduler.stop();
+  int code = 0;
+  {
+    Daemon daemon(DaemonOptions{config_path, url->url.reveal(), holder}, state);
+    code = daemon.run();
+  }
   log->info("sluiced stopped");
-  return 0;
+  return code;
 }
 
 }  // namespace sluice::daemon

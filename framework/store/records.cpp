@@ -150,10 +150,9 @@ std::string array_literal(std::span<const std::string> values) {
 Records::Records(pqxx::connection& connection, std::string holder)
     : connection_(connection), holder_(std::move(holder)) {}
 
-Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records) {
+std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRecord> records) {
   if (records.empty()) return 0;
-  return attempt("inserting pending records", [&] {
-    // Arrays of columns, unnested server-side: one statement whatever the batch size.
+  // Arrays of columns, unnested server-side: one statement whatever the batch size.
     std::vector<std::string> pipeline, start, end, day, interval, trigger, source, target, fields;
     for (const auto& r : records) {
       pipeline.push_back(r.pipeline.value);
@@ -166,7 +165,6 @@ Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records)
       target.push_back(r.target_name);
       fields.push_back(r.business_fields.dump());
     }
-    pqxx::nontransaction tx(connection_);
     const auto result = tx.exec_params(
         "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, target_day, "
         "time_interval, trigger, source_name, target_name, business_fields) "
@@ -180,6 +178,13 @@ Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records)
         array_literal(interval), array_literal(trigger), array_literal(source), array_literal(target),
         array_literal(fields));
     return static_cast<std::int64_t>(result.affected_rows());
+}
+
+Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records) {
+  if (records.empty()) return 0;
+  return attempt("inserting pending records", [&] {
+    pqxx::nontransaction tx(connection_);
+    return insert_pending_in(tx, records);
   });
 }
 
@@ -187,7 +192,8 @@ Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeli
   return attempt("reading the last window", [&]() -> std::optional<Instant> {
     pqxx::nontransaction tx(connection_);
     const auto row = tx.exec_params1(
-        "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records WHERE pipeline_id = $1",
+        "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records "
+        "WHERE pipeline_id = $1 AND trigger <> 'backfill'",
         pipeline.value);
     if (row[0].is_null()) return std::nullopt;
     return Instant{Seconds{row[0].as<std::int64_t>()}};

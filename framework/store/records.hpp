@@ -14,6 +14,7 @@
 #include <date/date.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/connection>
+#include <pqxx/transaction_base>
 
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
@@ -98,7 +99,9 @@ class Records {
   // Returns how many records were new.
   Result<std::int64_t> insert_pending(std::span<const NewRecord> records);
 
-  // The end of the newest window recorded for the pipeline: where generation resumes.
+  // The end of the newest window the schedule recorded for the pipeline: where generation
+  // resumes. Backfill windows do not count: a backfill ahead of the schedule must not make it
+  // skip the windows in between (they are inserted ON CONFLICT DO NOTHING, so none doubles).
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline);
 
   // The oldest claimable window among `limits`' pipelines, or nullopt.
@@ -120,6 +123,9 @@ class Records {
   pqxx::connection& connection_;
   std::string holder_;
 };
+
+// Records::insert_pending inside the caller's transaction (backfill creates windows in its own).
+std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRecord> records);
 
 // A statement as Records sends it: prepared under `name`, with text parameters $1, $2, ...
 // (nullopt is NULL). Public so that benchmarks replay exactly these through pgbench.

@@ -89,6 +89,7 @@ const AdapterInfo& postgres_adapter() {
       .check_source = check_sql_source,
       .make_source = postgres::source_from_config,
       .make_target = postgres::target_from_config,
+      .probe = postgres::probe,
   };
   return info;
 }

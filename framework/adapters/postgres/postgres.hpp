@@ -34,6 +34,9 @@ Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfi
                                                    const config::EndpointConfig& target);
 std::unique_ptr<Target> make_target(TargetOptions options);
 
+// The registry row's connection probe: the server's version, database and user.
+Result<std::string> probe(const config::ConnectionConfig& connection);
+
 // The source's SELECT for a window, with literal bounds (what COPY needs) or $1/$2.
 std::string window_select(const SourceOptions& options, const Window& window, bool literal_bounds);
 

@@ -1,0 +1,227 @@
+// `sluicectl backfill PIPELINE --from T --to T [--reprocess missing|failed|all] [--dry-run]
+// [--wait]`: records a backfill request (the trigger flag) for a daemon, or
+// `sluicectl run-once`, to turn into windows; --wait follows it to the end.
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/ctl/database.hpp"
+#include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/output.hpp"
+#include "framework/store/operator.hpp"
+#include "tasks/backfill.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+using nlohmann::json;
+
+struct BackfillOptions {
+  std::string pipeline, from, to, reprocess = "missing";
+  bool dry_run = false, wait = false;
+  double poll_seconds = 1.0;
+  double timeout_seconds = 0;  // 0: wait as long as it takes
+};
+
+json windows_json(const std::vector<Window>& windows, time::Zone zone) {
+  json out = json::array();
+  for (const auto& w : windows)
+    out.push_back(
+        json::array({time::format_in_zone(w.start, zone), time::format_in_zone(w.end, zone)}));
+  return out;
+}
+
+int dry_run(Context& ctx, const config::PipelineConfig& p, Instant from, Instant to,
+            store::Reprocess reprocess) {
+  auto connection = open_database(ctx);
+  store::Operator op(*connection, operator_identity());
+  const store::RecordSelection range{.pipeline = p.id, .from = from, .to = to};
+  auto rows = op.list(range, std::numeric_limits<int>::max());
+  if (!rows) throw std::runtime_error(rows.error().message);
+  std::vector<tasks::ExistingWindow> existing;
+  for (const auto& r : *rows)
+    existing.push_back(
+        {r.window_start, store::parse_status(r.status).value_or(store::Status::pending)});
+  const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  const auto plan = tasks::plan_backfill(p.window, from, to, now, reprocess, existing);
+  if (ctx.output == Output::json) {
+    *ctx.out << json{{"pipeline", p.id.value},
+                     {"dry_run", true},
+                     {"reprocess", to_string(reprocess)},
+                     {"windows", plan.windows()},
+                     {"create", windows_json(plan.create, p.zone)},
+                     {"reset", windows_json(plan.reset, p.zone)},
+                     {"running", windows_json(plan.running, p.zone)},
+                     {"kept", plan.kept.size()},
+                     {"not_due", plan.not_due}}
+                    .dump(2)
+             << "\n";
+    return kExitOk;
+  }
+  *ctx.out << fmt::format(
+      "dry run: {} windows of {} in [{}, {}): {} to create, {} to reset, {} running (left to "
+      "their run), {} kept, {} not yet due; nothing was written\n",
+      plan.windows(), p.id.value, time::format_in_zone(from, p.zone),
+      time::format_in_zone(to, p.zone), plan.create.size(), plan.reset.size(), plan.running.size(),
+      plan.kept.size(), plan.not_due);
+  std::vector<std::vector<std::string>> rows_out;
+  const auto add = [&](const std::vector<Window>& ws, const char* action) {
+    for (const auto& w : ws)
+      rows_out.push_back(
+          {action, time::format_in_zone(w.start, p.zone), time::format_in_zone(w.end, p.zone)});
+  };
+  add(plan.create, "create");
+  add(plan.reset, "reset");
+  add(plan.running, "running");
+  if (!rows_out.empty()) print_table(*ctx.out, {"ACTION", "WINDOW_START", "WINDOW_END"}, rows_out);
+  return kExitOk;
+}
+
+std::string duration_text(std::chrono::seconds s) {
+  const auto n = s.count();
+  return n >= 3600 ? fmt::format("{}h{:02}m{:02}s", n / 3600, n % 3600 / 60, n % 60)
+         : n >= 60 ? fmt::format("{}m{:02}s", n / 60, n % 60)
+                   : fmt::format("{}s", n);
+}
+
+std::string progress_text(std::int64_t id, const store::BackfillProgress& p,
+                          std::chrono::seconds elapsed) {
+  std::string eta = "-";
+  if (p.finished() > 0 && p.total > p.finished())
+    eta = duration_text(
+        std::chrono::seconds(elapsed.count() * (p.total - p.finished()) / p.finished()));
+  return fmt::format(
+      "backfill {}: {}/{} windows (success {}, skipped {}, failed {}, running {}), {} rows, ETA {}",
+      id, p.finished(), p.total, p.success, p.skipped, p.failed, p.running, p.rows, eta);
+}
+
+std::string bar(const store::BackfillProgress& p) {
+  constexpr int kWidth = 30;
+  const int filled = p.total > 0 ? static_cast<int>(kWidth * p.finished() / p.total) : 0;
+  return "[" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] ";
+}
+
+// Polls the request until it ends; a bar on a terminal, a line per change otherwise.
+int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
+             const BackfillOptions& o) {
+  store::Backfills backfills(connection, operator_identity());
+  const bool terminal = out_is_terminal(ctx) && ctx.output == Output::table;
+  const auto started = std::chrono::steady_clock::now();
+  std::string last;
+  for (;;) {
+    auto p = backfills.progress(id);
+    if (!p) throw std::runtime_error(p.error().message);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started);
+    std::string line = p->planned()
+                           ? progress_text(id, *p, elapsed)
+                           : fmt::format(
+                                 "backfill {}: waiting for sluiced (or `sluicectl run-once`) to "
+                                 "take the request",
+                                 id);
+    if (ctx.output == Output::table && line != last) {
+      if (terminal) {
+        *ctx.out << "\r\033[K" << (p->planned() ? bar(*p) : "") << line << std::flush;
+      } else {
+        *ctx.out << line << "\n" << std::flush;
+      }
+      last = line;
+    }
+    if (p->complete()) {
+      if (terminal) *ctx.out << "\n";
+      if (ctx.output == Output::json) {
+        *ctx.out << json{{"id", id},
+                         {"status", p->status},
+                         {"windows", p->total},
+                         {"success", p->success},
+                         {"skipped", p->skipped},
+                         {"failed", p->failed},
+                         {"rows", p->rows},
+                         {"message", p->message},
+                         {"seconds", elapsed.count()}}
+                        .dump(2)
+                 << "\n";
+      } else {
+        *ctx.out << fmt::format("backfill {} {} in {}: {}\n", id, p->status, duration_text(elapsed),
+                                p->message);
+      }
+      return p->status == "DONE" && p->failed == 0 ? kExitOk : kExitFailed;
+    }
+    if (o.timeout_seconds > 0 && elapsed.count() >= o.timeout_seconds) {
+      if (terminal) *ctx.out << "\n";
+      *ctx.err << "sluicectl: gave up waiting for backfill " << id << " after "
+               << duration_text(elapsed) << "; it goes on without us\n";
+      return kExitFailed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(o.poll_seconds * 1000)));
+  }
+}
+
+int run_backfill(Context& ctx, const BackfillOptions& o) {
+  const auto config = load_pipelines(ctx);
+  const auto& p = find_pipeline(config, o.pipeline);
+  const Instant from = parse_time_option(o.from, "--from", p.zone);
+  const Instant to = parse_time_option(o.to, "--to", p.zone);
+  check_range(from, to, p.zone);
+  const auto reprocess = store::parse_reprocess(o.reprocess);
+  if (!reprocess)
+    throw UsageError("--reprocess: '" + o.reprocess + "' is not one of missing, failed, all");
+  if (o.dry_run) return dry_run(ctx, p, from, to, *reprocess);
+  if (*reprocess != store::Reprocess::missing)
+    confirm(ctx,
+            "reprocess the " + o.reprocess + " windows of " + p.id.value + " (they run again)");
+
+  auto connection = open_database(ctx);
+  store::Backfills backfills(*connection, operator_identity());
+  auto id = backfills.insert({p.id, from, to, *reprocess, operator_identity()});
+  if (!id) throw std::runtime_error(id.error().message);
+  if (!o.wait || ctx.output == Output::table) {
+    const std::string text = fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}",
+                                         *id, p.id.value, time::format_in_zone(from, p.zone),
+                                         time::format_in_zone(to, p.zone), o.reprocess);
+    if (ctx.output == Output::json) {
+      *ctx.out << json{{"id", *id},
+                       {"pipeline", p.id.value},
+                       {"from", time::format_in_zone(from, p.zone)},
+                       {"to", time::format_in_zone(to, p.zone)},
+                       {"reprocess", o.reprocess}}
+                      .dump(2)
+               << "\n";
+    } else {
+      *ctx.out << text << "\n" << std::flush;
+    }
+  }
+  return o.wait ? wait_for(ctx, *connection, *id, o) : kExitOk;
+}
+
+}  // namespace
+
+void add_backfill_command(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("backfill",
+                                 "request (re)processing of a range of windows; --wait follows it");
+  auto o = std::make_shared<BackfillOptions>();
+  cmd->add_option("pipeline", o->pipeline, "pipeline id")->required();
+  cmd->add_option("--from", o->from, "first window start (YYYY-MM-DD or an instant with offset)")
+      ->required();
+  cmd->add_option("--to", o->to, "end of the range (exclusive)")->required();
+  cmd->add_option("--reprocess", o->reprocess,
+                  "missing: only windows without a record (default); failed: also FAILED ones; "
+                  "all: every window");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "print the windows it would create or reset; write nothing");
+  cmd->add_flag("--wait", o->wait,
+                "follow the request until its windows are done; exit 1 if any failed");
+  cmd->add_option("--poll-interval", o->poll_seconds, "seconds between progress reads with --wait")
+      ->check(CLI::Range(0.05, 60.0));
+  cmd->add_option("--timeout", o->timeout_seconds,
+                  "give up waiting after this many seconds (exit 1)")
+      ->check(CLI::Range(0.0, 1e7));
+  cmd->callback([&ctx, o] { ctx.exit_code = run_backfill(ctx, *o); });
+}
+
+}  // namespace sluice::ctl

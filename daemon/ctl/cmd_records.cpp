@@ -1,0 +1,134 @@
+// `sluicectl records list [filters]` and `records show ID`: the records table for people.
+#include <memory>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/ctl/database.hpp"
+#include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/output.hpp"
+#include "daemon/ctl/selection.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+using nlohmann::json;
+
+struct ListOptions {
+  SelectionOptions selection;
+  int limit = 100;
+};
+
+json row_json(const store::RecordRow& r) {
+  const auto opt = [](const auto& v) { return v ? json(*v) : json(); };
+  return {{"id", r.id},
+          {"pipeline", r.pipeline},
+          {"window_start", format_utc(r.window_start)},
+          {"window_end", format_utc(r.window_end)},
+          {"status", r.status},
+          {"trigger", r.trigger},
+          {"dag_run_id", r.run.empty() ? json() : json(r.run)},
+          {"phase_completed", r.phase.empty() ? json() : json(r.phase)},
+          {"retry_attempt", r.retry_attempt},
+          {"locked_by", r.locked_by.empty() ? json() : json(r.locked_by)},
+          {"source_count", opt(r.source_count)},
+          {"target_count", opt(r.target_count)},
+          {"error_message", r.error.empty() ? json() : json(r.error)}};
+}
+
+// The zone a record's times print in: its pipeline's when the config knows it.
+time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
+  const auto* p = config.find_pipeline(pipeline);
+  return p ? p->zone : time::utc_zone();
+}
+
+int run_list(Context& ctx, const ListOptions& o) {
+  const auto config = load_pipelines(ctx);
+  const auto s = resolve_selection(config, o.selection);
+  auto connection = open_database(ctx);
+  store::Operator op(*connection, operator_identity());
+  auto rows = op.list(s.records, o.limit);
+  if (!rows) throw std::runtime_error(rows.error().message);
+  if (ctx.output == Output::json) {
+    json list = json::array();
+    for (const auto& r : *rows) list.push_back(row_json(r));
+    *ctx.out << list.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& r : *rows) {
+    const auto zone = zone_of(config, r.pipeline);
+    std::string error = r.error.size() > 60 ? r.error.substr(0, 57) + "..." : r.error;
+    table.push_back({std::to_string(r.id), r.pipeline, time::format_in_zone(r.window_start, zone),
+                     time::format_in_zone(r.window_end, zone), r.status, r.trigger,
+                     r.phase.empty() ? "-" : r.phase, std::to_string(r.retry_attempt),
+                     or_dash(r.source_count), or_dash(r.target_count),
+                     error.empty() ? "-" : error});
+  }
+  print_table(*ctx.out,
+              {"ID", "PIPELINE", "WINDOW_START", "WINDOW_END", "STATUS", "TRIGGER", "PHASE",
+               "RETRIES", "SOURCE", "TARGET", "ERROR"},
+              table);
+  if (static_cast<int>(rows->size()) == o.limit)
+    *ctx.err << "sluicectl: showing the first " << o.limit << " records; raise --limit for more\n";
+  return kExitOk;
+}
+
+std::string cell(const nlohmann::ordered_json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+int run_show(Context& ctx, std::int64_t id) {
+  if (id <= 0) throw UsageError("record id must be a positive number, not " + std::to_string(id));
+  auto connection = open_database(ctx);
+  store::Operator op(*connection, operator_identity());
+  auto detail = op.show(id);
+  if (!detail) throw std::runtime_error(detail.error().message);
+  if (!*detail)
+    throw UsageError("no record " + std::to_string(id) + " (see `sluicectl records list`)");
+  const auto& d = **detail;
+  if (ctx.output == Output::json) {
+    nlohmann::ordered_json out = d.record;
+    out["events"] = d.events;
+    *ctx.out << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::size_t width = 0;
+  for (const auto& [key, value] : d.record.items()) width = std::max(width, key.size());
+  for (const auto& [key, value] : d.record.items())
+    *ctx.out << key << std::string(width - key.size() + 2, ' ') << cell(value) << "\n";
+  *ctx.out << "\nevents:\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : d.events)
+    rows.push_back({cell(e["created_at"]), cell(e["task"]), cell(e["from_status"]),
+                    cell(e["to_status"]), cell(e["outcome"]), cell(e["rows"]),
+                    cell(e["dag_run_id"]), cell(e["host"]), cell(e["message"])});
+  print_table(*ctx.out, {"AT", "TASK", "FROM", "TO", "OUTCOME", "ROWS", "RUN", "HOST", "MESSAGE"},
+              rows);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_records_command(CLI::App& app, Context& ctx) {
+  auto* records = app.add_subcommand("records", "list and inspect pipeline_records");
+  records->require_subcommand(1);
+  auto* list =
+      records->add_subcommand("list", "records by pipeline, status, window range and trigger");
+  auto o = std::make_shared<ListOptions>();
+  list->add_option("-p,--pipeline", o->selection.pipeline, "pipeline id");
+  add_selection_options(*list, o->selection, true);
+  list->add_option("-n,--limit", o->limit, "at most this many records (default 100)")
+      ->check(CLI::Range(1, 1000000));
+  list->callback([&ctx, o] { ctx.exit_code = run_list(ctx, *o); });
+
+  auto* show = records->add_subcommand("show", "every column of one record, and its events");
+  auto id = std::make_shared<std::int64_t>(0);
+  show->add_option("id", *id, "record id")->required();
+  show->callback([&ctx, id] { ctx.exit_code = run_show(ctx, *id); });
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,120 @@
+#pragma once
+// sluiced's event loop. One io_context thread owns every timer and all the bookkeeping; it
+// never touches the database or an adapter. Two bounded pools do that work:
+//   workers  `workers` threads, each running claim_and_run: claim, chain, claim again
+//   control  one thread with one connection: cron-tick generation, stale-lock cleanup,
+//            retention, backlog counts, backfill requests, reconnect probes, config loads
+// Named timers, one per duty: `cron.<pipeline>` (one per active pipeline), `poll`, `cleanup`,
+// `retention`, `backfill`, `status`, `watchdog`, `reconnect`, `drain`.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "daemon/sluiced/listener.hpp"
+#include "daemon/sluiced/state.hpp"
+#include "framework/store/database.hpp"
+#include "tasks/lease_keeper.hpp"
+#include "tasks/runner.hpp"
+
+namespace sluice::daemon {
+
+struct DaemonOptions {
+  std::filesystem::path config_file;  // read again on SIGHUP
+  std::string database_url;
+  std::string holder;  // host:pid
+};
+
+class Daemon {
+ public:
+  Daemon(DaemonOptions options, std::shared_ptr<const State> state);
+  ~Daemon();
+
+  // Runs until drained; returns the exit code.
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Timer = boost::asio::steady_timer;
+
+  // Event loop.
+  void every(Timer& timer, Clock::duration period, std::function<void()> duty);
+  void start_timers();
+  void arm_crons();
+  void arm_cron(const std::string& pipeline);
+  void wake(const char* why);
+  void launch_worker();
+  void worker_ended(tasks::WorkerEnd end);
+  void database_lost(const std::string& why);
+  void database_back();
+  void probe_database();
+  void on_signal(int signal);
+  void drain();
+  void drain_deadline();
+  void finish();
+  void listener_state(bool up, const std::string& why);
+  void reload();
+  void apply(std::shared_ptr<const State> next);
+  void publish_status();
+  std::shared_ptr<const State> state() const;
+
+  // Control pool: `duty` gets the control connection, opened on demand; a lost connection
+  // is reported as the database gone.
+  void control(std::string what, std::function<Result<void>(store::Connection&)> duty);
+  using Runtimes = std::vector<std::shared_ptr<const tasks::PipelineRuntime>>;
+  Result<void> generate(store::Connection& c, const Runtimes& which);
+  Result<void> cleanup(store::Connection& c);
+  Result<void> retention(store::Connection& c);
+  Result<void> count_backlog(store::Connection& c);
+  Result<void> release(store::Connection& c, const std::vector<store::Record>& records,
+                       std::string_view why);
+  Result<void> backfill(store::Connection& c);
+
+  DaemonOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::thread_pool control_pool_{1};
+  std::unique_ptr<boost::asio::thread_pool> worker_pool_;
+  int max_workers_ = 1;
+
+  mutable std::mutex state_mutex_;  // workers read the state between windows
+  std::shared_ptr<const State> state_;
+
+  // Event loop only.
+  std::map<std::string, std::unique_ptr<Timer>> cron_timers_;
+  Timer poll_timer_, cleanup_timer_, retention_timer_, backfill_timer_, status_timer_,
+      watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_;
+  boost::asio::signal_set signals_;
+  Listener listener_;
+  int workers_running_ = 0;
+  bool wake_pending_ = false;
+  bool draining_ = false;
+  bool database_down_ = false;
+  Clock::duration reconnect_delay_{};
+  Clock::duration listen_delay_{};
+  int listening_ = -1;  // -1 unknown, 0 polling, 1 notifications: logged on change only
+  std::vector<store::Record> unfinished_;  // to release once the database is back
+  tasks::RunSummary totals_;
+  int exit_code_ = 0;
+
+  std::atomic<bool> claiming_{true};  // read by workers before each claim
+  std::atomic<bool> down_{false};     // read by the control pool: skip duties meanwhile
+  std::atomic<std::int64_t> backlog_{-1};
+  std::unique_ptr<store::Connection> control_connection_;  // control pool only
+
+  std::mutex connections_mutex_;  // idle worker connections, reused between wake-ups
+  std::vector<std::unique_ptr<store::Connection>> idle_connections_;
+
+  tasks::LeaseKeeper leases_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,156 @@
+// The control pool's duties: one thread, one connection, each duty short and in its own
+// statements so none holds locks that claims wait on.
+#include <boost/asio/post.hpp>
+#include <pqxx/nontransaction>
+
+#include "daemon/sluiced/daemon.hpp"
+#include "framework/observe/log.hpp"
+#include "framework/store/errors.hpp"
+#include "framework/store/records.hpp"
+#include "framework/store/retention.hpp"
+#include "tasks/backfill.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+Result<void> connection_alive(store::Connection& c) {
+  return store::attempt("checking the connection", [&] {
+    pqxx::nontransaction tx(c);
+    tx.exec("SELECT 1");
+  });
+}
+
+}  // namespace
+
+void Daemon::control(std::string what, std::function<Result<void>(store::Connection&)> duty) {
+  boost::asio::post(control_pool_, [this, what = std::move(what), duty = std::move(duty)] {
+    if (down_) return;  // the reconnect probe brings the database back, then duties resume
+    if (!control_connection_) {
+      auto opened = store::connect(options_.database_url, {"sluiced", 5});
+      if (!opened) {
+        boost::asio::post(io_, [this, m = opened.error().message] { database_lost(m); });
+        return;
+      }
+      control_connection_ = std::move(*opened);
+    }
+    auto done = duty(*control_connection_);
+    if (done) return;
+    if (!connection_alive(*control_connection_)) {
+      control_connection_.reset();
+      boost::asio::post(io_, [this, m = done.error().message] { database_lost(m); });
+    } else {
+      observe::logger("scheduler")->error("{} failed: {}", what, done.error().message);
+    }
+  });
+}
+
+// One failing pipeline (a generation error of its own) is logged and the others go on.
+Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
+  const auto log = observe::logger("scheduler");
+  store::Records records(c, options_.holder);
+  const auto batch = state()->config.daemon.scheduler.max_windows_per_tick;
+  const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  Result<void> last = {};
+  std::int64_t created = 0;
+  for (const auto& p : which) {
+    auto n = tasks::generate_due(records, *p, now, batch);
+    if (!n) {
+      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
+      last = fail(n.error());
+      continue;
+    }
+    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
+    created += *n;
+  }
+  // The insert trigger notifies too; this covers a daemon whose LISTEN is down.
+  if (created > 0) boost::asio::post(io_, [this] { wake("generated"); });
+  return last;
+}
+
+Result<void> Daemon::cleanup(store::Connection& c) {
+  const auto s = state();
+  std::vector<store::StaleLimit> limits;
+  for (const auto& p : s->all) limits.push_back({p->id, p->stale_threshold, p->max_retries});
+  const store::StaleLimit fallback{
+      {},
+      std::chrono::duration_cast<std::chrono::seconds>(s->config.daemon.stale_threshold.fixed),
+      3};
+  store::Records records(c, options_.holder);
+  auto report = records.expire_stale_locks(limits, fallback);
+  if (!report) return fail(report.error());
+  if (report->returned_to_pending + report->failed > 0) {
+    observe::logger("claims")->warn(
+        "stale locks: {} window(s) back to PENDING, {} FAILED (retries used up)",
+        report->returned_to_pending, report->failed);
+    boost::asio::post(io_, [this] { wake("stale locks freed"); });
+  }
+  return {};
+}
+
+Result<void> Daemon::retention(store::Connection& c) {
+  const auto& r = state()->config.daemon.retention;
+  auto pruned = store::prune(c, store::RetentionPolicy{r.records, r.events, r.batch_size});
+  if (!pruned) return fail(pruned.error());
+  if (pruned->records + pruned->events > 0)
+    observe::logger("retention")
+        ->info("pruned {} finished record(s) and {} event(s)", pruned->records, pruned->events);
+  // More to do: queue another round behind the other duties rather than hold the thread.
+  if (pruned->more) control("retention", [this](auto& conn) { return retention(conn); });
+  return {};
+}
+
+Result<void> Daemon::count_backlog(store::Connection& c) {
+  std::vector<std::string> ids;
+  for (const auto& p : state()->all) ids.push_back(p->id.value);
+  auto n = store::attempt("counting the backlog", [&] {
+    pqxx::nontransaction tx(c);
+    return tx
+        .exec_params(
+            "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' "
+            "AND pipeline_id = ANY($1::text[])",
+            store::array_literal(ids))[0][0]
+        .as<std::int64_t>();
+  });
+  if (!n) return fail(n.error());
+  backlog_ = *n;
+  return {};
+}
+
+Result<void> Daemon::release(store::Connection& c, const std::vector<store::Record>& records,
+                             std::string_view why) {
+  store::Records store(c, options_.holder);
+  std::int64_t released = 0;
+  for (const auto& record : records) {
+    store::TaskWrite w;
+    w.task = store::Task::store_and_validate;
+    w.status = "RELEASED";
+    w.outcome = "RELEASED";
+    w.move = store::Move::release;
+    w.message = std::string(why);
+    auto done = store.write_task(record, w);
+    if (!done) return fail(done.error());
+    released += *done ? 1 : 0;
+  }
+  if (!records.empty())
+    observe::logger("claims")->info("{} of {} window(s) {}", released, records.size(), why);
+  return {};
+}
+
+// Backfill requests (the trigger flag of backfill_requests), woken by `sluice_backfill`
+// notifications or the poll: their windows are created or reset here and then claimed like
+// any other, under each pipeline's backfill limit.
+Result<void> Daemon::backfill(store::Connection& c) {
+  const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  tasks::BackfillOptions options;
+  options.holder = options_.holder;
+  auto pass = tasks::process_backfill_requests(c, state()->active, now, options);
+  if (!pass) return fail(pass.error());
+  if (!pass->taken.empty() || pass->finished > 0) {
+    observe::logger("backfill")
+        ->info("backfill: {} request(s) taken, {} finished", pass->taken.size(), pass->finished);
+    boost::asio::post(io_, [this] { wake("backfill"); });
+  }
+  return {};
+}
+
+}  // namespace sluice::daemon

@@ -1,0 +1,151 @@
+// The daemon's answers to SIGTERM/SIGINT (drain) and SIGHUP (reload).
+#include <csignal>
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "daemon/sluiced/daemon.hpp"
+#include "daemon/sluiced/systemd.hpp"
+#include "framework/observe/log.hpp"
+
+namespace sluice::daemon {
+
+void Daemon::on_signal(int signal) {
+  signals_.async_wait([this](const boost::system::error_code& ec, int next) {
+    if (!ec) on_signal(next);
+  });
+  if (signal == SIGHUP) return reload();
+  if (draining_) {
+    observe::logger("scheduler")
+        ->warn("signal {} while draining: releasing running windows now", signal);
+    return drain_deadline();
+  }
+  drain();
+}
+
+void Daemon::drain() {
+  draining_ = true;
+  claiming_ = false;
+  systemd::stopping();
+  for (auto* t : {&poll_timer_, &cleanup_timer_, &retention_timer_, &backfill_timer_,
+                  &reconnect_timer_, &listen_timer_})
+    t->cancel();
+  cron_timers_.clear();
+  listener_.stop();
+  const auto timeout = state()->config.daemon.drain_timeout;
+  observe::logger("scheduler")
+      ->info(
+          "draining: no new claims; {} running window(s) may finish within {}, then their locks "
+          "are released",
+          leases_.running(), time::to_string(timeout));
+  publish_status();
+  if (workers_running_ == 0) return finish();
+  drain_timer_.expires_after(std::chrono::duration_cast<Clock::duration>(timeout.fixed));
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) drain_deadline();
+  });
+}
+
+// Running windows are given up: their workers write nothing more (the lease flag), and their
+// records go back to PENDING at once (fenced by run ID) so another host takes them without
+// waiting for the stale threshold.
+void Daemon::drain_deadline() {
+  auto abandoned = leases_.abandon_all();
+  const auto log = observe::logger("scheduler");
+  log->warn("drain deadline: releasing {} running window(s) for another host", abandoned.size());
+  boost::asio::post(control_pool_, [this, abandoned = std::move(abandoned), log] {
+    Result<void> released = {};
+    if (!control_connection_ || !control_connection_->is_open()) {
+      auto opened = store::connect(options_.database_url, {"sluiced", 5});
+      if (opened)
+        control_connection_ = std::move(*opened);
+      else
+        released = fail(opened.error());
+    }
+    if (released)
+      released = release(*control_connection_, abandoned, "released on drain: deadline reached");
+    if (!released)
+      log->error("cannot release {} window(s): {}; they return after the stale threshold",
+                 abandoned.size(), released.error().message);
+    boost::asio::post(io_, [this] {
+      if (workers_running_ == 0) return finish();
+      // A worker still inside an adapter call cannot be joined; its window is released and
+      // its writes are fenced off, so leaving now loses nothing.
+      observe::logger("scheduler")
+          ->info("sluiced stopped ({} worker(s) abandoned)", workers_running_);
+      spdlog::apply_all([](const std::shared_ptr<spdlog::logger>& l) { l->flush(); });
+      std::_Exit(0);
+    });
+  });
+}
+
+void Daemon::finish() {
+  drain_timer_.cancel();
+  listener_.stop();
+  // Windows whose write failed while the database was away: released before leaving (the
+  // control pool is joined after the loop stops) rather than left for the stale threshold.
+  if (!unfinished_.empty()) {
+    down_ = false;
+    auto records = std::move(unfinished_);
+    unfinished_.clear();
+    control("release on exit",
+            [this, records](auto& c) { return release(c, records, "released on drain"); });
+  }
+  observe::logger("scheduler")
+      ->info("drained: {} success, {} skipped, {} failed, {} retry scheduled, {} released this run",
+             totals_.success, totals_.skipped, totals_.failed, totals_.retries, totals_.released);
+  io_.stop();
+}
+
+void Daemon::reload() {
+  if (draining_) return;
+  systemd::reloading();
+  observe::logger("scheduler")->info("SIGHUP: reloading {}", options_.config_file.string());
+  boost::asio::post(control_pool_, [this] {
+    auto loaded = std::make_shared<decltype(load_state(options_.config_file))>(
+        load_state(options_.config_file));
+    boost::asio::post(io_, [this, loaded] {
+      if (!*loaded) {
+        const auto log = observe::logger("scheduler");
+        log->error("reload refused, the running config stays: {}",
+                   loaded->error().empty() ? "" : loaded->error().back());
+        for (const auto& line : loaded->error()) log->error("  {}", line);
+      } else {
+        apply(**loaded);
+      }
+      systemd::ready();
+      publish_status();
+    });
+  });
+}
+
+void Daemon::apply(std::shared_ptr<const State> next) {
+  const auto log = observe::logger("scheduler");
+  const auto before = state();
+  const StateDiff d = diff(*before, *next);
+  if (next->config.daemon.workers != max_workers_)
+    log->warn("workers: {} takes effect at the next restart ({} now)", next->config.daemon.workers,
+              max_workers_);
+  {
+    std::lock_guard lock(state_mutex_);
+    state_ = next;
+  }
+  observe::init_logging(next->config.daemon.log);
+  log->info("config reloaded: {}", d.describe());
+  start_timers();
+  Runtimes fresh;
+  for (const auto& runtime : next->active) {
+    const auto& id = runtime->id.value;
+    for (const auto* list : {&d.added, &d.unpaused, &d.changed})
+      if (std::find(list->begin(), list->end(), id) != list->end()) {
+        fresh.push_back(runtime);
+        break;
+      }
+  }
+  if (!fresh.empty())
+    control("generate after reload", [this, fresh](auto& c) { return generate(c, fresh); });
+  wake("reload");
+}
+
+}  // namespace sluice::daemon

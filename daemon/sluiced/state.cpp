@@ -1,0 +1,71 @@
+#include "daemon/sluiced/state.hpp"
+
+#include <map>
+#include <sstream>
+
+#include "framework/config/load.hpp"
+#include "framework/config/show.hpp"
+#include "tasks/runtime_from_config.hpp"
+
+namespace sluice::daemon {
+
+tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
+    const std::filesystem::path& file) {
+  auto loaded = config::load_config(file);
+  if (!loaded) {
+    std::ostringstream text;
+    config::print_diagnostics(text, file.string(), loaded.error());
+    std::vector<std::string> lines;
+    std::istringstream in(text.str());
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) lines.push_back(line);
+    return tl::unexpected(std::move(lines));
+  }
+  auto state = std::make_shared<State>();
+  state->config = std::move(*loaded);
+  state->all = tasks::runtimes_from_config(state->config);
+  for (const auto& runtime : state->all) {
+    const auto* p = state->config.find_pipeline(runtime->id.value);
+    if (p && !p->paused) state->active.push_back(runtime);
+  }
+  return std::shared_ptr<const State>(std::move(state));
+}
+
+std::string StateDiff::describe() const {
+  std::string out;
+  auto list = [&](std::string_view label, const std::vector<std::string>& ids) {
+    if (ids.empty()) return;
+    if (!out.empty()) out += "; ";
+    out += std::string(label) + " ";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + ids[i];
+  };
+  list("added", added);
+  list("removed", removed);
+  list("changed", changed);
+  list("paused", paused);
+  list("unpaused", unpaused);
+  return out.empty() ? "no pipeline changed" : out;
+}
+
+StateDiff diff(const State& before, const State& after) {
+  const auto old_json = config::effective_config(before.config, std::nullopt)["pipelines"];
+  const auto new_json = config::effective_config(after.config, std::nullopt)["pipelines"];
+  StateDiff d;
+  for (const auto& p : after.config.pipelines) {
+    const auto* old = before.config.find_pipeline(p.id.value);
+    if (!old) {
+      d.added.push_back(p.id.value);
+      continue;
+    }
+    if (old->paused != p.paused) (p.paused ? d.paused : d.unpaused).push_back(p.id.value);
+    auto a = old_json.at(p.id.value), b = new_json.at(p.id.value);
+    a.erase("paused");
+    b.erase("paused");
+    if (a != b) d.changed.push_back(p.id.value);
+  }
+  for (const auto& p : before.config.pipelines)
+    if (!after.config.find_pipeline(p.id.value)) d.removed.push_back(p.id.value);
+  return d;
+}
+
+}  // namespace sluice::daemon

@@ -1,0 +1,35 @@
+#pragma once
+// What one config file means to the daemon, built whole before it replaces the running one:
+// a reload either swaps the entire State or keeps the old one.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "framework/config/model.hpp"
+#include "tasks/pipeline_runtime.hpp"
+
+namespace sluice::daemon {
+
+struct State {
+  config::Config config;
+  // Every pipeline whose adapters could be built; one that cannot is logged and left out.
+  std::vector<std::shared_ptr<const tasks::PipelineRuntime>> all;
+  // The ones not paused in their file: generated and claimed.
+  std::vector<std::shared_ptr<const tasks::PipelineRuntime>> active;
+};
+
+// The config's errors as `FILE:LINE:COLUMN: key: message` lines on failure.
+tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
+    const std::filesystem::path& file);
+
+// What a reload changes, for its log line: pipeline ids added, removed, changed, paused.
+struct StateDiff {
+  std::vector<std::string> added, removed, changed, paused, unpaused;
+  std::string describe() const;
+};
+StateDiff diff(const State& before, const State& after);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,107 @@
+#pragma once
+// What operators do to records outside the chain (sluicectl records, rerun, clear, pause,
+// locks, status; backfill's resets). None of these is a lock holder's write: they never
+// carry a run ID. Where they take a window from a run (locks release) the run's own fenced
+// writes then match no row and it stops, which is how fencing is meant to end a run.
+// Every change is one transaction with its pipeline_events rows and an audit_log row.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/connection>
+#include <pqxx/transaction_base>
+
+#include "framework/core/error.hpp"
+#include "framework/core/ids.hpp"
+#include "framework/store/records.hpp"
+#include "framework/store/transitions.hpp"
+
+namespace sluice::store {
+
+// Which records: every set field narrows it. Window range is on window_start_time.
+struct RecordSelection {
+  std::optional<PipelineId> pipeline{};
+  std::optional<Instant> from{}, to{};
+  std::vector<std::int64_t> ids{};
+  std::vector<Status> statuses{};  // empty: any
+  std::optional<Trigger> trigger{};
+};
+
+// One line of `records list` / `locks list`.
+struct RecordRow {
+  std::int64_t id = 0;
+  std::string pipeline;
+  Instant window_start, window_end;
+  std::string status, trigger, run, phase, locked_by, error;
+  int retry_attempt = 0;
+  std::optional<std::int64_t> source_count, target_count;
+  std::optional<std::int64_t> lease_age_seconds;  // IN_PROGRESS: now() - last heartbeat
+};
+
+// The whole row, columns in table order, and its events oldest first (`records show`).
+struct RecordDetail {
+  nlohmann::ordered_json record;
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+};
+
+// Per pipeline, from the records (`status`).
+struct PipelineCounts {
+  std::string pipeline;
+  std::int64_t pending = 0, running = 0, failed = 0, success = 0, skipped = 0;
+  std::optional<Instant> last_success_end;  // end of the newest SUCCESS/SKIPPED window
+  std::optional<Instant> last_generated_end;
+  bool paused = false;
+};
+
+// An audit_log row: who did what to how many.
+struct AuditEntry {
+  std::string actor{}, command{};
+  std::optional<PipelineId> pipeline{};
+  nlohmann::json arguments = nlohmann::json::object();
+  std::string message{};
+};
+
+class Operator {
+ public:
+  Operator(pqxx::connection& connection, std::string host);
+
+  Result<std::vector<RecordRow>> list(const RecordSelection& selection, int limit);
+  Result<std::int64_t> count(const RecordSelection& selection);
+  Result<std::optional<RecordDetail>> show(std::int64_t id);
+  Result<std::vector<PipelineCounts>> counts(std::span<const std::string> pipelines);
+
+  // The selected SUCCESS/SKIPPED/FAILED records back to PENDING with a clean slate (phase,
+  // counts, attempts, error) and `trigger`; IN_PROGRESS and PENDING ones are never touched.
+  Result<std::int64_t> rerun(const RecordSelection& selection, Trigger trigger,
+                             const AuditEntry& audit);
+  // Deletes the selected records that are not IN_PROGRESS, with their events: the windows
+  // become missing, for the schedule or a backfill to make again.
+  Result<std::int64_t> clear(const RecordSelection& selection, const AuditEntry& audit);
+  // Takes the selected IN_PROGRESS records from their run (Move::expire: PENDING, attempt
+  // counted); that run's next fenced write finds no row and it stops.
+  Result<std::int64_t> release(const RecordSelection& selection, const AuditEntry& audit);
+  // false: it already was in that state.
+  Result<bool> set_paused(const PipelineId& pipeline, bool paused, const AuditEntry& audit);
+  Result<std::vector<std::string>> paused_pipelines();
+  Result<void> record_audit(const AuditEntry& audit, std::int64_t affected);
+
+ private:
+  pqxx::connection& connection_;
+  std::string host_;
+};
+
+// Inside the caller's transaction (backfill uses it in its own): the rerun statement.
+std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selection, Trigger trigger,
+                      std::string_view message, std::string_view host);
+void audit_in(pqxx::transaction_base& tx, const AuditEntry& audit, std::int64_t affected);
+
+// Text parameters ($1...) or NULL, for statements built around a selection.
+using SqlParams = std::vector<std::optional<std::string>>;
+pqxx::result exec_with(pqxx::transaction_base& tx, const std::string& sql, const SqlParams& params);
+// `(...)` conditions on alias `r` using $first..$first+5; appends their parameters.
+std::string selection_where(const RecordSelection& s, SqlParams& params);
+
+}  // namespace sluice::store

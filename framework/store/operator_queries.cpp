@@ -1,0 +1,135 @@
+// The read side of framework/store/operator.hpp: records list, show, counts.
+#include <pqxx/pqxx>
+
+#include "framework/store/errors.hpp"
+#include "framework/store/operator.hpp"
+
+namespace sluice::store {
+namespace {
+
+std::optional<std::int64_t> optional_int(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<std::int64_t>();
+}
+
+std::string text_or_empty(const pqxx::field& f) {
+  return f.is_null() ? std::string() : f.as<std::string>();
+}
+
+Instant instant_of(const pqxx::field& f) {
+  return Instant{Seconds{f.as<std::int64_t>()}};
+}
+
+}  // namespace
+
+Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, int limit) {
+  return attempt("listing records", [&] {
+    SqlParams params;
+    const std::string where = selection_where(selection, params);
+    params.emplace_back(std::to_string(limit));
+    pqxx::nontransaction tx(connection_);
+    const auto result =
+        exec_with(tx,
+                  "SELECT r.id, r.pipeline_id, extract(epoch FROM r.window_start_time)::bigint, "
+                  "       extract(epoch FROM r.window_end_time)::bigint, r.pipeline_status, "
+                  "r.trigger, r.dag_run_id, "
+                  "       r.phase_completed, r.locked_by, r.error_message, r.retry_attempt, "
+                  "r.source_count, r.target_count, "
+                  "       CASE WHEN r.pipeline_status = 'IN_PROGRESS' "
+                  "            THEN extract(epoch FROM now() - coalesce(r.heartbeat_at, "
+                  "r.pipeline_locked_at))::bigint END "
+                  "  FROM pipeline_records r WHERE " +
+                      where + " ORDER BY r.pipeline_id, r.window_start_time LIMIT $" +
+                      std::to_string(params.size()) + "::bigint",
+                  params);
+    std::vector<RecordRow> rows;
+    for (const auto& row : result) {
+      RecordRow r;
+      r.id = row[0].as<std::int64_t>();
+      r.pipeline = row[1].as<std::string>();
+      r.window_start = instant_of(row[2]);
+      r.window_end = instant_of(row[3]);
+      r.status = row[4].as<std::string>();
+      r.trigger = row[5].as<std::string>();
+      r.run = text_or_empty(row[6]);
+      r.phase = text_or_empty(row[7]);
+      r.locked_by = text_or_empty(row[8]);
+      r.error = text_or_empty(row[9]);
+      r.retry_attempt = row[10].as<int>();
+      r.source_count = optional_int(row[11]);
+      r.target_count = optional_int(row[12]);
+      r.lease_age_seconds = optional_int(row[13]);
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  });
+}
+
+Result<std::int64_t> Operator::count(const RecordSelection& selection) {
+  return attempt("counting records", [&] {
+    SqlParams params;
+    const std::string where = selection_where(selection, params);
+    pqxx::nontransaction tx(connection_);
+    return exec_with(tx, "SELECT count(*) FROM pipeline_records r WHERE " + where, params)[0][0]
+        .as<std::int64_t>();
+  });
+}
+
+Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
+  return attempt("reading a record", [&]() -> std::optional<RecordDetail> {
+    pqxx::nontransaction tx(connection_);
+    // row_to_json keeps the table's column order, which is the order operators know.
+    const auto record =
+        tx.exec_params("SELECT row_to_json(r)::text FROM pipeline_records r WHERE r.id = $1", id);
+    if (record.empty()) return std::nullopt;
+    RecordDetail detail;
+    detail.record = nlohmann::ordered_json::parse(record[0][0].as<std::string>());
+    const auto events = tx.exec_params(
+        "SELECT coalesce(json_agg(row_to_json(e) ORDER BY e.id), '[]')::text FROM pipeline_events "
+        "e "
+        "WHERE e.record_id = $1",
+        id);
+    detail.events = nlohmann::ordered_json::parse(events[0][0].as<std::string>());
+    return detail;
+  });
+}
+
+Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines) {
+  return attempt("counting records per pipeline", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto result = tx.exec_params(
+        "SELECT p.id, "
+        "  count(*) FILTER (WHERE r.pipeline_status = 'PENDING'), "
+        "  count(*) FILTER (WHERE r.pipeline_status = 'IN_PROGRESS'), "
+        "  count(*) FILTER (WHERE r.pipeline_status = 'FAILED'), "
+        "  count(*) FILTER (WHERE r.pipeline_status = 'SUCCESS'), "
+        "  count(*) FILTER (WHERE r.pipeline_status = 'SKIPPED'), "
+        "  extract(epoch FROM max(r.window_end_time) "
+        "          FILTER (WHERE r.pipeline_status IN ('SUCCESS', 'SKIPPED')))::bigint, "
+        "  extract(epoch FROM max(r.window_end_time) FILTER (WHERE r.trigger <> "
+        "'backfill'))::bigint, "
+        "  coalesce(bool_or(pl.paused), false) "
+        "FROM unnest($1::text[]) AS p(id) "
+        "LEFT JOIN pipeline_records r ON r.pipeline_id = p.id "
+        "LEFT JOIN pipelines pl ON pl.pipeline_id = p.id "
+        "GROUP BY p.id ORDER BY p.id",
+        array_literal(pipelines));
+    std::vector<PipelineCounts> out;
+    for (const auto& row : result) {
+      PipelineCounts c;
+      c.pipeline = row[0].as<std::string>();
+      c.pending = row[1].as<std::int64_t>();
+      c.running = row[2].as<std::int64_t>();
+      c.failed = row[3].as<std::int64_t>();
+      c.success = row[4].as<std::int64_t>();
+      c.skipped = row[5].as<std::int64_t>();
+      if (!row[6].is_null()) c.last_success_end = instant_of(row[6]);
+      if (!row[7].is_null()) c.last_generated_end = instant_of(row[7]);
+      c.paused = row[8].as<bool>();
+      out.push_back(std::move(c));
+    }
+    return out;
+  });
+}
+
+}  // namespace sluice::store

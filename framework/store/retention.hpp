@@ -1,0 +1,34 @@
+#pragma once
+// Retention: finished records and old events leave the database in small batches, each its
+// own short statement, so pruning a year of history never holds locks that claims wait on.
+#include <cstdint>
+#include <optional>
+
+#include <pqxx/connection>
+
+#include "framework/core/error.hpp"
+#include "framework/time/duration.hpp"
+
+namespace sluice::store {
+
+struct RetentionPolicy {
+  std::optional<time::Duration> records;  // SUCCESS / SKIPPED whose window ended longer ago
+  std::optional<time::Duration> events;   // pipeline_events created longer ago
+  int batch_size = 1000;
+  int max_batches = 50;  // per call, so one call stays short; the caller comes back for more
+};
+
+struct PruneReport {
+  std::int64_t records = 0;  // their events go with them (ON DELETE CASCADE), not counted
+  std::int64_t events = 0;
+  bool more = false;  // max_batches was reached: call again
+};
+
+// Ages are judged by the database clock. The newest record of each pipeline is kept
+// whatever its age: generation resumes after it, so deleting it would regenerate history.
+Result<PruneReport> prune(pqxx::connection& connection, const RetentionPolicy& policy);
+
+// `N months S seconds`: a Duration as a PostgreSQL interval.
+std::string to_interval(const time::Duration& d);
+
+}  // namespace sluice::store

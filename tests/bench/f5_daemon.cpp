@@ -1,0 +1,193 @@
+// F5 benchmarks: sluiced as a process on PostgreSQL (tests/bench/f5_bench.sh starts a
+// private cluster and builds Release). Printed, never asserted.
+//   due -> claim latency p50/p99, with notifications and, as the baseline, polling only
+//   task end -> next claim p50/p99 and 40 sequential empty windows end to end
+//   idle daemon: CPU and RSS over SLUICE_BENCH_IDLE_SECONDS (30)
+#include <fcntl.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "framework/core/instant.hpp"
+#include "tests/bench/bench_support.hpp"
+
+using namespace sluice;
+using namespace sluice::bench;
+namespace fs = std::filesystem;
+
+namespace {
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// A daemon file and one pipeline over empty src/dst tables: windows of 1h from 2024-01-01,
+// `windows` of them (0: none due, the start is in the future).
+fs::path write_config(const fs::path& dir, int windows, int workers) {
+  fs::create_directories(dir / "pipelines.d");
+  std::ofstream(dir / "sluice.yaml")
+      << "database:\n  url: ${env:SLUICE_DATABASE_URL}\nstage:\n  root: stage\n"
+      << "workers: " << workers << "\nlog:\n  level: warn\nscheduler:\n"
+      << "  poll_interval: 1s\n  heartbeat_interval: 5s\n"
+      << "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n";
+  const std::string start = windows > 0 ? "2024-01-01" : "2030-01-01";
+  const std::string end = windows > 0 ? "\"2024-01-01T00:00:00Z\"" : "\"2030-01-02\"";
+  std::ofstream(dir / "pipelines.d" / "bench.yaml")
+      << "id: bench\nsource:\n  connection: db\n  table: src\n  time_column: event_time\n"
+      << "target:\n  connection: db\n  table: dst\nschedule:\n  cron: \"0 * * * *\"\n"
+      << "window:\n  granularity: 1h\n  start_date: \"" << start << "\"\n  end_date: "
+      << (windows > 0 ? "\"" + date::format("%FT%TZ", kStart + std::chrono::hours(windows)) + "\""
+                      : end)
+      << "\nmax_active_windows: 1\n";
+  return dir / "sluice.yaml";
+}
+
+std::string prepare(const std::string& server, const std::string& name) {
+  const auto url = fresh_database(server, name);
+  sql(url, "CREATE TABLE src (id int, event_time timestamptz); CREATE TABLE dst (LIKE src)");
+  return url;
+}
+
+pid_t start_daemon(const std::string& sluiced, const fs::path& config, const std::string& url,
+                   const fs::path& log) {
+  setenv("SLUICE_DATABASE_URL", url.c_str(), 1);
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const pid_t pid = spawn({sluiced, "-c", config.string()}, -1, fd);
+  ::close(fd);
+  return pid;
+}
+
+void stop_daemon(pid_t pid) {
+  kill(pid, SIGTERM);
+  exited_ok(pid);
+}
+
+// The first column of every row, NULLs left out.
+std::vector<double> column(const std::string& url, const std::string& statement) {
+  std::vector<double> out;
+  for (const auto& row : sql(url, statement))
+    if (!row[0].is_null()) out.push_back(row[0].as<double>());
+  return out;
+}
+
+bool wait_for(const std::string& url, const std::string& count_sql, std::int64_t want,
+              double limit_s) {
+  const auto start = Clock::now();
+  while (seconds_since(start) < limit_s) {
+    if (scalar(url, count_sql) >= want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// Inserts `n` due windows one by one, `gap` apart; returns claim - creation per window (ms).
+std::vector<double> due_to_claim(const std::string& url, int n, std::chrono::milliseconds gap) {
+  for (int i = 0; i < n; ++i) {
+    sql(url,
+        "INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, "
+        "window_end_time, "
+        "time_interval) VALUES ('bench', '2024-02-01', '2024-02-01'::timestamptz + " +
+            std::to_string(i) + " * interval '1 hour', '2024-02-01'::timestamptz + " +
+            std::to_string(i + 1) + " * interval '1 hour', '1h')");
+    std::this_thread::sleep_for(gap);
+  }
+  wait_for(url,
+           "SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('SUCCESS','SKIPPED')",
+           n, 60);
+  return column(url,
+                "SELECT extract(epoch FROM e.started_at - r.record_first_created_time) * 1000 "
+                "FROM pipeline_records r JOIN pipeline_events e ON e.record_id = r.id "
+                "AND e.task = 'claim'");
+}
+
+std::pair<long, long> cpu_ticks_and_rss_kib(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> f((std::istream_iterator<std::string>(rest)), {});
+  const long ticks = std::stol(f.at(11)) + std::stol(f.at(12));  // utime + stime
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  long rss = 0;
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stol(line.substr(6));
+  return {ticks, rss};
+}
+
+}  // namespace
+
+int main() {
+  const auto server = server_url_or_skip("f5_daemon");
+  const std::string sluiced = env_or("SLUICE_BENCH_SLUICED", "build/bench/daemon/sluiced");
+  const fs::path work = fs::path(env_or("SLUICE_BENCH_WORK_DIR", "/tmp")) / "f5";
+  fs::remove_all(work);
+
+  // 1. Due -> claim: with notifications, then polling only (notify triggers dropped).
+  std::vector<double> latency[2];
+  for (int polling = 0; polling < 2; ++polling) {
+    const auto url = prepare(server, polling ? "sluice_f5_poll" : "sluice_f5_notify");
+    if (polling) sql(url, "DROP TRIGGER pipeline_records_notify_insert ON pipeline_records");
+    const auto dir = work / (polling ? "poll" : "notify");
+    const pid_t pid = start_daemon(sluiced, write_config(dir, 1, 2), url, dir / "sluiced.log");
+    wait_for(url, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED'", 1, 30);
+    latency[polling] = due_to_claim(url, static_cast<int>(env_number("SLUICE_BENCH_DUE", 100)),
+                                    std::chrono::milliseconds(polling ? 150 : 50));
+    stop_daemon(pid);
+  }
+  std::printf("due -> claim (ms), notifications: p50 %.1f p99 %.1f (n=%zu; target p99 <= 100)\n",
+              percentile(latency[0], 0.5), percentile(latency[0], 0.99), latency[0].size());
+  std::printf("due -> claim (ms), polling every 1 s: p50 %.1f p99 %.1f; ratio of p50s %.1fx\n",
+              percentile(latency[1], 0.5), percentile(latency[1], 0.99),
+              percentile(latency[1], 0.5) / std::max(0.001, percentile(latency[0], 0.5)));
+
+  // 2. A sequential chain of 40 empty windows, one at a time.
+  {
+    const auto url = prepare(server, "sluice_f5_chain");
+    const auto dir = work / "chain";
+    const auto started = Clock::now();
+    const pid_t pid = start_daemon(sluiced, write_config(dir, 40, 1), url, dir / "sluiced.log");
+    wait_for(url,
+             "SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('SUCCESS','SKIPPED')",
+             40, 120);
+    const double wall = seconds_since(started);
+    stop_daemon(pid);
+    const double span =
+        sql(url,
+            "SELECT extract(epoch FROM max(pipeline_end_time) - min(pipeline_start_time)) "
+            "FROM pipeline_records")[0][0]
+            .as<double>();
+    const auto gaps =
+        column(url,
+               "SELECT extract(epoch FROM c.started_at - lag(r.pipeline_end_time) OVER "
+               "(ORDER BY r.window_start_time)) * 1000 FROM pipeline_records r "
+               "JOIN pipeline_events c ON c.record_id = r.id AND c.task = 'claim'");
+    std::printf(
+        "40 empty windows in sequence: %.2f s first claim to last end, %.2f s from daemon start "
+        "(target <= 2 s)\n",
+        span, wall);
+    std::printf("task end -> next claim (ms): p50 %.1f p99 %.1f (n=%zu; target p99 <= 100)\n",
+                percentile(gaps, 0.5), percentile(gaps, 0.99), gaps.size());
+  }
+
+  // 3. Idle: nothing due.
+  {
+    const auto url = prepare(server, "sluice_f5_idle");
+    const auto dir = work / "idle";
+    const pid_t pid = start_daemon(sluiced, write_config(dir, 0, 4), url, dir / "sluiced.log");
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    const auto [t0, rss0] = cpu_ticks_and_rss_kib(pid);
+    const long seconds = env_number("SLUICE_BENCH_IDLE_SECONDS", 30);
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    const auto [t1, rss1] = cpu_ticks_and_rss_kib(pid);
+    stop_daemon(pid);
+    const double cpu = 100.0 * static_cast<double>(t1 - t0) /
+                       static_cast<double>(sysconf(_SC_CLK_TCK)) / static_cast<double>(seconds);
+    std::printf("idle daemon over %ld s: CPU %.2f%% (target <= 1%%), RSS %.1f MiB (target <= 50)\n",
+                seconds, cpu, static_cast<double>(std::max(rss0, rss1)) / 1024.0);
+  }
+  return 0;
+}

@@ -1,0 +1,188 @@
+// sluiced against failures: PostgreSQL restarted mid-run, two daemons sharing one database,
+// and a daemon killed with -9 whose windows another one takes over.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/e2e/daemon/harness.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+int count(store::Connection& c, const std::string& sql) {
+  return test::run_sql(c, sql)[0][0].as<int>();
+}
+
+// A PostgreSQL cluster of this test's own (deploy/lib/pg.sh), so stopping it leaves the
+// other tests' server alone.
+class PrivateCluster {
+ public:
+  PrivateCluster() : dir_(dir_root_.path() / "pg") {
+    url_ = shell("pg_start \"$D\" sluice_restart >/dev/null && echo $SLUICE_DATABASE_URL");
+  }
+  ~PrivateCluster() { shell("pg_stop \"$D\"; rm -rf \"$(pg_resolve_dir \"$D\")\""); }
+  const std::string& url() const { return url_; }
+  void stop() { shell("pg_stop \"$D\""); }
+  // Same port as before, so the daemon's URL stays right.
+  void start() {
+    shell(
+        "SLUICE_PG_PORT=$(cat \"$(pg_resolve_dir \"$D\")/port\") pg_start \"$D\" sluice_restart "
+        ">/dev/null");
+  }
+
+ private:
+  std::string shell(const std::string& script) {
+    const auto lib = (test::data_dir() / ".." / ".." / "deploy" / "lib" / "pg.sh").string();
+    auto r = test::run_process(
+        {"/bin/bash", "-c", "source \"$0\" && D=\"$1\" && " + script, lib, dir_.string()});
+    if (r.exit_code != 0) throw std::runtime_error("pg.sh failed: " + r.err);
+    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    return r.out;
+  }
+
+  test::TempDir dir_root_;
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+}  // namespace
+
+TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window finishes exactly once",
+          "[e2e][daemon][restart]") {
+  PrivateCluster pg;
+  test::TempDir dir;
+  {
+    // Migrations through the binary, as an operator would.
+    const auto r =
+        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
+                          {{"SLUICE_DATABASE_URL", pg.url()}});
+    REQUIRE(r.exit_code == 0);
+    auto c = store::connect(pg.url());
+    // 48 windows of 10 rows; each query on the view takes 50 ms, so windows are in flight
+    // when the server goes.
+    test::run_sql(
+        **c,
+        "CREATE TABLE src_data (id int, event_time timestamptz, note text);"
+        "CREATE TABLE dst (LIKE src_data);"
+        "INSERT INTO src_data SELECT i, '2024-01-01'::timestamptz + i * interval '6 minutes', 'x' "
+        "FROM generate_series(0, 479) i;"
+        "CREATE VIEW src AS SELECT d.* FROM src_data d, LATERAL (SELECT pg_sleep(0.05)) s");
+  }
+  test::write_daemon_file(dir.path(), {});
+  test::write_pipeline(dir.path(), "restart", "src", "dst", "2024-01-01", "2024-01-03");
+  test::DaemonProcess daemon(dir.path(), pg.url());
+  const auto finished = [&] {
+    auto c = store::connect(pg.url());
+    if (!c) return -1;
+    return count(**c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'");
+  };
+  REQUIRE(test::eventually([&] { return finished() >= 5; }, 30s));
+  pg.stop();
+  std::this_thread::sleep_for(2s);
+  pg.start();
+  CHECK(test::eventually([&] { return finished() == 48; }, 60s));
+  auto c = store::connect(pg.url());
+  REQUIRE(c);
+  CHECK(count(**c, "SELECT count(*) FROM dst") == 480);
+  CHECK(count(**c, "SELECT count(DISTINCT id) FROM dst") == 480);
+  CHECK(count(**c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status <> 'SUCCESS'") ==
+        0);
+  daemon.signal(SIGTERM);
+  const auto r = daemon.wait();
+  const auto log = daemon.log();
+  INFO(log);
+  CHECK(r.exit_code == 0);
+  CHECK(log.find("database unreachable") != std::string::npos);
+  CHECK(log.find("database reachable again") != std::string::npos);
+  // Once per state change, not once per attempt.
+  std::size_t lost = 0;
+  for (auto at = log.find("database unreachable"); at != std::string::npos;
+       at = log.find("database unreachable", at + 1))
+    ++lost;
+  CHECK(lost <= 2);
+}
+
+TEST_CASE("two daemons on one database process 300 windows, each exactly once", "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(
+      db,
+      "CREATE TABLE src (id int, event_time timestamptz, note text);"
+      "CREATE TABLE dst_1 (LIKE src); CREATE TABLE dst_2 (LIKE src);"
+      "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', 'x' "
+      "FROM generate_series(0, 335) i");
+  test::TempDir dir;
+  test::DaemonSettings settings;
+  settings.workers = 3;
+  test::write_daemon_file(dir.path(), settings);
+  // 168 + 132 = 300 windows.
+  test::write_pipeline(dir.path(), "one", "src", "dst_1", "2024-01-01", "2024-01-08");
+  test::write_pipeline(dir.path(), "two", "src", "dst_2", "2024-01-01", "2024-01-06T12:00:00Z");
+  test::DaemonProcess first(dir.path(), db.url(), "first");
+  test::DaemonProcess second(dir.path(), db.url(), "second");
+  CHECK(test::eventually(
+      [&] {
+        return count(*c,
+                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
+               300;
+      },
+      90s));
+  CHECK(count(*c, "SELECT count(*) FROM pipeline_records") == 300);
+  CHECK(count(*c, "SELECT count(*) FROM dst_1") == 336);
+  CHECK(count(*c, "SELECT count(*) FROM dst_2") == 264);
+  // Each window claimed once and loaded once.
+  CHECK(count(*c,
+              "SELECT count(*) FROM (SELECT record_id FROM pipeline_events WHERE task = 'claim' "
+              "GROUP BY record_id HAVING count(*) > 1) x") == 0);
+  CHECK(count(*c, "SELECT count(DISTINCT locked_by) FROM pipeline_records") == 2);
+  first.signal(SIGTERM);
+  second.signal(SIGTERM);
+  CHECK(first.wait().exit_code == 0);
+  CHECK(second.wait().exit_code == 0);
+}
+
+TEST_CASE("kill -9 of a daemon: another takes its window over after the stale threshold",
+          "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(db, test::slow_source_sql(1.5));
+  test::TempDir dir;
+  test::DaemonSettings settings;
+  settings.stale_threshold = "3s";
+  settings.heartbeat_interval = "1s";
+  test::write_daemon_file(dir.path(), settings);
+  test::write_pipeline(dir.path(), "slow", "src", "dst", "2024-01-01", "2024-01-01T02:00:00Z");
+  const auto holder = [&] {
+    const auto r = test::run_sql(
+        *c,
+        "SELECT pipeline_status || ' ' || coalesce(locked_by, '') FROM pipeline_records "
+        "WHERE window_start_time = '2024-01-01T00:00:00Z'");
+    return r.empty() ? std::string() : r[0][0].as<std::string>();
+  };
+  auto victim = std::make_unique<test::DaemonProcess>(dir.path(), db.url(), "victim");
+  const std::string victim_pid = ":" + std::to_string(victim->pid());
+  REQUIRE(test::eventually(
+      [&] { return holder().starts_with("IN_PROGRESS") && holder().ends_with(victim_pid); }, 20s));
+  victim->signal(SIGKILL);
+  victim->wait();
+  const auto killed = std::chrono::steady_clock::now();
+  test::DaemonProcess heir(dir.path(), db.url(), "heir");
+  const std::string heir_pid = ":" + std::to_string(heir.pid());
+  CHECK(test::eventually(
+      [&] { return holder().starts_with("SUCCESS ") && holder().ends_with(heir_pid); }, 30s));
+  CHECK(std::chrono::steady_clock::now() - killed >= 3s);  // not before the lease expired
+  CHECK(count(*c,
+              "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
+              "'2024-01-01T00:00:00Z'") == 1);
+  CHECK(count(*c, "SELECT count(*) FROM dst") == 1);
+  heir.signal(SIGTERM);
+  const auto r = heir.wait();
+  INFO(heir.log());
+  CHECK(r.exit_code == 0);
+  CHECK(heir.log_contains("stale locks: 1 window(s) back to PENDING"));
+}

@@ -1,0 +1,73 @@
+#include "tests/support/ctl.hpp"
+
+#include "tests/support/paths.hpp"
+
+namespace sluice::test {
+
+std::filesystem::path write_ctl_config(const TempDir& dir, const std::string& extra_connections) {
+  write_file(dir.path() / "sluice.yaml", R"(database:
+  url: ${env:SLUICE_DATABASE_URL}
+stage:
+  root: stage
+workers: 2
+connections:
+  db:
+    kind: postgres
+    url: ${env:SLUICE_DATABASE_URL}
+)" + extra_connections);
+  const auto pipeline = [&](const std::string& id, const std::string& window) {
+    write_file(dir.path() / "pipelines.d" / (id + ".yaml"), "id: " + id + R"(
+source:
+  connection: db
+  table: src
+  time_column: event_time
+target:
+  connection: db
+  table: dst
+schedule:
+  cron: "0 * * * *"
+  timezone: UTC
+)" + window + "max_active_windows: 3\n");
+  };
+  pipeline(
+      "copy_events",
+      "window:\n  granularity: 1h\n  start_date: \"2024-01-01\"\n  end_date: \"2024-01-02\"\n");
+  pipeline("history",
+           "window:\n  granularity: 1h\n  start_date: \"2023-01-01\"\n  end_date: \"2023-03-01\"\n "
+           " catchup: false\n");
+  return dir.path() / "sluice.yaml";
+}
+
+void create_ctl_tables(store::Connection& connection) {
+  run_sql(
+      connection,
+      "CREATE TABLE src (id int, event_time timestamptz, note text); CREATE TABLE dst (LIKE src)");
+}
+
+std::vector<std::string> ctl_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{(binary_dir() / "daemon" / "sluicectl").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+ProcessResult run_ctl(const std::vector<std::string>& args, const std::string& url) {
+  return run_process(ctl_argv(args), {{"SLUICE_DATABASE_URL", url}});
+}
+
+std::string database_fingerprint(store::Connection& connection) {
+  return run_sql(
+             connection,
+             "SELECT concat_ws(' ', "
+             " (SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, '' ORDER BY id)), '') "
+             "    FROM pipeline_records r), "
+             " (SELECT count(*) FROM pipeline_events), "
+             " (SELECT count(*) || ':' || coalesce(md5(string_agg(b::text, '' ORDER BY id)), '') "
+             "    FROM backfill_requests b), "
+             " (SELECT count(*) || ':' || coalesce(md5(string_agg(p::text, '' ORDER BY "
+             "pipeline_id)), '') "
+             "    FROM pipelines p), "
+             " (SELECT count(*) FROM audit_log))")[0][0]
+      .as<std::string>();
+}
+
+}  // namespace sluice::test

@@ -1,0 +1,34 @@
+#pragma once
+// Running sluicectl from e2e tests against a test database, with a config of PG -> PG
+// pipelines over that database, and a fingerprint of everything sluicectl may change.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/files.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace sluice::test {
+
+// sluice.yaml (database and connection `db` from $SLUICE_DATABASE_URL, stage `stage`,
+// 2 workers, `extra_connections` appended under `connections:`) and pipelines.d/:
+//   copy_events: src -> dst, hourly windows of 2024-01-01 in UTC (24 windows)
+//   history:     src -> dst, hourly windows of 2023-01-01 .. 2023-03-01, catchup false (the
+//                schedule makes only the newest window; the rest is for backfill)
+std::filesystem::path write_ctl_config(const TempDir& dir,
+                                       const std::string& extra_connections = "");
+
+// The src and dst tables both pipelines copy between (id, event_time, note).
+void create_ctl_tables(store::Connection& connection);
+
+// sluicectl ARGS with $SLUICE_DATABASE_URL = url.
+ProcessResult run_ctl(const std::vector<std::string>& args, const std::string& url);
+std::vector<std::string> ctl_argv(const std::vector<std::string>& args);
+
+// Changes whenever a row of pipeline_records, pipeline_events, backfill_requests, pipelines
+// or audit_log is added, removed or changed.
+std::string database_fingerprint(store::Connection& connection);
+
+}  // namespace sluice::test
