@@ -57,6 +57,9 @@ int run_test(Context& ctx, const std::vector<std::string>& only) {
     }
     // Whatever an adapter forgot to scrub, a URL's password is not printed.
     message = store::redact_secrets(message);
+    // libpq's hints come on lines of their own; one line per connection.
+    for (char& ch : message)
+      if (ch == '\n' || ch == '\t') ch = ' ';
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     nlohmann::json item{{"connection", c->name},

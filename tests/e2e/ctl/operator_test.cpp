@@ -223,7 +223,7 @@ TEST_CASE("pause and unpause switch the pipelines row and the claim honours it",
   CHECK(e.ctl({"pause", "history"}).out == "history: already paused\n");
   CHECK(e.count("SELECT count(*) FROM pipelines WHERE pipeline_id = 'history' AND paused AND "
                 "paused_by IS NOT NULL") == 1);
-  CHECK(e.ctl({"status", "history"}).out.find("history      paused") != std::string::npos);
+  CHECK(e.ctl({"status", "history"}).out.find("history   paused") != std::string::npos);
   // A paused pipeline's windows are generated and wait.
   REQUIRE(e.ctl({"run-once", "history"}).exit_code == 0);
   CHECK(e.count("SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'history' AND "
