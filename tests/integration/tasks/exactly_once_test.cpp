@@ -74,7 +74,10 @@ TEST_CASE("4 worker processes over 500 windows: each window SUCCESS once, rows e
 TEST_CASE("kill -9 of workers during source->stage and stage->target loses and doubles nothing",
           "[integration][chain][slow]") {
   test::ChainFixture f;
-  f.seed_source(300, 3000);
+  // Windows long enough (about 60 ms each under the sanitizers) that 20 kills find a worker
+  // moving data before the 300 windows are done.
+  constexpr int kRows = 10000;
+  f.seed_source(300, kRows);
   auto p = f.pipeline(300);
   p->max_retries = 1000;
   p->stale_threshold = 2s;
@@ -92,7 +95,7 @@ TEST_CASE("kill -9 of workers during source->stage and stage->target loses and d
   // and kills it with SIGKILL. A kill counts when the worker died holding a window: one that
   // had just finished its window and not yet claimed the next holds nothing to recover.
   int kills_in_flight = 0, attempts = 0;
-  while (kills_in_flight < 20 && attempts < 400) {
+  while (kills_in_flight < 20 && attempts < 2000) {
     ++attempts;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(random)));
     std::string holder;
@@ -132,6 +135,6 @@ TEST_CASE("kill -9 of workers during source->stage and stage->target loses and d
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'stale_lock_cleanup'") >= 20);
   CHECK(f.source_target_difference() == 0);
   CHECK(f.count("SELECT count(*) FROM (SELECT id FROM dst GROUP BY id HAVING count(*) > 1) d") == 0);
-  CHECK(f.count("SELECT count(*) FROM dst") == 300 * 3000);
+  CHECK(f.count("SELECT count(*) FROM dst") == 300 * kRows);
   CHECK(overlapping_holds(f) == 0);
 }
