@@ -89,19 +89,21 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 echo "quickstart: sluiced runs in the background (pid $(cat "$pidfile")), log in var/quickstart/sluiced.log"
-from=$(date -u -d "$start_day - 2 days" +%Y-%m-%dT00:00:00Z)
-to=$(date -u -d "$start_day" +%Y-%m-%dT00:00:00Z)
+# Windows before the pipeline's start_date are never made, so the example reprocesses the
+# demo's first day, which exists.
+from=$(date -u -d "$start_day" +%Y-%m-%dT00:00:00Z)
+to=$(date -u -d "$start_day + 1 day" +%Y-%m-%dT00:00:00Z)
 cat <<MSG
 
 What next (the shell needs: export SLUICE_DATABASE_URL=$SLUICE_DATABASE_URL)
   Watch it:
     tail -f var/quickstart/sluiced.log
     $ctl status
-  Backfill two days before the demo start (the daemon picks the request up at once):
-    $ctl backfill demo_events --from $from --to $to --wait
+  Reprocess the demo's first day as a backfill (the daemon picks the request up at once):
+    $ctl backfill demo_events --from $from --to $to --reprocess all -y --wait
   or raise the trigger flag with plain SQL:
     psql "\$SLUICE_DATABASE_URL" -c "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess)
-      VALUES ('demo_events', '$from', '$to', 'missing')"
+      VALUES ('demo_events', '$from', '$to', 'all')"
   Query the records:
     psql "\$SLUICE_DATABASE_URL" -c "SELECT window_start_time, pipeline_status, source_count, target_count
       FROM pipeline_records WHERE pipeline_id = 'demo_events' ORDER BY window_start_time DESC LIMIT 10"
