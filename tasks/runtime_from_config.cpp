@@ -39,13 +39,15 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
   r->target_name = p.target.connection;
   r->source = std::move(*source);
   r->target = std::move(*target);
+  if (const auto* t = p.fields.section("transform")) {
+    config::Diagnostics unused;  // the loader reported them already
+    r->transform = transform::build_spec(*t, target_adapter, unused);
+  }
+  if (auto computed = r->target->compute_columns(r->transform.computed_by_target()); !computed)
+    return fail(refuse(p, "target: " + computed.error().message));
   r->stage = std::make_shared<adapters::LocalStage>(
       config.daemon.stage.root, adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});
   r->windows = p.window;
-  if (const auto* t = p.fields.section("transform")) {
-    config::Diagnostics unused;  // the loader reported them already
-    r->transform = transform::build_spec(*t, unused);
-  }
   for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
   r->check_fields = p.check_fields;
   r->max_difference_pct = p.max_difference_pct;

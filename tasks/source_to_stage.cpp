@@ -61,7 +61,7 @@ TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed) {
   std::optional<TeeSink> tee;
   if (streamed) tee.emplace(**writer, *ctx.pipeline.target, ctx.window, *streamed);
   adapters::RowSink& sink = tee ? static_cast<adapters::RowSink&>(*tee) : **writer;
-  if (ctx.pipeline.transform.columns.empty()) {
+  if (!ctx.pipeline.transform.reshapes_rows()) {
     rows = ctx.pipeline.source->extract(ctx.window, sink);
   } else {
     const auto& w = ctx.pipeline.windows;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/adapters/computed.hpp"
 #include "framework/adapters/rows.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
@@ -89,6 +90,12 @@ class TargetLoad {
 class Target {
  public:
   virtual ~Target() = default;
+  // Sets the columns every load adds, once, before the first load. Only a target whose
+  // registry row has `sql_expressions` takes any: the config loader refuses the others.
+  virtual Result<void> compute_columns(std::vector<ComputedColumn> columns) {
+    if (columns.empty()) return {};
+    return fail(Error::permanent("this target cannot compute columns with SQL expressions"));
+  }
   virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
   // Replaces the window's rows with the staged ones, all or nothing; returns rows loaded.
   virtual Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) = 0;

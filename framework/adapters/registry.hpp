@@ -59,6 +59,9 @@ struct AdapterInfo {
   SourceFactory make_source = nullptr;
   TargetFactory make_target = nullptr;
   ConnectionProbe probe = nullptr;
+  // The target evaluates SQL expressions over the loaded columns (`transform.columns[].sql`,
+  // Target::compute_columns).
+  bool sql_expressions = false;
 
   bool can(Role role) const;
   std::string roles_text() const;  // `source, target`

@@ -199,7 +199,8 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   }
   if (const Fields* window = f.section("window")) build_window(p, *window, ctx);
   // Checked here so that its errors come with the others; the runtime builds it again.
-  if (const Fields* t = f.section("transform")) transform::build_spec(*t, *ctx.diags);
+  if (const Fields* t = f.section("transform"))
+    transform::build_spec(*t, adapters::find_adapter(p.target.kind), *ctx.diags);
   if (const Fields* audit = f.section("audit")) {
     p.max_difference_pct = audit->value_or<double>("max_difference_pct", 0);
   }

@@ -146,21 +146,35 @@ Result<std::string> cast_value(Cast cast, std::string_view v) {
   return std::string(v);
 }
 
+bool Spec::reshapes_rows() const {
+  return std::any_of(columns.begin(), columns.end(), [](const auto& c) { return c.loaded(); });
+}
+
+std::vector<adapters::ComputedColumn> Spec::computed_by_target() const {
+  std::vector<adapters::ComputedColumn> out;
+  for (const auto& c : columns)
+    if (c.sql) out.push_back({c.name, *c.sql, config::to_string(c.where)});
+  return out;
+}
+
 TransformSink::TransformSink(const Spec& spec, const time::TemplateContext& window,
                              adapters::RowSink& next)
     : spec_(spec), next_(next) {
-  for (const auto& c : spec_.columns)
+  for (const auto& c : spec_.columns) {
+    if (!c.loaded()) continue;  // the target computes it
+    loaded_.push_back(&c);
     computed_.push_back(c.value ? c.value->render(window) : std::string());
+  }
 }
 
 Result<void> TransformSink::begin(std::span<const adapters::Column> columns) {
-  if (spec_.columns.empty()) return next_.begin(columns);
+  if (loaded_.empty()) return next_.begin(columns);
   std::vector<std::string_view> names;
   for (const auto& c : columns) names.push_back(c.name);
   std::vector<adapters::Column> out;
   source_index_.clear();
-  for (std::size_t i = 0; i < spec_.columns.size(); ++i) {
-    const auto& c = spec_.columns[i];
+  for (std::size_t i = 0; i < loaded_.size(); ++i) {
+    const auto& c = *loaded_[i];
     out.push_back({c.name});
     if (c.value) {
       source_index_.push_back(-1);
@@ -182,16 +196,16 @@ Result<void> TransformSink::begin(std::span<const adapters::Column> columns) {
     }
     source_index_.push_back(static_cast<int>(at - names.begin()));
   }
-  cast_.resize(spec_.columns.size());
-  out_.resize(spec_.columns.size());
+  cast_.resize(loaded_.size());
+  out_.resize(loaded_.size());
   return next_.begin(out);
 }
 
 Result<void> TransformSink::row(std::span<const adapters::Field> fields) {
-  if (spec_.columns.empty()) return next_.row(fields);
+  if (loaded_.empty()) return next_.row(fields);
   ++rows_;
-  for (std::size_t i = 0; i < spec_.columns.size(); ++i) {
-    const auto& c = spec_.columns[i];
+  for (std::size_t i = 0; i < loaded_.size(); ++i) {
+    const auto& c = *loaded_[i];
     if (source_index_[i] < 0) {
       out_[i] = computed_[i];
       continue;

@@ -19,7 +19,12 @@
 // atomic step, so readers never see the window empty or half loaded. The window must be
 // exactly one partition of `partition_expression` (checked before anything is written);
 // the staging table shares the target's engine, so Replicated tables are not supported.
+//
+// Computed columns: with either method the rows go through a rows table and an
+// INSERT ... SELECT (rows_table_ddl below); a delete_insert whose INSERT ... SELECT fails
+// removes its window again, as a failed insert does.
 #include <optional>
+#include <span>
 #include <string>
 
 #include "framework/adapters/clickhouse/session.hpp"
@@ -54,6 +59,17 @@ std::unique_ptr<Target> make_target(TargetOptions options);
 
 // The source's SELECT for a window.
 std::string window_select(const SourceOptions& options, const Window& window);
+
+// With computed columns (`transform.columns[].sql`) the staged rows go first to a rows table
+// of the load's own, made with the target's column types (engine Log: on disk, written once,
+// read once), and one INSERT ... SELECT evaluates the expressions into `into` (the target, or
+// the replace_partition staging table). Names are quoted (given quoted: `rows`, `target`,
+// `into`); expressions go in as written, each in parentheses.
+std::string rows_table_ddl(std::string_view rows, std::string_view target,
+                           std::span<const Column> loaded);
+std::string computed_insert(std::string_view into, std::string_view rows,
+                            std::span<const Column> loaded,
+                            std::span<const ComputedColumn> computed);
 
 // The registry row's factories and probe (framework/adapters/registry.hpp).
 Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,

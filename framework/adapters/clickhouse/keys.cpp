@@ -86,7 +86,8 @@ void check_target(const config::Fields& target, config::Diagnostics& diags) {
 const AdapterInfo& clickhouse_adapter() {
   static const AdapterInfo info{
       .kind = "clickhouse",
-      .description = "ClickHouse over HTTP: a table or query as source, a table as target.",
+      .description = "ClickHouse over HTTP: a table or query as source, a table as target; "
+                     "evaluates `transform.columns[].sql`.",
       .roles = {Role::source, Role::target},
       .connection_keys = {&connection_keys()},
       .source_keys = {&sql_source_keys()},
@@ -96,6 +97,7 @@ const AdapterInfo& clickhouse_adapter() {
       .make_source = clickhouse::source_from_config,
       .make_target = clickhouse::target_from_config,
       .probe = clickhouse::probe,
+      .sql_expressions = true,
   };
   return info;
 }

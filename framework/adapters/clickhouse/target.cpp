@@ -33,6 +33,11 @@ class ClickHouseTarget final : public Target {
         table_(quote_name(name_.database + "." + name_.table)),
         session_(options_.connection) {}
 
+  Result<void> compute_columns(std::vector<ComputedColumn> columns) override {
+    computed_ = std::move(columns);
+    return {};
+  }
+
   Result<std::int64_t> count(const WindowContext& ctx) override {
     return session_.count(
         "SELECT count() FROM " + table_ + " WHERE " + window_condition(ctx.window),
@@ -69,6 +74,43 @@ class ClickHouseTarget final : public Target {
     return session_.insert(
         insert_statement(into, staged.manifest()), [&] { return staged.next_block(); },
         "INSERT into " + options_.table);
+  }
+
+  // A table of one load's own, `<table>__sluice_<role><window>_<run>`: an attempt never
+  // reuses another's rows.
+  std::string scratch_table(const WindowContext& ctx, std::string_view role) const {
+    return quote_name(fmt::format("{}.{}__sluice_{}{}_{:08x}", name_.database, name_.table, role,
+                                  ctx.window.start.time_since_epoch().count(),
+                                  std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
+  }
+
+  // The staged rows into `into`, with the computed columns evaluated on the way when there
+  // are any (clickhouse.hpp).
+  Result<void> insert_rows(const WindowContext& ctx, const std::string& into, StageReader& staged) {
+    if (computed_.empty()) return insert(into, staged);
+    const auto& loaded = staged.manifest().columns;
+    if (auto r = check_computed_names(loaded, computed_); !r) return r;
+    const std::string rows = scratch_table(ctx, "rows_");
+    auto drop = [&] {
+      return session_.execute("DROP TABLE IF EXISTS " + rows, "DROP of the rows table");
+    };
+    if (auto r = drop(); !r) return fail(r.error());
+    Result<void> done;
+    if (auto r = session_.execute(rows_table_ddl(rows, table_, loaded), "CREATE of the rows table");
+        !r) {
+      done = fail(r.error());
+    } else if (auto in = insert(rows, staged); !in) {
+      done = in;
+    } else if (auto r = session_.execute(computed_insert(into, rows, loaded, computed_),
+                                         "INSERT into " + options_.table +
+                                             " with the computed columns " + describe(computed_));
+               !r) {
+      done = fail(r.error());
+    }
+    auto dropped = drop();
+    if (!done) return done;
+    if (!dropped) return fail(dropped.error());
+    return {};
   }
 
   // Mutations run in the background; a load goes on only once none is left on the table,
@@ -115,7 +157,7 @@ class ClickHouseTarget final : public Target {
 
   Result<void> delete_insert(const WindowContext& ctx, StageReader& staged) {
     if (auto r = delete_window(ctx); !r) return r;
-    auto inserted = insert(table_, staged);
+    auto inserted = insert_rows(ctx, table_, staged);
     if (inserted) return {};
     // ClickHouse commits an INSERT block by block: a failure may leave part of the window.
     Error e = inserted.error();
@@ -154,11 +196,7 @@ class ClickHouseTarget final : public Target {
   Result<void> replace_partition(const WindowContext& ctx, StageReader& staged) {
     auto partition = window_partition(ctx.window);
     if (!partition) return fail(partition.error());
-    // One staging table per window and run: an attempt never reuses another's rows.
-    const std::string staging =
-        quote_name(fmt::format("{}.{}__sluice_{}_{:08x}", name_.database, name_.table,
-                               ctx.window.start.time_since_epoch().count(),
-                               std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
+    const std::string staging = scratch_table(ctx, "");
     auto drop = [&] {
       return session_.execute("DROP TABLE IF EXISTS " + staging, "DROP of the staging table");
     };
@@ -167,7 +205,7 @@ class ClickHouseTarget final : public Target {
                                   "CREATE of the staging table");
         !r)
       return fail(r.error());
-    Result<std::string> done = insert(staging, staged).and_then([&](auto&&...) {
+    Result<std::string> done = insert_rows(ctx, staging, staged).and_then([&](auto&&...) {
       return session_.execute(
           "ALTER TABLE " + table_ + " REPLACE PARTITION " + *partition + " FROM " + staging,
           "REPLACE PARTITION of " + options_.table);
@@ -182,9 +220,35 @@ class ClickHouseTarget final : public Target {
   TableName name_;
   std::string table_;  // quoted, qualified
   Session session_;
+  std::vector<ComputedColumn> computed_;
 };
 
+std::string column_list(std::span<const Column> columns, std::string_view qualifier = {}) {
+  std::string out;
+  for (const auto& c : columns) out += (out.empty() ? "" : ", ") + std::string(qualifier) + quote_name(c.name);
+  return out;
+}
+
 }  // namespace
+
+std::string rows_table_ddl(std::string_view rows, std::string_view target,
+                           std::span<const Column> loaded) {
+  return "CREATE TABLE " + std::string(rows) + " ENGINE = Log AS SELECT " + column_list(loaded) +
+         " FROM " + std::string(target) + " WHERE 0";
+}
+
+std::string computed_insert(std::string_view into, std::string_view rows,
+                            std::span<const Column> loaded,
+                            std::span<const ComputedColumn> computed) {
+  std::string names = column_list(loaded), values = column_list(loaded, "loaded.");
+  for (const auto& c : computed) {
+    names += ", " + quote_name(c.name);
+    // The newline keeps the closing parenthesis out of a trailing comment.
+    values += ", (" + c.sql + "\n)";
+  }
+  return "INSERT INTO " + std::string(into) + " (" + names + ") SELECT " + values + " FROM " +
+         std::string(rows) + " AS loaded";
+}
 
 std::unique_ptr<Target> make_target(TargetOptions options) {
   return std::make_unique<ClickHouseTarget>(std::move(options));

@@ -80,7 +80,8 @@ const AdapterInfo& postgres_adapter() {
       .kind = "postgres",
       .description =
           "PostgreSQL: a table or query as source; a table as target, each window "
-          "replaced in one transaction (delete the window, COPY the rows).",
+          "replaced in one transaction (delete the window, COPY the rows); evaluates "
+          "`transform.columns[].sql`.",
       .roles = {Role::source, Role::target},
       .connection_keys = {&postgres_connection_keys()},
       .source_keys = {&sql_source_keys()},
@@ -90,6 +91,7 @@ const AdapterInfo& postgres_adapter() {
       .make_source = postgres::source_from_config,
       .make_target = postgres::target_from_config,
       .probe = postgres::probe,
+      .sql_expressions = true,
   };
   return info;
 }

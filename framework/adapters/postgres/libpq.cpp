@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 
 #include <date/date.h>
@@ -66,7 +67,17 @@ Error Connection::error_from(PGresult* result, std::string_view what) const {
                std::string(what) + " on " + describe() + ": " + message};
 }
 
-Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params) {
+namespace {
+
+std::string field(const PGresult* result, int code) {
+  const char* value = PQresultErrorField(result, code);
+  return value ? value : "";
+}
+
+}  // namespace
+
+Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params,
+                                   ServerError* said) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
   std::vector<const char*> values;
   values.reserve(params.size());
@@ -76,7 +87,15 @@ Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std
   ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), types.data(),
                            values.data(), nullptr, nullptr, 0));
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return fail(error_from(r.get(), "query"));
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    if (said && r) {
+      const std::string position = field(r.get(), PG_DIAG_STATEMENT_POSITION);
+      *said = {field(r.get(), PG_DIAG_SQLSTATE), field(r.get(), PG_DIAG_MESSAGE_PRIMARY),
+               field(r.get(), PG_DIAG_MESSAGE_DETAIL), field(r.get(), PG_DIAG_MESSAGE_HINT),
+               position.empty() ? 0 : std::atoi(position.c_str())};
+    }
+    return fail(error_from(r.get(), "query"));
+  }
   return r;
 }
 

@@ -27,14 +27,25 @@ struct PGresultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, PGresultDeleter>;
 
+// What the server said about a statement that failed, field by field.
+struct ServerError {
+  std::string sqlstate;
+  std::string primary;
+  std::string detail;
+  std::string hint;
+  int position = 0;  // in the statement, 1-based, in characters; 0 when the error has none
+};
+
 class Connection {
  public:
   // `conninfo` may hold a password: it is never part of an error message, which names
   // host, port and database only.
   static Result<Connection> open(const std::string& conninfo, std::string_view application);
 
-  // Runs `sql` with text parameters; a failed command is a classified Error.
-  Result<ResultPtr> exec(const std::string& sql, const std::vector<std::string>& params = {});
+  // Runs `sql` with text parameters; a failed command is a classified Error, and the server's
+  // own account of it goes to `said` when given.
+  Result<ResultPtr> exec(const std::string& sql, const std::vector<std::string>& params = {},
+                         ServerError* said = nullptr);
   Result<std::int64_t> exec_count(const std::string& sql, const std::vector<std::string>& params);
 
   // COPY ... TO STDOUT: calls `on_block(bytes, rows)` with blocks of whole rows.

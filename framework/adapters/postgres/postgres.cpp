@@ -1,6 +1,7 @@
 #include "framework/adapters/postgres/postgres.hpp"
 
 #include "framework/adapters/postgres/libpq.hpp"
+#include "framework/adapters/postgres/load_plan.hpp"
 #include "framework/config/database_url.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/config/model.hpp"
@@ -70,12 +71,18 @@ class PostgresSource final : public Source {
 };
 
 // One window's replacement in one transaction: BEGIN, the window's advisory lock, DELETE of
-// the window, COPY of the new rows, COMMIT. Until commit() nothing of it is visible; ending
-// it any other way aborts the COPY, and the connection, left inside a failed transaction, is
-// closed rather than pooled, which rolls everything back.
+// the window, COPY of the new rows (and, with computed columns, the INSERT ... SELECT of
+// load_plan.hpp), COMMIT. Until commit() nothing of it is visible; ending it any other way
+// aborts the COPY, and the connection, left inside a failed transaction, is closed rather
+// than pooled, which rolls everything back.
 class PostgresLoad final : public TargetLoad {
  public:
-  explicit PostgresLoad(ConnectionPool::Lease connection) : conn_(std::move(connection)) {}
+  PostgresLoad(ConnectionPool::Lease connection, LoadPlan plan,
+               std::vector<ComputedColumn> computed, std::string table)
+      : conn_(std::move(connection)),
+        plan_(std::move(plan)),
+        computed_(std::move(computed)),
+        table_(std::move(table)) {}
   ~PostgresLoad() override {
     if (copying_) conn_->copy_in_abort("load abandoned");
   }
@@ -85,12 +92,21 @@ class PostgresLoad final : public TargetLoad {
   Result<void> commit() override {
     copying_ = false;
     if (auto r = conn_->copy_in_end(); !r) return r;
+    if (plan_.computes()) {
+      ServerError said;
+      if (auto r = conn_->exec(plan_.insert, {}, &said); !r)
+        return fail(said.sqlstate.empty() ? r.error()
+                                          : insert_error(plan_, computed_, table_, said));
+    }
     if (auto r = conn_->exec("COMMIT"); !r) return fail(r.error());
     return {};
   }
 
  private:
   ConnectionPool::Lease conn_;
+  LoadPlan plan_;
+  std::vector<ComputedColumn> computed_;  // for the messages of a failed INSERT
+  std::string table_;
   bool copying_ = true;
 };
 
@@ -98,6 +114,11 @@ class PostgresTarget final : public Target {
  public:
   explicit PostgresTarget(TargetOptions o)
       : options_(std::move(o)), pool_(options_.conninfo, std::string(kApplication)) {}
+
+  Result<void> compute_columns(std::vector<ComputedColumn> columns) override {
+    computed_ = std::move(columns);
+    return {};
+  }
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
     auto conn = pool_.acquire();
@@ -109,6 +130,8 @@ class PostgresTarget final : public Target {
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                  std::span<const Column> columns) override {
+    auto plan = plan_load(options_.table, columns, computed_);
+    if (!plan) return fail(plan.error());
     auto conn = pool_.acquire();
     if (!conn) return fail(conn.error());
     if (auto r = (*conn)->exec("BEGIN"); !r) return fail(r.error());
@@ -125,11 +148,12 @@ class PostgresTarget final : public Target {
             window_params(ctx.window));
         !r)
       return fail(r.error());
-    std::string copy = "COPY " + quote_qualified(options_.table) + " (";
-    for (std::size_t i = 0; i < columns.size(); ++i) copy += (i ? ", " : "") + quote_identifier(columns[i].name);
-    copy += ") FROM STDIN";
-    if (auto r = (*conn)->copy_in_start(copy); !r) return fail(r.error());
-    return std::unique_ptr<TargetLoad>(std::make_unique<PostgresLoad>(std::move(*conn)));
+    if (plan->computes()) {
+      if (auto r = (*conn)->exec(plan->create_temporary); !r) return fail(r.error());
+    }
+    if (auto r = (*conn)->copy_in_start(plan->copy); !r) return fail(r.error());
+    return std::unique_ptr<TargetLoad>(std::make_unique<PostgresLoad>(
+        std::move(*conn), std::move(*plan), computed_, options_.table));
   }
 
   Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
@@ -154,6 +178,7 @@ class PostgresTarget final : public Target {
 
   TargetOptions options_;
   ConnectionPool pool_;
+  std::vector<ComputedColumn> computed_;
 };
 
 std::string replace_all(std::string text, std::string_view from, const std::string& to) {

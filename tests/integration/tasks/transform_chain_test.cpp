@@ -12,7 +12,7 @@ namespace {
 const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
 
 transform::OutputColumn column(std::string name, std::string from, transform::Cast cast) {
-  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 20, 7}};
+  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 20, 7}, std::nullopt};
 }
 
 }  // namespace
@@ -33,7 +33,8 @@ TEST_CASE("a transform selects, renames, casts and computes columns on the way t
                                   "",
                                   transform::Cast::none,
                                   *time::FieldTemplate::parse("{pipeline}@{window_start:%H}"),
-                                  {}});
+                                  {},
+                                  std::nullopt});
 
   const auto summary = test::run_until_settled(f, p, kNow);
   CHECK(summary.success == 2);

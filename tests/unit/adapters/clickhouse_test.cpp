@@ -98,3 +98,18 @@ TEST_CASE("ClickHouse error messages name the statement and keep the server's se
   CHECK(proxy.kind == ErrorKind::retryable);
   CHECK(proxy.message == "ClickHouse count: HTTP 502: Bad Gateway");
 }
+
+TEST_CASE("computed columns: a rows table of the target's types, then one INSERT ... SELECT",
+          "[clickhouse][load]") {
+  const std::vector<adapters::Column> loaded{{"id"}, {"event_time"}, {"amount"}};
+  const std::vector<adapters::ComputedColumn> computed{
+      {"cents", "toInt64(amount * 100)", "pipelines.d/orders.yaml:20:5"},
+      {"we`ird", "lower(note)", "pipelines.d/orders.yaml:22:5"}};
+  CHECK(rows_table_ddl("`db`.`dst__sluice_rows_1704067200_0000abcd`", "`db`.`dst`", loaded) ==
+        "CREATE TABLE `db`.`dst__sluice_rows_1704067200_0000abcd` ENGINE = Log AS SELECT `id`, "
+        "`event_time`, `amount` FROM `db`.`dst` WHERE 0");
+  CHECK(computed_insert("`db`.`dst`", "`db`.`rows`", loaded, computed) ==
+        "INSERT INTO `db`.`dst` (`id`, `event_time`, `amount`, `cents`, `we\\`ird`) SELECT "
+        "loaded.`id`, loaded.`event_time`, loaded.`amount`, (toInt64(amount * 100)\n), "
+        "(lower(note)\n) FROM `db`.`rows` AS loaded");
+}

@@ -36,7 +36,7 @@ time::TemplateContext window() {
 }
 
 OutputColumn column(std::string name, std::string from, Cast cast = Cast::none) {
-  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 12, 7}};
+  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 12, 7}, std::nullopt};
 }
 
 }  // namespace
@@ -102,7 +102,8 @@ TEST_CASE("a transform selects, renames, casts and computes columns", "[transfor
                       "",
                       Cast::none,
                       *time::FieldTemplate::parse("{pipeline}/{window_start:%H}"),
-                      {}};
+                      {},
+                      std::nullopt};
   spec.columns.push_back(loaded);
   Recorder out;
   TransformSink sink(spec, window(), out);
@@ -151,4 +152,44 @@ TEST_CASE("without a transform rows pass unchanged", "[transform]") {
   REQUIRE(sink.row(std::vector<Field>{"1", std::nullopt}));
   CHECK(out.columns == std::vector<Column>{{"a"}, {"b"}});
   CHECK(out.rows.size() == 1);
+}
+
+TEST_CASE("SQL columns are left to the target: the stage gets the other columns",
+          "[transform][sql]") {
+  Spec spec;
+  spec.columns = {column("order_id", "id", Cast::integer), column("total", "amount")};
+  OutputColumn cents = column("cents", "");
+  cents.sql = "total * 100";
+  cents.where = {"pipelines.d/orders.yaml", 18, 7};
+  spec.columns.insert(spec.columns.begin() + 1, cents);
+  CHECK(spec.reshapes_rows());
+  const auto computed = spec.computed_by_target();
+  REQUIRE(computed.size() == 1);
+  CHECK(computed[0].name == "cents");
+  CHECK(computed[0].sql == "total * 100");
+  CHECK(computed[0].origin == "pipelines.d/orders.yaml:18:7");
+
+  Recorder out;
+  TransformSink sink(spec, window(), out);
+  REQUIRE(sink.begin(std::vector<Column>{{"id"}, {"amount"}}));
+  CHECK(out.columns == std::vector<Column>{{"order_id"}, {"total"}});
+  REQUIRE(sink.row(std::vector<Field>{"+3", "1.25"}));
+  using R = std::vector<std::optional<std::string>>;
+  CHECK(out.rows == std::vector<R>{R{"3", "1.25"}});
+}
+
+TEST_CASE("with only SQL columns the source's rows are staged unchanged", "[transform][sql]") {
+  Spec spec;
+  OutputColumn lowered = column("lowered", "");
+  lowered.sql = "lower(note)";
+  spec.columns = {lowered};
+  CHECK_FALSE(spec.reshapes_rows());
+  CHECK(spec.computed_by_target().size() == 1);
+  Recorder out;
+  TransformSink sink(spec, window(), out);
+  REQUIRE(sink.begin(std::vector<Column>{{"id"}, {"note"}}));
+  CHECK(out.columns == std::vector<Column>{{"id"}, {"note"}});
+  REQUIRE(sink.copy_block("1\tAbC\n2\t\\N\n", 2));
+  using R = std::vector<std::optional<std::string>>;
+  CHECK(out.rows == std::vector<R>{R{"1", "AbC"}, R{"2", std::nullopt}});
 }
