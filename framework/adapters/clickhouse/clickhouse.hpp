@@ -5,23 +5,30 @@
 // TabSeparated is PostgreSQL's COPY text but for two escapes both readers already accept
 // (`\'` for a quote, `\0` for NUL), so the rows go to the sink as COPY text blocks unchanged.
 //
-// Target, `load_method: delete_insert` (the default): the window's rows are deleted
-// (`ALTER TABLE ... DELETE`, an asynchronous mutation, waited for in system.mutations), then
-// the staged COPY text is streamed as the body of one `INSERT ... FORMAT TabSeparated`.
-// ClickHouse has no transaction across the two, so idempotence comes from the order: every
-// attempt deletes whatever an earlier one left (a lost response after a successful insert, a
-// failed half insert, a mutation still running) before inserting, and a failed insert deletes
-// its window again before returning (18.16 even keeps the rows of a chunked body cut short, as
-// if it had ended there). Works on any MergeTree table, whatever its partitioning.
+// Target: the rows are the body of one `INSERT ... FORMAT TabSeparated`, fed while they are
+// extracted (start_load; a StreamedInsert queues them for a sending thread) or read from the
+// stage file (load, through the same path). commit() ends the body and checks that the table
+// holds exactly the rows sent for the window.
 //
-// Target, `load_method: replace_partition`: the rows go to a staging table created `AS` the
+// `load_method: delete_insert` (the default): the window's rows are deleted (`ALTER TABLE
+// ... DELETE`, an asynchronous mutation, waited for in system.mutations) before the INSERT
+// starts. ClickHouse has no transaction across the two, so idempotence comes from the order:
+// every attempt deletes whatever an earlier one left (a lost response after a successful
+// insert, a failed half insert, a mutation still running) before inserting, and a load that
+// fails or is abandoned deletes its window again once its INSERT has answered (ClickHouse
+// writes every max_insert_block_size rows as they come, and 18.16 even keeps the rows of a
+// chunked body cut short, as if it had ended there). Works on any MergeTree table, whatever
+// its partitioning.
+//
+// `load_method: replace_partition`: the rows go to a staging table created `AS` the
 // target, and `ALTER TABLE ... REPLACE PARTITION ... FROM` swaps the window's partition in one
 // atomic step, so readers never see the window empty or half loaded. The window must be
 // exactly one partition of `partition_expression` (checked before anything is written);
 // the staging table shares the target's engine, so Replicated tables are not supported.
 //
-// Computed columns: with either method the rows go through a rows table and an
-// INSERT ... SELECT (rows_table_ddl below); a delete_insert whose INSERT ... SELECT fails
+// Computed columns: with either method the streamed INSERT fills a rows table of the load's
+// own, and one INSERT ... SELECT at commit evaluates them on the way to the target (or the
+// staging table): see rows_table_ddl below. A delete_insert whose INSERT ... SELECT fails
 // removes its window again, as a failed insert does.
 #include <optional>
 #include <span>

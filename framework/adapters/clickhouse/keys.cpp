@@ -36,7 +36,9 @@ const KeyTable& connection_keys() {
            .default_value = "default"},
           {.name = "timeout",
            .type = KeyType::duration,
-           .description = "Longest a single request may take.",
+           .description = "Longest a single request may take; an INSERT, which lasts as long "
+                          "as the extract feeding it, has no such limit but fails once nothing "
+                          "has moved for this long (at least 1m).",
            .default_value = "5m"},
           {.name = "connect_timeout",
            .type = KeyType::duration,

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -205,6 +206,10 @@ Session::Session(ConnectionOptions options) : options_(std::move(options)) {
   const SplitUrl split = split_credentials(options_.url);
   base_ = split.base;
   http_ = http_options(options_, split);
+  insert_http_ = http_;
+  insert_http_.total_timeout = std::chrono::milliseconds(0);
+  insert_http_.low_speed_time = std::max(
+      std::chrono::seconds(60), std::chrono::duration_cast<std::chrono::seconds>(options_.timeout));
 }
 
 Session::Lease Session::acquire() {
@@ -225,8 +230,10 @@ void Session::release(std::unique_ptr<net::HttpClient> client) {
   if (client && idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
 }
 
-std::string Session::url_for(std::string_view query_in_url, bool insert) const {
+std::string Session::url_for(std::string_view query_in_url, bool insert,
+                             std::string_view query_id) const {
   std::string url = base_ + "/?database=" + percent_encode(options_.database);
+  if (!query_id.empty()) url += "&query_id=" + percent_encode(query_id);
   if (options_.compression && !insert) url += "&enable_http_compression=1";
   // PostgreSQL writes timestamptz as `2024-01-01 00:00:00+00`: best_effort reads that too.
   if (insert) url += "&date_time_input_format=best_effort";
@@ -287,10 +294,13 @@ Result<void> Session::select(const std::string& sql, const net::BodyConsumer& co
 }
 
 Result<void> Session::insert(const std::string& insert_sql, const net::BodySource& rows,
-                             std::string_view what) {
+                             std::string_view what, const std::string& query_id) {
   bool rows_failed = false;
-  auto r = acquire()->perform({.method = "POST",
-                               .url = url_for(insert_sql, true),
+  // A client of its own: the pooled ones keep the total timeout, and one connection per load
+  // costs nothing beside the load.
+  net::HttpClient client(insert_http_);
+  auto r = client.perform({.method = "POST",
+                               .url = url_for(insert_sql, true, query_id),
                                .body_source = [&]() -> Result<std::string_view> {
                                  auto block = rows();
                                  rows_failed = !block;
@@ -304,6 +314,24 @@ Result<void> Session::insert(const std::string& insert_sql, const net::BodySourc
   }
   if (!r->ok()) return fail(server_error(what, r->status, r->body));
   return {};
+}
+
+Result<void> Session::wait_until_none(const std::string& count_sql, std::string_view what,
+                                      std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(10);
+  for (;;) {
+    auto running = count(count_sql, what);
+    if (!running) return fail(running.error());
+    if (*running == 0) return {};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return fail(Error::retryable(fmt::format(
+          "ClickHouse: {} {} still running after {}s", *running, what,
+          std::chrono::duration_cast<std::chrono::seconds>(timeout).count())));
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+  }
 }
 
 }  // namespace sluice::adapters::clickhouse

@@ -60,9 +60,16 @@ class Session {
   // the stream's end is checked for it and for a cut-off last row.
   Result<void> select(const std::string& sql, const net::BodyConsumer& consume,
                       std::string_view what);
-  // `INSERT INTO ... FORMAT TabSeparated` with the rows streamed from `rows`.
+  // `INSERT INTO ... FORMAT TabSeparated` with the rows streamed from `rows`, as query
+  // `query_id`. The body goes at the pace of whoever produces it (a streamed load lasts as
+  // long as the extract), so no total timeout applies; a body or an answer that stalls for
+  // `timeout` (at least a minute) ends it.
   Result<void> insert(const std::string& insert_sql, const net::BodySource& rows,
-                      std::string_view what);
+                      std::string_view what, const std::string& query_id);
+  // Polls `count_sql` (a SELECT count() of running things: mutations, queries) until it
+  // answers 0; retryable once `timeout` has passed.
+  Result<void> wait_until_none(const std::string& count_sql, std::string_view what,
+                               std::chrono::milliseconds timeout);
 
   Result<std::int64_t> count(const std::string& sql, std::string_view what);
 
@@ -70,7 +77,8 @@ class Session {
 
  private:
   // The URL for one request: the server, its database, our settings and perhaps the query.
-  std::string url_for(std::string_view query_in_url, bool insert) const;
+  std::string url_for(std::string_view query_in_url, bool insert,
+                      std::string_view query_id = {}) const;
 
   // A borrowed client, back to the idle list when the request is done.
   class Lease {
@@ -92,6 +100,7 @@ class Session {
   ConnectionOptions options_;
   std::string base_;  // the URL without credentials (they go as basic authentication)
   net::HttpOptions http_;
+  net::HttpOptions insert_http_;  // http_ without the total timeout
   std::mutex mutex_;
   std::vector<std::unique_ptr<net::HttpClient>> idle_;
 };

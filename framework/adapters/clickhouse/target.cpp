@@ -1,18 +1,18 @@
 // ClickHouse as a target: count a window, and replace it (delete + insert, or partition
-// replacement; clickhouse.hpp says why each is idempotent).
+// replacement; clickhouse.hpp says why each is idempotent), from the stage file or fed while
+// the rows are extracted; with computed columns through a rows table (clickhouse.hpp).
 #include <chrono>
 #include <functional>
-#include <thread>
+#include <random>
 
 #include <fmt/format.h>
 
 #include "framework/adapters/clickhouse/clickhouse.hpp"
+#include "framework/adapters/clickhouse/streamed_insert.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::clickhouse {
 namespace {
-
-using namespace std::chrono_literals;
 
 struct TableName {
   std::string database;
@@ -24,6 +24,49 @@ TableName split_table(const std::string& qualified, const std::string& default_d
   if (dot == std::string::npos) return {default_database, qualified};
   return {qualified.substr(0, dot), qualified.substr(dot + 1)};
 }
+
+class ClickHouseTarget;
+
+// A window's replacement fed while the rows are extracted: the window's old rows were
+// removed (delete_insert) or a staging table made (replace_partition) before it was created;
+// commit() ends the INSERT and checks the rows it left, and destruction removes them. With
+// computed columns the INSERT fills a rows table, and commit() adds them on the way to `into`.
+class ClickHouseLoad final : public TargetLoad {
+ public:
+  ClickHouseLoad(ClickHouseTarget& target, WindowContext ctx, std::string into,
+                 std::optional<std::string> partition, std::optional<std::string> rows_table,
+                 std::vector<Column> columns, std::unique_ptr<StreamedInsert> insert)
+      : target_(target),
+        ctx_(std::move(ctx)),
+        into_(std::move(into)),
+        partition_(std::move(partition)),
+        rows_table_(std::move(rows_table)),
+        columns_(std::move(columns)),
+        insert_(std::move(insert)) {}
+  ~ClickHouseLoad() override;
+
+  Result<void> put(std::string_view block) override { return insert_->put(block); }
+  Result<void> commit() override;
+  std::int64_t rows() const { return insert_->rows(); }
+
+ private:
+  // Removes what the load wrote (the window's rows, or the staging table); `e` comes back,
+  // with a word on the removal if that failed too.
+  Error undo(Error e);
+  Result<void> remove_written();
+  // Whether the load may have written into `into_` (rather than only into its rows table).
+  bool wrote_into() const { return rows_table_ ? computing_ : insert_->sent(); }
+
+  ClickHouseTarget& target_;
+  WindowContext ctx_;
+  std::string into_;                       // the target, or the staging table (quoted)
+  std::optional<std::string> partition_;   // replace_partition: the window's partition
+  std::optional<std::string> rows_table_;  // with computed columns (quoted)
+  std::vector<Column> columns_;            // the loaded ones
+  std::unique_ptr<StreamedInsert> insert_;
+  bool computing_ = false;  // the INSERT ... SELECT of the computed columns was sent
+  bool over_ = false;       // committed, or undone by a failed commit
+};
 
 class ClickHouseTarget final : public Target {
  public:
@@ -39,100 +82,105 @@ class ClickHouseTarget final : public Target {
   }
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    return session_.count(
-        "SELECT count() FROM " + table_ + " WHERE " + window_condition(ctx.window),
-        "count of " + options_.table);
+    return count_in(table_, ctx.window);
+  }
+
+  Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
+                                                 std::span<const Column> columns) override {
+    if (auto r = check_computed_names(columns, computed_); !r) return fail(r.error());
+    std::string into = table_;
+    std::optional<std::string> partition;
+    if (options_.method == LoadMethod::replace_partition) {
+      auto p = window_partition(ctx.window);
+      if (!p) return fail(p.error());
+      partition = std::move(*p);
+      into = scratch_table(ctx, "");
+      if (auto r = drop(into); !r) return fail(r.error());
+      if (auto r = session_.execute("CREATE TABLE " + into + " AS " + table_,
+                                    "CREATE of the staging table");
+          !r)
+        return fail(r.error());
+    } else if (auto r = delete_window(ctx); !r) {
+      return fail(r.error());
+    }
+    std::optional<std::string> rows_table;
+    if (!computed_.empty()) {
+      rows_table = scratch_table(ctx, "rows_");
+      Result<std::string> made = drop(*rows_table).and_then([&](auto&&...) {
+        return session_.execute(rows_table_ddl(*rows_table, table_, columns),
+                                "CREATE of the rows table");
+      });
+      if (!made) {
+        if (partition) (void)drop(into);
+        return fail(made.error());
+      }
+    }
+    auto insert = std::make_unique<StreamedInsert>(
+        session_, insert_statement(rows_table.value_or(into), columns), columns.size(),
+        "INSERT into " + options_.table, query_id(ctx));
+    return std::unique_ptr<TargetLoad>(std::make_unique<ClickHouseLoad>(
+        *this, ctx, std::move(into), std::move(partition), std::move(rows_table),
+        std::vector<Column>(columns.begin(), columns.end()), std::move(insert)));
   }
 
   Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
-    auto r = options_.method == LoadMethod::replace_partition ? replace_partition(ctx, staged)
-                                                              : delete_insert(ctx, staged);
-    if (!r) return fail(r.error());
-    observe::logger("adapter.clickhouse")
-        ->debug("{} loaded {} rows into {}",
-                observe::window_context(ctx.pipeline, ctx.window, ctx.run), staged.manifest().rows,
-                options_.table);
-    return staged.manifest().rows;
+    auto started = start_load(ctx, staged.manifest().columns);
+    if (!started) return fail(started.error());
+    auto& load = static_cast<ClickHouseLoad&>(**started);
+    for (;;) {
+      auto block = staged.next_block();
+      if (!block) return fail(block.error());
+      if (block->empty()) break;
+      if (auto r = load.put(*block); !r) return fail(r.error());
+    }
+    if (auto r = load.commit(); !r) return fail(r.error());
+    return load.rows();
   }
 
  private:
+  friend class ClickHouseLoad;
+
   std::string window_condition(const Window& w) const {
     const std::string col = quote_name(options_.time_column);
     return col + " >= " + datetime_literal(w.start) + " AND " + col + " < " +
            datetime_literal(w.end);
   }
 
-  std::string insert_statement(const std::string& into, const Manifest& manifest) const {
+  Result<std::int64_t> count_in(const std::string& table, const Window& w) {
+    return session_.count("SELECT count() FROM " + table + " WHERE " + window_condition(w),
+                          "count of " + options_.table);
+  }
+
+  std::string insert_statement(const std::string& into, std::span<const Column> columns) const {
     std::string sql = "INSERT INTO " + into + " (";
-    for (std::size_t i = 0; i < manifest.columns.size(); ++i) {
-      sql += (i ? ", " : "") + quote_name(manifest.columns[i].name);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      sql += (i ? ", " : "") + quote_name(columns[i].name);
     }
     return sql + ") FORMAT TabSeparated";
   }
 
-  Result<void> insert(const std::string& into, StageReader& staged) {
-    return session_.insert(
-        insert_statement(into, staged.manifest()), [&] { return staged.next_block(); },
-        "INSERT into " + options_.table);
+  // Unique per attempt, so that the attempt's INSERT can be found in system.processes.
+  std::string query_id(const WindowContext& ctx) const {
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    return fmt::format("sluice-{}-{}-{:016x}", name_.table,
+                       ctx.window.start.time_since_epoch().count(), random());
   }
 
-  // A table of one load's own, `<table>__sluice_<role><window>_<run>`: an attempt never
-  // reuses another's rows.
-  std::string scratch_table(const WindowContext& ctx, std::string_view role) const {
-    return quote_name(fmt::format("{}.{}__sluice_{}{}_{:08x}", name_.database, name_.table, role,
-                                  ctx.window.start.time_since_epoch().count(),
-                                  std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
-  }
-
-  // The staged rows into `into`, with the computed columns evaluated on the way when there
-  // are any (clickhouse.hpp).
-  Result<void> insert_rows(const WindowContext& ctx, const std::string& into, StageReader& staged) {
-    if (computed_.empty()) return insert(into, staged);
-    const auto& loaded = staged.manifest().columns;
-    if (auto r = check_computed_names(loaded, computed_); !r) return r;
-    const std::string rows = scratch_table(ctx, "rows_");
-    auto drop = [&] {
-      return session_.execute("DROP TABLE IF EXISTS " + rows, "DROP of the rows table");
-    };
-    if (auto r = drop(); !r) return fail(r.error());
-    Result<void> done;
-    if (auto r = session_.execute(rows_table_ddl(rows, table_, loaded), "CREATE of the rows table");
-        !r) {
-      done = fail(r.error());
-    } else if (auto in = insert(rows, staged); !in) {
-      done = in;
-    } else if (auto r = session_.execute(computed_insert(into, rows, loaded, computed_),
-                                         "INSERT into " + options_.table +
-                                             " with the computed columns " + describe(computed_));
-               !r) {
-      done = fail(r.error());
-    }
-    auto dropped = drop();
-    if (!done) return done;
-    if (!dropped) return fail(dropped.error());
-    return {};
+  // Once the INSERT is no longer running, every row it will ever write is written. After its
+  // answer it is not; without one (the connection broke) this is the best we can know.
+  Result<void> wait_for_insert(const StreamedInsert& insert) {
+    return session_.wait_until_none(
+        "SELECT count() FROM system.processes WHERE query_id = " + quote_string(insert.query_id()),
+        "INSERT(s) into " + options_.table, options_.mutation_timeout);
   }
 
   // Mutations run in the background; a load goes on only once none is left on the table,
   // so that its window is really empty (and a mutation of an earlier attempt is finished).
   Result<void> wait_for_mutations() {
-    const std::string sql =
+    return session_.wait_until_none(
         "SELECT count() FROM system.mutations WHERE database = " + quote_string(name_.database) +
-        " AND table = " + quote_string(name_.table) + " AND is_done = 0";
-    const auto deadline = std::chrono::steady_clock::now() + options_.mutation_timeout;
-    auto pause = 20ms;
-    for (;;) {
-      auto running = session_.count(sql, "mutations of " + options_.table);
-      if (!running) return fail(running.error());
-      if (*running == 0) return {};
-      if (std::chrono::steady_clock::now() >= deadline) {
-        return fail(Error::retryable(fmt::format(
-            "ClickHouse: {} mutation(s) of {} still running after {}s", *running, options_.table,
-            std::chrono::duration_cast<std::chrono::seconds>(options_.mutation_timeout).count())));
-      }
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::milliseconds(500));
-    }
+            " AND table = " + quote_string(name_.table) + " AND is_done = 0",
+        "mutation(s) of " + options_.table, options_.mutation_timeout);
   }
 
   Result<void> delete_window(const WindowContext& ctx) {
@@ -155,18 +203,16 @@ class ClickHouseTarget final : public Target {
     return {};
   }
 
-  Result<void> delete_insert(const WindowContext& ctx, StageReader& staged) {
-    if (auto r = delete_window(ctx); !r) return r;
-    auto inserted = insert_rows(ctx, table_, staged);
-    if (inserted) return {};
-    // ClickHouse commits an INSERT block by block: a failure may leave part of the window.
-    Error e = inserted.error();
-    if (auto cleared = delete_window(ctx); !cleared) {
-      e.message +=
-          "; removing the partly inserted rows failed too (the next attempt removes them): " +
-          cleared.error().message;
-    }
-    return fail(std::move(e));
+  // A table of one load's own, `<table>__sluice_<role><window>_<run>`: an attempt never
+  // reuses another's rows.
+  std::string scratch_table(const WindowContext& ctx, std::string_view role) const {
+    return quote_name(fmt::format("{}.{}__sluice_{}{}_{:08x}", name_.database, name_.table, role,
+                                  ctx.window.start.time_since_epoch().count(),
+                                  std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
+  }
+
+  Result<std::string> drop(const std::string& table) {
+    return session_.execute("DROP TABLE IF EXISTS " + table, "DROP of the staging table");
   }
 
   // The literal of the window's partition; an error unless the window is exactly one.
@@ -193,29 +239,6 @@ class ClickHouseTarget final : public Target {
     return std::move(*literal);
   }
 
-  Result<void> replace_partition(const WindowContext& ctx, StageReader& staged) {
-    auto partition = window_partition(ctx.window);
-    if (!partition) return fail(partition.error());
-    const std::string staging = scratch_table(ctx, "");
-    auto drop = [&] {
-      return session_.execute("DROP TABLE IF EXISTS " + staging, "DROP of the staging table");
-    };
-    if (auto r = drop(); !r) return fail(r.error());
-    if (auto r = session_.execute("CREATE TABLE " + staging + " AS " + table_,
-                                  "CREATE of the staging table");
-        !r)
-      return fail(r.error());
-    Result<std::string> done = insert_rows(ctx, staging, staged).and_then([&](auto&&...) {
-      return session_.execute(
-          "ALTER TABLE " + table_ + " REPLACE PARTITION " + *partition + " FROM " + staging,
-          "REPLACE PARTITION of " + options_.table);
-    });
-    auto dropped = drop();
-    if (!done) return fail(done.error());
-    if (!dropped) return fail(dropped.error());
-    return {};
-  }
-
   TargetOptions options_;
   TableName name_;
   std::string table_;  // quoted, qualified
@@ -223,9 +246,88 @@ class ClickHouseTarget final : public Target {
   std::vector<ComputedColumn> computed_;
 };
 
+ClickHouseLoad::~ClickHouseLoad() {
+  if (over_) return;
+  insert_->abort();
+  if (auto r = remove_written(); !r) {
+    observe::logger("adapter.clickhouse")
+        ->warn(
+            "{} abandoned load: removing what it wrote into {} failed (the next attempt "
+            "removes it): {}",
+            observe::window_context(ctx_.pipeline, ctx_.window, ctx_.run), target_.options_.table,
+            r.error().message);
+  }
+}
+
+Result<void> ClickHouseLoad::remove_written() {
+  if (insert_->sent()) {
+    if (auto r = target_.wait_for_insert(*insert_); !r) return r;
+  }
+  if (rows_table_) {
+    if (auto r = target_.drop(*rows_table_); !r) return fail(r.error());
+  }
+  if (partition_) {
+    if (auto r = target_.drop(into_); !r) return fail(r.error());
+    return {};
+  }
+  // 18.16 keeps the rows of an INSERT cut short, and a failed one may have written blocks.
+  if (!wrote_into()) return {};
+  return target_.delete_window(ctx_);
+}
+
+Error ClickHouseLoad::undo(Error e) {
+  over_ = true;
+  if (auto r = remove_written(); !r) {
+    e.message +=
+        "; removing what it wrote failed too (the next attempt removes it): " + r.error().message;
+  }
+  return e;
+}
+
+Result<void> ClickHouseLoad::commit() {
+  if (auto r = insert_->finish(); !r) return fail(undo(r.error()));
+  if (rows_table_) {
+    computing_ = true;
+    if (auto r = target_.session_.execute(
+            computed_insert(into_, *rows_table_, columns_, target_.computed_),
+            "INSERT into " + target_.options_.table + " with the computed columns " +
+                describe(target_.computed_));
+        !r)
+      return fail(undo(r.error()));
+  }
+  // What ClickHouse holds must be what was sent: anything else (rows of another attempt
+  // still running, rows lost) is never left as the window.
+  auto held = target_.count_in(into_, ctx_.window);
+  if (!held) return fail(undo(held.error()));
+  if (*held != rows()) {
+    return fail(undo(Error::retryable(
+        fmt::format("ClickHouse: {} holds {} rows of the window after an INSERT of {}",
+                    target_.options_.table, *held, rows()))));
+  }
+  if (partition_) {
+    if (auto r = target_.session_.execute("ALTER TABLE " + target_.table_ + " REPLACE PARTITION " +
+                                              *partition_ + " FROM " + into_,
+                                          "REPLACE PARTITION of " + target_.options_.table);
+        !r)
+      return fail(undo(r.error()));
+    over_ = true;
+    if (auto r = target_.drop(into_); !r) return fail(r.error());
+  }
+  over_ = true;
+  if (rows_table_) {
+    if (auto r = target_.drop(*rows_table_); !r) return fail(r.error());
+  }
+  observe::logger("adapter.clickhouse")
+      ->debug("{} loaded {} rows into {}",
+              observe::window_context(ctx_.pipeline, ctx_.window, ctx_.run), rows(),
+              target_.options_.table);
+  return {};
+}
+
 std::string column_list(std::span<const Column> columns, std::string_view qualifier = {}) {
   std::string out;
-  for (const auto& c : columns) out += (out.empty() ? "" : ", ") + std::string(qualifier) + quote_name(c.name);
+  for (const auto& c : columns)
+    out += (out.empty() ? "" : ", ") + std::string(qualifier) + quote_name(c.name);
   return out;
 }
 

@@ -36,6 +36,18 @@ void check_records_loaded(const test::ChainFixture& f, const std::string& pipeli
                 "'2024-01-01T01:00:00Z'") == 1);
 }
 
+// Windows loaded by the streamed path: the target's load was fed while the stage file was
+// written, so its task started before the staging one ended (a load from the stage file
+// starts after it).
+std::int64_t streamed_loads(const test::ChainFixture& f, const std::string& pipeline) {
+  return f.count(
+      "SELECT count(*) FROM pipeline_events l JOIN pipeline_events s USING (record_id) WHERE "
+      "l.pipeline_id = '" +
+      pipeline +
+      "' AND l.task = 'stage_to_target' AND l.outcome = 'SUCCESS' AND s.task = "
+      "'source_to_stage' AND s.outcome = 'SUCCESS' AND l.started_at < s.ended_at");
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -56,6 +68,7 @@ TEST_CASE(
   CHECK(first.failed == 0);
   CHECK(clickhouse_rows(*ch, dst) == expected_rows());
   check_records_loaded(f, "orders");
+  CHECK(streamed_loads(f, "orders") == 2);
 
   // A window whose target lost a row is loaded again: replaced, not appended to.
   ch->query("ALTER TABLE " + dst + " DELETE WHERE id = 1");
@@ -63,7 +76,18 @@ TEST_CASE(
   const auto again = settle(f, to_clickhouse(f, target, "orders_again"));
   CHECK(again.success == 1);  // window 0; window 2 is equal on both sides and SKIPPED
   CHECK(again.skipped == 2);
+  CHECK(streamed_loads(f, "orders_again") == 1);
   CHECK(clickhouse_rows(*ch, dst) == expected_rows());
+
+  // A window whose source gained a row: loaded again, the new row in, nothing doubled.
+  const Row late = {"8", "2024-01-01 02:30:00", "late row", "4.00"};
+  f.exec("INSERT INTO src VALUES (8, '2024-01-01 02:30:00+00', 'late row', 4.00)");
+  const auto third = settle(f, to_clickhouse(f, target, "orders_third"));
+  CHECK(third.success == 1);  // window 2
+  CHECK(streamed_loads(f, "orders_third") == 1);
+  auto with_late = expected_rows();
+  with_late.push_back(late);
+  CHECK(clickhouse_rows(*ch, dst) == with_late);
 }
 
 TEST_CASE("ClickHouse load of a staged window twice (a lost response, retried) leaves one copy",
@@ -137,6 +161,7 @@ TEST_CASE(
     CHECK(s.success == 2);
     CHECK(clickhouse_rows(*ch, dst) == expected_rows());
     check_records_loaded(f, "orders");
+    CHECK(streamed_loads(f, "orders") == 2);
   }
   SECTION("daily partitions for hourly windows: refused before anything is written") {
     const std::string dst = ch->database() + ".daily";
