@@ -70,7 +70,7 @@ std::string_view to_string(ChainEnd end) {
 ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, const std::atomic<bool>& lost) {
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
-  const TaskContext ctx{record, pipeline, adapters::WindowContext{record.pipeline, record.window, record.run},
+  const TaskContext ctx{record, pipeline, adapters::WindowContext{record.pipeline, record.window, record.run, pipeline.windows.zone},
                         clock_.now()};
   const auto started = Clock::now();
   std::int64_t loaded_rows = 0;

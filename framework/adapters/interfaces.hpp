@@ -14,6 +14,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/core/window.hpp"
+#include "framework/time/zone.hpp"
 
 namespace sluice::adapters {
 
@@ -22,6 +23,8 @@ struct WindowContext {
   PipelineId pipeline;
   Window window;
   RunId run;
+  // The pipeline's time zone, for the dates of path and URL templates; UTC when null.
+  time::Zone zone = nullptr;
 };
 
 class Source {

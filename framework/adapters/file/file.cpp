@@ -22,7 +22,8 @@ struct Resolved {
 };
 
 Result<Resolved> resolve(const FileOptions& o, const WindowContext& ctx) {
-  const time::TemplateContext t{ctx.pipeline.value, ctx.window, time::utc_zone(), {}};
+  const time::TemplateContext t{ctx.pipeline.value, ctx.window,
+                                ctx.zone ? ctx.zone : time::utc_zone(), {}};
   fs::path path = o.path.render(t);
   if (path.is_relative()) path = o.root / path;
   const std::string name = path.string();

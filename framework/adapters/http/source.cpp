@@ -79,7 +79,8 @@ class HttpSource final : public Source {
  private:
   time::TemplateContext template_context(const WindowContext& ctx) const {
     time::TemplateContext t{
-        ctx.pipeline.value, ctx.window, options_.zone ? options_.zone : time::utc_zone(), {}};
+        ctx.pipeline.value, ctx.window,
+        ctx.zone ? ctx.zone : (options_.zone ? options_.zone : time::utc_zone()), {}};
     if (auto g = time::Granularity::from(time::Duration{0, ctx.window.length()}))
       t.granularity = *g;
     return t;

@@ -123,6 +123,26 @@ TEST_CASE("PostgreSQL -> files -> PostgreSQL in every file format, exactly, idem
   }
 }
 
+TEST_CASE("a file path template's dates are in the pipeline's time zone",
+          "[integration][files]") {
+  test::ChainFixture f;
+  test::TempDir dir;
+  f.seed_source(3, 5);
+  auto out = f.pipeline(3, "zoned_files");
+  out->target_name = "files";
+  out->target = adapters::file::make_target(files(dir.path(), "{window_start:%Y%m%d_%H%M}.csv"));
+  // Tokyo is UTC+09:00, so the windows starting at 00:00, 01:00 and 02:00 UTC are local
+  // 09:00, 10:00 and 11:00 (hourly windows stay on the same hours as in UTC).
+  out->windows.zone = *time::locate_zone("Asia/Tokyo");
+  const auto s = settle(f, out);
+  CHECK(s.success == 3);
+  for (const char* name : {"20240101_0900.csv", "20240101_1000.csv", "20240101_1100.csv"}) {
+    INFO(name);
+    CHECK(fs::exists(dir.path() / name));
+  }
+  CHECK_FALSE(fs::exists(dir.path() / "20240101_0000.csv"));
+}
+
 TEST_CASE("the file target replaces its file on a re-run: same bytes, same count",
           "[integration][files]") {
   test::ChainFixture f;
