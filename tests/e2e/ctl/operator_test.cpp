@@ -3,12 +3,15 @@
 // refused with exit 2 and nothing changed.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <map>
 #include <regex>
 
 #include <nlohmann/json.hpp>
 
 #include "framework/store/records.hpp"
 #include "tests/support/ctl.hpp"
+#include "tests/support/mysql_database.hpp"
 
 using namespace sluice;
 
@@ -338,4 +341,73 @@ TEST_CASE("connections test probes each connection, redacts secrets and exits 1 
   check_refused(e, {{"unknown connection",
                      {"connections", "test", "dbb"},
                      "unknown connection 'dbb' (did you mean 'db'?)"}});
+}
+
+TEST_CASE("connections test reaches every adapter kind on its real server, secrets redacted",
+          "[e2e][ctl]") {
+  const char* ch_url = std::getenv("SLUICE_TEST_CLICKHOUSE_URL");
+  const auto my_url = test::mysql_server_url();
+  if (!ch_url || !my_url) {
+    WARN("SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL name the servers (deploy/test.sh "
+         "starts them): skipped");
+    return;
+  }
+  // The MariaDB URL with its password replaced by a wrong one.
+  std::string wrong_my = *my_url;
+  const auto at = wrong_my.find('@');
+  const auto colon = wrong_my.rfind(':', at);
+  REQUIRE(at != std::string::npos);
+  wrong_my.replace(colon + 1, at - colon - 1, "wrongMY-7");
+  test::TempDir files;
+  const std::string extra = std::string("  ch:\n    kind: clickhouse\n    url: ") + ch_url +
+                            "\n  ch_wrong:\n    kind: clickhouse\n    url: " + ch_url +
+                            "\n    user: sluice\n    password: wrongCH-42\n"
+                            "  maria:\n    kind: mysql\n    url: " + *my_url +
+                            "\n  maria_wrong:\n    kind: mysql\n    url: " + wrong_my +
+                            "\n  files:\n    kind: file\n    root: " + files.path().string() +
+                            "\n  no_files:\n    kind: file\n    root: " +
+                            (files.path() / "missing").string() +
+                            "\n  api_down:\n    kind: http\n    base_url: http://127.0.0.1:1/v1\n"
+                            "    auth_header: Bearer tokenHTTP-8\n    connect_timeout: 2s\n"
+                            "    max_retries: 0\n";
+  Env e(extra);
+  const auto r = e.ctl({"-o", "json", "connections", "test"});
+  INFO(r.out);
+  INFO(r.err);
+  CHECK(r.exit_code == 1);  // some failed
+  const auto parsed = nlohmann::json::parse(r.out);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& c : parsed) by_name[c["connection"].get<std::string>()] = c;
+  struct Expect {
+    const char* connection;
+    const char* kind;
+    const char* state;
+    const char* error_kind;  // when failed
+    const char* says;        // in the message
+  };
+  const Expect expected[] = {
+      {"db", "postgres", "ok", "", "PostgreSQL "},
+      {"ch", "clickhouse", "ok", "", "ClickHouse "},
+      {"ch_wrong", "clickhouse", "failed", "permanent", "Code 193"},
+      {"maria", "mysql", "ok", "", "MariaDB"},
+      {"maria_wrong", "mysql", "failed", "permanent", "Access denied"},
+      {"files", "file", "ok", "", "(readable, writable)"},
+      {"no_files", "file", "failed", "permanent", "is not a directory"},
+      {"api_down", "http", "failed", "retryable", "127.0.0.1"},
+  };
+  CHECK(by_name.size() == std::size(expected));
+  for (const auto& x : expected) {
+    INFO(x.connection);
+    REQUIRE(by_name.contains(x.connection));
+    const auto& c = by_name[x.connection];
+    CHECK(c["kind"] == x.kind);
+    CHECK(c["state"] == x.state);
+    if (std::string(x.state) == "failed") CHECK(c["error_kind"] == x.error_kind);
+    CHECK_THAT(c["message"].get<std::string>(), Catch::Contains(x.says));
+  }
+  for (const char* secret : {"wrongCH-42", "wrongMY-7", "tokenHTTP-8"}) {
+    INFO(secret);
+    CHECK(r.out.find(secret) == std::string::npos);
+    CHECK(r.err.find(secret) == std::string::npos);
+  }
 }
