@@ -1,23 +1,28 @@
 #pragma once
-// What the F3 benchmarks share: the server they run on, throw-away databases, child
-// processes (pgbench, psql), medians and the server's own counters (pg_stat_statements,
-// pg_stat_database). Header only: every tests/bench/*.cpp is its own executable.
+// What the benchmarks share: the server they run on, throw-away databases, child
+// processes (pgbench, psql, curl, sluice's own work in a child), medians and the server's own
+// counters (pg_stat_statements, pg_stat_database). Header only: every tests/bench/*.cpp is its own
+// executable.
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <date/date.h>
 #include <pqxx/pqxx>
 
+#include "framework/observe/log.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/migrations.hpp"
 #include "tasks/runner.hpp"
@@ -29,6 +34,14 @@ using Clock = std::chrono::steady_clock;
 // The benchmarks' windows start here; `now` is a year later, so every window is due.
 inline const Instant kStart = Instant{date::sys_days{date::year{2024} / 1 / 1}};
 inline const Instant kNow = kStart + std::chrono::hours(24 * 365);
+
+// Warnings only (a line per window is not what a benchmark measures); SLUICE_BENCH_DEBUG=1
+// shows every task's debug line, with its time, to see where a run spends it.
+inline void init_bench_logging() {
+  observe::LogSettings logging;
+  logging.level = std::getenv("SLUICE_BENCH_DEBUG") ? spdlog::level::debug : spdlog::level::warn;
+  observe::init_logging(logging);
+}
 
 inline double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -260,16 +273,57 @@ struct WindowRun {
   double peak_rss_mib = 0;
 };
 
+// Runs `work` in a child process of its own and hands back what it returned (trivially
+// copyable, through a pipe), so that the child's ru_maxrss is that work's peak alone;
+// nullopt when the child died first.
+template <class Work>
+auto run_child(Work work) -> std::optional<decltype(work())> {
+  using Value = decltype(work());
+  static_assert(std::is_trivially_copyable_v<Value>);
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    close(fds[0]);
+    const Value v = work();
+    (void)!write(fds[1], &v, sizeof v);
+    _exit(0);
+  }
+  close(fds[1]);
+  Value v{};
+  const bool got = read(fds[0], &v, sizeof v) == sizeof v;
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  if (!got) return std::nullopt;
+  return v;
+}
+
+// The seconds and peak RSS of a child running `command` (its output to ours).
+struct CommandRun {
+  bool ok = false;
+  double seconds = 0;
+  double peak_rss_mib = 0;
+};
+
+inline CommandRun run_timed(const std::vector<std::string>& command) {
+  const auto t0 = Clock::now();
+  const pid_t pid = spawn(command, -1, -1, {});
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  return {.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          .seconds = seconds_since(t0),
+          .peak_rss_mib = static_cast<double>(usage.ru_maxrss) / 1024.0};
+}
+
 // One pipeline's windows through the runner with one worker, in a child process of its own,
 // so that its ru_maxrss is the worker's peak alone.
 inline WindowRun run_in_child(const std::string& database_url,
                               const std::shared_ptr<tasks::PipelineRuntime>& pipeline) {
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    WindowRun r;
+  const auto r = run_child([&] {
+    WindowRun w;
     {
       tasks::RunnerOptions o;
       o.database_url = database_url;
@@ -278,20 +332,27 @@ inline WindowRun run_in_child(const std::string& database_url,
       if (runner.generate(kNow)) {
         const auto t0 = Clock::now();
         const auto summary = runner.drain();
-        r.seconds = seconds_since(t0);
-        r.rows = summary.success == 1 ? static_cast<long>(summary.rows) : -1;
+        w.seconds = seconds_since(t0);
+        w.rows = summary.success == 1 ? static_cast<long>(summary.rows) : -1;
       }
     }
-    r.peak_rss_mib = peak_rss_mib();
-    (void)!write(fds[1], &r, sizeof r);
-    _exit(0);
-  }
-  close(fds[1]);
-  WindowRun r;
-  if (read(fds[0], &r, sizeof r) != sizeof r) r.rows = -1;
-  close(fds[0]);
-  waitpid(pid, nullptr, 0);
-  return r;
+    w.peak_rss_mib = peak_rss_mib();
+    return w;
+  });
+  return r.value_or(WindowRun{.seconds = 0, .rows = -1, .peak_rss_mib = 0});
+}
+
+// The seconds each task of the pipeline's last window took (tasks overlap when the target's
+// load is fed during the extract).
+inline void print_task_times(const std::string& url, const std::string& pipeline) {
+  const auto tasks =
+      sql(url,
+          "SELECT task, round(extract(epoch FROM ended_at - started_at)::numeric, 2) FROM "
+          "pipeline_events JOIN pipeline_records r ON r.id = record_id WHERE r.pipeline_id = '" +
+              pipeline + "' AND task <> 'claim' ORDER BY started_at");
+  std::printf("  sluice's last run by task:");
+  for (const auto& t : tasks) std::printf(" %s %s s;", t[0].c_str(), t[1].c_str());
+  std::printf("\n");
 }
 
 // sluice against a baseline moving the same window, paired runs: `ours(id)` runs the
@@ -327,14 +388,7 @@ void compare_data_path(const std::string& url, const std::string& title, const c
   std::printf("  %-14s: %8.0f rows/s  %6.1f MB/s  [%s]\n", baseline, base, base * mb_per_row,
               list(runs.theirs).c_str());
   runs.print(("sluice/" + std::string(baseline)).c_str());
-  const auto tasks =
-      sql(url,
-          "SELECT task, round(extract(epoch FROM ended_at - started_at)::numeric, 2) FROM "
-          "pipeline_events JOIN pipeline_records r ON r.id = record_id WHERE r.pipeline_id = '" +
-              last_id + "' AND task <> 'claim' ORDER BY started_at");
-  std::printf("  sluice's last run by task:");
-  for (const auto& t : tasks) std::printf(" %s %s s;", t[0].c_str(), t[1].c_str());
-  std::printf("\n");
+  print_task_times(url, last_id);
 }
 
 }  // namespace sluice::bench

@@ -250,7 +250,7 @@ void compare(const Settings& s, const Scenario& sc) {
 }  // namespace
 
 int main() {
-  observe::init_logging({spdlog::level::warn});  // one info line per window is not the subject
+  init_bench_logging();
   Settings s;
   s.server = server_url_or_skip("f3_control");
   s.workers = static_cast<int>(env_number("SLUICE_BENCH_WORKERS", 4));

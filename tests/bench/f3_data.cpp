@@ -119,7 +119,7 @@ void compare(const Settings& s, const Size& size) {
 }  // namespace
 
 int main() {
-  observe::init_logging({spdlog::level::warn});
+  init_bench_logging();
   Settings s;
   s.server = server_url_or_skip("f3_data");
   s.repeats = static_cast<int>(env_number("SLUICE_BENCH_REPEATS", 3));

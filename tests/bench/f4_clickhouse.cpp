@@ -1,11 +1,15 @@
-// ClickHouse target: one large window PostgreSQL -> local stage -> ClickHouse by the runner
-// (pre-validation counts, DELETE of the window, extract to the stage file and, at the same
-// time, the streamed INSERT, audit counts), against `curl --data-binary @file
-// '.../?query=INSERT ... FORMAT TabSeparated'` posting the same COPY text into the same table.
-// Two ratios: the whole chain against curl, and the chain's load task alone against curl
-// (the stage_to_target event: fed while the rows are extracted, it starts with the extract,
-// and every run says whether it was streamed). Each sluice run is a child process, so its peak RSS is the worker's alone;
-// curl's is shown too (it reads the whole file into memory). Printed, never asserted.
+// ClickHouse, one large window each way, printed, never asserted. Three paired measures:
+// - target, whole chain: PostgreSQL -> stage -> ClickHouse by the runner (pre-validation
+//   counts, DELETE of the window, the extract streamed into the stage file and the INSERT at
+//   once, audit counts) against the plain tools doing the same transfer,
+//   `psql -c "\copy (SELECT ...) TO STDOUT" | curl -T - '.../?query=INSERT ... FORMAT
+//   TabSeparated'`;
+// - target, load alone: Target::load from the stage file (what a retry does) against
+//   `curl --data-binary @file` posting the same COPY text;
+// - source: ClickHouse -> stage -> PostgreSQL by the runner against `curl '...SELECT ...
+//   FORMAT TabSeparated' | psql -c "\copy dst FROM STDIN"`.
+// Each sluice run is a child process, so its peak RSS is the worker's alone; curl's is shown
+// too (with @file it reads the whole file into memory).
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -13,6 +17,7 @@
 #include <filesystem>
 
 #include "framework/adapters/clickhouse/clickhouse.hpp"
+#include "framework/adapters/http/request.hpp"
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "framework/observe/log.hpp"
@@ -38,19 +43,33 @@ struct Settings {
   Window window{kStart, kStart + std::chrono::hours(1)};
 };
 
-struct Run {
-  double seconds = 0;
-  double load_seconds = 0;  // the stage_to_target task alone
-  bool streamed = false;    // the load was fed while staging (it began before staging ended)
-  long rows = 0;
-  double peak_rss_mib = 0;
-};
+constexpr const char* kColumns = "id, event_time, user_id, kind, amount, note";
+
+struct PeakRss {
+  std::vector<double> chain, load, curl, source;
+} rss;
+
+adapters::WindowContext load_context(const Settings& s) {
+  return {PipelineId{"f4_ch_load"}, s.window, RunId{"manual__bench"}};
+}
+
+std::string window_select(const Settings& s) {
+  return adapters::postgres::window_select({s.pg_url, std::nullopt, "src", "event_time"}, s.window,
+                                           true);
+}
 
 ch::ConnectionOptions ch_connection(const Settings& s) {
   ch::ConnectionOptions o;
   o.url = s.ch_url;
   o.compression = false;  // a local server: compressing would only cost CPU
   return o;
+}
+
+ch::SourceOptions ch_source(const Settings& s) {
+  return {.connection = ch_connection(s),
+          .query = std::nullopt,
+          .table = "bench_dst",
+          .time_column = "event_time"};
 }
 
 std::string ch_sql(const Settings& s, const std::string& statement) {
@@ -103,130 +122,171 @@ std::shared_ptr<tasks::PipelineRuntime> pipeline(const Settings& s, const std::s
   return p;
 }
 
-// One window through the runner in a child process: its ru_maxrss is the worker's peak.
-Run run_sluice(const Settings& s, const std::string& id) {
-  ch_sql(s, "TRUNCATE TABLE bench_dst");
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Run r;
-    {
-      tasks::RunnerOptions o;
-      o.database_url = s.pg_url;
-      o.workers = 1;
-      tasks::Runner runner(o, {pipeline(s, id)});
-      if (runner.generate(kNow)) {
-        const auto t0 = Clock::now();
-        const auto summary = runner.drain();
-        r.seconds = seconds_since(t0);
-        r.rows = summary.success == 1 ? static_cast<long>(summary.rows) : -1;
-      }
-    }
-    r.peak_rss_mib = peak_rss_mib();
-    (void)!write(fds[1], &r, sizeof r);
-    _exit(0);
-  }
-  close(fds[1]);
-  Run r;
-  if (read(fds[0], &r, sizeof r) != sizeof r) r.rows = -1;
-  close(fds[0]);
-  waitpid(pid, nullptr, 0);
-  const auto load = sql(
-      s.pg_url,
-      "SELECT extract(epoch FROM l.ended_at - l.started_at), l.started_at < s.ended_at FROM "
-      "pipeline_events l JOIN pipeline_events s USING (record_id) JOIN pipeline_records r ON "
-      "r.id = l.record_id WHERE r.pipeline_id = '" +
-          id +
-          "' AND l.task = 'stage_to_target' AND s.task = 'source_to_stage' AND l.outcome = "
-          "'SUCCESS' AND s.outcome = 'SUCCESS' ORDER BY l.started_at DESC LIMIT 1");
-  r.load_seconds = load[0][0].as<double>();
-  r.streamed = load[0][1].as<bool>();
-  const long loaded = ch_count(s);
-  if (r.rows != s.rows || loaded != s.rows)
-    std::printf("    [sluice run %s: %ld rows reported, %ld in ClickHouse, %ld expected]\n",
-                id.c_str(), r.rows, loaded, s.rows);
-  return r;
+std::shared_ptr<tasks::PipelineRuntime> reverse_pipeline(const Settings& s, const std::string& id) {
+  auto p = pipeline(s, id);
+  p->source_name = "bench_ch";
+  p->target_name = "bench_pg";
+  p->source = ch::make_source(ch_source(s));
+  p->target = adapters::postgres::make_target({s.pg_url, "dst", "event_time"});
+  return p;
 }
 
-// The window as COPY text, what the stage holds and what curl posts.
-fs::path write_copy_file(const Settings& s) {
+void expect_rows(const char* what, bool ok, long reported, long held, long expected) {
+  if (!ok || reported != expected || held != expected)
+    std::printf("    [%s: %s, %ld rows reported, %ld in the target, %ld expected]\n", what,
+                ok ? "ok" : "failed", reported, held, expected);
+}
+
+std::string insert_url(const Settings& s) {
+  return s.ch_url + "/?date_time_input_format=best_effort&query=" +
+         adapters::http::url_encode("INSERT INTO bench_dst (" + std::string(kColumns) +
+                                    ") FORMAT TabSeparated");
+}
+
+std::vector<std::string> psql(const Settings& s, const std::string& command) {
+  return {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.pg_url, "-c", command};
+}
+
+// The window as COPY text: what the stage holds, what curl posts. Written through the stage
+// too, for the load-alone runs.
+fs::path write_window(const Settings& s) {
   const fs::path file = s.work / "window.tsv";
-  const std::string select = adapters::postgres::window_select(
-      {s.pg_url, std::nullopt, "src", "event_time"}, s.window, true);
-  const auto r = run_process({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.pg_url, "-c",
-                              "\\copy (" + select + ") to '" + file.string() + "'"});
+  const auto r =
+      run_process(psql(s, "\\copy (" + window_select(s) + ") to '" + file.string() + "'"));
   if (!r.ok) throw std::runtime_error("psql \\copy failed: " + r.output);
+  adapters::LocalStage stage(s.work / "stage");
+  auto writer = stage.open_writer(load_context(s));
+  if (!writer) throw std::runtime_error(writer.error().message);
+  auto source = adapters::postgres::make_source({s.pg_url, std::nullopt, "src", "event_time"});
+  if (auto n = source->extract(load_context(s), **writer); !n || *n != s.rows)
+    throw std::runtime_error("staging the window failed");
+  if (auto c = (*writer)->commit(); !c) throw std::runtime_error(c.error().message);
   return file;
 }
 
-Run run_curl(const Settings& s, const fs::path& file) {
+double chain(const Settings& s, const std::string& id) {
   ch_sql(s, "TRUNCATE TABLE bench_dst");
-  const std::string url =
-      s.ch_url + "/?date_time_input_format=best_effort&query=INSERT%20INTO%20bench_dst%20(" +
-      std::string("id,event_time,user_id,kind,amount,note") + ")%20FORMAT%20TabSeparated";
+  const WindowRun r = run_in_child(s.pg_url, pipeline(s, id));
+  expect_rows(id.c_str(), r.rows >= 0, r.rows, ch_count(s), s.rows);
+  rss.chain.push_back(r.peak_rss_mib);
+  return static_cast<double>(s.rows) / r.seconds;
+}
+
+double psql_curl(const Settings& s) {
+  ch_sql(s, "TRUNCATE TABLE bench_dst");
   const auto t0 = Clock::now();
-  const pid_t pid =
-      spawn({"curl", "-sS", "--fail", "--data-binary", "@" + file.string(), url}, -1, -1, {});
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  Run r{seconds_since(t0), 0, ch_count(s), static_cast<double>(usage.ru_maxrss) / 1024.0};
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || r.rows != s.rows)
-    std::printf("    [curl: exit %d, %ld rows in ClickHouse, %ld expected]\n", WEXITSTATUS(status),
-                r.rows, s.rows);
-  return r;
+  const bool ok = run_pipe(psql(s, "\\copy (" + window_select(s) + ") to stdout"),
+                           {"curl", "-sS", "--fail", "-X", "POST", "-T", "-", insert_url(s)});
+  const double seconds = seconds_since(t0);
+  expect_rows("psql | curl", ok, s.rows, ch_count(s), s.rows);
+  return static_cast<double>(s.rows) / seconds;
+}
+
+struct LoadRun {
+  double seconds = 0;
+  long rows = -1;
+  double peak_rss_mib = 0;
+};
+
+double load_alone(const Settings& s) {
+  ch_sql(s, "TRUNCATE TABLE bench_dst");
+  const auto r = run_child([&] {
+    LoadRun l;
+    adapters::LocalStage stage(s.work / "stage");
+    auto target = ch::make_target(
+        {.connection = ch_connection(s), .table = "bench_dst", .time_column = "event_time"});
+    const auto t0 = Clock::now();
+    if (auto reader = stage.open_reader(load_context(s))) {
+      if (auto n = target->load(load_context(s), **reader)) l.rows = static_cast<long>(*n);
+    }
+    l.seconds = seconds_since(t0);
+    l.peak_rss_mib = peak_rss_mib();
+    return l;
+  });
+  const LoadRun l = r.value_or(LoadRun{});
+  expect_rows("Target::load", l.rows >= 0, l.rows, ch_count(s), s.rows);
+  rss.load.push_back(l.peak_rss_mib);
+  return static_cast<double>(s.rows) / l.seconds;
+}
+
+double curl_file(const Settings& s, const fs::path& file) {
+  ch_sql(s, "TRUNCATE TABLE bench_dst");
+  const CommandRun r =
+      run_timed({"curl", "-sS", "--fail", "--data-binary", "@" + file.string(), insert_url(s)});
+  expect_rows("curl --data-binary", r.ok, s.rows, ch_count(s), s.rows);
+  rss.curl.push_back(r.peak_rss_mib);
+  return static_cast<double>(s.rows) / r.seconds;
+}
+
+double source_chain(const Settings& s, const std::string& id) {
+  sql(s.pg_url, "TRUNCATE dst");
+  const WindowRun r = run_in_child(s.pg_url, reverse_pipeline(s, id));
+  expect_rows(id.c_str(), r.rows >= 0, r.rows, scalar(s.pg_url, "SELECT count(*) FROM dst"),
+              s.rows);
+  rss.source.push_back(r.peak_rss_mib);
+  return static_cast<double>(s.rows) / r.seconds;
+}
+
+double curl_psql(const Settings& s) {
+  sql(s.pg_url, "TRUNCATE dst");
+  const std::string select = ch::window_select(ch_source(s), s.window);
+  const auto t0 = Clock::now();
+  const bool ok = run_pipe(
+      {"curl", "-sS", "--fail", "--data-binary", select + " FORMAT TabSeparated", s.ch_url + "/"},
+      psql(s, "\\copy dst (" + std::string(kColumns) + ") from stdin"));
+  const double seconds = seconds_since(t0);
+  expect_rows("curl | psql", ok, s.rows, scalar(s.pg_url, "SELECT count(*) FROM dst"), s.rows);
+  return static_cast<double>(s.rows) / seconds;
+}
+
+void print(const char* title, const Paired& runs, const char* ours, const char* theirs,
+           double mb_per_row, const std::vector<double>& our_rss,
+           const std::vector<double>& their_rss = {}) {
+  std::printf("%s:\n", title);
+  std::printf("  %-20s: %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB (target <= 64)\n", ours,
+              median(runs.ours), median(runs.ours) * mb_per_row, list(runs.ours).c_str(),
+              *std::max_element(our_rss.begin(), our_rss.end()));
+  std::printf("  %-20s: %8.0f rows/s  %6.1f MB/s  [%s]", theirs, median(runs.theirs),
+              median(runs.theirs) * mb_per_row, list(runs.theirs).c_str());
+  if (!their_rss.empty())
+    std::printf("  peak RSS %.1f MiB", *std::max_element(their_rss.begin(), their_rss.end()));
+  std::printf("\n");
+  runs.print((std::string(ours) + "/" + theirs).c_str());
 }
 
 void compare(const Settings& s) {
-  const fs::path file = write_copy_file(s);
-  const double bytes = static_cast<double>(fs::file_size(file));
-  const double rows = static_cast<double>(s.rows);
-  std::vector<double> rss, curl_rss, load_rates;
-  int streamed = 0;
-  const Paired runs = run_paired(
-      s.repeats,
-      [&] {
-        const Run r = run_sluice(s, "f4_ch_" + std::to_string(rss.size()));
-        rss.push_back(r.peak_rss_mib);
-        streamed += r.streamed ? 1 : 0;
-        load_rates.push_back(rows / r.load_seconds);
-        return rows / r.seconds;
-      },
-      [&] {
-        const Run r = run_curl(s, file);
-        curl_rss.push_back(r.peak_rss_mib);
-        return rows / r.seconds;
-      });
-  Paired load = runs;
-  load.ours = load_rates;
-  for (std::size_t i = 0; i < load.ratios.size(); ++i)
-    load.ratios[i] = load_rates[i] / runs.theirs[i];
-  const double mb = bytes / 1e6 / rows;
-  const double chain = median(runs.ours), loading = median(load_rates), curl = median(runs.theirs);
-  std::printf(
-      "PostgreSQL -> stage -> ClickHouse %s, one window of %ld rows (%.0f MB as COPY text), median "
-      "of %d:\n",
-      ch_sql(s, "SELECT version()").substr(0, 7).c_str(), s.rows, bytes / 1e6, s.repeats);
-  std::printf(
-      "  sluice chain      : %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB [%s] (target <= "
-      "64)\n",
-      chain, chain * mb, list(runs.ours).c_str(), *std::max_element(rss.begin(), rss.end()),
-      list(rss, 1).c_str());
-  std::printf("  sluice load task  : %8.0f rows/s  %6.1f MB/s  [%s]  streamed in %d of %zu runs\n",
-              loading, loading * mb, list(load_rates).c_str(), streamed, load_rates.size());
-  std::printf("  curl --data-binary: %8.0f rows/s  %6.1f MB/s  [%s]  peak RSS %.1f MiB\n", curl,
-              curl * mb, list(runs.theirs).c_str(),
-              *std::max_element(curl_rss.begin(), curl_rss.end()));
-  runs.print("chain/curl");
-  load.print("load/curl");
+  const fs::path file = write_window(s);
+  const double mb_per_row =
+      static_cast<double>(fs::file_size(file)) / 1e6 / static_cast<double>(s.rows);
+  std::printf("one window of %ld rows, %.0f MB as COPY text, ClickHouse %s, median of %d\n", s.rows,
+              static_cast<double>(fs::file_size(file)) / 1e6,
+              ch_sql(s, "SELECT version()").substr(0, 7).c_str(), s.repeats);
+  int n = 0;
+  const Paired target = run_paired(
+      s.repeats, [&] { return chain(s, "f4_ch_" + std::to_string(n++)); },
+      [&] { return psql_curl(s); });
+  print("PostgreSQL -> stage -> ClickHouse, the whole chain", target, "sluice chain",
+        "psql | curl -T -", mb_per_row, rss.chain);
+  print_task_times(s.pg_url, "f4_ch_" + std::to_string(n - 1));
+  const Paired load = run_paired(
+      s.repeats, [&] { return load_alone(s); }, [&] { return curl_file(s, file); });
+  print("stage file -> ClickHouse, the target's load alone", load, "Target::load",
+        "curl --data-binary", mb_per_row, rss.load, rss.curl);
+  // bench_dst holds the window now: the source direction reads it back.
+  sql(s.pg_url,
+      "CREATE TABLE IF NOT EXISTS dst (id bigint, event_time timestamptz NOT NULL, user_id int, "
+      "kind text, amount int, note text); CREATE INDEX IF NOT EXISTS dst_time ON dst (event_time)");
+  const Paired source = run_paired(
+      s.repeats, [&] { return source_chain(s, "f4_ch_source_" + std::to_string(n++)); },
+      [&] { return curl_psql(s); });
+  print("ClickHouse -> stage -> PostgreSQL, the whole chain", source, "sluice chain", "curl | psql",
+        mb_per_row, rss.source);
 }
 
 }  // namespace
 
 int main() {
-  observe::init_logging({spdlog::level::warn});
+  init_bench_logging();
   Settings s;
   const std::string pg_server = server_url_or_skip("f4_clickhouse");
   s.ch_url = env_or("SLUICE_BENCH_CLICKHOUSE_URL", "");

@@ -33,12 +33,6 @@ struct Settings {
   std::int64_t csv_bytes = 0;
 };
 
-struct Run {
-  double seconds = 0;
-  long rows = 0;
-  double peak_rss_mib = 0;
-};
-
 const Window kWindow{kStart, kStart + std::chrono::hours(1)};
 
 // The window's file, written with sluice's own encoder and zstd layer (level 3, as the zstd
@@ -81,49 +75,27 @@ void reset_target(const Settings& s) {
   sql(s.url, "CHECKPOINT");
 }
 
-Run run_sluice(const Settings& s, const std::string& id) {
+std::shared_ptr<tasks::PipelineRuntime> pipeline(const Settings& s, const std::string& id) {
+  auto p = std::make_shared<tasks::PipelineRuntime>();
+  p->id = PipelineId{id};
+  p->source_name = "files";
+  p->target_name = "bench_dst";
+  adapters::file::FileOptions o;
+  o.root = s.work;
+  o.path = *time::FieldTemplate::parse("events.csv.zst");
+  p->source = adapters::file::make_source(o);
+  p->target = adapters::postgres::make_target({s.url, "dst", "event_time"});
+  p->stage = std::make_shared<adapters::LocalStage>(s.work / "stage");
+  p->windows.granularity = *time::Granularity::parse("1h");
+  p->windows.zone = time::utc_zone();
+  p->windows.start = kWindow.start;
+  p->windows.end = kWindow.end;
+  return p;
+}
+
+WindowRun run_sluice(const Settings& s, const std::string& id) {
   reset_target(s);
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    Run r;
-    {
-      auto p = std::make_shared<tasks::PipelineRuntime>();
-      p->id = PipelineId{id};
-      p->source_name = "files";
-      p->target_name = "bench_dst";
-      adapters::file::FileOptions o;
-      o.root = s.work;
-      o.path = *time::FieldTemplate::parse("events.csv.zst");
-      p->source = adapters::file::make_source(o);
-      p->target = adapters::postgres::make_target({s.url, "dst", "event_time"});
-      p->stage = std::make_shared<adapters::LocalStage>(s.work / "stage");
-      p->windows.granularity = *time::Granularity::parse("1h");
-      p->windows.zone = time::utc_zone();
-      p->windows.start = kWindow.start;
-      p->windows.end = kWindow.end;
-      tasks::RunnerOptions ro;
-      ro.database_url = s.url;
-      ro.workers = 1;
-      tasks::Runner runner(ro, {p});
-      if (runner.generate(kNow)) {
-        const auto t0 = Clock::now();
-        const auto summary = runner.drain();
-        r.seconds = seconds_since(t0);
-        r.rows = summary.success == 1 ? static_cast<long>(summary.rows) : -1;
-      }
-    }
-    r.peak_rss_mib = peak_rss_mib();
-    (void)!write(fds[1], &r, sizeof r);
-    _exit(0);
-  }
-  close(fds[1]);
-  Run r;
-  if (read(fds[0], &r, sizeof r) != sizeof r) r.rows = -1;
-  close(fds[0]);
-  waitpid(pid, nullptr, 0);
+  const WindowRun r = run_in_child(s.url, pipeline(s, id));
   const long loaded = scalar(s.url, "SELECT count(*) FROM dst");
   if (r.rows != s.rows || loaded != s.rows)
     std::printf("    [sluice run %s: %ld rows reported, %ld in the target, %ld expected]\n",
@@ -131,7 +103,7 @@ Run run_sluice(const Settings& s, const std::string& id) {
   return r;
 }
 
-Run run_zstd_psql(const Settings& s) {
+WindowRun run_zstd_psql(const Settings& s) {
   reset_target(s);
   const std::vector<std::string> out{"zstd", "-q", "-dc", (s.work / "events.csv.zst").string()};
   const std::vector<std::string> in{
@@ -146,7 +118,7 @@ Run run_zstd_psql(const Settings& s) {
       std::string("\\copy dst (") + kColumns + ") from stdin csv header"};
   const auto t0 = Clock::now();
   const bool ok = run_pipe(out, in);
-  Run r{seconds_since(t0), scalar(s.url, "SELECT count(*) FROM dst"), 0};
+  WindowRun r{seconds_since(t0), scalar(s.url, "SELECT count(*) FROM dst"), 0};
   if (!ok || r.rows != s.rows)
     std::printf("    [zstd | psql: %s, %ld rows in the target, %ld expected]\n",
                 ok ? "ok" : "failed", r.rows, s.rows);
@@ -156,7 +128,7 @@ Run run_zstd_psql(const Settings& s) {
 }  // namespace
 
 int main() {
-  observe::init_logging({spdlog::level::warn});
+  init_bench_logging();
   Settings s;
   const std::string server = server_url_or_skip("f4_files");
   s.repeats = static_cast<int>(env_number("SLUICE_BENCH_REPEATS", 3));
@@ -181,7 +153,7 @@ int main() {
     const Paired runs = run_paired(
         s.repeats,
         [&] {
-          const Run r = run_sluice(s, "files_" + std::to_string(rss.size()));
+          const WindowRun r = run_sluice(s, "files_" + std::to_string(rss.size()));
           rss.push_back(r.peak_rss_mib);
           return rows / r.seconds;
         },

@@ -149,9 +149,7 @@ void compare(const Settings& s) {
 }  // namespace
 
 int main() {
-  observe::LogSettings logging;
-  logging.level = spdlog::level::warn;
-  observe::init_logging(logging);
+  init_bench_logging();
   const std::string pg_server = server_url_or_skip("f4_mysql");
   const std::string maria_url = env_or("SLUICE_BENCH_MYSQL_URL", "");
   if (maria_url.empty()) {
