@@ -7,15 +7,28 @@
 
 namespace sluice::tasks {
 
+std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx) {
+  return std::async(std::launch::async, [&ctx]() -> Result<std::int64_t> {
+    try {
+      return ctx.pipeline.source->count(ctx.window);
+    } catch (const std::exception& e) {
+      return fail(Error::permanent(std::string("unexpected error: ") + e.what()));
+    }
+  });
+}
+
 // Counts both sides again after the load, at the same time: they are usually two servers,
 // and a large window's counts are the longest part of the audit. A counting error is
 // retryable like any other; counts that differ beyond the threshold are an integrity
 // failure: FAILED, not retried.
-TaskResult audit(const TaskContext& ctx) {
-  auto source_count =
-      std::async(std::launch::async, [&] { return ctx.pipeline.source->count(ctx.window); });
+TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
+  std::future<Result<std::int64_t>> own;
+  if (!source_count || !source_count->valid()) {
+    own = start_source_count(ctx);
+    source_count = &own;
+  }
   auto target = ctx.pipeline.target->count(ctx.window);
-  auto source = source_count.get();
+  auto source = source_count->get();
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
   const auto outcome = audit_counts(*source, *target, ctx.pipeline.max_difference_pct);

@@ -143,13 +143,19 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     if (auto end = run_task(store::Task::source_to_stage,
                             [&](const TaskContext& c) { return source_to_stage(c, &streamed); }))
       return *end;
+  // A streamed load's commit mostly waits on the target: the audit's source count runs
+  // meanwhile (the source is only read, so counting it now or after the commit is the same).
+  std::future<Result<std::int64_t>> source_count;
+  if (phase < store::Phase::stage_to_target && streamed.load && !lost.load())
+    source_count = start_source_count(ctx);
   if (phase < store::Phase::stage_to_target)
     if (auto end = run_task(
             store::Task::stage_to_target,
             [&](const TaskContext& c) { return stage_to_target(c, &streamed); },
             streamed.started() ? std::optional(staging_start) : std::nullopt))
       return *end;
-  auto end = run_task(store::Task::audit, audit);
+  auto end = run_task(store::Task::audit,
+                      [&](const TaskContext& c) { return audit(c, &source_count); });
   if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};
 
   if (end->end == ChainEnd::success) {

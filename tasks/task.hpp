@@ -3,6 +3,7 @@
 // columns, the phase it completed, perhaps a move to a final status), or a classified Error
 // that the chain turns into a retry or a failure.
 #include <chrono>
+#include <future>
 #include <memory>
 #include <optional>
 
@@ -39,6 +40,11 @@ TaskResult pre_validation(const TaskContext& ctx);
 TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
 // Commits a started streamed load; otherwise loads the window from the stage file.
 TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
-TaskResult audit(const TaskContext& ctx);
+// The source's count for the audit, on its own thread; a throw becomes the result.
+std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx);
+// `source_count`: the source's count, already started (while the streamed load committed);
+// without it the audit counts the source itself.
+TaskResult audit(const TaskContext& ctx,
+                 std::future<Result<std::int64_t>>* source_count = nullptr);
 
 }  // namespace sluice::tasks

@@ -1,19 +1,51 @@
 #!/usr/bin/env bash
-# Builds the benchmarks in Release (no sanitizers) under build/bench and runs every one.
-# Figures are printed, never asserted: compare them with the targets they print.
-set -euo pipefail
+# Runs every benchmark: each tests/bench/*_bench.sh (which builds its Release binary under
+# build/bench and starts the private servers it measures against), then each benchmark no
+# script runs (pure code, no server). Figures are printed, never asserted: compare them with
+# the targets they print. One failing benchmark does not stop the others; the exit status
+# says whether any failed.
+#
+# Usage: tests/bench/run.sh [NAME...]   NAME: f3, f4_clickhouse, time... (default: all)
+set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON -DSLUICE_SANITIZE=OFF \
-  -DSLUICE_WERROR=OFF -DSLUICE_TESTS=ON >/dev/null
-mapfile -t benches < <(cd tests/bench && ls ./*.cpp | sed 's|^\./||; s|\.cpp$||; s|^|bench_|')
-cmake --build "$build" -j "${SLUICE_JOBS:-2}" --target "${benches[@]}"
+wanted=("$@")
+selected() {
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  local w
+  for w in "${wanted[@]}"; do [ "$w" = "$1" ] && return 0; done
+  return 1
+}
 
 status=0
-for name in "${benches[@]}"; do
-  exe=$(find "$build" -type f -name "$name" -perm -u+x | head -n 1)
-  echo "== $name"
-  "$exe" || status=$?
+failed=()
+scripted=" "
+for script in tests/bench/*_bench.sh; do
+  name=$(basename "$script" _bench.sh)
+  scripted+="$(grep -o 'bench_[a-z0-9_]*' "$script" | sort -u | tr '\n' ' ')"
+  selected "$name" || continue
+  echo "######## $name ($script)"
+  if ! bash "$script"; then status=1; failed+=("$name"); fi
 done
+
+build=build/bench
+plain=()
+for src in tests/bench/*.cpp; do
+  name=$(basename "$src" .cpp)
+  case "$scripted" in *" bench_$name "*) continue ;; esac
+  selected "$name" && plain+=("bench_$name")
+done
+if [ ${#plain[@]} -gt 0 ]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON -DSLUICE_SANITIZE=OFF \
+    -DSLUICE_WERROR=OFF -DSLUICE_TESTS=ON >/dev/null
+  cmake --build "$build" -j "${SLUICE_JOBS:-2}" --target "${plain[@]}" >/dev/null || exit 1
+  for name in "${plain[@]}"; do
+    echo "######## ${name#bench_}"
+    if ! "$(find "$build" -type f -name "$name" -perm -u+x | head -n 1)"; then
+      status=1
+      failed+=("${name#bench_}")
+    fi
+  done
+fi
+[ $status -eq 0 ] || echo "benchmarks that failed: ${failed[*]}"
 exit $status
