@@ -4,6 +4,7 @@
 // reads in place: strings are decoded only when asked, everything else is skipped or handed
 // back as the bytes it was written as. The hot parts are here, inline, because the scanner
 // runs them once per byte of every page.
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -26,9 +27,15 @@ inline const char* find_special(const char* p, const char* end) {
     // A byte of `quote` or `slash` is zero where w has '"' or '\\'; (x - ones) & ~x sets its
     // high bit there (borrows only add bits above a hit). w - 0x20.. sets it below 0x20, and w
     // has it set at and above 0x80.
+    // The lowest flagged byte is exact (borrows only run upwards): on a little-endian machine
+    // it is the first special byte.
     const std::uint64_t hits =
-        ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | (w - ones * 0x20) | w;
-    if (hits & highs) break;
+        (((quote - ones) & ~quote) | ((slash - ones) & ~slash) | (w - ones * 0x20) | w) & highs;
+    if (hits) {
+      if constexpr (std::endian::native == std::endian::little)
+        return p + std::countr_zero(hits) / 8;
+      break;
+    }
     p += 8;
   }
   for (; p < end; ++p) {

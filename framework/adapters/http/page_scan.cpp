@@ -1,5 +1,8 @@
 #include "framework/adapters/http/page_scan.hpp"
 
+#include <bit>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "framework/adapters/http/json_cursor.hpp"
@@ -48,6 +51,15 @@ std::int64_t array_index(std::string_view token) {
   return value;
 }
 
+// The first `n` (at most 8) bytes at p as a word, the others zero. Reads 8 bytes.
+std::uint64_t word_of(const char* p, std::size_t n) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  if (n == 8) return w;
+  if constexpr (std::endian::native == std::endian::little) return w & ((1ULL << (8 * n)) - 1);
+  return w & ~(~0ULL >> (8 * n));
+}
+
 // Adds the path to the trie with `slot` at its end (kRecordsMark: the records array).
 void add_path(Trie& trie, const std::vector<std::string>& tokens, int slot) {
   int node = 0;
@@ -58,7 +70,10 @@ void add_path(Trie& trie, const std::vector<std::string>& tokens, int slot) {
     if (next < 0) {
       next = static_cast<int>(trie.size());
       trie.emplace_back();
-      trie[node].children.push_back({token, array_index(token), next});
+      char padded[8] = {};
+      std::memcpy(padded, token.data(), std::min<std::size_t>(token.size(), 8));
+      trie[node].children.push_back({token, array_index(token), next,
+                                     word_of(padded, std::min<std::size_t>(token.size(), 8))});
     }
     node = next;
     trie[node].below.push_back(slot);
@@ -86,9 +101,14 @@ struct Fill {
   std::vector<Slot> slots;
   std::string text;  // the columns' COPY text
   int columns = 0;   // slots below this are columns; the others capture JSON text
+  // Per trie node, the generation that last met its key: met again in the same one, the key
+  // repeats (and a repeat is rare enough to pay for clearing).
+  std::vector<std::uint32_t> met;
+  std::uint32_t generation = 1;
   void clear() {
     text.clear();
     for (auto& s : slots) s.set = false;
+    ++generation;
   }
 };
 
@@ -105,8 +125,10 @@ class Walk {
         block_(block),
         block_start_(block.size()) {
     page_fill.slots.resize(1);
+    page_fill.met.resize(page.size());
     record_fill.columns = static_cast<int>(columns);
     record_fill.slots.resize(columns + 1);
+    record_fill.met.resize(record.size());
     walk_records_ = rows || !record.front().children.empty() || !record.front().slots.empty();
   }
 
@@ -206,6 +228,12 @@ const Node* Walk::child(const Trie& trie, const Node& node, std::string_view key
     Cursor decode(std::string_view(key.data() - 1, key.size() + 2));  // with its quotes
     decode.decode_string(key_, false);
     key = key_;
+  } else if (key.size() <= 8 && cursor.end - key.data() >= 8) {
+    // Most keys are short: one word compare each instead of a call to memcmp.
+    const std::uint64_t w = word_of(key.data(), key.size());
+    for (const auto& c : node.children)
+      if (c.word == w && c.key.size() == key.size()) return &trie[static_cast<std::size_t>(c.node)];
+    return nullptr;
   }
   for (const auto& c : node.children)
     if (c.key == key) return &trie[static_cast<std::size_t>(c.node)];
@@ -240,7 +268,9 @@ bool Walk::object(const Trie& trie, const Node& node, Fill& fill) {
     if (cursor.peek() != ':') return cursor.fail(cursor.p, "expected ':' after an object key");
     ++cursor.p;
     if (next) {
-      reset(*next, fill);
+      auto& met = fill.met[static_cast<std::size_t>(next - trie.data())];
+      if (met == fill.generation) reset(*next, fill);
+      met = fill.generation;
       if (!value(trie, *next, fill)) return false;
     } else if (!cursor.skip_value()) {
       return false;
@@ -330,7 +360,7 @@ void Walk::emit_row() {
     if (i) block_ += '\t';
     const Slot& s = record_fill.slots[static_cast<std::size_t>(i)];
     if (s.set) {
-      block_.append(record_fill.text, s.off, s.len);
+      block_.append(record_fill.text.data() + s.off, s.len);
     } else {
       block_.append("\\N", 2);
     }

@@ -54,6 +54,7 @@ class PageScanner {
       std::string key;
       std::int64_t index;  // the key as an array index, -1 when it is not one
       int node;
+      std::uint64_t word;  // the key's first 8 bytes, zero-padded: short keys compare at once
     };
     std::vector<Child> children;
     std::vector<int> slots;  // columns (or the next value) whose pointer ends here
