@@ -45,6 +45,15 @@ inline const char* find_special(const char* p, const char* end) {
   return end;
 }
 
+// The first `n` (at most 8) bytes at p as a word, the others zero. Reads 8 bytes.
+inline std::uint64_t word_of(const char* p, std::size_t n) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  if (n == 8) return w;
+  if constexpr (std::endian::native == std::endian::little) return w & ((1ULL << (8 * n)) - 1);
+  return w & ~(~0ULL >> (8 * n));
+}
+
 // The end of the UTF-8 sequence starting at p (a byte >= 0x80), or nullptr when it is not
 // well-formed (overlong, a surrogate, beyond U+10FFFF, cut short).
 const char* utf8_end(const char* p, const char* end);

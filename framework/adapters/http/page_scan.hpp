@@ -57,9 +57,10 @@ class PageScanner {
       std::uint64_t word;  // the key's first 8 bytes, zero-padded: short keys compare at once
     };
     std::vector<Child> children;
-    std::vector<int> slots;  // columns (or the next value) whose pointer ends here
-    std::vector<int> below;  // slots here and under: cleared when a key repeats
-    bool records = false;    // the records array is here
+    std::vector<int> slots;                  // columns (or the next value) whose pointer ends here
+    std::vector<int> below;                  // slots here and under: cleared when a key repeats
+    static constexpr int kRecordsMark = -1;  // in `below`: the records array is under here
+    bool records = false;                    // the records array is here
   };
   using Trie = std::vector<Node>;  // [0] is the root
 
