@@ -235,7 +235,7 @@ void compare(const std::string& db, const fs::path& stage, long rows, int repeat
 }  // namespace
 
 int main() {
-  observe::init_logging({spdlog::level::warn});
+  init_bench_logging();
   const std::string server = server_url_or_skip("f4_http");
   const int repeats = static_cast<int>(env_number("SLUICE_BENCH_REPEATS", 3));
   const fs::path stage =

@@ -3,6 +3,7 @@
 // and extra headers added, 429 and 5xx retried after Retry-After (or a doubling delay, both
 // capped), other statuses classified, and every message scrubbed of the base URL's and the
 // auth header's secrets.
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,10 @@ struct Reply {
 // keeps the connection for that window's pages); the rate limit is shared.
 class ApiClient {
  public:
-  ApiClient(const ClientOptions& options, SharedRateLimiter& limiter);
+  // `cancel`, when given and set, ends a fetch early (its waits, its transfer) with an Error:
+  // whoever fetches ahead for a consumer stops when that consumer has gone.
+  ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
+            const std::atomic<bool>* cancel = nullptr);
 
   // A 2xx body, whole (bounded by max_page_bytes), or an Error that names `what` and the
   // URL as it may be shown.
@@ -41,6 +45,8 @@ class ApiClient {
   net::HttpClient client_;
   SharedRateLimiter& limiter_;
   std::vector<std::string> headers_;
+  const std::atomic<bool>* cancel_;
+  std::size_t last_body_ = 0;  // the previous page's size: the next body's first allocation
 };
 
 }  // namespace sluice::adapters::http

@@ -65,9 +65,32 @@ std::string Pager::url_with(std::string_view param, std::string_view value) cons
   return add_query(base_, param, value);
 }
 
-Result<void> Pager::advance(const PageView& view) {
+NextAt next_at(const PaginationOptions& options) {
   using T = PaginationType;
-  const auto n = static_cast<std::int64_t>(view.records.size());
+  switch (options.type) {
+    case T::next_link: return options.next_pointer.empty() ? NextAt::nowhere : NextAt::body;
+    case T::cursor: return NextAt::body;
+    case T::search_after: return NextAt::last_record;
+    default: return NextAt::nowhere;
+  }
+}
+
+Result<void> Pager::advance(const PageView& view) {
+  PageFacts facts{static_cast<std::int64_t>(view.records.size()), nullptr, view.link_header};
+  switch (next_at(options_)) {
+    case NextAt::body: facts.next = at_pointer(view.body, options_.next_pointer); break;
+    case NextAt::last_record:
+      if (!view.records.empty())
+        facts.next = at_pointer(view.records.back(), options_.next_pointer);
+      break;
+    case NextAt::nowhere: break;
+  }
+  return advance(facts);
+}
+
+Result<void> Pager::advance(const PageFacts& facts) {
+  using T = PaginationType;
+  const auto n = facts.records;
   const bool short_page = n < options_.page_size;
   ++page_;
   switch (options_.type) {
@@ -84,8 +107,8 @@ Result<void> Pager::advance(const PageView& view) {
     case T::next_link: {
       std::string link;
       if (options_.next_pointer.empty()) {
-        link = next_from_link_header(view.link_header);
-      } else if (const json* v = at_pointer(view.body, options_.next_pointer); v && !v->is_null()) {
+        link = next_from_link_header(facts.link_header);
+      } else if (const json* v = facts.next; v && !v->is_null()) {
         if (!v->is_string())
           return fail(Error::permanent(fmt::format("the next link at {} is {}, not a URL",
                                                    options_.next_pointer, a_type_name(*v))));
@@ -109,8 +132,7 @@ Result<void> Pager::advance(const PageView& view) {
         done_ = true;
         return {};
       }
-      const json& from = search_after ? view.records.back() : view.body;
-      const json* v = at_pointer(from, options_.next_pointer);
+      const json* v = facts.next;
       if (!v || v->is_null()) {
         if (search_after)
           return fail(

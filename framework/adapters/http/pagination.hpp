@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/adapters/http/page_scan.hpp"
 #include "framework/core/error.hpp"
 
 namespace sluice::adapters::http {
@@ -33,12 +34,23 @@ struct PaginationOptions {
 
 PaginationType pagination_type(std::string_view name);  // none for unknown names
 
-// What the pager needs to know of one response.
+// What the pager needs to know of one response: how many records it held and the value at
+// next_pointer where next_at() says it is (the scanner reads both in its one pass).
+struct PageFacts {
+  std::int64_t records = 0;
+  const nlohmann::json* next = nullptr;  // nullptr: nothing there
+  std::string_view link_header;          // the `Link` response header, empty when absent
+};
+
+// A response as a DOM, for callers that have one.
 struct PageView {
   const nlohmann::json& body;
   const nlohmann::json& records;  // the records array
   std::string_view link_header;   // the `Link` response header, empty when absent
 };
+
+// Where the pager wants the value at next_pointer from.
+NextAt next_at(const PaginationOptions& options);
 
 class Pager {
  public:
@@ -50,7 +62,8 @@ class Pager {
 
   // Moves to the next page, or to done(). An Error (permanent) when the response does not
   // say what the strategy needs (a cursor that is an object, a link repeating itself).
-  Result<void> advance(const PageView& view);
+  Result<void> advance(const PageFacts& facts);
+  Result<void> advance(const PageView& view);  // its facts read from the DOM
 
  private:
   std::string url_with(std::string_view param, std::string_view value) const;

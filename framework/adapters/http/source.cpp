@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "framework/adapters/http/block_pump.hpp"
 #include "framework/adapters/http/client.hpp"
+#include "framework/adapters/http/page_scan.hpp"
 #include "framework/adapters/http/records.hpp"
 #include "framework/observe/log.hpp"
 
@@ -23,19 +25,34 @@ Result<json> parse_page(std::string_view body, std::string_view what, std::strin
   }
 }
 
+// The value at the next pointer, when the scanner could not keep it apart: read from a DOM of
+// the page (a configuration where the next pointer and the records overlap).
+json next_from_dom(std::string_view body, const std::string& pointer) {
+  try {
+    const json page = json::parse(body);
+    const json::json_pointer p(pointer);
+    if (page.contains(p)) return page.at(p);
+  } catch (const json::exception&) {
+  }
+  return json();  // null: nothing there (the page is valid: the scanner said so)
+}
+
 class HttpSource final : public Source {
  public:
-  HttpSource(SourceOptions options, RecordMapping mapping)
+  HttpSource(SourceOptions options, RecordMapping mapping, PageScanner rows, PageScanner counts)
       : options_(std::move(options)),
         mapping_(std::move(mapping)),
+        rows_(std::move(rows)),
+        counts_(std::move(counts)),
         limiter_(options_.client.rate_limit) {}
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
     if (options_.count_path) return count_endpoint(ctx);
     std::int64_t n = 0;
-    auto walked = walk(ctx, [&](const json& records) -> Result<void> {
-      n += static_cast<std::int64_t>(records.size());
-      return {};
+    std::string block;
+    auto walked = walk(ctx, counts_, block, false, nullptr, [&](std::int64_t records) {
+      n += records;
+      return Result<void>();
     });
     if (!walked) return fail(walked.error());
     return n;
@@ -46,32 +63,40 @@ class HttpSource final : public Source {
   Result<bool> has_rows(const WindowContext& ctx) override {
     if (options_.count_path) return Source::has_rows(ctx);
     bool any = false;
-    auto walked = walk(
-        ctx,
-        [&](const json& records) -> Result<void> {
-          any = !records.empty();
-          return {};
-        },
-        true);
+    std::string block;
+    auto walked = walk(ctx, counts_, block, true, nullptr, [&](std::int64_t records) {
+      any = records > 0;
+      return Result<void>();
+    });
     if (!walked) return fail(walked.error());
     return any;
   }
 
+  // The pages are fetched and scanned on a thread of their own while the caller's thread
+  // writes the rows of the page before to the sink, as COPY text blocks.
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
     if (auto r = sink.begin(mapping_.columns()); !r) return fail(r.error());
     std::int64_t n = 0;
-    std::vector<std::string> texts;
-    std::vector<Field> fields;
-    auto walked = walk(ctx, [&](const json& records) -> Result<void> {
-      for (const auto& record : records) {
-        if (auto m = mapping_.map(record, texts, fields); !m)
-          return fail(Error::permanent(fmt::format("record {}: {}", n + 1, m.error().message)));
-        if (auto r = sink.row(fields); !r) return fail(r.error());
-        ++n;
+    {
+      BlockPump pump([&](BlockPump& out) -> Result<void> {
+        std::string block = out.spare();
+        return walk(ctx, rows_, block, false, &out.cancelled(),
+                    [&](std::int64_t records) -> Result<void> {
+                      if (records == 0) return {};
+                      auto r = out.emit({std::move(block), records});
+                      block = out.spare();
+                      return r;
+                    });
+      });
+      for (;;) {
+        auto block = pump.next();
+        if (!block) return fail(block.error());
+        if (!*block) break;
+        if (auto r = sink.copy_block((*block)->text, (*block)->rows); !r) return fail(r.error());
+        n += (*block)->rows;
+        pump.recycle(std::move((*block)->text));
       }
-      return {};
-    });
-    if (!walked) return fail(walked.error());
+    }
     if (auto r = sink.end(); !r) return fail(r.error());
     return n;
   }
@@ -90,35 +115,43 @@ class HttpSource final : public Source {
     return UrlTemplate{options_.client.base_url.reveal(), path, options_.query}.render(t);
   }
 
-  // Every page of the window in order (or the first only), each page's records array handed
-  // to `on_page`.
+  // Every page of the window in order (or the first only), each scanned once: its rows
+  // appended to `block` (when `scanner` maps columns), then `on_page(records)`. The pages
+  // are not kept: memory holds the one being scanned.
   template <class OnPage>
-  Result<void> walk(const WindowContext& ctx, OnPage on_page, bool first_only = false) {
+  Result<void> walk(const WindowContext& ctx, const PageScanner& scanner, std::string& block,
+                    bool first_only, const std::atomic<bool>* cancel, OnPage on_page) {
     static const auto log = observe::logger("adapter.http");
-    ApiClient client(options_.client, limiter_);
+    ApiClient client(options_.client, limiter_, cancel);
     const auto t = template_context(ctx);
     const std::string body = options_.body ? options_.body->render(t) : std::string();
     Pager pager(options_.pagination, url_of(options_.path, t));
+    std::int64_t seen = 0;
     while (!pager.done()) {
       const std::string what = fmt::format("page {} of", pager.page());
+      const auto in_page = [&](const Error& e) {
+        return fail(
+            Error{e.kind, fmt::format("{} {}: {}", what, client.shown(pager.url()), e.message)});
+      };
       auto reply = client.fetch(what, options_.method, pager.url(), body);
       if (!reply) return fail(reply.error());
-      auto page = parse_page(reply->body, what, client.shown(pager.url()));
-      if (!page) return fail(page.error());
-      auto records = records_at(*page, options_.records_pointer);
-      if (!records)
-        return fail(Error::permanent(
-            fmt::format("{} {}: {}", what, client.shown(pager.url()), records.error().message)));
-      if (auto r = on_page(**records); !r) {
-        r.error().message =
-            fmt::format("{} {}: {}", what, client.shown(pager.url()), r.error().message);
-        return fail(r.error());
+      auto page = scanner.scan(reply->body, block, seen + 1);
+      if (!page) return in_page(page.error());
+      seen += page->records;
+      log->debug("{} {}: {} records", what, client.shown(pager.url()), page->records);
+      json next;
+      PageFacts facts{page->records, nullptr, reply->link};
+      if (scanner.next_needs_dom()) {
+        next = next_from_dom(reply->body, options_.pagination.next_pointer);
+        facts.next = &next;
+      } else if (page->next) {
+        next = json::parse(*page->next, nullptr, false);  // valid JSON: the scanner checked it
+        facts.next = &next;
       }
-      log->debug("{} {}: {} records", what, client.shown(pager.url()), (*records)->size());
+      reply->body = std::string();  // the page is not needed while its rows are handed on
+      if (auto r = on_page(page->records); !r) return fail(r.error());
       if (first_only) return {};
-      if (auto r = pager.advance({*page, **records, reply->link}); !r)
-        return fail(Error::permanent(
-            fmt::format("{} {}: {}", what, client.shown(pager.url()), r.error().message)));
+      if (auto r = pager.advance(facts); !r) return in_page(r.error());
     }
     return {};
   }
@@ -155,6 +188,8 @@ class HttpSource final : public Source {
 
   SourceOptions options_;
   RecordMapping mapping_;
+  const PageScanner rows_;    // maps the columns
+  const PageScanner counts_;  // only counts the records
   SharedRateLimiter limiter_;
 };
 
@@ -163,7 +198,16 @@ class HttpSource final : public Source {
 Result<std::unique_ptr<Source>> make_source(SourceOptions options) {
   auto mapping = RecordMapping::make(options.columns);
   if (!mapping) return fail(mapping.error());
-  return std::unique_ptr<Source>(new HttpSource(std::move(options), std::move(*mapping)));
+  PageScanner::Options scan{options.records_pointer, {}, NextAt::nowhere, {}};
+  scan.next_at = next_at(options.pagination);
+  scan.next_pointer = options.pagination.next_pointer;
+  auto counts = PageScanner::make(scan);
+  if (!counts) return fail(counts.error());
+  for (const auto& [name, pointer] : options.columns) scan.columns.push_back(pointer);
+  auto rows = PageScanner::make(std::move(scan));
+  if (!rows) return fail(rows.error());
+  return std::unique_ptr<Source>(new HttpSource(std::move(options), std::move(*mapping),
+                                                std::move(*rows), std::move(*counts)));
 }
 
 }  // namespace sluice::adapters::http
