@@ -12,14 +12,17 @@ fuzz_sources=(
   framework/adapters/formats/csv.cpp
 )
 
-# fuzz_build TARGET: compiles tests/fuzz/TARGET.cpp into build/fuzz/TARGET/TARGET.
+# fuzz_build TARGET: compiles tests/fuzz/TARGET.cpp into build/fuzz/TARGET/TARGET, with the
+# common sources and those its `// fuzz-sources:` line names.
 fuzz_build() {
   local target=$1 out="build/fuzz/$1"
   local cxx=${SLUICE_FUZZ_CXX:-clang++-14}
+  local own
+  read -r -a own <<<"$(sed -n 's|^// fuzz-sources: ||p' "tests/fuzz/$target.cpp")"
   mkdir -p "$out"
   "$cxx" -std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-    "tests/fuzz/$target.cpp" "${fuzz_sources[@]}" -ldate-tz -lfmt -o "$out/$target"
+    "tests/fuzz/$target.cpp" "${fuzz_sources[@]}" "${own[@]}" -ldate-tz -lfmt -o "$out/$target"
 }
 
 # fuzz_run TARGET SECONDS: runs a built target on a copy of its seed corpus.

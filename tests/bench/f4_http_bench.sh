@@ -12,12 +12,9 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 started=$SECONDS
 
-build=build/bench
-echo "== building Release in $build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON -DSLUICE_SANITIZE=OFF \
-  -DSLUICE_WERROR=OFF -DSLUICE_TESTS=ON >/dev/null
-cmake --build "$build" -j "${SLUICE_JOBS:-2}" --target bench_f4_http_bench >/dev/null
-echo "   built in $((SECONDS - started)) s"
+# shellcheck source=tests/bench/bench_lib.sh
+source tests/bench/bench_lib.sh
+bench_build bench_f4_http_bench
 
 # shellcheck source=deploy/lib/pg.sh
 source deploy/lib/pg.sh
@@ -29,8 +26,7 @@ echo "== PostgreSQL $(psql -Atqc 'SHOW server_version') on port $PGPORT, $(nproc
      "load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -n 1 | cut -d' ' -f1-2)"
 
 export SLUICE_BENCH_DATABASE_URL=$SLUICE_DATABASE_URL
-export SLUICE_BENCH_WORK_DIR="$root/var/bench-work"
-mkdir -p "$SLUICE_BENCH_WORK_DIR"
+bench_work_dir
 status=0
 echo "== f4_http"
 t0=$SECONDS

@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-build=build/bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON -DSLUICE_SANITIZE=OFF \
-  -DSLUICE_WERROR=OFF -DSLUICE_TESTS=ON >/dev/null
-cmake --build "$build" -j "${SLUICE_JOBS:-2}" --target bench_f5_daemon sluiced >/dev/null
+# shellcheck source=tests/bench/bench_lib.sh
+source tests/bench/bench_lib.sh
+bench_build bench_f5_daemon sluiced
 
 # shellcheck source=deploy/lib/pg.sh
 source deploy/lib/pg.sh
@@ -19,6 +18,5 @@ pg_start "$cluster" sluice_bench
 echo "== PostgreSQL $(psql -Atqc 'SHOW server_version') on port $PGPORT, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 export SLUICE_BENCH_DATABASE_URL=$SLUICE_DATABASE_URL
 export SLUICE_BENCH_SLUICED="$root/$build/daemon/sluiced"
-export SLUICE_BENCH_WORK_DIR="$root/var/bench-work"
-mkdir -p "$SLUICE_BENCH_WORK_DIR"
+bench_work_dir
 "$build/tests/bench_f5_daemon"

@@ -5,7 +5,8 @@
 # the targets they print. One failing benchmark does not stop the others; the exit status
 # says whether any failed.
 #
-# Usage: tests/bench/run.sh [NAME...]   NAME: f3, f4_clickhouse, time... (default: all)
+# Usage: tests/bench/run.sh [NAME...]   NAME: a script's (f3, f4_clickhouse...) or a bench
+# source's (time_bench); default: all.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -18,6 +19,7 @@ selected() {
 }
 
 status=0
+ran=0
 failed=()
 scripted=" "
 for script in tests/bench/*_bench.sh; do
@@ -25,10 +27,10 @@ for script in tests/bench/*_bench.sh; do
   scripted+="$(grep -o 'bench_[a-z0-9_]*' "$script" | sort -u | tr '\n' ' ')"
   selected "$name" || continue
   echo "######## $name ($script)"
+  ran=$((ran + 1))
   if ! bash "$script"; then status=1; failed+=("$name"); fi
 done
 
-build=build/bench
 plain=()
 for src in tests/bench/*.cpp; do
   name=$(basename "$src" .cpp)
@@ -36,16 +38,21 @@ for src in tests/bench/*.cpp; do
   selected "$name" && plain+=("bench_$name")
 done
 if [ ${#plain[@]} -gt 0 ]; then
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON -DSLUICE_SANITIZE=OFF \
-    -DSLUICE_WERROR=OFF -DSLUICE_TESTS=ON >/dev/null
-  cmake --build "$build" -j "${SLUICE_JOBS:-2}" --target "${plain[@]}" >/dev/null || exit 1
+  # shellcheck source=tests/bench/bench_lib.sh
+  source tests/bench/bench_lib.sh
+  bench_build "${plain[@]}" || exit 1
   for name in "${plain[@]}"; do
     echo "######## ${name#bench_}"
+    ran=$((ran + 1))
     if ! "$(find "$build" -type f -name "$name" -perm -u+x | head -n 1)"; then
       status=1
       failed+=("${name#bench_}")
     fi
   done
+fi
+if [ $ran -eq 0 ]; then
+  echo "run.sh: no benchmark named ${wanted[*]}" >&2
+  exit 2
 fi
 [ $status -eq 0 ] || echo "benchmarks that failed: ${failed[*]}"
 exit $status
