@@ -2,15 +2,34 @@
 
 #include <future>
 
+#include "framework/observe/log.hpp"
 #include "tasks/audit_result.hpp"
 #include "tasks/task.hpp"
 
 namespace sluice::tasks {
+namespace {
+
+// The time each count took is in the debug log: on a large window they are the audit.
+template <class Count>
+Result<std::int64_t> timed_count(const TaskContext& ctx, const char* side, Count count) {
+  static const auto log = observe::logger("chain");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto n = count();
+  log->debug("{} audit: {} count {} in {} ms",
+             observe::window_context(ctx.record.pipeline, ctx.record.window, ctx.record.run),
+             side, n ? std::to_string(*n) : "failed",
+             std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now() - t0)
+                 .count());
+  return n;
+}
+
+}  // namespace
 
 std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx) {
   return std::async(std::launch::async, [&ctx]() -> Result<std::int64_t> {
     try {
-      return ctx.pipeline.source->count(ctx.window);
+      return timed_count(ctx, "source", [&] { return ctx.pipeline.source->count(ctx.window); });
     } catch (const std::exception& e) {
       return fail(Error::permanent(std::string("unexpected error: ") + e.what()));
     }
@@ -27,7 +46,8 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
     own = start_source_count(ctx);
     source_count = &own;
   }
-  auto target = ctx.pipeline.target->count(ctx.window);
+  auto target =
+      timed_count(ctx, "target", [&] { return ctx.pipeline.target->count(ctx.window); });
   auto source = source_count->get();
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());

@@ -156,9 +156,9 @@ const KeyTable& source_keys() {
           {.name = "columns",
            .type = KeyType::string_map,
            .description = "Column name -> JSON pointer within a record, in target column "
-                          "order: `{id: /id, user: /user/name}`. Strings load as they are, "
-                          "numbers and booleans as JSON writes them, null or missing as NULL, "
-                          "objects and arrays as JSON text.",
+                          "order: `{id: /id, user: /user/name}`. Strings load decoded, "
+                          "numbers and booleans as the API wrote them (no rounding), null or "
+                          "missing as NULL, objects and arrays as their compact JSON text.",
            .required = true,
            .check = config::check_column_name},
           {.name = "time_column",

@@ -77,13 +77,13 @@ std::string field(const PGresult* result, int code) {
 }  // namespace
 
 Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params,
-                                   ServerError* said) {
+                                   ServerError* said, ParamType type) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  // Typed as text, so a query that uses only one of the window bounds still prepares.
-  const std::vector<Oid> types(params.size(), Oid{25});
+  // Typed, so a query that uses only one of the window bounds still prepares.
+  const std::vector<Oid> types(params.size(), static_cast<Oid>(type));
   ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), types.data(),
                            values.data(), nullptr, nullptr, 0));
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
@@ -99,8 +99,10 @@ Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std
   return r;
 }
 
-Result<std::int64_t> Connection::exec_count(const std::string& sql, const std::vector<std::string>& params) {
-  auto r = exec(sql, params);
+Result<std::int64_t> Connection::exec_count(const std::string& sql,
+                                            const std::vector<std::string>& params,
+                                            ParamType type) {
+  auto r = exec(sql, params, nullptr, type);
   if (!r) return fail(r.error());
   if (PQntuples(r->get()) != 1 || PQnfields(r->get()) < 1)
     return fail(Error::permanent("count query returned no single row"));

@@ -17,6 +17,8 @@ std::string bound(const Window& window, bool start, bool literal) {
   return timestamptz_literal(start ? window.start : window.end);
 }
 
+constexpr auto kBounds = Connection::ParamType::timestamptz;
+
 std::vector<std::string> window_params(const Window& w) {
   return {format_utc(w.start), format_utc(w.end)};
 }
@@ -31,7 +33,7 @@ class PostgresSource final : public Source {
     if (!conn) return fail(conn.error());
     return (*conn)->exec_count(
         "SELECT count(*) FROM (" + window_select(options_, ctx.window, false) + ") AS w",
-        window_params(ctx.window));
+        window_params(ctx.window), kBounds);
   }
 
   Result<bool> has_rows(const WindowContext& ctx) override {
@@ -40,7 +42,7 @@ class PostgresSource final : public Source {
     auto n = (*conn)->exec_count("SELECT count(*) FROM (SELECT 1 FROM (" +
                                      window_select(options_, ctx.window, false) +
                                      ") AS w LIMIT 1) AS one",
-                                 window_params(ctx.window));
+                                 window_params(ctx.window), kBounds);
     if (!n) return fail(n.error());
     return *n > 0;
   }
@@ -125,7 +127,7 @@ class PostgresTarget final : public Target {
     if (!conn) return fail(conn.error());
     return (*conn)->exec_count(
         "SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
-        window_params(ctx.window));
+        window_params(ctx.window), kBounds);
   }
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
@@ -145,7 +147,7 @@ class PostgresTarget final : public Target {
       return fail(r.error());
     if (auto r = (*conn)->exec(
             "DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
-            window_params(ctx.window));
+            window_params(ctx.window), nullptr, kBounds);
         !r)
       return fail(r.error());
     if (plan->computes()) {

@@ -190,6 +190,21 @@ TEST_CASE("a query source binds the window in count and extract alike", "[integr
   CHECK((*stage.find(ctx()))->columns == std::vector<Column>{{"id"}, {"event_time"}, {"note"}, {"amount"}});
 }
 
+TEST_CASE("a query source may use one window bound only (the bounds are typed parameters)",
+          "[integration][postgres]") {
+  Scratch s;
+  seed_awkward_rows(s);
+  const auto all = s.count("SELECT count(*) FROM " + s.table("src") +
+                           " WHERE event_time >= '2024-03-10 08:00:00+00'");
+  auto source = pg::make_source(
+      {s.url(), "SELECT * FROM " + s.table("src") + " WHERE event_time >= {window_start}",
+       std::nullopt, ""});
+  auto n = source->count(ctx());
+  if (!n) FAIL(n.error().message);
+  CHECK(*n == all);
+  CHECK(*source->has_rows(ctx()));
+}
+
 TEST_CASE("PostgreSQL errors are classified at the adapter edge", "[integration][postgres]") {
   Scratch s;
   SECTION("a missing table is permanent") {
