@@ -40,7 +40,7 @@ TaskResult pre_validation(const TaskContext& ctx);
 TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
 // Commits a started streamed load; otherwise loads the window from the stage file.
 TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed = nullptr);
-// The source's count for the audit, on its own thread; a throw becomes the result.
+// The source's count for the audit, on its own thread.
 std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx);
 // `source_count`: the source's count, already started (while the streamed load committed);
 // without it the audit counts the source itself.

@@ -16,7 +16,7 @@ bench_build() {
 # bench_work_dir: a fresh scratch directory for the benchmark, exported as
 # SLUICE_BENCH_WORK_DIR (the caller removes it).
 bench_work_dir() {
-  export SLUICE_BENCH_WORK_DIR="$root/var/bench-work"
+  export SLUICE_BENCH_WORK_DIR="$PWD/var/bench-work"
   rm -rf "$SLUICE_BENCH_WORK_DIR"
   mkdir -p "$SLUICE_BENCH_WORK_DIR"
 }

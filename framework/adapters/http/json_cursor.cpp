@@ -121,33 +121,18 @@ bool Cursor::escape(std::string* out, bool copy_escape) {
 
 bool Cursor::skip_container() {
   stack_.clear();
-  // After '{' or ',' in an object: the member's key and its ':'.
-  const auto key = [this] {
-    if (peek() != '"') return fail(p, "expected a string as an object key");
-    std::string_view raw;
-    bool escaped;
-    if (!string(raw, escaped)) return false;
-    skip_space();
-    if (peek() != ':') return fail(p, "expected ':' after an object key");
-    ++p;
-    skip_space();
-    return true;
-  };
+  std::string_view raw;
+  bool escaped;
   for (;;) {
     // A value starts here.
     const char c = peek();
     if (c == '{' || c == '[') {
-      ++p;
-      skip_space();
-      if (peek() != (c == '{' ? '}' : ']')) {
+      if (!open_empty()) {
         stack_.push_back(c);
-        if (c == '{' && !key()) return false;
+        if (c == '{' && !member_key(raw, escaped)) return false;
         continue;
       }
-      ++p;
     } else if (c == '"') {
-      std::string_view raw;
-      bool escaped;
       if (!string(raw, escaped)) return false;
     } else if (!scalar()) {
       return false;
@@ -155,19 +140,13 @@ bool Cursor::skip_container() {
     // After a value: close what ends here, up to a container that goes on with ','.
     for (;;) {
       if (stack_.empty()) return true;
-      skip_space();
       const bool object = stack_.back() == '{';
-      const char next = peek();
-      if (next == ',') {
-        ++p;
-        skip_space();
-        if (object && !key()) return false;
+      const Next next = after_item(object ? '}' : ']');
+      if (next == Next::failed) return false;
+      if (next == Next::more) {
+        if (object && !member_key(raw, escaped)) return false;
         break;
       }
-      if (next != (object ? '}' : ']'))
-        return fail(p, object ? "expected ',' or '}' after an object member"
-                              : "expected ',' or ']' after an array element");
-      ++p;
       stack_.pop_back();
     }
   }

@@ -171,6 +171,48 @@ class Cursor {
     return true;
   }
 
+  // At '{' or '[': moves past it and any space; true when the container is empty, then past
+  // its closing byte too.
+  bool open_empty() {
+    const char close = *p == '{' ? '}' : ']';
+    ++p;
+    skip_space();
+    if (peek() != close) return false;
+    ++p;
+    return true;
+  }
+
+  // At an object member: its key (`escaped`: it holds an escape), then past ':' and space.
+  bool member_key(std::string_view& raw, bool& escaped) {
+    if (peek() != '"') return fail(p, "expected a string as an object key");
+    if (!string(raw, escaped)) return false;
+    skip_space();
+    if (peek() != ':') return fail(p, "expected ':' after an object key");
+    ++p;
+    skip_space();
+    return true;
+  }
+
+  // After a member or element of the container that `close` ends: past ',' and space (more),
+  // past `close` (closed), or an error (failed).
+  enum class Next { more, closed, failed };
+  Next after_item(char close) {
+    skip_space();
+    const char c = peek();
+    if (c == close) {
+      ++p;
+      return Next::closed;
+    }
+    if (c != ',') {
+      fail(p, close == '}' ? "expected ',' or '}' after an object member"
+                           : "expected ',' or ']' after an array element");
+      return Next::failed;
+    }
+    ++p;
+    skip_space();
+    return Next::more;
+  }
+
   // Moves past the value at the cursor (after any space), validating all of it. Containers
   // are walked without recursion: a page's nesting depth costs no stack.
   bool skip_value() {

@@ -10,6 +10,7 @@ namespace sluice::adapters::http {
 namespace {
 
 using json_text::Cursor;
+using Next = Cursor::Next;
 using Node = PageScanner::Node;
 using Trie = PageScanner::Trie;
 
@@ -178,22 +179,12 @@ void Walk::reset(const Node& node, Fill& fill) {
 }
 
 bool Walk::object(const Trie& trie, const Node& node, Fill& fill) {
-  ++cursor.p;
-  cursor.skip_space();
-  if (cursor.peek() == '}') {
-    ++cursor.p;
-    return true;
-  }
+  if (cursor.open_empty()) return true;
   for (;;) {
-    if (cursor.peek() != '"') return cursor.fail(cursor.p, "expected a string as an object key");
     std::string_view key;
     bool escaped;
-    if (!cursor.string(key, escaped)) return false;
-    const Node* next = child(trie, node, key, escaped);
-    cursor.skip_space();
-    if (cursor.peek() != ':') return cursor.fail(cursor.p, "expected ':' after an object key");
-    ++cursor.p;
-    if (next) {
+    if (!cursor.member_key(key, escaped)) return false;
+    if (const Node* next = child(trie, node, key, escaped)) {
       auto& met = fill.met[static_cast<std::size_t>(next - trie.data())];
       if (met == fill.generation) reset(*next, fill);
       met = fill.generation;
@@ -201,38 +192,18 @@ bool Walk::object(const Trie& trie, const Node& node, Fill& fill) {
     } else if (!cursor.skip_value()) {
       return false;
     }
-    cursor.skip_space();
-    const char c = cursor.peek();
-    if (c == '}') {
-      ++cursor.p;
-      return true;
-    }
-    if (c != ',') return cursor.fail(cursor.p, "expected ',' or '}' after an object member");
-    ++cursor.p;
-    cursor.skip_space();
+    if (const auto n = cursor.after_item('}'); n != Next::more) return n == Next::closed;
   }
 }
 
 bool Walk::array(const Trie& trie, const Node& node, Fill& fill) {
-  ++cursor.p;
-  cursor.skip_space();
-  if (cursor.peek() == ']') {
-    ++cursor.p;
-    return true;
-  }
+  if (cursor.open_empty()) return true;
   for (std::int64_t i = 0;; ++i) {
     const Node* next = nullptr;
     for (const auto& c : node.children)
       if (c.index == i) next = &trie[static_cast<std::size_t>(c.node)];
     if (!(next ? value(trie, *next, fill) : cursor.skip_value())) return false;
-    cursor.skip_space();
-    const char c = cursor.peek();
-    if (c == ']') {
-      ++cursor.p;
-      return true;
-    }
-    if (c != ',') return cursor.fail(cursor.p, "expected ',' or ']' after an array element");
-    ++cursor.p;
+    if (const auto n = cursor.after_item(']'); n != Next::more) return n == Next::closed;
   }
 }
 
@@ -241,12 +212,7 @@ bool Walk::records() {
   seen = true;
   records_first = cursor.peek();
   if (records_first != '[') return cursor.skip_value();  // reported once the page is valid
-  ++cursor.p;
-  cursor.skip_space();
-  if (cursor.peek() == ']') {
-    ++cursor.p;
-    return true;
-  }
+  if (cursor.open_empty()) return true;
   const auto next_slot = static_cast<std::size_t>(record_fill.columns);
   for (;;) {
     ++count;
@@ -270,14 +236,7 @@ bool Walk::records() {
       last_next_b = next.set ? next.b : nullptr;
       last_next_e = next.e;
     }
-    cursor.skip_space();
-    const char c = cursor.peek();
-    if (c == ']') {
-      ++cursor.p;
-      return true;
-    }
-    if (c != ',') return cursor.fail(cursor.p, "expected ',' or ']' after an array element");
-    ++cursor.p;
+    if (const auto n = cursor.after_item(']'); n != Next::more) return n == Next::closed;
   }
 }
 

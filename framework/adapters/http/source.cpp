@@ -39,9 +39,10 @@ json next_from_dom(std::string_view body, const std::string& pointer) {
 
 class HttpSource final : public Source {
  public:
-  HttpSource(SourceOptions options, RecordMapping mapping, PageScanner rows, PageScanner counts)
+  HttpSource(SourceOptions options, std::vector<Column> columns, PageScanner rows,
+             PageScanner counts)
       : options_(std::move(options)),
-        mapping_(std::move(mapping)),
+        columns_(std::move(columns)),
         rows_(std::move(rows)),
         counts_(std::move(counts)),
         limiter_(options_.client.rate_limit) {}
@@ -75,7 +76,7 @@ class HttpSource final : public Source {
   // The pages are fetched and scanned on a thread of their own while the caller's thread
   // writes the rows of the page before to the sink, as COPY text blocks.
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    if (auto r = sink.begin(mapping_.columns()); !r) return fail(r.error());
+    if (auto r = sink.begin(columns_); !r) return fail(r.error());
     std::int64_t n = 0;
     {
       BlockPump pump([&](BlockPump& out) -> Result<void> {
@@ -187,7 +188,7 @@ class HttpSource final : public Source {
   }
 
   SourceOptions options_;
-  RecordMapping mapping_;
+  std::vector<Column> columns_;
   const PageScanner rows_;    // maps the columns
   const PageScanner counts_;  // only counts the records
   SharedRateLimiter limiter_;
@@ -196,6 +197,7 @@ class HttpSource final : public Source {
 }  // namespace
 
 Result<std::unique_ptr<Source>> make_source(SourceOptions options) {
+  // The mapping's own checks name the column whose pointer is wrong.
   auto mapping = RecordMapping::make(options.columns);
   if (!mapping) return fail(mapping.error());
   PageScanner::Options scan{options.records_pointer, {}, NextAt::nowhere, {}};
@@ -206,7 +208,7 @@ Result<std::unique_ptr<Source>> make_source(SourceOptions options) {
   for (const auto& [name, pointer] : options.columns) scan.columns.push_back(pointer);
   auto rows = PageScanner::make(std::move(scan));
   if (!rows) return fail(rows.error());
-  return std::unique_ptr<Source>(new HttpSource(std::move(options), std::move(*mapping),
+  return std::unique_ptr<Source>(new HttpSource(std::move(options), mapping->columns(),
                                                 std::move(*rows), std::move(*counts)));
 }
 
