@@ -23,16 +23,24 @@ source deploy/lib/mariadb.sh
 source deploy/lib/clickhouse.sh
 pg_dir="$root/var/test-pg"
 mariadb_dir="$root/var/test-mariadb"
+hostile_mariadb_dir="$root/var/test-mariadb-hostile"
+hostile_mariadb_options="--default-time-zone=+05:45 --character-set-server=latin1
+  --collation-server=latin1_swedish_ci --skip-character-set-client-handshake
+  --sql-mode=PAD_CHAR_TO_FULL_LENGTH,ANSI_QUOTES,NO_BACKSLASH_ESCAPES,EMPTY_STRING_IS_NULL"
 ch_dir="$root/var/test-ch"
 cleanup() {
   pg_stop "$pg_dir"
   mariadb_stop "$mariadb_dir"
+  mariadb_stop "$hostile_mariadb_dir"
   ch_stop "$ch_dir"
 }
 trap cleanup EXIT
 SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
   pg_start "$pg_dir" sluice_test
 export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
+# A server whose defaults all differ from what sluice relies on (session settings tests).
+SLUICE_MARIADB_OPTIONS="$hostile_mariadb_options" mariadb_start "$hostile_mariadb_dir" sluice_test
+export SLUICE_TEST_MYSQL_HOSTILE_URL=$SLUICE_TEST_MYSQL_URL
 mariadb_start "$mariadb_dir" sluice_test # exports SLUICE_TEST_MYSQL_URL
 ch_start "$ch_dir"  # exports SLUICE_TEST_CLICKHOUSE_URL
 

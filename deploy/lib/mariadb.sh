@@ -8,6 +8,8 @@
 #   mariadb_start var/test-mariadb sluice_test   # exports SLUICE_TEST_MYSQL_URL, SLUICE_MARIADB_SOCKET
 #   mariadb_stop var/test-mariadb
 #
+# SLUICE_MARIADB_OPTIONS adds server options (after ours, so they win).
+#
 # The server has a user `sluice` (password `sluice`, all privileges, so tests may create a
 # database each) and the database named by the second argument.
 
@@ -63,7 +65,7 @@ mariadb_start() {
       --bind-address=127.0.0.1 --log-error="$dir/server.log" --skip-log-bin \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
       --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=0 --max-connections=200 \
-      >/dev/null 2>&1 </dev/null &
+      ${SLUICE_MARIADB_OPTIONS:-} >/dev/null 2>&1 </dev/null &
     for i in $(seq 1 120); do
       mariadb_alive "$dir" && break
       sleep 0.5

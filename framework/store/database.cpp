@@ -7,8 +7,10 @@
 
 #include <fmt/format.h>
 #include <pqxx/except>
+#include <pqxx/nontransaction>
 
 #include "framework/store/errors.hpp"
+#include "framework/store/session_settings.hpp"
 
 namespace sluice::store {
 namespace {
@@ -138,9 +140,9 @@ Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectO
   Options effective = *given;
   effective.emplace("fallback_application_name", options.application_name);
   effective.emplace("connect_timeout", std::to_string(options.connect_timeout_seconds));
-  // Last, so it wins over an `options` the URL may carry: the store reads timestamps in UTC.
-  effective["options"] =
-      (given->contains("options") ? given->at("options") + " " : "") + "-c TimeZone=UTC";
+  // After an `options` the URL may carry, so the pinned settings win (session_settings.hpp).
+  effective["options"] = pinned_options(given->contains("options") ? given->at("options") : "");
+  effective["client_encoding"] = kClientEncoding;
   std::string conninfo;
   for (const auto& [key, value] : effective) conninfo += key + "=" + quoted(value) + " ";
 
@@ -152,6 +154,8 @@ Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectO
     // session state (the migration's advisory lock, LISTENs); callers reconnect explicitly.
     connection->inhibit_reactivation(true);
 #pragma GCC diagnostic pop
+    // PGDATESTYLE and PGTZ outrank the startup options; libpqxx cannot tell, so SET anyway.
+    pqxx::nontransaction(*connection).exec(pinned_set_statement());
     return connection;
   } catch (const std::exception& e) {
     Error error = classify(e, "cannot connect to PostgreSQL (" + target.describe() + ")");

@@ -46,7 +46,8 @@ struct ConnectOptions {
   int connect_timeout_seconds = 10;
 };
 
-// Opens a connection whose session runs in UTC (timestamptz text is then always `+00`).
+// Opens a connection whose session runs under the pinned settings of session_settings.hpp
+// (UTC: timestamptz text is always `+00`; ISO dates; UTF-8).
 // Failure: "cannot connect to PostgreSQL (host h, port p, database d, user u): reason",
 // retryable when the server may come back (refused, timeout, starting up), permanent when
 // only the operator can fix it (authentication, unknown database or role, bad option).

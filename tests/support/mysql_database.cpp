@@ -17,8 +17,8 @@ adapters::mysql::Connection connect(const std::string& url) {
 
 }  // namespace
 
-std::optional<std::string> mysql_server_url() {
-  const char* url = std::getenv(kMysqlUrlEnv);
+std::optional<std::string> mysql_server_url(const char* env) {
+  const char* url = std::getenv(env);
   if (!url || !*url) return std::nullopt;
   return std::string(url);
 }
@@ -29,8 +29,8 @@ std::string mysql_skip_message() {
          "mariadb_start var/test-mariadb sluice_test`";
 }
 
-MysqlDatabase::MysqlDatabase() {
-  auto server = mysql_server_url();
+MysqlDatabase::MysqlDatabase(const char* env) {
+  auto server = mysql_server_url(env);
   if (!server) throw std::runtime_error(mysql_skip_message());
   server_url_ = *server;
   name_ = "sluice_t_" + std::to_string(std::random_device{}());

@@ -11,9 +11,12 @@
 namespace sluice::test {
 
 inline constexpr const char* kMysqlUrlEnv = "SLUICE_TEST_MYSQL_URL";
+// A second server whose defaults (time zone, sql_mode, character sets) all differ from what
+// sluice relies on; deploy/test.sh starts it.
+inline constexpr const char* kHostileMysqlUrlEnv = "SLUICE_TEST_MYSQL_HOSTILE_URL";
 
 // The server's URL; nullopt when the variable is unset, which a test reports as skipped.
-std::optional<std::string> mysql_server_url();
+std::optional<std::string> mysql_server_url(const char* env = kMysqlUrlEnv);
 // For a test without a server: the message says why it did not run.
 std::string mysql_skip_message();
 
@@ -27,7 +30,8 @@ std::string mysql_skip_message();
 class MysqlDatabase {
  public:
   // Throws std::runtime_error when the variable is unset or the server refuses.
-  MysqlDatabase();
+  // `env`: the variable naming the server (another one for a server set up differently).
+  explicit MysqlDatabase(const char* env = kMysqlUrlEnv);
   ~MysqlDatabase();
   MysqlDatabase(const MysqlDatabase&) = delete;
   MysqlDatabase& operator=(const MysqlDatabase&) = delete;

@@ -80,6 +80,37 @@ bool is_exception_line(std::string_view line) {
   return rest.substr(0, 19) == ", e.displayText() =" || rest.substr(0, 16) == ". DB::Exception:";
 }
 
+// The settings the TabSeparated text of the rows depends on, each pinned when the server
+// knows it (ClickHouse refuses a setting it does not know, and 18.16 knows few of these), so
+// that no profile of the user's changes what is read or written.
+struct Pinned {
+  std::string_view name, value;
+};
+constexpr Pinned kPinned[] = {
+    // Input: rows are read as written, an unreadable one fails the load instead of being
+    // skipped; PostgreSQL's `2024-01-01 00:00:00+00` needs best_effort.
+    {"date_time_input_format", "best_effort"},
+    {"input_format_allow_errors_num", "0"},
+    {"input_format_allow_errors_ratio", "0"},
+    {"input_format_tsv_empty_as_default", "0"},
+    {"input_format_tsv_enum_as_number", "0"},
+    // Output, for servers after 18.16: the forms COPY text and the PostgreSQL target read.
+    {"session_timezone", "UTC"},
+    {"date_time_output_format", "simple"},
+    {"output_format_decimal_trailing_zeros", "0"},
+    {"output_format_tsv_crlf_end_of_line", "0"},
+    {"format_tsv_null_representation", "\\N"},
+    {"output_format_tsv_null_representation", "\\N"},
+    {"bool_true_representation", "true"},
+    {"bool_false_representation", "false"},
+};
+
+std::string pinned_query() {
+  std::string names;
+  for (const auto& p : kPinned) names += (names.empty() ? "" : ", ") + quote_string(p.name);
+  return "SELECT name FROM system.settings WHERE name IN (" + names + ") FORMAT TabSeparated";
+}
+
 }  // namespace
 
 std::string quote_string(std::string_view text) {
@@ -230,19 +261,43 @@ void Session::release(std::unique_ptr<net::HttpClient> client) {
   if (client && idle_.size() < kMaxIdle) idle_.push_back(std::move(client));
 }
 
-std::string Session::url_for(std::string_view query_in_url, bool insert,
-                             std::string_view query_id) const {
-  std::string url = base_ + "/?database=" + percent_encode(options_.database);
+Result<std::string> Session::pinned() {
+  {
+    std::lock_guard lock(mutex_);
+    if (pinned_) return *pinned_;
+  }
+  // Asked once per session, without the settings themselves: they may be unknown here.
+  auto r = acquire()->perform(
+      {.method = "POST", .url = base_ + "/?database=" + percent_encode(options_.database),
+       .body = pinned_query()});
+  if (!r)
+    return fail(Error{r.error().kind, "ClickHouse settings: " + r.error().message});
+  if (!r->ok()) return fail(server_error("settings", r->status, r->body));
+  std::string fragment;
+  for (const auto& p : kPinned) {
+    if (("\n" + r->body).find("\n" + std::string(p.name) + "\n") != std::string::npos)
+      fragment += "&" + std::string(p.name) + "=" + percent_encode(p.value);
+  }
+  std::lock_guard lock(mutex_);
+  pinned_ = fragment;
+  return fragment;
+}
+
+Result<std::string> Session::url_for(std::string_view query_in_url, bool insert,
+                                     std::string_view query_id) {
+  auto settings = pinned();
+  if (!settings) return fail(settings.error());
+  std::string url = base_ + "/?database=" + percent_encode(options_.database) + *settings;
   if (!query_id.empty()) url += "&query_id=" + percent_encode(query_id);
   if (options_.compression && !insert) url += "&enable_http_compression=1";
-  // PostgreSQL writes timestamptz as `2024-01-01 00:00:00+00`: best_effort reads that too.
-  if (insert) url += "&date_time_input_format=best_effort";
   if (!query_in_url.empty()) url += "&query=" + percent_encode(query_in_url);
   return url;
 }
 
 Result<std::string> Session::execute(const std::string& sql, std::string_view what) {
-  auto r = acquire()->perform({.method = "POST", .url = url_for({}, false), .body = sql});
+  auto url = url_for({}, false);
+  if (!url) return fail(url.error());
+  auto r = acquire()->perform({.method = "POST", .url = *url, .body = sql});
   if (!r)
     return fail(
         Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
@@ -266,8 +321,10 @@ Result<void> Session::select(const std::string& sql, const net::BodyConsumer& co
                              std::string_view what) {
   std::string tail;  // the stream's last bytes, to find an exception appended to it
   constexpr std::size_t kTail = 16 * 1024;
+  auto url = url_for({}, false);
+  if (!url) return fail(url.error());
   auto r = acquire()->perform({.method = "POST",
-                               .url = url_for({}, false),
+                               .url = *url,
                                .body = sql,
                                .on_body = [&](std::string_view bytes) -> Result<void> {
                                  if (bytes.size() >= kTail) {
@@ -299,8 +356,10 @@ Result<void> Session::insert(const std::string& insert_sql, const net::BodySourc
   // A client of its own: the pooled ones keep the total timeout, and one connection per load
   // costs nothing beside the load.
   net::HttpClient client(insert_http_);
+  auto url = url_for(insert_sql, true, query_id);
+  if (!url) return fail(url.error());
   auto r = client.perform({.method = "POST",
-                               .url = url_for(insert_sql, true, query_id),
+                               .url = *url,
                                .body_source = [&]() -> Result<std::string_view> {
                                  auto block = rows();
                                  rows_failed = !block;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,8 +78,11 @@ class Session {
 
  private:
   // The URL for one request: the server, its database, our settings and perhaps the query.
-  std::string url_for(std::string_view query_in_url, bool insert,
-                      std::string_view query_id = {}) const;
+  Result<std::string> url_for(std::string_view query_in_url, bool insert,
+                              std::string_view query_id = {});
+  // `&name=value` of each setting the rows' text depends on that this server knows
+  // (session.cpp), found out on the first request.
+  Result<std::string> pinned();
 
   // A borrowed client, back to the idle list when the request is done.
   class Lease {
@@ -103,6 +107,7 @@ class Session {
   net::HttpOptions insert_http_;  // http_ without the total timeout
   std::mutex mutex_;
   std::vector<std::unique_ptr<net::HttpClient>> idle_;
+  std::optional<std::string> pinned_;
 };
 
 }  // namespace sluice::adapters::clickhouse

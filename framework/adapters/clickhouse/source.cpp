@@ -76,6 +76,22 @@ class RowBlocks {
   std::int64_t rows_ = 0;
 };
 
+// A value of a column `type`d DateTime...: how to write it in UTC, or empty when nothing
+// needs to be written differently (no DateTime in it, or one inside a Tuple or a nested
+// Array, which the query must convert itself).
+std::string in_utc(const std::string& column, std::string_view type) {
+  if (type.find("DateTime") == std::string_view::npos) return {};
+  const auto scalar = [](std::string_view t) {
+    for (std::string_view wrapper : {"Nullable(", "LowCardinality("})
+      if (t.starts_with(wrapper)) t.remove_prefix(wrapper.size());
+    return t.starts_with("DateTime");
+  };
+  if (scalar(type)) return "toTimeZone(" + column + ", 'UTC')";
+  if (type.starts_with("Array(") && scalar(type.substr(6)))
+    return "arrayMap(x -> toTimeZone(x, 'UTC'), " + column + ")";
+  return {};
+}
+
 class ClickHouseSource final : public Source {
  public:
   explicit ClickHouseSource(SourceOptions o)
@@ -95,9 +111,11 @@ class ClickHouseSource final : public Source {
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
+    auto select = utc_select(window_select(options_, ctx.window));
+    if (!select) return fail(select.error());
     RowBlocks blocks(sink);
     auto r = session_.select(
-        window_select(options_, ctx.window) + " FORMAT TabSeparatedWithNames",
+        *select + " FORMAT TabSeparatedWithNames",
         [&](std::string_view bytes) { return blocks.push(bytes); }, "SELECT");
     if (!r) return fail(r.error());
     if (auto f = blocks.finish(); !f) return fail(f.error());
@@ -109,6 +127,40 @@ class ClickHouseSource final : public Source {
   }
 
  private:
+  // ClickHouse writes a DateTime in its column's zone, or the server's (18.16 has no
+  // session_timezone), without an offset; the stage's timestamps without one are UTC. So
+  // DateTime columns are converted to UTC on the server, which knows each instant exactly
+  // (the text of a DST fold would not). DESCRIBE reads the columns without running the query.
+  Result<std::string> utc_select(const std::string& select) {
+    auto described = session_.execute("DESCRIBE TABLE (" + select + ") FORMAT TabSeparated",
+                                      "DESCRIBE of the SELECT");
+    if (!described) return fail(described.error());
+    std::string columns;
+    bool converted = false;
+    copy_text::Decoder decoder;
+    std::string_view rest(*described);
+    std::vector<Field> fields;
+    for (;;) {
+      auto decoded = decoder.next(rest, fields);
+      if (!decoded) return fail(decoded.error());
+      if (!*decoded) break;
+      if (fields.size() < 2 || !fields[0] || !fields[1])
+        return fail(Error::permanent("ClickHouse DESCRIBE: unexpected answer"));
+      // One name, dots and all (`t.x` of a join): quote_name would split it.
+      std::string name = "`";
+      for (char c : *fields[0]) {
+        if (c == '`' || c == '\\') name += '\\';
+        name += c;
+      }
+      name += '`';
+      const std::string utc = in_utc(name, *fields[1]);
+      converted = converted || !utc.empty();
+      columns += (columns.empty() ? "" : ", ") + (utc.empty() ? name : utc + " AS " + name);
+    }
+    if (!converted) return select;
+    return "SELECT " + columns + " FROM (" + select + ")";
+  }
+
   SourceOptions options_;
   Session session_;
 };

@@ -82,6 +82,7 @@ Result<void> apply_query_parameter(ConnectParams& p, std::string_view key, std::
       return fail(Error::permanent("mysql URL: unknown ssl_mode '" + std::string(value) + "'"));
     p.ssl_mode = value;
   } else if (key == "charset") {
+    if (auto r = check_charset(value); !r) return fail(r.error());
     p.charset = value;
   } else if (key == "connect_timeout") {
     auto n = parse_number(value, "connect_timeout", 86400);
@@ -95,6 +96,30 @@ Result<void> apply_query_parameter(ConnectParams& p, std::string_view key, std::
 }
 
 }  // namespace
+
+std::string session_setup(std::string_view charset) {
+  // Runs after the server's init_connect and over the global, user and handshake defaults
+  // (skip-character-set-client-handshake ignores the charset the client asked for).
+  // - NAMES: the rows' text arrives in the connection's charset, a UTF-8 one (the stage's).
+  // - time_zone: TIMESTAMP columns are read in UTC, the windows' zone.
+  // - sql_mode: none of PAD_CHAR_TO_FULL_LENGTH (CHAR values padded), ANSI_QUOTES,
+  //   NO_BACKSLASH_ESCAPES, ORACLE...: values and our statements read as the code assumes.
+  //   MySQL 8 knows these three too.
+  // - net_write_timeout: a streamed result waits for the sink; this is how long the server
+  //   lets it.
+  return "SET NAMES '" + std::string(charset) +
+         "', time_zone = '+00:00', "
+         "sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', "
+         "net_write_timeout = 600";
+}
+
+Result<void> check_charset(std::string_view charset) {
+  for (std::string_view known : kCharsets)
+    if (charset == known) return {};
+  return fail(Error::permanent("mysql charset '" + std::string(charset) +
+                               "' is not one of utf8mb4, utf8mb3, utf8: the stage holds UTF-8 "
+                               "text, and another charset would change it"));
+}
 
 std::string ConnectParams::describe() const {
   return (host.starts_with('/') ? host : host + ":" + std::to_string(port)) + "/" + database;
@@ -163,14 +188,14 @@ ErrorKind classify(unsigned error_number) {
 }
 
 Result<Connection> Connection::open(const ConnectParams& p) {
+  if (auto r = check_charset(p.charset); !r) return fail(r.error());
   MYSQL* h = mysql_init(nullptr);
   if (!h) return fail(Error::retryable("mysql " + p.describe() + ": out of memory"));
   const unsigned timeout = static_cast<unsigned>(p.connect_timeout.count());
   mysql_options(h, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_options(h, MYSQL_SET_CHARSET_NAME, p.charset.c_str());
-  // Every session reads TIMESTAMP columns in UTC, the windows' zone. A streamed result
-  // waits for the sink; net_write_timeout is how long the server lets it.
-  mysql_options(h, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00', net_write_timeout = 600");
+  const std::string init = session_setup(p.charset);
+  mysql_options(h, MYSQL_INIT_COMMAND, init.c_str());
   if (p.ssl_mode != "disabled" && p.ssl_mode != "preferred") {
     const my_bool on = 1;
     mysql_options(h, MYSQL_OPT_SSL_ENFORCE, &on);

@@ -1,7 +1,7 @@
 #pragma once
 // libmariadb (MariaDB Connector/C) for the MySQL/MariaDB adapter: connection parameters
 // parsed from a `mysql://` URL or the connection's parts, connections that set the session
-// up the same way every time (UTC, utf8mb4), a small pool, and error classification by the
+// up the same way every time (UTC, utf8mb4, a fixed sql_mode), a small pool, and error classification by the
 // server's and the client library's error numbers.
 #include <chrono>
 #include <cstdint>
@@ -36,6 +36,15 @@ struct ConnectParams {
 // (or `mariadb://`), with %XX escapes in the user, password and database. Errors describe
 // the problem without repeating the URL.
 Result<ConnectParams> parse_url(std::string_view url);
+
+// The character sets a connection may use: UTF-8 ones, since the stage holds UTF-8 text.
+// utf8mb3 (`utf8`) is for servers older than MySQL 5.5.3, which have no utf8mb4.
+inline constexpr std::string_view kCharsets[] = {"utf8mb4", "utf8mb3", "utf8"};
+Result<void> check_charset(std::string_view charset);
+
+// The statement every session starts with: the settings the text of the rows depends on,
+// pinned whatever the server's, the user's or init_connect's defaults (connection.cpp).
+std::string session_setup(std::string_view charset);
 
 // Retryable: the network, the server going away or restarting, lock waits, deadlocks,
 // timeouts, too many connections. Everything else (access denied, unknown database, table

@@ -59,9 +59,11 @@ const KeyTable& connection_keys() {
            .description = "Give up connecting after this long.",
            .default_value = "10s"},
           {.name = "charset",
-           .type = KeyType::string,
-           .description = "Connection character set.",
-           .default_value = "utf8mb4"},
+           .type = KeyType::choice,
+           .description = "Connection character set; a UTF-8 one, as the stage holds UTF-8 "
+                          "(`utf8mb3` only for servers without `utf8mb4`).",
+           .default_value = "utf8mb4",
+           .choices = {"utf8mb4", "utf8mb3", "utf8"}},
       }};
   return t;
 }

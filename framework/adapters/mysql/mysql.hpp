@@ -12,6 +12,9 @@
 //   (`\x0a1b...`), which a bytea column takes as is; BIT(n) as a string of n 0/1 digits,
 //   which a PostgreSQL bit(n) column takes.
 // - Text is in the connection's charset (utf8mb4 by default), four-byte characters included.
+// Every session pins what this text depends on (time_zone, sql_mode, the charset:
+// session_setup in connection.hpp), so server, user and init_connect defaults change nothing;
+// a source query runs under them too.
 #include <optional>
 #include <string>
 

@@ -10,6 +10,7 @@
 
 #include "framework/observe/log.hpp"
 #include "framework/store/errors.hpp"
+#include "framework/store/session_settings.hpp"
 
 namespace sluice::adapters::postgres {
 namespace {
@@ -21,14 +22,28 @@ void log_notice(void*, const char* message) {
   observe::logger("adapter.postgres")->debug("server notice: {}", text);
 }
 
+// The `options` a connection string carries, so that pinning settings keeps them.
+std::string given_options(const std::string& conninfo) {
+  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), nullptr);
+  std::string out;
+  for (auto* o = parsed; o && o->keyword; ++o)
+    if (std::string_view(o->keyword) == "options" && o->val) out = o->val;
+  if (parsed) PQconninfoFree(parsed);
+  return out;
+}
+
 }  // namespace
 
 Result<Connection> Connection::open(const std::string& conninfo, std::string_view application) {
-  // Options are passed as keywords so that a URL and a keyword string both work, and the
-  // session runs in UTC: `timestamp` columns without zone are read as UTC.
+  // Options are passed as keywords so that a URL and a keyword string both work; those after
+  // `dbname` win over the URL's. The session's settings are pinned (store/session_settings.hpp):
+  // the text of every value read and written depends on them.
   const std::string app(application);
-  const char* keys[] = {"dbname", "application_name", "options", "connect_timeout", nullptr};
-  const char* values[] = {conninfo.c_str(), app.c_str(), "-c TimeZone=UTC", "10", nullptr};
+  const std::string options = store::pinned_options(given_options(conninfo));
+  const char* keys[] = {"dbname",          "application_name", "options",
+                        "client_encoding", "connect_timeout",  nullptr};
+  const char* values[] = {conninfo.c_str(), app.c_str(), options.c_str(), store::kClientEncoding,
+                          "10", nullptr};
   Connection c;
   c.conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (!c.conn_) return fail(Error::retryable("cannot allocate a PostgreSQL connection"));
@@ -40,7 +55,24 @@ Result<Connection> Connection::open(const std::string& conninfo, std::string_vie
                       "cannot connect to PostgreSQL: " + message});
   }
   PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
+  if (auto r = c.pin_settings(); !r) return fail(r.error());
   return c;
+}
+
+Result<void> Connection::pin_settings() {
+  const auto reported = [&](const char* name) -> std::optional<std::string> {
+    const char* value = PQparameterStatus(conn_.get(), name);
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  };
+  // PGDATESTYLE and PGTZ outrank the startup options: set back what they changed.
+  if (store::drifted_settings(reported).empty()) return {};
+  // Several statements: the simple protocol, not exec()'s.
+  ResultPtr set(PQexec(conn_.get(), store::pinned_set_statement().c_str()));
+  if (!set || PQresultStatus(set.get()) != PGRES_COMMAND_OK) return fail(error_from(set.get(), "SET"));
+  if (const auto left = store::drifted_settings(reported); !left.empty())
+    return fail(Error::permanent("PostgreSQL " + describe() + " keeps the session settings " +
+                                 left + " after SET; sluice needs them as it set them"));
+  return {};
 }
 
 std::string Connection::describe() const {

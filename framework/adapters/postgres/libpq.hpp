@@ -72,6 +72,8 @@ class Connection {
   bool reusable() const;
 
  private:
+  // SETs back pinned settings the environment overrode at connect (PGDATESTYLE, PGTZ).
+  Result<void> pin_settings();
   Error error_from(PGresult* result, std::string_view what) const;
   Error connection_error(std::string_view what) const;
   Result<std::int64_t> finish_copy_out();

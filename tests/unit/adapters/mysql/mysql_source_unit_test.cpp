@@ -47,10 +47,10 @@ TEST_CASE("mysql URLs give every part, percent-decoded", "[mysql]") {
 }
 
 TEST_CASE("mysql URL parameters set TLS, charset and timeout", "[mysql]") {
-  auto p = parse_url("mysql://u:p@h/d?ssl_mode=required&charset=latin1&connect_timeout=3");
+  auto p = parse_url("mysql://u:p@h/d?ssl_mode=required&charset=utf8mb3&connect_timeout=3");
   REQUIRE(p);
   CHECK(p->ssl_mode == "required");
-  CHECK(p->charset == "latin1");
+  CHECK(p->charset == "utf8mb3");
   CHECK(p->connect_timeout == std::chrono::seconds(3));
 }
 
@@ -68,6 +68,9 @@ TEST_CASE("bad mysql URLs say what is wrong and never repeat the password", "[my
       {"no host", "mysql://u:s3cret@/d", "no host"},
       {"unknown parameter", "mysql://u:s3cret@h/d?sslmode=x", "unknown parameter 'sslmode'"},
       {"unknown ssl_mode", "mysql://u:s3cret@h/d?ssl_mode=maybe", "unknown ssl_mode 'maybe'"},
+      // The stage holds UTF-8: another charset would hand it other bytes.
+      {"latin1", "mysql://u:s3cret@h/d?charset=latin1", "charset 'latin1' is not one of"},
+      {"binary", "mysql://u:s3cret@h/d?charset=binary", "charset 'binary' is not one of"},
   };
   for (const auto& c : cases) {
     SECTION(c.name) {
@@ -78,6 +81,17 @@ TEST_CASE("bad mysql URLs say what is wrong and never repeat the password", "[my
       CHECK_THAT(p.error().message, !Catch::Contains("s3cret"));
     }
   }
+}
+
+TEST_CASE("every mysql session pins time zone, sql_mode and character set", "[mysql]") {
+  const std::string setup = session_setup("utf8mb4");
+  CHECK(setup.starts_with("SET NAMES 'utf8mb4', time_zone = '+00:00', sql_mode = "
+                          "'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"));
+  for (const char* bad : {"ANSI_QUOTES", "PAD_CHAR", "NO_BACKSLASH", "ORACLE"})
+    CHECK(setup.find(bad) == std::string::npos);
+  CHECK(check_charset("utf8mb4"));
+  CHECK_FALSE(check_charset("latin1"));
+  CHECK_FALSE(check_charset("UTF8MB4 "));
 }
 
 TEST_CASE("mysql error numbers are classified retryable or permanent", "[mysql]") {
