@@ -8,7 +8,9 @@
 
 #include <date/date.h>
 
+#include "framework/config/credentials.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/database.hpp"
 #include "framework/store/errors.hpp"
 
 namespace sluice::adapters::postgres {
@@ -24,6 +26,11 @@ void log_notice(void*, const char* message) {
 }  // namespace
 
 Result<Connection> Connection::open(const std::string& conninfo, std::string_view application) {
+  // A string libpq cannot parse is the operator's to fix, and libpq's own account of it
+  // quotes what it could not parse, which may be the password: the store's parse says why
+  // without quoting.
+  if (auto parsed = store::parse_database_url(conninfo); !parsed)
+    return fail(Error::permanent("cannot connect to PostgreSQL: " + parsed.error().message));
   // Options are passed as keywords so that a URL and a keyword string both work, and the
   // session runs in UTC: `timestamp` columns without zone are read as UTC.
   const std::string app(application);
@@ -35,9 +42,11 @@ Result<Connection> Connection::open(const std::string& conninfo, std::string_vie
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
     std::string message = PQerrorMessage(c.conn_.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    // libpq's message names host and port and never the password.
-    return fail(Error{store::classify_connection_failure(message),
-                      "cannot connect to PostgreSQL: " + message});
+    // libpq's message names host and port; a password it might quote all the same is
+    // scrubbed.
+    return fail(
+        Error{store::classify_connection_failure(message),
+              "cannot connect to PostgreSQL: " + config::scrub_credentials(message, conninfo)});
   }
   PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
   return c;
