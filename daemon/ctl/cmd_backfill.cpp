@@ -50,16 +50,15 @@ int dry_run(Context& ctx, const config::PipelineConfig& p, Instant from, Instant
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   const auto plan = tasks::plan_backfill(p.window, from, to, now, reprocess, existing);
   if (ctx.output == Output::json) {
-    *ctx.out << json{{"pipeline", p.id.value},
-                     {"dry_run", true},
-                     {"reprocess", to_string(reprocess)},
-                     {"windows", plan.windows()},
-                     {"create", windows_json(plan.create, p.zone)},
-                     {"reset", windows_json(plan.reset, p.zone)},
-                     {"running", windows_json(plan.running, p.zone)},
-                     {"kept", plan.kept.size()},
-                     {"not_due", plan.not_due}}
-                    .dump(2)
+    *ctx.out << json_text(json{{"pipeline", p.id.value},
+                               {"dry_run", true},
+                               {"reprocess", to_string(reprocess)},
+                               {"windows", plan.windows()},
+                               {"create", windows_json(plan.create, p.zone)},
+                               {"reset", windows_json(plan.reset, p.zone)},
+                               {"running", windows_json(plan.running, p.zone)},
+                               {"kept", plan.kept.size()},
+                               {"not_due", plan.not_due}})
              << "\n";
     return kExitOk;
   }
@@ -135,16 +134,15 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
     if (p->complete()) {
       if (terminal) *ctx.out << "\n";
       if (ctx.output == Output::json) {
-        *ctx.out << json{{"id", id},
-                         {"status", p->status},
-                         {"windows", p->total},
-                         {"success", p->success},
-                         {"skipped", p->skipped},
-                         {"failed", p->failed},
-                         {"rows", p->rows},
-                         {"message", p->message},
-                         {"seconds", elapsed.count()}}
-                        .dump(2)
+        *ctx.out << json_text(json{{"id", id},
+                                   {"status", p->status},
+                                   {"windows", p->total},
+                                   {"success", p->success},
+                                   {"skipped", p->skipped},
+                                   {"failed", p->failed},
+                                   {"rows", p->rows},
+                                   {"message", p->message},
+                                   {"seconds", elapsed.count()}})
                  << "\n";
       } else {
         *ctx.out << fmt::format("backfill {} {} in {}: {}\n", id, p->status, duration_text(elapsed),
@@ -185,12 +183,11 @@ int run_backfill(Context& ctx, const BackfillOptions& o) {
                                          *id, p.id.value, time::format_in_zone(from, p.zone),
                                          time::format_in_zone(to, p.zone), o.reprocess);
     if (ctx.output == Output::json) {
-      *ctx.out << json{{"id", *id},
-                       {"pipeline", p.id.value},
-                       {"from", time::format_in_zone(from, p.zone)},
-                       {"to", time::format_in_zone(to, p.zone)},
-                       {"reprocess", o.reprocess}}
-                      .dump(2)
+      *ctx.out << json_text(json{{"id", *id},
+                                 {"pipeline", p.id.value},
+                                 {"from", time::format_in_zone(from, p.zone)},
+                                 {"to", time::format_in_zone(to, p.zone)},
+                                 {"reprocess", o.reprocess}})
                << "\n";
     } else {
       *ctx.out << text << "\n" << std::flush;

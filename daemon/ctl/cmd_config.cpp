@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/config/database_url.hpp"
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
@@ -31,7 +32,7 @@ int run_show(Context& ctx, bool skip_secrets) {
   }
   const auto shown = config::effective_config(*loaded, database);
   if (ctx.output == Output::json) {
-    *ctx.out << shown.dump(2) << "\n";
+    *ctx.out << json_text(shown) << "\n";
   } else {
     *ctx.out << config::to_yaml(shown);
   }

@@ -73,7 +73,7 @@ int run_test(Context& ctx, const std::vector<std::string>& only) {
                     kind_of_error.empty() ? message : kind_of_error + ": " + message});
   }
   if (ctx.output == Output::json) {
-    *ctx.out << list.dump(2) << "\n";
+    *ctx.out << json_text(list) << "\n";
   } else {
     print_table(*ctx.out, {"CONNECTION", "KIND", "STATE", "TOOK", "MESSAGE"}, rows);
   }

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/time/preview.hpp"
 
 namespace sluice::ctl {
@@ -34,7 +35,7 @@ void run_cron_next(const CronNextOptions& o, Context& ctx) {
   }
   const auto fires = time::next_fires(*cron, *zone, after, o.count);
   if (ctx.output == Output::json)
-    *ctx.out << time::fires_json(fires, *zone).dump(2) << "\n";
+    *ctx.out << json_text(time::fires_json(fires, *zone)) << "\n";
   else
     *ctx.out << time::format_fires(fires, *zone);
 }

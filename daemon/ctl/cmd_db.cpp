@@ -9,6 +9,7 @@
 
 #include "daemon/ctl/context.hpp"
 #include "daemon/ctl/database.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/store/migrations.hpp"
 
 namespace sluice::ctl {
@@ -41,10 +42,9 @@ void run_migrate(Context& ctx) {
     for (const auto& m : report->applied) {
       applied.push_back({{"version", m.version}, {"name", m.name}, {"checksum", m.checksum}});
     }
-    *ctx.out << json{{"from_version", report->from_version},
-                     {"to_version", report->to_version},
-                     {"applied", applied}}
-                    .dump(2)
+    *ctx.out << json_text(json{{"from_version", report->from_version},
+                               {"to_version", report->to_version},
+                               {"applied", applied}})
              << "\n";
   } else if (report->applied.empty()) {
     *ctx.out << fmt::format("database schema is up to date at version {}: nothing to apply\n",
@@ -91,13 +91,12 @@ void run_status(Context& ctx) {
       if (!r.applied_by.empty()) item["applied_by"] = r.applied_by;
       list.push_back(std::move(item));
     }
-    *ctx.out << json{{"database", target_of(ctx)},
-                     {"current_version", status->current_version},
-                     {"expected_version", status->expected_version},
-                     {"up_to_date", status->up_to_date()},
-                     {"migrations", list},
-                     {"problems", problems}}
-                    .dump(2)
+    *ctx.out << json_text(json{{"database", target_of(ctx)},
+                               {"current_version", status->current_version},
+                               {"expected_version", status->expected_version},
+                               {"up_to_date", status->up_to_date()},
+                               {"migrations", list},
+                               {"problems", problems}})
              << "\n";
   } else {
     *ctx.out << fmt::format("database: {}\n", target_of(ctx));

@@ -60,7 +60,7 @@ int run_list(Context& ctx, const LocksOptions& o) {
                      r.locked_by, std::to_string(age) + "s", stale ? "yes" : "no"});
   }
   if (ctx.output == Output::json) {
-    *ctx.out << list.dump(2) << "\n";
+    *ctx.out << json_text(list) << "\n";
   } else {
     print_table(*ctx.out, {"ID", "PIPELINE", "WINDOW_START", "RUN", "HOLDER", "LEASE_AGE", "STALE"},
                 table);
@@ -115,7 +115,7 @@ int run_release(Context& ctx, const LocksOptions& o) {
     released = *n;
   }
   if (ctx.output == Output::json) {
-    *ctx.out << json{{"released", released}}.dump(2) << "\n";
+    *ctx.out << json_text(json{{"released", released}}) << "\n";
   } else {
     *ctx.out << "released " << released << " lock(s)\n";
   }

@@ -9,6 +9,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/store/operator.hpp"
 
 namespace sluice::ctl {
@@ -32,7 +33,7 @@ int run_pause(Context& ctx, const std::vector<std::string>& ids, bool paused) {
                << (*changed ? (paused ? ": paused\n" : ": unpaused\n")
                             : (paused ? ": already paused\n" : ": was not paused\n"));
   }
-  if (ctx.output == Output::json) *ctx.out << out.dump(2) << "\n";
+  if (ctx.output == Output::json) *ctx.out << json_text(out) << "\n";
   return kExitOk;
 }
 

@@ -53,7 +53,7 @@ int run_list(Context& ctx, const ListOptions& o) {
   if (ctx.output == Output::json) {
     json list = json::array();
     for (const auto& r : *rows) list.push_back(row_json(r));
-    *ctx.out << list.dump(2) << "\n";
+    *ctx.out << json_text(list) << "\n";
     return kExitOk;
   }
   std::vector<std::vector<std::string>> table;
@@ -78,7 +78,7 @@ int run_list(Context& ctx, const ListOptions& o) {
 std::string cell(const nlohmann::ordered_json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 int run_show(Context& ctx, std::int64_t id) {
@@ -93,7 +93,7 @@ int run_show(Context& ctx, std::int64_t id) {
   if (ctx.output == Output::json) {
     nlohmann::ordered_json out = d.record;
     out["events"] = d.events;
-    *ctx.out << out.dump(2) << "\n";
+    *ctx.out << json_text(out) << "\n";
     return kExitOk;
   }
   std::size_t width = 0;

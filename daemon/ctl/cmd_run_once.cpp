@@ -9,6 +9,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/store/migrations.hpp"
 #include "tasks/backfill.hpp"
 #include "tasks/runner.hpp"
@@ -55,12 +56,20 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   const std::size_t wanted = o.pipelines.empty() ? config.pipelines.size() : o.pipelines.size();
   const auto requests = static_cast<std::int64_t>(taken->taken.size() + finished->taken.size());
   if (ctx.output == Output::json) {
-    *ctx.out << nlohmann::json{{"pipelines", runtimes.size()}, {"generated", s.generated}, {"expired", s.expired},
-                               {"success", s.success},        {"skipped", s.skipped},     {"failed", s.failed},
-                               {"retry_scheduled", s.retries}, {"released", s.released}, {"lock_lost", s.lock_lost},
-                               {"store_errors", s.store_errors}, {"rows", s.rows},
-                               {"backfill_requests", requests}, {"backfill_finished", taken->finished + finished->finished}}
-                    .dump(2)
+    *ctx.out << json_text(
+                    nlohmann::json{{"pipelines", runtimes.size()},
+                                   {"generated", s.generated},
+                                   {"expired", s.expired},
+                                   {"success", s.success},
+                                   {"skipped", s.skipped},
+                                   {"failed", s.failed},
+                                   {"retry_scheduled", s.retries},
+                                   {"released", s.released},
+                                   {"lock_lost", s.lock_lost},
+                                   {"store_errors", s.store_errors},
+                                   {"rows", s.rows},
+                                   {"backfill_requests", requests},
+                                   {"backfill_finished", taken->finished + finished->finished}})
              << "\n";
   } else {
     *ctx.out << "pipelines " << runtimes.size() << ": generated " << s.generated << ", success " << s.success

@@ -64,7 +64,7 @@ int run_status(Context& ctx, const std::vector<std::string>& only) {
                     std::to_string(c.running), std::to_string(c.failed), due_text});
   }
   if (ctx.output == Output::json) {
-    *ctx.out << list.dump(2) << "\n";
+    *ctx.out << json_text(list) << "\n";
   } else {
     print_table(*ctx.out,
                 {"PIPELINE", "STATE", "LAST_SUCCESS", "BACKLOG", "RUNNING", "FAILED", "NEXT_DUE"},

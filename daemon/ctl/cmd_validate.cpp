@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ctl/output.hpp"
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
 
@@ -25,7 +26,7 @@ int run_validate(Context& ctx, bool skip_secrets) {
       for (const auto& p : loaded->pipelines) out["pipelines"].push_back(p.id.value);
     }
     out["errors"] = config::diagnostics_json(loaded ? config::Diagnosed{} : loaded.error());
-    *ctx.out << out.dump(2) << "\n";
+    *ctx.out << json_text(out) << "\n";
     return loaded ? kExitOk : kExitFailed;
   }
   if (!loaded) {

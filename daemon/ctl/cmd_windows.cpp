@@ -28,7 +28,7 @@ int preview(Context& ctx, const PreviewOptions& o) {
   check_range(from, to, p.zone);
   const auto rows = time::preview_windows(p.window, from, to, now, o.limit);
   if (ctx.output == Output::json) {
-    *ctx.out << time::window_preview_json(rows, p.zone).dump(2) << "\n";
+    *ctx.out << json_text(time::window_preview_json(rows, p.zone)) << "\n";
   } else {
     *ctx.out << time::format_window_preview(rows, p.zone);
   }

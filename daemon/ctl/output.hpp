@@ -21,6 +21,13 @@ Instant parse_time_option(const std::string& text, const std::string& flag, time
 void check_range(Instant from, Instant to, time::Zone zone);
 
 std::string format_time(std::optional<Instant> t, time::Zone zone);  // "-" for none
+// The text of `-o json` output. Bytes that are not UTF-8 (a config path, a message quoting
+// data) become U+FFFD: nlohmann's default would throw, and print no JSON at all.
+template <class Json>
+std::string json_text(const Json& value) {
+  return value.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
 template <class T>
 std::string or_dash(const std::optional<T>& v) {
   return v ? std::to_string(*v) : "-";

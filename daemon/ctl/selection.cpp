@@ -124,11 +124,10 @@ int run_record_action(Context& ctx, const SelectionOptions& o, const std::string
     done = *r;
   }
   if (ctx.output == Output::json) {
-    *ctx.out << nlohmann::json{{"pipeline", s.records.pipeline->value},
-                               {"action", verb},
-                               {"changed", done},
-                               {"left_alone", left}}
-                    .dump(2)
+    *ctx.out << json_text(nlohmann::json{{"pipeline", s.records.pipeline->value},
+                                         {"action", verb},
+                                         {"changed", done},
+                                         {"left_alone", left}})
              << "\n";
   } else {
     *ctx.out << verb << ": " << done << " record(s) of " << s.records.pipeline->value;

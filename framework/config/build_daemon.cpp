@@ -66,12 +66,8 @@ std::vector<ConnectionConfig> check_connections(const YAML::Node& root, const Ch
     }
     const auto twin = std::find_if(out.begin(), out.end(),
                                    [&](const ConnectionConfig& c) { return c.name == name; });
-    if (twin != out.end()) {
-      ctx.error(ctx.at(kv.first.Mark()), path,
-                "duplicate connection (first defined at line " +
-                    std::to_string(twin->params.where().line) + ")");
-      continue;
-    }
+    // Reported with both places when the file was loaded (check_document).
+    if (twin != out.end()) continue;
     out.push_back(check_connection(name, kv.first, kv.second, ctx));
   }
   return out;

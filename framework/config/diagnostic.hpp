@@ -2,7 +2,10 @@
 // What config validation reports: `FILE:LINE:COLUMN: key.path: message`, all of them at once,
 // sorted by place, so an operator fixes a file top to bottom in one pass.
 #include <compare>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::config {
@@ -31,13 +34,21 @@ std::string to_string(const Diagnostic& d);
 class Diagnostics {
  public:
   void error(Location where, std::string path, std::string message);
+  // A scalar of the config that holds a credential (a URL with a password): wherever a
+  // diagnostic quotes it, or its credential alone, it shows masked as `config show` shows
+  // it. The loader registers every such scalar of every file, so no message site has to.
+  void mask(std::string_view scalar);
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
-  // Sorted by file, line, column; exact duplicates removed.
+  // Sorted by file, line, column; exact duplicates removed; registered scalars masked.
   std::vector<Diagnostic> sorted() const;
 
  private:
+  std::string masked(std::string text) const;
+
   std::vector<Diagnostic> items_;
+  std::map<std::string, std::string, std::less<>> masks_;  // scalar -> its shown form
+  std::set<std::string, std::less<>> mask_parts_;          // the credentials themselves
 };
 
 // `a.b` + `c` = `a.b.c`; either side may be empty.

@@ -1,13 +1,11 @@
 #include "framework/config/load.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "framework/config/build.hpp"
+#include "framework/config/document_check.hpp"
+#include "framework/config/file_text.hpp"
 
 namespace sluice::config {
 namespace {
@@ -19,20 +17,18 @@ enum class Empty { allowed, error };
 // The file's one YAML document; null for an empty file (when allowed). Problems go to diags.
 std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnostics& diags) {
   const std::string shown = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error({shown, 0, 0}, "", std::string("cannot read: ") + std::strerror(errno));
+  const auto text = read_regular_file(path, kMaxConfigFileBytes);
+  if (!text) {
+    // The diagnostic names the file already: `FILE: cannot read: ...`, `FILE: is a FIFO...`.
+    std::string why = text.error();
+    if (why.starts_with("cannot read " + shown + ":")) why.erase(11, shown.size() + 1);
+    if (why.starts_with(shown + " ")) why.erase(0, shown.size() + 1);
+    diags.error({shown, 0, 0}, "", why);
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text.str());
-  } catch (const YAML::Exception& e) {
-    diags.error({shown, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax: " + e.msg);
-    return std::nullopt;
-  }
+  auto parsed = parse_yaml_text(*text, shown, diags);
+  if (!parsed) return std::nullopt;
+  const std::vector<YAML::Node>& docs = *parsed;
   if (docs.size() > 1) {
     const auto mark = docs[1].Mark();
     diags.error({shown, mark.line + 1, mark.column + 1}, "",
@@ -46,6 +42,7 @@ std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnosti
     }
     return YAML::Node(YAML::NodeType::Map);
   }
+  if (!check_document(docs.front(), shown, diags)) return std::nullopt;
   return docs.front();
 }
 
@@ -128,7 +125,8 @@ std::vector<std::filesystem::path> pipeline_files(const std::filesystem::path& p
     const std::string name = p.filename().string();
     const std::string ext = p.extension().string();
     if (name.empty() || name.front() == '.' || (ext != ".yaml" && ext != ".yml")) continue;
-    if (!entry.is_regular_file(ec)) continue;
+    // Not only regular files: a FIFO, socket or directory named like a pipeline file is
+    // reported when read (without blocking), not silently left out.
     out.push_back(p);
   }
   std::sort(out.begin(), out.end());

@@ -24,7 +24,7 @@ std::string unknown_key_message(std::string_view name, const std::vector<const K
   for (const auto* t : tables) {
     for (const auto& k : t->keys) candidates.push_back(k.name);
   }
-  std::string message = "unknown key '" + std::string(name) + "'";
+  std::string message = "unknown key '" + shown_scalar(name) + "'";
   if (auto close = closest_match(name, candidates)) {
     return message + " (did you mean '" + *close + "'?)";
   }
@@ -145,7 +145,7 @@ std::string describe_node(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Scalar: return "'" + shown_scalar(node.Scalar()) + "'";
     default: return "nothing";
   }
 }
@@ -184,12 +184,9 @@ Fields check_section(const YAML::Node& node, const std::vector<const KeyTable*>&
       const std::string name = kv.first.Scalar();
       const auto earlier = std::find_if(present.begin(), present.end(),
                                         [&](const Present& p) { return p.name == name; });
-      if (earlier != present.end()) {
-        ctx.error(ctx.at(kv.first.Mark()), join_path(path, name),
-                  "duplicate key (first set at line " +
-                      std::to_string(earlier->key.Mark().line + 1) + ")");
-        continue;
-      }
+      // Reported with both places when the file was loaded (check_document); the first
+      // one is read, as `config show` shows it.
+      if (earlier != present.end()) continue;
       const bool known = std::any_of(tables.begin(), tables.end(),
                                      [&](const KeyTable* t) { return t->find(name) != nullptr; });
       if (!known && !lenient) {

@@ -28,7 +28,7 @@ struct CheckContext {
 };
 
 // Checks `node` (a mapping, or null/undefined for an absent section) against the keys of
-// `tables`: unknown keys (with a did-you-mean), duplicate keys, missing required keys and
+// `tables`: unknown keys (with a did-you-mean), missing required keys and
 // each value's type; absent keys take their literal default. `where` is the section's key.
 // `lenient`: keys in none of the tables are not reported (their adapter is unknown).
 Fields check_section(const YAML::Node& node, const std::vector<const KeyTable*>& tables,

@@ -2,6 +2,8 @@
 #include <sstream>
 
 #include "framework/adapters/registry.hpp"
+#include "framework/config/document_check.hpp"
+#include "framework/config/file_text.hpp"
 #include "framework/config/key_table.hpp"
 
 namespace sluice::config {
@@ -92,7 +94,20 @@ std::string render_key_reference() {
          "`1h30m`.\n"
       << "- Secret keys accept `${env:NAME}`, `${file:PATH}` (relative to the file) and "
          "`${credential:NAME}` (`$CREDENTIALS_DIRECTORY/NAME`, systemd `LoadCredential=`), "
-         "alone or inside a text; `$${` is a literal `${`. Their values are never printed.\n"
+         "alone or inside a text; `$${` is a literal `${`. Their values are never printed. A "
+         "secret file is a regular file (not a FIFO, device, socket or directory) of at most "
+         "64 KiB; one trailing newline is dropped.\n"
+      << "- In a connection URL, what a reference holds is percent-encoded where it stands in "
+         "the user name, password, path or a query value (`postgresql://app:${env:PW}@db/app` "
+         "works whatever the password holds: write it raw, not encoded); in a libpq "
+         "`key=value` string it is backslash-escaped. A password written in the URL itself "
+         "must be encoded (`@` as `%40`, `/` as `%2F`, `%` as `%25`); a URL whose user "
+         "information is ambiguous is an error.\n"
+      << "- Config files are UTF-8 text of at most " << byte_size_text(kMaxConfigFileBytes)
+      << ", one YAML document each; a key twice in one mapping is an error naming both "
+         "places; nesting deeper than "
+      << kMaxNestingDepth << " levels or more than " << kMaxDocumentNodes
+      << " nodes with aliases expanded are refused.\n"
       << "- Paths are relative to the file that holds them.\n"
       << "- Table and column names: letters, digits and `_`, not starting with a digit, "
          "`schema.table` at most; adapters quote them.\n\n";

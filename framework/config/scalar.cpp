@@ -47,7 +47,7 @@ tl::expected<Value, std::string> parse_choice(const KeySpec& spec, std::string_v
   if (std::find(spec.choices.begin(), spec.choices.end(), text) != spec.choices.end()) {
     return Value(std::string(text));
   }
-  std::string message = "unknown value '" + std::string(text) + "'";
+  std::string message = "unknown value '" + shown_scalar(text) + "'";
   if (auto close = closest_match(text, spec.choices)) {
     return tl::unexpected(message + " (did you mean '" + *close + "'?)");
   }
@@ -142,7 +142,7 @@ std::optional<bool> parse_bool(std::string_view text) {
 
 std::string quoted_value(const KeySpec& spec, std::string_view text) {
   if (spec.secret != Secrecy::none) return "a value that is not shown (secret key)";
-  return "'" + std::string(text) + "'";
+  return "'" + shown_scalar(text) + "'";
 }
 
 tl::expected<Value, std::string> parse_scalar(const KeySpec& spec, std::string_view text,

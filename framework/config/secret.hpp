@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <tl/expected.hpp>
 
+#include "framework/config/credentials.hpp"
+
 namespace sluice::config {
 
 inline constexpr std::string_view kRedacted = "<redacted>";
@@ -60,12 +62,6 @@ class Secret {
 };
 
 std::ostream& operator<<(std::ostream& os, const Secret& s);
-
-// Masks the password of a URL (`scheme://user:PASSWORD@host`), credential-like query
-// parameters (`?password=`, `token=`...) and libpq key=value strings (`password=...`); a
-// password written as a `${...}` reference is kept, the reference being no secret. Text that
-// is none of these (or a lone reference) comes back as `<redacted>` (or as written).
-std::string redact_credentials(std::string_view text);
 
 // True when `text` contains a `${env:`, `${file:` or `${credential:` reference.
 bool has_secret_reference(std::string_view text);

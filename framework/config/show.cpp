@@ -58,7 +58,7 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& v) {
     }
     case nlohmann::json::value_t::boolean: out << v.get<bool>(); return;
     case nlohmann::json::value_t::null: out << YAML::Null; return;
-    default: out << v.dump(); return;
+    default: out << v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); return;
   }
 }
 

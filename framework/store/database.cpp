@@ -3,12 +3,12 @@
 #include <libpq-fe.h>
 
 #include <map>
-#include <regex>
 
 #include <fmt/format.h>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 
+#include "framework/config/secret.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/session_settings.hpp"
 
@@ -46,6 +46,10 @@ std::string without_quoted_text(std::string_view reason) {
 }
 
 Result<Options> parse_options(std::string_view url) {
+  // libpq splits a URL at the first `@`: a raw `@`, `/` or `#` in a password would make the
+  // rest of it a host name that every later error quotes.
+  if (const auto problem = config::url_userinfo_problem(url); !problem.empty())
+    return fail(Error::permanent("the database URL is malformed: " + problem));
   char* error = nullptr;
   PQconninfoOption* parsed = PQconninfoParse(std::string(url).c_str(), &error);
   if (!parsed) {
@@ -107,18 +111,7 @@ Result<DatabaseTarget> parse_database_url(std::string_view url) {
 }
 
 std::string redact_secrets(std::string_view text, std::string_view password) {
-  std::string out(text);
-  if (!password.empty()) {
-    for (auto at = out.find(password); at != std::string::npos; at = out.find(password, at + 3)) {
-      out.replace(at, password.size(), "***");
-    }
-  }
-  static const std::regex url_password(R"(((?:postgres|postgresql)://[^:/@\s"']*:)[^@\s"']*@)",
-                                       std::regex::icase);
-  static const std::regex pair_password(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+))",
-                                        std::regex::icase);
-  out = std::regex_replace(out, url_password, "$1***@");
-  return std::regex_replace(out, pair_password, "$1***");
+  return config::scrub_secret(text, password);
 }
 
 std::string with_database(const std::string& url, const std::string& database) {
@@ -159,7 +152,7 @@ Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectO
     return connection;
   } catch (const std::exception& e) {
     Error error = classify(e, "cannot connect to PostgreSQL (" + target.describe() + ")");
-    error.message = redact_secrets(error.message, password);
+    error.message = config::scrub_credentials(redact_secrets(error.message, password), url);
     return fail(std::move(error));
   }
 }

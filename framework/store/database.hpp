@@ -27,12 +27,13 @@ struct DatabaseTarget {
 };
 
 // Accepts what libpq accepts: a `postgresql://user:password@host:port/db?opt=v` URL or a
-// `host=... dbname=...` list. A malformed one is a permanent error whose message quotes
-// no part of the string that could be the password.
+// `host=... dbname=...` list, except a URL whose user information holds an unencoded `@`,
+// `/`, `?`, `#`, space or lone `%` (libpq would split it somewhere in the password). A malformed
+// one is a permanent error whose message quotes no part of the string that could be the password.
 Result<DatabaseTarget> parse_database_url(std::string_view url);
 
-// The text with every password it may quote replaced by `***`: the given one wherever it
-// appears, a URL's `user:password@`, and `password=...` pairs. For libpq messages, which
+// The text with every password it may quote replaced by `<redacted>`: the given one wherever
+// it appears, a URL's `user:password@`, and `password=...` pairs. For libpq messages, which
 // sometimes repeat the connection string.
 std::string redact_secrets(std::string_view text, std::string_view password = {});
 

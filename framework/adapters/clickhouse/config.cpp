@@ -20,6 +20,11 @@ Result<ConnectionOptions> connection_of(const config::ConnectionConfig& connecti
   if (!url || !url->is_resolved() || url->reveal().empty()) {
     return fail(Error::permanent("connection '" + connection.name + "' has no resolved url"));
   }
+  // curl would guess where a password holding a raw `@`, `/` or `#` ends, and the guess is
+  // what its errors then quote.
+  if (const auto problem = config::url_userinfo_problem(url->reveal()); !problem.empty())
+    return fail(
+        Error::permanent("connection '" + connection.name + "': url is malformed: " + problem));
   ConnectionOptions o;
   o.url = url->reveal();
   o.user = f.string_or("user", "default");

@@ -10,6 +10,12 @@ using sluice::config::Secrecy;
 namespace sluice::adapters {
 namespace {
 
+// The URL's path and query are not used, so an `@` there can only be a password's.
+std::string check_clickhouse_url(std::string_view text) {
+  if (auto problem = check_http_url(text); !problem.empty()) return problem;
+  return config::url_userinfo_problem(text);
+}
+
 const KeyTable& connection_keys() {
   static const KeyTable t{
       "clickhouse connection",
@@ -21,7 +27,7 @@ const KeyTable& connection_keys() {
                           "shown; prefer `user` and `password`.",
            .required = true,
            .secret = Secrecy::url,
-           .check = check_http_url},
+           .check = check_clickhouse_url},
           {.name = "user",
            .type = KeyType::string,
            .description = "User name.",

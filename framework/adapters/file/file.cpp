@@ -268,13 +268,6 @@ FileOptions options_from_config(const config::ConnectionConfig& connection,
 
 }  // namespace
 
-std::optional<formats::Format> format_of_path(std::string_view path) {
-  if (path.ends_with(".zst")) path.remove_suffix(4);
-  if (path.ends_with(".csv")) return formats::Format::csv;
-  if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return formats::Format::jsonl;
-  return std::nullopt;
-}
-
 std::unique_ptr<Source> make_source(FileOptions options) {
   return std::make_unique<FileSource>(std::move(options));
 }

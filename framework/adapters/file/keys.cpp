@@ -125,4 +125,13 @@ const AdapterInfo& file_adapter() {
   return info;
 }
 
+// Here rather than in file.cpp: the config check uses it, and the config alone (its fuzz
+// target) links without the adapter's reading and writing.
+std::optional<formats::Format> file::format_of_path(std::string_view path) {
+  if (path.ends_with(".zst")) path.remove_suffix(4);
+  if (path.ends_with(".csv")) return formats::Format::csv;
+  if (path.ends_with(".jsonl") || path.ends_with(".ndjson")) return formats::Format::jsonl;
+  return std::nullopt;
+}
+
 }  // namespace sluice::adapters

@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 
+#include "framework/config/credentials.hpp"
+
 namespace sluice::adapters::mysql {
 namespace {
 
@@ -125,7 +127,9 @@ std::string ConnectParams::describe() const {
   return (host.starts_with('/') ? host : host + ":" + std::to_string(port)) + "/" + database;
 }
 
-Result<ConnectParams> parse_url(std::string_view url) {
+namespace {
+
+Result<ConnectParams> split_url(std::string_view url) {
   ConnectParams p;
   std::string_view rest;
   for (std::string_view scheme : {"mysql://", "mariadb://"}) {
@@ -143,7 +147,7 @@ Result<ConnectParams> parse_url(std::string_view url) {
     p.database = *db;
     rest = rest.substr(0, slash);
   }
-  // The password may hold '@': the host starts after the last one.
+  // parse_url refused a second '@': this one ends the user information.
   if (auto at = rest.rfind('@'); at != std::string_view::npos) {
     std::string_view userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
@@ -175,10 +179,25 @@ Result<ConnectParams> parse_url(std::string_view url) {
     auto eq = pair.find('=');
     if (eq == std::string_view::npos)
       return fail(Error::permanent("mysql URL: parameter without a value"));
-    if (auto r = apply_query_parameter(p, pair.substr(0, eq), pair.substr(eq + 1)); !r)
-      return fail(r.error());
+    auto value =
+        percent_decode(pair.substr(eq + 1), "parameter " + std::string(pair.substr(0, eq)));
+    if (!value) return fail(value.error());
+    if (auto r = apply_query_parameter(p, pair.substr(0, eq), *value); !r) return fail(r.error());
   }
   return p;
+}
+
+}  // namespace
+
+Result<ConnectParams> parse_url(std::string_view url) {
+  // Split at a guess, a password holding `@`, `/`, `?` or `#` would land in the host, port
+  // or parameters, which the errors below quote.
+  if (const auto problem = config::url_userinfo_problem(url); !problem.empty())
+    return fail(Error::permanent("mysql URL is malformed: " + problem));
+  auto parsed = split_url(url);
+  if (!parsed)
+    return fail(Error{parsed.error().kind, config::scrub_credentials(parsed.error().message, url)});
+  return parsed;
 }
 
 ErrorKind classify(unsigned error_number) {
@@ -232,9 +251,12 @@ Connection::~Connection() {
 
 Error Connection::error(std::string_view what) const {
   const unsigned number = mysql_errno(handle_);
+  std::string said = mysql_error(handle_);
+  // The client library's messages name user and host; a password it quoted all the same
+  // is replaced.
+  said = config::scrub_secret(said, params_.password);
   return Error{classify(number), "mysql " + params_.describe() + ": " + std::string(what) + ": " +
-                                     mysql_error(handle_) + " (error " + std::to_string(number) +
-                                     ")"};
+                                     said + " (error " + std::to_string(number) + ")"};
 }
 
 Result<void> Connection::exec(const std::string& sql) {

@@ -12,7 +12,7 @@ namespace {
 
 std::string check_mysql_url(std::string_view text) {
   for (std::string_view scheme : {"mysql://", "mariadb://"}) {
-    if (text.substr(0, scheme.size()) == scheme) return {};
+    if (text.substr(0, scheme.size()) == scheme) return config::url_userinfo_problem(text);
   }
   return "expected a mysql:// or mariadb:// URL";
 }

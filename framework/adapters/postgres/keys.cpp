@@ -14,7 +14,7 @@ namespace {
 
 std::string check_postgres_url(std::string_view text) {
   for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (text.substr(0, scheme.size()) == scheme) return {};
+    if (text.substr(0, scheme.size()) == scheme) return config::url_userinfo_problem(text);
   }
   if (text.find('=') != std::string_view::npos) return {};  // libpq key=value form
   return "expected a postgresql:// URL or a libpq key=value string";

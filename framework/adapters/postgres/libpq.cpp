@@ -8,7 +8,9 @@
 
 #include <date/date.h>
 
+#include "framework/config/credentials.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/database.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/session_settings.hpp"
 
@@ -35,6 +37,11 @@ std::string given_options(const std::string& conninfo) {
 }  // namespace
 
 Result<Connection> Connection::open(const std::string& conninfo, std::string_view application) {
+  // A string libpq cannot parse is the operator's to fix, and libpq's own account of it
+  // quotes what it could not parse, which may be the password: the store's parse says why
+  // without quoting.
+  if (auto parsed = store::parse_database_url(conninfo); !parsed)
+    return fail(Error::permanent("cannot connect to PostgreSQL: " + parsed.error().message));
   // Options are passed as keywords so that a URL and a keyword string both work; those after
   // `dbname` win over the URL's. The session's settings are pinned (store/session_settings.hpp):
   // the text of every value read and written depends on them.
@@ -50,9 +57,11 @@ Result<Connection> Connection::open(const std::string& conninfo, std::string_vie
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
     std::string message = PQerrorMessage(c.conn_.get());
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-    // libpq's message names host and port and never the password.
-    return fail(Error{store::classify_connection_failure(message),
-                      "cannot connect to PostgreSQL: " + message});
+    // libpq's message names host and port; a password it might quote all the same is
+    // scrubbed.
+    return fail(
+        Error{store::classify_connection_failure(message),
+              "cannot connect to PostgreSQL: " + config::scrub_credentials(message, conninfo)});
   }
   PQsetNoticeProcessor(c.conn_.get(), log_notice, nullptr);
   if (auto r = c.pin_settings(); !r) return fail(r.error());

@@ -69,7 +69,13 @@ TEST_CASE("a malformed database URL is refused without quoting its password", "[
            Case{"unclosed IPv6 bracket", "postgresql://bob:s3cretpw@[::1/db",
                 "end of string reached when looking for matching \"]\""},
            Case{"bad percent escape in the password", "postgresql://bob:s3%zzcretpw@h/db",
+                "is no %XX escape"},
+           Case{"bad percent escape in the database", "postgresql://bob:s3cretpw@h/d%zzb",
                 "invalid percent-encoded token"},
+           Case{"unencoded '@' in the password", "postgresql://bob:s3cret@pw@h/db",
+                "more than one '@'"},
+           Case{"unencoded '/' in the password", "postgresql://bob:s3cret/pw@h/db",
+                "an '@' after the host"},
            Case{"unknown query parameter", "postgresql://bob:s3cretpw@h/db?colour=blue",
                 "invalid URI query parameter"},
            Case{"key=value with a spaced password", "host=h password = s3cret pw",
@@ -96,15 +102,17 @@ TEST_CASE("redact_secrets removes passwords in every form libpq may quote", "[st
   };
   for (auto c : {
            Case{"URL", "at postgresql://bob:hunter2@h:5/db now", "",
-                "at postgresql://bob:***@h:5/db now"},
+                "at postgresql://bob:<redacted>@h:5/db now"},
            Case{"postgres:// URL, case-insensitive", "POSTGRES://bob:x@h", "",
-                "POSTGRES://bob:***@h"},
+                "POSTGRES://bob:<redacted>@h"},
            Case{"URL without password keeps its user", "postgresql://bob@h/db", "",
                 "postgresql://bob@h/db"},
-           Case{"key=value", "host=h password=hunter2 user=u", "", "host=h password=*** user=u"},
-           Case{"quoted key=value", "password = 'hun ter\\'2' user=u", "", "password = *** user=u"},
+           Case{"key=value", "host=h password=hunter2 user=u", "",
+                "host=h password=<redacted> user=u"},
+           Case{"quoted key=value", "password = 'hun ter\\'2' user=u", "",
+                "password = <redacted> user=u"},
            Case{"the known password anywhere", "failed for hunter2, hunter2!", "hunter2",
-                "failed for ***, ***!"},
+                "failed for <redacted>, <redacted>!"},
        }) {
     INFO(c.name);
     CHECK(redact_secrets(c.text, c.password) == c.redacted);
