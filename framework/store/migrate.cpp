@@ -6,6 +6,7 @@
 #include "framework/observe/log.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/migrations.hpp"
+#include "framework/store/params.hpp"
 
 namespace sluice::store {
 namespace {
@@ -78,10 +79,11 @@ Result<long> apply(Connection& connection, const Migration& m, const MigrateOpti
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-    tx.exec_params(
+    exec_with(
+        tx,
         "INSERT INTO schema_migrations (version, name, checksum, applied_by, duration_ms)"
         " VALUES ($1, $2, $3, $4, $5)",
-        m.version, m.name, m.checksum, options.applied_by, static_cast<long>(ms));
+        {std::to_string(m.version), m.name, m.checksum, options.applied_by, std::to_string(ms)});
     tx.commit();
     return static_cast<long>(ms);
   });
