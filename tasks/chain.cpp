@@ -42,6 +42,21 @@ store::TaskWrite failure_write(store::Task task, const Error& error, const store
   return w;
 }
 
+// What is written when the database refused a task's write: the task's outcome is lost, so
+// the window fails with the refusal (or is retried, counting the attempt, when the refusal
+// is transient: a deadlock, a lock or statement timeout), in a write with nothing else.
+store::TaskWrite refused_write(const store::TaskWrite& refused, const Error& error,
+                               const store::Record& record, const PipelineRuntime& pipeline,
+                               const ChainClock& clock) {
+  std::string message = "cannot record " + std::string(store::to_string(refused.task)) + " " +
+                        std::string(refused.outcome) + ": " + error.message;
+  if (!refused.message.empty()) message += "; its message was: " + refused.message;
+  store::TaskWrite w =
+      failure_write(refused.task, Error{error.kind, std::move(message)}, record, pipeline, clock);
+  w.elapsed = refused.elapsed;
+  return w;
+}
+
 ChainEnd end_of(store::Move move) {
   switch (move) {
     case store::Move::succeed: return ChainEnd::success;
@@ -81,9 +96,15 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     w.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - task_start);
     if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost during " + std::string(to_string(w.task))};
     auto written = records_.write_task(record, w);
+    if (!written && !written.error().connection_lost) {
+      log->error("{} cannot record {}: {}", where, to_string(w.task), written.error().message);
+      w = refused_write(w, written.error(), record, pipeline, clock_);
+      written = records_.write_task(record, w);
+    }
     if (!written) {
       log->error("{} cannot record {}: {}", where, to_string(w.task), written.error().message);
-      return ChainOutcome{ChainEnd::store_error, written.error().message};
+      return ChainOutcome{ChainEnd::store_error, written.error().message, loaded_rows,
+                          written.error().connection_lost};
     }
     if (!*written) {
       log->warn("{} lock lost before {} was recorded: stopping without writing", where, to_string(w.task));

@@ -7,6 +7,9 @@
 // it; a retry of stage->target loads from the stage file. Each task returns what it wants written;
 // the chain writes it fenced by the run ID (one statement with its event), and stops at once when
 // the lock was lost. Nothing a task does can throw past run(): the boundary catches and records it.
+// A write the database refuses (a data error, a constraint, a timeout: anything but a lost
+// connection) is replaced by a plain failure write carrying the refusal, so the window fails,
+// or is retried with the attempt counted, instead of staying claimed.
 #include <atomic>
 #include <functional>
 #include <string>
@@ -23,6 +26,10 @@ struct ChainOutcome {
   ChainEnd end = ChainEnd::failed;
   std::string message;
   std::int64_t rows = 0;
+  // store_error: the database is out of reach (Error::connection_lost). Otherwise the
+  // statement was refused even in its plainest form: the window stays IN_PROGRESS for the
+  // stale-lock cleanup, which counts the attempt.
+  bool connection_lost = false;
 };
 
 struct ChainClock {

@@ -78,6 +78,15 @@ void LeaseKeeper::loop() {
       store::Records records(*connection, holder_);
       for (auto& [id, entry] : snapshot) {
         auto renewed = records.heartbeat(entry.first);
+        if (!renewed && !renewed.error().connection_lost) {
+          // This renewal was refused (a timeout, say), not the connection lost: the others
+          // go on; a lease refused until its threshold is freed by the stale-lock cleanup.
+          log->warn(
+              "{} heartbeat failed: {}",
+              observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run),
+              renewed.error().message);
+          continue;
+        }
         if (!renewed) {
           if (!failing) log->warn("heartbeat failed: {}", renewed.error().message);
           failing = true;

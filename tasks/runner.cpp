@@ -115,7 +115,14 @@ WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const Work
     const auto pipelines = source.pipelines();
     auto claimed = records.claim(claim_limits(pipelines));
     if (!claimed) {
-      end.store_error = claimed.error();
+      // A claim the database refuses is no outage: this worker stops, the next wake-up
+      // (poll, notification) tries again, and no other pipeline waits for a reconnect.
+      if (claimed.error().connection_lost) {
+        end.store_error = claimed.error();
+      } else {
+        observe::logger("claims")->error("claiming a window: {}", claimed.error().message);
+        ++end.summary.store_errors;
+      }
       break;
     }
     if (!*claimed) break;
@@ -127,7 +134,8 @@ WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const Work
     leases.release(record);
     count(end.summary, outcome);
     if (outcome.end == ChainEnd::store_error) {
-      end.store_error = Error::retryable(outcome.message);
+      if (!outcome.connection_lost) break;  // counted; the stale-lock cleanup frees it
+      end.store_error = Error{ErrorKind::retryable, outcome.message, true};
       end.unfinished.push_back(record);
       break;
     }

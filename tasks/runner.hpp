@@ -59,7 +59,9 @@ struct WorkerSource {
 
 struct WorkerEnd {
   RunSummary summary;
-  std::optional<Error> store_error;  // the claim or a fenced write failed: the database is gone
+  // The claim or a fenced write found the database out of reach (Error::connection_lost).
+  // Any other store error is counted in summary.store_errors and only ends this worker.
+  std::optional<Error> store_error;
   // Windows still IN_PROGRESS under this holder's run ID because their last write failed:
   // to release once the database is back, so they need not wait for the stale threshold.
   std::vector<store::Record> unfinished;

@@ -12,6 +12,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/store/operator.hpp"
 #include "tasks/backfill.hpp"
@@ -214,10 +215,10 @@ void add_backfill_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--wait", o->wait,
                 "follow the request until its windows are done; exit 1 if any failed");
   cmd->add_option("--poll-interval", o->poll_seconds, "seconds between progress reads with --wait")
-      ->check(CLI::Range(0.05, 60.0));
+      ->check(finite_number(0.05, 60.0));
   cmd->add_option("--timeout", o->timeout_seconds,
                   "give up waiting after this many seconds (exit 1)")
-      ->check(CLI::Range(0.0, 1e7));
+      ->check(finite_number(0.0, 1e7));
   cmd->callback([&ctx, o] { ctx.exit_code = run_backfill(ctx, *o); });
 }
 

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/time/preview.hpp"
 
@@ -57,7 +58,7 @@ void add_cron_command(CLI::App& app, Context& ctx) {
                    "start after this instant: YYYY-MM-DDTHH:MM:SS+HH:MM, ...Z or a bare date "
                    "(local midnight); default now");
   next->add_option("-n,--count", options->count, "how many fire instants")
-      ->check(CLI::Range(1, 100000))
+      ->check(count_from(1, 100000))
       ->capture_default_str();
   next->callback([options, &ctx] { run_cron_next(*options, ctx); });
 }

@@ -96,7 +96,8 @@ void run_status(Context& ctx) {
                                {"expected_version", status->expected_version},
                                {"up_to_date", status->up_to_date()},
                                {"migrations", list},
-                               {"problems", problems}})
+                               {"problems", problems},
+                               {"differences", status->differences}})
              << "\n";
   } else {
     *ctx.out << fmt::format("database: {}\n", target_of(ctx));
@@ -127,7 +128,8 @@ void add_db_command(CLI::App& app, Context& ctx) {
                      "(safe to run from several hosts at once)")
       ->callback([&ctx] { run_migrate(ctx); });
   db->add_subcommand("status",
-                     "show the schema version and each migration; exit 1 unless up to date")
+                     "show the schema version, each migration, and any table, column, "
+                     "function or trigger that differs; exit 1 unless up to date")
       ->callback([&ctx] { run_status(ctx); });
 }
 

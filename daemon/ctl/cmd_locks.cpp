@@ -9,6 +9,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/store/operator.hpp"
 #include "framework/store/records.hpp"
@@ -137,7 +138,8 @@ void add_locks_command(CLI::App& app, Context& ctx) {
   release->add_option("-p,--pipeline", o->pipeline, "pipeline id");
   release->add_flag("--stale", o->stale,
                     "locks older than the pipeline's stale_threshold (what cleanup frees)");
-  release->add_option("--id", o->ids, "record ids to take from their run, stale or not");
+  release->add_option("--id", o->ids, "record ids to take from their run, stale or not")
+      ->check(record_id());
   release->callback([&ctx, o] { ctx.exit_code = run_release(ctx, *o); });
 }
 

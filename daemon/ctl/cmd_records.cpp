@@ -7,6 +7,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "daemon/ctl/selection.hpp"
 
@@ -82,7 +83,6 @@ std::string cell(const nlohmann::ordered_json& v) {
 }
 
 int run_show(Context& ctx, std::int64_t id) {
-  if (id <= 0) throw UsageError("record id must be a positive number, not " + std::to_string(id));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto detail = op.show(id);
@@ -122,12 +122,12 @@ void add_records_command(CLI::App& app, Context& ctx) {
   list->add_option("-p,--pipeline", o->selection.pipeline, "pipeline id");
   add_selection_options(*list, o->selection, true);
   list->add_option("-n,--limit", o->limit, "at most this many records (default 100)")
-      ->check(CLI::Range(1, 1000000));
+      ->check(count_from(1, 1000000));
   list->callback([&ctx, o] { ctx.exit_code = run_list(ctx, *o); });
 
   auto* show = records->add_subcommand("show", "every column of one record, and its events");
   auto id = std::make_shared<std::int64_t>(0);
-  show->add_option("id", *id, "record id")->required();
+  show->add_option("id", *id, "record id")->required()->check(record_id());
   show->callback([&ctx, id] { ctx.exit_code = run_show(ctx, *id); });
 }
 

@@ -9,6 +9,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/store/migrations.hpp"
 #include "tasks/backfill.hpp"
@@ -87,7 +88,8 @@ void add_run_once_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("run-once", "generate due windows and run them to the end, without a daemon");
   auto o = std::make_shared<RunOnceOptions>();
   cmd->add_option("pipeline", o->pipelines, "only these pipelines (default: all)");
-  cmd->add_option("-w,--workers", o->workers, "parallel windows (default: the config's workers)");
+  cmd->add_option("-w,--workers", o->workers, "parallel windows (default: the config's workers)")
+      ->check(count_from(1, 1024));
   cmd->callback([&ctx, o] { ctx.exit_code = run_once(ctx, *o); });
 }
 

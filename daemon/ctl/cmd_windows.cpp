@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/time/preview.hpp"
 
@@ -45,7 +46,8 @@ void add_windows_command(CLI::App& app, Context& ctx) {
   cmd->add_option("pipeline", o->pipeline, "pipeline id")->required();
   cmd->add_option("--from", o->from, "first window start (YYYY-MM-DD, or an instant with offset); default start_date");
   cmd->add_option("--to", o->to, "end (exclusive); default now");
-  cmd->add_option("-n,--limit", o->limit, "at most this many windows")->check(CLI::Range(1, 100000));
+  cmd->add_option("-n,--limit", o->limit, "at most this many windows")
+      ->check(count_from(1, 100000));
   cmd->callback([&ctx, o] { ctx.exit_code = preview(ctx, *o); });
 }
 

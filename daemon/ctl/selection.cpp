@@ -5,6 +5,7 @@
 
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
+#include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/core/suggest.hpp"
 
@@ -14,7 +15,7 @@ void add_selection_options(CLI::App& cmd, SelectionOptions& o, bool listing) {
   cmd.add_option("--from", o.from,
                  "windows starting at or after (YYYY-MM-DD, or an instant with offset)");
   cmd.add_option("--to", o.to, "windows starting before (exclusive)");
-  cmd.add_option("--id", o.ids, "record ids");
+  cmd.add_option("--id", o.ids, "record ids")->check(record_id());
   if (listing) {
     cmd.add_option("--status", o.statuses, "PENDING, IN_PROGRESS, SUCCESS, SKIPPED or FAILED");
     cmd.add_option("--trigger", o.trigger, "scheduled, backfill or manual");
@@ -54,8 +55,6 @@ Selection resolve_selection(const config::Config& config, const SelectionOptions
     if (!s.records.trigger)
       throw UsageError("--trigger: '" + o.trigger + "' is not one of scheduled, backfill, manual");
   }
-  for (auto id : o.ids)
-    if (id <= 0) throw UsageError("--id: " + std::to_string(id) + " is not a record id");
   s.records.ids = o.ids;
   if (!o.windows.empty() && !s.pipeline) throw UsageError("--window needs a pipeline");
   for (const auto& text : o.windows) {

@@ -35,7 +35,9 @@ void Daemon::control(std::string what, std::function<Result<void>(store::Connect
     }
     auto done = duty(*control_connection_);
     if (done) return;
-    if (!connection_alive(*control_connection_)) {
+    // Only a lost connection is an outage; a duty the database refused (a data error, a
+    // timeout) is logged and tried again at its next turn, while everything else goes on.
+    if (done.error().connection_lost || !connection_alive(*control_connection_)) {
       control_connection_.reset();
       boost::asio::post(io_, [this, m = done.error().message] { database_lost(m); });
     } else {
@@ -128,7 +130,13 @@ Result<void> Daemon::release(store::Connection& c, const std::vector<store::Reco
     w.move = store::Move::release;
     w.message = std::string(why);
     auto done = store.write_task(record, w);
-    if (!done) return fail(done.error());
+    if (!done && done.error().connection_lost) return fail(done.error());
+    if (!done) {
+      // Refused for this record alone: the stale-lock cleanup frees it, counting an attempt.
+      observe::logger("claims")->error("releasing record {}: {}", record.id.value,
+                                       done.error().message);
+      continue;
+    }
     released += *done ? 1 : 0;
   }
   if (!records.empty())

@@ -19,6 +19,11 @@ std::string_view to_string(ErrorKind kind);
 struct Error {
   ErrorKind kind = ErrorKind::permanent;
   std::string message;
+  // Set by the store (framework/store/errors.cpp) when the coordinating database cannot be
+  // reached: the connection broke or was refused, or the server is shutting down or starting
+  // up. Only then does a worker stop and the daemon pause claiming and reconnect; any other
+  // store error belongs to its statement (a value refused, a constraint, a timeout).
+  bool connection_lost = false;
 
   static Error retryable(std::string message) { return {ErrorKind::retryable, std::move(message)}; }
   static Error permanent(std::string message) { return {ErrorKind::permanent, std::move(message)}; }

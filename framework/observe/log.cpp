@@ -7,10 +7,14 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "framework/core/utf8.hpp"
+
 namespace sluice::observe {
 namespace {
 
 // spdlog's pattern language cannot escape a message, so JSON lines get their own formatter.
+// A message may quote foreign bytes (an error body, a file name): they are escaped, and the
+// dump replaces whatever else is not UTF-8, so a line is always valid JSON.
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -18,9 +22,10 @@ class JsonFormatter final : public spdlog::formatter {
         {"ts", date::format("%Y-%m-%dT%H:%M:%SZ",
                             std::chrono::floor<std::chrono::milliseconds>(msg.time))},
         {"level", std::string_view(spdlog::level::to_string_view(msg.level).data(),
-                                  spdlog::level::to_string_view(msg.level).size())},
+                                   spdlog::level::to_string_view(msg.level).size())},
         {"logger", std::string_view(msg.logger_name.data(), msg.logger_name.size())},
-        {"msg", std::string_view(msg.payload.data(), msg.payload.size())},
+        // Invalid bytes shown as `\xNN`, as in the database, rather than replaced unseen.
+        {"msg", storable_text(std::string_view(msg.payload.data(), msg.payload.size()))},
     };
     const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     dest.append(text.data(), text.data() + text.size());

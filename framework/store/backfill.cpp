@@ -6,6 +6,7 @@
 
 #include "framework/store/errors.hpp"
 #include "framework/store/operator.hpp"
+#include "framework/store/params.hpp"
 
 namespace sluice::store {
 namespace {
@@ -91,13 +92,14 @@ Backfills::Backfills(pqxx::connection& connection, std::string holder)
 Result<std::int64_t> Backfills::insert(const NewBackfillRequest& r) {
   return attempt("recording a backfill request", [&] {
     pqxx::nontransaction tx(connection_);
-    return tx
-        .exec_params1(
-            "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
-            "requested_by) "
-            "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5) RETURNING id",
-            r.pipeline.value, r.from.time_since_epoch().count(), r.to.time_since_epoch().count(),
-            std::string(to_string(r.reprocess)), r.requested_by)[0]
+    return exec_with(tx,
+                     "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
+                     "requested_by) "
+                     "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5) "
+                     "RETURNING id",
+                     {r.pipeline.value, std::to_string(r.from.time_since_epoch().count()),
+                      std::to_string(r.to.time_since_epoch().count()),
+                      std::string(to_string(r.reprocess)), r.requested_by})[0][0]
         .as<std::int64_t>();
   });
 }
@@ -132,6 +134,29 @@ Result<std::vector<BackfillRequest>> Backfills::list(std::optional<PipelineId> p
 
 Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string> pipelines,
                                                      const PlanRecords& plan) {
+  std::optional<BackfillRequest> seen;
+  auto taken = take_one(pipelines, plan, seen);
+  if (taken || taken.error().connection_lost || !seen) return taken;
+  // The database refused the request's windows (rolled back whole): the request fails with
+  // that refusal, in a statement of its own, rather than stay PENDING to be taken again at
+  // every poll.
+  BackfillTaken failed{.request = *seen};
+  failed.request.status = "FAILED";
+  failed.request.message = stored_message(taken.error().message);
+  auto marked = attempt("failing a backfill request", [&] {
+    pqxx::nontransaction tx(connection_);
+    exec_with(tx,
+              "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, started_at = "
+              "now(), finished_at = now(), message = $3 WHERE id = $1 AND status = 'PENDING'",
+              {std::to_string(seen->id), holder_, failed.request.message});
+  });
+  if (!marked) return fail(marked.error());
+  return failed;
+}
+
+Result<std::optional<BackfillTaken>> Backfills::take_one(std::span<const std::string> pipelines,
+                                                         const PlanRecords& plan,
+                                                         std::optional<BackfillRequest>& seen) {
   return attempt("taking a backfill request", [&]() -> std::optional<BackfillTaken> {
     pqxx::work tx(connection_);
     // SKIP LOCKED: another processor holding a request makes us take the next one, never
@@ -144,13 +169,14 @@ Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string
     if (found.empty()) return std::nullopt;
     BackfillTaken taken;
     taken.request = to_request(found[0]);
+    seen = taken.request;
     const auto& req = taken.request;
     auto records = plan(req);
     if (!records) {
-      tx.exec_params(
-          "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, started_at = now(), "
-          "finished_at = now(), message = $3 WHERE id = $1",
-          req.id, holder_, records.error().message);
+      exec_with(tx,
+                "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, started_at = "
+                "now(), finished_at = now(), message = $3 WHERE id = $1",
+                {std::to_string(req.id), holder_, stored_message(records.error().message)});
       tx.commit();
       taken.request.status = "FAILED";
       taken.request.message = records.error().message;
@@ -178,11 +204,12 @@ Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string
                                 " windows, " + std::to_string(taken.created) + " created, " +
                                 std::to_string(taken.reset) + " reset, " +
                                 std::to_string(taken.running) + " running left to their run";
-    tx.exec_params(
-        "UPDATE backfill_requests SET status = $2, claimed_by = $3, started_at = now(), "
-        "windows_total = $4, "
-        "finished_at = CASE WHEN $2 = 'DONE' THEN now() END, message = $5 WHERE id = $1",
-        req.id, finished ? "DONE" : "RUNNING", holder_, taken.windows, message);
+    exec_with(tx,
+              "UPDATE backfill_requests SET status = $2, claimed_by = $3, started_at = now(), "
+              "windows_total = $4, "
+              "finished_at = CASE WHEN $2 = 'DONE' THEN now() END, message = $5 WHERE id = $1",
+              {std::to_string(req.id), finished ? "DONE" : "RUNNING", holder_,
+               std::to_string(taken.windows), stored_message(message)});
     tx.commit();
     taken.request.status = finished ? "DONE" : "RUNNING";
     taken.request.windows_total = taken.windows;

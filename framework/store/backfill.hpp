@@ -90,7 +90,9 @@ class Backfills {
   // transaction, creates the missing windows (ON CONFLICT DO NOTHING: never a second record)
   // and resets the ones `reprocess` names, each with an `operator` event; the request
   // becomes RUNNING (DONE at once for a dry run or an empty range). A crash before the
-  // commit leaves the request PENDING and nothing half-made. nullopt: nothing to take.
+  // commit leaves the request PENDING and nothing half-made. nullopt: nothing to take. A
+  // request whose windows the database refuses (anything but a lost connection) is FAILED
+  // with the refusal.
   Result<std::optional<BackfillTaken>> take(std::span<const std::string> pipelines,
                                             const PlanRecords& plan);
 
@@ -102,6 +104,11 @@ class Backfills {
   Result<BackfillProgress> progress(std::int64_t id);
 
  private:
+  // take() in one transaction; `seen` is the request it worked on, if it got that far.
+  Result<std::optional<BackfillTaken>> take_one(std::span<const std::string> pipelines,
+                                                const PlanRecords& plan,
+                                                std::optional<BackfillRequest>& seen);
+
   pqxx::connection& connection_;
   std::string holder_;
 };

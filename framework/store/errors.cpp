@@ -104,6 +104,11 @@ ErrorKind classify_sqlstate(std::string_view sqlstate) {
   return permanent;
 }
 
+bool is_connection_sqlstate(std::string_view sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03";
+}
+
 ErrorKind classify_connection_failure(std::string_view message) {
   // Each of these needs a person: wrong credentials, a database or role that does not
   // exist, pg_hba.conf, TLS setup, an invalid option, a host name that does not resolve.
@@ -136,20 +141,21 @@ Error classify(const std::exception& e, std::string_view doing) {
       // libpqxx reports some lost connections as SQL errors without a state.
       const bool lost =
           contains(e.what(), "connection") && classify_connection_failure(e.what()) == retryable;
-      return {lost ? retryable : permanent, std::move(message)};
+      return {lost ? retryable : permanent, std::move(message), lost};
     }
-    return {classify_sqlstate(state), message + " [SQLSTATE " + state + "]"};
+    return {classify_sqlstate(state), message + " [SQLSTATE " + state + "]",
+            is_connection_sqlstate(state)};
   }
   if (const char* state = rollback_state(e)) {
     return {classify_sqlstate(state), message + " [SQLSTATE " + state + "]"};
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
-    return {classify_connection_failure(e.what()), std::move(message)};
+    return {classify_connection_failure(e.what()), std::move(message), true};
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
     // The connection broke during COMMIT: the transaction may or may not have landed.
     // Fenced, idempotent writes make trying again safe.
-    return {retryable, message + " (commit outcome unknown)"};
+    return {retryable, message + " (commit outcome unknown)", true};
   }
   return {permanent, std::move(message)};
 }

@@ -13,6 +13,12 @@
 //              with the rules, which is what an operator must look at. Not retried.
 //
 // Anything unrecognised is permanent: retrying an error nobody understood only hides it.
+//
+// Apart from the kind, an error says whether the database itself is out of reach
+// (Error::connection_lost): a connection exception (class 08), the server shutting down or
+// starting up (57P01..57P03), a connection libpqxx found broken, a COMMIT whose outcome the
+// broken connection hides. That alone makes a daemon pause claiming and reconnect; a data
+// error (22xxx, 23xxx, ...) is the statement's, and the window it wrote for fails with it.
 #include <exception>
 #include <string_view>
 #include <type_traits>
@@ -24,6 +30,9 @@ namespace sluice::store {
 // By SQLSTATE (five characters, e.g. "40001"); the class (first two) decides unless the
 // code itself is listed.
 ErrorKind classify_sqlstate(std::string_view sqlstate);
+
+// Class 08, 57P01, 57P02, 57P03.
+bool is_connection_sqlstate(std::string_view sqlstate);
 
 // A connection that could not be opened or broke has no SQLSTATE, only libpq's text.
 ErrorKind classify_connection_failure(std::string_view message);

@@ -6,6 +6,8 @@
 #include "framework/observe/log.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/migrations.hpp"
+#include "framework/store/params.hpp"
+#include "framework/store/schema_objects.hpp"
 
 namespace sluice::store {
 namespace {
@@ -78,10 +80,11 @@ Result<long> apply(Connection& connection, const Migration& m, const MigrateOpti
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
-    tx.exec_params(
+    exec_with(
+        tx,
         "INSERT INTO schema_migrations (version, name, checksum, applied_by, duration_ms)"
         " VALUES ($1, $2, $3, $4, $5)",
-        m.version, m.name, m.checksum, options.applied_by, static_cast<long>(ms));
+        {std::to_string(m.version), m.name, m.checksum, options.applied_by, std::to_string(ms)});
     tx.commit();
     return static_cast<long>(ms);
   });
@@ -95,7 +98,16 @@ Result<SchemaStatus> schema_status(Connection& connection, std::span<const Migra
     return read_applied(tx);
   });
   if (!applied) return fail(applied.error());
-  return compare_schema(known, *applied);
+  SchemaStatus status = compare_schema(known, *applied);
+  // Behind or ahead, the objects differ by design; the version says what to do then. The
+  // expected objects are the embedded migrations': a caller's own list has none.
+  const bool embedded = known.data() == embedded_migrations().data();
+  if (embedded && status.pending.empty() && status.problems("").empty()) {
+    auto objects = read_schema_objects(connection);
+    if (!objects) return fail(objects.error());
+    status.differences = schema_differences(expected_schema_objects(), *objects);
+  }
+  return status;
 }
 
 Result<SchemaStatus> check_schema(Connection& connection, std::string_view program,

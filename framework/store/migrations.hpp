@@ -65,6 +65,9 @@ struct SchemaStatus {
   std::vector<Migration> skipped;         // known, not applied, below current_version
   std::vector<AppliedMigration> unknown;  // applied, unknown to this binary (newer)
   std::vector<ChangedMigration> changed;  // applied from an edited file
+  // Tables, columns, functions and triggers that differ from expected_schema_objects()
+  // (schema_objects.hpp), one line each; read only once every migration is applied.
+  std::vector<std::string> differences;
 
   bool up_to_date() const;
   // Whatever makes migrating unsafe (changed, skipped, unknown), one sentence each.
@@ -77,10 +80,12 @@ SchemaStatus compare_schema(std::span<const Migration> known,
 
 // Pure: nothing when the schema is exactly what `program` needs, else what is wrong and
 // what to run: "database schema is at version 3, this sluiced needs 5: run `sluicectl db
-// migrate` (pending: 0004_x, 0005_y)".
+// migrate` (pending: 0004_x, 0005_y)", or what was changed by hand: "database schema is at
+// version 6 but differs from what this sluiced uses: pipeline_records.heartbeat_at: missing".
 std::optional<std::string> schema_problem(const SchemaStatus& status, std::string_view program);
 
-// Reads schema_migrations (absent on a fresh database: nothing applied).
+// Reads schema_migrations (absent on a fresh database: nothing applied) and, when every
+// known migration is applied, the schema's objects.
 Result<SchemaStatus> schema_status(Connection& connection,
                                    std::span<const Migration> known = embedded_migrations());
 

@@ -32,14 +32,6 @@ RecordSelection narrowed(RecordSelection s, Move move) {
 
 }  // namespace
 
-pqxx::result exec_with(pqxx::transaction_base& tx, const std::string& sql,
-                       const SqlParams& params) {
-  std::vector<const char*> pointers;
-  pointers.reserve(params.size());
-  for (const auto& p : params) pointers.push_back(p ? p->c_str() : nullptr);
-  return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(pointers));
-}
-
 std::string selection_where(const RecordSelection& s, SqlParams& params) {
   const auto n = [&] { return "$" + std::to_string(params.size()); };
   std::string where = "TRUE";
@@ -80,7 +72,7 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
   const std::string where = selection_where(s, params);
   params.emplace_back(std::string(to_string(trigger)));
   const std::string trig = "$" + std::to_string(params.size());
-  params.emplace_back(std::string(message));
+  params.emplace_back(stored_message(message));
   const std::string msg = "$" + std::to_string(params.size());
   params.emplace_back(std::string(host));
   const std::string who = "$" + std::to_string(params.size());
@@ -126,8 +118,8 @@ void audit_in(pqxx::transaction_base& tx, const AuditEntry& a, std::int64_t affe
             "INSERT INTO audit_log (actor, command, pipeline_id, arguments, affected, message) "
             "VALUES ($1, $2, $3, $4::jsonb, $5::bigint, $6)",
             {a.actor, a.command, a.pipeline ? std::optional(a.pipeline->value) : std::nullopt,
-             a.arguments.dump(), std::to_string(affected),
-             a.message.empty() ? std::nullopt : std::optional(a.message)});
+             stored_json(a.arguments), std::to_string(affected),
+             a.message.empty() ? std::nullopt : std::optional(stored_message(a.message))});
 }
 
 Operator::Operator(pqxx::connection& connection, std::string host)

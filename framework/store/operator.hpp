@@ -16,6 +16,7 @@
 
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
+#include "framework/store/params.hpp"
 #include "framework/store/records.hpp"
 #include "framework/store/transitions.hpp"
 
@@ -98,9 +99,6 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
                       std::string_view message, std::string_view host);
 void audit_in(pqxx::transaction_base& tx, const AuditEntry& audit, std::int64_t affected);
 
-// Text parameters ($1...) or NULL, for statements built around a selection.
-using SqlParams = std::vector<std::optional<std::string>>;
-pqxx::result exec_with(pqxx::transaction_base& tx, const std::string& sql, const SqlParams& params);
 // `(...)` conditions on alias `r` using $first..$first+5; appends their parameters.
 std::string selection_where(const RecordSelection& s, SqlParams& params);
 

@@ -3,7 +3,9 @@
 #include <pqxx/nontransaction>
 #include <pqxx/pqxx>
 
+#include "framework/core/utf8.hpp"
 #include "framework/store/errors.hpp"
+#include "framework/store/params.hpp"
 
 namespace sluice::store {
 namespace {
@@ -36,11 +38,8 @@ class Params {
 // one round trip per call.
 pqxx::result execute(pqxx::connection& connection, const Statement& s) {
   connection.prepare(s.name, s.sql);
-  std::vector<const char*> pointers;
-  pointers.reserve(s.params.size());
-  for (const auto& v : s.params) pointers.push_back(v ? v->c_str() : nullptr);
   pqxx::nontransaction tx(connection);
-  return tx.exec_prepared(s.name, pqxx::prepare::make_dynamic_params(pointers));
+  return exec_prepared_with(tx, s.name, s.params);
 }
 
 std::string task_columns(Task task) {
@@ -138,7 +137,9 @@ std::string array_literal(std::span<const std::string> values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
     out += '"';
-    for (char c : values[i]) {
+    // Made storable before quoting: the escapes it writes hold backslashes, which the
+    // array syntax would otherwise take as its own.
+    for (char c : storable_text(values[i])) {
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
@@ -163,20 +164,24 @@ std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRe
       trigger.push_back(std::string(to_string(r.trigger)));
       source.push_back(r.source_name);
       target.push_back(r.target_name);
-      fields.push_back(r.business_fields.dump());
+      fields.push_back(stored_json(r.business_fields));
     }
-    const auto result = tx.exec_params(
-        "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, target_day, "
-        "time_interval, trigger, source_name, target_name, business_fields) "
-        "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, nullif(src, ''), "
-        "nullif(tgt, ''), f::jsonb "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
-        "ORDER BY s::bigint "
-        "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
-        array_literal(pipeline), array_literal(start), array_literal(end), array_literal(day),
-        array_literal(interval), array_literal(trigger), array_literal(source), array_literal(target),
-        array_literal(fields));
+    const auto result =
+        exec_with(tx,
+                  "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, "
+                  "target_day, "
+                  "time_interval, trigger, source_name, target_name, business_fields) "
+                  "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, "
+                  "nullif(src, ''), "
+                  "nullif(tgt, ''), f::jsonb "
+                  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                  "$6::text[], $7::text[], "
+                  "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
+                  "ORDER BY s::bigint "
+                  "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
+                  {array_literal(pipeline), array_literal(start), array_literal(end),
+                   array_literal(day), array_literal(interval), array_literal(trigger),
+                   array_literal(source), array_literal(target), array_literal(fields)});
     return static_cast<std::int64_t>(result.affected_rows());
 }
 
@@ -191,12 +196,13 @@ Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records)
 Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeline) {
   return attempt("reading the last window", [&]() -> std::optional<Instant> {
     pqxx::nontransaction tx(connection_);
-    const auto row = tx.exec_params1(
-        "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records "
-        "WHERE pipeline_id = $1 AND trigger <> 'backfill'",
-        pipeline.value);
-    if (row[0].is_null()) return std::nullopt;
-    return Instant{Seconds{row[0].as<std::int64_t>()}};
+    const auto rows =
+        exec_with(tx,
+                  "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records "
+                  "WHERE pipeline_id = $1 AND trigger <> 'backfill'",
+                  {pipeline.value});
+    if (rows[0][0].is_null()) return std::nullopt;
+    return Instant{Seconds{rows[0][0].as<std::int64_t>()}};
   });
 }
 
@@ -233,7 +239,7 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
   std::optional<std::int64_t> delay;
   if (w.retry_delay) delay = w.retry_delay->count();
   std::optional<std::string> message;
-  if (!w.message.empty()) message = w.message;
+  if (!w.message.empty()) message = stored_message(w.message);
   Params p;
   p.add(std::to_string(record.id.value))
       .add(record.run.value)
@@ -274,10 +280,11 @@ Result<bool> Records::write_task(const Record& record, const TaskWrite& w) {
 Result<bool> Records::heartbeat(const Record& record) {
   return attempt("renewing a lease", [&] {
     pqxx::nontransaction tx(connection_);
-    const auto r = tx.exec_params(
-        "UPDATE pipeline_records SET heartbeat_at = now() "
-        "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS'",
-        record.id.value, record.run.value);
+    const auto r =
+        exec_with(tx,
+                  "UPDATE pipeline_records SET heartbeat_at = now() "
+                  "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS'",
+                  {std::to_string(record.id.value), record.run.value});
     return r.affected_rows() == 1;
   });
 }
@@ -293,31 +300,43 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
     pqxx::nontransaction tx(connection_);
     // The lease condition is evaluated on the row as locked (FOR UPDATE re-reads it), and
     // again by the UPDATE: a record finished a moment ago is not IN_PROGRESS any more.
-    const auto result = tx.exec_params(
-        "WITH lim AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[]) AS l(pipeline_id, secs, retries)), "
+    const auto result = exec_with(
+        tx,
+        "WITH lim AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[]) AS l(pipeline_id, "
+        "secs, retries)), "
         "stale AS (SELECT r.id, r.dag_run_id, r.retry_attempt, coalesce(l.secs, $4) AS secs, "
         "                 coalesce(l.retries, $5) AS retries "
         "            FROM pipeline_records r LEFT JOIN lim l USING (pipeline_id) "
         "           WHERE r.pipeline_status = 'IN_PROGRESS' "
-        "             AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - coalesce(l.secs, $4) * interval '1 second' "
+        "             AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - "
+        "coalesce(l.secs, $4) * interval '1 second' "
         "             FOR UPDATE OF r SKIP LOCKED), "
         "upd AS (UPDATE pipeline_records r "
-        "           SET pipeline_status = CASE WHEN s.retry_attempt + 1 > s.retries THEN 'FAILED' ELSE 'PENDING' END, "
+        "           SET pipeline_status = CASE WHEN s.retry_attempt + 1 > s.retries THEN 'FAILED' "
+        "ELSE 'PENDING' END, "
         "               retry_attempt = r.retry_attempt + 1, next_attempt_at = NULL, "
-        "               pipeline_end_time = CASE WHEN s.retry_attempt + 1 > s.retries THEN now() END, "
-        "               error_message = 'lock of ' || coalesce(r.locked_by, '?') || ' expired: no heartbeat since ' || "
-        "                   to_char(coalesce(r.heartbeat_at, r.pipeline_locked_at) AT TIME ZONE 'UTC', "
+        "               pipeline_end_time = CASE WHEN s.retry_attempt + 1 > s.retries THEN now() "
+        "END, "
+        "               error_message = 'lock of ' || coalesce(r.locked_by, '?') || ' expired: no "
+        "heartbeat since ' || "
+        "                   to_char(coalesce(r.heartbeat_at, r.pipeline_locked_at) AT TIME ZONE "
+        "'UTC', "
         "                           'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
         "          FROM stale s "
-        "         WHERE r.id = s.id AND r.dag_run_id = s.dag_run_id AND r.pipeline_status = 'IN_PROGRESS' "
-        "           AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - s.secs * interval '1 second' "
+        "         WHERE r.id = s.id AND r.dag_run_id = s.dag_run_id AND r.pipeline_status = "
+        "'IN_PROGRESS' "
+        "           AND coalesce(r.heartbeat_at, r.pipeline_locked_at) < now() - s.secs * interval "
+        "'1 second' "
         "        RETURNING r.id, r.pipeline_id, s.dag_run_id, r.pipeline_status, r.error_message) "
-        "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, to_status, outcome, "
+        "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, "
+        "to_status, outcome, "
         "                             started_at, ended_at, message, host) "
-        "SELECT id, pipeline_id, dag_run_id, 'stale_lock_cleanup', 'IN_PROGRESS', pipeline_status, 'EXPIRED', "
+        "SELECT id, pipeline_id, dag_run_id, 'stale_lock_cleanup', 'IN_PROGRESS', pipeline_status, "
+        "'EXPIRED', "
         "       now(), now(), error_message, $6 FROM upd RETURNING to_status",
-        array_literal(ids), array_literal(thresholds), array_literal(retries), fallback.threshold.count(),
-        fallback.max_retries, holder_);
+        {array_literal(ids), array_literal(thresholds), array_literal(retries),
+         std::to_string(fallback.threshold.count()), std::to_string(fallback.max_retries),
+         holder_});
     CleanupReport report;
     for (const auto& row : result) {
       if (row[0].as<std::string>() == "FAILED") {

@@ -47,7 +47,8 @@ const std::vector<Migration>& embedded_migrations() {
 }
 
 bool SchemaStatus::up_to_date() const {
-  return pending.empty() && skipped.empty() && unknown.empty() && changed.empty();
+  return pending.empty() && skipped.empty() && unknown.empty() && changed.empty() &&
+         differences.empty();
 }
 
 SchemaStatus compare_schema(std::span<const Migration> known,
@@ -118,6 +119,15 @@ std::optional<std::string> schema_problem(const SchemaStatus& status, std::strin
         "database schema is at version {}, this {} needs {}: run `sluicectl db "
         "migrate` (pending: {})",
         status.current_version, program, status.expected_version, labels(status.pending));
+  }
+  if (problems.empty() && !status.differences.empty()) {
+    std::string out = fmt::format(
+        "database schema is at version {} but differs from what this {} uses (changed by "
+        "hand?): ",
+        status.current_version, program);
+    for (std::size_t i = 0; i < status.differences.size(); ++i)
+      out += (i ? "; " : "") + status.differences[i];
+    return out;
   }
   if (problems.empty()) return std::nullopt;
   std::string out =

@@ -72,7 +72,8 @@ TEST_CASE("sluicectl cron next exits 2 with the reason on bad input", "[e2e][cro
        "cron next: --zone: unknown time zone 'Europe/Zurch' (did you mean 'Europe/Zurich'?)"},
       {{"cron", "next", "@daily", "--after", "2024-03-10T10:00:00"},
        "cron next: --after: invalid instant '2024-03-10T10:00:00'"},
-      {{"cron", "next", "@daily", "-n", "0"}, "--count: Value 0 not in range"},
+      {{"cron", "next", "@daily", "-n", "0"},
+       "--count: '0' is not a count (a whole number from 1 to 100000)"},
       {{"cron", "next", "@daily", "-n", "many"}, "--count"},
       {{"cron", "next"}, "expression is required"},
   };

@@ -177,3 +177,41 @@ TEST_CASE("every example operator query in sql/queries runs on a migrated databa
   }
   CHECK(files >= 5);
 }
+
+TEST_CASE("sluicectl db status exits 1 naming the columns, types and functions changed by hand",
+          "[e2e][db]") {
+  TestDatabase db;
+  db.migrate();
+  auto c = db.connect();
+  test::run_sql(*c,
+                "ALTER TABLE pipeline_records DROP COLUMN locked_by CASCADE;"
+                "ALTER TABLE backfill_requests ALTER COLUMN windows_done TYPE bigint;"
+                "DROP FUNCTION sluice_touch_record() CASCADE");
+  const std::vector<std::string> named{"backfill_requests.windows_done: bigint, expected integer",
+                                       "pipeline_records.locked_by: missing",
+                                       "function sluice_touch_record(): missing",
+                                       "trigger pipeline_records.pipeline_records_touch: missing"};
+
+  auto status = ctl({"--database-url", db.url(), "db", "status"});
+  INFO(status.out << status.err);
+  CHECK(status.exit_code == 1);
+  CHECK_THAT(status.out,
+             Catch::Contains("database schema is at version " + std::to_string(kMigrations) +
+                             " but differs from what this sluicectl uses"));
+  for (const auto& n : named) CHECK_THAT(status.out, Catch::Contains(n));
+
+  auto json = ctl({"--database-url", db.url(), "-o", "json", "db", "status"});
+  CHECK(json.exit_code == 1);
+  const auto parsed = nlohmann::json::parse(json.out);
+  CHECK(parsed["up_to_date"] == false);
+  CHECK(parsed["differences"] == named);
+
+  // Put back, the schema is current again.
+  test::run_sql(*c,
+                "ALTER TABLE pipeline_records ADD COLUMN locked_by text;"
+                "ALTER TABLE backfill_requests ALTER COLUMN windows_done TYPE integer");
+  auto still = ctl({"--database-url", db.url(), "db", "status"});
+  CHECK(still.exit_code == 1);
+  CHECK_THAT(still.out, !Catch::Contains("locked_by") &&
+                            Catch::Contains("function sluice_touch_record(): missing"));
+}

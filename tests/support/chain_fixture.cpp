@@ -81,15 +81,20 @@ std::int64_t ChainFixture::source_target_difference() const {
 
 tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
                                     Instant now, int rounds) {
-  tasks::Runner runner(f.runner_options(2), {std::move(pipeline)});
+  return run_until_settled(f, std::vector{std::move(pipeline)}, now, rounds);
+}
+
+tasks::RunSummary run_until_settled(
+    const ChainFixture& f, std::vector<std::shared_ptr<const tasks::PipelineRuntime>> pipelines,
+    Instant now, int rounds, const std::string& holder) {
+  auto options = f.runner_options(2);
+  options.holder = holder;
+  tasks::Runner runner(options, std::move(pipelines));
   tasks::RunSummary total;
   for (int i = 0; i < rounds; ++i) {
     auto s = runner.run_once(now);
     if (!s) throw std::runtime_error(s.error().message);
-    total.success += s->success;
-    total.skipped += s->skipped;
-    total.failed += s->failed;
-    total.retries += s->retries;
+    total += *s;
     if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('PENDING', 'IN_PROGRESS')") == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }

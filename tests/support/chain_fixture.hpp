@@ -48,5 +48,10 @@ class ChainFixture {
 // none of the records is PENDING or IN_PROGRESS, or `rounds` have passed; the rounds' sum.
 tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
                                     Instant now, int rounds = 20);
+// The same for several pipelines in one runner, with `holder` as the workers' host:pid when
+// given.
+tasks::RunSummary run_until_settled(
+    const ChainFixture& f, std::vector<std::shared_ptr<const tasks::PipelineRuntime>> pipelines,
+    Instant now, int rounds, const std::string& holder = "");
 
 }  // namespace sluice::test

@@ -54,6 +54,22 @@ ProcessResult run_ctl(const std::vector<std::string>& args, const std::string& u
   return run_process(ctl_argv(args), {{"SLUICE_DATABASE_URL", url}});
 }
 
+CtlEnv::CtlEnv() {
+  db.migrate();
+  c = db.connect();
+  create_ctl_tables(*c);
+  config = write_ctl_config(dir).string();
+}
+
+ProcessResult CtlEnv::ctl(std::vector<std::string> args) const {
+  args.insert(args.begin(), {"-c", config});
+  return run_ctl(args, db.url());
+}
+
+std::int64_t CtlEnv::count(const std::string& sql) const {
+  return run_sql(*c, sql)[0][0].as<std::int64_t>();
+}
+
 std::string database_fingerprint(store::Connection& connection) {
   return run_sql(
              connection,

@@ -1,7 +1,9 @@
 #pragma once
 // Running sluicectl from e2e tests against a test database, with a config of PG -> PG
 // pipelines over that database, and a fingerprint of everything sluicectl may change.
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,19 @@ void create_ctl_tables(store::Connection& connection);
 // sluicectl ARGS with $SLUICE_DATABASE_URL = url.
 ProcessResult run_ctl(const std::vector<std::string>& args, const std::string& url);
 std::vector<std::string> ctl_argv(const std::vector<std::string>& args);
+
+// A migrated test database with the ctl tables and config: sluicectl runs against it.
+struct CtlEnv {
+  TestDatabase db;
+  TempDir dir;
+  std::string config;
+  std::unique_ptr<store::Connection> c;
+
+  CtlEnv();
+  // sluicectl -c CONFIG ARGS.
+  ProcessResult ctl(std::vector<std::string> args) const;
+  std::int64_t count(const std::string& sql) const;
+};
 
 // Changes whenever a row of pipeline_records, pipeline_events, backfill_requests, pipelines
 // or audit_log is added, removed or changed.

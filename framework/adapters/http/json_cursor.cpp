@@ -1,29 +1,12 @@
 #include "framework/adapters/http/json_cursor.hpp"
 
+#include "framework/core/utf8.hpp"
+
 namespace sluice::adapters::http::json_text {
 
 const char* utf8_end(const char* p, const char* end) {
-  const auto* s = reinterpret_cast<const unsigned char*>(p);
-  const unsigned c = s[0];
-  std::ptrdiff_t n;
-  unsigned low = 0x80, high = 0xBF;  // the second byte's range
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) low = 0xA0;   // overlong
-    if (c == 0xED) high = 0x9F;  // UTF-16 surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) low = 0x90;   // overlong
-    if (c == 0xF4) high = 0x8F;  // beyond U+10FFFF
-  } else {
-    return nullptr;
-  }
-  if (end - p < n || s[1] < low || s[1] > high) return nullptr;
-  for (std::ptrdiff_t i = 2; i < n; ++i)
-    if (s[i] < 0x80 || s[i] > 0xBF) return nullptr;
-  return p + n;
+  const std::size_t n = utf8_sequence_length(p, end);
+  return n ? p + n : nullptr;
 }
 
 void append_utf8(std::string& out, std::uint32_t cp) {

@@ -15,26 +15,7 @@ using namespace sluice;
 
 namespace {
 
-struct Env {
-  test::TestDatabase db;
-  test::TempDir dir;
-  std::string config;
-  std::unique_ptr<store::Connection> c;
-
-  Env() {
-    db.migrate();
-    c = db.connect();
-    test::create_ctl_tables(*c);
-    config = test::write_ctl_config(dir).string();
-  }
-  test::ProcessResult ctl(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-c", config});
-    return test::run_ctl(args, db.url());
-  }
-  std::int64_t count(const std::string& sql) const {
-    return test::run_sql(*c, sql)[0][0].as<std::int64_t>();
-  }
-};
+using Env = test::CtlEnv;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include "framework/core/utf8.hpp"
 #include "framework/observe/log.hpp"
 
 using namespace sluice;
@@ -48,4 +49,15 @@ TEST_CASE("text log lines carry level and logger name, and the level filters", "
   const std::string text = c.out.str();
   CHECK(text.find("hidden") == std::string::npos);
   CHECK(text.find(" info [scheduler] shown\n") != std::string::npos);
+}
+
+TEST_CASE("JSON log lines show foreign bytes of a message as \\xNN and stay valid UTF-8",
+          "[observe]") {
+  Captured c(observe::LogFormat::json);
+  observe::logger("chain")->error("cast error: '{}' is not an integer{}", "caf\xe9 \xff\xfe",
+                                  std::string("\0!", 2));
+  const std::string text = c.out.str();
+  CHECK(is_storable_text(text));
+  const auto line = nlohmann::json::parse(text);
+  CHECK(line["msg"] == "cast error: 'caf\\xe9 \\xff\\xfe' is not an integer\\x00!");
 }

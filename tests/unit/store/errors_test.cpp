@@ -189,3 +189,54 @@ TEST_CASE("attempt turns exceptions into classified errors and passes values thr
   CHECK(failed.error().message ==
         "locking: canceling statement due to lock timeout [SQLSTATE 55P03]");
 }
+
+TEST_CASE("only a lost connection says the database is out of reach, not a refused statement",
+          "[store][errors]") {
+  struct Case {
+    const char* name;
+    std::function<void()> raise;
+    bool lost;
+  };
+  const auto sql = [](const char* state) {
+    return [state] { throw pqxx::sql_error("ERROR:  x\n", "UPDATE", state); };
+  };
+  for (const auto& c : std::vector<Case>{
+           {"connection failure 08006", sql("08006"), true},
+           {"connection does not exist 08003", sql("08003"), true},
+           {"protocol violation 08P01", sql("08P01"), true},
+           {"admin shutdown 57P01", sql("57P01"), true},
+           {"crash shutdown 57P02", sql("57P02"), true},
+           {"cannot connect now 57P03", sql("57P03"), true},
+           {"broken connection",
+            [] { throw pqxx::broken_connection("server closed the connection unexpectedly"); },
+            true},
+           {"commit outcome unknown",
+            [] { throw pqxx::in_doubt_error("connection lost during commit"); }, true},
+           {"a lost connection without a state",
+            [] { throw pqxx::sql_error("server closed the connection unexpectedly", "SELECT"); },
+            true},
+           {"invalid byte sequence 22021", sql("22021"), false},
+           {"untranslatable character 22P05", sql("22P05"), false},
+           {"numeric out of range 22003", sql("22003"), false},
+           {"check violation 23514", sql("23514"), false},
+           {"not null violation 23502", sql("23502"), false},
+           {"undefined column 42703", sql("42703"), false},
+           {"undefined function 42883", sql("42883"), false},
+           {"statement timeout 57014", sql("57014"), false},
+           {"lock timeout 55P03", sql("55P03"), false},
+           {"disk full 53100", sql("53100"), false},
+           {"database dropped 57P04", sql("57P04"), false},
+           {"deadlock", [] { throw pqxx::deadlock_detected("ERROR:  deadlock detected\n"); },
+            false},
+           {"misuse", [] { throw pqxx::usage_error("two transactions"); }, false},
+       }) {
+    INFO(c.name);
+    auto r = store::attempt("writing", c.raise);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().connection_lost == c.lost);
+  }
+  CHECK(store::is_connection_sqlstate("08000"));
+  CHECK_FALSE(store::is_connection_sqlstate("57P04"));
+  CHECK_FALSE(store::is_connection_sqlstate("57014"));
+  CHECK_FALSE(store::is_connection_sqlstate(""));
+}

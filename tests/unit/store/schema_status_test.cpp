@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "framework/store/migrations.hpp"
+#include "framework/store/schema_objects.hpp"
 
 using namespace sluice;
 using namespace sluice::store;
@@ -159,4 +160,61 @@ TEST_CASE("the embedded migrations are sql/migrations, numbered 1..N, with check
   }
   CHECK(all.front().label() == "0001_pipeline_records");
   CHECK_THAT(all.front().sql, Catch::Contains("CREATE TABLE pipeline_records"));
+}
+
+TEST_CASE("schema_differences names each missing or retyped object, extras only when asked",
+          "[store][schema]") {
+  SchemaObjects expected;
+  expected.tables["t"] = {{"a", "integer"}, {"b", "text"}};
+  expected.tables["u"] = {{"x", "jsonb"}};
+  expected.functions["f(text[], integer)"] = "SETOF t";
+  expected.functions["g()"] = "trigger";
+  expected.triggers = {"t.touch"};
+
+  CHECK(schema_differences(expected, expected, true).empty());
+
+  SchemaObjects actual = expected;
+  actual.tables["t"].erase("b");
+  actual.tables["t"]["a"] = "bigint";
+  actual.tables["t"]["mine"] = "text";  // added by an operator
+  actual.tables.erase("u");
+  actual.functions.erase("g()");
+  actual.functions["f(text[], integer)"] = "integer";
+  actual.functions["h()"] = "void";
+  actual.triggers = {"t.other"};
+  const std::vector<std::string> missing{"t.a: bigint, expected integer",
+                                         "t.b: missing",
+                                         "table u: missing",
+                                         "function f(text[], integer): returns integer, expected "
+                                         "SETOF t",
+                                         "function g(): missing",
+                                         "trigger t.touch: missing"};
+  CHECK(schema_differences(expected, actual) == missing);
+  auto both = missing;
+  for (const char* extra :
+       {"t.mine: not expected", "function h(): not expected", "trigger t.other: not expected"})
+    both.push_back(extra);
+  CHECK(schema_differences(expected, actual, true) == both);
+}
+
+TEST_CASE("schema_problem names the objects of a current schema changed by hand",
+          "[store][schema]") {
+  auto s = compare_schema(kKnown, std::vector{applied(1, "a"), applied(2, "b"), applied(3, "c")});
+  CHECK_FALSE(schema_problem(s, "sluiced"));
+  s.differences = {"pipeline_records.heartbeat_at: missing", "function sluice_claim(): missing"};
+  CHECK_FALSE(s.up_to_date());
+  CHECK(schema_problem(s, "sluiced") ==
+        "database schema is at version 3 but differs from what this sluiced uses (changed by "
+        "hand?): pipeline_records.heartbeat_at: missing; function sluice_claim(): missing");
+  CHECK(s.problems("sluiced").empty());  // migrating is still safe
+}
+
+TEST_CASE("the expected schema objects cover what the store's statements name", "[store][schema]") {
+  const auto& e = expected_schema_objects();
+  for (const char* table : {"pipeline_records", "pipeline_events", "pipelines", "backfill_requests",
+                            "audit_log", "schema_migrations"})
+    CHECK(e.tables.contains(table));
+  CHECK(e.tables.at("pipeline_records").at("heartbeat_at") == "timestamp with time zone");
+  CHECK(e.functions.at("sluice_claim(text[], integer[], integer[], text)") ==
+        "SETOF pipeline_records");
 }

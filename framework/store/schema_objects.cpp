@@ -1,0 +1,226 @@
+#include "framework/store/schema_objects.hpp"
+
+#include <pqxx/pqxx>
+
+#include "framework/store/errors.hpp"
+
+namespace sluice::store {
+namespace {
+
+struct Column {
+  const char* table;
+  const char* name;
+  const char* type;
+};
+
+// After migration 0006 (and schema_migrations, which `db migrate` creates itself).
+constexpr Column kColumns[] = {
+    // pipeline_records
+    {"pipeline_records", "id", "bigint"},
+    {"pipeline_records", "pipeline_id", "text"},
+    {"pipeline_records", "source_name", "text"},
+    {"pipeline_records", "target_name", "text"},
+    {"pipeline_records", "target_day", "date"},
+    {"pipeline_records", "window_start_time", "timestamp with time zone"},
+    {"pipeline_records", "window_end_time", "timestamp with time zone"},
+    {"pipeline_records", "time_interval", "text"},
+    {"pipeline_records", "trigger", "text"},
+    {"pipeline_records", "dag_run_id", "text"},
+    {"pipeline_records", "pipeline_status", "text"},
+    {"pipeline_records", "pipeline_locked_at", "timestamp with time zone"},
+    {"pipeline_records", "locked_by", "text"},
+    {"pipeline_records", "heartbeat_at", "timestamp with time zone"},
+    {"pipeline_records", "next_attempt_at", "timestamp with time zone"},
+    {"pipeline_records", "source_to_stage_ingestion_start_time", "timestamp with time zone"},
+    {"pipeline_records", "source_to_stage_ingestion_end_time", "timestamp with time zone"},
+    {"pipeline_records", "source_to_stage_ingestion_status", "text"},
+    {"pipeline_records", "stage_to_target_ingestion_start_time", "timestamp with time zone"},
+    {"pipeline_records", "stage_to_target_ingestion_end_time", "timestamp with time zone"},
+    {"pipeline_records", "stage_to_target_ingestion_status", "text"},
+    {"pipeline_records", "audit_start_time", "timestamp with time zone"},
+    {"pipeline_records", "audit_end_time", "timestamp with time zone"},
+    {"pipeline_records", "audit_status", "text"},
+    {"pipeline_records", "audit_result", "text"},
+    {"pipeline_records", "source_count", "bigint"},
+    {"pipeline_records", "target_count", "bigint"},
+    {"pipeline_records", "count_difference", "bigint"},
+    {"pipeline_records", "percentage_difference", "numeric(7,2)"},
+    {"pipeline_records", "stage_count", "bigint"},
+    {"pipeline_records", "stage_bytes", "bigint"},
+    {"pipeline_records", "pipeline_start_time", "timestamp with time zone"},
+    {"pipeline_records", "pipeline_end_time", "timestamp with time zone"},
+    {"pipeline_records", "phase_completed", "text"},
+    {"pipeline_records", "retry_attempt", "integer"},
+    {"pipeline_records", "error_message", "text"},
+    {"pipeline_records", "business_fields", "jsonb"},
+    {"pipeline_records", "record_first_created_time", "timestamp with time zone"},
+    {"pipeline_records", "record_last_updated_time", "timestamp with time zone"},
+    // pipeline_events
+    {"pipeline_events", "id", "bigint"},
+    {"pipeline_events", "record_id", "bigint"},
+    {"pipeline_events", "pipeline_id", "text"},
+    {"pipeline_events", "dag_run_id", "text"},
+    {"pipeline_events", "task", "text"},
+    {"pipeline_events", "from_status", "text"},
+    {"pipeline_events", "to_status", "text"},
+    {"pipeline_events", "outcome", "text"},
+    {"pipeline_events", "started_at", "timestamp with time zone"},
+    {"pipeline_events", "ended_at", "timestamp with time zone"},
+    {"pipeline_events", "rows", "bigint"},
+    {"pipeline_events", "message", "text"},
+    {"pipeline_events", "host", "text"},
+    {"pipeline_events", "created_at", "timestamp with time zone"},
+    // pipelines
+    {"pipelines", "pipeline_id", "text"},
+    {"pipelines", "paused", "boolean"},
+    {"pipelines", "paused_by", "text"},
+    {"pipelines", "paused_at", "timestamp with time zone"},
+    {"pipelines", "config_hash", "text"},
+    {"pipelines", "stale_threshold", "interval"},
+    {"pipelines", "registered_by", "text"},
+    {"pipelines", "registered_at", "timestamp with time zone"},
+    {"pipelines", "updated_at", "timestamp with time zone"},
+    // backfill_requests
+    {"backfill_requests", "id", "bigint"},
+    {"backfill_requests", "pipeline_id", "text"},
+    {"backfill_requests", "from_time", "timestamp with time zone"},
+    {"backfill_requests", "to_time", "timestamp with time zone"},
+    {"backfill_requests", "reprocess", "text"},
+    {"backfill_requests", "dry_run", "boolean"},
+    {"backfill_requests", "status", "text"},
+    {"backfill_requests", "requested_by", "text"},
+    {"backfill_requests", "requested_at", "timestamp with time zone"},
+    {"backfill_requests", "claimed_by", "text"},
+    {"backfill_requests", "started_at", "timestamp with time zone"},
+    {"backfill_requests", "finished_at", "timestamp with time zone"},
+    {"backfill_requests", "windows_total", "integer"},
+    {"backfill_requests", "windows_done", "integer"},
+    {"backfill_requests", "message", "text"},
+    // audit_log
+    {"audit_log", "id", "bigint"},
+    {"audit_log", "at", "timestamp with time zone"},
+    {"audit_log", "actor", "text"},
+    {"audit_log", "command", "text"},
+    {"audit_log", "pipeline_id", "text"},
+    {"audit_log", "arguments", "jsonb"},
+    {"audit_log", "affected", "bigint"},
+    {"audit_log", "message", "text"},
+    // schema_migrations
+    {"schema_migrations", "version", "integer"},
+    {"schema_migrations", "name", "text"},
+    {"schema_migrations", "checksum", "text"},
+    {"schema_migrations", "applied_at", "timestamp with time zone"},
+    {"schema_migrations", "applied_by", "text"},
+    {"schema_migrations", "duration_ms", "integer"},
+};
+
+struct Function {
+  const char* signature;
+  const char* result;
+};
+
+constexpr Function kFunctions[] = {
+    {"sluice_claim(text[], integer[], integer[], text)", "SETOF pipeline_records"},
+    {"sluice_notify_backfill()", "trigger"},
+    {"sluice_notify_inserted_records()", "trigger"},
+    {"sluice_notify_pending_record()", "trigger"},
+    {"sluice_refuse_event_update()", "trigger"},
+    {"sluice_touch_record()", "trigger"},
+    {"sluice_touch_updated_at()", "trigger"},
+};
+
+// The NOTIFY wake-ups, record_last_updated_time and the append-only events hang on these.
+constexpr const char* kTriggers[] = {
+    "backfill_requests.backfill_requests_notify_insert",
+    "backfill_requests.backfill_requests_notify_status",
+    "pipeline_events.pipeline_events_append_only",
+    "pipeline_records.pipeline_records_notify_insert",
+    "pipeline_records.pipeline_records_notify_pending",
+    "pipeline_records.pipeline_records_touch",
+    "pipelines.pipelines_notify_unpaused",
+    "pipelines.pipelines_touch",
+};
+
+void compare_one_way(const SchemaObjects& a, const SchemaObjects& b, bool reporting_missing,
+                     std::vector<std::string>& out) {
+  const std::string absent = reporting_missing ? ": missing" : ": not expected";
+  for (const auto& [table, columns] : a.tables) {
+    const auto other = b.tables.find(table);
+    if (other == b.tables.end()) {
+      out.push_back("table " + table + absent);
+      continue;
+    }
+    for (const auto& [column, type] : columns) {
+      const auto found = other->second.find(column);
+      if (found == other->second.end()) {
+        out.push_back(table + "." + column + absent);
+      } else if (reporting_missing && found->second != type) {
+        out.push_back(table + "." + column + ": " + found->second + ", expected " + type);
+      }
+    }
+  }
+  for (const auto& [signature, result] : a.functions) {
+    const auto found = b.functions.find(signature);
+    if (found == b.functions.end()) {
+      out.push_back("function " + signature + absent);
+    } else if (reporting_missing && found->second != result) {
+      out.push_back("function " + signature + ": returns " + found->second + ", expected " +
+                    result);
+    }
+  }
+  for (const auto& trigger : a.triggers) {
+    if (!b.triggers.contains(trigger)) out.push_back("trigger " + trigger + absent);
+  }
+}
+
+}  // namespace
+
+const SchemaObjects& expected_schema_objects() {
+  static const SchemaObjects expected = [] {
+    SchemaObjects s;
+    for (const auto& c : kColumns) s.tables[c.table][c.name] = c.type;
+    for (const auto& f : kFunctions) s.functions[f.signature] = f.result;
+    for (const auto* t : kTriggers) s.triggers.insert(t);
+    return s;
+  }();
+  return expected;
+}
+
+Result<SchemaObjects> read_schema_objects(Connection& connection) {
+  return attempt("reading the database schema", [&] {
+    pqxx::read_transaction tx(connection);
+    SchemaObjects s;
+    // Tables without a column still count as present.
+    for (const auto& row :
+         tx.exec("SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                 "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+                 "AND NOT a.attisdropped "
+                 "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')")) {
+      auto& table = s.tables[row[0].as<std::string>()];
+      if (!row[1].is_null()) table[row[1].as<std::string>()] = row[2].as<std::string>();
+    }
+    for (const auto& row :
+         tx.exec("SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')', "
+                 "pg_get_function_result(p.oid) "
+                 "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                 "WHERE n.nspname = current_schema()"))
+      s.functions[row[0].as<std::string>()] = row[1].as<std::string>();
+    for (const auto& row : tx.exec("SELECT c.relname || '.' || t.tgname FROM pg_trigger t "
+                                   "JOIN pg_class c ON c.oid = t.tgrelid "
+                                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                   "WHERE n.nspname = current_schema() AND NOT t.tgisinternal"))
+      s.triggers.insert(row[0].as<std::string>());
+    return s;
+  });
+}
+
+std::vector<std::string> schema_differences(const SchemaObjects& expected,
+                                            const SchemaObjects& actual, bool extra) {
+  std::vector<std::string> out;
+  compare_one_way(expected, actual, true, out);
+  if (extra) compare_one_way(actual, expected, false, out);
+  return out;
+}
+
+}  // namespace sluice::store
