@@ -20,6 +20,11 @@ fuzz_own_sources() {
   sed -n 's|^// fuzz-sources: ||p' "tests/fuzz/$1.cpp"
 }
 
+# fuzz_own_libs TARGET: the extra link flags its `// fuzz-libs:` line names (`-lcurl`).
+fuzz_own_libs() {
+  sed -n 's|^// fuzz-libs: ||p' "tests/fuzz/$1.cpp"
+}
+
 # fuzz_compile SOURCE...: compiles each source into build/fuzz/obj/, $(nproc) at a time
 # (every target links the same time and CSV objects; compiling them per target was most of
 # the fuzz step's time). With fuzz_reuse=1 (set by fuzz_all, which starts from an empty
@@ -38,18 +43,19 @@ fuzz_compile() {
 fuzz_object() { echo "build/fuzz/obj/${1%.cpp}.o"; }
 
 # fuzz_build TARGET: compiles tests/fuzz/TARGET.cpp with the common sources and those its
-# `// fuzz-sources:` line names, and links build/fuzz/TARGET/TARGET.
+# `// fuzz-sources:` line names, and links build/fuzz/TARGET/TARGET (with its `// fuzz-libs:`).
 fuzz_build() {
   local target=$1 out="build/fuzz/$1"
   local cxx=${SLUICE_FUZZ_CXX:-clang++-14}
-  local own objects=() src
+  local own libs objects=() src
   read -r -a own <<<"$(fuzz_own_sources "$target")"
+  read -r -a libs <<<"$(fuzz_own_libs "$target")"
   fuzz_compile "tests/fuzz/$target.cpp" "${fuzz_sources[@]}" "${own[@]}" || return 1
   for src in "tests/fuzz/$target.cpp" "${fuzz_sources[@]}" "${own[@]}"; do
     objects+=("$(fuzz_object "$src")")
   done
   mkdir -p "$out"
-  "$cxx" "${fuzz_flags[@]}" "${objects[@]}" -ldate-tz -lfmt -o "$out/$target"
+  "$cxx" "${fuzz_flags[@]}" "${objects[@]}" -ldate-tz -lfmt "${libs[@]}" -o "$out/$target"
 }
 
 # fuzz_run TARGET SECONDS: runs a built target on a copy of its seed corpus.

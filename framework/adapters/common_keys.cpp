@@ -1,5 +1,7 @@
 #include "framework/adapters/common_keys.hpp"
 
+#include "framework/adapters/json_depth.hpp"
+
 using sluice::config::KeySpec;
 using sluice::config::KeyTable;
 using sluice::config::KeyType;
@@ -93,6 +95,15 @@ std::optional<std::string> optional_string(const config::Fields& f, std::string_
 std::string check_json_pointer(std::string_view text) {
   if (text.empty() || text.front() == '/') return {};
   return "a JSON pointer is empty or starts with '/' (e.g. /data/items)";
+}
+
+KeySpec max_json_depth_key(std::string_view description) {
+  return {.name = "max_json_depth",
+          .type = KeyType::integer,
+          .description = description,
+          .default_value = "512",
+          .min = 1,
+          .max = static_cast<double>(kMaxJsonDepthLimit)};
 }
 
 std::string check_http_url(std::string_view text) {

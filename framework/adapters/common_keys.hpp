@@ -26,6 +26,10 @@ void check_url_or_parts(const config::Fields& section, config::Diagnostics& diag
 // A string key's value, nullopt when unset or empty (what a factory reads `query` with).
 std::optional<std::string> optional_string(const config::Fields& section, std::string_view key);
 
+// `max_json_depth` (default 512, at most kMaxJsonDepthLimit), the nesting limit of JSON read
+// from outside (json_depth.hpp); `description` (static text) says where it applies.
+config::KeySpec max_json_depth_key(std::string_view description);
+
 // A JSON pointer (RFC 6901): empty or starting with `/`.
 std::string check_json_pointer(std::string_view text);
 // `http://` or `https://` followed by a host.

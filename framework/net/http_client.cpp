@@ -10,6 +10,8 @@
 
 #include "framework/config/secret.hpp"
 
+static_assert(LIBCURL_VERSION_NUM >= 0x075500, "CURLOPT_PROTOCOLS_STR needs libcurl 7.85 or newer");
+
 namespace sluice::net {
 namespace {
 
@@ -133,6 +135,13 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   char message[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  // HTTP and HTTPS only, whatever the URL says: a `file://`, `gopher://` or `dict://` URL
+  // (a next link an API returned) would read a local file or talk to any port.
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // Redirects are not followed: libcurl would send the custom headers (an API key under any
+  // header name) to wherever the Location points. A 3xx is the caller's status to judge.
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,

@@ -9,27 +9,14 @@
 #include <vector>
 
 #include "framework/adapters/formats/csv.hpp"
+#include "tests/fuzz/pieces.hpp"
 
 using namespace sluice;
 using namespace sluice::adapters;
 using namespace sluice::adapters::formats;
+using sluice::fuzz::Pieces;
 
 namespace {
-
-class Pieces final : public ByteSource {
- public:
-  Pieces(std::string_view text, std::size_t piece) : text_(text), piece_(piece) {}
-  Result<std::size_t> read(char* into, std::size_t capacity) override {
-    const std::size_t n = std::min({capacity, piece_, text_.size()});
-    std::memcpy(into, text_.data(), n);
-    text_.remove_prefix(n);
-    return n;
-  }
-
- private:
-  std::string_view text_;
-  std::size_t piece_;
-};
 
 using Rows = std::vector<std::vector<std::optional<std::string>>>;
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
@@ -61,6 +62,7 @@ HttpTestServer::HttpTestServer(HttpHandler handler)
       tcp::socket socket = impl_->acceptor.accept(ec);
       if (ec || stopping_) break;
       const int fd = socket.release(ec);
+      ++connections_;
       std::lock_guard lock(mutex_);
       open_fds_.push_back(fd);
       threads_.emplace_back([this, fd] { serve(fd); });
@@ -155,6 +157,37 @@ HttpRequest to_request(const http::request<http::string_body>& in) {
 
 }  // namespace
 
+// Writes `out` as a chunked body; false when the connection is done with (the client went
+// away, or the server stops).
+template <class Socket>
+bool HttpTestServer::stream(Socket& socket, const HttpResponse& out, unsigned version) {
+  boost::system::error_code ec;
+  http::response<http::empty_body> head{static_cast<http::status>(out.status), version};
+  head.set(http::field::server, "sluice-test");
+  head.set(http::field::content_type, out.content_type);
+  for (const auto& [name, value] : out.headers) head.set(name, value);
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer{head};
+  http::write_header(socket, serializer, ec);
+  if (ec) return false;
+  std::size_t sent = 0;
+  const auto send = [&](std::string_view bytes) {
+    asio::write(socket, http::make_chunk(asio::buffer(bytes.data(), bytes.size())), ec);
+    if (ec) return false;
+    sent += bytes.size();
+    streamed_ += bytes.size();
+    return true;
+  };
+  if (!out.body.empty() && !send(out.body)) return false;
+  while (sent < out.stream_bytes && !stopping_) {
+    const std::size_t n = std::min(out.chunk.size(), out.stream_bytes - sent);
+    if (!send(std::string_view(out.chunk).substr(0, n))) return false;
+    if (out.stream_interval.count() > 0) std::this_thread::sleep_for(out.stream_interval);
+  }
+  asio::write(socket, http::make_chunk_last(), ec);
+  return !ec && !stopping_;
+}
+
 void HttpTestServer::serve(int fd) {
   asio::io_context io;
   tcp::socket socket(io);
@@ -168,6 +201,10 @@ void HttpTestServer::serve(int fd) {
     if (ec) break;
     const HttpResponse out = answer(to_request(in));
     if (out.delay.count() > 0) std::this_thread::sleep_for(out.delay);
+    if (!out.chunk.empty()) {
+      if (!stream(socket, out, in.version())) break;
+      continue;
+    }
     http::response<http::string_body> res{static_cast<http::status>(out.status), in.version()};
     res.set(http::field::server, "sluice-test");
     res.set(http::field::content_type, out.content_type);

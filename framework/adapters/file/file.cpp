@@ -22,8 +22,8 @@ struct Resolved {
 };
 
 Result<Resolved> resolve(const FileOptions& o, const WindowContext& ctx) {
-  const time::TemplateContext t{ctx.pipeline.value, ctx.window,
-                                ctx.zone ? ctx.zone : time::utc_zone(), {}};
+  const time::TemplateContext t{
+      ctx.pipeline.value, ctx.window, ctx.zone ? ctx.zone : time::utc_zone(), {}};
   fs::path path = o.path.render(t);
   if (path.is_relative()) path = o.root / path;
   const std::string name = path.string();
@@ -35,6 +35,7 @@ Result<Resolved> resolve(const FileOptions& o, const WindowContext& ctx) {
   r.codec.format = *format;
   r.codec.csv = o.csv;
   r.codec.columns = o.columns;
+  r.codec.max_json_depth = o.max_json_depth;
   return r;
 }
 
@@ -263,6 +264,8 @@ FileOptions options_from_config(const config::ConnectionConfig& connection,
   for (const auto& name : e.params.value_or<std::vector<std::string>>("columns", {}))
     o.columns.push_back({name});
   o.missing_is_empty = e.params.string_or("missing_file", "error") == "empty";
+  o.max_json_depth = static_cast<std::size_t>(e.params.value_or<std::int64_t>(
+      "max_json_depth", static_cast<std::int64_t>(o.max_json_depth)));
   return o;
 }
 

@@ -26,6 +26,7 @@ struct FileOptions {
   formats::CsvOptions csv;
   std::vector<Column> columns;  // declared; required for CSV without a header
   bool missing_is_empty = false;
+  std::size_t max_json_depth = kDefaultMaxJsonDepth;  // JSON Lines values
 };
 
 std::unique_ptr<Source> make_source(FileOptions options);

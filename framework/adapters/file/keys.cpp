@@ -1,4 +1,5 @@
 // Files: CSV (RFC 4180) or JSON Lines, optionally zstd, one path per window.
+#include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/file/file.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/config/fields.hpp"
@@ -88,6 +89,8 @@ const KeyTable& source_only_keys() {
                           "not be delivered yet) or `empty` (the window has no rows).",
            .default_value = "error",
            .choices = {"error", "empty"}},
+          max_json_depth_key("Deepest nesting of objects and arrays in a JSON Lines line; a "
+                             "deeper one is malformed (permanent, naming file:line)."),
       }};
   return t;
 }

@@ -60,8 +60,13 @@ void JsonlEncoder::row(std::string& out, std::span<const Field> fields) {
   out += "}\n";
 }
 
-JsonlDecoder::JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name)
-    : columns_(std::move(declared)), in_(in), name_(std::move(name)), buffer_(kReadBytes) {}
+JsonlDecoder::JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name,
+                           std::size_t max_depth)
+    : columns_(std::move(declared)),
+      in_(in),
+      name_(std::move(name)),
+      max_depth_(max_depth),
+      buffer_(kReadBytes) {}
 
 Error JsonlDecoder::malformed(std::string_view what) const {
   return Error::permanent(name_ + ":" + std::to_string(line_) + ": " + std::string(what));
@@ -127,11 +132,17 @@ Result<bool> JsonlDecoder::next(std::vector<Field>& fields) {
   std::string_view line;
   auto got = next_line(line);
   if (!got || !*got) return got;
+  if (auto at = json_too_deep(line, max_depth_))
+    return fail(
+        malformed("column " + std::to_string(*at + 1) + ": " + too_deep_message(max_depth_, *at)));
   nlohmann::ordered_json object;
   try {
     object = nlohmann::ordered_json::parse(line);
   } catch (const nlohmann::json::parse_error& e) {
     return fail(malformed("column " + std::to_string(e.byte) + ": not JSON: " + e.what()));
+  } catch (const nlohmann::json::exception& e) {
+    // A number beyond a double's range (out_of_range): valid JSON nlohmann cannot hold.
+    return fail(malformed(std::string("a value out of range: ") + e.what()));
   }
   if (!object.is_object())
     return fail(malformed("expected an object, found " + std::string(object.type_name())));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "framework/adapters/formats/row_codec.hpp"
+#include "framework/adapters/json_depth.hpp"
 
 namespace sluice::adapters::formats {
 
@@ -21,7 +22,10 @@ class JsonlEncoder final : public RowEncoder {
 
 class JsonlDecoder final : public RowDecoder {
  public:
-  JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name);
+  // A line nested deeper than `max_depth` is an error before it is parsed: what reads its
+  // values afterwards (dump) recurses once per level.
+  JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name,
+               std::size_t max_depth = kDefaultMaxJsonDepth);
   Result<std::vector<Column>> columns() override;
   Result<bool> next(std::vector<Field>& fields) override;
 
@@ -34,6 +38,7 @@ class JsonlDecoder final : public RowDecoder {
   bool peek_result_ = false;
   ByteSource& in_;
   std::string name_;
+  std::size_t max_depth_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, size_ = 0;
   bool eof_ = false;

@@ -42,7 +42,8 @@ std::unique_ptr<RowEncoder> make_encoder(const CodecOptions& options) {
 std::unique_ptr<RowDecoder> make_decoder(const CodecOptions& options, ByteSource& in,
                                          std::string name) {
   if (options.format == Format::jsonl)
-    return std::make_unique<JsonlDecoder>(options.columns, in, std::move(name));
+    return std::make_unique<JsonlDecoder>(options.columns, in, std::move(name),
+                                          options.max_json_depth);
   return std::make_unique<CsvDecoder>(options.csv, options.columns, in, std::move(name));
 }
 

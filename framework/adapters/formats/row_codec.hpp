@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "framework/adapters/formats/bytes.hpp"
+#include "framework/adapters/json_depth.hpp"
 #include "framework/adapters/rows.hpp"
 
 namespace sluice::adapters::formats {
@@ -33,6 +34,8 @@ struct CodecOptions {
   // Declared columns: required for CSV without a header; for JSON Lines they fix the order
   // (otherwise the first object's keys, in file order).
   std::vector<Column> columns;
+  // JSON Lines: a value nested deeper is a permanent error naming file:line.
+  std::size_t max_json_depth = kDefaultMaxJsonDepth;
 };
 
 class RowEncoder {

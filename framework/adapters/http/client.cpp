@@ -1,5 +1,6 @@
 #include "framework/adapters/http/client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
@@ -51,8 +52,13 @@ bool sleep_until(std::chrono::steady_clock::time_point until, const std::atomic<
 
 ApiClient::ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
                      const std::atomic<bool>* cancel)
-    : options_(options), client_(http_options(options)), limiter_(limiter), cancel_(cancel) {
-  headers_.push_back("Accept: application/json");
+    : options_(options),
+      client_(http_options(options)),
+      limiter_(limiter),
+      home_(net::origin_of(options.base_url.reveal())),
+      cancel_(cancel) {
+  bare_headers_.push_back("Accept: application/json");
+  headers_ = bare_headers_;
   for (const auto& [name, value] : options_.headers) headers_.push_back(name + ": " + value);
   if (options_.auth_header && !options_.auth_header->reveal().empty())
     headers_.push_back(options_.auth_header_name + ": " + options_.auth_header->reveal());
@@ -71,10 +77,43 @@ std::string ApiClient::shown(std::string_view url) const {
   return net::redact_url(scrub(std::string(url)));
 }
 
+const std::vector<std::string>& ApiClient::headers_for(const std::string& url) const {
+  const auto origin = net::origin_of(url);
+  return origin && origin == home_ ? headers_ : bare_headers_;
+}
+
+// Appends a piece of a page, refused once the page would pass page_max_bytes. The buffer
+// grows by doubling up to the cap, never past it: an endless body costs page_max_bytes.
+Result<void> ApiClient::append(std::string& body, std::string_view bytes, const std::string& method,
+                               const std::string& url) const {
+  const std::size_t cap = options_.page_max_bytes;
+  if (bytes.size() > cap - std::min(cap, body.size()))
+    return fail(
+        Error::permanent(fmt::format("{} {}: the response is larger than {} bytes "
+                                     "(page_max_bytes)",
+                                     method, shown(url), cap)));
+  if (body.size() + bytes.size() > body.capacity()) {
+    // Not reserve(): libstdc++ at least doubles a string's capacity whatever it is asked for,
+    // which would take the last step past the cap. A fresh string gets what it asks for.
+    std::string grown;
+    grown.reserve(std::min(cap, std::max(body.size() + bytes.size(), 2 * body.capacity())));
+    grown.append(body);
+    body.swap(grown);
+  }
+  body.append(bytes);
+  if (options_.stats) {
+    options_.stats->bytes_received += bytes.size();
+    auto& peak = options_.stats->peak_buffer;
+    for (std::size_t seen = peak.load(); body.capacity() > seen;)
+      if (peak.compare_exchange_weak(seen, body.capacity())) break;
+  }
+  return {};
+}
+
 Result<long> ApiClient::status_of(const std::string& url) {
   net::HttpRequest request;
   request.url = url;
-  request.headers = headers_;
+  request.headers = headers_for(url);
   auto response = client_.perform(request);
   if (!response)
     return fail(Error{response.error().kind,
@@ -92,19 +131,15 @@ Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
     if (!sleep_until(limiter_.reserve(RateLimiter::Clock::now()), cancel_)) return cancelled();
     Reply reply;
     // Pages of a window are alike in size: one allocation instead of a doubling series.
-    reply.body.reserve(last_body_ + last_body_ / 8);
+    reply.body.reserve(std::min(options_.page_max_bytes, last_body_ + last_body_ / 8));
     net::HttpRequest request;
     request.method = method;
     request.url = url;
-    request.headers = headers_;
+    request.headers = headers_for(url);
     request.body = body;
     request.on_body = [&](std::string_view bytes) -> Result<void> {
       if (cancel_ && cancel_->load()) return cancelled();
-      if (reply.body.size() + bytes.size() > options_.max_page_bytes)
-        return fail(Error::permanent(fmt::format("{} {}: the response is larger than {} bytes",
-                                                 method, shown(url), options_.max_page_bytes)));
-      reply.body.append(bytes);
-      return {};
+      return append(reply.body, bytes, method, url);
     };
     auto response = client_.perform(request);
     // The client's message names the method and the URL already (redacted; scrubbed here of
@@ -130,8 +165,10 @@ Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
       if (!sleep_until(std::chrono::steady_clock::now() + wait, cancel_)) return cancelled();
       continue;
     }
-    Error e = net::classify_status(status, fmt::format("{} {}", what, shown(url)),
-                                   scrub(excerpt(response->body)));
+    std::string detail = excerpt(response->body);
+    if (auto location = response->header("location"); location && status >= 300 && status < 400)
+      detail = "redirects are not followed; Location: " + shown(*location);
+    Error e = net::classify_status(status, fmt::format("{} {}", what, shown(url)), scrub(detail));
     e.message = scrub(std::move(e.message));
     if (net::retryable_status(status))
       e.message += fmt::format(" (after {} retries)", options_.retry.max_retries);

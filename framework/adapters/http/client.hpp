@@ -4,12 +4,14 @@
 // capped), other statuses classified, and every message scrubbed of the base URL's and the
 // auth header's secrets.
 #include <atomic>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "framework/adapters/http/source.hpp"
 #include "framework/net/http_client.hpp"
+#include "framework/net/url.hpp"
 
 namespace sluice::adapters::http {
 
@@ -27,12 +29,13 @@ class ApiClient {
   ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
             const std::atomic<bool>* cancel = nullptr);
 
-  // A 2xx body, whole (bounded by max_page_bytes), or an Error that names `what` and the
-  // URL as it may be shown.
+  // A 2xx body, whole (bounded by page_max_bytes), or an Error that names `what` and the
+  // URL as it may be shown. The connection's headers (auth and the others) go only to the
+  // base URL's origin: a request elsewhere carries none of them.
   Result<Reply> fetch(std::string_view what, const std::string& method, const std::string& url,
                       const std::string& body);
 
-  // One GET with the connection's headers, no retry: the status, whatever it is.
+  // One GET (headers as fetch sends them), no retry: the status, whatever it is.
   Result<long> status_of(const std::string& url);
 
   // The URL with the base URL's written form (references, masked passwords) in place of
@@ -41,10 +44,16 @@ class ApiClient {
   std::string scrub(std::string text) const;
 
  private:
+  const std::vector<std::string>& headers_for(const std::string& url) const;
+  Result<void> append(std::string& body, std::string_view bytes, const std::string& method,
+                      const std::string& url) const;
+
   const ClientOptions& options_;
   net::HttpClient client_;
   SharedRateLimiter& limiter_;
-  std::vector<std::string> headers_;
+  std::optional<net::Origin> home_;        // the base URL's
+  std::vector<std::string> headers_;       // to home_
+  std::vector<std::string> bare_headers_;  // anywhere else
   const std::atomic<bool>* cancel_;
   std::size_t last_body_ = 0;  // the previous page's size: the next body's first allocation
 };

@@ -37,6 +37,10 @@ Result<ClientOptions> client_options(const config::ConnectionConfig& connection)
   o.retry.max_retries = static_cast<int>(c.value_or<std::int64_t>("max_retries", 5));
   o.retry.max_delay = millis(c, "max_retry_delay", o.retry.max_delay);
   o.tls_verify = c.value_or<bool>("tls_verify", true);
+  o.page_max_bytes = static_cast<std::size_t>(
+      c.value_or<std::int64_t>("page_max_bytes", static_cast<std::int64_t>(o.page_max_bytes)));
+  o.max_json_depth = static_cast<std::size_t>(
+      c.value_or<std::int64_t>("max_json_depth", static_cast<std::int64_t>(o.max_json_depth)));
   return o;
 }
 
@@ -51,6 +55,8 @@ PaginationOptions pagination_options(const config::Fields* p) {
   o.offset_param = p->string_or("offset_param", o.offset_param);
   o.cursor_param = p->string_or("cursor_param", o.cursor_param);
   o.next_pointer = p->string_or("next_pointer");
+  if (const auto* origins = p->get<std::vector<std::string>>("allowed_origins"))
+    o.allowed_origins = *origins;
   return o;
 }
 

@@ -110,6 +110,7 @@ bool Cursor::skip_container() {
     // A value starts here.
     const char c = peek();
     if (c == '{' || c == '[') {
+      if (depth + stack_.size() + 1 > max_depth) return fail_deep(p);
       if (!open_empty()) {
         stack_.push_back(c);
         if (c == '{' && !member_key(raw, escaped)) return false;

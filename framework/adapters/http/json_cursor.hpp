@@ -69,9 +69,14 @@ class Cursor {
   const char* const begin;
   const char* p;
   const char* const end;
-  // The first error: where and what (a static string).
+  // The first error: where and what (a static string); too_deep when it is the nesting.
   const char* error_at = nullptr;
   const char* error_what = nullptr;
+  bool too_deep = false;
+  // Containers may nest this deep; `depth` counts those the caller has entered around the
+  // cursor (skip_value adds its own).
+  std::size_t max_depth = SIZE_MAX;
+  std::size_t depth = 0;
 
   bool fail(const char* at, const char* what) {
     if (!error_what) {
@@ -80,10 +85,18 @@ class Cursor {
     }
     return false;
   }
+  bool fail_deep(const char* at) {
+    too_deep = too_deep || !error_what;
+    return fail(at, "nested too deep");
+  }
   void skip_space() {
     while (p < end && is_space(*p)) ++p;
   }
   char peek() const { return p < end ? *p : '\0'; }  // '\0' at the end: starts no token
+
+  // Around entering a container the caller walks itself.
+  bool enter() { return ++depth <= max_depth || fail_deep(p); }
+  void leave() { --depth; }
 
   // At '"': moves past the closing quote; `raw` is the text between the quotes and `escaped`
   // tells whether it holds an escape. Validates the escapes and the UTF-8.

@@ -3,6 +3,7 @@
 #include "framework/adapters/http/source.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/config/identifier.hpp"
+#include "framework/net/url.hpp"
 
 using sluice::config::KeyTable;
 using sluice::config::KeyType;
@@ -70,6 +71,17 @@ const KeyTable& connection_keys() {
            .type = KeyType::boolean,
            .description = "Verify the server's certificate.",
            .default_value = "true"},
+          {.name = "page_max_bytes",
+           .type = KeyType::integer,
+           .description = "Largest response (a page, a count answer) in bytes, after "
+                          "decompression; the default is 64 MiB. A larger one fails the window "
+                          "(permanent) as soon as it is passed, and the buffer that receives it "
+                          "never grows beyond this.",
+           .default_value = "67108864",
+           .min = 1024,
+           .max = 1073741824},
+          max_json_depth_key("Deepest nesting of objects and arrays in a response; a deeper one "
+                             "fails the window (permanent), naming the page and the byte."),
       }};
   return t;
 }
@@ -120,6 +132,15 @@ const KeyTable& pagination_keys() {
                           "header's rel=\"next\"), the next cursor (`cursor`) or, within a "
                           "record, its sort values (`search_after`, sent comma-separated).",
            .check = check_json_pointer},
+          {.name = "allowed_origins",
+           .type = KeyType::string_list,
+           .description = "Origins (`https://host[:port]`) a next link may lead to besides "
+                          "`base_url`'s (`next_link`). A link to any other origin or scheme "
+                          "fails the window (permanent) without being requested; a request to "
+                          "a listed origin carries none of the connection's headers "
+                          "(`auth_header`, `headers`). Redirects are never followed.",
+           .default_value = "[]",
+           .check = net::check_origin},
       }};
   return t;
 }
@@ -192,6 +213,8 @@ void check_source(const config::Fields& source, config::Diagnostics& diags) {
       !pagination->is_set("next_pointer")) {
     pagination->error(diags, "next_pointer", "required with pagination type " + *type);
   }
+  if (pagination->is_set("allowed_origins") && (!type || *type != "next_link"))
+    pagination->error(diags, "allowed_origins", "only pagination type next_link follows links");
   if (const auto* columns = source.get<config::NamedStrings>("columns")) {
     bool has_time_column = false;
     const auto* time_column = source.get<std::string>("time_column");

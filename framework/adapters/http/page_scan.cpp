@@ -75,6 +75,7 @@ class Walk {
   bool object(const Trie& trie, const Node& node, Fill& fill);
   bool array(const Trie& trie, const Node& node, Fill& fill);
   bool records();
+  bool record_items();
   void keep(Fill& fill, int slot, const char* b, const char* e);
   const Node* child(const Trie& trie, const Node& node, std::string_view key, bool escaped);
   void reset(const Node& node, Fill& fill);
@@ -116,10 +117,10 @@ bool Walk::value(const Trie& trie, const Node& node, Fill& fill) {
       return true;
     }
     if (!cursor.skip_value()) return false;
-  } else if (c == '{') {
-    if (!object(trie, node, fill)) return false;
-  } else if (c == '[') {
-    if (!array(trie, node, fill)) return false;
+  } else if (c == '{' || c == '[') {
+    if (!cursor.enter()) return false;
+    if (!(c == '{' ? object(trie, node, fill) : array(trie, node, fill))) return false;
+    cursor.leave();
   } else if (!cursor.skip_value()) {
     return false;
   }
@@ -212,6 +213,13 @@ bool Walk::records() {
   seen = true;
   records_first = cursor.peek();
   if (records_first != '[') return cursor.skip_value();  // reported once the page is valid
+  if (!cursor.enter()) return false;
+  if (!record_items()) return false;
+  cursor.leave();
+  return true;
+}
+
+bool Walk::record_items() {
   if (cursor.open_empty()) return true;
   const auto next_slot = static_cast<std::size_t>(record_fill.columns);
   for (;;) {
@@ -255,6 +263,7 @@ void Walk::emit_row() {
 
 Error malformed(std::string_view page, const Cursor& cursor) {
   const auto at = static_cast<std::size_t>(cursor.error_at - cursor.begin);
+  if (cursor.too_deep) return Error::permanent(too_deep_message(cursor.max_depth, at));
   std::string where = " (where the text ends)";
   if (at < page.size()) {
     // A few bytes up to the one that broke it, printable ASCII only (it may cut a character).
@@ -287,6 +296,7 @@ Result<ScannedPage> PageScanner::scan(std::string_view page, std::string& block,
   const std::size_t start = block.size();
   Walk walk(page_, record_, options_.columns.size(), !options_.columns.empty(), page, block);
   Cursor& cursor = walk.cursor;
+  cursor.max_depth = options_.max_depth;
   if (page.starts_with("\xEF\xBB\xBF")) cursor.p += 3;  // a byte order mark, as nlohmann allows
   bool ok = walk.value(page_, page_.front(), walk.page_fill);
   if (ok) {

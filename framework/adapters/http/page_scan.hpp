@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/adapters/json_depth.hpp"
 #include "framework/core/error.hpp"
 
 namespace sluice::adapters::http {
@@ -32,6 +33,9 @@ class PageScanner {
     std::vector<std::string> columns;  // within a record; none: records are only counted
     NextAt next_at = NextAt::nowhere;
     std::string next_pointer;
+    // Deeper nesting anywhere in a page is an error (permanent): what reads the next value
+    // or a DOM of the page afterwards recurses, up to this depth.
+    std::size_t max_depth = kDefaultMaxJsonDepth;
   };
   // An invalid JSON pointer is a permanent error naming it.
   static Result<PageScanner> make(Options options);
@@ -39,8 +43,9 @@ class PageScanner {
   // Scans `page`, appending each record's row to `block` when columns are mapped.
   // `first_record` numbers the page's first record in messages (records count across the
   // window). Errors are permanent and say what is wrong without naming the page: malformed
-  // JSON (with the byte offset), no array at the records pointer, a record that is not an
-  // object (only when mapping columns). Safe to call from several threads at once.
+  // JSON (with the byte offset), nesting deeper than max_depth, no array at the records pointer, a
+  // record that is not an object (only when mapping columns). Safe to call from several threads at
+  // once.
   Result<ScannedPage> scan(std::string_view page, std::string& block,
                            std::int64_t first_record = 1) const;
 

@@ -1,5 +1,8 @@
 #include "framework/adapters/http/pagination.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "framework/adapters/http/records.hpp"
@@ -18,22 +21,25 @@ PaginationType pagination_type(std::string_view name) {
   return PaginationType::none;
 }
 
-std::optional<std::string> token_text(const json& value) {
+namespace {
+
+std::optional<std::string> scalar_text(const json& value) {
   if (value.is_string()) return value.get<std::string>();
+  // A scalar's dump() does not recurse.
   if (value.is_number() || value.is_boolean()) return value.dump();
-  if (value.is_array()) {
-    std::string out;
-    for (const auto& item : value) {
-      auto text = token_text(item);
-      if (!text || item.is_array()) return std::nullopt;
-      out += (out.empty() ? "" : ",") + *text;
-    }
-    return out;
-  }
   return std::nullopt;
 }
 
-namespace {
+// The scheme of a link that is not http or https, for a message: letters only, short.
+std::string scheme_shown(std::string_view link) {
+  std::string out;
+  for (char c : link.substr(0, link.find(':'))) {
+    if (out.size() == 16) return out + "...";
+    out +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' ? c : '?';
+  }
+  return out;
+}
 
 const json* at_pointer(const json& doc, const std::string& pointer) {
   try {
@@ -46,9 +52,23 @@ const json* at_pointer(const json& doc, const std::string& pointer) {
 
 }  // namespace
 
+std::optional<std::string> token_text(const json& value) {
+  if (!value.is_array()) return scalar_text(value);
+  std::string out;
+  for (const auto& item : value) {
+    auto text = scalar_text(item);
+    if (!text) return std::nullopt;
+    out += (out.empty() ? "" : ",") + *text;
+  }
+  return out;
+}
+
 Pager::Pager(PaginationOptions options, std::string first_url)
     : options_(std::move(options)), base_(std::move(first_url)) {
   using T = PaginationType;
+  if (auto home = net::origin_of(base_)) origins_.push_back(std::move(*home));
+  for (const auto& text : options_.allowed_origins)
+    if (auto origin = net::origin_of(text)) origins_.push_back(std::move(*origin));
   if (options_.type != T::none)
     base_ = add_query(base_, options_.size_param, std::to_string(options_.page_size));
   switch (options_.type) {
@@ -88,6 +108,29 @@ Result<void> Pager::advance(const PageView& view) {
   return advance(facts);
 }
 
+// Moves to a next link, unless it leaves the allowed origins: refused before any request,
+// so neither the connection's headers nor the request itself reach another host, and no
+// other scheme is ever opened. The message shows the origin, never the rest of the link.
+Result<void> Pager::follow(std::string_view link) {
+  const int page = page_ - 1;
+  auto next = net::resolve_url(url_, link);
+  if (!next) return fail(Error::permanent(fmt::format("page {}'s next link is not a URL", page)));
+  const auto origin = net::origin_of(*next);
+  if (!origin)
+    return fail(Error::permanent(
+        fmt::format("page {}'s next link has the scheme {}, not http or https: not followed", page,
+                    scheme_shown(*next))));
+  if (std::find(origins_.begin(), origins_.end(), *origin) == origins_.end())
+    return fail(Error::permanent(fmt::format(
+        "page {}'s next link leads to {}, another origin than {}: not followed (list it in "
+        "pagination.allowed_origins to follow it)",
+        page, origin->text(), origins_.empty() ? "the first URL's" : origins_.front().text())));
+  if (*next == url_)
+    return fail(Error::permanent(fmt::format("page {} links to itself as the next page", page)));
+  url_ = std::move(*next);
+  return {};
+}
+
 Result<void> Pager::advance(const PageFacts& facts) {
   using T = PaginationType;
   const auto n = facts.records;
@@ -118,12 +161,7 @@ Result<void> Pager::advance(const PageFacts& facts) {
         done_ = true;
         return {};
       }
-      std::string next = resolve_link(url_, link);
-      if (next == url_)
-        return fail(
-            Error::permanent(fmt::format("page {} links to itself as the next page", page_ - 1)));
-      url_ = std::move(next);
-      return {};
+      return follow(link);
     }
     case T::cursor:
     case T::search_after: {

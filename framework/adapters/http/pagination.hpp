@@ -7,15 +7,19 @@
 //   cursor       cursor_param = the token at next_pointer, until it is missing or empty
 //   search_after cursor_param = the sort values at next_pointer within the last record,
 //                until a short page
-// A next link or cursor that repeats the previous one is an error, not an endless loop.
+// A next link or cursor that repeats the previous one is an error, not an endless loop. A
+// next link is followed only to the first URL's origin (scheme, host, port) or one of
+// allowed_origins: an API cannot send the walk, and what it carries, anywhere else.
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "framework/adapters/http/page_scan.hpp"
 #include "framework/core/error.hpp"
+#include "framework/net/url.hpp"
 
 namespace sluice::adapters::http {
 
@@ -30,6 +34,9 @@ struct PaginationOptions {
   std::string offset_param = "offset";
   std::string cursor_param = "cursor";
   std::string next_pointer;  // JSON pointer; empty with next_link: the Link header
+  // Origins (`https://cdn.example.com:8443`) a next link may lead to besides the first URL's;
+  // any other is refused before it is requested.
+  std::vector<std::string> allowed_origins;
 };
 
 PaginationType pagination_type(std::string_view name);  // none for unknown names
@@ -68,8 +75,11 @@ class Pager {
  private:
   std::string url_with(std::string_view param, std::string_view value) const;
 
+  Result<void> follow(std::string_view link);
+
   PaginationOptions options_;
-  std::string base_;  // the window's URL before pagination parameters
+  std::vector<net::Origin> origins_;  // where next links may lead
+  std::string base_;                  // the window's URL before pagination parameters
   std::string url_;
   std::string last_token_;
   std::int64_t position_ = 0;  // page number or offset
@@ -77,8 +87,8 @@ class Pager {
   bool done_ = false;
 };
 
-// A scalar as query text (strings unquoted); arrays joined with `,` (search_after's sort
-// values); nullopt for objects and null.
+// A scalar as query text (strings unquoted); an array of scalars joined with `,`
+// (search_after's sort values); nullopt for objects, null and nested arrays. Never recurses.
 std::optional<std::string> token_text(const nlohmann::json& value);
 
 }  // namespace sluice::adapters::http

@@ -48,25 +48,6 @@ std::string UrlTemplate::render(const time::TemplateContext& ctx) const {
   return url;
 }
 
-std::string origin_of(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  const auto slash = url.find_first_of("/?#", scheme + 3);
-  return std::string(url.substr(0, slash));
-}
-
-std::string resolve_link(std::string_view current, std::string_view link) {
-  if (link.find("://") != std::string_view::npos) return std::string(link);
-  if (!link.empty() && link.front() == '/') return origin_of(current) + std::string(link);
-  if (!link.empty() && link.front() == '?') {
-    return std::string(current.substr(0, current.find('?'))) + std::string(link);
-  }
-  // Relative to the current path's directory.
-  const std::string_view path_part = current.substr(0, current.find('?'));
-  const auto slash = path_part.rfind('/');
-  return std::string(path_part.substr(0, slash + 1)) + std::string(link);
-}
-
 std::string next_from_link_header(std::string_view header) {
   // `<https://a/b?page=2>; rel="next", <https://a/b?page=9>; rel="last"`
   std::size_t pos = 0;

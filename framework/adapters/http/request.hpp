@@ -25,11 +25,6 @@ struct UrlTemplate {
   std::string render(const time::TemplateContext& ctx) const;
 };
 
-// `https://api.example.com` of a URL: a next link that is a bare path is resolved against it.
-std::string origin_of(std::string_view url);
-// A next link as found in a response: absolute, or a path resolved against `current`'s origin.
-std::string resolve_link(std::string_view current, std::string_view link);
-
 // The `rel="next"` target of an RFC 8288 Link header; empty when there is none.
 std::string next_from_link_header(std::string_view header);
 

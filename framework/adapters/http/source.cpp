@@ -5,6 +5,7 @@
 
 #include "framework/adapters/http/block_pump.hpp"
 #include "framework/adapters/http/client.hpp"
+#include "framework/adapters/http/count.hpp"
 #include "framework/adapters/http/page_scan.hpp"
 #include "framework/adapters/http/records.hpp"
 #include "framework/observe/log.hpp"
@@ -14,27 +15,25 @@ namespace {
 
 using nlohmann::json;
 
-// Parses a page; a malformed one is a permanent error naming the page, the URL and where
-// the JSON broke (nlohmann's message gives the byte).
-Result<json> parse_page(std::string_view body, std::string_view what, std::string_view url) {
-  try {
-    return json::parse(body);
-  } catch (const json::parse_error& e) {
-    return fail(Error::permanent(
-        fmt::format("{} {}: malformed JSON ({} bytes): {}", what, url, body.size(), e.what())));
-  }
-}
-
 // The value at the next pointer, when the scanner could not keep it apart: read from a DOM of
-// the page (a configuration where the next pointer and the records overlap).
-json next_from_dom(std::string_view body, const std::string& pointer) {
+// the page (a configuration where the next pointer and the records overlap). The scanner has
+// checked the page (valid, no deeper than max_json_depth); the value is moved out, not copied
+// (a copy recurses).
+Result<json> next_from_dom(std::string_view body, const std::string& pointer) {
+  json page;
   try {
-    const json page = json::parse(body);
+    page = json::parse(body);
+  } catch (const json::exception& e) {
+    // Valid JSON (the scanner said so) that a DOM cannot hold: a number beyond a double.
+    return fail(Error::permanent(
+        fmt::format("the value at {} cannot be read from the page: {}", pointer, e.what())));
+  }
+  try {
     const json::json_pointer p(pointer);
-    if (page.contains(p)) return page.at(p);
+    if (page.contains(p)) return std::move(page.at(p));
   } catch (const json::exception&) {
   }
-  return json();  // null: nothing there (the page is valid: the scanner said so)
+  return json();  // null: nothing there
 }
 
 class HttpSource final : public Source {
@@ -105,8 +104,10 @@ class HttpSource final : public Source {
  private:
   time::TemplateContext template_context(const WindowContext& ctx) const {
     time::TemplateContext t{
-        ctx.pipeline.value, ctx.window,
-        ctx.zone ? ctx.zone : (options_.zone ? options_.zone : time::utc_zone()), {}};
+        ctx.pipeline.value,
+        ctx.window,
+        ctx.zone ? ctx.zone : (options_.zone ? options_.zone : time::utc_zone()),
+        {}};
     if (auto g = time::Granularity::from(time::Duration{0, ctx.window.length()}))
       t.granularity = *g;
     return t;
@@ -143,10 +144,15 @@ class HttpSource final : public Source {
       json next;
       PageFacts facts{page->records, nullptr, reply->link};
       if (scanner.next_needs_dom()) {
-        next = next_from_dom(reply->body, options_.pagination.next_pointer);
+        auto from_dom = next_from_dom(reply->body, options_.pagination.next_pointer);
+        if (!from_dom) return in_page(from_dom.error());
+        next = std::move(*from_dom);
         facts.next = &next;
       } else if (page->next) {
         next = json::parse(*page->next, nullptr, false);  // valid JSON: the scanner checked it
+        if (next.is_discarded())  // but a number beyond a double's range is more than a DOM holds
+          return in_page(Error::permanent(fmt::format("the value at {} is a number out of range",
+                                                      options_.pagination.next_pointer)));
         facts.next = &next;
       }
       reply->body = std::string();  // the page is not needed while its rows are handed on
@@ -163,28 +169,11 @@ class HttpSource final : public Source {
     const std::string what = "count";
     auto reply = client.fetch(what, "GET", url, {});
     if (!reply) return fail(reply.error());
-    auto doc = parse_page(reply->body, what, client.shown(url));
-    if (!doc) return fail(doc.error());
-    const json* v = nullptr;
-    try {
-      const json::json_pointer p(options_.count_pointer);
-      if (doc->contains(p)) v = &doc->at(p);
-    } catch (const json::exception&) {
-    }
-    std::int64_t n = -1;
-    if (v && v->is_number_integer()) {
-      n = v->get<std::int64_t>();
-    } else if (v && v->is_string()) {
-      // Some APIs quote large counts; anything but digits is refused below.
-      const auto& s = v->get_ref<const std::string&>();
-      if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() < 19)
-        n = std::stoll(s);
-    }
-    if (n < 0)
-      return fail(Error::permanent(fmt::format(
-          "count {}: expected a count (a non-negative integer) at {}, found {}", client.shown(url),
-          options_.count_pointer, v ? v->dump().substr(0, 80) : std::string("nothing"))));
-    return n;
+    auto n = parse_count(reply->body, options_.count_pointer, options_.client.max_json_depth);
+    if (!n)
+      return fail(
+          Error{n.error().kind, fmt::format("count {}: {}", client.shown(url), n.error().message)});
+    return *n;
   }
 
   SourceOptions options_;
@@ -201,6 +190,7 @@ Result<std::unique_ptr<Source>> make_source(SourceOptions options) {
   auto mapping = RecordMapping::make(options.columns);
   if (!mapping) return fail(mapping.error());
   PageScanner::Options scan{options.records_pointer, {}, NextAt::nowhere, {}};
+  scan.max_depth = options.client.max_json_depth;
   scan.next_at = next_at(options.pagination);
   scan.next_pointer = options.pagination.next_pointer;
   auto counts = PageScanner::make(scan);
@@ -208,8 +198,8 @@ Result<std::unique_ptr<Source>> make_source(SourceOptions options) {
   for (const auto& [name, pointer] : options.columns) scan.columns.push_back(pointer);
   auto rows = PageScanner::make(std::move(scan));
   if (!rows) return fail(rows.error());
-  return std::unique_ptr<Source>(new HttpSource(std::move(options), mapping->columns(),
-                                                std::move(*rows), std::move(*counts)));
+  return std::unique_ptr<Source>(
+      new HttpSource(std::move(options), mapping->columns(), std::move(*rows), std::move(*counts)));
 }
 
 }  // namespace sluice::adapters::http

@@ -4,6 +4,7 @@
 // and sent on before the next page is asked for (memory holds one page, never the window).
 // The API is trusted to return exactly the window's records, [start, end): the source sends
 // the window in the URL or body and does not filter what comes back.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "framework/adapters/http/request.hpp"
 #include "framework/adapters/http/retry.hpp"
 #include "framework/adapters/interfaces.hpp"
+#include "framework/adapters/json_depth.hpp"
 #include "framework/config/secret.hpp"
 
 namespace sluice::config {
@@ -23,6 +25,13 @@ struct EndpointConfig;
 }  // namespace sluice::config
 
 namespace sluice::adapters::http {
+
+inline constexpr std::size_t kDefaultPageMaxBytes = std::size_t{64} << 20;
+
+struct FetchStats {
+  std::atomic<std::size_t> bytes_received{0};  // 2xx body bytes, all fetches
+  std::atomic<std::size_t> peak_buffer{0};     // the largest page buffer's capacity
+};
 
 struct ClientOptions {
   config::Secret base_url;                                   // may carry a token: shown redacted
@@ -34,7 +43,14 @@ struct ClientOptions {
   double rate_limit = 0;  // requests per second, 0: unlimited
   RetryPolicy retry;
   bool tls_verify = true;
-  std::size_t max_page_bytes = 256u << 20;  // a page larger than this is refused
+  // A page larger than this is refused (permanent) as soon as it is passed; the buffer that
+  // receives it never grows beyond it.
+  std::size_t page_max_bytes = kDefaultPageMaxBytes;
+  // JSON nested deeper than this (pages, count answers) is refused (permanent) before
+  // anything reads it recursively.
+  std::size_t max_json_depth = kDefaultMaxJsonDepth;
+  // Tests only: what the fetches of this connection received, and their largest buffer.
+  std::shared_ptr<FetchStats> stats;
 };
 
 struct SourceOptions {

@@ -123,8 +123,7 @@ TEST_CASE("PostgreSQL -> files -> PostgreSQL in every file format, exactly, idem
   }
 }
 
-TEST_CASE("a file path template's dates are in the pipeline's time zone",
-          "[integration][files]") {
+TEST_CASE("a file path template's dates are in the pipeline's time zone", "[integration][files]") {
   test::ChainFixture f;
   test::TempDir dir;
   f.seed_source(3, 5);
@@ -197,6 +196,33 @@ TEST_CASE("bad files give a classified error naming the place, and nothing is lo
                   "pipeline_status = 'FAILED' AND error_message LIKE 'permanent: " + place +
                       ":3: field 3: text after a closing quote%" + place +
                       ":5: 2 fields, expected 4%'") == 1);
+  }
+  SECTION("JSON Lines nested too deep: FAILED, permanent, file:line, nothing recursed") {
+    const std::string good_line =
+        R"({"id": 1, "event_time": "2024-01-01T00:10:00Z", "note": "fine", "amount": "1.00"})";
+    const auto deep_line = [](std::size_t depth) {
+      return R"({"id": 2, "event_time": "2024-01-01T00:20:00Z", "note": )" +
+             std::string(depth, '[') + std::string(depth, ']') + "}";
+    };
+    // The default limit (512) against 100,000 levels; a limit of 4 from the options.
+    for (const auto& [max, depth] : {std::pair<std::size_t, std::size_t>{0, 100000}, {4, 4}}) {
+      INFO("max " << max << ", depth " << depth);
+      const std::string name = "deep" + std::to_string(depth) + ".jsonl";
+      write_file(dir.path() / name, good_line + "\n" + deep_line(depth) + "\n" + good_line + "\n");
+      auto p = f.pipeline(1, "deep" + std::to_string(depth));
+      auto o = files(dir.path(), name);
+      if (max) o.max_json_depth = max;
+      p->source = adapters::file::make_source(o);
+      p->max_retries = 0;
+      CHECK(settle(f, p).failed == 1);
+      // The line's object is level 1: the bracket at level limit + 1 is at byte 55 + limit.
+      const std::size_t limit = max ? max : 512;
+      CHECK(records(f, "deep" + std::to_string(depth),
+                    "pipeline_status = 'FAILED' AND error_message = 'permanent: " +
+                        (dir.path() / name).string() + ":2: column " + std::to_string(56 + limit) +
+                        ": JSON nested deeper than " + std::to_string(limit) + " levels at byte " +
+                        std::to_string(55 + limit) + " (max_json_depth)'") == 1);
+    }
   }
   SECTION("a missing file: retryable, the record says which file") {
     auto p = pipeline("missing", "nowhere/{window_start:%Y%m%d%H}.csv");

@@ -8,8 +8,8 @@
 
 #include "framework/adapters/http/source.hpp"
 #include "framework/config/load.hpp"
-#include "tasks/runtime_from_config.hpp"
 #include "tests/support/chain_fixture.hpp"
+#include "tests/support/config_run.hpp"
 #include "tests/support/fake_events_api.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/http_test_server.hpp"
@@ -290,13 +290,8 @@ window:
   end_date: 2024-01-01T03:00:00Z
 )");
   const auto env = config::Environment::fixed({{"API_TOKEN", "tok-from-env"}});
-  auto config = config::load_config(dir.path() / "sluice.yaml", {&env, true});
-  if (!config)
-    for (const auto& d : config.error()) UNSCOPED_INFO(config::to_string(d));
-  REQUIRE(config);
-  auto runtime = tasks::runtime_from_config(*config, config->pipelines.at(0));
-  REQUIRE(runtime);
-  tasks::Runner runner(f.runner_options(1), {*runtime});
+  const auto config = test::load_test_config(dir.path() / "sluice.yaml", env);
+  tasks::Runner runner(f.runner_options(1), {test::runtime_of(config)});
   auto summary = runner.run_once(kNow);
   REQUIRE(summary);
   CHECK(summary->success == 2);
@@ -307,7 +302,7 @@ window:
     CHECK(r.header("x-client") == "sluice");
   }
 
-  const auto* api = config->daemon.find_connection("events_api");
+  const auto* api = config.daemon.find_connection("events_api");
   REQUIRE(api);
   auto probe = api->adapter->probe(*api);
   REQUIRE(probe);

@@ -2,6 +2,7 @@
 // malformed page must say where it broke, and pagination's value must be kept aside.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <random>
 
 #include "framework/adapters/copy_text.hpp"
@@ -223,12 +224,16 @@ TEST_CASE("a malformed page says at which byte it broke", "[http]") {
   CHECK_THAT(scan_error(s, R"({"items":[{"name":"abcdefghijklmnop"},])"),
              Catch::EndsWith(R"(near 'me":"abcdefghijklmnop"},]')"));
   CHECK_THAT(scan_error(s, R"({"items":[)"), Catch::EndsWith("(where the text ends)"));
-  // Nesting deeper than any stack would allow is skipped, or refused, without recursion.
+  // Nesting deeper than any stack would allow is refused at max_depth (512 by default), or,
+  // with no limit, skipped or refused without recursion.
   const std::string deep = R"({"items":[],"x":)" + std::string(1'000'000, '[');
-  CHECK_THAT(scan_error(s, deep), Catch::Contains("unexpected end of input"));
+  CHECK(scan_error(s, deep) == "JSON nested deeper than 512 levels at byte 527 (max_json_depth)");
+  auto unlimited = PageScanner::make({"/items", {"/id"}, NextAt::nowhere, {}, SIZE_MAX});
+  REQUIRE(unlimited);
+  CHECK_THAT(scan_error(*unlimited, deep), Catch::Contains("unexpected end of input"));
   std::string block;
-  CHECK(s.scan(R"({"items":[],"x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}",
-               block));
+  CHECK(unlimited->scan(
+      R"({"items":[],"x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}", block));
 }
 
 TEST_CASE("the records array must be there; each record must be an object", "[http]") {
@@ -367,5 +372,72 @@ TEST_CASE("random records: the scanner's rows are the DOM's", "[http]") {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     INFO(items[i].dump());
     CHECK(rows[i] == dom_row(pointers, items[i]));
+  }
+}
+
+TEST_CASE("nesting deeper than max_depth is refused wherever it is, before any recursion",
+          "[http]") {
+  const auto nested = [](std::size_t depth, std::string_view inner = "1") {
+    return std::string(depth, '[') + std::string(inner) + std::string(depth, ']');
+  };
+  const auto make = [](std::size_t max_depth, NextAt next_at = NextAt::nowhere,
+                       std::string next = {}) {
+    auto s = PageScanner::make({"/items", {"/a", "/b/c"}, next_at, std::move(next), max_depth});
+    REQUIRE(s);
+    return std::move(*s);
+  };
+  struct Case {
+    const char* name;
+    std::function<std::string(std::size_t)> page;  // a page whose deepest point is at `depth`
+    NextAt next_at = NextAt::nowhere;
+    std::string next;
+  };
+  // Levels: the page object 1, the items array 2, a record 3, its member's value 4 and on.
+  const Case cases[] = {
+      {"a mapped column",
+       [&](std::size_t d) { return R"({"items": [{"a": )" + nested(d - 3) + "}]}"; },
+       NextAt::nowhere,
+       {}},
+      {"a mapped nested column",
+       [&](std::size_t d) { return R"({"items": [{"b": {"c": )" + nested(d - 4) + "}}]}"; },
+       NextAt::nowhere,
+       {}},
+      {"an unmapped member",
+       [&](std::size_t d) { return R"({"items": [{"z": )" + nested(d - 3) + "}]}"; },
+       NextAt::nowhere,
+       {}},
+      {"beside the records",
+       [&](std::size_t d) { return R"({"meta": )" + nested(d - 1) + R"(, "items": []})"; },
+       NextAt::nowhere,
+       {}},
+      {"the next value",
+       [&](std::size_t d) { return R"({"items": [], "next": )" + nested(d - 1) + "}"; },
+       NextAt::body, "/next"},
+      {"the last record's sort values",
+       [&](std::size_t d) { return R"({"items": [{"s": )" + nested(d - 3) + "}]}"; },
+       NextAt::last_record, "/s"},
+  };
+  for (std::size_t max : {std::size_t{8}, std::size_t{512}}) {
+    for (const auto& c : cases) {
+      INFO(c.name << ", max_depth " << max);
+      const auto s = make(max, c.next_at, c.next);
+      std::string block;
+      CHECK(s.scan(c.page(max), block));
+      const std::string deeper = c.page(max + 1);
+      auto r = s.scan(deeper, block);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().kind == ErrorKind::permanent);
+      CHECK(r.error().message ==
+            "JSON nested deeper than " + std::to_string(max) + " levels at byte " +
+                std::to_string(deeper.rfind('[', deeper.find('1'))) + " (max_json_depth)");
+    }
+  }
+  // A page 100,000 levels deep costs no stack: refused at the first level too many.
+  const auto s = make(512);
+  std::string block;
+  for (const auto& page : {nested(100000, "{}"), R"({"items": [{"a": )" + nested(100000) + "}]}"}) {
+    auto r = s.scan(page, block);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::StartsWith("JSON nested deeper than 512 levels at byte "));
   }
 }

@@ -137,6 +137,56 @@ TEST_CASE("responses a strategy cannot follow are clear permanent errors", "[htt
        opts(T::search_after, "/missing"),
        {{items(2), {}}},
        "the last record of page 1 has no sort values at /missing"},
+      {"a next link to another host",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "http://evil.example/e?page=2"}}, {}}},
+       "page 1's next link leads to http://evil.example, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"a next link to another port",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "http://api:8080/e?page=2"}}, {}}},
+       "page 1's next link leads to http://api:8080, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"a next link to https of the same host",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "https://api/e?page=2"}}, {}}},
+       "page 1's next link leads to https://api, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"a scheme-relative next link",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "//evil.example/e"}}, {}}},
+       "page 1's next link leads to http://evil.example, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"user information that hides the host",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "http://api@evil.example/e"}}, {}}},
+       "page 1's next link leads to http://evil.example, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"a Link header to another host",
+       opts(T::next_link),
+       {{items(2), R"(<https://evil.example/e?p=2>; rel="next")"}},
+       "page 1's next link leads to https://evil.example, another origin than http://api: not "
+       "followed (list it in pagination.allowed_origins to follow it)"},
+      {"a file: link",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "file:///etc/passwd"}}, {}}},
+       "page 1's next link has the scheme file, not http or https: not followed"},
+      {"a gopher: link in the Link header",
+       opts(T::next_link),
+       {{items(2), R"(<gopher://127.0.0.1:6379/_FLUSHALL>; rel="next")"}},
+       "page 1's next link has the scheme gopher, not http or https: not followed"},
+      {"a dict: link",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "dict://127.0.0.1:11211/stats"}}, {}}},
+       "page 1's next link has the scheme dict, not http or https: not followed"},
+      {"an ftp: link",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "ftp://api/e"}}, {}}},
+       "page 1's next link has the scheme ftp, not http or https: not followed"},
+      {"a next link that is not a URL",
+       opts(T::next_link, "/next"),
+       {{{{"items", items(2)}, {"next", "http://a b/"}}, {}}},
+       "page 1's next link is not a URL"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -144,6 +194,26 @@ TEST_CASE("responses a strategy cannot follow are clear permanent errors", "[htt
     walk(c.options, c.responses, &error);
     CHECK(error == c.error);
   }
+}
+
+TEST_CASE("a next link may lead to a listed origin, and only to that", "[http]") {
+  using T = PaginationType;
+  auto o = opts(T::next_link, "/next");
+  o.allowed_origins = {"https://cdn.example.com:8443", "http://other.example"};
+  std::string error;
+  const auto urls = walk(o,
+                         {{{{"items", items(2)}, {"next", "https://cdn.example.com:8443/p2"}}, {}},
+                          {{{"items", items(2)}, {"next", "http://other.example/p3"}}, {}},
+                          {{{"items", items(2)}, {"next", "/p4"}}, {}},
+                          {{{"items", items(2)}, {"next", "https://cdn.example.com/p5"}}, {}}},
+                         &error);
+  // A relative link resolves against where the walk is (other.example), which is allowed.
+  CHECK(urls == std::vector<std::string>{"http://api/e?from=x&size=2",
+                                         "https://cdn.example.com:8443/p2",
+                                         "http://other.example/p3", "http://other.example/p4"});
+  CHECK(error ==
+        "page 4's next link leads to https://cdn.example.com, another origin than http://api: "
+        "not followed (list it in pagination.allowed_origins to follow it)");
 }
 
 TEST_CASE("token_text renders scalars and sort value arrays", "[http]") {
@@ -154,4 +224,15 @@ TEST_CASE("token_text renders scalars and sort value arrays", "[http]") {
   CHECK_FALSE(token_text(json::object()));
   CHECK_FALSE(token_text(json(nullptr)));
   CHECK_FALSE(token_text(json::array({json::array({1})})));
+}
+
+TEST_CASE("token_text does not recurse into deep values", "[http]") {
+  // Parsed (nlohmann's parser keeps its own stack), then read without recursion.
+  for (std::size_t depth : {2u, 600u, 100000u}) {
+    INFO(depth);
+    const json deep = json::parse(std::string(depth, '[') + "1" + std::string(depth, ']'));
+    CHECK_FALSE(token_text(deep));
+  }
+  CHECK_FALSE(token_text(json::array({1, json::object()})));
+  CHECK_FALSE(token_text(json::array({1, nullptr})));
 }

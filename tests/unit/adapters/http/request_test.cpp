@@ -1,5 +1,5 @@
 // URL templates of an HTTP source: window values encoded, literal text kept, pagination
-// parameters appended, next links resolved.
+// parameters appended, the Link header's next link found.
 #include <catch2/catch.hpp>
 
 #include <date/date.h>
@@ -100,25 +100,6 @@ TEST_CASE("a URL template renders the window, encoding only the values", "[http]
     INFO(c.name);
     const UrlTemplate t{c.base, tpl(c.path), c.query};
     CHECK(t.render(context(c.zone)) == c.out);
-  }
-}
-
-TEST_CASE("next links resolve against the current URL", "[http]") {
-  struct Case {
-    const char* name;
-    std::string link;
-    std::string out;
-  };
-  const std::string current = "https://api.example.com:8443/v1/events?page=1";
-  const Case cases[] = {
-      {"absolute", "https://other/x?y=1", "https://other/x?y=1"},
-      {"absolute path", "/v2/events?after=9", "https://api.example.com:8443/v2/events?after=9"},
-      {"query only", "?page=2", "https://api.example.com:8443/v1/events?page=2"},
-      {"relative path", "more?page=2", "https://api.example.com:8443/v1/more?page=2"},
-  };
-  for (const auto& c : cases) {
-    INFO(c.name);
-    CHECK(resolve_link(current, c.link) == c.out);
   }
 }
 
