@@ -12,18 +12,21 @@ fuzz_sources=(
   framework/adapters/formats/csv.cpp
 )
 
+# The date-tz library's own definitions (as CMake's imported target passes them): without
+# them its tzdb types have another layout here than in the library.
 fuzz_flags=(-std=c++20 -O1 -g -I. -fsanitize=fuzzer,address,undefined
-  -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+  -DUSE_OS_TZDB=1 -DHAS_STRING_VIEW=1 -DONLY_C_LOCALE=1)
 
-# fuzz_own_sources TARGET: the sources its `// fuzz-sources:` line names.
+# fuzz_own_sources TARGET: the sources its `// fuzz-sources:` lines name, on one line.
 fuzz_own_sources() {
-  sed -n 's|^// fuzz-sources: ||p' "tests/fuzz/$1.cpp"
+  sed -n 's|^// fuzz-sources: ||p' "tests/fuzz/$1.cpp" | tr '\n' ' '
 }
 
-# fuzz_own_libs TARGET: the extra link flags its `// fuzz-libs:` line names (`-lcurl`).
-fuzz_own_libs() {
-  sed -n 's|^// fuzz-libs: ||p' "tests/fuzz/$1.cpp"
-}
+# fuzz_own_libs TARGET / fuzz_own_options TARGET: what its `// fuzz-libs:` line adds to the
+# link (e.g. -lyaml-cpp), and its `// fuzz-options:` line to the run (e.g. -max_len=8192).
+fuzz_own_libs() { sed -n 's|^// fuzz-libs: ||p' "tests/fuzz/$1.cpp"; }
+fuzz_own_options() { sed -n 's|^// fuzz-options: ||p' "tests/fuzz/$1.cpp"; }
 
 # fuzz_compile SOURCE...: compiles each source into build/fuzz/obj/, $(nproc) at a time
 # (every target links the same time and CSV objects; compiling them per target was most of
@@ -55,18 +58,19 @@ fuzz_build() {
     objects+=("$(fuzz_object "$src")")
   done
   mkdir -p "$out"
-  "$cxx" "${fuzz_flags[@]}" "${objects[@]}" -ldate-tz -lfmt "${libs[@]}" -o "$out/$target"
+  "$cxx" "${fuzz_flags[@]}" "${objects[@]}" "${libs[@]}" -ldate-tz -lfmt -o "$out/$target"
 }
 
 # fuzz_run TARGET SECONDS: runs a built target on a copy of its seed corpus.
 fuzz_run() {
-  local target=$1 seconds=$2 out="build/fuzz/$1"
+  local target=$1 seconds=$2 out="build/fuzz/$1" options
+  read -r -a options <<<"$(fuzz_own_options "$target")"
   mkdir -p "$out/corpus"
   cp -n tests/fuzz/corpus/"$target"/* "$out/corpus/" 2>/dev/null || true
   # libFuzzer writes crash-*/timeout-*/leak-* reproducers into the working directory.
   (cd "$out" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "./$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=256 -print_final_stats=1 corpus >"run.log" 2>&1)
+    -max_len=256 -print_final_stats=1 "${options[@]}" corpus >"run.log" 2>&1)
   local status=$?
   if [ $status -ne 0 ]; then
     echo "fuzz: $target FAILED (exit $status); log build/fuzz/$target/run.log" >&2

@@ -29,6 +29,11 @@ std::optional<std::string> closest_match(std::string_view word,
   std::optional<std::string> best;
   std::size_t best_distance = limit + 1;
   for (auto c : candidates) {
+    // The distance is at least the difference in length: a long text (a config value of
+    // megabytes) is compared with no candidate at all, not in time proportional to its size.
+    const std::size_t gap =
+        word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (gap >= best_distance) continue;
     const std::size_t d = edit_distance(word, c);
     if (d < best_distance) {
       best_distance = d;

@@ -55,4 +55,9 @@ TEST_CASE("closest_match suggests plausible typos only", "[core]") {
   CHECK(closest_match("granularty", keys) == "granularity");
   CHECK(closest_match("CATCHUP", keys) == "catchup");
   CHECK_FALSE(closest_match("zzzzzz", keys));
+  // A value of megabytes (a config mutant) is no typo of a short name, and is not compared
+  // letter by letter with each of them.
+  const auto started = std::chrono::steady_clock::now();
+  CHECK_FALSE(closest_match(std::string(4 << 20, 'x'), keys));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
 }
