@@ -2,6 +2,7 @@
 
 #include "framework/observe/log.hpp"
 #include "framework/store/database.hpp"
+#include "framework/time/duration.hpp"
 
 namespace sluice::tasks {
 
@@ -9,7 +10,7 @@ LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder,
                          std::chrono::milliseconds interval)
     : url_(std::move(database_url)),
       holder_(std::move(holder)),
-      interval_(interval),
+      interval_(time::timer_wait(interval)),
       thread_([this] { loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {

@@ -86,7 +86,7 @@ Runner::Runner(RunnerOptions options, std::vector<std::shared_ptr<const Pipeline
 }
 
 Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& p, Instant now,
-                                  std::size_t batch) {
+                                  std::size_t batch, const std::function<bool()>& keep_going) {
   auto last = records.last_window_end(p.id);
   if (!last) return fail(last.error());
   std::optional<Instant> after = *last;
@@ -99,6 +99,8 @@ Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime
     created += *inserted;
     after = due.back().end;
     if (due.size() < batch || !p.windows.catchup) break;
+    // The rest at the next call, which resumes from the newest record.
+    if (keep_going && !keep_going()) break;
   }
   return created;
 }

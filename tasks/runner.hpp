@@ -47,8 +47,11 @@ std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline,
 
 // Inserts a pipeline's windows due at `now` after its newest record, `batch` per statement
 // (all of a catchup when the pipeline catches up, else one batch); returns how many were new.
+// `keep_going`, asked between batches, may cut a long catchup short (a drain, a time budget):
+// the next call goes on from the newest record.
 Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& pipeline,
-                                  Instant now, std::size_t batch);
+                                  Instant now, std::size_t batch,
+                                  const std::function<bool()>& keep_going = {});
 
 // What a worker asks its owner before each claim: the pipelines it may claim now (a reload
 // may change them) and whether to claim at all (drain, database gone).

@@ -14,7 +14,6 @@
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
-#include "framework/store/operator.hpp"
 #include "tasks/backfill.hpp"
 
 namespace sluice::ctl {
@@ -25,6 +24,7 @@ using nlohmann::json;
 struct BackfillOptions {
   std::string pipeline, from, to, reprocess = "missing";
   bool dry_run = false, wait = false;
+  std::size_t listed = 100;  // --dry-run: windows listed per action
   double poll_seconds = 1.0;
   double timeout_seconds = 0;  // 0: wait as long as it takes
 };
@@ -37,29 +37,57 @@ json windows_json(const std::vector<Window>& windows, time::Zone zone) {
   return out;
 }
 
+// The range's records a page at a time, as plan_backfill pulls them.
+tasks::ExistingWindows existing_windows(store::Backfills& backfills, const PipelineId& pipeline,
+                                        Instant from, Instant to) {
+  struct Pages {
+    std::vector<store::Backfills::RecordStatus> page;
+    std::size_t next = 0;
+    Instant from;
+    bool last = false;
+  };
+  auto pages = std::make_shared<Pages>(Pages{.page = {}, .next = 0, .from = from, .last = false});
+  return [&backfills, pipeline, to, pages]() -> std::optional<tasks::ExistingWindow> {
+    constexpr int kPage = 10'000;
+    if (pages->next == pages->page.size()) {
+      if (pages->last) return std::nullopt;
+      auto read = backfills.statuses(pipeline, pages->from, to, kPage);
+      if (!read) throw std::runtime_error(read.error().message);
+      pages->page = std::move(*read);
+      pages->next = 0;
+      pages->last = pages->page.size() < static_cast<std::size_t>(kPage);
+      if (pages->page.empty()) return std::nullopt;
+      pages->from = pages->page.back().window_start + Seconds(1);
+    }
+    const auto& r = pages->page[pages->next++];
+    return tasks::ExistingWindow{r.window_start, r.status};
+  };
+}
+
 int dry_run(Context& ctx, const config::PipelineConfig& p, Instant from, Instant to,
-            store::Reprocess reprocess) {
+            store::Reprocess reprocess, std::size_t listed) {
   auto connection = open_database(ctx);
-  store::Operator op(*connection, operator_identity());
-  const store::RecordSelection range{.pipeline = p.id, .from = from, .to = to};
-  auto rows = op.list(range, std::numeric_limits<int>::max());
-  if (!rows) throw std::runtime_error(rows.error().message);
-  std::vector<tasks::ExistingWindow> existing;
-  for (const auto& r : *rows)
-    existing.push_back(
-        {r.window_start, store::parse_status(r.status).value_or(store::Status::pending)});
+  store::Backfills backfills(*connection, operator_identity());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  const auto plan = tasks::plan_backfill(p.window, from, to, now, reprocess, existing);
+  const auto plan = tasks::plan_backfill(p.window, from, to, now, reprocess,
+                                         existing_windows(backfills, p.id, from, to), listed);
   if (ctx.output == Output::json) {
     *ctx.out << json_text(json{{"pipeline", p.id.value},
                                {"dry_run", true},
                                {"reprocess", to_string(reprocess)},
                                {"windows", plan.windows()},
-                               {"create", windows_json(plan.create, p.zone)},
-                               {"reset", windows_json(plan.reset, p.zone)},
-                               {"running", windows_json(plan.running, p.zone)},
-                               {"kept", plan.kept.size()},
-                               {"not_due", plan.not_due}})
+                               {"create", windows_json(plan.create.first, p.zone)},
+                               {"reset", windows_json(plan.reset.first, p.zone)},
+                               {"running", windows_json(plan.running.first, p.zone)},
+                               {"kept", plan.kept.count},
+                               {"not_due", plan.not_due},
+                               {"counts",
+                                {{"create", plan.create.count},
+                                 {"reset", plan.reset.count},
+                                 {"running", plan.running.count},
+                                 {"kept", plan.kept.count},
+                                 {"not_due", plan.not_due}}},
+                               {"listed_per_action", listed}})
              << "\n";
     return kExitOk;
   }
@@ -67,18 +95,25 @@ int dry_run(Context& ctx, const config::PipelineConfig& p, Instant from, Instant
       "dry run: {} windows of {} in [{}, {}): {} to create, {} to reset, {} running (left to "
       "their run), {} kept, {} not yet due; nothing was written\n",
       plan.windows(), p.id.value, time::format_in_zone(from, p.zone),
-      time::format_in_zone(to, p.zone), plan.create.size(), plan.reset.size(), plan.running.size(),
-      plan.kept.size(), plan.not_due);
+      time::format_in_zone(to, p.zone), plan.create.count, plan.reset.count, plan.running.count,
+      plan.kept.count, plan.not_due);
   std::vector<std::vector<std::string>> rows_out;
-  const auto add = [&](const std::vector<Window>& ws, const char* action) {
-    for (const auto& w : ws)
+  std::vector<std::string> unlisted;
+  const auto add = [&](const tasks::BackfillPlan::Action& a, const char* action) {
+    for (const auto& w : a.first)
       rows_out.push_back(
           {action, time::format_in_zone(w.start, p.zone), time::format_in_zone(w.end, p.zone)});
+    if (a.count > static_cast<std::int64_t>(a.first.size()))
+      unlisted.push_back(fmt::format("{} more to {}",
+                                     a.count - static_cast<std::int64_t>(a.first.size()), action));
   };
   add(plan.create, "create");
   add(plan.reset, "reset");
   add(plan.running, "running");
   if (!rows_out.empty()) print_table(*ctx.out, {"ACTION", "WINDOW_START", "WINDOW_END"}, rows_out);
+  for (const auto& line : unlisted)
+    *ctx.out << fmt::format("... {} (not listed: at most {} per action, see --limit)\n", line,
+                            listed);
   return kExitOk;
 }
 
@@ -93,8 +128,9 @@ std::string progress_text(std::int64_t id, const store::BackfillProgress& p,
                           std::chrono::seconds elapsed) {
   std::string eta = "-";
   if (p.finished() > 0 && p.total > p.finished())
-    eta = duration_text(
-        std::chrono::seconds(elapsed.count() * (p.total - p.finished()) / p.finished()));
+    eta = duration_text(std::chrono::seconds(static_cast<std::int64_t>(
+        static_cast<double>(elapsed.count()) * static_cast<double>(p.total - p.finished()) /
+        static_cast<double>(p.finished()))));
   return fmt::format(
       "backfill {}: {}/{} windows (success {}, skipped {}, failed {}, running {}), {} rows, ETA {}",
       id, p.finished(), p.total, p.success, p.skipped, p.failed, p.running, p.rows, eta);
@@ -118,11 +154,13 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
     if (!p) throw std::runtime_error(p.error().message);
     const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::steady_clock::now() - started);
-    std::string line = p->planned()
-                           ? progress_text(id, *p, elapsed)
+    // A request being planned in batches is still PENDING; its message says how far.
+    std::string line = p->planned() ? progress_text(id, *p, elapsed)
+                       : !p->message.empty()
+                           ? fmt::format("backfill {}: {}", id, p->message)
                            : fmt::format(
-                                 "backfill {}: waiting for sluiced (or `sluicectl run-once`) to "
-                                 "take the request",
+                                 "backfill {}: waiting for sluiced (or `sluicectl run-once`) "
+                                 "to take the request",
                                  id);
     if (ctx.output == Output::table && line != last) {
       if (terminal) {
@@ -170,7 +208,12 @@ int run_backfill(Context& ctx, const BackfillOptions& o) {
   const auto reprocess = store::parse_reprocess(o.reprocess);
   if (!reprocess)
     throw UsageError("--reprocess: '" + o.reprocess + "' is not one of missing, failed, all");
-  if (o.dry_run) return dry_run(ctx, p, from, to, *reprocess);
+  // Counted without making the windows: a range to 9999-12-31 is refused at once.
+  if (auto size = tasks::check_backfill_size(p.window, from, to,
+                                             config.daemon.scheduler.backfill_max_windows);
+      !size)
+    throw UsageError(size.error().message);
+  if (o.dry_run) return dry_run(ctx, p, from, to, *reprocess, o.listed);
   if (*reprocess != store::Reprocess::missing)
     confirm(ctx,
             "reprocess the " + o.reprocess + " windows of " + p.id.value + " (they run again)");
@@ -212,6 +255,9 @@ void add_backfill_command(CLI::App& app, Context& ctx) {
                   "all: every window");
   cmd->add_flag("--dry-run", o->dry_run,
                 "print the windows it would create or reset; write nothing");
+  cmd->add_option("-n,--limit", o->listed,
+                  "--dry-run: list at most this many windows per action (all are counted)")
+      ->check(count_from(0, 100000));
   cmd->add_flag("--wait", o->wait,
                 "follow the request until its windows are done; exit 1 if any failed");
   cmd->add_option("--poll-interval", o->poll_seconds, "seconds between progress reads with --wait")

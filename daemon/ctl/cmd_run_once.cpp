@@ -45,7 +45,9 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   // Backfill requests become windows first, so this pass runs them too; the second call
   // records the progress (and the end) of what the pass finished.
-  const tasks::BackfillOptions backfill{.holder = tasks::default_holder()};
+  const tasks::BackfillOptions backfill{
+      .holder = tasks::default_holder(),
+      .max_windows = config.daemon.scheduler.backfill_max_windows};
   auto taken = tasks::process_backfill_requests(*connection, runtimes, now, backfill);
   if (!taken) throw std::runtime_error(taken.error().message);
   const auto summary = runner.run_once(now);

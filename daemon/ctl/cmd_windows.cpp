@@ -27,11 +27,17 @@ int preview(Context& ctx, const PreviewOptions& o) {
   const Instant from = o.from.empty() ? p.window.start : parse_time_option(o.from, "--from", p.zone);
   const Instant to = o.to.empty() ? now : parse_time_option(o.to, "--to", p.zone);
   check_range(from, to, p.zone);
-  const auto rows = time::preview_windows(p.window, from, to, now, o.limit);
+  std::int64_t more = 0;
+  const auto rows = time::preview_windows(p.window, from, to, now, o.limit, &more);
   if (ctx.output == Output::json) {
     *ctx.out << json_text(time::window_preview_json(rows, p.zone)) << "\n";
   } else {
     *ctx.out << time::format_window_preview(rows, p.zone);
+    // On stderr: the table on stdout stays what scripts parse.
+    if (more > 0)
+      *ctx.err << "sluicectl: " << rows.size() << " of "
+               << static_cast<std::int64_t>(rows.size()) + more
+               << " windows shown (-n for more)\n";
   }
   return kExitOk;
 }

@@ -14,8 +14,7 @@ namespace sluice::daemon {
 namespace {
 
 std::chrono::milliseconds ms(const time::Duration& d) {
-  return std::max(std::chrono::milliseconds(1),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(d.fixed));
+  return time::timer_wait(d);
 }
 
 // Reconnect attempts back off from a quarter second to the poll interval (1 s to 30 s).
@@ -266,9 +265,12 @@ void Daemon::database_back() {
   if (!unfinished_.empty()) {
     auto records = std::move(unfinished_);
     unfinished_.clear();
-    control("release after the outage", [this, records](auto& c) {
-      return release(c, records, "released: its write failed while the database was gone");
-    });
+    control(
+        "release after the outage",
+        [this, records](auto& c) {
+          return release(c, records, "released: its write failed while the database was gone");
+        },
+        Duty::essential);
   }
   {
     std::lock_guard lock(connections_mutex_);

@@ -69,8 +69,15 @@ class Daemon {
   std::shared_ptr<const State> state() const;
 
   // Control pool: `duty` gets the control connection, opened on demand; a lost connection
-  // is reported as the database gone.
-  void control(std::string what, std::function<Result<void>(store::Connection&)> duty);
+  // is reported as the database gone. A duty never queues behind itself: posted again while
+  // it waits in the queue, the post is dropped; posted while it runs, it runs once more
+  // after (a cron tick is never lost, a flood of timer fires or notifications costs one
+  // run). Once draining, queued duties are skipped, except `essential` ones (releases).
+  enum class Duty { coalesced, essential };
+  void control(std::string what, std::function<Result<void>(store::Connection&)> duty,
+               Duty kind = Duty::coalesced);
+  void run_duty(const std::string& what,
+                const std::function<Result<void>(store::Connection&)>& duty);
   using Runtimes = std::vector<std::shared_ptr<const tasks::PipelineRuntime>>;
   Result<void> generate(store::Connection& c, const Runtimes& which);
   Result<void> cleanup(store::Connection& c);
@@ -106,8 +113,17 @@ class Daemon {
   tasks::RunSummary totals_;
   int exit_code_ = 0;
 
-  std::atomic<bool> claiming_{true};  // read by workers before each claim
-  std::atomic<bool> down_{false};     // read by the control pool: skip duties meanwhile
+  std::atomic<bool> claiming_{true};   // read by workers before each claim
+  std::atomic<bool> down_{false};      // read by the control pool: skip duties meanwhile
+  std::atomic<bool> stopping_{false};  // drain began: long duties stop between batches
+
+  // Coalesced duties by name: queued, or running (and whether posted again meanwhile).
+  struct DutyState {
+    bool running = false;
+    bool again = false;
+  };
+  std::mutex duties_mutex_;
+  std::map<std::string, DutyState, std::less<>> duties_;
   std::atomic<std::int64_t> backlog_{-1};
   std::unique_ptr<store::Connection> control_connection_;  // control pool only
 

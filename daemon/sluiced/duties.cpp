@@ -22,32 +22,61 @@ Result<void> connection_alive(store::Connection& c) {
 
 }  // namespace
 
-void Daemon::control(std::string what, std::function<Result<void>(store::Connection&)> duty) {
-  boost::asio::post(control_pool_, [this, what = std::move(what), duty = std::move(duty)] {
-    if (down_) return;  // the reconnect probe brings the database back, then duties resume
-    if (!control_connection_) {
-      auto opened = store::connect(options_.database_url, {"sluiced", 5});
-      if (!opened) {
-        boost::asio::post(io_, [this, m = opened.error().message] { database_lost(m); });
-        return;
-      }
-      control_connection_ = std::move(*opened);
+void Daemon::control(std::string what, std::function<Result<void>(store::Connection&)> duty,
+                     Duty kind) {
+  if (kind == Duty::coalesced) {
+    std::lock_guard lock(duties_mutex_);
+    const auto [state, fresh] = duties_.try_emplace(what);
+    if (!fresh) {
+      if (state->second.running) state->second.again = true;
+      return;  // queued already: that run will see whatever this post was for
     }
-    auto done = duty(*control_connection_);
-    if (done) return;
-    // Only a lost connection is an outage; a duty the database refused (a data error, a
-    // timeout) is logged and tried again at its next turn, while everything else goes on.
-    if (done.error().connection_lost || !connection_alive(*control_connection_)) {
-      control_connection_.reset();
-      boost::asio::post(io_, [this, m = done.error().message] { database_lost(m); });
-    } else {
-      observe::logger("scheduler")->error("{} failed: {}", what, done.error().message);
+  }
+  boost::asio::post(control_pool_, [this, what = std::move(what), duty = std::move(duty), kind] {
+    if (kind == Duty::essential) return run_duty(what, duty);
+    {
+      std::lock_guard lock(duties_mutex_);
+      duties_[what].running = true;
     }
+    if (!stopping_) run_duty(what, duty);
+    bool again = false;
+    {
+      std::lock_guard lock(duties_mutex_);
+      again = duties_[what].again && !stopping_;
+      duties_.erase(what);
+    }
+    if (again) control(what, duty);  // behind whatever was queued meanwhile
   });
 }
 
-// One failing pipeline (a generation error of its own) is logged and the others go on.
+void Daemon::run_duty(const std::string& what,
+                      const std::function<Result<void>(store::Connection&)>& duty) {
+  if (down_) return;  // the reconnect probe brings the database back, then duties resume
+  if (!control_connection_) {
+    auto opened = store::connect(options_.database_url, {"sluiced", 5});
+    if (!opened) {
+      boost::asio::post(io_, [this, m = opened.error().message] { database_lost(m); });
+      return;
+    }
+    control_connection_ = std::move(*opened);
+  }
+  auto done = duty(*control_connection_);
+  if (done) return;
+  // Only a lost connection is an outage; a duty the database refused (a data error, a
+  // timeout) is logged and tried again at its next turn, while everything else goes on.
+  if (done.error().connection_lost || !connection_alive(*control_connection_)) {
+    control_connection_.reset();
+    boost::asio::post(io_, [this, m = done.error().message] { database_lost(m); });
+  } else {
+    observe::logger("scheduler")->error("{} failed: {}", what, done.error().message);
+  }
+}
+
+// One failing pipeline (a generation error of its own) is logged and the others go on. A
+// long catchup gets a second of the control thread per run and goes on behind the other
+// duties (a cron tick of its own), so it never holds them up, nor a drain.
 Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
+  constexpr auto kBudget = std::chrono::seconds(1);
   const auto log = observe::logger("scheduler");
   store::Records records(c, options_.holder);
   const auto batch = state()->config.daemon.scheduler.max_windows_per_tick;
@@ -55,7 +84,15 @@ Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
   Result<void> last = {};
   std::int64_t created = 0;
   for (const auto& p : which) {
-    auto n = tasks::generate_due(records, *p, now, batch);
+    if (stopping_) break;  // draining: the next daemon generates the rest
+    const auto until = Clock::now() + kBudget;
+    bool cut = false;
+    auto n = tasks::generate_due(records, *p, now, batch, [&] {
+      cut = !stopping_ && Clock::now() >= until;
+      return !stopping_ && !cut;
+    });
+    if (cut)
+      control("cron tick " + p->id.value, [this, p](auto& conn) { return generate(conn, {p}); });
     if (!n) {
       log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
       last = fail(n.error());
@@ -130,13 +167,7 @@ Result<void> Daemon::release(store::Connection& c, const std::vector<store::Reco
     w.move = store::Move::release;
     w.message = std::string(why);
     auto done = store.write_task(record, w);
-    if (!done && done.error().connection_lost) return fail(done.error());
-    if (!done) {
-      // Refused for this record alone: the stale-lock cleanup frees it, counting an attempt.
-      observe::logger("claims")->error("releasing record {}: {}", record.id.value,
-                                       done.error().message);
-      continue;
-    }
+    if (!done) return fail(done.error());
     released += *done ? 1 : 0;
   }
   if (!records.empty())
@@ -146,18 +177,28 @@ Result<void> Daemon::release(store::Connection& c, const std::vector<store::Reco
 
 // Backfill requests (the trigger flag of backfill_requests), woken by `sluice_backfill`
 // notifications or the poll: their windows are created or reset here and then claimed like
-// any other, under each pipeline's backfill limit.
+// any other, under each pipeline's backfill limit. A few batches per run, then the duty
+// posts itself again behind the other duties, so cron ticks and cleanup go on during a
+// large request and a drain stops it between batches.
 Result<void> Daemon::backfill(store::Connection& c) {
+  constexpr int kBatchesPerRun = 2;
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  const auto s = state();
   tasks::BackfillOptions options;
   options.holder = options_.holder;
-  auto pass = tasks::process_backfill_requests(c, state()->active, now, options);
+  options.max_batches = kBatchesPerRun;
+  options.max_windows = s->config.daemon.scheduler.backfill_max_windows;
+  options.stop = [this] { return stopping_.load(); };
+  auto pass = tasks::process_backfill_requests(c, s->active, now, options);
   if (!pass) return fail(pass.error());
+  if (pass->more && !stopping_)
+    control("backfill requests", [this](auto& conn) { return backfill(conn); });
   if (!pass->taken.empty() || pass->finished > 0) {
     observe::logger("backfill")
         ->info("backfill: {} request(s) taken, {} finished", pass->taken.size(), pass->finished);
-    boost::asio::post(io_, [this] { wake("backfill"); });
   }
+  // Windows created by this run's batches may be claimed at once.
+  if (pass->batches > 0 || pass->finished > 0) boost::asio::post(io_, [this] { wake("backfill"); });
   return {};
 }
 

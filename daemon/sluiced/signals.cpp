@@ -26,6 +26,7 @@ void Daemon::on_signal(int signal) {
 
 void Daemon::drain() {
   draining_ = true;
+  stopping_ = true;  // a long duty (a large backfill) stops at its next batch
   claiming_ = false;
   systemd::stopping();
   for (auto* t : {&poll_timer_, &cleanup_timer_, &retention_timer_, &backfill_timer_,
@@ -41,7 +42,7 @@ void Daemon::drain() {
           leases_.running(), time::to_string(timeout));
   publish_status();
   if (workers_running_ == 0) return finish();
-  drain_timer_.expires_after(std::chrono::duration_cast<Clock::duration>(timeout.fixed));
+  drain_timer_.expires_after(time::timer_wait(timeout));
   drain_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) drain_deadline();
   });
@@ -89,8 +90,10 @@ void Daemon::finish() {
     down_ = false;
     auto records = std::move(unfinished_);
     unfinished_.clear();
-    control("release on exit",
-            [this, records](auto& c) { return release(c, records, "released on drain"); });
+    control(
+        "release on exit",
+        [this, records](auto& c) { return release(c, records, "released on drain"); },
+        Duty::essential);
   }
   observe::logger("scheduler")
       ->info("drained: {} success, {} skipped, {} failed, {} retry scheduled, {} released this run",
@@ -143,8 +146,10 @@ void Daemon::apply(std::shared_ptr<const State> next) {
         break;
       }
   }
-  if (!fresh.empty())
-    control("generate after reload", [this, fresh](auto& c) { return generate(c, fresh); });
+  // Named by its pipelines: a second reload's different set is not coalesced away.
+  std::string what = "generate after reload:";
+  for (const auto& runtime : fresh) what += " " + runtime->id.value;
+  if (!fresh.empty()) control(what, [this, fresh](auto& c) { return generate(c, fresh); });
   wake("reload");
 }
 

@@ -109,6 +109,7 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
     d.scheduler.stale_check_interval = duration_of(*s, "stale_check_interval");
     d.scheduler.max_windows_per_tick =
         static_cast<std::size_t>(s->value_or<std::int64_t>("max_windows_per_tick", 1000));
+    d.scheduler.backfill_max_windows = s->value_or<std::int64_t>("backfill_max_windows", 1000000);
     d.scheduler.backfill_max_active_windows =
         static_cast<int>(s->value_or<std::int64_t>("backfill_max_active_windows", 2));
   }

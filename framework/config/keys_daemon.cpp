@@ -104,6 +104,15 @@ const KeyTable& scheduler_keys() {
            .default_value = "1000",
            .min = 1,
            .max = 1000000},
+          {.name = "backfill_max_windows",
+           .type = KeyType::integer,
+           .description = "Most windows one backfill request's range may hold; a larger "
+                          "request is refused (`sluicectl backfill` exits 2, one raised by SQL "
+                          "ends FAILED), naming the count. Requests are planned 1000 windows "
+                          "per transaction.",
+           .default_value = "1000000",
+           .min = 1,
+           .max = 100000000},
           {.name = "backfill_max_active_windows",
            .type = KeyType::integer,
            .description = "Backfill windows running at once per pipeline, on top of "

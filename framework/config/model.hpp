@@ -3,6 +3,7 @@
 // pipelines.d. Every value is typed and every default filled in; `fields` keeps each file's
 // validated tree (for adapters' own keys and for `config show`).
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ struct SchedulerConfig {
   time::Duration heartbeat_interval;
   time::Duration stale_check_interval;
   std::size_t max_windows_per_tick = 1000;
+  std::int64_t backfill_max_windows = 1'000'000;  // windows one backfill request may hold
   int backfill_max_active_windows = 2;
 };
 

@@ -13,10 +13,19 @@ namespace {
 
 constexpr std::array<std::string_view, 3> kReprocessNames{"missing", "failed", "all"};
 
+// Instants are read clamped to the calendar sluice supports (years 1 to 9999): a request
+// raised by SQL with 'infinity' or year 200000 is then refused by its window count rather
+// than breaking every read of the table.
+#define SLUICE_EPOCH(column)                       \
+  "extract(epoch FROM least(greatest(" column      \
+  ", '0001-01-01T00:00Z'), '10000-01-01T00:00Z'))" \
+  "::bigint"
+
 constexpr const char* kRequestColumns =
-    "id, pipeline_id, extract(epoch FROM from_time)::bigint, extract(epoch FROM to_time)::bigint, "
-    "reprocess, "
-    "dry_run, status, requested_by, claimed_by, windows_total, windows_done, message";
+    "id, pipeline_id, " SLUICE_EPOCH("from_time") ", " SLUICE_EPOCH("to_time") ", reprocess, "
+    "dry_run, status, requested_by, claimed_by, windows_total, windows_done, message, "
+    "extract(epoch FROM planned_until)::bigint, windows_created, windows_reset, windows_running";
+#undef SLUICE_EPOCH
 
 BackfillRequest to_request(const pqxx::row& row) {
   BackfillRequest r;
@@ -32,6 +41,10 @@ BackfillRequest to_request(const pqxx::row& row) {
   if (!row[9].is_null()) r.windows_total = row[9].as<std::int64_t>();
   r.windows_done = row[10].as<std::int64_t>();
   r.message = row[11].is_null() ? "" : row[11].as<std::string>();
+  if (!row[12].is_null()) r.planned_until = Instant{Seconds{row[12].as<std::int64_t>()}};
+  r.windows_created = row[13].as<std::int64_t>();
+  r.windows_reset = row[14].as<std::int64_t>();
+  r.windows_running = row[15].as<std::int64_t>();
   return r;
 }
 
@@ -132,10 +145,42 @@ Result<std::vector<BackfillRequest>> Backfills::list(std::optional<PipelineId> p
   });
 }
 
+namespace {
+
+// The records of one batch's span: the missing ones created, the ones `reprocess` names reset,
+// the running ones counted (they stay with their run).
+void plan_span(pqxx::work& tx, const BackfillRequest& req, const BackfillBatch& batch, Instant from,
+               const std::string& holder, BackfillTaken& taken) {
+  RecordSelection span{.pipeline = req.pipeline, .from = from, .to = batch.until};
+  span.statuses = {Status::in_progress};
+  SqlParams params;
+  const std::string where = selection_where(span, params);
+  taken.running +=
+      exec_with(tx, "SELECT count(*) FROM pipeline_records r WHERE " + where, params)[0][0]
+          .as<std::int64_t>();
+  taken.windows += static_cast<std::int64_t>(batch.records.size());
+  if (req.dry_run) return;
+  taken.created += insert_pending_in(tx, batch.records);
+  span.statuses = statuses_to_reset(req.reprocess);
+  if (!span.statuses.empty())
+    taken.reset += rerun_in(tx, span, Trigger::backfill,
+                            "backfill request " + std::to_string(req.id) + " (reprocess " +
+                                std::string(to_string(req.reprocess)) + ")",
+                            holder);
+}
+
+std::string counts_text(const BackfillTaken& t) {
+  return std::to_string(t.windows) + " windows, " + std::to_string(t.created) + " created, " +
+         std::to_string(t.reset) + " reset, " + std::to_string(t.running) +
+         " running left to their run";
+}
+
+}  // namespace
+
 Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string> pipelines,
-                                                     const PlanRecords& plan) {
+                                                     const BackfillPlanner& planner) {
   std::optional<BackfillRequest> seen;
-  auto taken = take_one(pipelines, plan, seen);
+  auto taken = take_one(pipelines, planner, seen);
   if (taken || taken.error().connection_lost || !seen) return taken;
   // The database refused the request's windows (rolled back whole): the request fails with
   // that refusal, in a statement of its own, rather than stay PENDING to be taken again at
@@ -143,11 +188,13 @@ Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string
   BackfillTaken failed{.request = *seen};
   failed.request.status = "FAILED";
   failed.request.message = stored_message(taken.error().message);
+  failed.planned = true;
   auto marked = attempt("failing a backfill request", [&] {
     pqxx::nontransaction tx(connection_);
     exec_with(tx,
-              "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, started_at = "
-              "now(), finished_at = now(), message = $3 WHERE id = $1 AND status = 'PENDING'",
+              "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, "
+              "started_at = coalesce(started_at, now()), finished_at = now(), message = $3 "
+              "WHERE id = $1 AND status = 'PENDING'",
               {std::to_string(seen->id), holder_, failed.request.message});
   });
   if (!marked) return fail(marked.error());
@@ -155,7 +202,7 @@ Result<std::optional<BackfillTaken>> Backfills::take(std::span<const std::string
 }
 
 Result<std::optional<BackfillTaken>> Backfills::take_one(std::span<const std::string> pipelines,
-                                                         const PlanRecords& plan,
+                                                         const BackfillPlanner& planner,
                                                          std::optional<BackfillRequest>& seen) {
   return attempt("taking a backfill request", [&]() -> std::optional<BackfillTaken> {
     pqxx::work tx(connection_);
@@ -171,50 +218,76 @@ Result<std::optional<BackfillTaken>> Backfills::take_one(std::span<const std::st
     taken.request = to_request(found[0]);
     seen = taken.request;
     const auto& req = taken.request;
-    auto records = plan(req);
-    if (!records) {
+    const auto refuse = [&](const std::string& message) {
       exec_with(tx,
-                "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, started_at = "
-                "now(), finished_at = now(), message = $3 WHERE id = $1",
-                {std::to_string(req.id), holder_, stored_message(records.error().message)});
+                "UPDATE backfill_requests SET status = 'FAILED', claimed_by = $2, "
+                "started_at = coalesce(started_at, now()), finished_at = now(), message = $3 "
+                "WHERE id = $1",
+                {std::to_string(req.id), holder_, stored_message(message)});
       tx.commit();
       taken.request.status = "FAILED";
-      taken.request.message = records.error().message;
+      taken.request.message = message;
+      taken.planned = true;
       return taken;
+    };
+    if (!req.planned_until) {
+      if (auto checked = planner.check(req); !checked) return refuse(checked.error().message);
     }
-    taken.windows = static_cast<std::int64_t>(records->size());
-    RecordSelection range{.pipeline = req.pipeline, .from = req.from, .to = req.to};
-    range.statuses = {Status::in_progress};
-    SqlParams params;
-    const std::string where = selection_where(range, params);
-    taken.running =
-        exec_with(tx, "SELECT count(*) FROM pipeline_records r WHERE " + where, params)[0][0]
-            .as<std::int64_t>();
-    if (!req.dry_run) {
-      taken.created = insert_pending_in(tx, *records);
-      range.statuses = statuses_to_reset(req.reprocess);
-      if (!range.statuses.empty())
-        taken.reset = rerun_in(tx, range, Trigger::backfill,
-                               "backfill request " + std::to_string(req.id) + " (reprocess " +
-                                   std::string(to_string(req.reprocess)) + ")",
-                               holder_);
-    }
-    const bool finished = req.dry_run || taken.windows == 0;
-    const std::string message = (req.dry_run ? "dry run: " : "") + std::to_string(taken.windows) +
-                                " windows, " + std::to_string(taken.created) + " created, " +
-                                std::to_string(taken.reset) + " reset, " +
-                                std::to_string(taken.running) + " running left to their run";
+    taken.windows = req.windows_total.value_or(0);
+    taken.created = req.windows_created;
+    taken.reset = req.windows_reset;
+    taken.running = req.windows_running;
+    // A dry run writes nothing, so it is counted whole here; a real one a batch at a time.
+    Instant from = req.planned_until.value_or(req.from);
+    do {
+      auto batch = planner.batch(req, from);
+      if (!batch) return refuse(batch.error().message);
+      plan_span(tx, req, *batch, from, holder_, taken);
+      from = std::max(batch->until, from);
+    } while (req.dry_run && from < req.to);
+    taken.planned = from >= req.to;
+    const bool finished = taken.planned && (req.dry_run || taken.windows == 0);
+    const std::string status = finished ? "DONE" : taken.planned ? "RUNNING" : "PENDING";
+    const std::string message =
+        taken.planned ? (req.dry_run ? "dry run: " : "") + counts_text(taken)
+                      : "planning, up to " + format_utc(from) + " so far: " + counts_text(taken);
     exec_with(tx,
-              "UPDATE backfill_requests SET status = $2, claimed_by = $3, started_at = now(), "
-              "windows_total = $4, "
-              "finished_at = CASE WHEN $2 = 'DONE' THEN now() END, message = $5 WHERE id = $1",
-              {std::to_string(req.id), finished ? "DONE" : "RUNNING", holder_,
-               std::to_string(taken.windows), stored_message(message)});
+              "UPDATE backfill_requests SET status = $2, claimed_by = $3, "
+              "started_at = coalesce(started_at, now()), windows_total = $4, "
+              "finished_at = CASE WHEN $2 = 'DONE' THEN now() END, message = $5, "
+              "planned_until = to_timestamp($6::bigint), windows_created = $7, "
+              "windows_reset = $8, windows_running = $9 WHERE id = $1",
+              {std::to_string(req.id), status, holder_, std::to_string(taken.windows),
+               stored_message(message), std::to_string(from.time_since_epoch().count()),
+               std::to_string(taken.created), std::to_string(taken.reset),
+               std::to_string(taken.running)});
     tx.commit();
-    taken.request.status = finished ? "DONE" : "RUNNING";
+    taken.request.status = status;
     taken.request.windows_total = taken.windows;
     taken.request.message = message;
+    taken.request.planned_until = from;
     return taken;
+  });
+}
+
+Result<std::vector<Backfills::RecordStatus>> Backfills::statuses(const PipelineId& pipeline,
+                                                                 Instant from, Instant to,
+                                                                 int limit) {
+  return attempt("reading the records of a backfill range", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto page = tx.exec_params(
+        "SELECT extract(epoch FROM window_start_time)::bigint, pipeline_status "
+        "FROM pipeline_records WHERE pipeline_id = $1 "
+        "AND window_start_time >= to_timestamp($2::bigint) "
+        "AND window_start_time < to_timestamp($3::bigint) "
+        "ORDER BY window_start_time LIMIT $4",
+        pipeline.value, from.time_since_epoch().count(), to.time_since_epoch().count(), limit);
+    std::vector<RecordStatus> out;
+    out.reserve(page.size());
+    for (const auto& row : page)
+      out.push_back({Instant{Seconds{row[0].as<std::int64_t>()}},
+                     parse_status(row[1].as<std::string>()).value_or(Status::pending)});
+    return out;
   });
 }
 

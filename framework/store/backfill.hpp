@@ -41,6 +41,8 @@ struct BackfillRequest {
   std::optional<std::int64_t> windows_total;
   std::int64_t windows_done = 0;
   std::string message;
+  std::optional<Instant> planned_until;  // set by each batch; nullopt before the first
+  std::int64_t windows_created = 0, windows_reset = 0, windows_running = 0;
 };
 
 struct NewBackfillRequest {
@@ -63,18 +65,33 @@ struct BackfillProgress {
   bool complete() const { return status == "DONE" || status == "FAILED" || status == "CANCELLED"; }
 };
 
-// What a processor did with the request it took.
+// What a processor did with a request: the request's totals over all its batches so far.
 struct BackfillTaken {
   BackfillRequest request;
-  std::int64_t windows = 0;  // the due windows of the range: windows_total
+  std::int64_t windows = 0;  // the due windows planned: windows_total
   std::int64_t created = 0;  // records inserted (trigger backfill)
   std::int64_t reset = 0;    // records set back to PENDING per `reprocess`
   std::int64_t running = 0;  // IN_PROGRESS records left to their run
+  bool planned = false;      // the whole range is planned (or the request was refused)
 };
 
-// Given a request, the records its range should have (trigger backfill, business fields
-// rendered); the processor inserts the missing ones. An Error fails the request with it.
-using PlanRecords = std::function<Result<std::vector<NewRecord>>(const BackfillRequest&)>;
+// One batch of a request's range: the records of its due windows whose start lies in
+// [from, until), at most the planner's batch size. `until` is the start of the first window
+// left for the next batch, or the request's end when the rest of the range is done or not
+// due yet (windows not due are the schedule's).
+struct BackfillBatch {
+  std::vector<NewRecord> records;
+  Instant until;
+};
+
+// How a processor turns a request into windows; both run inside the request's transaction.
+struct BackfillPlanner {
+  // Before the first batch: an Error refuses the request (it becomes FAILED with the
+  // message), e.g. a range with more windows than scheduler.backfill_max_windows.
+  std::function<Result<void>(const BackfillRequest&)> check;
+  // The batch starting at `from` (the request's from_time, then each batch's `until`).
+  std::function<Result<BackfillBatch>(const BackfillRequest&, Instant from)> batch;
+};
 
 class Backfills {
  public:
@@ -86,15 +103,27 @@ class Backfills {
   Result<std::vector<BackfillRequest>> list(std::optional<PipelineId> pipeline, bool open_only,
                                             int limit);
 
-  // Takes the oldest PENDING request of `pipelines` nobody else holds and, in the same
-  // transaction, creates the missing windows (ON CONFLICT DO NOTHING: never a second record)
-  // and resets the ones `reprocess` names, each with an `operator` event; the request
-  // becomes RUNNING (DONE at once for a dry run or an empty range). A crash before the
-  // commit leaves the request PENDING and nothing half-made. nullopt: nothing to take. A
-  // request whose windows the database refuses (anything but a lost connection) is FAILED
+  // Takes the oldest PENDING request of `pipelines` nobody else holds and plans one batch of
+  // it in one transaction: creates the batch's missing windows (ON CONFLICT DO NOTHING: never
+  // a second record) and resets the ones `reprocess` names, each with an `operator` event,
+  // then records how far it got (planned_until). The request stays PENDING until its last
+  // batch, then becomes RUNNING (DONE at once for an empty range); a dry run is counted
+  // batch by batch in this one transaction, writes no record and ends DONE. A crash loses at
+  // most the batch in flight: the request resumes at planned_until. nullopt: nothing to take.
+  // A request whose windows the database refuses (anything but a lost connection) is FAILED
   // with the refusal.
   Result<std::optional<BackfillTaken>> take(std::span<const std::string> pipelines,
-                                            const PlanRecords& plan);
+                                            const BackfillPlanner& planner);
+
+  // The window starts and statuses of a pipeline's records in [from, to), oldest first, at
+  // most `limit`: a caller reads a range page by page (the next `from` is the last start + 1s)
+  // and holds one page whatever the range holds.
+  struct RecordStatus {
+    Instant window_start;
+    Status status = Status::pending;
+  };
+  Result<std::vector<RecordStatus>> statuses(const PipelineId& pipeline, Instant from, Instant to,
+                                             int limit);
 
   // Reads the range's records into windows_done; a RUNNING request whose windows are all
   // finished becomes DONE, or FAILED naming how many windows failed. Returns how many
@@ -106,7 +135,7 @@ class Backfills {
  private:
   // take() in one transaction; `seen` is the request it worked on, if it got that far.
   Result<std::optional<BackfillTaken>> take_one(std::span<const std::string> pipelines,
-                                                const PlanRecords& plan,
+                                                const BackfillPlanner& planner,
                                                 std::optional<BackfillRequest>& seen);
 
   pqxx::connection& connection_;

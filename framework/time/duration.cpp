@@ -1,5 +1,6 @@
 #include "framework/time/duration.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -126,6 +127,16 @@ Instant add(Instant t, const Duration& d) {
 
 Instant subtract(Instant t, const Duration& d) {
   return add_months(t, -d.months) - d.fixed;
+}
+
+std::chrono::milliseconds timer_wait(std::chrono::milliseconds d) {
+  constexpr std::chrono::milliseconds longest = std::chrono::hours(24 * 366 * 100);
+  return std::clamp(d, std::chrono::milliseconds(1), longest);
+}
+
+std::chrono::milliseconds timer_wait(const Duration& d) {
+  // Seconds to milliseconds cannot overflow: parse_duration keeps under 10,000 years.
+  return timer_wait(std::chrono::duration_cast<std::chrono::milliseconds>(d.fixed));
 }
 
 }  // namespace sluice::time

@@ -3,6 +3,7 @@
 // compounds such as `1h30m`. Months are calendar months, so they stay apart from the
 // fixed part; `1d` in a Duration is 24 hours (a lag, a lease). Calendar days for windows
 // are the Granularity's business.
+#include <chrono>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -32,5 +33,11 @@ std::string to_string(const Duration& d);
 // t + d; months are added on the UTC calendar, clamping the day (Jan 31 + 1mo = Feb 28/29).
 Instant add(Instant t, const Duration& d);
 Instant subtract(Instant t, const Duration& d);
+
+// A timer's wait: the fixed part, at least 1 ms and at most 100 years. Steady clocks count
+// nanoseconds in int64 (292 years), so a wait the config allows (up to 10,000 years) would
+// overflow when a timer or a condition variable adds it to now.
+std::chrono::milliseconds timer_wait(const Duration& d);
+std::chrono::milliseconds timer_wait(std::chrono::milliseconds d);
 
 }  // namespace sluice::time

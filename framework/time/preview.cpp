@@ -29,12 +29,15 @@ nlohmann::json fires_json(const std::vector<Instant>& fires, Zone zone) {
 }
 
 std::vector<WindowPreviewRow> preview_windows(const WindowSpec& spec, Instant from, Instant to,
-                                              Instant now, std::size_t limit) {
+                                              Instant now, std::size_t limit, std::int64_t* more) {
   std::vector<WindowPreviewRow> rows;
-  for (const Window& w : windows_in_range(spec, from, to)) {
-    if (rows.size() >= limit) break;
-    rows.push_back({w, target_day(w, spec.zone), is_due(spec, w, now)});
+  WindowRange range(spec, from, to);
+  while (rows.size() < limit) {
+    const auto w = range.next();
+    if (!w) break;
+    rows.push_back({*w, target_day(*w, spec.zone), is_due(spec, *w, now)});
   }
+  if (more) *more = range.remaining();
   return rows;
 }
 

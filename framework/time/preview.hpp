@@ -3,6 +3,7 @@
 // --iterations=N`: `sluicectl cron next` and `sluicectl windows preview`. Instants print as
 // `YYYY-MM-DDTHH:MM:SS+HH:MM` in the zone.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,12 @@ struct WindowPreviewRow {
   bool operator==(const WindowPreviewRow&) const = default;
 };
 
-// The windows the pipeline would have whose start lies in [from, to), at most `limit`.
+// The windows the pipeline would have whose start lies in [from, to), at most `limit`; made
+// one at a time, so a range to 9999-12-31 costs what its first `limit` windows cost.
+// `more`, when given, is set to how many windows of the range are left out (counted, not made).
 std::vector<WindowPreviewRow> preview_windows(const WindowSpec& spec, Instant from, Instant to,
-                                              Instant now, std::size_t limit);
+                                              Instant now, std::size_t limit,
+                                              std::int64_t* more = nullptr);
 
 // An aligned table with a header (WINDOW_START WINDOW_END TARGET_DAY DUE), one row per
 // window, or a JSON array of {window_start, window_end, window_start_utc, window_end_utc,

@@ -44,38 +44,6 @@ local_seconds next_local(const Granularity& g, local_seconds b) {
   return b + date::days{1};
 }
 
-// Walks the boundaries of a spec in increasing order, skipping those that repeat an instant.
-class Boundaries {
- public:
-  // Positioned on the last boundary at or before t.
-  Boundaries(const WindowSpec& spec, Instant t) : g_(spec.granularity), resolver_(spec.zone) {
-    local_seconds upper = to_local(spec.zone, t);
-    // In a fold's second pass every boundary of the fold lies before t.
-    if (const LocalResolution r = classify_local(spec.zone, upper);
-        r.kind == LocalResolution::Kind::fold && r.instant < t) {
-      upper = r.end - Seconds(1);
-    }
-    local_ = floor_local(g_, upper);
-    instant_ = resolver_.resolve(local_);
-  }
-
-  Instant instant() const { return instant_; }
-
-  void advance() {
-    const Instant from = instant_;
-    do {
-      local_ = next_local(g_, local_);
-      instant_ = resolver_.resolve(local_);
-    } while (instant_ == from);
-  }
-
- private:
-  Granularity g_;
-  LocalResolver resolver_;
-  local_seconds local_;
-  Instant instant_;
-};
-
 Instant first_start(const WindowSpec& spec, Instant at_or_after) {
   Boundaries b(spec, at_or_after);
   if (b.instant() < at_or_after) b.advance();
@@ -93,7 +61,76 @@ struct DueCutoff {
   Instant now;
 };
 
+// A local time `t + offset` that saturates instead of overflowing for the far ends of Instant.
+date::local_seconds local_at(Instant t, Seconds offset) {
+  constexpr auto margin = date::days{2};
+  if (t > Instant::max() - margin) return date::local_seconds::max();
+  if (t < Instant::min() + margin) return date::local_seconds::min();
+  return date::local_seconds{t.time_since_epoch() + offset};
+}
+
 }  // namespace
+
+Boundaries::Boundaries(const WindowSpec& spec, Instant t)
+    : g_(spec.granularity), resolver_(spec.zone) {
+  local_seconds upper = to_local(spec.zone, t);
+  // In a fold's second pass every boundary of the fold lies before t.
+  if (const LocalResolution r = classify_local(spec.zone, upper);
+      r.kind == LocalResolution::Kind::fold && r.instant < t) {
+    upper = r.end - Seconds(1);
+  }
+  local_ = floor_local(g_, upper);
+  instant_ = resolver_.resolve(local_);
+}
+
+void Boundaries::advance() {
+  const Instant from = instant_;
+  for (;;) {
+    local_ = next_local(g_, local_);
+    instant_ = resolver_.resolve(local_);
+    if (instant_ != from) break;
+    // Every boundary left in this gap falls on its end too: go straight to the last of them
+    // (a 1s grain would otherwise step through an hour of them, once per DST spring).
+    if (const LocalResolution r = classify_local(resolver_.zone(), local_);
+        r.kind == LocalResolution::Kind::gap && r.end - Seconds(1) > local_)
+      local_ = floor_local(g_, r.end - Seconds(1));
+  }
+}
+
+std::int64_t Boundaries::skip_before(Instant stop) {
+  const auto stretch = resolver_.stretch(local_);
+  if (!stretch) return 0;
+  // The last local time that is both in the stretch and before stop.
+  const local_seconds last = std::min(stretch->end, local_at(stop, stretch->offset)) - Seconds(1);
+  if (last <= local_) return 0;
+  std::int64_t k = 0;
+  if (g_.unit() == Unit::month) {
+    const date::year_month_day from{date::floor<date::days>(local_)};
+    const date::year_month_day to{date::floor<date::days>(last)};
+    k = ((to.year() / to.month()) - (from.year() / from.month())).count();
+    local_ = local_seconds{
+        date::local_days{(from.year() / from.month() + date::months(static_cast<int>(k))) / 1}};
+  } else {
+    const Seconds step = g_.unit() == Unit::sub_day ? g_.step()
+                         : g_.unit() == Unit::day   ? Seconds(date::days{1})
+                                                    : Seconds(date::weeks{1});
+    k = (last - local_) / step;
+    local_ += k * step;
+  }
+  instant_ = resolver_.resolve(local_);
+  return k;
+}
+
+std::int64_t Boundaries::count_before(Instant stop) {
+  std::int64_t n = 0;
+  while (instant_ < stop) {
+    n += skip_before(stop);
+    if (instant_ >= stop) break;  // cannot happen: a skip stays before stop
+    ++n;
+    advance();
+  }
+  return n;
+}
 
 Instant floor_boundary(const WindowSpec& spec, Instant t) {
   return Boundaries(spec, t).instant();
@@ -150,23 +187,39 @@ std::vector<Window> due_windows(const WindowSpec& spec, std::optional<Instant> l
   return out;
 }
 
-std::vector<Window> windows_in_range(const WindowSpec& spec, Instant from, Instant to) {
-  std::vector<Window> out;
-  const Instant limit = spec.end.value_or(Instant::max());
-  Boundaries b(spec, first_start(spec, std::max(from, spec.start)));
-  // Sub-day windows are numerous and regular: size the result once.
-  if (const Instant stop = std::min(to, limit);
-      spec.granularity.unit() == Granularity::Unit::sub_day && b.instant() < stop &&
-      stop - b.instant() < date::years{100}) {
-    out.reserve(static_cast<std::size_t>((stop - b.instant()) / spec.granularity.step()) + 2);
+WindowRange::WindowRange(const WindowSpec& spec, Instant from, Instant to)
+    : b_(spec, first_start(spec, std::max(from, spec.start))),
+      to_(to),
+      limit_(spec.end.value_or(Instant::max())) {
+  if (spec.end) last_end_ = floor_boundary(spec, *spec.end);
+}
+
+std::optional<Window> WindowRange::next() {
+  if (done_ || b_.instant() >= to_) {
+    done_ = true;
+    return std::nullopt;
   }
-  while (b.instant() < to) {
-    const Instant start = b.instant();
-    b.advance();
-    if (b.instant() > limit) break;
-    out.push_back(Window{start, b.instant()});
+  const Instant start = b_.instant();
+  Boundaries after = b_;
+  after.advance();
+  if (after.instant() > limit_) {
+    done_ = true;
+    return std::nullopt;
   }
-  return out;
+  b_ = after;
+  return Window{start, b_.instant()};
+}
+
+std::int64_t WindowRange::remaining() const {
+  if (done_) return 0;
+  // A window starting at b is in the range while b < to and it ends by spec.end, that is
+  // while b lies before the last boundary at or before spec.end.
+  Boundaries walk = b_;
+  return walk.count_before(last_end_ ? std::min(to_, *last_end_) : to_);
+}
+
+Instant WindowRange::resume_point() const {
+  return done_ || b_.instant() >= to_ ? to_ : b_.instant();
 }
 
 date::year_month_day target_day(const Window& w, Zone zone) {

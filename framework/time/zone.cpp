@@ -138,14 +138,15 @@ Instant LocalResolver::refill(date::local_seconds t) {
   const LocalResolution r = classify_local(zone_, t);
   if (r.kind != LocalResolution::Kind::unique) return r.instant;
   const date::sys_info info = zone_info(zone_, r.instant);
-  // Local times next to a fold are ambiguous; the period's offset alone holds between.
+  // Local times at the start of a period that a fold repeats were first passed in the period
+  // before; those at its end that a fold repeats are first passed in this one, at its
+  // offset, which is the instant resolve_local takes. A gap's local times belong to neither.
   constexpr auto far = date::years{5000};
-  Seconds before = info.offset, after = info.offset;
+  Seconds before = info.offset;
   if (info.begin > Instant{} - far) before = zone_info(zone_, info.begin - Seconds(1)).offset;
-  if (info.end < Instant{} + far) after = zone_info(zone_, info.end).offset;
   offset_ = info.offset;
   lo_ = date::local_seconds{info.begin.time_since_epoch() + std::max(before, info.offset)};
-  hi_ = date::local_seconds{info.end.time_since_epoch() + std::min(after, info.offset)};
+  hi_ = date::local_seconds{info.end.time_since_epoch() + info.offset};
   return r.instant;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // IANA zones through Howard Hinnant's date/tz.h (the OS tz database; GCC 12 has no
 // std::chrono::zoned_time), and the instant text form of the operator tools.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,18 @@ class LocalResolver {
     return refill(t);
   }
   Zone zone() const { return zone_; }
+
+  // The local times from t up to `end` are unique at `offset`: instant = local - offset.
+  // nullopt when t itself lies in a gap or a fold.
+  struct Stretch {
+    date::local_seconds end;
+    Seconds offset;
+  };
+  std::optional<Stretch> stretch(date::local_seconds t) {
+    resolve(t);
+    if (lo_ <= t && t < hi_) return Stretch{hi_, offset_};
+    return std::nullopt;
+  }
 
  private:
   Instant refill(date::local_seconds t);

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::array<std::string_view, 4> kKinds{"view", "click", "purchase", "refund"};
 
+__extension__ typedef __int128 Int128;  // GCC and Clang; -Wpedantic objects without __extension__
+
 void append_int(std::string& out, std::int64_t v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -28,20 +30,21 @@ class GenerateSource final : public Source {
     const auto cols = columns(options_);
     if (auto r = sink.begin(cols); !r) return fail(r.error());
     const std::int64_t n = options_.rows_per_window;
-    const auto length = std::chrono::duration_cast<std::chrono::microseconds>(ctx.window.length()).count();
-    const std::int64_t base_id = ctx.window.start.time_since_epoch().count() * 1'000'000 + options_.seed;
+    const auto length =
+        std::chrono::duration_cast<std::chrono::microseconds>(ctx.window.length()).count();
+    const std::int64_t user_shift = options_.seed % 1000;
     std::string block;
     block.reserve((1 << 20) + 256);
     std::int64_t block_rows = 0;
     for (std::int64_t i = 0; i < n; ++i) {
       // Written straight as COPY text: none of the values needs escaping.
       const auto at = std::chrono::sys_time<std::chrono::microseconds>(ctx.window.start) +
-                      std::chrono::microseconds(length * i / n);
-      append_int(block, base_id + i);
+                      std::chrono::microseconds(spread(length, i, n));
+      append_int(block, row_id(ctx.window.start, options_.seed, i));
       block += '\t';
       block += date::format("%Y-%m-%d %H:%M:%S+00", at);
       block += '\t';
-      append_int(block, (i * 7919 + options_.seed) % 1000);
+      append_int(block, (i % 1000 * 7919 + user_shift) % 1000);
       block += '\t';
       block += kKinds[static_cast<std::size_t>(i % 4)];
       block += '\t';
@@ -68,6 +71,16 @@ class GenerateSource final : public Source {
 };
 
 }  // namespace
+
+std::int64_t spread(std::int64_t length, std::int64_t i, std::int64_t n) {
+  return static_cast<std::int64_t>(static_cast<Int128>(length) * i / n);
+}
+
+std::int64_t row_id(Instant window_start, std::int64_t seed, std::int64_t i) {
+  const auto seconds = static_cast<std::uint64_t>(window_start.time_since_epoch().count());
+  return static_cast<std::int64_t>(seconds * 1'000'000u + static_cast<std::uint64_t>(seed) +
+                                   static_cast<std::uint64_t>(i));
+}
 
 std::vector<Column> columns(const SourceOptions& options) {
   return {{"id"}, {options.time_column}, {"user_id"}, {"kind"}, {"amount"}, {"note"}};

@@ -19,11 +19,20 @@ time::WindowSpec hourly() {
   return s;
 }
 
-std::string hours(const std::vector<Window>& windows) {
+std::string hours(const tasks::BackfillPlan::Action& action) {
   std::string out;
-  for (const auto& w : windows)
+  for (const auto& w : action.first)
     out += (out.empty() ? "" : ",") + std::to_string((w.start - utc(2024, 1, 1)).count() / 3600);
   return out;
+}
+
+// Pulls the windows of a vector, as the store's pages would give them.
+tasks::ExistingWindows from_vector(std::vector<tasks::ExistingWindow> existing) {
+  auto next = std::make_shared<std::size_t>(0);
+  return [existing = std::move(existing), next]() -> std::optional<tasks::ExistingWindow> {
+    if (*next == existing.size()) return std::nullopt;
+    return existing[(*next)++];
+  };
 }
 
 }  // namespace
@@ -46,8 +55,9 @@ TEST_CASE("plan_backfill: per reprocess mode, what is created, reset, left runni
                         Case{"failed", store::Reprocess::failed, "2", "0,1,4"},
                         Case{"all", store::Reprocess::all, "0,1,2", "4"}}) {
     INFO(c.name);
-    const auto plan = tasks::plan_backfill(hourly(), utc(2024, 1, 1), utc(2024, 1, 1, 6),
-                                           utc(2024, 2, 1), c.reprocess, existing);
+    const auto plan =
+        tasks::plan_backfill(hourly(), utc(2024, 1, 1), utc(2024, 1, 1, 6), utc(2024, 2, 1),
+                             c.reprocess, from_vector(existing), 100);
     CHECK(hours(plan.create) == "5");
     CHECK(hours(plan.reset) == c.reset);
     CHECK(hours(plan.running) == "3");  // never taken from its run
@@ -62,8 +72,47 @@ TEST_CASE(
     "start_date",
     "[tasks][backfill]") {
   // now 05:20: the 04:00 window ends 05:00 and is due at 05:30 (x_time_back 30m): not due yet.
-  const auto plan = tasks::plan_backfill(hourly(), utc(2023, 12, 31, 22), utc(2024, 1, 1, 6),
-                                         utc(2024, 1, 1, 5, 20), store::Reprocess::missing, {});
+  const auto plan =
+      tasks::plan_backfill(hourly(), utc(2023, 12, 31, 22), utc(2024, 1, 1, 6),
+                           utc(2024, 1, 1, 5, 20), store::Reprocess::missing, from_vector({}), 100);
   CHECK(hours(plan.create) == "0,1,2,3");
   CHECK(plan.not_due == 2);
+}
+
+TEST_CASE("plan_backfill: a long range is counted whole and lists only the first windows",
+          "[tasks][backfill]") {
+  // A year of hours; records exist for every other hour of January (SUCCESS), and the windows
+  // from 2024-06-01 on are not due yet. Records outside the schedule (half past) are skipped.
+  std::vector<tasks::ExistingWindow> existing;
+  for (int h = 0; h < 31 * 24; h += 2) {
+    existing.push_back({utc(2024, 1, 1, h), Status::success});
+    existing.push_back({utc(2024, 1, 1, h, 30), Status::failed});
+  }
+  auto calls = std::make_shared<int>(0);
+  auto pulled = from_vector(existing);
+  const tasks::ExistingWindows counting = [&, calls]() {
+    ++*calls;
+    return pulled();
+  };
+  for (const auto reprocess : {store::Reprocess::missing, store::Reprocess::all}) {
+    *calls = 0;
+    pulled = from_vector(existing);
+    const auto plan = tasks::plan_backfill(hourly(), utc(2024, 1, 1), utc(2025, 1, 1),
+                                           utc(2024, 6, 1), reprocess, counting, 5);
+    const std::int64_t due = (utc(2024, 6, 1) - utc(2024, 1, 1)).count() / 3600 - 1;
+    CHECK(plan.windows() == due);
+    CHECK(plan.not_due == 366 * 24 - due);
+    const std::int64_t existing_on_schedule = 31 * 12;
+    if (reprocess == store::Reprocess::missing) {
+      CHECK(plan.kept.count == existing_on_schedule);
+      CHECK(plan.reset.count == 0);
+    } else {
+      CHECK(plan.reset.count == existing_on_schedule);
+      CHECK(hours(plan.reset) == "0,2,4,6,8");
+    }
+    CHECK(plan.create.count == due - existing_on_schedule);
+    CHECK(hours(plan.create) == "1,3,5,7,9");
+    // Every record pulled once, in order, plus the final nullopt.
+    CHECK(*calls == static_cast<int>(existing.size()) + 1);
+  }
 }

@@ -78,7 +78,7 @@ TEST_CASE("zones keep changing clocks after 2037", "[time][posix]") {
   WindowSpec s;
   s.granularity = Granularity::parse("1h").value();
   s.zone = la;
-  const auto windows = windows_in_range(s, at("2040-11-04T08:00:00Z"), at("2040-11-04T10:30:00Z"));
+  const auto windows = all_windows(s, at("2040-11-04T08:00:00Z"), at("2040-11-04T10:30:00Z"));
   REQUIRE(windows.size() == 2);
   CHECK(format_in_zone(windows[0].start, la) == "2040-11-04T01:00:00-07:00");
   CHECK(format_in_zone(windows[0].end, la) == "2040-11-04T02:00:00-08:00");

@@ -57,7 +57,7 @@ TEST_CASE("ten years of windows tile time in every zone and granularity",
           date::year{2020} / 1 / (s.granularity.unit() == Granularity::Unit::week ? 6 : 1)}};
       s.start = naive_resolve(s.zone, first_local);
       s.end = utc(2030, 1, 1);
-      const auto windows = windows_in_range(s, s.start, *s.end);
+      const auto windows = all_windows(s, s.start, *s.end);
       REQUIRE(!windows.empty());
       CHECK(windows.front().start == s.start);
       CHECK(windows.back().end <= *s.end);
@@ -114,13 +114,13 @@ TEST_CASE("a backfill range enumerates exactly what the scheduler generates",
         scheduled.insert(scheduled.end(), batch.begin(), batch.end());
         last = batch.back().end;
       }
-      CHECK(windows_in_range(s, utc(2000, 1, 1), utc(2030, 1, 1)) == scheduled);
+      CHECK(all_windows(s, utc(2000, 1, 1), utc(2030, 1, 1)) == scheduled);
       // A sub-range holds the scheduled windows whose start lies in it.
       const Instant from = utc(2024, 3, 10, 3, 17), to = utc(2024, 11, 3, 9, 30);
       std::vector<Window> inside;
       for (const auto& w : scheduled)
         if (from <= w.start && w.start < to) inside.push_back(w);
-      CHECK(windows_in_range(s, from, to) == inside);
+      CHECK(all_windows(s, from, to) == inside);
     }
   }
 }
