@@ -39,6 +39,7 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   options.workers = o.workers > 0 ? o.workers : config.daemon.workers;
   options.heartbeat_interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(config.daemon.scheduler.heartbeat_interval.fixed);
+  options.keep_failed = config.daemon.stage.keep_failed;
   tasks::Runner runner(options, runtimes);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   // Backfill requests become windows first, so this pass runs them too; the second call
@@ -55,11 +56,20 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   const std::size_t wanted = o.pipelines.empty() ? config.pipelines.size() : o.pipelines.size();
   const auto requests = static_cast<std::int64_t>(taken->taken.size() + finished->taken.size());
   if (ctx.output == Output::json) {
-    *ctx.out << nlohmann::json{{"pipelines", runtimes.size()}, {"generated", s.generated}, {"expired", s.expired},
-                               {"success", s.success},        {"skipped", s.skipped},     {"failed", s.failed},
-                               {"retry_scheduled", s.retries}, {"released", s.released}, {"lock_lost", s.lock_lost},
-                               {"store_errors", s.store_errors}, {"rows", s.rows},
-                               {"backfill_requests", requests}, {"backfill_finished", taken->finished + finished->finished}}
+    *ctx.out << nlohmann::json{{"pipelines", runtimes.size()},
+                               {"generated", s.generated},
+                               {"expired", s.expired},
+                               {"success", s.success},
+                               {"skipped", s.skipped},
+                               {"failed", s.failed},
+                               {"retry_scheduled", s.retries},
+                               {"released", s.released},
+                               {"lock_lost", s.lock_lost},
+                               {"store_errors", s.store_errors},
+                               {"rows", s.rows},
+                               {"backfill_requests", requests},
+                               {"backfill_finished", taken->finished + finished->finished},
+                               {"stage_swept", s.swept}}
                     .dump(2)
              << "\n";
   } else {
@@ -67,6 +77,7 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
              << ", skipped " << s.skipped << ", failed " << s.failed << ", retry scheduled " << s.retries
              << ", rows " << s.rows;
     if (requests > 0) *ctx.out << ", backfill requests " << requests;
+    if (s.swept > 0) *ctx.out << ", stage directories swept " << s.swept;
     *ctx.out << "\n";
   }
   return s.failed == 0 && s.store_errors == 0 && runtimes.size() == wanted ? kExitOk : kExitFailed;
