@@ -146,9 +146,17 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     }
   }
 
+  auto remove_stage = [&] {
+    if (auto removed = pipeline.stage->remove(ctx.window); !removed)
+      log->warn("{} stage not cleaned: {}", where, removed.error().message);
+  };
   store::Phase phase = record.phase;
   if (phase < store::Phase::pre_validation)
-    if (auto end = run_task(store::Task::pre_validation, pre_validation)) return *end;
+    if (auto end = run_task(store::Task::pre_validation, pre_validation)) {
+      // Found loaded already: a stage left by an earlier run (a FAILED one rerun) is not needed.
+      if (end->end == ChainEnd::skipped) remove_stage();
+      return *end;
+    }
 
   if (phase >= store::Phase::source_to_stage && phase < store::Phase::stage_to_target) {
     auto found = pipeline.stage->find(ctx.window);
@@ -180,8 +188,7 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
   if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};
 
   if (end->end == ChainEnd::success) {
-    if (auto removed = pipeline.stage->remove(ctx.window); !removed)
-      log->warn("{} stage not cleaned: {}", where, removed.error().message);
+    remove_stage();
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     log->info("{} SUCCESS: {} rows in {} ms", where, end->rows, ms);
   }

@@ -10,6 +10,7 @@
 #include "framework/observe/log.hpp"
 #include "framework/store/database.hpp"
 #include "tasks/lease_keeper.hpp"
+#include "tasks/stage_sweep.hpp"
 
 namespace sluice::tasks {
 namespace {
@@ -50,6 +51,7 @@ RunSummary& RunSummary::operator+=(const RunSummary& o) {
   lock_lost += o.lock_lost;
   store_errors += o.store_errors;
   rows += o.rows;
+  swept += o.swept;
   return *this;
 }
 
@@ -195,6 +197,12 @@ RunSummary Runner::drain() {
   return summary;
 }
 
+Result<std::int64_t> Runner::sweep_stage() {
+  auto connection = store::connect(options_.database_url);
+  if (!connection) return fail(connection.error());
+  return tasks::sweep_stage(**connection, pipelines_, {options_.keep_failed});
+}
+
 Result<RunSummary> Runner::run_once(Instant now) {
   auto expired = cleanup();
   if (!expired) return fail(expired.error());
@@ -203,6 +211,9 @@ Result<RunSummary> Runner::run_once(Instant now) {
   RunSummary summary = drain();
   summary.generated = *generated;
   summary.expired = expired->returned_to_pending + expired->failed;
+  auto swept = sweep_stage();
+  if (!swept) return fail(swept.error());
+  summary.swept = *swept;
   return summary;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/store/records.hpp"
+#include "framework/time/duration.hpp"
 #include "tasks/chain.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/pipeline_runtime.hpp"
@@ -24,6 +25,8 @@ struct RunnerOptions {
   std::string holder;  // host:pid; default_holder() when empty
   std::chrono::milliseconds heartbeat_interval{10'000};
   std::size_t generate_batch = 10'000;
+  // `stage.keep_failed`: run_once sweeps the stage of finished windows (stage_sweep.hpp).
+  time::Duration keep_failed{0, Seconds{7 * 86400}};
   // Raised to drain: workers finish the window they hold and claim no more.
   const std::atomic<bool>* stop = nullptr;
 };
@@ -34,6 +37,7 @@ struct RunSummary {
   std::int64_t success = 0, skipped = 0, failed = 0, retries = 0, released = 0, lock_lost = 0,
                store_errors = 0;
   std::int64_t rows = 0;
+  std::int64_t swept = 0;  // stage directories of finished windows removed
 
   std::int64_t finished() const { return success + skipped + failed; }
   RunSummary& operator+=(const RunSummary& o);
@@ -83,7 +87,9 @@ class Runner {
   Result<store::CleanupReport> cleanup();
   // Claims and runs until no window is claimable.
   RunSummary drain();
-  // cleanup, generate, drain.
+  // Removes the stage of windows finished for good; returns how many.
+  Result<std::int64_t> sweep_stage();
+  // cleanup, generate, drain, sweep_stage.
   Result<RunSummary> run_once(Instant now);
 
  private:

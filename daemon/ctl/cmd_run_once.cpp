@@ -34,13 +34,15 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
 
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> runtimes;
   for (auto& r : tasks::runtimes_from_config(config))
-    if (o.pipelines.empty() || std::find(o.pipelines.begin(), o.pipelines.end(), r->id.value) != o.pipelines.end())
+    if (o.pipelines.empty() ||
+        std::find(o.pipelines.begin(), o.pipelines.end(), r->id.value) != o.pipelines.end())
       runtimes.push_back(std::move(r));
   tasks::RunnerOptions options;
   options.database_url = resolve_database_url(ctx);
   options.workers = o.workers > 0 ? o.workers : config.daemon.workers;
-  options.heartbeat_interval =
-      std::chrono::duration_cast<std::chrono::milliseconds>(config.daemon.scheduler.heartbeat_interval.fixed);
+  options.heartbeat_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config.daemon.scheduler.heartbeat_interval.fixed);
+  options.keep_failed = config.daemon.stage.keep_failed;
   tasks::Runner runner(options, runtimes);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   // Backfill requests become windows first, so this pass runs them too; the second call
@@ -72,13 +74,15 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
                                    {"store_errors", s.store_errors},
                                    {"rows", s.rows},
                                    {"backfill_requests", requests},
-                                   {"backfill_finished", taken->finished + finished->finished}})
+                                   {"backfill_finished", taken->finished + finished->finished},
+                                   {"stage_swept", s.swept}})
              << "\n";
   } else {
-    *ctx.out << "pipelines " << runtimes.size() << ": generated " << s.generated << ", success " << s.success
-             << ", skipped " << s.skipped << ", failed " << s.failed << ", retry scheduled " << s.retries
-             << ", rows " << s.rows;
+    *ctx.out << "pipelines " << runtimes.size() << ": generated " << s.generated << ", success "
+             << s.success << ", skipped " << s.skipped << ", failed " << s.failed
+             << ", retry scheduled " << s.retries << ", rows " << s.rows;
     if (requests > 0) *ctx.out << ", backfill requests " << requests;
+    if (s.swept > 0) *ctx.out << ", stage directories swept " << s.swept;
     *ctx.out << "\n";
   }
   return s.failed == 0 && s.store_errors == 0 && runtimes.size() == wanted ? kExitOk : kExitFailed;
@@ -87,7 +91,8 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
 }  // namespace
 
 void add_run_once_command(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("run-once", "generate due windows and run them to the end, without a daemon");
+  auto* cmd = app.add_subcommand("run-once",
+                                 "generate due windows and run them to the end, without a daemon");
   auto o = std::make_shared<RunOnceOptions>();
   cmd->add_option("pipeline", o->pipelines, "only these pipelines (default: all)");
   cmd->add_option("-w,--workers", o->workers, "parallel windows (default: the config's workers)")

@@ -9,6 +9,7 @@
 #include "framework/store/records.hpp"
 #include "framework/store/retention.hpp"
 #include "tasks/backfill.hpp"
+#include "tasks/stage_sweep.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -123,7 +124,7 @@ Result<void> Daemon::cleanup(store::Connection& c) {
         report->returned_to_pending, report->failed);
     boost::asio::post(io_, [this] { wake("stale locks freed"); });
   }
-  return {};
+  return tasks::sweep_stage(c, s->all, {s->config.daemon.stage.keep_failed}).map([](auto) {});
 }
 
 Result<void> Daemon::retention(store::Connection& c) {

@@ -4,6 +4,7 @@
 // a window's rows and loads a staged window idempotently. Every call returns a classified
 // Error instead of throwing: the chain decides what follows.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,7 +79,14 @@ class Stage {
   // nullopt when the window has no complete staged file (never written, wiped, other host).
   virtual Result<std::optional<Manifest>> find(const WindowContext& ctx) = 0;
   virtual Result<std::unique_ptr<StageReader>> open_reader(const WindowContext& ctx) = 0;
+  // Removes whatever is staged for the window; only `ctx.pipeline` and `ctx.window.start`
+  // name it.
   virtual Result<void> remove(const WindowContext& ctx) = 0;
+  // Calls `visit` with the start of each window of `pipeline` that has anything staged
+  // (complete or not), in no order, streaming: for the sweep of finished windows, which may
+  // remove a window while the walk goes on. Stops at the first error `visit` returns.
+  virtual Result<void> for_each_window(const PipelineId& pipeline,
+                                       const std::function<Result<void>(Instant)>& visit) = 0;
 };
 
 // A load in progress: blocks of whole COPY text rows go in, and nothing is visible in the

@@ -4,6 +4,7 @@
 // retryable (space may be freed, a disk may come back), EACCES and the like permanent.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,9 @@ class PosixFile {
 
 Error errno_error(const std::string& what, const std::filesystem::path& path, int error_number);
 
+// fsync of a directory, so that the names created or renamed in it survive a crash.
+Result<void> sync_directory(const std::filesystem::path& dir);
+
 // rename(2) then, unless `sync_directory` is false (a later sync of the same directory will
 // cover it), fsync of the target's directory, so the new name survives a crash.
 Result<void> rename_file(const std::filesystem::path& from, const std::filesystem::path& to,
@@ -43,11 +47,22 @@ Result<void> rename_file(const std::filesystem::path& from, const std::filesyste
 
 // Writes `text` to `path` through a temp file in the same directory (fsync + rename + fsync
 // of the directory). `sync_file` false skips the file's own fsync, for a file whose reader
-// detects a torn one (a crash may then leave it empty, never half of something else).
+// detects a torn one (a crash may then leave it empty, never half of something else);
+// `sync_directory` false leaves the directory's to the caller. On failure before the rename
+// the temp file is removed: a full disk is not kept full by what failed on it.
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text,
-                                   bool sync_file = true);
+                                   bool sync_file = true, bool sync_directory = true);
 
 // Removes data files of earlier runs (data-* other than `keep`, whatever their format); best effort.
 void remove_other_data_files(const std::filesystem::path& dir, const std::string& keep);
+
+// The system calls of the functions above, for a test's fake to fail one of them.
+enum class FileCall { create, open, write, read, fsync, close, rename, fsync_directory };
+// Given each call and its path before it is made; an errno fails the call as if the system
+// had returned it (nothing is done), 0 lets it run.
+using FakeFileFailures = std::function<int(FileCall, const std::filesystem::path&)>;
+// A test seam: installs `fake` for every thread (empty: none). Production code never calls
+// it; tests install one around the code under test (tests/support/fake_disk.hpp).
+void install_fake_file_failures(FakeFileFailures fake);
 
 }  // namespace sluice::adapters

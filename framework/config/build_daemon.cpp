@@ -91,6 +91,7 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
     d.stage.root = stage->string_or("root");
     d.stage.format = stage->string_or("format");
     d.stage.compression = stage->string_or("compression");
+    d.stage.keep_failed = duration_of(*stage, "keep_failed");
   }
   d.workers = static_cast<int>(f.value_or<std::int64_t>("workers", 4));
   if (const Fields* http = f.section("http")) d.http_listen = http->string_or("listen");

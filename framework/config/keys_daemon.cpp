@@ -34,7 +34,8 @@ const KeyTable& stage_keys() {
            .default_value = "/var/lib/sluice/stage"},
           {.name = "format",
            .type = KeyType::choice,
-           .description = "Staged file format: `copy` (PostgreSQL COPY text, the fast path), `csv` or `jsonl`; targets are always fed COPY text.",
+           .description = "Staged file format: `copy` (PostgreSQL COPY text, the fast path), `csv` "
+                          "or `jsonl`; targets are always fed COPY text.",
            .default_value = "copy",
            .choices = {"copy", "csv", "jsonl"}},
           {.name = "compression",
@@ -42,6 +43,13 @@ const KeyTable& stage_keys() {
            .description = "Compression of staged files.",
            .default_value = "none",
            .choices = {"none", "zstd"}},
+          {.name = "keep_failed",
+           .type = KeyType::duration,
+           .description = "How long a FAILED window keeps its staged files for a look at "
+                          "them; the stale-lock cleanup (and `sluicectl run-once`) then removes "
+                          "them, as it removes those of SUCCESS and SKIPPED windows left behind.",
+           .default_value = "7d",
+           .calendar = true},
       }};
   return t;
 }

@@ -33,6 +33,7 @@ struct StageConfig {
   std::filesystem::path root;
   std::string format;       // copy | csv | jsonl
   std::string compression;  // none | zstd
+  time::Duration keep_failed{0, Seconds{7 * 86400}};
 };
 
 struct SchedulerConfig {

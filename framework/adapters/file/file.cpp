@@ -172,10 +172,12 @@ class FileLoad final : public TargetLoad {
         writer_(r_.codec, r_.zstd ? std::optional<int>(formats::kZstdLevel) : std::nullopt, sink_) {
   }
   ~FileLoad() override {
-    if (!committed_ && file_.is_open()) {
+    // An abandoned or failed load leaves the old file, or none: also after a failed fsync or
+    // rename, which close the temp file but do not remove it.
+    if (created_ && !committed_) {
       file_.close();
       std::error_code ec;
-      fs::remove(temp_, ec);  // an abandoned load leaves the old file, or none
+      fs::remove(temp_, ec);
     }
   }
 
@@ -183,6 +185,7 @@ class FileLoad final : public TargetLoad {
     std::error_code ec;
     fs::create_directories(r_.path.parent_path(), ec);
     if (ec) return fail(errno_error("cannot create directory", r_.path.parent_path(), ec.value()));
+    created_ = true;
     if (auto c = file_.create(temp_); !c) return c;
     return writer_.begin(columns);
   }
@@ -204,7 +207,7 @@ class FileLoad final : public TargetLoad {
   PosixFile file_;
   formats::FileByteSink sink_{file_};
   formats::EncodingWriter writer_;
-  bool committed_ = false;
+  bool created_ = false, committed_ = false;
 };
 
 class FileTarget final : public Target {
@@ -214,6 +217,8 @@ class FileTarget final : public Target {
   Result<std::int64_t> count(const WindowContext& ctx) override {
     auto r = resolve(o_, ctx);
     if (!r) return fail(r.error());
+    // The file holds the rows another source gave, as long as they were: no limit of ours.
+    r->codec.max_row_bytes = formats::kNoRowLimit;
     return count_rows(*r, /*missing_is_empty=*/true);  // nothing written yet: no rows
   }
 

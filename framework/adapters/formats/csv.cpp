@@ -4,13 +4,13 @@ namespace sluice::adapters::formats {
 namespace {
 
 constexpr std::size_t kReadBytes = 1 << 18;
-// A record is held whole; beyond this it is taken for a runaway quote, not data.
-constexpr std::size_t kMaxRecordBytes = 64 << 20;
 
 }  // namespace
 
 void CsvEncoder::field(std::string& out, std::string_view text, bool force_quotes) {
-  bool quote = force_quotes;
+  // A value that starts with a byte order mark would lose it when read back as the file's
+  // first field: quoted, it is not at the start of the file.
+  bool quote = force_quotes || text.starts_with(kUtf8Bom);
   for (char c : text) {
     if (c == options_.delimiter || c == '"' || c == '\n' || c == '\r') {
       quote = true;
@@ -52,11 +52,12 @@ void CsvEncoder::row(std::string& out, std::span<const Field> fields) {
 }
 
 CsvDecoder::CsvDecoder(CsvOptions options, std::vector<Column> declared, ByteSource& in,
-                       std::string name)
+                       std::string name, std::size_t max_record_bytes)
     : options_(std::move(options)),
       columns_(std::move(declared)),
       in_(in),
       name_(std::move(name)),
+      max_record_bytes_(max_record_bytes),
       buffer_(kReadBytes) {}
 
 Error CsvDecoder::malformed(std::int64_t line, std::string_view what) const {
@@ -65,8 +66,10 @@ Error CsvDecoder::malformed(std::int64_t line, std::string_view what) const {
 
 Result<bool> CsvDecoder::fill() {
   if (eof_) return false;
-  auto n = in_.read(buffer_.data(), buffer_.size());
+  auto n = started_ ? in_.read(buffer_.data(), buffer_.size())
+                    : read_first(in_, buffer_.data(), buffer_.size());
   if (!n) return fail(n.error());
+  started_ = true;
   pos_ = 0;
   size_ = *n;
   if (*n == 0) eof_ = true;
@@ -74,6 +77,16 @@ Result<bool> CsvDecoder::fill() {
 }
 
 Result<bool> CsvDecoder::record() {
+  auto got = parse_record();
+  // The check while parsing bounds a runaway quote; this one catches a record that grew past
+  // the limit within its last read.
+  if (got && *got && text_.size() > max_record_bytes_)
+    return fail(
+        malformed(record_line_, "a record longer than " + describe_size(max_record_bytes_)));
+  return got;
+}
+
+Result<bool> CsvDecoder::parse_record() {
   enum class St { start, unquoted, unquoted_cr, quoted, quote_seen, quoted_cr };
   text_.clear();
   raw_.clear();
@@ -115,8 +128,9 @@ Result<bool> CsvDecoder::record() {
         return true;
       }
     }
-    if (text_.size() > kMaxRecordBytes)
-      return bad(field_no() + "a record longer than 64 MiB (an unclosed quote?)");
+    if (text_.size() > max_record_bytes_)
+      return bad(field_no() + "a record longer than " + describe_size(max_record_bytes_) +
+                 " (an unclosed quote?)");
     any = true;
     // Runs of ordinary bytes are copied at once; only the special ones go through the switch.
     if (st == St::unquoted || st == St::quoted) {

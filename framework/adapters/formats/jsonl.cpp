@@ -8,7 +8,6 @@ namespace sluice::adapters::formats {
 namespace {
 
 constexpr std::size_t kReadBytes = 1 << 18;
-constexpr std::size_t kMaxLineBytes = 64 << 20;
 
 }  // namespace
 
@@ -61,11 +60,12 @@ void JsonlEncoder::row(std::string& out, std::span<const Field> fields) {
 }
 
 JsonlDecoder::JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name,
-                           std::size_t max_depth)
+                           std::size_t max_depth, std::size_t max_line_bytes)
     : columns_(std::move(declared)),
       in_(in),
       name_(std::move(name)),
       max_depth_(max_depth),
+      max_line_bytes_(max_line_bytes),
       buffer_(kReadBytes) {}
 
 Error JsonlDecoder::malformed(std::string_view what) const {
@@ -80,8 +80,10 @@ Result<bool> JsonlDecoder::next_line(std::string_view& line) {
     while (!complete) {
       if (pos_ == size_) {
         if (eof_) break;
-        auto n = in_.read(buffer_.data(), buffer_.size());
+        auto n = started_ ? in_.read(buffer_.data(), buffer_.size())
+                          : read_first(in_, buffer_.data(), buffer_.size());
         if (!n) return fail(n.error());
+        started_ = true;
         pos_ = 0;
         size_ = *n;
         if (*n == 0) {
@@ -95,9 +97,9 @@ Result<bool> JsonlDecoder::next_line(std::string_view& line) {
       carry_.append(start, take);
       pos_ += take + (nl ? 1 : 0);
       complete = nl != nullptr;
-      if (carry_.size() > kMaxLineBytes) {
+      if (carry_.size() > max_line_bytes_) {
         ++line_;
-        return fail(malformed("a line longer than 64 MiB"));
+        return fail(malformed("a line longer than " + describe_size(max_line_bytes_)));
       }
     }
     if (!complete && carry_.empty()) return false;
@@ -132,6 +134,10 @@ Result<bool> JsonlDecoder::next(std::vector<Field>& fields) {
   std::string_view line;
   auto got = next_line(line);
   if (!got || !*got) return got;
+  // The file's own mark went before the first line (read_first); nlohmann would skip one at
+  // the start of any line, but anywhere else it is data, and not JSON.
+  if (line.starts_with(kUtf8Bom))
+    return fail(malformed("a byte order mark inside the file (only its very start may have one)"));
   if (auto at = json_too_deep(line, max_depth_))
     return fail(
         malformed("column " + std::to_string(*at + 1) + ": " + too_deep_message(max_depth_, *at)));

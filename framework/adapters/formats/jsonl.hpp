@@ -3,6 +3,8 @@
 // its text, numbers and booleans their JSON text, arrays and objects their compact JSON text;
 // a missing key is NULL, a key that is not a column is an error (data would be dropped).
 // Encoding writes every value as a JSON string (rows carry text), NULL as null.
+// A UTF-8 byte order mark at the very start of the stream is skipped; anywhere else it is an
+// error.
 #include <string>
 #include <vector>
 
@@ -25,7 +27,8 @@ class JsonlDecoder final : public RowDecoder {
   // A line nested deeper than `max_depth` is an error before it is parsed: what reads its
   // values afterwards (dump) recurses once per level.
   JsonlDecoder(std::vector<Column> declared, ByteSource& in, std::string name,
-               std::size_t max_depth = kDefaultMaxJsonDepth);
+               std::size_t max_depth = kDefaultMaxJsonDepth,
+               std::size_t max_line_bytes = kMaxFileRowBytes);
   Result<std::vector<Column>> columns() override;
   Result<bool> next(std::vector<Field>& fields) override;
 
@@ -39,9 +42,10 @@ class JsonlDecoder final : public RowDecoder {
   ByteSource& in_;
   std::string name_;
   std::size_t max_depth_;
+  std::size_t max_line_bytes_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0, size_ = 0;
-  bool eof_ = false;
+  bool eof_ = false, started_ = false;
   std::string carry_;
   std::int64_t line_ = 0;
   std::vector<std::string> values_;

@@ -3,6 +3,7 @@
 // pulls rows out of a byte stream. Decoders keep one row (plus a fixed read buffer) in
 // memory, so a file of any size streams; malformed input is a permanent error naming its
 // place (`file:line`, the field when known): the same bytes fail the same way on a retry.
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <span>
@@ -18,6 +19,7 @@ namespace sluice::adapters::formats {
 
 enum class Format { copy_text, csv, jsonl };
 std::string_view to_string(Format format);
+std::string describe_size(std::size_t bytes);               // `64 MiB`, for messages
 std::optional<Format> parse_format(std::string_view text);  // copy|copy_text|csv|jsonl
 
 struct CsvOptions {
@@ -28,9 +30,16 @@ struct CsvOptions {
   std::string null_text;
 };
 
+// A decoder holds a row whole. Reading a file someone else wrote, a row longer than this is
+// taken for a runaway quote rather than data; what sluice wrote itself (the stage, a file
+// target's file) holds rows as long as the source gave, so it is read with no limit.
+inline constexpr std::size_t kMaxFileRowBytes = 64 << 20;
+inline constexpr std::size_t kNoRowLimit = static_cast<std::size_t>(-1);
+
 struct CodecOptions {
   Format format = Format::csv;
   CsvOptions csv;
+  std::size_t max_row_bytes = kMaxFileRowBytes;  // decoding only
   // Declared columns: required for CSV without a header; for JSON Lines they fix the order
   // (otherwise the first object's keys, in file order).
   std::vector<Column> columns;
@@ -53,6 +62,14 @@ class RowDecoder {
   // The next row, false at the end. Views stay valid until the next call.
   virtual Result<bool> next(std::vector<Field>& fields) = 0;
 };
+
+// The UTF-8 encoding of U+FEFF, the byte order mark a spreadsheet's "CSV UTF-8" export writes
+// first. Only at the start of a stream is it a mark; anywhere else it is data.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// The first read of a text stream (after decompression): like `in.read`, with a byte order
+// mark at the start dropped, also when it arrives split over several reads. `capacity` >= 3.
+Result<std::size_t> read_first(ByteSource& in, char* into, std::size_t capacity);
 
 std::unique_ptr<RowEncoder> make_encoder(const CodecOptions& options);
 // `name` places errors (a path). copy_text has no decoder here: the stage reads it in blocks.

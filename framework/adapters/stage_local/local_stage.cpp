@@ -1,8 +1,10 @@
 #include "framework/adapters/stage_local/local_stage.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 
 #include <date/date.h>
 #include <xxhash.h>
@@ -19,6 +21,7 @@ namespace sluice::adapters {
 namespace {
 
 constexpr std::size_t kBufferBytes = 1 << 20;
+constexpr const char* kWindowDirFormat = "%Y%m%dT%H%M%SZ";
 constexpr std::int64_t kWritebackBytes = 8 << 20;
 
 using formats::Format;
@@ -73,11 +76,13 @@ std::string hex64(XXH64_hash_t h) {
   return buf;
 }
 
-// The stage's CSV: a header row, PostgreSQL's NULL convention.
+// The stage's CSV: a header row, PostgreSQL's NULL convention. Rows as long as the source
+// gave read back: the stage adds no limit of its own.
 formats::CodecOptions codec(Format format, std::vector<Column> columns) {
   formats::CodecOptions o;
   o.format = format;
   o.columns = std::move(columns);
+  o.max_row_bytes = formats::kNoRowLimit;
   return o;
 }
 
@@ -120,11 +125,7 @@ class LocalWriter final : public StageWriter {
         encoder_(codec(layout.format, {}),
                  layout.zstd ? std::optional<int>(formats::kZstdLevel) : std::nullopt, stored_) {}
   ~LocalWriter() override {
-    if (!committed_ && stored_.file.is_open()) {
-      stored_.file.close();
-      std::error_code ec;
-      fs::remove(temp_path(), ec);  // an abandoned write leaves nothing behind
-    }
+    if (!committed_) discard();  // an abandoned write leaves nothing behind
   }
 
   Result<void> begin(std::span<const Column> columns) override {
@@ -142,6 +143,13 @@ class LocalWriter final : public StageWriter {
   }
 
   Result<Manifest> commit() override {
+    auto m = publish();
+    if (!m) discard();
+    return m;
+  }
+
+ private:
+  Result<Manifest> publish() {
     if (!finished_) {
       if (auto r = encoder_.finish(); !r) return fail(r.error());
     }
@@ -154,8 +162,7 @@ class LocalWriter final : public StageWriter {
     } else {
       stored_.file.close();
     }
-    const fs::path data = dir_ / data_name_;
-    if (auto r = rename_file(temp_path(), data, /*sync_directory=*/false); !r)
+    if (auto r = rename_file(temp_path(), dir_ / data_name_, /*sync_directory=*/false); !r)
       return fail(r.error());
     Manifest m{std::string(formats::to_string(layout_.format)),
                layout_.zstd ? "zstd" : "none",
@@ -166,14 +173,34 @@ class LocalWriter final : public StageWriter {
                run_,
                data_name_};
     const std::string text = to_json(m).dump(2) + "\n";
-    if (auto r = write_file_atomically(dir_ / "manifest.json", text, /*sync_file=*/false); !r)
+    if (auto r = write_file_atomically(dir_ / "manifest.json", text, /*sync_file=*/false,
+                                       /*sync_directory=*/false);
+        !r)
       return fail(r.error());
+    manifest_replaced_ = true;
+    if (auto r = sync_directory(dir_); !r) return fail(r.error());
     committed_ = true;
     remove_other_data_files(dir_, data_name_);
     return m;
   }
 
- private:
+  // Takes back what this writer put in the directory, at whichever step it stopped, so that
+  // a window that failed on a full disk does not keep it full: the temp file, the data file
+  // and, once the manifest replaced the previous one, the manifest and every data file (the
+  // previous run's has no manifest left). Until then the previous stage stays as it was.
+  void discard() {
+    if (discarded_) return;
+    discarded_ = true;
+    stored_.file.close();
+    std::error_code ec;
+    fs::remove(temp_path(), ec);
+    fs::remove(dir_ / data_name_, ec);
+    if (manifest_replaced_) {
+      fs::remove(dir_ / "manifest.json", ec);
+      remove_other_data_files(dir_, {});
+    }
+  }
+
   fs::path temp_path() const { return dir_ / ("." + data_name_ + ".tmp"); }
 
   fs::path dir_;
@@ -183,7 +210,7 @@ class LocalWriter final : public StageWriter {
   StoredSink stored_;
   formats::EncodingWriter encoder_;
   std::vector<Column> columns_;
-  bool committed_ = false, finished_ = false;
+  bool committed_ = false, finished_ = false, manifest_replaced_ = false, discarded_ = false;
 };
 
 // The stored bytes read back: hashed and counted for the manifest check.
@@ -241,23 +268,25 @@ class LocalReader final : public StageReader {
   }
 
  private:
-  // COPY text as stored: whole rows straight from the buffer.
+  // COPY text as stored: whole rows straight from the buffer, about 1 MiB of them; a row
+  // longer than the buffer grows it to hold that row whole (no limit of our own: the source
+  // had its own), so memory follows the longest row, never the window.
   Result<std::string_view> copy_block() {
-    // Move the partial row left over from the last read to the front, then fill up.
+    // Move the partial row left over from the last read to the front, then read on.
     std::memmove(buffer_.data(), buffer_.data() + consumed_, carry_);
     std::size_t filled = carry_;
-    while (filled < buffer_.size() && !eof_) {
-      auto n = in_->read(buffer_.data() + filled, buffer_.size() - filled);
+    std::size_t whole = 0;  // up to the last line break read; the carry holds none
+    while (!eof_ && (whole == 0 || filled < kBufferBytes)) {
+      if (filled == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+      const std::size_t room = std::min(buffer_.size() - filled, kBufferBytes);
+      auto n = in_->read(buffer_.data() + filled, room);
       if (!n) return fail(n.error());
       if (*n == 0) eof_ = true;
+      if (const void* nl = ::memrchr(buffer_.data() + filled, '\n', *n))
+        whole = static_cast<std::size_t>(static_cast<const char*>(nl) - buffer_.data()) + 1;
       filled += *n;
     }
-    std::string_view view(buffer_.data(), filled);
-    const auto last_newline = view.rfind('\n');
-    const std::size_t whole = last_newline == std::string_view::npos ? 0 : last_newline + 1;
-    if (whole == 0 && filled == buffer_.size())
-      return fail(Error::permanent("stage file " + path_.string() + ": a row longer than 1 MiB"));
-    if (whole == 0 && eof_) {
+    if (whole == 0) {
       if (filled != 0)
         return fail(Error::permanent("stage file " + path_.string() + " ends inside a row"));
       consumed_ = carry_ = 0;
@@ -265,7 +294,7 @@ class LocalReader final : public StageReader {
     }
     consumed_ = whole;
     carry_ = filled - whole;
-    const std::string_view block = view.substr(0, whole);
+    const std::string_view block(buffer_.data(), whole);
     rows_ += copy_text::count_rows(block);
     return block;
   }
@@ -310,7 +339,7 @@ class LocalReader final : public StageReader {
 }  // namespace
 
 fs::path LocalStage::window_dir(const WindowContext& ctx) const {
-  return root_ / ctx.pipeline.value / date::format("%Y%m%dT%H%M%SZ", ctx.window.start);
+  return root_ / ctx.pipeline.value / date::format(kWindowDirFormat, ctx.window.start);
 }
 
 Result<std::unique_ptr<StageWriter>> LocalStage::open_writer(const WindowContext& ctx) {
@@ -345,6 +374,28 @@ Result<std::unique_ptr<StageReader>> LocalStage::open_reader(const WindowContext
   auto reader = std::make_unique<LocalReader>(**found, window_dir(ctx) / (*found)->data_file);
   if (auto r = reader->open(); !r) return fail(r.error());
   return std::unique_ptr<StageReader>(std::move(reader));
+}
+
+Result<void> LocalStage::for_each_window(const PipelineId& pipeline,
+                                         const std::function<Result<void>(Instant)>& visit) {
+  const fs::path dir = root_ / pipeline.value;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec == std::errc::no_such_file_or_directory) return {};  // nothing ever staged
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (!it->is_directory(ec)) continue;
+    const std::string name = it->path().filename().string();
+    std::istringstream in(name);
+    Instant start;
+    in >> date::parse(kWindowDirFormat, start);
+    // Only names this stage writes: anything else in the directory is not ours to judge.
+    if (in.fail() || date::format(kWindowDirFormat, start) != name) continue;
+    if (auto r = visit(start); !r) return r;
+  }
+  if (ec)
+    return fail(
+        Error::retryable("cannot list stage directory " + dir.string() + ": " + ec.message()));
+  return {};
 }
 
 Result<void> LocalStage::remove(const WindowContext& ctx) {

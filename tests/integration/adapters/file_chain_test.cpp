@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "framework/adapters/file/file.hpp"
-#include "framework/adapters/formats/zstd_stream.hpp"
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "tests/support/chain_fixture.hpp"
+#include "tests/support/stage_layouts.hpp"
 #include "tests/unit/adapters/formats/byte_strings.hpp"
 
 using namespace sluice;
@@ -56,14 +56,6 @@ class FromStageOnly final : public adapters::Target {
 void write_file(const fs::path& path, const std::string& bytes) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string zstd_bytes(const std::string& text) {
-  test::StringSink out;
-  adapters::formats::ZstdCompressSink z(out, 3);
-  REQUIRE(z.write(text));
-  REQUIRE(z.finish());
-  return out.text;
 }
 
 }  // namespace
@@ -237,7 +229,7 @@ TEST_CASE("bad files give a classified error naming the place, and nothing is lo
     for (int i = 0; i < 5000; ++i)
       rows +=
           std::to_string(i) + ",2024-01-01T00:10:00Z,row " + std::to_string(i * 7919) + ",1.00\n";
-    const std::string packed = zstd_bytes(rows);
+    const std::string packed = test::zstd_bytes(rows);
     write_file(dir.path() / "cut.csv.zst", packed.substr(0, packed.size() - 40));
     auto p = pipeline("cut", "cut.csv.zst");
     p->max_retries = 0;
@@ -251,15 +243,7 @@ TEST_CASE("bad files give a classified error naming the place, and nothing is lo
 
 TEST_CASE("PostgreSQL -> PostgreSQL through every stage layout, loaded from the stage file",
           "[integration][files][stage]") {
-  using adapters::formats::Format;
-  for (const auto& [name, layout] :
-       std::vector<std::pair<std::string, adapters::LocalStage::Layout>>{
-           {"copy", {Format::copy_text, false}},
-           {"copy.zst", {Format::copy_text, true}},
-           {"csv", {Format::csv, false}},
-           {"csv.zst", {Format::csv, true}},
-           {"jsonl", {Format::jsonl, false}},
-           {"jsonl.zst", {Format::jsonl, true}}}) {
+  for (const auto& [name, layout] : test::stage_layouts()) {
     DYNAMIC_SECTION(name) {
       test::ChainFixture f;
       f.seed_source(2, 300);

@@ -3,10 +3,12 @@
 // inside quotes, escapes and line breaks.
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "framework/adapters/formats/bytes.hpp"
 #include "framework/adapters/formats/row_codec.hpp"
+#include "framework/adapters/formats/zstd_stream.hpp"
 
 namespace sluice::test {
 
@@ -34,6 +36,14 @@ class StringSink final : public adapters::formats::ByteSink {
   }
   std::string text;
 };
+
+// `text` as one zstd frame, as the zstd tool writes it.
+inline std::string zstd_bytes(std::string_view text) {
+  StringSink out;
+  adapters::formats::ZstdCompressSink z(out, 3);
+  if (!z.write(text) || !z.finish()) throw std::runtime_error("zstd compression failed");
+  return out.text;
+}
 
 // Every row of a decoder, NULL shown as `<NULL>`, fields joined by `|`; or the error.
 inline std::string decode_all(adapters::formats::RowDecoder& decoder) {
