@@ -96,6 +96,10 @@ constexpr Column kColumns[] = {
     {"backfill_requests", "windows_total", "integer"},
     {"backfill_requests", "windows_done", "integer"},
     {"backfill_requests", "message", "text"},
+    {"backfill_requests", "planned_until", "timestamp with time zone"},
+    {"backfill_requests", "windows_created", "integer"},
+    {"backfill_requests", "windows_reset", "integer"},
+    {"backfill_requests", "windows_running", "integer"},
     // audit_log
     {"audit_log", "id", "bigint"},
     {"audit_log", "at", "timestamp with time zone"},

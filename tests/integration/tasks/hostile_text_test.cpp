@@ -197,21 +197,26 @@ TEST_CASE("no failing path writes invalid UTF-8 to pipeline_records, pipeline_ev
   REQUIRE(backfills.insert(request));
   REQUIRE(backfills.insert(request));
   const std::vector<std::string> ids{"cast"};
-  auto planned = backfills.take(ids, [](const store::BackfillRequest&) {
-    return Result<std::vector<store::NewRecord>>(fail(Error::permanent("no window \xff\xfe here")));
-  });
+  const store::BackfillPlanner refusing{.check = [](const store::BackfillRequest&) -> Result<void> {
+                                          return fail(Error::permanent("no window \xff\xfe here"));
+                                        },
+                                        .batch = {}};
+  auto planned = backfills.take(ids, refusing);
   REQUIRE(planned);
   REQUIRE(*planned);
   CHECK((*planned)->request.status == "FAILED");
-  auto refused = backfills.take(ids, [](const store::BackfillRequest& r) {
-    store::NewRecord bad;
-    bad.pipeline = r.pipeline;
-    bad.window = Window{r.from, r.to};
-    bad.target_day = date::year{2024} / 1 / 1;
-    bad.time_interval = "1h";
-    bad.business_fields = nlohmann::json::array({"\xff"});
-    return Result<std::vector<store::NewRecord>>(std::vector{bad});
-  });
+  const store::BackfillPlanner breaking{
+      .check = [](const store::BackfillRequest&) -> Result<void> { return {}; },
+      .batch = [](const store::BackfillRequest& r, Instant) -> Result<store::BackfillBatch> {
+        store::NewRecord bad;
+        bad.pipeline = r.pipeline;
+        bad.window = Window{r.from, r.to};
+        bad.target_day = date::year{2024} / 1 / 1;
+        bad.time_interval = "1h";
+        bad.business_fields = nlohmann::json::array({"\xff"});
+        return store::BackfillBatch{.records = {bad}, .until = r.to};
+      }};
+  auto refused = backfills.take(ids, breaking);
   REQUIRE(refused);
   REQUIRE(*refused);
   CHECK((*refused)->request.status == "FAILED");
