@@ -2,24 +2,7 @@
 // file, split at the first line `---8<---`), then `config show` and `validate -o json` of
 // what it gives. Nothing may crash, hang or leak; an alias bomb or deep nesting is refused,
 // not walked; a secret from the environment never shows in a diagnostic or in `config show`.
-// Built by deploy/lib/fuzz.sh; the adapters' factories, which the loader never calls, are
-// stubs (config_fuzz_adapters.cpp) so that the target links without the adapters' code.
-// fuzz-sources: tests/fuzz/config_fuzz_adapters.cpp framework/config/build_daemon.cpp
-// fuzz-sources: framework/config/build_pipeline.cpp framework/config/credentials.cpp
-// fuzz-sources: framework/config/database_url.cpp framework/config/diagnostic.cpp
-// fuzz-sources: framework/config/document_check.cpp framework/config/fields.cpp
-// fuzz-sources: framework/config/file_text.cpp framework/config/identifier.cpp
-// fuzz-sources: framework/config/key_table.cpp framework/config/keys_daemon.cpp
-// fuzz-sources: framework/config/keys_pipeline.cpp framework/config/load.cpp
-// fuzz-sources: framework/config/node_check.cpp framework/config/scalar.cpp
-// fuzz-sources: framework/config/secret.cpp framework/config/show.cpp
-// fuzz-sources: framework/adapters/registry.cpp framework/adapters/common_keys.cpp
-// fuzz-sources: framework/adapters/postgres/keys.cpp framework/adapters/mysql/keys.cpp
-// fuzz-sources: framework/adapters/clickhouse/keys.cpp framework/adapters/file/keys.cpp
-// fuzz-sources: framework/adapters/http/keys.cpp framework/adapters/generate/keys.cpp
-// fuzz-sources: framework/transform/keys.cpp framework/transform/sql_expression.cpp
-// fuzz-sources: framework/time/field_template.cpp framework/time/window_generator.cpp
-// fuzz-libs: -lyaml-cpp
+// Built by tests/fuzz/CMakeLists.txt, run by deploy/lib/fuzz.sh.
 // fuzz-options: -max_len=8192
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // libFuzzer target: any text through Cron::parse; whatever parses must answer next_fire and
-// prev_fire promptly, in order, in a zone with DST changes. Built by deploy/lib/fuzz.sh.
+// prev_fire promptly, in order, in a zone with DST changes. Run by deploy/lib/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,6 +1,6 @@
 // libFuzzer target: any bytes through the CSV decoder, read in uneven pieces, going on after
 // errors as the file source does. Every error names the file and a line; every row decoded
-// is encoded and decoded again to the same fields. Built by deploy/lib/fuzz.sh.
+// is encoded and decoded again to the same fields. Run by deploy/lib/fuzz.sh.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // libFuzzer target: any text through parse_duration and Granularity::parse; whatever parses
-// must print back to an equal duration and add to an instant without overflow. Built by
+// must print back to an equal duration and add to an instant without overflow. Run by
 // deploy/lib/fuzz.sh.
 #include <cstddef>
 #include <cstdint>

@@ -3,10 +3,8 @@
 // values, next link in the body), or a count endpoint's answer, with a small nesting limit
 // (max_json_depth, from the first byte) so that short inputs reach past it. Nothing may crash
 // or throw; JSON deeper than the limit is never accepted; a next link the pager follows stays
-// on the first URL's origin. Built by deploy/lib/fuzz.sh.
+// on the first URL's origin. Run by deploy/lib/fuzz.sh.
 // clang-format off
-// fuzz-sources: framework/adapters/http/page_scan.cpp framework/adapters/http/page_scan_plan.cpp framework/adapters/http/json_cursor.cpp framework/adapters/http/pagination.cpp framework/adapters/http/records.cpp framework/adapters/http/count.cpp framework/adapters/http/request.cpp framework/time/field_template.cpp framework/adapters/json_depth.cpp framework/net/url.cpp
-// fuzz-libs: -lcurl
 // clang-format on
 #include <cstddef>
 #include <cstdint>

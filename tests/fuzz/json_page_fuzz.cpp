@@ -1,8 +1,7 @@
 // libFuzzer target: any bytes as an HTTP API page through the one-pass page scanner, checked
 // against nlohmann's parser (the DOM the scanner replaced): a page is malformed for one exactly
 // when it is for the other, and a well-formed page yields as many records, and one COPY text
-// row per record, as the DOM's array holds. Built by deploy/lib/fuzz.sh.
-// fuzz-sources: framework/adapters/http/page_scan.cpp framework/adapters/http/page_scan_plan.cpp framework/adapters/http/json_cursor.cpp
+// row per record, as the DOM's array holds. Run by deploy/lib/fuzz.sh.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -40,8 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view page(reinterpret_cast<const char*>(data) + 1, size - 1);
   std::string block;
   const auto scanned = scanner(wrapped).scan(page, block);
-  const bool malformed =
-      !scanned && scanned.error().message.rfind("malformed JSON", 0) == 0;
+  const bool malformed = !scanned && scanned.error().message.rfind("malformed JSON", 0) == 0;
   // A NUL byte is never valid JSON, but nlohmann's lexer takes it for the end of the input.
   if (page.find('\0') != std::string_view::npos) {
     if (!malformed) __builtin_trap();

@@ -2,8 +2,7 @@
 // after errors as the file source does, with a small nesting limit (max_json_depth, from the
 // first byte) so that inputs of a few hundred bytes reach past it. Nothing may crash or throw;
 // each line gives a row or an error naming the file and its line; a line deeper than the
-// limit never gives a row, and only such a line is called too deep. Built by deploy/lib/fuzz.sh.
-// fuzz-sources: framework/adapters/formats/jsonl.cpp framework/adapters/json_depth.cpp
+// limit never gives a row, and only such a line is called too deep. Run by deploy/lib/fuzz.sh.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

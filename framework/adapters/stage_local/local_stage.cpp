@@ -13,6 +13,7 @@
 #include "framework/adapters/copy_text.hpp"
 #include "framework/adapters/formats/encoding_writer.hpp"
 #include "framework/adapters/formats/zstd_stream.hpp"
+#include "framework/adapters/json_depth.hpp"
 #include "framework/adapters/posix_file.hpp"
 
 namespace fs = std::filesystem;
@@ -46,6 +47,11 @@ nlohmann::json to_json(const Manifest& m) {
 }
 
 Result<Manifest> manifest_from_json(const std::string& text, const fs::path& where) {
+  // A manifest nests two levels; a tampered one is refused before anything reads it.
+  constexpr std::size_t kManifestDepth = 4;
+  if (auto at = json_too_deep(text, kManifestDepth))
+    return fail(Error::permanent("stage manifest " + where.string() + ": " +
+                                 too_deep_message(kManifestDepth, *at)));
   try {
     const auto j = nlohmann::json::parse(text);
     Manifest m;
@@ -354,6 +360,11 @@ Result<std::unique_ptr<StageWriter>> LocalStage::open_writer(const WindowContext
 
 Result<std::optional<Manifest>> LocalStage::find(const WindowContext& ctx) {
   const fs::path path = window_dir(ctx) / "manifest.json";
+  // A manifest is a few hundred bytes; a larger one is foreign, and not read into memory.
+  constexpr std::uintmax_t kManifestMaxBytes = 1 << 20;
+  std::error_code size_ec;
+  if (const auto size = fs::file_size(path, size_ec); !size_ec && size > kManifestMaxBytes)
+    return std::optional<Manifest>{};
   std::ifstream in(path);
   if (!in) return std::optional<Manifest>{};
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -6,6 +6,7 @@
 
 #include "framework/adapters/copy_text.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"
 
 using namespace sluice;
@@ -16,7 +17,8 @@ namespace {
 
 WindowContext context(std::string run) {
   const Instant start = date::sys_days{date::year{2024} / 3 / 10} + std::chrono::hours(8);
-  return {PipelineId{"orders"}, Window{start, start + std::chrono::hours(2)}, RunId{std::move(run)}};
+  return {PipelineId{"orders"}, Window{start, start + std::chrono::hours(2)},
+          RunId{std::move(run)}};
 }
 
 // Writes `rows` rows of about 100 bytes; returns what the reader must give back.
@@ -69,7 +71,8 @@ TEST_CASE("a staged window reads back byte for byte, across 1 MiB blocks", "[ada
   CHECK(read_all(stage, ctx) == expected);
 }
 
-TEST_CASE("an unstaged, abandoned or tampered window is never read as staged", "[adapters][stage]") {
+TEST_CASE("an unstaged, abandoned or tampered window is never read as staged",
+          "[adapters][stage]") {
   test::TempDir dir;
   LocalStage stage(dir.path());
   const auto ctx = context("scheduled__a");
@@ -107,6 +110,17 @@ TEST_CASE("an unstaged, abandoned or tampered window is never read as staged", "
     REQUIRE_FALSE(block);
     CHECK(block.error().message.find("does not match its manifest") != std::string::npos);
   }
+  SECTION("a manifest nested deep or grown huge is not staged, and nothing recurses on it") {
+    stage_rows(stage, ctx, 10);
+    const auto manifest_path = stage.window_dir(ctx) / "manifest.json";
+    for (const std::size_t depth : {5, 100000}) {
+      test::write_file(manifest_path, std::string(depth, '[') + std::string(depth, ']'));
+      CHECK_FALSE(*stage.find(ctx));
+    }
+    test::write_file(manifest_path, std::string(2 << 20, ' ') + "{}");
+    CHECK_FALSE(*stage.find(ctx));
+    CHECK_FALSE(stage.open_reader(ctx));
+  }
   SECTION("a truncated data file is not staged") {
     stage_rows(stage, ctx, 100);
     const auto manifest = **stage.find(ctx);
@@ -115,7 +129,8 @@ TEST_CASE("an unstaged, abandoned or tampered window is never read as staged", "
   }
 }
 
-TEST_CASE("a later run's stage replaces an earlier one and removes its data file", "[adapters][stage]") {
+TEST_CASE("a later run's stage replaces an earlier one and removes its data file",
+          "[adapters][stage]") {
   test::TempDir dir;
   LocalStage stage(dir.path());
   stage_rows(stage, context("scheduled__first"), 10);
