@@ -26,6 +26,7 @@ int run_validate(Context& ctx, bool skip_secrets) {
       for (const auto& p : loaded->pipelines) out["pipelines"].push_back(p.id.value);
     }
     out["errors"] = config::diagnostics_json(loaded ? config::Diagnosed{} : loaded.error());
+    out["warnings"] = config::diagnostics_json(loaded ? loaded->warnings : config::Diagnosed{});
     *ctx.out << json_text(out) << "\n";
     return loaded ? kExitOk : kExitFailed;
   }
@@ -33,6 +34,7 @@ int run_validate(Context& ctx, bool skip_secrets) {
     config::print_diagnostics(*ctx.err, ctx.config_path, loaded.error());
     return kExitFailed;
   }
+  for (const auto& w : loaded->warnings) *ctx.err << "warning: " << to_string(w) << "\n";
   *ctx.out << "valid: " << ctx.config_path << ": " << loaded->daemon.connections.size()
            << " connection(s), " << loaded->pipelines.size() << " pipeline(s)"
            << (skip_secrets ? " (secrets not read)" : "") << "\n";

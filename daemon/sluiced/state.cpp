@@ -5,6 +5,7 @@
 
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
+#include "framework/observe/log.hpp"
 #include "tasks/runtime_from_config.hpp"
 
 namespace sluice::daemon {
@@ -21,6 +22,8 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
       if (!line.empty()) lines.push_back(line);
     return tl::unexpected(std::move(lines));
   }
+  for (const auto& w : loaded->warnings)
+    observe::logger("config")->warn("warning: {}", to_string(w));
   auto state = std::make_shared<State>();
   state->config = std::move(*loaded);
   state->all = tasks::runtimes_from_config(state->config);

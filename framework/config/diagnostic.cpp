@@ -22,6 +22,10 @@ void Diagnostics::error(Location where, std::string path, std::string message) {
   items_.push_back({std::move(where), std::move(path), std::move(message)});
 }
 
+void Diagnostics::warning(Location where, std::string path, std::string message) {
+  warnings_.push_back({std::move(where), std::move(path), std::move(message)});
+}
+
 void Diagnostics::mask(std::string_view scalar) {
   if (masks_.contains(scalar)) return;
   masks_.emplace(std::string(scalar), shown_scalar(scalar, std::string::npos));
@@ -48,7 +52,14 @@ std::string Diagnostics::masked(std::string text) const {
 }
 
 std::vector<Diagnostic> Diagnostics::sorted() const {
-  auto out = items_;
+  return prepared(items_);
+}
+
+std::vector<Diagnostic> Diagnostics::sorted_warnings() const {
+  return prepared(warnings_);
+}
+
+std::vector<Diagnostic> Diagnostics::prepared(std::vector<Diagnostic> out) const {
   if (!masks_.empty()) {
     for (auto& d : out) {
       d.path = masked(std::move(d.path));

@@ -34,6 +34,8 @@ std::string to_string(const Diagnostic& d);
 class Diagnostics {
  public:
   void error(Location where, std::string path, std::string message);
+  // Something the config may hold that has no effect (a planned key): reported, never fatal.
+  void warning(Location where, std::string path, std::string message);
   // A scalar of the config that holds a credential (a URL with a password): wherever a
   // diagnostic quotes it, or its credential alone, it shows masked as `config show` shows
   // it. The loader registers every such scalar of every file, so no message site has to.
@@ -42,11 +44,15 @@ class Diagnostics {
   std::size_t size() const { return items_.size(); }
   // Sorted by file, line, column; exact duplicates removed; registered scalars masked.
   std::vector<Diagnostic> sorted() const;
+  // The warnings, sorted and masked the same way.
+  std::vector<Diagnostic> sorted_warnings() const;
 
  private:
   std::string masked(std::string text) const;
+  std::vector<Diagnostic> prepared(std::vector<Diagnostic> items) const;
 
   std::vector<Diagnostic> items_;
+  std::vector<Diagnostic> warnings_;
   std::map<std::string, std::string, std::less<>> masks_;  // scalar -> its shown form
   std::set<std::string, std::less<>> mask_parts_;          // the credentials themselves
 };

@@ -62,7 +62,8 @@ const KeyTable& http_keys() {
                                .type = KeyType::string,
                                .description = "Address to listen on.",
                                .default_value = "127.0.0.1:8470",
-                               .check = check_listen},
+                               .check = check_listen,
+                               .planned = true},
                           }};
   return t;
 }
@@ -186,7 +187,8 @@ const KeyTable& daemon_keys() {
           {.name = "http",
            .type = KeyType::section,
            .description = "HTTP server.",
-           .section = &http_keys()},
+           .section = &http_keys(),
+           .planned = true},
           {.name = "log",
            .type = KeyType::section,
            .description = "Logging.",

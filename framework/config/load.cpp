@@ -149,7 +149,7 @@ tl::expected<Config, Diagnosed> load_config(const std::filesystem::path& daemon_
   // Pipelines are checked even when the daemon file has errors: everything at once.
   auto pipelines = read_pipelines(*daemon, options, diags);
   if (!diags.empty()) return tl::unexpected(diags.sorted());
-  return Config{std::move(*daemon), std::move(pipelines)};
+  return Config{std::move(*daemon), std::move(pipelines), diags.sorted_warnings()};
 }
 
 }  // namespace sluice::config

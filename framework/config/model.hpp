@@ -128,6 +128,7 @@ struct PipelineConfig {
 struct Config {
   DaemonConfig daemon;
   std::vector<PipelineConfig> pipelines;  // in file name order
+  std::vector<Diagnostic> warnings;       // keys set that have no effect (planned ones)
 
   const PipelineConfig* find_pipeline(std::string_view id) const;
 };

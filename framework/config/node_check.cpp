@@ -207,6 +207,9 @@ Fields check_section(const YAML::Node& node, const std::vector<const KeyTable*>&
       Fields::Entry entry{&spec, where, true, {}, {}};
       const bool has_value = found != present.end() && !found->value.IsNull();
       if (found != present.end()) entry.where = ctx.at(found->key.Mark());
+      // A planned section's own keys say it, each where it stands.
+      if (has_value && spec.planned && spec.type != KeyType::section)
+        ctx.warning(entry.where, key_path, std::string(kPlannedWarning));
       if (has_value) {
         entry.defaulted = false;
         if (!is_loader_owned(spec.type)) {

@@ -25,6 +25,9 @@ struct CheckContext {
   void error(const Location& where, std::string path, std::string message) const {
     diags->error(where, std::move(path), std::move(message));
   }
+  void warning(const Location& where, std::string path, std::string message) const {
+    diags->warning(where, std::move(path), std::move(message));
+  }
 };
 
 // Checks `node` (a mapping, or null/undefined for an absent section) against the keys of

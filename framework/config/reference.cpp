@@ -48,6 +48,9 @@ void rows(std::ostream& out, const KeyTable& table, const std::string& prefix) {
     const std::string name = prefix + std::string(spec.name);
     out << "| `" << name << "` | " << cell(doc_type(spec)) << " | " << doc_default(spec) << " | "
         << (spec.required ? "yes" : "") << " | " << doc_secret(spec) << " | "
+        << (spec.planned ? "**Planned, not implemented yet** (accepted, has no effect; "
+                           "`validate` warns). "
+                         : "")
         << cell(spec.description) << " |\n";
     if (spec.section && (spec.type == KeyType::section || spec.type == KeyType::adapter_section))
       rows(out, *spec.section, name + ".");
@@ -109,6 +112,8 @@ std::string render_key_reference() {
       << kMaxNestingDepth << " levels or more than " << kMaxDocumentNodes
       << " nodes with aliases expanded are refused.\n"
       << "- Paths are relative to the file that holds them.\n"
+      << "- A key marked **Planned** is accepted for a feature this version does not have yet: "
+         "nothing reads it, and `validate` (and `sluiced`, in its log) warns where one is set.\n"
       << "- Table and column names: letters, digits and `_`, not starting with a digit, "
          "`schema.table` at most; adapters quote them.\n\n";
   out << "## Daemon file\n\n" << daemon_keys().description << "\n\n";

@@ -174,3 +174,31 @@ TEST_CASE("sluicectl db takes the database URL from the daemon file last", "[e2e
     CHECK(r->err.find("s3cret") == std::string::npos);
   }
 }
+
+TEST_CASE("validate: a planned key set is a warning on stderr and in JSON, exit 0",
+          "[e2e][config][planned]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "sluice.yaml",
+                   std::string(test::kDaemonConfig) + "http:\n  listen: 127.0.0.1:9000\n");
+  test::write_file(dir.path() / "pipelines.d" / "events.yaml",
+                   std::string(test::kPipelineConfig) + "tags: [finance]\n");
+  const std::string config = (dir.path() / "sluice.yaml").string();
+  const std::string pipeline = (dir.path() / "pipelines.d" / "events.yaml").string();
+  const auto r = sluicectl({"-c", config, "validate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "valid: " + config + ": 1 connection(s), 1 pipeline(s)\n");
+  CHECK(r.err == "warning: " + pipeline + ":12:1: tags: planned, not implemented yet: " +
+                     "this version accepts the key and does nothing with it\n" +
+                     "warning: " + config + ":6:3: http.listen: planned, not implemented yet: " +
+                     "this version accepts the key and does nothing with it\n");
+
+  const auto json = sluicectl({"-o", "json", "-c", config, "validate"});
+  CHECK(json.exit_code == 0);
+  const auto out = nlohmann::json::parse(json.out);
+  CHECK(out["valid"] == true);
+  CHECK(out["errors"].empty());
+  REQUIRE(out["warnings"].size() == 2);
+  CHECK(out["warnings"][0]["file"] == pipeline);
+  CHECK(out["warnings"][0]["line"] == 12);
+  CHECK(out["warnings"][1]["path"] == "http.listen");
+}

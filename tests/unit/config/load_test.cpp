@@ -280,6 +280,7 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
       for (const auto& d : c.error()) UNSCOPED_INFO(config::to_string(d));
     }
     REQUIRE(c);
+    CHECK(c->warnings.empty());  // it sets no planned key
     CHECK(c->daemon.connections.size() == 6);
     CHECK(c->pipelines.size() == 5);
     // Every adapter kind of the registry is used by the example.
