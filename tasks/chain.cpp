@@ -82,7 +82,8 @@ std::string_view to_string(ChainEnd end) {
   return "UNKNOWN";
 }
 
-ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, const std::atomic<bool>& lost) {
+ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease) {
+  const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
   const TaskContext ctx{record, pipeline, adapters::WindowContext{record.pipeline, record.window, record.run, pipeline.windows.zone},
@@ -95,6 +96,7 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
   auto record_write = [&](store::TaskWrite w, Clock::time_point task_start) -> std::optional<ChainOutcome> {
     w.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - task_start);
     if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost during " + std::string(to_string(w.task))};
+    if (w.move) lease.ending = true;
     auto written = records_.write_task(record, w);
     if (!written && !written.error().connection_lost) {
       log->error("{} cannot record {}: {}", where, to_string(w.task), written.error().message);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "framework/store/records.hpp"
+#include "tasks/lease.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
 namespace sluice::tasks {
@@ -41,9 +42,9 @@ class Chain {
  public:
   Chain(store::Records& records, ChainClock clock) : records_(records), clock_(std::move(clock)) {}
 
-  // `lost` is raised by the lease keeper when a heartbeat finds the lock gone.
-  ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline,
-                   const std::atomic<bool>& lost);
+  // `lease.lost` is raised by the lease keeper when a heartbeat finds the lock gone; run()
+  // raises `lease.ending` before the write that ends the run.
+  ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease);
 
  private:
   store::Records& records_;

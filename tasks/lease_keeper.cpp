@@ -22,11 +22,11 @@ LeaseKeeper::~LeaseKeeper() {
   thread_.join();
 }
 
-std::shared_ptr<std::atomic<bool>> LeaseKeeper::hold(const store::Record& record) {
-  auto flag = std::make_shared<std::atomic<bool>>(false);
+std::shared_ptr<Lease> LeaseKeeper::hold(const store::Record& record) {
+  auto lease = std::make_shared<Lease>();
   std::lock_guard lock(mutex_);
-  held_[record.id.value] = {record, flag};
-  return flag;
+  held_[record.id.value] = {record, lease};
+  return lease;
 }
 
 void LeaseKeeper::release(const store::Record& record) {
@@ -38,7 +38,7 @@ std::vector<store::Record> LeaseKeeper::abandon_all() {
   std::lock_guard lock(mutex_);
   std::vector<store::Record> out;
   for (auto& [id, entry] : held_) {
-    entry.second->store(true);
+    entry.second->lost = true;
     out.push_back(entry.first);
   }
   held_.clear();
@@ -50,10 +50,10 @@ std::size_t LeaseKeeper::running() {
   return held_.size();
 }
 
-bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<std::atomic<bool>>& flag) {
+bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<Lease>& lease) {
   std::lock_guard lock(mutex_);
   const auto it = held_.find(id);
-  return it != held_.end() && it->second.second == flag;
+  return it != held_.end() && it->second.second == lease;
 }
 
 void LeaseKeeper::loop() {
@@ -95,12 +95,13 @@ void LeaseKeeper::loop() {
           break;
         }
         // A window that finished and was released since the snapshot is not IN_PROGRESS
-        // either: only one still held has lost its lock.
-        if (!*renewed && still_held(id, entry.second)) {
+        // either, nor one whose chain is writing its end (the write that ended it may have
+        // committed a moment ago): only one still running has lost its lock.
+        if (!*renewed && !entry.second->ending && still_held(id, entry.second)) {
           log->warn(
               "{} lock lost: the worker stops writing",
               observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run));
-          entry.second->store(true);
+          entry.second->lost = true;
         }
       }
     }

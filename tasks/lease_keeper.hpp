@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/store/records.hpp"
+#include "tasks/lease.hpp"
 
 namespace sluice::tasks {
 
@@ -20,17 +21,17 @@ class LeaseKeeper {
   LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval);
   ~LeaseKeeper();
 
-  // The flag stays valid until release().
-  std::shared_ptr<std::atomic<bool>> hold(const store::Record& record);
+  // Renews the record's lease until release(); the Lease is the chain's to watch and raise.
+  std::shared_ptr<Lease> hold(const store::Record& record);
   void release(const store::Record& record);
-  // Drain deadline: raises every held window's flag so its worker writes nothing more, and
+  // Drain deadline: raises every held window's `lost` so its worker writes nothing more, and
   // returns those windows for their locks to be released.
   std::vector<store::Record> abandon_all();
   std::size_t running();
 
  private:
   void loop();
-  bool still_held(std::int64_t id, const std::shared_ptr<std::atomic<bool>>& flag);
+  bool still_held(std::int64_t id, const std::shared_ptr<Lease>& lease);
 
   std::string url_;
   std::string holder_;
@@ -38,7 +39,7 @@ class LeaseKeeper {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::map<std::int64_t, std::pair<store::Record, std::shared_ptr<std::atomic<bool>>>> held_;
+  std::map<std::int64_t, std::pair<store::Record, std::shared_ptr<Lease>>> held_;
   std::thread thread_;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "framework/observe/log.hpp"
+#include "framework/store/backfill.hpp"
 #include "framework/store/database.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/stage_sweep.hpp"
@@ -107,6 +108,25 @@ Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime
   return created;
 }
 
+namespace {
+
+bool ends_window(ChainEnd end) {
+  return end == ChainEnd::success || end == ChainEnd::skipped || end == ChainEnd::failed;
+}
+
+// A backfill window that ended may be its request's last: the request settles now, not at a
+// later pass of a processor (there may be none: this daemon may be draining).
+void settle_backfill(store::Records& records, const store::Record& record) {
+  store::Backfills backfills(records.connection(), "");
+  if (auto settled = backfills.settle_window(record.pipeline, record.window.start); !settled)
+    observe::logger("scheduler")
+        ->warn("{} backfill progress not updated: {}",
+               observe::window_context(record.pipeline, record.window, record.run),
+               settled.error().message);
+}
+
+}  // namespace
+
 WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const WorkerSource& source) {
   std::mt19937_64 random(std::random_device{}());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -133,10 +153,12 @@ WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const Work
     const store::Record& record = **claimed;
     const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
                                       [&](const auto& p) { return p->id == record.pipeline; });
-    auto lost = leases.hold(record);
-    const ChainOutcome outcome = chain.run(record, **runtime, *lost);
+    auto lease = leases.hold(record);
+    const ChainOutcome outcome = chain.run(record, **runtime, *lease);
     leases.release(record);
     count(end.summary, outcome);
+    if (record.trigger == Trigger::backfill && ends_window(outcome.end))
+      settle_backfill(records, record);
     if (outcome.end == ChainEnd::store_error) {
       if (!outcome.connection_lost) break;  // counted; the stale-lock cleanup frees it
       end.store_error = Error{ErrorKind::retryable, outcome.message, true};
@@ -151,22 +173,20 @@ Result<std::int64_t> Runner::generate(Instant now) {
   auto connection = store::connect(options_.database_url);
   if (!connection) return fail(connection.error());
   store::Records records(**connection, options_.holder);
-  std::int64_t created = 0;
-  for (const auto& p : pipelines_) {
-    auto n = generate_due(records, *p, now, options_.generate_batch);
-    if (!n) return fail(n.error());
-    created += *n;
-  }
-  return created;
+  const auto report = generate_all(
+      records, pipelines_, now, {.batch = options_.generate_batch, .budget = {}, .keep_going = {}});
+  // Every pipeline generated what it could; the run reports the first that could not.
+  if (!report.failed.empty()) return fail(report.failed.front().second);
+  return report.created;
 }
 
 Result<store::CleanupReport> Runner::cleanup() {
   auto connection = store::connect(options_.database_url);
   if (!connection) return fail(connection.error());
   store::Records records(**connection, options_.holder);
-  std::vector<store::StaleLimit> limits;
-  for (const auto& p : pipelines_) limits.push_back({p->id, p->stale_threshold, p->max_retries});
-  return records.expire_stale_locks(limits, store::StaleLimit{});
+  auto policy = options_.stale;
+  if (policy.limits.empty()) policy = stale_policy(pipelines_, policy.fallback.threshold);
+  return free_stale_locks(records, policy);
 }
 
 RunSummary Runner::drain() {

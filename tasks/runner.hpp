@@ -16,6 +16,7 @@
 #include "tasks/chain.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/pipeline_runtime.hpp"
+#include "tasks/scheduling.hpp"
 
 namespace sluice::tasks {
 
@@ -24,7 +25,11 @@ struct RunnerOptions {
   int workers = 2;
   std::string holder;  // host:pid; default_holder() when empty
   std::chrono::milliseconds heartbeat_interval{10'000};
-  std::size_t generate_batch = 10'000;
+  std::size_t generate_batch = 1000;  // scheduler.max_windows_per_tick
+  // The stale-lock cleanup's limits (scheduling.hpp): every configured pipeline's, not only
+  // those run, and the daemon's stale_threshold as the fallback. Without limits: those of
+  // the pipelines run, with the fallback's threshold.
+  StalePolicy stale;
   // `stage.keep_failed`: run_once sweeps the stage of finished windows (stage_sweep.hpp).
   time::Duration keep_failed{0, Seconds{7 * 86400}};
   // Raised to drain: workers finish the window they hold and claim no more.

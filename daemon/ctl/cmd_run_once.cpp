@@ -32,17 +32,22 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   if (auto checked = store::check_schema(*connection, "sluicectl"); !checked)
     throw std::runtime_error(checked.error().message);
 
+  const auto configured = tasks::runtimes_from_config(config);
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> runtimes;
-  for (auto& r : tasks::runtimes_from_config(config))
+  for (const auto& r : configured)
     if (o.pipelines.empty() ||
         std::find(o.pipelines.begin(), o.pipelines.end(), r->id.value) != o.pipelines.end())
-      runtimes.push_back(std::move(r));
+      runtimes.push_back(r);
   tasks::RunnerOptions options;
   options.database_url = resolve_database_url(ctx);
   options.workers = o.workers > 0 ? o.workers : config.daemon.workers;
   options.heartbeat_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
       config.daemon.scheduler.heartbeat_interval.fixed);
   options.keep_failed = config.daemon.stage.keep_failed;
+  options.generate_batch = config.daemon.scheduler.max_windows_per_tick;
+  // As sluiced frees them: every pipeline's own threshold, the daemon's for the rest.
+  options.stale = tasks::stale_policy(configured, std::chrono::duration_cast<std::chrono::seconds>(
+                                                      config.daemon.stale_threshold.fixed));
   tasks::Runner runner(options, runtimes);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   // Backfill requests become windows first, so this pass runs them too; the second call

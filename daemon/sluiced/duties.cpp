@@ -9,6 +9,7 @@
 #include "framework/store/records.hpp"
 #include "framework/store/retention.hpp"
 #include "tasks/backfill.hpp"
+#include "tasks/scheduling.hpp"
 #include "tasks/stage_sweep.hpp"
 
 namespace sluice::daemon {
@@ -77,53 +78,29 @@ void Daemon::run_duty(const std::string& what,
 // long catchup gets a second of the control thread per run and goes on behind the other
 // duties (a cron tick of its own), so it never holds them up, nor a drain.
 Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
-  constexpr auto kBudget = std::chrono::seconds(1);
-  const auto log = observe::logger("scheduler");
   store::Records records(c, options_.holder);
-  const auto batch = state()->config.daemon.scheduler.max_windows_per_tick;
+  const tasks::GenerateLimits limits{.batch = state()->config.daemon.scheduler.max_windows_per_tick,
+                                     .budget = std::chrono::seconds(1),
+                                     .keep_going = [this] { return !stopping_.load(); }};
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  Result<void> last = {};
-  std::int64_t created = 0;
-  for (const auto& p : which) {
-    if (stopping_) break;  // draining: the next daemon generates the rest
-    const auto until = Clock::now() + kBudget;
-    bool cut = false;
-    auto n = tasks::generate_due(records, *p, now, batch, [&] {
-      cut = !stopping_ && Clock::now() >= until;
-      return !stopping_ && !cut;
-    });
-    if (cut)
-      control("cron tick " + p->id.value, [this, p](auto& conn) { return generate(conn, {p}); });
-    if (!n) {
-      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
-      last = fail(n.error());
-      continue;
-    }
-    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
-    created += *n;
-  }
+  const auto report = tasks::generate_all(records, which, now, limits);
+  for (const auto& p : report.cut)
+    control("cron tick " + p->id.value, [this, p](auto& conn) { return generate(conn, {p}); });
   // The insert trigger notifies too; this covers a daemon whose LISTEN is down.
-  if (created > 0) boost::asio::post(io_, [this] { wake("generated"); });
-  return last;
+  if (report.created > 0) boost::asio::post(io_, [this] { wake("generated"); });
+  if (!report.failed.empty()) return fail(report.failed.back().second);
+  return {};
 }
 
 Result<void> Daemon::cleanup(store::Connection& c) {
   const auto s = state();
-  std::vector<store::StaleLimit> limits;
-  for (const auto& p : s->all) limits.push_back({p->id, p->stale_threshold, p->max_retries});
-  const store::StaleLimit fallback{
-      {},
-      std::chrono::duration_cast<std::chrono::seconds>(s->config.daemon.stale_threshold.fixed),
-      3};
   store::Records records(c, options_.holder);
-  auto report = records.expire_stale_locks(limits, fallback);
+  const auto policy = tasks::stale_policy(s->all, std::chrono::duration_cast<std::chrono::seconds>(
+                                                      s->config.daemon.stale_threshold.fixed));
+  auto report = tasks::free_stale_locks(records, policy);
   if (!report) return fail(report.error());
-  if (report->returned_to_pending + report->failed > 0) {
-    observe::logger("claims")->warn(
-        "stale locks: {} window(s) back to PENDING, {} FAILED (retries used up)",
-        report->returned_to_pending, report->failed);
+  if (report->returned_to_pending + report->failed > 0)
     boost::asio::post(io_, [this] { wake("stale locks freed"); });
-  }
   return tasks::sweep_stage(c, s->all, {s->config.daemon.stage.keep_failed}).map([](auto) {});
 }
 

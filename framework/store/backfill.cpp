@@ -291,13 +291,23 @@ Result<std::vector<Backfills::RecordStatus>> Backfills::statuses(const PipelineI
   });
 }
 
-Result<std::int64_t> Backfills::update_progress() {
+Result<std::int64_t> Backfills::update_progress() { return update_progress_where("", {}); }
+
+Result<std::int64_t> Backfills::settle_window(const PipelineId& pipeline, Instant window_start) {
+  return update_progress_where(
+      " AND b.pipeline_id = $1 AND b.from_time <= to_timestamp($2::bigint) "
+      "AND to_timestamp($2::bigint) < b.to_time",
+      {pipeline.value, std::to_string(window_start.time_since_epoch().count())});
+}
+
+Result<std::int64_t> Backfills::update_progress_where(const std::string& only,
+                                                      const SqlParams& params) {
   return attempt("updating backfill progress", [&] {
     pqxx::nontransaction tx(connection_);
     // Progress counts the range's finished windows; a request ends when they all are.
     const auto result =
-        tx.exec(std::string("WITH p AS (") + kProgressSql +
-                " WHERE b.status = 'RUNNING' GROUP BY b.id), "
+        exec_with(tx, std::string("WITH p AS (") + kProgressSql +
+                " WHERE b.status = 'RUNNING'" + only + " GROUP BY b.id), "
                 "f AS (SELECT id, success + skipped + failed AS done, failed, total FROM p) "
                 "UPDATE backfill_requests b SET windows_done = least(f.done, f.total), "
                 "  status = CASE WHEN f.done >= f.total THEN CASE WHEN f.failed > 0 THEN 'FAILED' "
@@ -308,7 +318,7 @@ Result<std::int64_t> Backfills::update_progress() {
                 "                 THEN f.failed || ' of ' || f.total || ' windows FAILED' ELSE "
                 "b.message END "
                 "FROM f WHERE b.id = f.id AND b.status = 'RUNNING' "
-                "RETURNING b.status");
+                "RETURNING b.status", params);
     std::int64_t finished = 0;
     for (const auto& row : result)
       if (row[0].as<std::string>() != "RUNNING") ++finished;

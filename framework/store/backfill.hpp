@@ -17,6 +17,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/core/window.hpp"
+#include "framework/store/params.hpp"
 #include "framework/store/records.hpp"
 
 namespace sluice::store {
@@ -129,10 +130,15 @@ class Backfills {
   // finished becomes DONE, or FAILED naming how many windows failed. Returns how many
   // requests finished.
   Result<std::int64_t> update_progress();
+  // The same for the RUNNING requests of `pipeline` whose range holds the window starting at
+  // `window_start`: called when that window ends, so the request's last window settles it
+  // even when no processor passes again (its daemon drained right after).
+  Result<std::int64_t> settle_window(const PipelineId& pipeline, Instant window_start);
 
   Result<BackfillProgress> progress(std::int64_t id);
 
  private:
+  Result<std::int64_t> update_progress_where(const std::string& only, const SqlParams& params);
   // take() in one transaction; `seen` is the request it worked on, if it got that far.
   Result<std::optional<BackfillTaken>> take_one(std::span<const std::string> pipelines,
                                                 const BackfillPlanner& planner,

@@ -95,6 +95,8 @@ class Records {
   // `holder` is host:pid, written as locked_by and on events.
   Records(pqxx::connection& connection, std::string holder);
 
+  pqxx::connection& connection() const { return connection_; }
+
   // ON CONFLICT (pipeline_id, window_start_time) DO NOTHING, one statement for the batch.
   // Returns how many records were new.
   Result<std::int64_t> insert_pending(std::span<const NewRecord> records);

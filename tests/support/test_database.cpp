@@ -37,6 +37,10 @@ pqxx::result run_sql(store::Connection& connection, const std::string& sql) {
   return tx.exec(sql);
 }
 
+std::int64_t count(store::Connection& connection, const std::string& sql) {
+  return run_sql(connection, sql)[0][0].as<std::int64_t>();
+}
+
 Error error_of(const std::function<void()>& f) {
   auto r = store::attempt("testing", f);
   REQUIRE_FALSE(r);

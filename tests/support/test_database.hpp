@@ -2,6 +2,7 @@
 // A fresh, uniquely named database per test on the server of $SLUICE_TEST_DATABASE_URL,
 // dropped by the destructor, so integration tests run in parallel without seeing each
 // other's rows.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,9 @@ class TestDatabase {
 
 // Runs one statement (or several, `;`-separated) in autocommit mode; throws on error.
 pqxx::result run_sql(store::Connection& connection, const std::string& sql);
+
+// The one number `sql` selects (a count, mostly).
+std::int64_t count(store::Connection& connection, const std::string& sql);
 
 // The classified error `f` fails with, through store::attempt; a test failure if it succeeds.
 Error error_of(const std::function<void()>& f);

@@ -14,14 +14,6 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::int64_t count(store::Connection& c, const std::string& sql) {
-  return test::run_sql(c, sql)[0][0].as<std::int64_t>();
-}
-
-}  // namespace
-
 TEST_CASE("windows whose error quotes foreign bytes end FAILED; the other pipeline never waits",
           "[e2e][daemon][utf8]") {
   test::TestDatabase db;
@@ -59,9 +51,9 @@ TEST_CASE("windows whose error quotes foreign bytes end FAILED; the other pipeli
       "retries:\n  max: 2\n  base_delay: 1s\n  max_delay: 1s\n");
   test::DaemonProcess daemon(dir.path(), db.url());
   const auto settled = [&] {
-    return count(*conn,
-                 "SELECT count(*) FROM pipeline_records WHERE pipeline_status IN "
-                 "('SUCCESS', 'SKIPPED', 'FAILED')") == 9;
+    return test::count(*conn,
+                       "SELECT count(*) FROM pipeline_records WHERE pipeline_status IN "
+                       "('SUCCESS', 'SKIPPED', 'FAILED')") == 9;
   };
   const bool done = test::eventually(settled, 60s);
   daemon.signal(SIGTERM);
@@ -70,18 +62,18 @@ TEST_CASE("windows whose error quotes foreign bytes end FAILED; the other pipeli
   INFO(log);
   REQUIRE(done);
   CHECK(r.exit_code == 0);
-  CHECK(count(*conn,
-              "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'orders' AND "
-              "pipeline_status = 'SUCCESS'") == 6);
+  CHECK(test::count(*conn,
+                    "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'orders' AND "
+                    "pipeline_status = 'SUCCESS'") == 6);
   // Permanent: FAILED at the first attempt, the bytes shown escaped.
-  CHECK(count(*conn,
-              "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'hostile' AND "
-              "pipeline_status = 'FAILED' AND retry_attempt = 0 AND "
-              "strpos(error_message, '''caf\\xe9\\xff\\xfe''') > 0") == 3);
-  CHECK(count(*conn,
-              "SELECT count(*) FROM pipeline_events WHERE task = 'claim' AND "
-              "pipeline_id = 'hostile'") == 3);
-  CHECK(count(*conn, "SELECT count(*) FROM dst") == 36);
+  CHECK(test::count(*conn,
+                    "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'hostile' AND "
+                    "pipeline_status = 'FAILED' AND retry_attempt = 0 AND "
+                    "strpos(error_message, '''caf\\xe9\\xff\\xfe''') > 0") == 3);
+  CHECK(test::count(*conn,
+                    "SELECT count(*) FROM pipeline_events WHERE task = 'claim' AND "
+                    "pipeline_id = 'hostile'") == 3);
+  CHECK(test::count(*conn, "SELECT count(*) FROM dst") == 36);
   CHECK_THAT(log, !Catch::Contains("database unreachable") && !Catch::Contains("released:"));
   CHECK(is_storable_text(log));
   CHECK_THAT(log, Catch::Contains("caf\\\\xe9\\\\xff\\\\xfe"));  // JSON-escaped backslashes

@@ -16,10 +16,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int count(store::Connection& c, const std::string& sql) {
-  return test::run_sql(c, sql)[0][0].as<int>();
-}
-
 // A PostgreSQL cluster of this test's own (deploy/lib/pg.sh), so stopping it leaves the
 // other tests' server alone.
 class PrivateCluster {
@@ -78,10 +74,11 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
   test::write_daemon_file(dir.path(), {});
   test::write_pipeline(dir.path(), "restart", "src", "dst", "2024-01-01", "2024-01-03");
   test::DaemonProcess daemon(dir.path(), pg.url());
-  const auto finished = [&] {
+  const auto finished = [&]() -> std::int64_t {
     auto c = store::connect(pg.url());
     if (!c) return -1;
-    return count(**c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'");
+    return test::count(**c,
+                       "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'");
   };
   REQUIRE(test::eventually([&] { return finished() >= 5; }, 30s));
   pg.stop();
@@ -92,10 +89,10 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
   CHECK(test::eventually([&] { return finished() == 48; }, 180s));
   auto c = store::connect(pg.url());
   REQUIRE(c);
-  CHECK(count(**c, "SELECT count(*) FROM dst") == 480);
-  CHECK(count(**c, "SELECT count(DISTINCT id) FROM dst") == 480);
-  CHECK(count(**c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status <> 'SUCCESS'") ==
-        0);
+  CHECK(test::count(**c, "SELECT count(*) FROM dst") == 480);
+  CHECK(test::count(**c, "SELECT count(DISTINCT id) FROM dst") == 480);
+  CHECK(test::count(
+            **c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status <> 'SUCCESS'") == 0);
   daemon.signal(SIGTERM);
   const auto r = daemon.wait();
   const auto log = daemon.log();
@@ -130,19 +127,20 @@ TEST_CASE("two daemons on one database process 300 windows, each exactly once", 
   test::DaemonProcess second(dir.path(), db.url(), "second");
   CHECK(test::eventually(
       [&] {
-        return count(*c,
-                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
+        return test::count(
+                   *c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
                300;
       },
       90s));
-  CHECK(count(*c, "SELECT count(*) FROM pipeline_records") == 300);
-  CHECK(count(*c, "SELECT count(*) FROM dst_1") == 336);
-  CHECK(count(*c, "SELECT count(*) FROM dst_2") == 264);
+  CHECK(test::count(*c, "SELECT count(*) FROM pipeline_records") == 300);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst_1") == 336);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst_2") == 264);
   // Each window claimed once and loaded once.
-  CHECK(count(*c,
-              "SELECT count(*) FROM (SELECT record_id FROM pipeline_events WHERE task = 'claim' "
-              "GROUP BY record_id HAVING count(*) > 1) x") == 0);
-  CHECK(count(*c, "SELECT count(DISTINCT locked_by) FROM pipeline_records") == 2);
+  CHECK(test::count(
+            *c,
+            "SELECT count(*) FROM (SELECT record_id FROM pipeline_events WHERE task = 'claim' "
+            "GROUP BY record_id HAVING count(*) > 1) x") == 0);
+  CHECK(test::count(*c, "SELECT count(DISTINCT locked_by) FROM pipeline_records") == 2);
   first.signal(SIGTERM);
   second.signal(SIGTERM);
   CHECK(first.wait().exit_code == 0);
@@ -174,17 +172,18 @@ TEST_CASE("kill -9 of a daemon: another takes its window over after the stale th
   victim->wait();
   const auto killed = std::chrono::steady_clock::now();
   // Both windows may be held: the second claim does not wait for the first window to end.
-  const auto held = count(*c, "SELECT count(*) FROM pipeline_records WHERE locked_by LIKE '%" +
-                                  victim_pid + "' AND pipeline_status = 'IN_PROGRESS'");
+  const auto held =
+      test::count(*c, "SELECT count(*) FROM pipeline_records WHERE locked_by LIKE '%" + victim_pid +
+                          "' AND pipeline_status = 'IN_PROGRESS'");
   test::DaemonProcess heir(dir.path(), db.url(), "heir");
   const std::string heir_pid = ":" + std::to_string(heir.pid());
   CHECK(test::eventually(
       [&] { return holder().starts_with("SUCCESS ") && holder().ends_with(heir_pid); }, 30s));
   CHECK(std::chrono::steady_clock::now() - killed >= 3s);  // not before the lease expired
-  CHECK(count(*c,
-              "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
-              "'2024-01-01T00:00:00Z'") == 1);
-  CHECK(count(*c, "SELECT count(*) FROM dst") == 1);
+  CHECK(test::count(*c,
+                    "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
+                    "'2024-01-01T00:00:00Z'") == 1);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst") == 1);
   heir.signal(SIGTERM);
   const auto r = heir.wait();
   INFO(heir.log());

@@ -7,14 +7,6 @@
 
 using namespace sluice;
 
-namespace {
-
-std::int64_t count(store::Connection& c, const std::string& sql) {
-  return test::run_sql(c, sql)[0][0].as<std::int64_t>();
-}
-
-}  // namespace
-
 TEST_CASE("sluiced refuses a schema changed by hand, naming what differs, and claims nothing",
           "[e2e][daemon][schema]") {
   struct Case {
@@ -50,10 +42,10 @@ TEST_CASE("sluiced refuses a schema changed by hand, naming what differs, and cl
       CHECK_THAT(log, Catch::Contains("differs from what this sluiced uses"));
       for (const auto& named : c.named) CHECK_THAT(log, Catch::Contains(named));
       // It stopped before generating or claiming anything: no lock left behind.
-      CHECK(count(*conn, "SELECT count(*) FROM pipeline_records") == 0);
-      CHECK(count(*conn,
-                  "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-                  "(SELECT oid FROM pg_database WHERE datname = current_database())") == 0);
+      CHECK(test::count(*conn, "SELECT count(*) FROM pipeline_records") == 0);
+      CHECK(test::count(*conn,
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())") == 0);
     }
   }
 }

@@ -49,10 +49,6 @@ void failed_since(store::Connection& c, int hour, const std::string& age) {
                     "ALTER TABLE pipeline_records ENABLE TRIGGER pipeline_records_touch");
 }
 
-std::int64_t count(store::Connection& c, const std::string& sql) {
-  return test::run_sql(c, sql)[0][0].as<std::int64_t>();
-}
-
 }  // namespace
 
 TEST_CASE("sluiced's cleanup removes the stage a killed worker left, and keeps the others",
@@ -78,9 +74,9 @@ TEST_CASE("sluiced's cleanup removes the stage a killed worker left, and keeps t
     test::DaemonProcess first(dir.path(), db.url(), "first");
     REQUIRE(test::eventually(
         [&] {
-          return count(*c,
-                       "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
-                       "'SUCCESS'") == 3;
+          return test::count(*c,
+                             "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                             "'SUCCESS'") == 3;
         },
         30s));
     first.signal(SIGKILL);
@@ -106,7 +102,7 @@ TEST_CASE("sluiced's cleanup removes the stage a killed worker left, and keeps t
   INFO(second.log());
   CHECK(r.exit_code == 0);
   CHECK(second.log_contains("stage sweep: removed the stage of 2 finished window(s)"));
-  CHECK(count(*c, "SELECT count(*) FROM dst") == 9);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst") == 9);
 }
 
 TEST_CASE("run-once sweeps the stage of finished windows and says how many", "[e2e][ctl][stage]") {

@@ -7,6 +7,8 @@
 
 #include "framework/store/backfill.hpp"
 #include "tasks/backfill.hpp"
+#include "tasks/lease_keeper.hpp"
+#include "tasks/runner.hpp"
 #include "tests/support/chain_fixture.hpp"
 
 using namespace sluice;
@@ -60,8 +62,9 @@ TEST_CASE("a backfill request creates its range's windows as backfill records an
   // The schedule's frontier ignores backfill windows: it still starts at start_date.
   tasks::Runner runner(f.runner_options(2), {p});
   CHECK(runner.drain().success == 24);
-  CHECK(process(f, p).finished == 1);
+  // The last window's end settled the request; a later pass has nothing left to finish.
   CHECK(status_of_request(f, id) == "DONE");
+  CHECK(process(f, p).finished == 0);
   CHECK(f.count("SELECT windows_done FROM backfill_requests") == 24);
   CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE dag_run_id NOT LIKE 'backfill__%'") ==
         0);
@@ -216,4 +219,29 @@ TEST_CASE(
   REQUIRE(second);
   CHECK(second->trigger == Trigger::backfill);
   CHECK_FALSE(*records.claim(limits));
+}
+
+TEST_CASE("the end of a request's last window settles the request, with no processor pass after",
+          "[integration][backfill]") {
+  test::ChainFixture f;
+  f.seed_source(2, 3);
+  auto p = f.pipeline(24 * 30);
+  const auto id = request(f, test::kFixtureStart, test::kFixtureStart + 2h, "missing");
+  REQUIRE(process(f, p).taken.size() == 1);
+  CHECK(status_of_request(f, id) == "RUNNING");
+  // One worker runs one window, then the other: the request follows each end.
+  auto c = f.db().connect();
+  store::Records records(*c, "worker:1");
+  tasks::LeaseKeeper leases(f.db().url(), "worker:1", 1s);
+  int runs = 0;
+  const tasks::WorkerSource one_at_a_time{[&] { return std::vector<std::shared_ptr<const tasks::PipelineRuntime>>{p}; },
+                                          [&] { return runs++ == 0; }};
+  CHECK(tasks::claim_and_run(records, leases, one_at_a_time).summary.success == 1);
+  CHECK(f.count("SELECT windows_done FROM backfill_requests") == 1);
+  CHECK(status_of_request(f, id) == "RUNNING");
+  runs = 0;
+  CHECK(tasks::claim_and_run(records, leases, one_at_a_time).summary.success == 1);
+  CHECK(f.count("SELECT windows_done FROM backfill_requests") == 2);
+  CHECK(status_of_request(f, id) == "DONE");
+  CHECK(f.count("SELECT count(*) FROM backfill_requests WHERE finished_at IS NOT NULL") == 1);
 }

@@ -160,9 +160,9 @@ TEST_CASE("a worker whose lease was taken over cannot write anything afterwards"
   w.move = store::Move::succeed;
   CHECK(*a.write_task(record_a, w) == false);
   CHECK(*a.heartbeat(record_a) == false);
-  std::atomic<bool> lost{false};
+  tasks::Lease lease;
   tasks::Chain chain(a, {[] { return kNow; }, [] { return 0.5; }});
-  const auto outcome = chain.run(record_a, *p, lost);
+  const auto outcome = chain.run(record_a, *p, lease);
   CHECK(outcome.end == tasks::ChainEnd::lock_lost);
   CHECK(f.count("SELECT count(*) FROM pipeline_events") == events_before);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE dag_run_id = '" + record_a.run.value +
@@ -239,9 +239,9 @@ TEST_CASE("a worker that loses its lease while streaming a load commits nothing 
           "[integration][chain]") {
   test::ChainFixture f;
   f.seed_source(1, 25);
-  std::atomic<bool> lost{false};
+  tasks::Lease lease;
   auto p = f.pipeline(1);
-  p->source = std::make_shared<LeaseLosingSource>(p->source, lost);
+  p->source = std::make_shared<LeaseLosingSource>(p->source, lease.lost);
   tasks::Runner runner(f.runner_options(1), {p});
   REQUIRE(runner.generate(kNow));
   auto conn = f.db().connect();
@@ -250,7 +250,7 @@ TEST_CASE("a worker that loses its lease while streaming a load commits nothing 
   REQUIRE(claimed);
   REQUIRE(*claimed);
   tasks::Chain chain(records, {[] { return kNow; }, [] { return 0.5; }});
-  const auto outcome = chain.run(**claimed, *p, lost);
+  const auto outcome = chain.run(**claimed, *p, lease);
   CHECK(outcome.end == tasks::ChainEnd::lock_lost);
   CHECK(f.count("SELECT count(*) FROM dst") == 0);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task IN ('source_to_stage', "

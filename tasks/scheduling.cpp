@@ -1,0 +1,50 @@
+#include "tasks/scheduling.hpp"
+
+#include "framework/observe/log.hpp"
+#include "tasks/runner.hpp"
+
+namespace sluice::tasks {
+
+StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon_threshold) {
+  StalePolicy policy;
+  for (const auto& p : configured)
+    policy.limits.push_back({p->id, p->stale_threshold, p->max_retries});
+  policy.fallback.threshold = daemon_threshold;
+  return policy;
+}
+
+Result<store::CleanupReport> free_stale_locks(store::Records& records, const StalePolicy& policy) {
+  auto report = records.expire_stale_locks(policy.limits, policy.fallback);
+  if (report && report->returned_to_pending + report->failed > 0)
+    observe::logger("claims")->warn(
+        "stale locks: {} window(s) back to PENDING, {} FAILED (retries used up)",
+        report->returned_to_pending, report->failed);
+  return report;
+}
+
+GenerateReport generate_all(store::Records& records, const Runtimes& pipelines, Instant now,
+                            const GenerateLimits& limits) {
+  const auto log = observe::logger("scheduler");
+  const auto going = [&] { return !limits.keep_going || limits.keep_going(); };
+  GenerateReport report;
+  for (const auto& p : pipelines) {
+    if (!going()) break;  // draining: the next daemon generates the rest
+    const auto until = std::chrono::steady_clock::now() + limits.budget;
+    bool cut = false;
+    auto n = generate_due(records, *p, now, limits.batch, [&] {
+      cut = limits.budget.count() > 0 && std::chrono::steady_clock::now() >= until;
+      return going() && !cut;
+    });
+    if (cut && going()) report.cut.push_back(p);
+    if (!n) {
+      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
+      report.failed.emplace_back(p->id, n.error());
+      continue;
+    }
+    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
+    report.created += *n;
+  }
+  return report;
+}
+
+}  // namespace sluice::tasks

@@ -1,0 +1,50 @@
+#pragma once
+// The two scheduling duties, one code path for sluiced (its cron ticks and cleanup timer) and
+// `sluicectl run-once`: generating every pipeline's due windows, and freeing the locks of
+// windows whose lease expired, with the thresholds the config sets.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "framework/core/error.hpp"
+#include "framework/store/records.hpp"
+#include "tasks/pipeline_runtime.hpp"
+
+namespace sluice::tasks {
+
+using Runtimes = std::vector<std::shared_ptr<const PipelineRuntime>>;
+
+// Every configured pipeline's own threshold and retries (paused ones too: a lock of theirs
+// expires like any other), and the daemon's `stale_threshold` for records of pipelines the
+// config no longer has.
+struct StalePolicy {
+  std::vector<store::StaleLimit> limits;
+  store::StaleLimit fallback;
+};
+StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon_threshold);
+
+Result<store::CleanupReport> free_stale_locks(store::Records& records, const StalePolicy& policy);
+
+struct GenerateLimits {
+  std::size_t batch = 1000;  // windows per statement (scheduler.max_windows_per_tick)
+  // Time one pipeline may take in one call; the rest of a long catchup is `cut` for the
+  // caller to go on with. Zero: no limit.
+  std::chrono::steady_clock::duration budget{};
+  // Asked between batches and pipelines: false stops (a drain).
+  std::function<bool()> keep_going;
+};
+
+struct GenerateReport {
+  std::int64_t created = 0;
+  // Pipelines whose catchup ran out of budget: more windows are due.
+  Runtimes cut;
+  // One entry per pipeline that could not generate; the others went on.
+  std::vector<std::pair<PipelineId, Error>> failed;
+};
+
+GenerateReport generate_all(store::Records& records, const Runtimes& pipelines, Instant now,
+                            const GenerateLimits& limits);
+
+}  // namespace sluice::tasks
