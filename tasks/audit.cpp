@@ -15,12 +15,12 @@ Result<std::int64_t> timed_count(const TaskContext& ctx, const char* side, Count
   static const auto log = observe::logger("chain");
   const auto t0 = std::chrono::steady_clock::now();
   auto n = count();
-  log->debug("{} audit: {} count {} in {} ms",
-             observe::window_context(ctx.record.pipeline, ctx.record.window, ctx.record.run),
-             side, n ? std::to_string(*n) : "failed",
-             std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::steady_clock::now() - t0)
-                 .count());
+  log->debug(
+      "{} audit: {} count {} in {} ms",
+      observe::window_context(ctx.record.pipeline, ctx.record.window, ctx.record.run), side,
+      n ? std::to_string(*n) : "failed",
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
   return n;
 }
 
@@ -43,8 +43,7 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
     own = start_source_count(ctx);
     source_count = &own;
   }
-  auto target =
-      timed_count(ctx, "target", [&] { return ctx.pipeline.target->count(ctx.window); });
+  auto target = timed_count(ctx, "target", [&] { return ctx.pipeline.target->count(ctx.window); });
   auto source = source_count->get();
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
@@ -61,8 +60,8 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
   if (outcome.pass) {
     w.move = store::Move::succeed;
   } else {
-    w.status = "FAILED";
-    w.outcome = "FAILED";
+    w.status = store::TaskStatus::failed;
+    w.outcome = store::Outcome::failed;
     w.move = store::Move::fail;
     w.message = fmt::format(
         "integrity: audit failed: source {} rows, target {} rows ({:.2f}% > {:.2f}% allowed)",

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 namespace sluice::tasks {
 
 AuditOutcome audit_counts(std::int64_t source_count, std::int64_t target_count,
@@ -13,7 +12,8 @@ AuditOutcome audit_counts(std::int64_t source_count, std::int64_t target_count,
   if (source_count == 0) {
     out.percentage_difference = target_count == 0 ? 0.0 : 100.0;
   } else {
-    const double diff = std::fabs(static_cast<double>(source_count) - static_cast<double>(target_count));
+    const double diff =
+        std::fabs(static_cast<double>(source_count) - static_cast<double>(target_count));
     const double pct = diff / std::fabs(static_cast<double>(source_count)) * 100.0;
     out.percentage_difference = std::min(std::round(pct * 100.0) / 100.0, 99999.99);
     // The unrounded figure decides: one row lost out of a million fails a 0% threshold

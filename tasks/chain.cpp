@@ -26,15 +26,15 @@ store::TaskWrite failure_write(store::Task task, const Error& error, const store
                                const PipelineRuntime& pipeline, const ChainClock& clock) {
   store::TaskWrite w;
   w.task = task;
-  w.status = "FAILED";
+  w.status = store::TaskStatus::failed;
   w.message = std::string(to_string(error.kind)) + ": " + error.message;
   const int next_attempt = record.retry_attempt + 1;
   if (error.kind == ErrorKind::retryable && next_attempt <= pipeline.max_retries) {
-    w.outcome = "RETRY";
+    w.outcome = store::Outcome::retry;
     w.move = store::Move::retry;
     w.retry_delay = backoff_delay(pipeline.backoff, next_attempt, clock.jitter());
   } else {
-    w.outcome = "FAILED";
+    w.outcome = store::Outcome::failed;
     w.move = store::Move::fail;
     if (error.kind == ErrorKind::retryable)
       w.message += " (retries used up: " + std::to_string(pipeline.max_retries) + ")";
@@ -49,7 +49,7 @@ store::TaskWrite refused_write(const store::TaskWrite& refused, const Error& err
                                const store::Record& record, const PipelineRuntime& pipeline,
                                const ChainClock& clock) {
   std::string message = "cannot record " + std::string(store::to_string(refused.task)) + " " +
-                        std::string(refused.outcome) + ": " + error.message;
+                        std::string(store::to_string(refused.outcome)) + ": " + error.message;
   if (!refused.message.empty()) message += "; its message was: " + refused.message;
   store::TaskWrite w =
       failure_write(refused.task, Error{error.kind, std::move(message)}, record, pipeline, clock);
@@ -82,20 +82,26 @@ std::string_view to_string(ChainEnd end) {
   return "UNKNOWN";
 }
 
-ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease) {
+ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline,
+                        Lease& lease) {
   const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
-  const TaskContext ctx{record, pipeline, adapters::WindowContext{record.pipeline, record.window, record.run, pipeline.windows.zone},
-                        clock_.now()};
+  const TaskContext ctx{
+      record, pipeline,
+      adapters::WindowContext{record.pipeline, record.window, record.run, pipeline.windows.zone},
+      clock_.now()};
   const auto started = Clock::now();
   std::int64_t loaded_rows = 0;
 
   // Writes a task's outcome fenced by the run ID. Returns the end of the chain, or nullopt
   // to go on with the next task.
-  auto record_write = [&](store::TaskWrite w, Clock::time_point task_start) -> std::optional<ChainOutcome> {
+  auto record_write = [&](store::TaskWrite w,
+                          Clock::time_point task_start) -> std::optional<ChainOutcome> {
     w.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - task_start);
-    if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost during " + std::string(to_string(w.task))};
+    if (lost.load())
+      return ChainOutcome{ChainEnd::lock_lost,
+                          "lease lost during " + std::string(to_string(w.task))};
     if (w.move) lease.ending = true;
     auto written = records_.write_task(record, w);
     if (!written && !written.error().connection_lost) {
@@ -109,10 +115,12 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
                           written.error().connection_lost};
     }
     if (!*written) {
-      log->warn("{} lock lost before {} was recorded: stopping without writing", where, to_string(w.task));
+      log->warn("{} lock lost before {} was recorded: stopping without writing", where,
+                to_string(w.task));
       return ChainOutcome{ChainEnd::lock_lost, "lock taken over"};
     }
-    log->debug("{} {} {} in {} ms", where, to_string(w.task), w.outcome, w.elapsed.count() / 1000);
+    log->debug("{} {} {} in {} ms", where, to_string(w.task), to_string(w.outcome),
+               w.elapsed.count() / 1000);
     if (!w.move) return std::nullopt;
     const ChainEnd end = end_of(*w.move);
     if (end == ChainEnd::failed || end == ChainEnd::retry_scheduled) {
@@ -140,7 +148,8 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     const auto task_start = Clock::now();
     auto checked = guarded([&] { return store_and_validate(ctx); });
     if (!checked) {
-      if (auto end = record_write(failure_write(store::Task::store_and_validate, checked.error(), record, pipeline, clock_),
+      if (auto end = record_write(failure_write(store::Task::store_and_validate, checked.error(),
+                                                record, pipeline, clock_),
                                   task_start))
         return *end;
     } else if (*checked) {
@@ -185,13 +194,14 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
             [&](const TaskContext& c) { return stage_to_target(c, &streamed); },
             streamed.started() ? std::optional(staging_start) : std::nullopt))
       return *end;
-  auto end = run_task(store::Task::audit,
-                      [&](const TaskContext& c) { return audit(c, &source_count); });
+  auto end =
+      run_task(store::Task::audit, [&](const TaskContext& c) { return audit(c, &source_count); });
   if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};
 
   if (end->end == ChainEnd::success) {
     remove_stage();
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     log->info("{} SUCCESS: {} rows in {} ms", where, end->rows, ms);
   }
   return *end;

@@ -34,8 +34,8 @@ struct ChainOutcome {
 };
 
 struct ChainClock {
-  std::function<Instant()> now;      // for the stability check of store & validate
-  std::function<double()> jitter;    // [0, 1): the backoff's random draw
+  std::function<Instant()> now;    // for the stability check of store & validate
+  std::function<double()> jitter;  // [0, 1): the backoff's random draw
 };
 
 class Chain {

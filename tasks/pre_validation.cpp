@@ -26,7 +26,7 @@ TaskResult pre_validation(const TaskContext& ctx) {
   w.target_count = *target;
   w.rows = source;
   if (source == *target) {
-    w.outcome = "SKIPPED";
+    w.outcome = store::Outcome::skipped;
     w.move = store::Move::skip;
     w.message = "source and target both hold " + std::to_string(*source) + " rows: already loaded";
   }

@@ -13,20 +13,24 @@ Error refuse(const config::PipelineConfig& p, const std::string& why) {
 
 }  // namespace
 
-Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config::Config& config,
-                                                                   const config::PipelineConfig& p) {
+Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
+    const config::Config& config, const config::PipelineConfig& p) {
   const auto* source_connection = config.daemon.find_connection(p.source.connection);
   const auto* target_connection = config.daemon.find_connection(p.target.connection);
-  if (!source_connection || !target_connection || !source_connection->adapter || !target_connection->adapter)
+  if (!source_connection || !target_connection || !source_connection->adapter ||
+      !target_connection->adapter)
     return fail(refuse(p, "its connections are not defined"));
   const auto* source_adapter = source_connection->adapter;
   const auto* target_adapter = target_connection->adapter;
   if (!source_adapter->make_source)
-    return fail(refuse(p, "source kind '" + std::string(source_adapter->kind) + "' is not available in this build"));
+    return fail(refuse(p, "source kind '" + std::string(source_adapter->kind) +
+                              "' is not available in this build"));
   if (!target_adapter->make_target)
-    return fail(refuse(p, "target kind '" + std::string(target_adapter->kind) + "' is not available in this build"));
+    return fail(refuse(p, "target kind '" + std::string(target_adapter->kind) +
+                              "' is not available in this build"));
   const auto stage_format = adapters::formats::parse_format(config.daemon.stage.format);
-  if (!stage_format) return fail(refuse(p, "unknown stage format '" + config.daemon.stage.format + "'"));
+  if (!stage_format)
+    return fail(refuse(p, "unknown stage format '" + config.daemon.stage.format + "'"));
 
   auto source = source_adapter->make_source(*source_connection, p.source);
   if (!source) return fail(refuse(p, "source: " + source.error().message));
@@ -46,7 +50,8 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
   if (auto computed = r->target->compute_columns(r->transform.computed_by_target()); !computed)
     return fail(refuse(p, "target: " + computed.error().message));
   r->stage = std::make_shared<adapters::LocalStage>(
-      config.daemon.stage.root, adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});
+      config.daemon.stage.root,
+      adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});
   r->windows = p.window;
   for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
   r->check_fields = p.check_fields;
@@ -59,11 +64,13 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(const config:
   return std::shared_ptr<const PipelineRuntime>(std::move(r));
 }
 
-std::vector<std::shared_ptr<const PipelineRuntime>> runtimes_from_config(const config::Config& config) {
+std::vector<std::shared_ptr<const PipelineRuntime>> runtimes_from_config(
+    const config::Config& config) {
   std::vector<std::shared_ptr<const PipelineRuntime>> out;
   for (const auto& p : config.pipelines) {
     if (p.paused) {
-      observe::logger("scheduler")->info("pipeline {} is paused in {}: not scheduled", p.id.value, p.file.string());
+      observe::logger("scheduler")
+          ->info("pipeline {} is paused in {}: not scheduled", p.id.value, p.file.string());
       continue;
     }
     auto r = runtime_from_config(config, p);

@@ -65,8 +65,9 @@ TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed) {
     rows = ctx.pipeline.source->extract(ctx.window, sink);
   } else {
     const auto& w = ctx.pipeline.windows;
-    transform::TransformSink transformed(ctx.pipeline.transform,
-                                         {ctx.pipeline.id.value, ctx.window.window, w.zone, w.granularity}, sink);
+    transform::TransformSink transformed(
+        ctx.pipeline.transform, {ctx.pipeline.id.value, ctx.window.window, w.zone, w.granularity},
+        sink);
     rows = ctx.pipeline.source->extract(ctx.window, transformed);
   }
   if (!rows) {

@@ -7,14 +7,15 @@ Result<std::optional<store::TaskWrite>> store_and_validate(const TaskContext& ct
   std::string missing;
   for (const auto& field : ctx.pipeline.check_fields) {
     const auto it = ctx.record.business_fields.find(field);
-    if (it == ctx.record.business_fields.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty()))
+    if (it == ctx.record.business_fields.end() || it->is_null() ||
+        (it->is_string() && it->get<std::string>().empty()))
       missing += (missing.empty() ? "" : ", ") + field;
   }
   if (!missing.empty()) {
     store::TaskWrite w;
     w.task = store::Task::store_and_validate;
-    w.status = "FAILED";
-    w.outcome = "FAILED";
+    w.status = store::TaskStatus::failed;
+    w.outcome = store::Outcome::failed;
     w.move = store::Move::fail;
     w.message = "permanent: required business fields missing: " + missing;
     return w;
@@ -25,8 +26,8 @@ Result<std::optional<store::TaskWrite>> store_and_validate(const TaskContext& ct
   if (stable_at > ctx.now) {
     store::TaskWrite w;
     w.task = store::Task::store_and_validate;
-    w.status = "SKIPPED";
-    w.outcome = "NOT_STABLE";
+    w.status = store::TaskStatus::skipped;
+    w.outcome = store::Outcome::not_stable;
     w.move = store::Move::release;
     w.retry_delay = std::chrono::duration_cast<std::chrono::seconds>(stable_at - ctx.now);
     w.message = "window not stable until " + format_utc(stable_at);

@@ -44,7 +44,6 @@ TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed = null
 std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx);
 // `source_count`: the source's count, already started (while the streamed load committed);
 // without it the audit counts the source itself.
-TaskResult audit(const TaskContext& ctx,
-                 std::future<Result<std::int64_t>>* source_count = nullptr);
+TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count = nullptr);
 
 }  // namespace sluice::tasks

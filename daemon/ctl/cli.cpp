@@ -2,8 +2,10 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ctl/output.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -30,10 +32,10 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.add_option("--database-url", ctx.database_url,
                  "PostgreSQL URL; overrides SLUICE_DATABASE_URL and the config file");
   std::string output = "table";
-  app.add_option("-o,--output", output, "output format")
-      ->check(CLI::IsMember({"table", "json"}));
+  app.add_option("-o,--output", output, "output format")->check(CLI::IsMember({"table", "json"}));
   app.add_flag("-y,--yes", ctx.yes, "confirm destructive actions");
-  app.parse_complete_callback([&] { ctx.output = output == "json" ? Output::json : Output::table; });
+  app.parse_complete_callback(
+      [&] { ctx.output = output == "json" ? Output::json : Output::table; });
 
   // One line per command file (daemon/ctl/cmd_*.cpp).
   add_validate_command(app, ctx);
@@ -61,6 +63,16 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   } catch (const UsageError& e) {
     err << "sluicectl: " << e.what() << "\n";
     return kExitUsage;
+  } catch (const Failure& e) {
+    if (ctx.output == Output::json)
+      err << json_text(nlohmann::json{{"error",
+                                       {{"kind", to_string(e.error.kind)},
+                                        {"message", e.error.message},
+                                        {"database_unreachable", e.error.connection_lost}}}})
+          << "\n";
+    else
+      err << "sluicectl: " << e.what() << "\n";
+    return kExitFailed;
   } catch (const std::exception& e) {
     err << "sluicectl: " << e.what() << "\n";
     return kExitFailed;

@@ -52,7 +52,7 @@ tasks::ExistingWindows existing_windows(store::Backfills& backfills, const Pipel
     if (pages->next == pages->page.size()) {
       if (pages->last) return std::nullopt;
       auto read = backfills.statuses(pipeline, pages->from, to, kPage);
-      if (!read) throw std::runtime_error(read.error().message);
+      if (!read) throw Failure(read.error());
       pages->page = std::move(*read);
       pages->next = 0;
       pages->last = pages->page.size() < static_cast<std::size_t>(kPage);
@@ -151,7 +151,7 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
   std::string last;
   for (;;) {
     auto p = backfills.progress(id);
-    if (!p) throw std::runtime_error(p.error().message);
+    if (!p) throw Failure(p.error());
     const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::steady_clock::now() - started);
     // A request being planned in batches is still PENDING; its message says how far.
@@ -221,7 +221,7 @@ int run_backfill(Context& ctx, const BackfillOptions& o) {
   auto connection = open_database(ctx);
   store::Backfills backfills(*connection, operator_identity());
   auto id = backfills.insert({p.id, from, to, *reprocess, operator_identity()});
-  if (!id) throw std::runtime_error(id.error().message);
+  if (!id) throw Failure(id.error());
   if (!o.wait || ctx.output == Output::table) {
     const std::string text = fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}",
                                          *id, p.id.value, time::format_in_zone(from, p.zone),

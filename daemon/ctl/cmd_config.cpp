@@ -8,6 +8,7 @@
 #include "daemon/ctl/context.hpp"
 #include "daemon/ctl/output.hpp"
 #include "framework/config/database_url.hpp"
+#include "framework/config/keys.hpp"
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
 

@@ -35,7 +35,7 @@ void run_migrate(Context& ctx) {
     };
   }
   auto report = store::migrate(*connection, options);
-  if (!report) throw std::runtime_error(report.error().message);
+  if (!report) throw Failure(report.error());
 
   if (ctx.output == Output::json) {
     json applied = json::array();
@@ -78,7 +78,7 @@ std::vector<Row> rows_of(const store::SchemaStatus& s) {
 void run_status(Context& ctx) {
   auto connection = open_database(ctx);
   auto status = store::schema_status(*connection);
-  if (!status) throw std::runtime_error(status.error().message);
+  if (!status) throw Failure(status.error());
   const auto rows = rows_of(*status);
   const auto problems = status->problems("sluicectl");
   const auto problem = store::schema_problem(*status, "sluicectl");

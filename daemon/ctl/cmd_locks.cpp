@@ -44,7 +44,7 @@ int run_list(Context& ctx, const LocksOptions& o) {
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto rows = op.list(selection, 100000);
-  if (!rows) throw std::runtime_error(rows.error().message);
+  if (!rows) throw Failure(rows.error());
   json list = json::array();
   std::vector<std::vector<std::string>> table;
   for (const auto& r : *rows) {
@@ -91,16 +91,16 @@ int run_release(Context& ctx, const LocksOptions& o) {
         PipelineId{""}, std::chrono::seconds(std::numeric_limits<std::int32_t>::max()), 0};
     store::Records records(*connection, operator_identity());
     auto report = records.expire_stale_locks(limits, others);
-    if (!report) throw std::runtime_error(report.error().message);
+    if (!report) throw Failure(report.error());
     released = report->returned_to_pending + report->failed;
     store::Operator op(*connection, operator_identity());
     store::AuditEntry audit{.actor = operator_identity(), .command = "locks release --stale"};
     if (!o.pipeline.empty()) audit.pipeline = PipelineId{o.pipeline};
-    if (auto a = op.record_audit(audit, released); !a) throw std::runtime_error(a.error().message);
+    if (auto a = op.record_audit(audit, released); !a) throw Failure(a.error());
   } else {
     store::Operator op(*connection, operator_identity());
     auto rows = op.list(store::RecordSelection{.ids = o.ids}, static_cast<int>(o.ids.size()));
-    if (!rows) throw std::runtime_error(rows.error().message);
+    if (!rows) throw Failure(rows.error());
     for (auto id : o.ids) {
       const auto found =
           std::find_if(rows->begin(), rows->end(), [&](const auto& r) { return r.id == id; });
@@ -112,7 +112,7 @@ int run_release(Context& ctx, const LocksOptions& o) {
     const store::AuditEntry audit{
         .actor = operator_identity(), .command = "locks release", .arguments = {{"id", o.ids}}};
     auto n = op.release(selection, audit);
-    if (!n) throw std::runtime_error(n.error().message);
+    if (!n) throw Failure(n.error());
     released = *n;
   }
   if (ctx.output == Output::json) {

@@ -26,7 +26,7 @@ int run_pause(Context& ctx, const std::vector<std::string>& ids, bool paused) {
                                   .command = paused ? "pause" : "unpause",
                                   .pipeline = PipelineId{id}};
     auto changed = op.set_paused(PipelineId{id}, paused, audit);
-    if (!changed) throw std::runtime_error(changed.error().message);
+    if (!changed) throw Failure(changed.error());
     out.push_back({{"pipeline", id}, {"paused", paused}, {"changed", *changed}});
     if (ctx.output == Output::table)
       *ctx.out << id

@@ -50,7 +50,7 @@ int run_list(Context& ctx, const ListOptions& o) {
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto rows = op.list(s.records, o.limit);
-  if (!rows) throw std::runtime_error(rows.error().message);
+  if (!rows) throw Failure(rows.error());
   if (ctx.output == Output::json) {
     json list = json::array();
     for (const auto& r : *rows) list.push_back(row_json(r));
@@ -86,7 +86,7 @@ int run_show(Context& ctx, std::int64_t id) {
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto detail = op.show(id);
-  if (!detail) throw std::runtime_error(detail.error().message);
+  if (!detail) throw Failure(detail.error());
   if (!*detail)
     throw UsageError("no record " + std::to_string(id) + " (see `sluicectl records list`)");
   const auto& d = **detail;

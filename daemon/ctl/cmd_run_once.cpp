@@ -30,7 +30,7 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   if (o.workers < 0) throw UsageError("--workers must be at least 1");
   auto connection = open_database(ctx);
   if (auto checked = store::check_schema(*connection, "sluicectl"); !checked)
-    throw std::runtime_error(checked.error().message);
+    throw Failure(checked.error());
 
   const auto configured = tasks::runtimes_from_config(config);
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> runtimes;
@@ -56,11 +56,11 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
       .holder = tasks::default_holder(),
       .max_windows = config.daemon.scheduler.backfill_max_windows};
   auto taken = tasks::process_backfill_requests(*connection, runtimes, now, backfill);
-  if (!taken) throw std::runtime_error(taken.error().message);
+  if (!taken) throw Failure(taken.error());
   const auto summary = runner.run_once(now);
-  if (!summary) throw std::runtime_error(summary.error().message);
+  if (!summary) throw Failure(summary.error());
   auto finished = tasks::process_backfill_requests(*connection, runtimes, now, backfill);
-  if (!finished) throw std::runtime_error(finished.error().message);
+  if (!finished) throw Failure(finished.error());
   const auto& s = *summary;
   // A pipeline that cannot run (its adapter is not in this build, ...) makes the pass fail.
   const std::size_t wanted = o.pipelines.empty() ? config.pipelines.size() : o.pipelines.size();

@@ -37,7 +37,7 @@ int run_status(Context& ctx, const std::vector<std::string>& only) {
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto counts = op.counts(ids);
-  if (!counts) throw std::runtime_error(counts.error().message);
+  if (!counts) throw Failure(counts.error());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
 
   nlohmann::json list = nlohmann::json::array();

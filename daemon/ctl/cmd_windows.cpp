@@ -24,7 +24,8 @@ int preview(Context& ctx, const PreviewOptions& o) {
   const auto config = load_pipelines(ctx);
   const auto& p = find_pipeline(config, o.pipeline);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  const Instant from = o.from.empty() ? p.window.start : parse_time_option(o.from, "--from", p.zone);
+  const Instant from =
+      o.from.empty() ? p.window.start : parse_time_option(o.from, "--from", p.zone);
   const Instant to = o.to.empty() ? now : parse_time_option(o.to, "--to", p.zone);
   check_range(from, to, p.zone);
   std::int64_t more = 0;
@@ -36,8 +37,7 @@ int preview(Context& ctx, const PreviewOptions& o) {
     // On stderr: the table on stdout stays what scripts parse.
     if (more > 0)
       *ctx.err << "sluicectl: " << rows.size() << " of "
-               << static_cast<std::int64_t>(rows.size()) + more
-               << " windows shown (-n for more)\n";
+               << static_cast<std::int64_t>(rows.size()) + more << " windows shown (-n for more)\n";
   }
   return kExitOk;
 }
@@ -47,10 +47,12 @@ int preview(Context& ctx, const PreviewOptions& o) {
 void add_windows_command(CLI::App& app, Context& ctx) {
   auto* windows = app.add_subcommand("windows", "inspect a pipeline's windows");
   windows->require_subcommand(1);
-  auto* cmd = windows->add_subcommand("preview", "the windows a pipeline would have, and which are due now");
+  auto* cmd = windows->add_subcommand("preview",
+                                      "the windows a pipeline would have, and which are due now");
   auto o = std::make_shared<PreviewOptions>();
   cmd->add_option("pipeline", o->pipeline, "pipeline id")->required();
-  cmd->add_option("--from", o->from, "first window start (YYYY-MM-DD, or an instant with offset); default start_date");
+  cmd->add_option("--from", o->from,
+                  "first window start (YYYY-MM-DD, or an instant with offset); default start_date");
   cmd->add_option("--to", o->to, "end (exclusive); default now");
   cmd->add_option("-n,--limit", o->limit, "at most this many windows")
       ->check(count_from(1, 100000));

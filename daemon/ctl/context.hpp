@@ -3,6 +3,9 @@
 #include <iosfwd>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "framework/core/error.hpp"
 
 namespace CLI {
 class App;
@@ -30,6 +33,14 @@ inline constexpr int kExitUsage = 2;   // bad argument or input: nothing was cha
 // Thrown by a command for bad input; the top level prints it and exits kExitUsage.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// A classified Error from the store or an adapter, carried whole to the top level, which
+// prints its message and exits kExitFailed; with `-o json` stderr gets it as JSON, kind
+// (retryable, permanent, integrity) and whether the database was out of reach included.
+struct Failure : std::runtime_error {
+  explicit Failure(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
+  Error error;
 };
 
 // One function per command file; each adds its subcommand(s) to the app.

@@ -38,7 +38,7 @@ std::unique_ptr<store::Connection> open_database(const Context& ctx) {
     throw UsageError(parsed.error().message);
   }
   auto connection = store::connect(url, {.application_name = "sluicectl"});
-  if (!connection) throw std::runtime_error(connection.error().message);
+  if (!connection) throw Failure(connection.error());
   return std::move(*connection);
 }
 

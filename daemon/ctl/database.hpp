@@ -14,7 +14,7 @@ namespace sluice::ctl {
 std::string resolve_database_url(const Context& ctx);
 
 // Connected, or throws: UsageError for a missing or malformed URL (exit 2), a
-// std::runtime_error naming host, port, database and user when the server cannot be
+// Failure naming host, port, database and user when the server cannot be
 // reached (exit 1). The password is never in either.
 std::unique_ptr<store::Connection> open_database(const Context& ctx);
 

@@ -2,4 +2,6 @@
 
 #include "daemon/ctl/context.hpp"
 
-int main(int argc, char** argv) { return sluice::ctl::main(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  return sluice::ctl::main(argc, argv, std::cout, std::cerr);
+}

@@ -71,7 +71,7 @@ void narrow_to_windows(store::Operator& op, Selection& s) {
   std::vector<std::int64_t> ids;
   for (const auto& w : s.windows) {
     auto rows = op.list(w, 1);
-    if (!rows) throw std::runtime_error(rows.error().message);
+    if (!rows) throw Failure(rows.error());
     if (rows->empty())
       throw UsageError("--window: " + s.pipeline->id.value +
                        " has no record of the window starting " +
@@ -103,7 +103,7 @@ int run_record_action(Context& ctx, const SelectionOptions& o, const std::string
   changed.statuses = acts_on;
   auto will = acts_on.empty() ? Result<std::int64_t>(0) : op.count(changed);
   auto total = op.count(all);
-  if (!will || !total) throw std::runtime_error((!will ? will : total).error().message);
+  if (!will || !total) throw Failure(!will ? will.error() : total.error());
   const std::int64_t left = *total - *will;
 
   if (*will > 0) {
@@ -119,7 +119,7 @@ int run_record_action(Context& ctx, const SelectionOptions& o, const std::string
   std::int64_t done = 0;
   if (*will > 0) {
     auto r = act(op, changed, audit);
-    if (!r) throw std::runtime_error(r.error().message);
+    if (!r) throw Failure(r.error());
     done = *r;
   }
   if (ctx.output == Output::json) {

@@ -1,10 +1,10 @@
 // The control pool's duties: one thread, one connection, each duty short and in its own
 // statements so none holds locks that claims wait on.
 #include <boost/asio/post.hpp>
-#include <pqxx/nontransaction>
 
 #include "daemon/sluiced/daemon.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/database.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/records.hpp"
 #include "framework/store/retention.hpp"
@@ -13,17 +13,6 @@
 #include "tasks/stage_sweep.hpp"
 
 namespace sluice::daemon {
-namespace {
-
-Result<void> connection_alive(store::Connection& c) {
-  return store::attempt("checking the connection", [&] {
-    pqxx::nontransaction tx(c);
-    tx.exec("SELECT 1");
-  });
-}
-
-}  // namespace
-
 void Daemon::control(std::string what, std::function<Result<void>(store::Connection&)> duty,
                      Duty kind) {
   if (kind == Duty::coalesced) {
@@ -66,7 +55,7 @@ void Daemon::run_duty(const std::string& what,
   if (done) return;
   // Only a lost connection is an outage; a duty the database refused (a data error, a
   // timeout) is logged and tried again at its next turn, while everything else goes on.
-  if (done.error().connection_lost || !connection_alive(*control_connection_)) {
+  if (done.error().connection_lost || !store::ping(*control_connection_)) {
     control_connection_.reset();
     boost::asio::post(io_, [this, m = done.error().message] { database_lost(m); });
   } else {
@@ -119,15 +108,7 @@ Result<void> Daemon::retention(store::Connection& c) {
 Result<void> Daemon::count_backlog(store::Connection& c) {
   std::vector<std::string> ids;
   for (const auto& p : state()->all) ids.push_back(p->id.value);
-  auto n = store::attempt("counting the backlog", [&] {
-    pqxx::nontransaction tx(c);
-    return tx
-        .exec_params(
-            "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' "
-            "AND pipeline_id = ANY($1::text[])",
-            store::array_literal(ids))[0][0]
-        .as<std::int64_t>();
-  });
+  auto n = store::count_pending(c, ids);
   if (!n) return fail(n.error());
   backlog_ = *n;
   return {};
@@ -140,12 +121,18 @@ Result<void> Daemon::release(store::Connection& c, const std::vector<store::Reco
   for (const auto& record : records) {
     store::TaskWrite w;
     w.task = store::Task::store_and_validate;
-    w.status = "RELEASED";
-    w.outcome = "RELEASED";
+    w.status = store::TaskStatus::released;
+    w.outcome = store::Outcome::released;
     w.move = store::Move::release;
     w.message = std::string(why);
     auto done = store.write_task(record, w);
-    if (!done) return fail(done.error());
+    if (!done && done.error().connection_lost) return fail(done.error());
+    if (!done) {
+      // Refused for this record alone: the stale-lock cleanup frees it, counting an attempt.
+      observe::logger("claims")->error("releasing record {}: {}", record.id.value,
+                                       done.error().message);
+      continue;
+    }
     released += *done ? 1 : 0;
   }
   if (!records.empty())

@@ -1,34 +1,13 @@
 #include "daemon/sluiced/listener.hpp"
 
 #include <boost/asio/post.hpp>
-#include <pqxx/notification>
 
-#include "framework/store/database.hpp"
-#include "framework/store/errors.hpp"
+#include "framework/store/notifications.hpp"
 
 namespace sluice::daemon {
-namespace {
 
-class Receiver : public pqxx::notification_receiver {
- public:
-  Receiver(pqxx::connection_base& c, const std::string& channel, std::function<void()> on)
-      : pqxx::notification_receiver(c, channel), on_(std::move(on)) {}
-  void operator()(const std::string&, int) override { on_(); }
-
- private:
-  std::function<void()> on_;
-};
-
-}  // namespace
-
-// Receivers unregister from their connection when destroyed, so they go first.
 struct Listener::Session {
-  std::unique_ptr<store::Connection> connection;
-  std::unique_ptr<Receiver> records, backfill;
-  ~Session() {
-    records.reset();
-    backfill.reset();
-  }
+  std::unique_ptr<store::Notifications> notifications;
 };
 
 Listener::Listener(boost::asio::io_context& io, boost::asio::thread_pool& control, std::string url,
@@ -45,20 +24,13 @@ void Listener::start() {
   boost::asio::post(control_, [this] {
     auto session = std::make_shared<Session>();
     std::string error;
-    auto opened = store::connect(url_, {"sluice-listen", 5});
-    if (!opened) {
+    // The handlers run inside read(), on the event loop thread.
+    auto opened = store::Notifications::open(
+        url_, {[this] { events_.records(); }, [this] { events_.backfill(); }});
+    if (opened)
+      session->notifications = std::move(*opened);
+    else
       error = opened.error().message;
-    } else {
-      session->connection = std::move(*opened);
-      auto listened = store::attempt("LISTEN", [&] {
-        // The callbacks run inside get_notifs(), on the event loop thread.
-        session->records = std::make_unique<Receiver>(*session->connection, "sluice_records",
-                                                      [this] { events_.records(); });
-        session->backfill = std::make_unique<Receiver>(*session->connection, "sluice_backfill",
-                                                       [this] { events_.backfill(); });
-      });
-      if (!listened) error = listened.error().message;
-    }
     boost::asio::post(io_, [this, session = std::move(session), error]() mutable {
       connecting_ = false;
       if (!error.empty() || stopped_) {
@@ -68,10 +40,8 @@ void Listener::start() {
         return;
       }
       session_ = std::make_unique<Session>();
-      session_->connection = std::move(session->connection);
-      session_->records = std::move(session->records);
-      session_->backfill = std::move(session->backfill);
-      socket_.assign(session_->connection->sock());
+      session_->notifications = std::move(session->notifications);
+      socket_.assign(session_->notifications->socket());
       events_.state(true, "");
       watch();
     });
@@ -82,15 +52,9 @@ void Listener::watch() {
   socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                      [this](const boost::system::error_code& ec) {
                        if (ec || !session_) return;
-                       std::string why;
-                       try {
-                         session_->connection->get_notifs();
-                         if (!session_->connection->is_open()) why = "connection closed";
-                       } catch (const std::exception& e) {
-                         why = e.what();
-                       }
-                       if (why.empty()) return watch();
-                       lost(why);
+                       auto read = session_->notifications->read();
+                       if (read) return watch();
+                       lost(read.error().message);
                      });
 }
 
@@ -99,7 +63,7 @@ void Listener::lost(const std::string& why) {
   boost::asio::post(control_, [doomed = std::shared_ptr<Session>(std::move(session_))]() mutable {
     doomed.reset();
   });
-  if (!stopped_) events_.state(false, store::redact_secrets(why));
+  if (!stopped_) events_.state(false, why);  // redacted by the store
 }
 
 void Listener::stop() {

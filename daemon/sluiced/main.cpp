@@ -1,3 +1,5 @@
 #include "daemon/sluiced/app.hpp"
 
-int main(int argc, char** argv) { return sluice::daemon::main(argc, argv); }
+int main(int argc, char** argv) {
+  return sluice::daemon::main(argc, argv);
+}

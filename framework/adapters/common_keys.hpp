@@ -4,9 +4,9 @@
 #include <optional>
 #include <string>
 
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
 
 namespace sluice::adapters {
 

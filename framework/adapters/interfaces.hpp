@@ -49,10 +49,10 @@ struct Manifest {
   std::string compression;  // none | zstd
   std::vector<Column> columns;
   std::int64_t rows = 0;
-  std::int64_t bytes = 0;   // of the data file as stored
-  std::string checksum;     // xxh3-64 of the data file, hex
-  std::string run_id;       // the run that wrote it
-  std::string data_file;    // file name relative to the window's stage directory
+  std::int64_t bytes = 0;  // of the data file as stored
+  std::string checksum;    // xxh3-64 of the data file, hex
+  std::string run_id;      // the run that wrote it
+  std::string data_file;   // file name relative to the window's stage directory
 };
 
 // Reads a staged window back; the target pulls blocks of whole COPY text rows.

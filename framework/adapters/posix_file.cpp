@@ -39,14 +39,14 @@ Error errno_error(const std::string& what, const fs::path& path, int error_numbe
     case EAGAIN:
     case EMFILE:
     case ENFILE:
-    case ESTALE:
-      return Error::retryable(std::move(message));
-    default:
-      return Error::permanent(std::move(message));
+    case ESTALE: return Error::retryable(std::move(message));
+    default: return Error::permanent(std::move(message));
   }
 }
 
-PosixFile::~PosixFile() { close(); }
+PosixFile::~PosixFile() {
+  close();
+}
 
 void PosixFile::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -129,7 +129,8 @@ Result<void> sync_directory(const fs::path& dir) {
 Result<void> rename_file(const fs::path& from, const fs::path& to, bool sync_dir) {
   if (const int e = faked(FileCall::rename, to))
     return fail(errno_error("cannot rename to", to, e));
-  if (::rename(from.c_str(), to.c_str()) != 0) return fail(errno_error("cannot rename to", to, errno));
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return fail(errno_error("cannot rename to", to, errno));
   return sync_dir ? sync_directory(to.parent_path()) : Result<void>{};
 }
 

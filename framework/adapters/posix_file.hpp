@@ -53,7 +53,8 @@ Result<void> rename_file(const std::filesystem::path& from, const std::filesyste
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view text,
                                    bool sync_file = true, bool sync_directory = true);
 
-// Removes data files of earlier runs (data-* other than `keep`, whatever their format); best effort.
+// Removes data files of earlier runs (data-* other than `keep`, whatever their format); best
+// effort.
 void remove_other_data_files(const std::filesystem::path& dir, const std::string& keep);
 
 // The system calls of the functions above, for a test's fake to fail one of them.

@@ -7,17 +7,15 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
 #include "framework/core/error.hpp"
-
-namespace sluice::config {
-struct ConnectionConfig;
-struct EndpointConfig;
-}  // namespace sluice::config
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
 
 namespace sluice::adapters {
+
+struct ConnectionConfig;  // endpoint.hpp
+struct EndpointConfig;
 
 class Source;
 class Target;
@@ -25,15 +23,15 @@ class Target;
 // Build a pipeline's source or target from its validated connection and section. The
 // config was validated against the same row's key tables, so a factory reads its keys
 // without re-checking them; what it can still fail on (an unresolved secret) is an Error.
-using SourceFactory = Result<std::unique_ptr<Source>> (*)(const config::ConnectionConfig& connection,
-                                                          const config::EndpointConfig& source);
-using TargetFactory = Result<std::unique_ptr<Target>> (*)(const config::ConnectionConfig& connection,
-                                                          const config::EndpointConfig& target);
+using SourceFactory = Result<std::unique_ptr<Source>> (*)(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& source);
+using TargetFactory = Result<std::unique_ptr<Target>> (*)(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 
 // `sluicectl connections test`: connects and asks the server something cheap. The answer is
 // a short description of what answered (`PostgreSQL 15.18`); an Error says what failed,
 // classified, with every secret redacted.
-using ConnectionProbe = Result<std::string> (*)(const config::ConnectionConfig& connection);
+using ConnectionProbe = Result<std::string> (*)(const adapters::ConnectionConfig& connection);
 
 enum class Role { source, stage, target };
 std::string_view to_string(Role role);

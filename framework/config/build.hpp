@@ -4,7 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "framework/config/model.hpp"
-#include "framework/config/node_check.hpp"
+#include "framework/schema/node_check.hpp"
 
 namespace sluice::config {
 

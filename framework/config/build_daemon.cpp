@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/keys.hpp"
 #include "framework/config/build.hpp"
 #include "framework/config/database_url.hpp"
+#include "framework/config/keys.hpp"
 
 namespace sluice::config {
 namespace {
@@ -84,7 +86,7 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
 
   if (const Fields* db = f.section("database")) {
     adapters::check_postgres_connection(*db, *ctx.diags, false);
-    d.database.url = postgres_conninfo(*db);
+    d.database.url = adapters::postgres::postgres_conninfo(*db);
     d.database.where = db->where();
   }
   if (const Fields* stage = f.section("stage")) {

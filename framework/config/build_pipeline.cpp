@@ -1,4 +1,5 @@
 #include "framework/config/build.hpp"
+#include "framework/config/keys.hpp"
 #include "framework/core/suggest.hpp"
 #include "framework/transform/transform.hpp"
 

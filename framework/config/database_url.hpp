@@ -7,9 +7,9 @@
 
 #include <tl/expected.hpp>
 
-#include "framework/config/fields.hpp"
 #include "framework/config/model.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 
@@ -25,10 +25,5 @@ struct DatabaseUrl {
 tl::expected<DatabaseUrl, std::string> resolve_database_url(
     std::string_view flag, const DatabaseConfig* file,
     const Environment& env = Environment::process());
-
-// The libpq string of a postgres connection section: `url` as written, or `key='value'`
-// pairs built from host/port/dbname/user/password/sslmode/connect_timeout/application_name.
-// None when neither `url` nor `host` is set.
-std::optional<Secret> postgres_conninfo(const Fields& connection);
 
 }  // namespace sluice::config

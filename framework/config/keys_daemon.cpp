@@ -2,7 +2,8 @@
 #include <charconv>
 
 #include "framework/adapters/postgres/keys.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/config/keys.hpp"
+#include "framework/schema/key_table.hpp"
 
 namespace sluice::config {
 namespace {

@@ -5,7 +5,8 @@
 
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/registry.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/config/keys.hpp"
+#include "framework/schema/key_table.hpp"
 #include "framework/transform/transform.hpp"
 
 namespace sluice::config {

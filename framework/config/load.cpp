@@ -4,8 +4,8 @@
 #include <map>
 
 #include "framework/config/build.hpp"
-#include "framework/config/document_check.hpp"
-#include "framework/config/file_text.hpp"
+#include "framework/schema/document_check.hpp"
+#include "framework/schema/file_text.hpp"
 
 namespace sluice::config {
 namespace {

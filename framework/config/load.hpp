@@ -7,9 +7,9 @@
 
 #include <tl/expected.hpp>
 
-#include "framework/config/diagnostic.hpp"
 #include "framework/config/model.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 

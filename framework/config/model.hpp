@@ -10,11 +10,12 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/registry.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/secret.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/secret.hpp"
 #include "framework/time/cron.hpp"
 #include "framework/time/duration.hpp"
 #include "framework/time/window_generator.hpp"
@@ -52,13 +53,8 @@ struct RetentionConfig {
   int batch_size = 1000;
 };
 
-struct ConnectionConfig {
-  std::string name;
-  const adapters::AdapterInfo* adapter = nullptr;
-  Fields params;  // `kind`, `description` and the adapter's connection keys
-
-  std::string_view kind() const { return adapter ? adapter->kind : std::string_view(); }
-};
+using adapters::ConnectionConfig;
+using adapters::EndpointConfig;
 
 struct DaemonConfig {
   std::filesystem::path file;
@@ -77,13 +73,6 @@ struct DaemonConfig {
   Fields fields;
 
   const ConnectionConfig* find_connection(std::string_view name) const;
-};
-
-// A pipeline's source or target: the connection it uses and its own keys.
-struct EndpointConfig {
-  std::string connection;  // the record's source_name / target_name
-  std::string kind;
-  Fields params;  // `connection` and the adapter's source or target keys
 };
 
 struct RetryPolicy {

@@ -2,9 +2,10 @@
 #include <sstream>
 
 #include "framework/adapters/registry.hpp"
-#include "framework/config/document_check.hpp"
-#include "framework/config/file_text.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/config/keys.hpp"
+#include "framework/schema/document_check.hpp"
+#include "framework/schema/file_text.hpp"
+#include "framework/schema/key_table.hpp"
 
 namespace sluice::config {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "framework/config/scalar.hpp"
+#include "framework/schema/scalar.hpp"
 
 namespace sluice::config {
 namespace {

@@ -3,6 +3,7 @@
 // chain decides what follows from the kind alone.
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <tl/expected.hpp>
 
@@ -32,10 +33,23 @@ struct Error {
   bool operator==(const Error&) const = default;
 };
 
+// A value or the Error that took its place. [[nodiscard]]: a Result dropped on the floor is
+// an error lost, so the compiler refuses it (a caller that means to ignore one says why,
+// with a `(void)` cast and a comment).
 template <class T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+  using Base = tl::expected<T, Error>;
+
+ public:
+  using Base::Base;
+  Result() = default;
+  Result(const Base& b) : Base(b) {}        // NOLINT(google-explicit-constructor)
+  Result(Base&& b) : Base(std::move(b)) {}  // NOLINT(google-explicit-constructor)
+};
 
 // Shorthand for the failure branch: `return fail(Error::permanent("..."));`
-inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+inline tl::unexpected<Error> fail(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
 
 }  // namespace sluice

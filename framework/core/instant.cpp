@@ -6,7 +6,9 @@
 
 namespace sluice {
 
-std::string format_utc(Instant t) { return date::format("%Y-%m-%dT%H:%M:%SZ", t); }
+std::string format_utc(Instant t) {
+  return date::format("%Y-%m-%dT%H:%M:%SZ", t);
+}
 
 namespace {
 

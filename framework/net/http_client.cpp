@@ -8,7 +8,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 
 static_assert(LIBCURL_VERSION_NUM >= 0x075500, "CURLOPT_PROTOCOLS_STR needs libcurl 7.85 or newer");
 

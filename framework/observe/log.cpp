@@ -3,9 +3,9 @@
 #include <mutex>
 
 #include <date/date.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <nlohmann/json.hpp>
 
 #include "framework/core/utf8.hpp"
 

@@ -291,7 +291,9 @@ Result<std::vector<Backfills::RecordStatus>> Backfills::statuses(const PipelineI
   });
 }
 
-Result<std::int64_t> Backfills::update_progress() { return update_progress_where("", {}); }
+Result<std::int64_t> Backfills::update_progress() {
+  return update_progress_where("", {});
+}
 
 Result<std::int64_t> Backfills::settle_window(const PipelineId& pipeline, Instant window_start) {
   return update_progress_where(
@@ -305,20 +307,22 @@ Result<std::int64_t> Backfills::update_progress_where(const std::string& only,
   return attempt("updating backfill progress", [&] {
     pqxx::nontransaction tx(connection_);
     // Progress counts the range's finished windows; a request ends when they all are.
-    const auto result =
-        exec_with(tx, std::string("WITH p AS (") + kProgressSql +
-                " WHERE b.status = 'RUNNING'" + only + " GROUP BY b.id), "
-                "f AS (SELECT id, success + skipped + failed AS done, failed, total FROM p) "
-                "UPDATE backfill_requests b SET windows_done = least(f.done, f.total), "
-                "  status = CASE WHEN f.done >= f.total THEN CASE WHEN f.failed > 0 THEN 'FAILED' "
-                "ELSE 'DONE' END "
-                "                ELSE b.status END, "
-                "  finished_at = CASE WHEN f.done >= f.total THEN now() END, "
-                "  message = CASE WHEN f.done >= f.total AND f.failed > 0 "
-                "                 THEN f.failed || ' of ' || f.total || ' windows FAILED' ELSE "
-                "b.message END "
-                "FROM f WHERE b.id = f.id AND b.status = 'RUNNING' "
-                "RETURNING b.status", params);
+    const auto result = exec_with(
+        tx,
+        std::string("WITH p AS (") + kProgressSql + " WHERE b.status = 'RUNNING'" + only +
+            " GROUP BY b.id), "
+            "f AS (SELECT id, success + skipped + failed AS done, failed, total FROM p) "
+            "UPDATE backfill_requests b SET windows_done = least(f.done, f.total), "
+            "  status = CASE WHEN f.done >= f.total THEN CASE WHEN f.failed > 0 THEN 'FAILED' "
+            "ELSE 'DONE' END "
+            "                ELSE b.status END, "
+            "  finished_at = CASE WHEN f.done >= f.total THEN now() END, "
+            "  message = CASE WHEN f.done >= f.total AND f.failed > 0 "
+            "                 THEN f.failed || ' of ' || f.total || ' windows FAILED' ELSE "
+            "b.message END "
+            "FROM f WHERE b.id = f.id AND b.status = 'RUNNING' "
+            "RETURNING b.status",
+        params);
     std::int64_t finished = 0;
     for (const auto& row : result)
       if (row[0].as<std::string>() != "RUNNING") ++finished;

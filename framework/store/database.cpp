@@ -8,7 +8,7 @@
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/session_settings.hpp"
 
@@ -89,8 +89,9 @@ DatabaseTarget target_of(const Options& given) {
   return t;
 }
 
-// key='value' with libpq's quoting, so any value survives the round trip.
-std::string quoted(const std::string& value) {
+}  // namespace
+
+std::string libpq_quoted(std::string_view value) {
   std::string out = "'";
   for (char c : value) {
     if (c == '\'' || c == '\\') out += '\\';
@@ -98,8 +99,6 @@ std::string quoted(const std::string& value) {
   }
   return out + "'";
 }
-
-}  // namespace
 
 std::string DatabaseTarget::describe() const {
   return fmt::format("host {}, port {}, database {}, user {}", host, port, database, user);
@@ -137,7 +136,7 @@ Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectO
   effective["options"] = pinned_options(given->contains("options") ? given->at("options") : "");
   effective["client_encoding"] = kClientEncoding;
   std::string conninfo;
-  for (const auto& [key, value] : effective) conninfo += key + "=" + quoted(value) + " ";
+  for (const auto& [key, value] : effective) conninfo += key + "=" + libpq_quoted(value) + " ";
 
   try {
     auto connection = std::make_unique<Connection>(conninfo);
@@ -155,6 +154,13 @@ Result<std::unique_ptr<Connection>> connect(std::string_view url, const ConnectO
     error.message = config::scrub_credentials(redact_secrets(error.message, password), url);
     return fail(std::move(error));
   }
+}
+
+Result<void> ping(Connection& connection) {
+  return attempt("checking the connection", [&] {
+    pqxx::nontransaction tx(connection);
+    tx.exec("SELECT 1");
+  });
 }
 
 }  // namespace sluice::store

@@ -40,6 +40,10 @@ std::string redact_secrets(std::string_view text, std::string_view password = {}
 // `url` with its database replaced by `database` (URL or key=value form).
 std::string with_database(const std::string& url, const std::string& database);
 
+// `'value'` with libpq's quoting (`\` and `'` escaped), for key='value' connection strings:
+// any value survives the round trip.
+std::string libpq_quoted(std::string_view value);
+
 struct ConnectOptions {
   // Shown in pg_stat_activity unless the URL sets application_name itself.
   std::string application_name = "sluice";
@@ -54,5 +58,9 @@ struct ConnectOptions {
 // only the operator can fix it (authentication, unknown database or role, bad option).
 Result<std::unique_ptr<Connection>> connect(std::string_view url,
                                             const ConnectOptions& options = {});
+
+// `SELECT 1`: whether the connection still reaches the server (after a statement failed,
+// to tell a lost connection from a refused statement).
+Result<void> ping(Connection& connection);
 
 }  // namespace sluice::store

@@ -53,15 +53,17 @@ std::string task_columns(Task task) {
   return "";
 }
 
-std::string write_statement_name(Task task) { return "sluice_write_" + std::string(to_string(task)); }
+std::string write_statement_name(Task task) {
+  return "sluice_write_" + std::string(to_string(task));
+}
 
 // One statement per task: the fenced UPDATE and the event row, one round trip.
 std::string write_statement(Task task) {
   const std::string prefix = task_columns(task);
   std::string own;
   if (!prefix.empty()) {
-    own = prefix + "_start_time = clock_timestamp() - $3::bigint * interval '1 microsecond', " + prefix +
-          "_end_time = clock_timestamp(), " + prefix + "_status = $4, ";
+    own = prefix + "_start_time = clock_timestamp() - $3::bigint * interval '1 microsecond', " +
+          prefix + "_end_time = clock_timestamp(), " + prefix + "_status = $4, ";
   }
   return "WITH u AS (UPDATE pipeline_records SET " + own +
          "phase_completed = coalesce($5, phase_completed), "
@@ -77,40 +79,48 @@ std::string write_statement(Task task) {
          "retry_attempt = retry_attempt + CASE WHEN $14::boolean THEN 1 ELSE 0 END, "
          "next_attempt_at = CASE WHEN $15::bigint IS NULL THEN NULL "
          "                       ELSE now() + $15::bigint * interval '1 second' END, "
-         "error_message = CASE WHEN $13 = 'SUCCESS' THEN NULL ELSE coalesce($16, error_message) END, "
-         "pipeline_end_time = CASE WHEN $13 IN ('SUCCESS', 'SKIPPED', 'FAILED') THEN clock_timestamp() "
+         "error_message = CASE WHEN $13 = 'SUCCESS' THEN NULL ELSE coalesce($16, error_message) "
+         "END, "
+         "pipeline_end_time = CASE WHEN $13 IN ('SUCCESS', 'SKIPPED', 'FAILED') THEN "
+         "clock_timestamp() "
          "                         ELSE pipeline_end_time END "
          "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS' "
          // Always true; it gives $4 a type in the statements of tasks without own columns.
          "AND $4::text IS NOT NULL "
          "RETURNING id, pipeline_id) "
-         "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, to_status, "
+         "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, "
+         "to_status, "
          "outcome, started_at, ended_at, rows, message, host) "
          "SELECT id, pipeline_id, $2, '" +
          std::string(to_string(task)) +
          "', 'IN_PROGRESS', coalesce($13, 'IN_PROGRESS'), $17, "
-         "clock_timestamp() - $3::bigint * interval '1 microsecond', clock_timestamp(), $18::bigint, $16, $19 "
+         "clock_timestamp() - $3::bigint * interval '1 microsecond', clock_timestamp(), "
+         "$18::bigint, $16, $19 "
          "FROM u RETURNING record_id";
 }
 
 constexpr const char* kRecordColumns =
     "id, pipeline_id, extract(epoch FROM window_start_time)::bigint AS start_s, "
-    "extract(epoch FROM window_end_time)::bigint AS end_s, target_day::text AS target_day, time_interval, "
-    "trigger, dag_run_id, pipeline_status, phase_completed, retry_attempt, locked_by, source_count, "
+    "extract(epoch FROM window_end_time)::bigint AS end_s, target_day::text AS target_day, "
+    "time_interval, "
+    "trigger, dag_run_id, pipeline_status, phase_completed, retry_attempt, locked_by, "
+    "source_count, "
     "target_count, business_fields::text AS business_fields";
 
 Record to_record(const pqxx::row& row) {
   Record r;
   r.id = RecordId{row["id"].as<std::int64_t>()};
   r.pipeline = PipelineId{row["pipeline_id"].as<std::string>()};
-  r.window = Window{Instant{Seconds{row["start_s"].as<std::int64_t>()}}, Instant{Seconds{row["end_s"].as<std::int64_t>()}}};
+  r.window = Window{Instant{Seconds{row["start_s"].as<std::int64_t>()}},
+                    Instant{Seconds{row["end_s"].as<std::int64_t>()}}};
   r.target_day = row["target_day"].as<std::string>();
   r.time_interval = row["time_interval"].as<std::string>();
   r.trigger = parse_trigger(row["trigger"].as<std::string>()).value_or(Trigger::scheduled);
   r.run = RunId{row["dag_run_id"].is_null() ? "" : row["dag_run_id"].as<std::string>()};
   r.status = parse_status(row["pipeline_status"].as<std::string>()).value_or(Status::pending);
-  r.phase = row["phase_completed"].is_null() ? Phase::none
-                                             : parse_phase(row["phase_completed"].as<std::string>()).value_or(Phase::none);
+  r.phase = row["phase_completed"].is_null()
+                ? Phase::none
+                : parse_phase(row["phase_completed"].as<std::string>()).value_or(Phase::none);
   r.retry_attempt = row["retry_attempt"].as<int>();
   r.locked_by = row["locked_by"].is_null() ? "" : row["locked_by"].as<std::string>();
   if (!row["source_count"].is_null()) r.source_count = row["source_count"].as<std::int64_t>();
@@ -130,6 +140,28 @@ std::string_view to_string(Task t) {
     case Task::audit: return "audit";
   }
   return "unknown";
+}
+
+std::string_view to_string(TaskStatus s) {
+  switch (s) {
+    case TaskStatus::success: return "SUCCESS";
+    case TaskStatus::skipped: return "SKIPPED";
+    case TaskStatus::failed: return "FAILED";
+    case TaskStatus::released: return "RELEASED";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view to_string(Outcome o) {
+  switch (o) {
+    case Outcome::success: return "SUCCESS";
+    case Outcome::skipped: return "SKIPPED";
+    case Outcome::not_stable: return "NOT_STABLE";
+    case Outcome::retry: return "RETRY";
+    case Outcome::failed: return "FAILED";
+    case Outcome::released: return "RELEASED";
+  }
+  return "UNKNOWN";
 }
 
 std::string array_literal(std::span<const std::string> values) {
@@ -154,35 +186,35 @@ Records::Records(pqxx::connection& connection, std::string holder)
 std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRecord> records) {
   if (records.empty()) return 0;
   // Arrays of columns, unnested server-side: one statement whatever the batch size.
-    std::vector<std::string> pipeline, start, end, day, interval, trigger, source, target, fields;
-    for (const auto& r : records) {
-      pipeline.push_back(r.pipeline.value);
-      start.push_back(std::to_string(r.window.start.time_since_epoch().count()));
-      end.push_back(std::to_string(r.window.end.time_since_epoch().count()));
-      day.push_back(date::format("%F", date::sys_days(r.target_day)));
-      interval.push_back(r.time_interval);
-      trigger.push_back(std::string(to_string(r.trigger)));
-      source.push_back(r.source_name);
-      target.push_back(r.target_name);
-      fields.push_back(stored_json(r.business_fields));
-    }
-    const auto result =
-        exec_with(tx,
-                  "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, "
-                  "target_day, "
-                  "time_interval, trigger, source_name, target_name, business_fields) "
-                  "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, "
-                  "nullif(src, ''), "
-                  "nullif(tgt, ''), f::jsonb "
-                  "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                  "$6::text[], $7::text[], "
-                  "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
-                  "ORDER BY s::bigint "
-                  "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
-                  {array_literal(pipeline), array_literal(start), array_literal(end),
-                   array_literal(day), array_literal(interval), array_literal(trigger),
-                   array_literal(source), array_literal(target), array_literal(fields)});
-    return static_cast<std::int64_t>(result.affected_rows());
+  std::vector<std::string> pipeline, start, end, day, interval, trigger, source, target, fields;
+  for (const auto& r : records) {
+    pipeline.push_back(r.pipeline.value);
+    start.push_back(std::to_string(r.window.start.time_since_epoch().count()));
+    end.push_back(std::to_string(r.window.end.time_since_epoch().count()));
+    day.push_back(date::format("%F", date::sys_days(r.target_day)));
+    interval.push_back(r.time_interval);
+    trigger.push_back(std::string(to_string(r.trigger)));
+    source.push_back(r.source_name);
+    target.push_back(r.target_name);
+    fields.push_back(stored_json(r.business_fields));
+  }
+  const auto result =
+      exec_with(tx,
+                "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, "
+                "target_day, "
+                "time_interval, trigger, source_name, target_name, business_fields) "
+                "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, "
+                "nullif(src, ''), "
+                "nullif(tgt, ''), f::jsonb "
+                "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                "$6::text[], $7::text[], "
+                "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
+                "ORDER BY s::bigint "
+                "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
+                {array_literal(pipeline), array_literal(start), array_literal(end),
+                 array_literal(day), array_literal(interval), array_literal(trigger),
+                 array_literal(source), array_literal(target), array_literal(fields)});
+  return static_cast<std::int64_t>(result.affected_rows());
 }
 
 Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records) {
@@ -244,7 +276,7 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
   p.add(std::to_string(record.id.value))
       .add(record.run.value)
       .add(std::to_string(w.elapsed.count()))
-      .add(std::string(w.status))
+      .add(std::string(to_string(w.status)))
       .add(phase)
       .add(w.source_count)
       .add(w.target_count)
@@ -257,7 +289,7 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
       .add(std::string(counts_attempt ? "true" : "false"))
       .add(delay)
       .add(message)
-      .add(std::string(w.outcome))
+      .add(std::string(to_string(w.outcome)))
       .add(w.rows)
       .add(std::string(holder));
   return Statement{write_statement_name(w.task), write_statement(w.task), p.take()};
@@ -289,7 +321,8 @@ Result<bool> Records::heartbeat(const Record& record) {
   });
 }
 
-Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> limits, const StaleLimit& fallback) {
+Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> limits,
+                                                  const StaleLimit& fallback) {
   return attempt("expiring stale locks", [&] {
     std::vector<std::string> ids, thresholds, retries;
     for (const auto& l : limits) {
@@ -352,10 +385,22 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
 Result<std::optional<Record>> Records::find(RecordId id) {
   return attempt("reading a record", [&]() -> std::optional<Record> {
     pqxx::nontransaction tx(connection_);
-    const auto r = tx.exec_params(std::string("SELECT ") + kRecordColumns + " FROM pipeline_records WHERE id = $1",
-                                  id.value);
+    const auto r = tx.exec_params(
+        std::string("SELECT ") + kRecordColumns + " FROM pipeline_records WHERE id = $1", id.value);
     if (r.empty()) return std::nullopt;
     return to_record(r[0]);
+  });
+}
+
+Result<std::int64_t> count_pending(pqxx::connection& connection,
+                                   std::span<const std::string> pipelines) {
+  return attempt("counting the backlog", [&] {
+    pqxx::nontransaction tx(connection);
+    return exec_with(tx,
+                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' "
+                     "AND pipeline_id = ANY($1::text[])",
+                     {array_literal(pipelines)})[0][0]
+        .as<std::int64_t>();
   });
 }
 

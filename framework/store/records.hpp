@@ -61,11 +61,20 @@ struct ClaimLimit {
 enum class Task { store_and_validate, pre_validation, source_to_stage, stage_to_target, audit };
 std::string_view to_string(Task t);  // the pipeline_events.task value
 
+// A task's own *_status column (source_to_stage_ingestion_status, audit_status, ...).
+enum class TaskStatus { success, skipped, failed, released };
+std::string_view to_string(TaskStatus s);  // SUCCESS, SKIPPED, FAILED, RELEASED
+
+// What became of a task: pipeline_events.outcome.
+enum class Outcome { success, skipped, not_stable, retry, failed, released };
+// SUCCESS, SKIPPED, NOT_STABLE, RETRY, FAILED, RELEASED
+std::string_view to_string(Outcome o);
+
 // One task's outcome as written by the holder of the lock.
 struct TaskWrite {
   Task task = Task::pre_validation;
-  std::string_view status = "SUCCESS";  // the task's own *_status column
-  std::string_view outcome = "SUCCESS";  // pipeline_events.outcome
+  TaskStatus status = TaskStatus::success;
+  Outcome outcome = Outcome::success;
   std::chrono::microseconds elapsed{0};  // start = database clock at the write - elapsed
   std::optional<Phase> phase_completed;
   std::optional<std::int64_t> source_count, target_count, stage_count, stage_bytes;
@@ -117,7 +126,8 @@ class Records {
   // older than their pipeline's threshold, judged by the database clock and re-checked in
   // the UPDATE itself: PENDING with the attempt counted, or FAILED when retries are used up.
   // Records of pipelines not in `limits` use `fallback`.
-  Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits, const StaleLimit& fallback);
+  Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
+                                           const StaleLimit& fallback);
 
   Result<std::optional<Record>> find(RecordId id);
 
@@ -143,5 +153,9 @@ Statement write_task_statement(const Record& record, const TaskWrite& write,
 
 // `{"a","b"}`: a PostgreSQL array literal, for passing lists as one text parameter.
 std::string array_literal(std::span<const std::string> values);
+
+// PENDING records of `pipelines`: the daemon's backlog gauge.
+Result<std::int64_t> count_pending(pqxx::connection& connection,
+                                   std::span<const std::string> pipelines);
 
 }  // namespace sluice::store

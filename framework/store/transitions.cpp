@@ -34,8 +34,12 @@ constexpr std::array<std::string_view, 5> kPhaseNames{"", "PRE_VALIDATION", "SOU
 
 }  // namespace
 
-std::string_view to_string(Status s) { return kStatusNames[static_cast<std::size_t>(s)]; }
-std::string_view to_string(Phase p) { return kPhaseNames[static_cast<std::size_t>(p)]; }
+std::string_view to_string(Status s) {
+  return kStatusNames[static_cast<std::size_t>(s)];
+}
+std::string_view to_string(Phase p) {
+  return kPhaseNames[static_cast<std::size_t>(p)];
+}
 
 std::optional<Status> parse_status(std::string_view text) {
   for (std::size_t i = 0; i < kStatusNames.size(); ++i)
@@ -49,9 +53,13 @@ std::optional<Phase> parse_phase(std::string_view text) {
   return std::nullopt;
 }
 
-bool is_terminal(Status s) { return s == success || s == skipped || s == failed; }
+bool is_terminal(Status s) {
+  return s == success || s == skipped || s == failed;
+}
 
-std::span<const Transition> transitions() { return kTransitions; }
+std::span<const Transition> transitions() {
+  return kTransitions;
+}
 
 std::string_view to_string(Move m) {
   switch (m) {

@@ -22,15 +22,15 @@ std::optional<Phase> parse_phase(std::string_view text);
 bool is_terminal(Status s);  // success, skipped, failed: nothing happens without an operator
 
 enum class Move {
-  claim,    // PENDING -> IN_PROGRESS: a worker takes the lock with a fresh run ID
-  succeed,  // IN_PROGRESS -> SUCCESS: the audit passed
-  skip,     // IN_PROGRESS -> SKIPPED: pre-validation found the window already loaded
-  fail,     // IN_PROGRESS -> FAILED: permanent or integrity error, or retries used up
-  retry,    // IN_PROGRESS -> PENDING: retryable error, next_attempt_at set
-  release,  // IN_PROGRESS -> PENDING: drain on shutdown, no attempt counted
-  expire,   // IN_PROGRESS -> PENDING: stale lock freed by cleanup, attempt counted
+  claim,        // PENDING -> IN_PROGRESS: a worker takes the lock with a fresh run ID
+  succeed,      // IN_PROGRESS -> SUCCESS: the audit passed
+  skip,         // IN_PROGRESS -> SKIPPED: pre-validation found the window already loaded
+  fail,         // IN_PROGRESS -> FAILED: permanent or integrity error, or retries used up
+  retry,        // IN_PROGRESS -> PENDING: retryable error, next_attempt_at set
+  release,      // IN_PROGRESS -> PENDING: drain on shutdown, no attempt counted
+  expire,       // IN_PROGRESS -> PENDING: stale lock freed by cleanup, attempt counted
   expire_fail,  // IN_PROGRESS -> FAILED: stale lock and retries used up
-  rerun,    // SUCCESS | SKIPPED | FAILED -> PENDING: operator rerun or backfill reprocess
+  rerun,        // SUCCESS | SKIPPED | FAILED -> PENDING: operator rerun or backfill reprocess
 };
 
 struct Transition {

@@ -13,9 +13,9 @@
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/adapters/rows.hpp"
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
 #include "framework/time/field_template.hpp"
 
 namespace sluice::transform {

@@ -34,7 +34,8 @@ fs::path write_config(const fs::path& dir, int windows, int workers,
   std::ofstream(dir / "sluice.yaml")
       << "database:\n  url: ${env:SLUICE_DATABASE_URL}\nstage:\n  root: stage\n"
       << "workers: " << workers << "\nlog:\n  level: warn\nscheduler:\n"
-      << "  poll_interval: 1s\n  heartbeat_interval: 5s\n" << scheduler_extra
+      << "  poll_interval: 1s\n  heartbeat_interval: 5s\n"
+      << scheduler_extra
       << "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n";
   const std::string start = windows > 0 ? "2024-01-01" : "2030-01-01";
   const std::string end = windows > 0 ? "\"2024-01-01T00:00:00Z\"" : "\"2030-01-02\"";
@@ -196,13 +197,15 @@ int main() {
                                8760, 600);
     const double wall = seconds_since(started);
     stop_daemon(pid);
-    std::printf("backfill of one year of hourly windows: %s %lld windows in %.1f s, %.0f windows/s "
-                "(target <= 30 s)\n",
-                done ? "all" : "NOT ALL of",
-                static_cast<long long>(scalar(
-                    url, "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
-                         "AND pipeline_status IN ('SUCCESS','SKIPPED')")),
-                wall, 8760.0 / wall);
+    std::printf(
+        "backfill of one year of hourly windows: %s %lld windows in %.1f s, %.0f windows/s "
+        "(target <= 30 s)\n",
+        done ? "all" : "NOT ALL of",
+        static_cast<long long>(
+            scalar(url,
+                   "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
+                   "AND pipeline_status IN ('SUCCESS','SKIPPED')")),
+        wall, 8760.0 / wall);
   }
 
   // 4. Idle: nothing due.

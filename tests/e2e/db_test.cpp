@@ -160,6 +160,23 @@ TEST_CASE("sluicectl db with a bad database URL says what is wrong, never the pa
   }
 }
 
+TEST_CASE("a classified error keeps its kind to the CLI's edge: -o json prints it on stderr",
+          "[e2e][db]") {
+  const std::string refused = "postgresql://sluice:s3cretpw@127.0.0.1:1/orders";
+  const auto json = ctl({"-o", "json", "--database-url", refused, "db", "status"});
+  CHECK(json.exit_code == 1);  // as in text mode
+  CHECK(json.out.empty());
+  const auto e = nlohmann::json::parse(json.err)["error"];
+  CHECK(e["kind"] == "retryable");
+  CHECK(e["database_unreachable"] == true);
+  CHECK_THAT(e["message"].get<std::string>(),
+             Catch::StartsWith("cannot connect to PostgreSQL (host 127.0.0.1, port 1") &&
+                 !Catch::Contains("s3cretpw"));
+  const auto text = ctl({"--database-url", refused, "db", "status"});
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.err, Catch::StartsWith("sluicectl: cannot connect to PostgreSQL"));
+}
+
 TEST_CASE("every example operator query in sql/queries runs on a migrated database", "[e2e][db]") {
   TestDatabase db;
   db.migrate();

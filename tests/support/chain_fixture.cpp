@@ -79,7 +79,8 @@ std::int64_t ChainFixture::source_target_difference() const {
       "d");
 }
 
-tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
+tasks::RunSummary run_until_settled(const ChainFixture& f,
+                                    std::shared_ptr<const tasks::PipelineRuntime> pipeline,
                                     Instant now, int rounds) {
   return run_until_settled(f, std::vector{std::move(pipeline)}, now, rounds);
 }
@@ -95,7 +96,9 @@ tasks::RunSummary run_until_settled(
     auto s = runner.run_once(now);
     if (!s) throw std::runtime_error(s.error().message);
     total += *s;
-    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('PENDING', 'IN_PROGRESS')") == 0) break;
+    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status IN ('PENDING', "
+                "'IN_PROGRESS')") == 0)
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   return total;

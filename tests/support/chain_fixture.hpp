@@ -27,7 +27,8 @@ class ChainFixture {
 
   // A PG -> PG pipeline (table src -> table dst, time column event_time), hourly windows
   // from kFixtureStart to kFixtureStart + windows hours.
-  std::shared_ptr<tasks::PipelineRuntime> pipeline(int windows, const std::string& id = "orders") const;
+  std::shared_ptr<tasks::PipelineRuntime> pipeline(int windows,
+                                                   const std::string& id = "orders") const;
 
   tasks::RunnerOptions runner_options(int workers) const;
 
@@ -46,7 +47,8 @@ class ChainFixture {
 
 // Runs `pipeline` with two workers (run_once at `now`, then again every half second) until
 // none of the records is PENDING or IN_PROGRESS, or `rounds` have passed; the rounds' sum.
-tasks::RunSummary run_until_settled(const ChainFixture& f, std::shared_ptr<const tasks::PipelineRuntime> pipeline,
+tasks::RunSummary run_until_settled(const ChainFixture& f,
+                                    std::shared_ptr<const tasks::PipelineRuntime> pipeline,
                                     Instant now, int rounds = 20);
 // The same for several pipelines in one runner, with `holder` as the workers' host:pid when
 // given.

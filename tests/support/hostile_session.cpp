@@ -69,10 +69,11 @@ std::string rendering(const std::string& url, const std::string& sql) {
   auto conn = adapters::postgres::Connection::open(url, "sluice-test");
   if (!conn) throw std::runtime_error(conn.error().message);
   std::string out;
-  auto rows = conn->copy_out("COPY (" + sql + ") TO STDOUT", [&](std::string_view block, std::int64_t) {
-    out.append(block);
-    return Result<void>{};
-  });
+  auto rows =
+      conn->copy_out("COPY (" + sql + ") TO STDOUT", [&](std::string_view block, std::int64_t) {
+        out.append(block);
+        return Result<void>{};
+      });
   if (!rows) throw std::runtime_error(rows.error().message);
   return out;
 }
@@ -82,7 +83,8 @@ std::string rendering_differences(const std::string& expected, const std::string
   const auto want = split(expected, '\n'), got = split(actual, '\n');
   std::string out;
   if (want.size() != got.size())
-    out += std::to_string(want.size()) + " rows expected, " + std::to_string(got.size()) + " found\n";
+    out +=
+        std::to_string(want.size()) + " rows expected, " + std::to_string(got.size()) + " found\n";
   for (std::size_t row = 0; row < std::min(want.size(), got.size()); ++row) {
     const auto a = split(want[row], '\t'), b = split(got[row], '\t');
     for (std::size_t c = 0; c < std::max(a.size(), b.size()); ++c) {

@@ -5,8 +5,12 @@
 
 namespace sluice::test {
 
-std::filesystem::path data_dir() { return SLUICE_TEST_DATA_DIR; }
-std::filesystem::path binary_dir() { return SLUICE_BINARY_DIR; }
+std::filesystem::path data_dir() {
+  return SLUICE_TEST_DATA_DIR;
+}
+std::filesystem::path binary_dir() {
+  return SLUICE_BINARY_DIR;
+}
 
 TempDir::TempDir() {
   std::random_device rd;

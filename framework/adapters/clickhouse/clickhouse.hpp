@@ -79,10 +79,10 @@ std::string computed_insert(std::string_view into, std::string_view rows,
                             std::span<const ComputedColumn> computed);
 
 // The registry row's factories and probe (framework/adapters/registry.hpp).
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target);
-Result<std::string> probe(const config::ConnectionConfig& connection);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target);
+Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 }  // namespace sluice::adapters::clickhouse

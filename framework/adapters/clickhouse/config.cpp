@@ -1,7 +1,7 @@
 // From validated config to a ClickHouse source, target or probe.
 #include "framework/adapters/clickhouse/clickhouse.hpp"
 #include "framework/adapters/common_keys.hpp"
-#include "framework/config/model.hpp"
+#include "framework/adapters/endpoint.hpp"
 
 namespace sluice::adapters::clickhouse {
 namespace {
@@ -14,7 +14,7 @@ std::chrono::milliseconds duration_or(const config::Fields& f, std::string_view 
   return d;
 }
 
-Result<ConnectionOptions> connection_of(const config::ConnectionConfig& connection) {
+Result<ConnectionOptions> connection_of(const adapters::ConnectionConfig& connection) {
   const config::Fields& f = connection.params;
   const auto* url = f.get<config::Secret>("url");
   if (!url || !url->is_resolved() || url->reveal().empty()) {
@@ -45,8 +45,8 @@ Result<ConnectionOptions> connection_of(const config::ConnectionConfig& connecti
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source) {
   auto c = connection_of(connection);
   if (!c) return fail(c.error());
   return make_source({*c, optional_string(source.params, "query"),
@@ -54,8 +54,8 @@ Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfi
                       source.params.string_or("time_column")});
 }
 
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target) {
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target) {
   auto c = connection_of(connection);
   if (!c) return fail(c.error());
   TargetOptions o{.connection = *c,
@@ -68,7 +68,7 @@ Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfi
   return make_target(std::move(o));
 }
 
-Result<std::string> probe(const config::ConnectionConfig& connection) {
+Result<std::string> probe(const adapters::ConnectionConfig& connection) {
   auto c = connection_of(connection);
   if (!c) return fail(c.error());
   Session session(*c);

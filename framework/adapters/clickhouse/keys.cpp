@@ -94,8 +94,9 @@ void check_target(const config::Fields& target, config::Diagnostics& diags) {
 const AdapterInfo& clickhouse_adapter() {
   static const AdapterInfo info{
       .kind = "clickhouse",
-      .description = "ClickHouse over HTTP: a table or query as source, a table as target; "
-                     "evaluates `transform.columns[].sql`.",
+      .description =
+          "ClickHouse over HTTP: a table or query as source, a table as target; "
+          "evaluates `transform.columns[].sql`.",
       .roles = {Role::source, Role::target},
       .connection_keys = {&connection_keys()},
       .source_keys = {&sql_source_keys()},

@@ -267,11 +267,10 @@ Result<std::string> Session::pinned() {
     if (pinned_) return *pinned_;
   }
   // Asked once per session, without the settings themselves: they may be unknown here.
-  auto r = acquire()->perform(
-      {.method = "POST", .url = base_ + "/?database=" + percent_encode(options_.database),
-       .body = pinned_query()});
-  if (!r)
-    return fail(Error{r.error().kind, "ClickHouse settings: " + r.error().message});
+  auto r = acquire()->perform({.method = "POST",
+                               .url = base_ + "/?database=" + percent_encode(options_.database),
+                               .body = pinned_query()});
+  if (!r) return fail(Error{r.error().kind, "ClickHouse settings: " + r.error().message});
   if (!r->ok()) return fail(server_error("settings", r->status, r->body));
   std::string fragment;
   for (const auto& p : kPinned) {
@@ -358,13 +357,12 @@ Result<void> Session::insert(const std::string& insert_sql, const net::BodySourc
   net::HttpClient client(insert_http_);
   auto url = url_for(insert_sql, true, query_id);
   if (!url) return fail(url.error());
-  auto r = client.perform({.method = "POST",
-                               .url = *url,
-                               .body_source = [&]() -> Result<std::string_view> {
-                                 auto block = rows();
-                                 rows_failed = !block;
-                                 return block;
-                               }});
+  auto r = client.perform(
+      {.method = "POST", .url = *url, .body_source = [&]() -> Result<std::string_view> {
+         auto block = rows();
+         rows_failed = !block;
+         return block;
+       }});
   if (!r) {
     // The rows' own error (reading the stage) keeps its message; a transport error gets ours.
     if (rows_failed) return fail(r.error());
@@ -384,9 +382,9 @@ Result<void> Session::wait_until_none(const std::string& count_sql, std::string_
     if (!running) return fail(running.error());
     if (*running == 0) return {};
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(Error::retryable(fmt::format(
-          "ClickHouse: {} {} still running after {}s", *running, what,
-          std::chrono::duration_cast<std::chrono::seconds>(timeout).count())));
+      return fail(Error::retryable(
+          fmt::format("ClickHouse: {} {} still running after {}s", *running, what,
+                      std::chrono::duration_cast<std::chrono::seconds>(timeout).count())));
     }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(500));

@@ -106,10 +106,10 @@ class ClickHouseTarget final : public Target {
     std::optional<std::string> rows_table;
     if (!computed_.empty()) {
       rows_table = scratch_table(ctx, "rows_");
-      Result<std::string> made = drop(*rows_table).and_then([&](auto&&...) {
-        return session_.execute(rows_table_ddl(*rows_table, table_, columns),
+      Result<std::string> made = drop(*rows_table);
+      if (made)
+        made = session_.execute(rows_table_ddl(*rows_table, table_, columns),
                                 "CREATE of the rows table");
-      });
       if (!made) {
         if (partition) (void)drop(into);
         return fail(made.error());

@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include "framework/adapters/copy_text.hpp"
+#include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/formats/encoding_writer.hpp"
 #include "framework/adapters/formats/zstd_stream.hpp"
 #include "framework/adapters/posix_file.hpp"
-#include "framework/config/model.hpp"
 
 namespace fs = std::filesystem;
 
@@ -255,8 +255,8 @@ class FileTarget final : public Target {
   FileOptions o_;
 };
 
-FileOptions options_from_config(const config::ConnectionConfig& connection,
-                                const config::EndpointConfig& e) {
+FileOptions options_from_config(const adapters::ConnectionConfig& connection,
+                                const adapters::EndpointConfig& e) {
   FileOptions o;
   o.root = connection.params.string_or("root", ".");
   o.path = *e.params.get<time::FieldTemplate>("path");
@@ -283,17 +283,17 @@ std::unique_ptr<Target> make_target(FileOptions options) {
   return std::make_unique<FileTarget>(std::move(options));
 }
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source) {
   return make_source(options_from_config(connection, source));
 }
 
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target) {
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target) {
   return make_target(options_from_config(connection, target));
 }
 
-Result<std::string> probe(const config::ConnectionConfig& connection) {
+Result<std::string> probe(const adapters::ConnectionConfig& connection) {
   const fs::path root = connection.params.string_or("root", ".");
   std::error_code ec;
   if (!fs::is_directory(root, ec))

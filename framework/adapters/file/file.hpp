@@ -32,11 +32,11 @@ struct FileOptions {
 std::unique_ptr<Source> make_source(FileOptions options);
 std::unique_ptr<Target> make_target(FileOptions options);
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target);
-Result<std::string> probe(const config::ConnectionConfig& connection);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target);
+Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 // The format a path implies: `.csv`, `.jsonl` or `.ndjson`, each optionally `.zst`.
 std::optional<formats::Format> format_of_path(std::string_view path);

@@ -2,7 +2,7 @@
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/file/file.hpp"
 #include "framework/adapters/registry.hpp"
-#include "framework/config/fields.hpp"
+#include "framework/schema/fields.hpp"
 
 using sluice::config::KeyTable;
 using sluice::config::KeyType;

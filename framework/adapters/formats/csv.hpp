@@ -34,7 +34,7 @@ class CsvDecoder final : public RowDecoder {
     std::size_t begin, end;
     bool quoted;
   };
-  Result<bool> record();  // the next physical record into text_/raw_, false at the end
+  Result<bool> record();        // the next physical record into text_/raw_, false at the end
   Result<bool> parse_record();  // record() without its final length check
   Result<bool> fill();
   Error malformed(std::int64_t line, std::string_view what) const;

@@ -5,7 +5,7 @@
 
 #include <date/date.h>
 
-#include "framework/config/model.hpp"
+#include "framework/adapters/endpoint.hpp"
 
 namespace sluice::adapters::generate {
 namespace {
@@ -86,8 +86,8 @@ std::vector<Column> columns(const SourceOptions& options) {
   return {{"id"}, {options.time_column}, {"user_id"}, {"kind"}, {"amount"}, {"note"}};
 }
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig&,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig&,
+                                                   const adapters::EndpointConfig& source) {
   SourceOptions o;
   o.rows_per_window = source.params.value_or<std::int64_t>("rows_per_window", o.rows_per_window);
   o.seed = source.params.value_or<std::int64_t>("seed", o.seed);

@@ -16,8 +16,8 @@ struct SourceOptions {
 };
 
 std::unique_ptr<Source> make_source(SourceOptions options);
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
 
 // The columns it produces: id, <time_column>, user_id, kind, amount, note.
 std::vector<Column> columns(const SourceOptions& options);

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "framework/config/secret.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::adapters::http {
 namespace {

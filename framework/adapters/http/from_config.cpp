@@ -2,9 +2,9 @@
 // `connections test`.
 #include <fmt/format.h>
 
+#include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/http/client.hpp"
 #include "framework/adapters/http/source.hpp"
-#include "framework/config/model.hpp"
 
 namespace sluice::adapters::http {
 namespace {
@@ -15,7 +15,7 @@ std::chrono::milliseconds millis(const config::Fields& f, std::string_view key,
   return d ? std::chrono::duration_cast<std::chrono::milliseconds>(d->fixed) : fallback;
 }
 
-Result<ClientOptions> client_options(const config::ConnectionConfig& connection) {
+Result<ClientOptions> client_options(const adapters::ConnectionConfig& connection) {
   const config::Fields& c = connection.params;
   ClientOptions o;
   const auto* base = c.get<config::Secret>("base_url");
@@ -62,8 +62,8 @@ PaginationOptions pagination_options(const config::Fields* p) {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source) {
   auto client = client_options(connection);
   if (!client) return fail(client.error());
   const config::Fields& s = source.params;
@@ -81,7 +81,7 @@ Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfi
   return make_source(std::move(o));
 }
 
-Result<std::string> probe(const config::ConnectionConfig& connection) {
+Result<std::string> probe(const adapters::ConnectionConfig& connection) {
   auto options = client_options(connection);
   if (!options) return fail(options.error());
   SharedRateLimiter limiter(0);

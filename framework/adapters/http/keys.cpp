@@ -2,8 +2,8 @@
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/http/source.hpp"
 #include "framework/adapters/registry.hpp"
-#include "framework/config/identifier.hpp"
 #include "framework/net/url.hpp"
+#include "framework/schema/identifier.hpp"
 
 using sluice::config::KeyTable;
 using sluice::config::KeyType;

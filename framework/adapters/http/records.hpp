@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/adapters/rows.hpp"
-#include "framework/config/fields.hpp"
 #include "framework/core/error.hpp"
+#include "framework/schema/fields.hpp"
 
 namespace sluice::adapters::http {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "framework/config/fields.hpp"
+#include "framework/schema/fields.hpp"
 #include "framework/time/field_template.hpp"
 
 namespace sluice::adapters::http {

@@ -17,12 +17,12 @@
 #include "framework/adapters/http/retry.hpp"
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/json_depth.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 
-namespace sluice::config {
-struct ConnectionConfig;
+namespace sluice::adapters {
+struct ConnectionConfig;  // endpoint.hpp
 struct EndpointConfig;
-}  // namespace sluice::config
+}  // namespace sluice::adapters
 
 namespace sluice::adapters::http {
 
@@ -68,9 +68,9 @@ struct SourceOptions {
 };
 
 Result<std::unique_ptr<Source>> make_source(SourceOptions options);
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
 // `connections test`: a GET of base_url; any HTTP answer but 401/403 counts as reachable.
-Result<std::string> probe(const config::ConnectionConfig& connection);
+Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 }  // namespace sluice::adapters::http

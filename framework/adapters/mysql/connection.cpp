@@ -8,7 +8,7 @@
 #include <array>
 #include <charconv>
 
-#include "framework/config/credentials.hpp"
+#include "framework/schema/credentials.hpp"
 
 namespace sluice::adapters::mysql {
 namespace {

@@ -1,8 +1,8 @@
 #pragma once
 // libmariadb (MariaDB Connector/C) for the MySQL/MariaDB adapter: connection parameters
 // parsed from a `mysql://` URL or the connection's parts, connections that set the session
-// up the same way every time (UTC, utf8mb4, a fixed sql_mode), a small pool, and error classification by the
-// server's and the client library's error numbers.
+// up the same way every time (UTC, utf8mb4, a fixed sql_mode), a small pool, and error
+// classification by the server's and the client library's error numbers.
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -4,8 +4,8 @@
 
 #include <date/date.h>
 
+#include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/mysql/encode.hpp"
-#include "framework/config/model.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::mysql {
@@ -152,7 +152,7 @@ std::string window_select(const SourceOptions& o) {
          " >= " + std::string(kStart) + " AND " + col + " < " + std::string(kEnd);
 }
 
-Result<ConnectParams> connect_params(const config::ConnectionConfig& connection) {
+Result<ConnectParams> connect_params(const adapters::ConnectionConfig& connection) {
   const auto& c = connection.params;
   ConnectParams p;
   if (const auto* url = c.get<config::Secret>("url")) {
@@ -189,8 +189,8 @@ Result<ConnectParams> connect_params(const config::ConnectionConfig& connection)
   return p;
 }
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source) {
   auto params = connect_params(connection);
   if (!params) return fail(params.error());
   return make_source({*params, optional_string(source.params, "query"),
@@ -198,7 +198,7 @@ Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfi
                       source.params.string_or("time_column")});
 }
 
-Result<std::string> probe(const config::ConnectionConfig& connection) {
+Result<std::string> probe(const adapters::ConnectionConfig& connection) {
   auto params = connect_params(connection);
   if (!params) return fail(params.error());
   auto conn = Connection::open(*params);

@@ -43,9 +43,9 @@ std::string window_select(const SourceOptions& options);
 std::string quote_qualified(std::string_view name);
 
 // The registry row's factory and probe (framework/adapters/registry.hpp).
-Result<ConnectParams> connect_params(const config::ConnectionConfig& connection);
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
-Result<std::string> probe(const config::ConnectionConfig& connection);
+Result<ConnectParams> connect_params(const adapters::ConnectionConfig& connection);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
+Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 }  // namespace sluice::adapters::mysql

@@ -1,7 +1,7 @@
 #pragma once
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
 
 namespace sluice::adapters {
 

@@ -8,8 +8,8 @@
 
 #include <date/date.h>
 
-#include "framework/config/credentials.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/schema/credentials.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/session_settings.hpp"
@@ -49,14 +49,15 @@ Result<Connection> Connection::open(const std::string& conninfo, std::string_vie
   const std::string options = store::pinned_options(given_options(conninfo));
   const char* keys[] = {"dbname",          "application_name", "options",
                         "client_encoding", "connect_timeout",  nullptr};
-  const char* values[] = {conninfo.c_str(), app.c_str(), options.c_str(), store::kClientEncoding,
-                          "10", nullptr};
+  const char* values[] = {conninfo.c_str(),       app.c_str(), options.c_str(),
+                          store::kClientEncoding, "10",        nullptr};
   Connection c;
   c.conn_.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
   if (!c.conn_) return fail(Error::retryable("cannot allocate a PostgreSQL connection"));
   if (PQstatus(c.conn_.get()) != CONNECTION_OK) {
     std::string message = PQerrorMessage(c.conn_.get());
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
     // libpq's message names host and port; a password it might quote all the same is
     // scrubbed.
     return fail(
@@ -77,7 +78,8 @@ Result<void> Connection::pin_settings() {
   if (store::drifted_settings(reported).empty()) return {};
   // Several statements: the simple protocol, not exec()'s.
   ResultPtr set(PQexec(conn_.get(), store::pinned_set_statement().c_str()));
-  if (!set || PQresultStatus(set.get()) != PGRES_COMMAND_OK) return fail(error_from(set.get(), "SET"));
+  if (!set || PQresultStatus(set.get()) != PGRES_COMMAND_OK)
+    return fail(error_from(set.get(), "SET"));
   if (const auto left = store::drifted_settings(reported); !left.empty())
     return fail(Error::permanent("PostgreSQL " + describe() + " keeps the session settings " +
                                  left + " after SET; sluice needs them as it set them"));
@@ -87,8 +89,8 @@ Result<void> Connection::pin_settings() {
 std::string Connection::describe() const {
   if (!conn_) return "(closed)";
   const char* host = PQhost(conn_.get());
-  return std::string(host ? host : "?") + ":" + (PQport(conn_.get()) ? PQport(conn_.get()) : "?") + "/" +
-         (PQdb(conn_.get()) ? PQdb(conn_.get()) : "?");
+  return std::string(host ? host : "?") + ":" + (PQport(conn_.get()) ? PQport(conn_.get()) : "?") +
+         "/" + (PQdb(conn_.get()) ? PQdb(conn_.get()) : "?");
 }
 
 Error Connection::connection_error(std::string_view what) const {
@@ -158,7 +160,8 @@ Result<std::int64_t> Connection::exec_count(const std::string& sql,
 Result<std::int64_t> Connection::finish_copy_out() {
   Result<std::int64_t> outcome = 0;
   while (ResultPtr r{PQgetResult(conn_.get())}) {
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome) outcome = fail(error_from(r.get(), "COPY"));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome)
+      outcome = fail(error_from(r.get(), "COPY"));
   }
   return outcome;
 }
@@ -188,7 +191,8 @@ Result<void> Connection::copy_in_end() {
   if (PQputCopyEnd(conn_.get(), nullptr) != 1) return fail(connection_error("COPY end"));
   Result<void> outcome;
   while (ResultPtr r{PQgetResult(conn_.get())}) {
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome) outcome = fail(error_from(r.get(), "COPY"));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome)
+      outcome = fail(error_from(r.get(), "COPY"));
   }
   return outcome;
 }

@@ -1,10 +1,10 @@
 #include "framework/adapters/postgres/postgres.hpp"
 
+#include "framework/adapters/common_keys.hpp"
+#include "framework/adapters/endpoint.hpp"
+#include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/adapters/postgres/load_plan.hpp"
-#include "framework/config/database_url.hpp"
-#include "framework/adapters/common_keys.hpp"
-#include "framework/config/model.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::postgres {
@@ -55,7 +55,8 @@ class PostgresSource final : public Source {
     auto described = (*conn)->exec("SELECT * FROM (" + select + ") AS w LIMIT 0");
     if (!described) return fail(described.error());
     std::vector<Column> columns;
-    for (int i = 0; i < PQnfields(described->get()); ++i) columns.push_back(Column{PQfname(described->get(), i)});
+    for (int i = 0; i < PQnfields(described->get()); ++i)
+      columns.push_back(Column{PQfname(described->get(), i)});
     if (auto r = sink.begin(columns); !r) return fail(r.error());
     auto rows = (*conn)->copy_out(
         "COPY (" + select + ") TO STDOUT",
@@ -63,7 +64,8 @@ class PostgresSource final : public Source {
     if (!rows) return rows;
     if (auto r = sink.end(); !r) return fail(r.error());
     observe::logger("adapter.postgres")
-        ->debug("{} extracted {} rows", observe::window_context(ctx.pipeline, ctx.window, ctx.run), *rows);
+        ->debug("{} extracted {} rows", observe::window_context(ctx.pipeline, ctx.window, ctx.run),
+                *rows);
     return rows;
   }
 
@@ -193,39 +195,42 @@ std::string replace_all(std::string text, std::string_view from, const std::stri
 
 std::string window_select(const SourceOptions& o, const Window& window, bool literal) {
   if (o.query) {
-    return replace_all(replace_all(*o.query, "{window_start}", bound(window, true, literal)), "{window_end}",
-                       bound(window, false, literal));
+    return replace_all(replace_all(*o.query, "{window_start}", bound(window, true, literal)),
+                       "{window_end}", bound(window, false, literal));
   }
   const std::string col = quote_identifier(o.time_column);
-  return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " + col + " >= " +
-         bound(window, true, literal) + " AND " + col + " < " + bound(window, false, literal);
+  return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " + col +
+         " >= " + bound(window, true, literal) + " AND " + col + " < " +
+         bound(window, false, literal);
 }
 
 namespace {
 
-Result<std::string> conninfo_of(const config::ConnectionConfig& connection) {
-  const auto conninfo = config::postgres_conninfo(connection.params);
+Result<std::string> conninfo_of(const adapters::ConnectionConfig& connection) {
+  const auto conninfo = postgres_conninfo(connection.params);
   if (!conninfo || !conninfo->is_resolved())
-    return fail(Error::permanent("connection '" + connection.name + "' has no resolved url or host"));
+    return fail(
+        Error::permanent("connection '" + connection.name + "' has no resolved url or host"));
   return conninfo->reveal();
 }
 
-
 }  // namespace
 
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source) {
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source) {
   auto conninfo = conninfo_of(connection);
   if (!conninfo) return fail(conninfo.error());
-  return make_source({*conninfo, optional_string(source.params, "query"), optional_string(source.params, "table"),
+  return make_source({*conninfo, optional_string(source.params, "query"),
+                      optional_string(source.params, "table"),
                       source.params.string_or("time_column")});
 }
 
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target) {
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target) {
   auto conninfo = conninfo_of(connection);
   if (!conninfo) return fail(conninfo.error());
-  return make_target({*conninfo, target.params.string_or("table"), target.params.string_or("time_column")});
+  return make_target(
+      {*conninfo, target.params.string_or("table"), target.params.string_or("time_column")});
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {

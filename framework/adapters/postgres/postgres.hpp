@@ -28,14 +28,14 @@ struct TargetOptions {
 std::unique_ptr<Source> make_source(SourceOptions options);
 
 // The registry row's factories (framework/adapters/registry.hpp).
-Result<std::unique_ptr<Source>> source_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& source);
-Result<std::unique_ptr<Target>> target_from_config(const config::ConnectionConfig& connection,
-                                                   const config::EndpointConfig& target);
+Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target);
 std::unique_ptr<Target> make_target(TargetOptions options);
 
 // The registry row's connection probe: the server's version, database and user.
-Result<std::string> probe(const config::ConnectionConfig& connection);
+Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 // The source's SELECT for a window, with literal bounds (what COPY needs) or $1/$2.
 std::string window_select(const SourceOptions& options, const Window& window, bool literal_bounds);

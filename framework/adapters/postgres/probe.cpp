@@ -1,15 +1,15 @@
 // `sluicectl connections test` for PostgreSQL: connect, ask the server version.
 #include <libpq-fe.h>
 
+#include "framework/adapters/endpoint.hpp"
+#include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/adapters/postgres/postgres.hpp"
-#include "framework/config/database_url.hpp"
-#include "framework/config/model.hpp"
 
 namespace sluice::adapters::postgres {
 
-Result<std::string> probe(const config::ConnectionConfig& connection) {
-  const auto conninfo = config::postgres_conninfo(connection.params);
+Result<std::string> probe(const adapters::ConnectionConfig& connection) {
+  const auto conninfo = postgres_conninfo(connection.params);
   if (!conninfo || !conninfo->is_resolved())
     return fail(
         Error::permanent("connection '" + connection.name + "' has no resolved url or host"));

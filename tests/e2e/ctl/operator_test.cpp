@@ -348,8 +348,9 @@ TEST_CASE("connections test reaches every adapter kind on its real server, secre
   const char* ch_url = std::getenv("SLUICE_TEST_CLICKHOUSE_URL");
   const auto my_url = test::mysql_server_url();
   if (!ch_url || !my_url) {
-    WARN("SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL name the servers (deploy/test.sh "
-         "starts them): skipped");
+    WARN(
+        "SLUICE_TEST_CLICKHOUSE_URL and SLUICE_TEST_MYSQL_URL name the servers (deploy/test.sh "
+        "starts them): skipped");
     return;
   }
   // The MariaDB URL with its password replaced by a wrong one.
@@ -359,17 +360,17 @@ TEST_CASE("connections test reaches every adapter kind on its real server, secre
   REQUIRE(at != std::string::npos);
   wrong_my.replace(colon + 1, at - colon - 1, "wrongMY-7");
   test::TempDir files;
-  const std::string extra = std::string("  ch:\n    kind: clickhouse\n    url: ") + ch_url +
-                            "\n  ch_wrong:\n    kind: clickhouse\n    url: " + ch_url +
-                            "\n    user: sluice\n    password: wrongCH-42\n"
-                            "  maria:\n    kind: mysql\n    url: " + *my_url +
-                            "\n  maria_wrong:\n    kind: mysql\n    url: " + wrong_my +
-                            "\n  files:\n    kind: file\n    root: " + files.path().string() +
-                            "\n  no_files:\n    kind: file\n    root: " +
-                            (files.path() / "missing").string() +
-                            "\n  api_down:\n    kind: http\n    base_url: http://127.0.0.1:1/v1\n"
-                            "    auth_header: Bearer tokenHTTP-8\n    connect_timeout: 2s\n"
-                            "    max_retries: 0\n";
+  const std::string extra =
+      std::string("  ch:\n    kind: clickhouse\n    url: ") + ch_url +
+      "\n  ch_wrong:\n    kind: clickhouse\n    url: " + ch_url +
+      "\n    user: sluice\n    password: wrongCH-42\n"
+      "  maria:\n    kind: mysql\n    url: " +
+      *my_url + "\n  maria_wrong:\n    kind: mysql\n    url: " + wrong_my +
+      "\n  files:\n    kind: file\n    root: " + files.path().string() +
+      "\n  no_files:\n    kind: file\n    root: " + (files.path() / "missing").string() +
+      "\n  api_down:\n    kind: http\n    base_url: http://127.0.0.1:1/v1\n"
+      "    auth_header: Bearer tokenHTTP-8\n    connect_timeout: 2s\n"
+      "    max_retries: 0\n";
   Env e(extra);
   const auto r = e.ctl({"-o", "json", "connections", "test"});
   INFO(r.out);

@@ -62,11 +62,12 @@ TEST_CASE("run-once copies every due window and a second run finds nothing to do
   test::TestDatabase db;
   db.migrate();
   auto c = db.connect();
-  test::run_sql(*c,
-                "CREATE TABLE src (id int, event_time timestamptz, note text);"
-                "CREATE TABLE dst (LIKE src);"
-                "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '7 minutes', 'n' || i "
-                "FROM generate_series(0, 205) i");  // 206 rows up to 2024-01-01T23:55
+  test::run_sql(
+      *c,
+      "CREATE TABLE src (id int, event_time timestamptz, note text);"
+      "CREATE TABLE dst (LIKE src);"
+      "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '7 minutes', 'n' || i "
+      "FROM generate_series(0, 205) i");  // 206 rows up to 2024-01-01T23:55
   test::TempDir dir;
   const auto config = write_config(dir).string();
 
@@ -84,7 +85,8 @@ TEST_CASE("run-once copies every due window and a second run finds nothing to do
   CHECK(second.out.find("generated 0, success 0") != std::string::npos);
 }
 
-TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change nothing", "[e2e][ctl]") {
+TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change nothing",
+          "[e2e][ctl]") {
   test::TestDatabase db;
   db.migrate();
   test::TempDir dir;
@@ -95,9 +97,15 @@ TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change 
     const char* message;
   };
   for (const auto& c : {
-           Case{"unknown pipeline", {"run-once", "copy_event"}, "unknown pipeline 'copy_event' (did you mean 'copy_events'?)"},
-           Case{"preview of an unknown pipeline", {"windows", "preview", "nope"}, "unknown pipeline 'nope'"},
-           Case{"bad date", {"windows", "preview", "copy_events", "--from", "2024-13-01"}, "--from:"},
+           Case{"unknown pipeline",
+                {"run-once", "copy_event"},
+                "unknown pipeline 'copy_event' (did you mean 'copy_events'?)"},
+           Case{"preview of an unknown pipeline",
+                {"windows", "preview", "nope"},
+                "unknown pipeline 'nope'"},
+           Case{"bad date",
+                {"windows", "preview", "copy_events", "--from", "2024-13-01"},
+                "--from:"},
            Case{"from after to",
                 {"windows", "preview", "copy_events", "--from", "2024-01-02", "--to", "2024-01-01"},
                 "must be after --from"},
@@ -118,8 +126,9 @@ TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change 
 TEST_CASE("windows preview lists the windows with target_day and due", "[e2e][ctl]") {
   test::TempDir dir;
   const auto config = write_config(dir).string();
-  const auto r = ctl({"-c", config, "windows", "preview", "copy_events", "--from", "2024-01-01T22:00:00Z"},
-                     "postgresql://unused@127.0.0.1:1/x");
+  const auto r =
+      ctl({"-c", config, "windows", "preview", "copy_events", "--from", "2024-01-01T22:00:00Z"},
+          "postgresql://unused@127.0.0.1:1/x");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out ==
@@ -132,20 +141,24 @@ TEST_CASE("sluiced refuses an outdated schema and says what to run", "[e2e][daem
   test::TestDatabase db;  // not migrated
   test::TempDir dir;
   const auto config = write_config(dir).string();
-  const auto r = test::run_process({(test::binary_dir() / "daemon" / "sluiced").string(), "-c", config},
-                                   {{"SLUICE_DATABASE_URL", db.url()}});
+  const auto r =
+      test::run_process({(test::binary_dir() / "daemon" / "sluiced").string(), "-c", config},
+                        {{"SLUICE_DATABASE_URL", db.url()}});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("database schema is at version 0") != std::string::npos);
   CHECK(r.err.find("run `sluicectl db migrate`") != std::string::npos);
 }
 
-TEST_CASE("sluiced logs its pipelines, runs the due windows and stops cleanly on SIGINT", "[e2e][daemon]") {
+TEST_CASE("sluiced logs its pipelines, runs the due windows and stops cleanly on SIGINT",
+          "[e2e][daemon]") {
   test::TestDatabase db;
   db.migrate();
   auto c = db.connect();
-  test::run_sql(*c,
-                "CREATE TABLE src (id int, event_time timestamptz, note text); CREATE TABLE dst (LIKE src);"
-                "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '1 hour', 'x' FROM generate_series(0, 23) i");
+  test::run_sql(
+      *c,
+      "CREATE TABLE src (id int, event_time timestamptz, note text); CREATE TABLE dst (LIKE src);"
+      "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '1 hour', 'x' FROM "
+      "generate_series(0, 23) i");
   test::TempDir dir;
   const auto config = write_config(dir).string();
   test::Process daemon({(test::binary_dir() / "daemon" / "sluiced").string(), "-c", config},
@@ -153,14 +166,17 @@ TEST_CASE("sluiced logs its pipelines, runs the due windows and stops cleanly on
   int done = 0;
   for (int i = 0; i < 120 && done < 24; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    done = test::run_sql(*c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'")[0][0].as<int>();
+    done = test::run_sql(
+               *c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'")[0][0]
+               .as<int>();
   }
   CHECK(done == 24);
   kill(daemon.pid(), SIGINT);
   const auto r = daemon.wait();
   INFO(r.err);
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("pipeline=copy_events db -> db schedule='0 * * * *' zone=UTC granularity=1h") != std::string::npos);
+  CHECK(r.err.find("pipeline=copy_events db -> db schedule='0 * * * *' zone=UTC granularity=1h") !=
+        std::string::npos);
   CHECK(r.err.find("draining") != std::string::npos);
   CHECK(r.err.find("sluiced stopped") != std::string::npos);
   CHECK(test::run_sql(*c, "SELECT count(*) FROM dst")[0][0].as<int>() == 24);

@@ -22,7 +22,8 @@ namespace {
 
 std::string test_url() {
   const char* url = std::getenv("SLUICE_TEST_DATABASE_URL");
-  if (!url || !*url) FAIL("SLUICE_TEST_DATABASE_URL is not set: run the tests through deploy/test.sh");
+  if (!url || !*url)
+    FAIL("SLUICE_TEST_DATABASE_URL is not set: run the tests through deploy/test.sh");
   return url;
 }
 
@@ -61,11 +62,14 @@ class Scratch {
 const Instant kStart = date::sys_days{date::year{2024} / 3 / 10} + std::chrono::hours(8);
 const Window kWindow{kStart, kStart + std::chrono::hours(1)};
 
-WindowContext ctx(const char* run = "scheduled__test") { return {PipelineId{"pg"}, kWindow, RunId{run}}; }
+WindowContext ctx(const char* run = "scheduled__test") {
+  return {PipelineId{"pg"}, kWindow, RunId{run}};
+}
 
 void seed_awkward_rows(Scratch& s) {
   const std::string src = s.table("src");
-  s.exec("INSERT INTO " + src + " VALUES "
+  s.exec("INSERT INTO " + src +
+         " VALUES "
          "(1, '2024-03-10 08:00:00+00', 'at the start: inside', 1.50),"
          "(2, '2024-03-10 08:59:59.999999+00', 'last microsecond', NULL),"
          "(3, '2024-03-10 09:00:00+00', 'at the end: next window', 3),"
@@ -80,7 +84,9 @@ void seed_awkward_rows(Scratch& s) {
 pg::SourceOptions table_source(const Scratch& s) {
   return {s.url(), std::nullopt, s.table("src"), "event_time"};
 }
-pg::TargetOptions target(const Scratch& s) { return {s.url(), s.table("dst"), "event_time"}; }
+pg::TargetOptions target(const Scratch& s) {
+  return {s.url(), s.table("dst"), "event_time"};
+}
 
 std::int64_t stage_window(Source& source, Stage& stage, const WindowContext& c) {
   auto writer = stage.open_writer(c);
@@ -101,16 +107,18 @@ std::int64_t load_window(Target& t, Stage& stage, const WindowContext& c) {
 
 // Rows of the window that differ between src and dst, both ways.
 std::int64_t differences(Scratch& s) {
-  const std::string w = " WHERE event_time >= '2024-03-10 08:00:00+00' AND event_time < '2024-03-10 09:00:00+00'";
-  return s.count("SELECT count(*) FROM ((SELECT * FROM " + s.table("src") + w + " EXCEPT ALL SELECT * FROM " +
-                 s.table("dst") + w + ") UNION ALL (SELECT * FROM " + s.table("dst") + w +
-                 " EXCEPT ALL SELECT * FROM " + s.table("src") + w + ")) d");
+  const std::string w =
+      " WHERE event_time >= '2024-03-10 08:00:00+00' AND event_time < '2024-03-10 09:00:00+00'";
+  return s.count("SELECT count(*) FROM ((SELECT * FROM " + s.table("src") + w +
+                 " EXCEPT ALL SELECT * FROM " + s.table("dst") + w + ") UNION ALL (SELECT * FROM " +
+                 s.table("dst") + w + " EXCEPT ALL SELECT * FROM " + s.table("src") + w + ")) d");
 }
 
 }  // namespace
 
-TEST_CASE("a window moves PostgreSQL -> stage -> PostgreSQL exactly, edges and awkward values included",
-          "[integration][postgres]") {
+TEST_CASE(
+    "a window moves PostgreSQL -> stage -> PostgreSQL exactly, edges and awkward values included",
+    "[integration][postgres]") {
   Scratch s;
   seed_awkward_rows(s);
   test::TempDir dir;
@@ -134,11 +142,14 @@ TEST_CASE("a window moves PostgreSQL -> stage -> PostgreSQL exactly, edges and a
   }
 }
 
-TEST_CASE("a load replaces exactly the window's rows and nothing outside it", "[integration][postgres]") {
+TEST_CASE("a load replaces exactly the window's rows and nothing outside it",
+          "[integration][postgres]") {
   Scratch s;
   seed_awkward_rows(s);
-  s.exec("INSERT INTO " + s.table("dst") + " VALUES (100, '2024-03-10 08:10:00+00', 'stale row in window', 0),"
-         "(101, '2024-03-10 09:00:00+00', 'next window, keep', 0), (102, '2024-03-10 07:00:00+00', 'keep', 0)");
+  s.exec("INSERT INTO " + s.table("dst") +
+         " VALUES (100, '2024-03-10 08:10:00+00', 'stale row in window', 0),"
+         "(101, '2024-03-10 09:00:00+00', 'next window, keep', 0), (102, '2024-03-10 07:00:00+00', "
+         "'keep', 0)");
   test::TempDir dir;
   LocalStage stage(dir.path());
   auto source = pg::make_source(table_source(s));
@@ -154,7 +165,8 @@ TEST_CASE("a stage that fails verification during the load leaves the target as 
           "[integration][postgres]") {
   Scratch s;
   seed_awkward_rows(s);
-  s.exec("INSERT INTO " + s.table("dst") + " VALUES (100, '2024-03-10 08:10:00+00', 'previous load', 0)");
+  s.exec("INSERT INTO " + s.table("dst") +
+         " VALUES (100, '2024-03-10 08:10:00+00', 'previous load', 0)");
   test::TempDir dir;
   LocalStage stage(dir.path());
   auto source = pg::make_source(table_source(s));
@@ -178,16 +190,18 @@ TEST_CASE("a stage that fails verification during the load leaves the target as 
 TEST_CASE("a query source binds the window in count and extract alike", "[integration][postgres]") {
   Scratch s;
   seed_awkward_rows(s);
-  pg::SourceOptions o{s.url(),
-                      "SELECT id, event_time, upper(note) AS note, amount FROM " + s.table("src") +
-                          " WHERE event_time >= {window_start} AND event_time < {window_end} AND id <> 9",
-                      std::nullopt, ""};
+  pg::SourceOptions o{
+      s.url(),
+      "SELECT id, event_time, upper(note) AS note, amount FROM " + s.table("src") +
+          " WHERE event_time >= {window_start} AND event_time < {window_end} AND id <> 9",
+      std::nullopt, ""};
   auto source = pg::make_source(o);
   CHECK(*source->count(ctx()) == 6);
   test::TempDir dir;
   LocalStage stage(dir.path());
   CHECK(stage_window(*source, stage, ctx()) == 6);
-  CHECK((*stage.find(ctx()))->columns == std::vector<Column>{{"id"}, {"event_time"}, {"note"}, {"amount"}});
+  CHECK((*stage.find(ctx()))->columns ==
+        std::vector<Column>{{"id"}, {"event_time"}, {"note"}, {"amount"}});
 }
 
 TEST_CASE("a query source may use one window bound only (the bounds are typed parameters)",
@@ -215,7 +229,8 @@ TEST_CASE("PostgreSQL errors are classified at the adapter edge", "[integration]
     CHECK(r.error().message.find("does not exist") != std::string::npos);
   }
   SECTION("a server that does not answer is retryable and the message names no password") {
-    auto source = pg::make_source({"postgresql://sluice:s3cret-pw@127.0.0.1:1/none", std::nullopt, "t", "c"});
+    auto source =
+        pg::make_source({"postgresql://sluice:s3cret-pw@127.0.0.1:1/none", std::nullopt, "t", "c"});
     auto r = source->count(ctx());
     REQUIRE_FALSE(r);
     CHECK(r.error().kind == ErrorKind::retryable);

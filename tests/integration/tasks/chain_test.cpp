@@ -16,13 +16,15 @@ namespace {
 
 const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
 
-tasks::RunSummary run_until_settled(test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p, int rounds = 20) {
+tasks::RunSummary run_until_settled(test::ChainFixture& f,
+                                    std::shared_ptr<tasks::PipelineRuntime> p, int rounds = 20) {
   return test::run_until_settled(f, std::move(p), kNow, rounds);
 }
 
 }  // namespace
 
-TEST_CASE("windows are generated once, copied exactly, audited and finished", "[integration][chain]") {
+TEST_CASE("windows are generated once, copied exactly, audited and finished",
+          "[integration][chain]") {
   test::ChainFixture f;
   f.seed_source(6, 50);
   auto p = f.pipeline(6);
@@ -35,12 +37,17 @@ TEST_CASE("windows are generated once, copied exactly, audited and finished", "[
   CHECK(summary.success == 6);
   CHECK(summary.rows == 300);
   CHECK(f.source_target_difference() == 0);
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND audit_result = 'PASS' "
-                "AND source_count = 50 AND target_count = 50 AND count_difference = 0 AND stage_count = 50 "
-                "AND phase_completed = 'AUDIT' AND business_fields->>'path' LIKE 'orders/2024/01/01/%'") == 6);
-  // One claim and one write per task: claim, pre_validation, source_to_stage, stage_to_target, audit.
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                "audit_result = 'PASS' "
+                "AND source_count = 50 AND target_count = 50 AND count_difference = 0 AND "
+                "stage_count = 50 "
+                "AND phase_completed = 'AUDIT' AND business_fields->>'path' LIKE "
+                "'orders/2024/01/01/%'") == 6);
+  // One claim and one write per task: claim, pre_validation, source_to_stage, stage_to_target,
+  // audit.
   CHECK(f.count("SELECT count(*) FROM pipeline_events") == 6 * 5);
-  CHECK(f.count("SELECT count(DISTINCT dag_run_id) FROM pipeline_records WHERE dag_run_id LIKE 'scheduled__%'") == 6);
+  CHECK(f.count("SELECT count(DISTINCT dag_run_id) FROM pipeline_records WHERE dag_run_id LIKE "
+                "'scheduled__%'") == 6);
 }
 
 TEST_CASE("an already loaded window is SKIPPED and the target untouched", "[integration][chain]") {
@@ -50,7 +57,8 @@ TEST_CASE("an already loaded window is SKIPPED and the target untouched", "[inte
   auto p = f.pipeline(1);
   const auto summary = run_until_settled(f, p);
   CHECK(summary.skipped == 1);
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED' AND source_count = 20 "
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED' AND "
+                "source_count = 20 "
                 "AND target_count = 20 AND phase_completed = 'PRE_VALIDATION'") == 1);
   CHECK(f.count("SELECT count(*) FROM dst WHERE note = 'loaded earlier'") == 20);  // untouched
 }
@@ -60,44 +68,55 @@ TEST_CASE("a target that drops rows ends FAILED with audit_result FAIL and the r
   test::ChainFixture f;
   f.seed_source(1, 40);
   // The target's own trigger silently drops every fourth row: a real server misbehaving.
-  f.exec("CREATE FUNCTION drop_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-         "IF NEW.id % 4 = 0 THEN RETURN NULL; END IF; RETURN NEW; END $$;"
-         "CREATE TRIGGER drop_some BEFORE INSERT ON dst FOR EACH ROW EXECUTE FUNCTION drop_some()");
+  f.exec(
+      "CREATE FUNCTION drop_some() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.id % 4 = 0 THEN RETURN NULL; END IF; RETURN NEW; END $$;"
+      "CREATE TRIGGER drop_some BEFORE INSERT ON dst FOR EACH ROW EXECUTE FUNCTION drop_some()");
   auto p = f.pipeline(1);
   const auto summary = run_until_settled(f, p);
   CHECK(summary.failed == 1);
   CHECK(summary.retries == 0);  // integrity failures are not retried
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND audit_result = 'FAIL' "
-                "AND source_count = 40 AND target_count = 30 AND count_difference = 10 "
-                "AND percentage_difference = 25.00 AND error_message LIKE 'integrity: audit failed%'") == 1);
+  CHECK(
+      f.count(
+          "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND audit_result "
+          "= 'FAIL' "
+          "AND source_count = 40 AND target_count = 30 AND count_difference = 10 "
+          "AND percentage_difference = 25.00 AND error_message LIKE 'integrity: audit failed%'") ==
+      1);
 }
 
-TEST_CASE("a source failing twice then succeeding ends SUCCESS with retry_attempt 2 and visible backoff",
-          "[integration][chain]") {
+TEST_CASE(
+    "a source failing twice then succeeding ends SUCCESS with retry_attempt 2 and visible backoff",
+    "[integration][chain]") {
   test::ChainFixture f;
   f.seed_source(1, 10);
   // A source query that fails with a serialization failure (retryable) on its first two runs.
   // A sequence counts the calls: unlike a table row, nextval survives the failed statement.
-  f.exec("CREATE SEQUENCE attempts;"
-         "CREATE FUNCTION flaky() RETURNS boolean LANGUAGE plpgsql AS $$ DECLARE k bigint; BEGIN "
-         "k := nextval('attempts'); "
-         "IF k <= 2 THEN RAISE EXCEPTION 'flaky source, attempt %', k USING ERRCODE = '40001'; END IF; "
-         "RETURN true; END $$");
+  f.exec(
+      "CREATE SEQUENCE attempts;"
+      "CREATE FUNCTION flaky() RETURNS boolean LANGUAGE plpgsql AS $$ DECLARE k bigint; BEGIN "
+      "k := nextval('attempts'); "
+      "IF k <= 2 THEN RAISE EXCEPTION 'flaky source, attempt %', k USING ERRCODE = '40001'; END "
+      "IF; "
+      "RETURN true; END $$");
   auto p = f.pipeline(1);
-  p->source = adapters::postgres::make_source(
-      {f.db().url(), "SELECT * FROM src WHERE flaky() AND event_time >= {window_start} AND event_time < {window_end}",
-       std::nullopt, ""});
+  p->source = adapters::postgres::make_source({f.db().url(),
+                                               "SELECT * FROM src WHERE flaky() AND event_time >= "
+                                               "{window_start} AND event_time < {window_end}",
+                                               std::nullopt, ""});
   tasks::Runner runner(f.runner_options(1), {p});
   auto first = runner.run_once(kNow);
   REQUIRE(first);
   CHECK(first->retries == 1);
   // The backoff is visible and in the future: base 1 s, equal jitter -> between 0.5 and 1 s.
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' AND retry_attempt = 1 "
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' AND "
+                "retry_attempt = 1 "
                 "AND next_attempt_at > now() AND next_attempt_at <= now() + interval '1 second' "
                 "AND error_message LIKE 'retryable: %flaky source, attempt 1%'") == 1);
   const auto summary = run_until_settled(f, p);
   CHECK(summary.success == 1);
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND retry_attempt = 2 "
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                "retry_attempt = 2 "
                 "AND error_message IS NULL") == 1);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE outcome = 'RETRY'") == 2);
   CHECK(f.source_target_difference() == 0);
@@ -110,25 +129,32 @@ TEST_CASE("retries are capped and permanent errors fail at once", "[integration]
   SECTION("retryable forever: FAILED after max retries") {
     p->max_retries = 2;
     // lock_not_available (55P03): retryable, and never goes away.
-    f.exec("CREATE FUNCTION always_busy() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
-           "RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END $$");
-    p->source = adapters::postgres::make_source(
-        {f.db().url(), "SELECT * FROM src WHERE always_busy() AND event_time >= {window_start} AND event_time < {window_end}",
-         std::nullopt, ""});
+    f.exec(
+        "CREATE FUNCTION always_busy() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END $$");
+    p->source =
+        adapters::postgres::make_source({f.db().url(),
+                                         "SELECT * FROM src WHERE always_busy() AND event_time >= "
+                                         "{window_start} AND event_time < {window_end}",
+                                         std::nullopt, ""});
     run_until_settled(f, p);
-    CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND retry_attempt = 2 "
+    CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND "
+                  "retry_attempt = 2 "
                   "AND error_message LIKE '%retries used up: 2%'") == 1);
   }
   SECTION("a missing table is permanent: FAILED on the first attempt") {
-    p->source = adapters::postgres::make_source({f.db().url(), std::nullopt, "no_such_table", "event_time"});
+    p->source = adapters::postgres::make_source(
+        {f.db().url(), std::nullopt, "no_such_table", "event_time"});
     const auto summary = run_until_settled(f, p);
     CHECK(summary.retries == 0);
-    CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND retry_attempt = 0 "
+    CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND "
+                  "retry_attempt = 0 "
                   "AND error_message LIKE 'permanent: %no_such_table%'") == 1);
   }
 }
 
-TEST_CASE("a worker whose lease was taken over cannot write anything afterwards", "[integration][chain]") {
+TEST_CASE("a worker whose lease was taken over cannot write anything afterwards",
+          "[integration][chain]") {
   test::ChainFixture f;
   f.seed_source(1, 10);
   auto p = f.pipeline(1);
@@ -166,12 +192,15 @@ TEST_CASE("a worker whose lease was taken over cannot write anything afterwards"
   CHECK(outcome.end == tasks::ChainEnd::lock_lost);
   CHECK(f.count("SELECT count(*) FROM pipeline_events") == events_before);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE dag_run_id = '" + record_a.run.value +
-                "' AND created_at > (SELECT max(created_at) FROM pipeline_events WHERE task = 'stale_lock_cleanup')") == 0);
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS' AND dag_run_id = '" +
+                "' AND created_at > (SELECT max(created_at) FROM pipeline_events WHERE task = "
+                "'stale_lock_cleanup')") == 0);
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS' AND "
+                "dag_run_id = '" +
                 (*claimed_b)->run.value + "'") == 1);
 }
 
-TEST_CASE("a retried record resumes after phase_completed and redoes a missing stage", "[integration][chain]") {
+TEST_CASE("a retried record resumes after phase_completed and redoes a missing stage",
+          "[integration][chain]") {
   test::ChainFixture f;
   f.seed_source(1, 30);
   auto p = f.pipeline(1);
@@ -182,8 +211,10 @@ TEST_CASE("a retried record resumes after phase_completed and redoes a missing s
   const auto summary = runner.drain();
   CHECK(summary.success == 1);
   CHECK(f.source_target_difference() == 0);
-  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'pre_validation'") == 0);  // resumed after it
-  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'source_to_stage'") == 1);  // redone
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'pre_validation'") ==
+        0);  // resumed after it
+  CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'source_to_stage'") ==
+        1);  // redone
 }
 
 TEST_CASE(

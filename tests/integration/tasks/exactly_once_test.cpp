@@ -26,7 +26,8 @@ pid_t spawn_worker(const test::ChainFixture& f, std::shared_ptr<tasks::PipelineR
   if (pid == 0) {
     tasks::Runner runner(f.runner_options(1), {std::move(p)});
     const auto summary = runner.drain();
-    _exit(summary.store_errors == 0 ? 0 : 3);  // _exit: the parent's fixtures are not ours to destroy
+    _exit(summary.store_errors == 0 ? 0
+                                    : 3);  // _exit: the parent's fixtures are not ours to destroy
   }
   return pid;
 }
@@ -49,7 +50,8 @@ std::int64_t overlapping_holds(const test::ChainFixture& f) {
 
 }  // namespace
 
-TEST_CASE("4 worker processes over 500 windows: each window SUCCESS once, rows exact", "[integration][chain][slow]") {
+TEST_CASE("4 worker processes over 500 windows: each window SUCCESS once, rows exact",
+          "[integration][chain][slow]") {
   test::ChainFixture f;
   f.seed_source(500, 4);
   auto p = f.pipeline(500);
@@ -63,11 +65,15 @@ TEST_CASE("4 worker processes over 500 windows: each window SUCCESS once, rows e
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
   }
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND retry_attempt = 0") == 500);
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+                "retry_attempt = 0") == 500);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'claim'") == 500);
-  CHECK(f.count("SELECT count(DISTINCT locked_by) FROM pipeline_records") >= 2);  // the work was shared
+  CHECK(f.count("SELECT count(DISTINCT locked_by) FROM pipeline_records") >=
+        2);  // the work was shared
   CHECK(f.source_target_difference() == 0);
-  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE target_count <> 4 OR source_count <> 4") == 0);
+  CHECK(f.count(
+            "SELECT count(*) FROM pipeline_records WHERE target_count <> 4 OR source_count <> 4") ==
+        0);
   CHECK(overlapping_holds(f) == 0);
 }
 
@@ -97,11 +103,13 @@ TEST_CASE("kill -9 of workers during source->stage and stage->target loses and d
   int kills_in_flight = 0, attempts = 0;
   while (kills_in_flight < 20 && attempts < 2000) {
     ++attempts;
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(random)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 40)(random)));
     std::string holder;
     {
       auto c = f.db().connect();
-      const auto rows = test::run_sql(*c,
+      const auto rows = test::run_sql(
+          *c,
           "SELECT locked_by FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS' "
           "AND phase_completed IN ('PRE_VALIDATION', 'SOURCE_TO_STAGE') ORDER BY random() LIMIT 1");
       if (rows.empty()) continue;
@@ -111,7 +119,8 @@ TEST_CASE("kill -9 of workers during source->stage and stage->target loses and d
     for (std::size_t i = 0; i < workers.size(); ++i)
       if (holder == host + ":" + std::to_string(workers[i])) victim = i;
     if (victim == workers.size()) continue;  // held by a worker killed a moment ago
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 15)(random)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 15)(random)));
     kill(workers[victim], SIGKILL);
     int status = 0;
     waitpid(workers[victim], &status, 0);
@@ -127,14 +136,16 @@ TEST_CASE("kill -9 of workers during source->stage and stage->target loses and d
 
   // Leases of the killed workers expire; cleanup and retries finish the rest.
   for (int round = 0; round < 30; ++round) {
-    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status <> 'SUCCESS'") == 0) break;
+    if (f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status <> 'SUCCESS'") == 0)
+      break;
     std::this_thread::sleep_for(1s);
     REQUIRE(runner.run_once(kNow));
   }
   CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") == 300);
   CHECK(f.count("SELECT count(*) FROM pipeline_events WHERE task = 'stale_lock_cleanup'") >= 20);
   CHECK(f.source_target_difference() == 0);
-  CHECK(f.count("SELECT count(*) FROM (SELECT id FROM dst GROUP BY id HAVING count(*) > 1) d") == 0);
+  CHECK(f.count("SELECT count(*) FROM (SELECT id FROM dst GROUP BY id HAVING count(*) > 1) d") ==
+        0);
   CHECK(f.count("SELECT count(*) FROM dst") == 300 * kRows);
   CHECK(overlapping_holds(f) == 0);
 }

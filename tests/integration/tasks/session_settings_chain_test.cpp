@@ -19,8 +19,8 @@ namespace {
 const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
 
 const std::vector<std::string> kColumns{
-    "id", "event_time", "d",  "ts",  "tstz", "tm", "tmtz", "iv", "num", "f4", "f8", "b",  "txt",
-    "flag", "j",        "jb", "ai",  "at",   "ad", "atz",  "u",  "m",   "x",  "dr", "tr", "ivs"};
+    "id",   "event_time", "d",  "ts", "tstz", "tm", "tmtz", "iv", "num", "f4", "f8", "b",  "txt",
+    "flag", "j",          "jb", "ai", "at",   "ad", "atz",  "u",  "m",   "x",  "dr", "tr", "ivs"};
 
 constexpr const char* kTable =
     "(id int, event_time timestamptz NOT NULL, d date, ts timestamp, tstz timestamptz, tm time, "
@@ -57,15 +57,14 @@ constexpr const char* kRows =
 
 // Source, target and store: each database and role default set differently.
 const std::map<std::string, std::string> kSourceDefaults{
-    {"DateStyle", "SQL, DMY"},          {"extra_float_digits", "-3"},
-    {"bytea_output", "escape"},         {"TimeZone", "Pacific/Chatham"},
-    {"array_nulls", "off"},             {"standard_conforming_strings", "off"},
-    {"xmloption", "document"},          {"lc_monetary", "C.UTF-8"}};
+    {"DateStyle", "SQL, DMY"},  {"extra_float_digits", "-3"},
+    {"bytea_output", "escape"}, {"TimeZone", "Pacific/Chatham"},
+    {"array_nulls", "off"},     {"standard_conforming_strings", "off"},
+    {"xmloption", "document"},  {"lc_monetary", "C.UTF-8"}};
 const std::map<std::string, std::string> kTargetDefaults{
-    {"DateStyle", "SQL, MDY"},          {"IntervalStyle", "sql_standard"},
-    {"extra_float_digits", "0"},        {"bytea_output", "escape"},
-    {"TimeZone", "America/St_Johns"},   {"array_nulls", "off"},
-    {"xmloption", "document"},          {"standard_conforming_strings", "off"}};
+    {"DateStyle", "SQL, MDY"},  {"IntervalStyle", "sql_standard"},     {"extra_float_digits", "0"},
+    {"bytea_output", "escape"}, {"TimeZone", "America/St_Johns"},      {"array_nulls", "off"},
+    {"xmloption", "document"},  {"standard_conforming_strings", "off"}};
 const std::map<std::string, std::string> kStoreDefaults{
     {"DateStyle", "German, DMY"}, {"IntervalStyle", "sql_standard"}, {"TimeZone", "Asia/Tokyo"}};
 
@@ -166,8 +165,9 @@ TEST_CASE("server defaults of MariaDB (time zone, sql_mode, character sets) chan
           ", '2024-03-04', '-838:59:59', -12345678901234567890.0123456789, X'00FF5C'),"
           "(2, '2024-01-01 01:20:00', NULL, '', '', NULL, '00:00:00.000001', 0, X'')");
   test::TestDatabase target;
-  hostile_target(target, "(id int, event_time timestamptz, ts timestamptz, c text, v text, "
-                         "d date, t interval, num numeric, b bytea)");
+  hostile_target(target,
+                 "(id int, event_time timestamptz, ts timestamptz, c text, v text, "
+                 "d date, t interval, num numeric, b bytea)");
 
   const std::string expected =
       "1\t2024-01-01 00:10:00+00\t2024-03-04 10:00:00.5+00\tab\t"
@@ -190,13 +190,15 @@ TEST_CASE("ClickHouse DateTime values in any zone arrive in UTC, whatever the se
             "tk Nullable(DateTime('Asia/Tokyo')), arr Array(DateTime('America/St_Johns')), "
             "`odd.name` DateTime('Pacific/Chatham')) ENGINE = MergeTree ORDER BY id");
   // 1709546400 is 2024-03-04 10:00:00 UTC.
-  ch->query("INSERT INTO " + src +
-            " VALUES (1, toDateTime(1704067800), toDateTime(1709546400), toDateTime(1709546400), "
-            "[toDateTime(1709546400)], toDateTime(1709546400)), "
-            "(2, toDateTime(1704072000), toDateTime(1709546400), NULL, [], toDateTime(1709546400))");
+  ch->query(
+      "INSERT INTO " + src +
+      " VALUES (1, toDateTime(1704067800), toDateTime(1709546400), toDateTime(1709546400), "
+      "[toDateTime(1709546400)], toDateTime(1709546400)), "
+      "(2, toDateTime(1704072000), toDateTime(1709546400), NULL, [], toDateTime(1709546400))");
   test::TestDatabase target;
-  hostile_target(target, "(id int, event_time timestamptz, k timestamptz, tk timestamptz, "
-                         "arr text, \"odd.name\" timestamptz)");
+  hostile_target(target,
+                 "(id int, event_time timestamptz, k timestamptz, tk timestamptz, "
+                 "arr text, \"odd.name\" timestamptz)");
 
   adapters::clickhouse::SourceOptions o;
   o.connection.url = ch->url();

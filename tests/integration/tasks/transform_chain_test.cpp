@@ -12,7 +12,8 @@ namespace {
 const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
 
 transform::OutputColumn column(std::string name, std::string from, transform::Cast cast) {
-  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 20, 7}, std::nullopt};
+  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 20, 7},
+          std::nullopt};
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ std::vector<std::optional<std::string>> decode_one(std::string_view block) {
   REQUIRE(more);
   REQUIRE(*more);
   std::vector<std::optional<std::string>> out;
-  for (const auto& f : fields) out.push_back(f ? std::optional<std::string>(std::string(*f)) : std::nullopt);
+  for (const auto& f : fields)
+    out.push_back(f ? std::optional<std::string>(std::string(*f)) : std::nullopt);
   return out;
 }
 
@@ -21,8 +22,17 @@ std::vector<std::optional<std::string>> decode_one(std::string_view block) {
 
 TEST_CASE("COPY text round-trips every awkward value", "[adapters]") {
   const std::vector<std::optional<std::string>> values{
-      std::nullopt, "", "plain", "tab\there", "new\nline", "cr\rret", "back\\slash", "\\N",
-      "ünïcödé ✓", "quote \" and ' and ,", std::string("nul-free\x01\x7f"),
+      std::nullopt,
+      "",
+      "plain",
+      "tab\there",
+      "new\nline",
+      "cr\rret",
+      "back\\slash",
+      "\\N",
+      "ünïcödé ✓",
+      "quote \" and ' and ,",
+      std::string("nul-free\x01\x7f"),
   };
   std::vector<Field> fields;
   for (const auto& v : values) fields.push_back(v ? Field(*v) : Field());
@@ -47,7 +57,8 @@ TEST_CASE("COPY text decodes PostgreSQL's full escape set", "[adapters]") {
   }
 }
 
-TEST_CASE("the decoder keeps earlier fields valid while a wide row grows its buffers", "[adapters]") {
+TEST_CASE("the decoder keeps earlier fields valid while a wide row grows its buffers",
+          "[adapters]") {
   std::string encoded;
   std::vector<std::string> values;
   for (int i = 0; i < 40; ++i) values.push_back("v\\" + std::to_string(i));  // all need unescaping

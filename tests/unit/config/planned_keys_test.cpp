@@ -4,8 +4,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "framework/config/key_table.hpp"
+#include "framework/config/keys.hpp"
 #include "framework/config/load.hpp"
+#include "framework/schema/key_table.hpp"
 #include "tests/support/config_samples.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <date/date.h>
+#include <catch2/catch.hpp>
 
 #include "framework/core/ids.hpp"
 #include "framework/core/instant.hpp"
@@ -15,9 +15,9 @@ TEST_CASE("parse_utc_offset_instant accepts Z, offsets and PostgreSQL's space fo
     const char* name;
     const char* text;
   };
-  for (auto c : {Case{"Z", "2024-03-10T10:00:00Z"}, Case{"+02:00", "2024-03-10T12:00:00+02:00"},
-                 Case{"-0830", "2024-03-10T01:30:00-0830"},
-                 Case{"space, +00", "2024-03-10 10:00:00+00"}}) {
+  for (auto c :
+       {Case{"Z", "2024-03-10T10:00:00Z"}, Case{"+02:00", "2024-03-10T12:00:00+02:00"},
+        Case{"-0830", "2024-03-10T01:30:00-0830"}, Case{"space, +00", "2024-03-10 10:00:00+00"}}) {
     INFO(c.name);
     auto parsed = parse_utc_offset_instant(c.text);
     REQUIRE(parsed);

@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
+#include <nlohmann/json.hpp>
 
 #include "framework/core/utf8.hpp"
 #include "framework/observe/log.hpp"
@@ -15,25 +15,29 @@ namespace {
 struct Captured {
   std::ostringstream out;
   explicit Captured(observe::LogFormat format) {
-    observe::init_logging({spdlog::level::debug, format, std::make_shared<spdlog::sinks::ostream_sink_mt>(out)});
+    observe::init_logging(
+        {spdlog::level::debug, format, std::make_shared<spdlog::sinks::ostream_sink_mt>(out)});
   }
   ~Captured() { observe::init_logging({}); }
 };
 
 }  // namespace
 
-TEST_CASE("JSON log lines stay one valid object per line, whatever the message holds", "[observe]") {
+TEST_CASE("JSON log lines stay one valid object per line, whatever the message holds",
+          "[observe]") {
   Captured c(observe::LogFormat::json);
   const Window w{Instant{Seconds{1710057600}}, Instant{Seconds{1710064800}}};
-  observe::logger("claims")->warn("{} said \"hi\"\nand a tab\there", observe::window_context(PipelineId{"orders"}, w,
-                                                                                             RunId{"scheduled__x"}));
+  observe::logger("claims")->warn(
+      "{} said \"hi\"\nand a tab\there",
+      observe::window_context(PipelineId{"orders"}, w, RunId{"scheduled__x"}));
   const std::string text = c.out.str();
   REQUIRE(std::count(text.begin(), text.end(), '\n') == 1);
   const auto line = nlohmann::json::parse(text);
   CHECK(line["level"] == "warning");
   CHECK(line["logger"] == "claims");
   CHECK(line["msg"] ==
-        "pipeline=orders window=[2024-03-10T08:00:00Z, 2024-03-10T10:00:00Z) run=scheduled__x said \"hi\"\n"
+        "pipeline=orders window=[2024-03-10T08:00:00Z, 2024-03-10T10:00:00Z) run=scheduled__x said "
+        "\"hi\"\n"
         "and a tab\there");
   // `2024-03-10T08:00:00.123Z`: UTC with milliseconds
   CHECK(line["ts"].get<std::string>().size() == 24);

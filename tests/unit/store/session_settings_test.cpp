@@ -9,8 +9,9 @@ using namespace sluice::store;
 TEST_CASE("pinned options follow the URL's own, so that ours win", "[store][session]") {
   const std::string none = pinned_options("");
   CHECK(none.starts_with("-c DateStyle=ISO,MDY -c IntervalStyle=postgres -c TimeZone=UTC"));
-  for (const char* s : {"extra_float_digits=3", "bytea_output=hex", "standard_conforming_strings=on",
-                        "lc_monetary=C", "array_nulls=on", "xmloption=content"})
+  for (const char* s :
+       {"extra_float_digits=3", "bytea_output=hex", "standard_conforming_strings=on",
+        "lc_monetary=C", "array_nulls=on", "xmloption=content"})
     CHECK(none.find(std::string("-c ") + s) != std::string::npos);
   // client_encoding is a keyword of its own (it outranks PGCLIENTENCODING only as one).
   CHECK(none.find("client_encoding") == std::string::npos);

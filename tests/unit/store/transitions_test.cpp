@@ -5,12 +5,12 @@
 using namespace sluice::store;
 
 TEST_CASE("status and phase names round-trip through the column values", "[store]") {
-  for (auto s : {Status::pending, Status::in_progress, Status::success, Status::skipped,
-                 Status::failed}) {
+  for (auto s :
+       {Status::pending, Status::in_progress, Status::success, Status::skipped, Status::failed}) {
     CHECK(parse_status(to_string(s)) == s);
   }
-  for (auto p : {Phase::none, Phase::pre_validation, Phase::source_to_stage,
-                 Phase::stage_to_target, Phase::audit}) {
+  for (auto p : {Phase::none, Phase::pre_validation, Phase::source_to_stage, Phase::stage_to_target,
+                 Phase::audit}) {
     CHECK(parse_phase(to_string(p)) == p);
   }
   CHECK(to_string(Status::in_progress) == "IN_PROGRESS");
@@ -25,13 +25,13 @@ TEST_CASE("the transition table allows exactly the life cycle of DESIGN.md", "[s
     bool ok;
   };
   using enum Status;
-  for (auto c : {Case{pending, in_progress, true}, Case{in_progress, success, true},
-                 Case{in_progress, skipped, true}, Case{in_progress, failed, true},
-                 Case{in_progress, pending, true}, Case{failed, pending, true},
-                 Case{success, pending, true}, Case{skipped, pending, true},
-                 Case{pending, success, false}, Case{pending, failed, false},
-                 Case{success, in_progress, false}, Case{failed, success, false},
-                 Case{skipped, failed, false}, Case{pending, pending, false}}) {
+  for (auto c :
+       {Case{pending, in_progress, true}, Case{in_progress, success, true},
+        Case{in_progress, skipped, true}, Case{in_progress, failed, true},
+        Case{in_progress, pending, true}, Case{failed, pending, true}, Case{success, pending, true},
+        Case{skipped, pending, true}, Case{pending, success, false}, Case{pending, failed, false},
+        Case{success, in_progress, false}, Case{failed, success, false},
+        Case{skipped, failed, false}, Case{pending, pending, false}}) {
     INFO(to_string(c.from) << " -> " << to_string(c.to));
     CHECK(allowed(c.from, c.to) == c.ok);
   }

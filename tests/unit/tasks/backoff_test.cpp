@@ -13,9 +13,10 @@ TEST_CASE("backoff doubles from the base, is capped, and jitters only its upper 
     double draw;
     long expected;
   };
-  for (auto c : {Case{"first retry, no jitter", 1, 0.0, 15}, Case{"first retry, max jitter", 1, 0.999999, 30},
-                 Case{"second retry", 2, 0.0, 30}, Case{"third retry, half jitter", 3, 0.5, 90},
-                 Case{"capped", 10, 0.0, 300}, Case{"capped, max jitter", 10, 0.999999, 600},
+  for (auto c : {Case{"first retry, no jitter", 1, 0.0, 15},
+                 Case{"first retry, max jitter", 1, 0.999999, 30}, Case{"second retry", 2, 0.0, 30},
+                 Case{"third retry, half jitter", 3, 0.5, 90}, Case{"capped", 10, 0.0, 300},
+                 Case{"capped, max jitter", 10, 0.999999, 600},
                  Case{"huge attempt stays capped", 5000, 0.5, 450},
                  Case{"attempt 0 treated as the first", 0, 0.0, 15},
                  Case{"draw out of range is clamped", 2, 7.0, 60}}) {

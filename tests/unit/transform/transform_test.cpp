@@ -36,7 +36,8 @@ time::TemplateContext window() {
 }
 
 OutputColumn column(std::string name, std::string from, Cast cast = Cast::none) {
-  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 12, 7}, std::nullopt};
+  return {std::move(name), std::move(from), cast, std::nullopt, {"pipelines.d/orders.yaml", 12, 7},
+          std::nullopt};
 }
 
 }  // namespace
@@ -98,12 +99,9 @@ TEST_CASE("a transform selects, renames, casts and computes columns", "[transfor
   Spec spec;
   spec.columns = {column("order_id", "id", Cast::integer), column("total", "amount", Cast::number),
                   column("at", "event_time", Cast::timestamp)};
-  OutputColumn loaded{"loaded_for",
-                      "",
-                      Cast::none,
-                      *time::FieldTemplate::parse("{pipeline}/{window_start:%H}"),
-                      {},
-                      std::nullopt};
+  OutputColumn loaded{"loaded_for", "",
+                      Cast::none,   *time::FieldTemplate::parse("{pipeline}/{window_start:%H}"),
+                      {},           std::nullopt};
   spec.columns.push_back(loaded);
   Recorder out;
   TransformSink sink(spec, window(), out);

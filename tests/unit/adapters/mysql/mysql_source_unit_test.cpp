@@ -89,8 +89,9 @@ TEST_CASE("bad mysql URLs say what is wrong and never repeat the password", "[my
 
 TEST_CASE("every mysql session pins time zone, sql_mode and character set", "[mysql]") {
   const std::string setup = session_setup("utf8mb4");
-  CHECK(setup.starts_with("SET NAMES 'utf8mb4', time_zone = '+00:00', sql_mode = "
-                          "'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"));
+  CHECK(
+      setup.starts_with("SET NAMES 'utf8mb4', time_zone = '+00:00', sql_mode = "
+                        "'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'"));
   for (const char* bad : {"ANSI_QUOTES", "PAD_CHAR", "NO_BACKSLASH", "ORACLE"})
     CHECK(setup.find(bad) == std::string::npos);
   CHECK(check_charset("utf8mb4"));

@@ -6,8 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include "framework/adapters/registry.hpp"
-#include "framework/config/key_table.hpp"
-#include "framework/config/node_check.hpp"
+#include "framework/config/keys.hpp"
+#include "framework/schema/key_table.hpp"
+#include "framework/schema/node_check.hpp"
 
 using namespace sluice;
 using config::KeyTable;

@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 #include <tl/expected.hpp>
 
-#include "framework/config/credentials.hpp"
+#include "framework/schema/credentials.hpp"
 
 namespace sluice::config {
 

@@ -1,4 +1,4 @@
-#include "framework/config/scalar.hpp"
+#include "framework/schema/scalar.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "framework/config/identifier.hpp"
 #include "framework/core/suggest.hpp"
+#include "framework/schema/identifier.hpp"
 
 namespace sluice::config {
 namespace {

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/key_table.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/key_table.hpp"
+#include "framework/schema/secret.hpp"
 #include "framework/time/cron.hpp"
 #include "framework/time/duration.hpp"
 #include "framework/time/field_template.hpp"

@@ -1,4 +1,4 @@
-#include "framework/config/fields.hpp"
+#include "framework/schema/fields.hpp"
 
 #include <nlohmann/json.hpp>
 

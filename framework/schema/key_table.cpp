@@ -1,4 +1,4 @@
-#include "framework/config/key_table.hpp"
+#include "framework/schema/key_table.hpp"
 
 #include <fmt/format.h>
 

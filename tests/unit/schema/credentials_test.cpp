@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "framework/adapters/mysql/connection.hpp"
-#include "framework/config/credentials.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/credentials.hpp"
+#include "framework/schema/secret.hpp"
 
 using namespace sluice;
 using namespace sluice::config;
@@ -129,9 +129,9 @@ TEST_CASE("a URL whose user information is ambiguous is refused without quoting 
     CHECK_THAT(problem, Catch::Contains(c.says));
     CHECK_THAT(problem, !Catch::Contains("hunter2"));
   }
-  for (auto fine : {"postgresql://app:p%40ss@db/app", "postgresql://db/app", "postgresql://",
-                    "host=db password=p@ss",
-                    "postgresql://app@[::1]:5432/app?application_name=a:b"}) {
+  for (auto fine :
+       {"postgresql://app:p%40ss@db/app", "postgresql://db/app", "postgresql://",
+        "host=db password=p@ss", "postgresql://app@[::1]:5432/app?application_name=a:b"}) {
     INFO(fine);
     CHECK(url_userinfo_problem(fine).empty());
   }

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 
@@ -82,17 +82,5 @@ struct KeyTable {
 
 // `integer (1 to 256)`, `one of: text, json`, `list of strings`.
 std::string type_name(const KeySpec& spec);
-
-// The pipeline file, the daemon file and their sections (framework/config/keys_*.cpp).
-const KeyTable& daemon_keys();
-const KeyTable& pipeline_keys();
-// `kind` (and what every connection has) before the adapter's own keys.
-const KeyTable& connection_common_keys();
-// `connection` before the adapter's own source / target keys.
-const KeyTable& source_common_keys();
-const KeyTable& target_common_keys();
-
-// Markdown reference of every table (daemon, pipeline, each adapter).
-std::string render_key_reference();
 
 }  // namespace sluice::config

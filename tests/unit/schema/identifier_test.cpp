@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "framework/config/identifier.hpp"
+#include "framework/schema/identifier.hpp"
 
 using namespace sluice::config;
 

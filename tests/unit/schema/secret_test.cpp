@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"
 

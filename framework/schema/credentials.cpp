@@ -1,4 +1,4 @@
-#include "framework/config/credentials.hpp"
+#include "framework/schema/credentials.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <optional>
 #include <regex>
 
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "framework/config/document_check.hpp"
+#include "framework/schema/document_check.hpp"
 
 #include <yaml-cpp/depthguard.h>
 
@@ -6,8 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "framework/config/credentials.hpp"
-#include "framework/config/file_text.hpp"
+#include "framework/schema/credentials.hpp"
+#include "framework/schema/file_text.hpp"
 
 namespace sluice::config {
 namespace {

@@ -1,11 +1,11 @@
-#include "framework/config/secret.hpp"
+#include "framework/schema/secret.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <ostream>
 
-#include "framework/config/file_text.hpp"
+#include "framework/schema/file_text.hpp"
 
 namespace sluice::config {
 namespace {

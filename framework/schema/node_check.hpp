@@ -7,10 +7,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "framework/config/diagnostic.hpp"
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/diagnostic.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 

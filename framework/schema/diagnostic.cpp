@@ -1,9 +1,9 @@
-#include "framework/config/diagnostic.hpp"
+#include "framework/schema/diagnostic.hpp"
 
 #include <algorithm>
 
-#include "framework/config/credentials.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/credentials.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 

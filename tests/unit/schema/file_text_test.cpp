@@ -9,8 +9,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "framework/config/file_text.hpp"
 #include "framework/config/load.hpp"
+#include "framework/schema/file_text.hpp"
 #include "tests/support/config_samples.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"

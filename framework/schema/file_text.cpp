@@ -1,4 +1,4 @@
-#include "framework/config/file_text.hpp"
+#include "framework/schema/file_text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "framework/config/identifier.hpp"
+#include "framework/schema/identifier.hpp"
 
 #include <cctype>
 

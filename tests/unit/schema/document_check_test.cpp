@@ -2,7 +2,7 @@
 // credentials in whatever a diagnostic quotes.
 #include <catch2/catch.hpp>
 
-#include "framework/config/document_check.hpp"
+#include "framework/schema/document_check.hpp"
 
 using namespace sluice::config;
 

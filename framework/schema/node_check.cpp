@@ -1,10 +1,10 @@
-#include "framework/config/node_check.hpp"
+#include "framework/schema/node_check.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "framework/config/scalar.hpp"
 #include "framework/core/suggest.hpp"
+#include "framework/schema/scalar.hpp"
 
 namespace sluice::config {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "framework/config/diagnostic.hpp"
+#include "framework/schema/diagnostic.hpp"
 
 namespace sluice::config {
 

@@ -6,9 +6,9 @@
 
 #include <tl/expected.hpp>
 
-#include "framework/config/fields.hpp"
-#include "framework/config/key_table.hpp"
-#include "framework/config/secret.hpp"
+#include "framework/schema/fields.hpp"
+#include "framework/schema/key_table.hpp"
+#include "framework/schema/secret.hpp"
 
 namespace sluice::config {
 

@@ -1,0 +1,73 @@
+#include "framework/store/notifications.hpp"
+
+#include <pqxx/notification>
+
+#include "framework/store/database.hpp"
+#include "framework/store/errors.hpp"
+
+namespace sluice::store {
+namespace {
+
+class Receiver final : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection_base& c, const std::string& channel, std::function<void()> on)
+      : pqxx::notification_receiver(c, channel), on_(std::move(on)) {}
+  void operator()(const std::string&, int) override {
+    if (on_) on_();
+  }
+
+ private:
+  std::function<void()> on_;
+};
+
+}  // namespace
+
+// Receivers unregister from their connection when destroyed, so they go first.
+struct Notifications::State {
+  std::unique_ptr<Connection> connection;
+  std::unique_ptr<Receiver> records, backfill;
+  ~State() {
+    records.reset();
+    backfill.reset();
+  }
+};
+
+Notifications::Notifications(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Notifications::~Notifications() = default;
+
+Result<std::unique_ptr<Notifications>> Notifications::open(std::string_view url,
+                                                           NotificationHandlers handlers) {
+  auto state = std::make_unique<State>();
+  auto opened = connect(url, {"sluice-listen", 5});
+  if (!opened) return fail(opened.error());
+  state->connection = std::move(*opened);
+  auto listened = attempt("LISTEN", [&] {
+    state->records = std::make_unique<Receiver>(*state->connection, "sluice_records",
+                                                std::move(handlers.records));
+    state->backfill = std::make_unique<Receiver>(*state->connection, "sluice_backfill",
+                                                 std::move(handlers.backfill));
+  });
+  if (!listened) return fail(listened.error());
+  return std::unique_ptr<Notifications>(new Notifications(std::move(state)));
+}
+
+int Notifications::socket() const {
+  return state_->connection->sock();
+}
+
+Result<void> Notifications::read() {
+  std::string why;
+  try {
+    state_->connection->get_notifs();
+    if (!state_->connection->is_open()) why = "connection closed";
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (why.empty()) return {};
+  Error lost = Error::retryable(redact_secrets(why));
+  lost.connection_lost = true;
+  return fail(std::move(lost));
+}
+
+}  // namespace sluice::store
