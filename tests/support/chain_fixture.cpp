@@ -63,7 +63,7 @@ tasks::RunnerOptions ChainFixture::runner_options(int workers) const {
 
 std::int64_t ChainFixture::count(const std::string& sql) const {
   auto c = db_.connect();
-  return run_sql(*c, sql)[0][0].as<std::int64_t>();
+  return test::count(*c, sql);
 }
 
 void ChainFixture::exec(const std::string& sql) const {

@@ -67,7 +67,7 @@ ProcessResult CtlEnv::ctl(std::vector<std::string> args) const {
 }
 
 std::int64_t CtlEnv::count(const std::string& sql) const {
-  return run_sql(*c, sql)[0][0].as<std::int64_t>();
+  return test::count(*c, sql);
 }
 
 std::string database_fingerprint(store::Connection& connection) {

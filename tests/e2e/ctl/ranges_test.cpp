@@ -48,9 +48,7 @@ struct Env {
     auto r = test::run_ctl(args, db.url());
     return {std::move(r), std::chrono::steady_clock::now() - started};
   }
-  std::int64_t count(const std::string& sql) const {
-    return test::run_sql(*c, sql)[0][0].as<std::int64_t>();
-  }
+  std::int64_t count(const std::string& sql) const { return test::count(*c, sql); }
 };
 
 std::size_t lines_in(const std::string& text) {

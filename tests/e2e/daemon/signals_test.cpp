@@ -27,10 +27,6 @@ std::string status_of_first_window(store::Connection& c) {
   return r.empty() ? "" : r[0][0].as<std::string>();
 }
 
-int count(store::Connection& c, const std::string& sql) {
-  return test::run_sql(c, sql)[0][0].as<int>();
-}
-
 // A daemon running the slow window of 2024-01-01 00:00, sent SIGTERM while it runs.
 struct DrainedDaemon {
   test::TestDatabase db;
@@ -65,9 +61,10 @@ TEST_CASE("SIGTERM during a long window lets it finish within the drain deadline
   INFO(d.log);
   CHECK(d.result.exit_code == 0);
   CHECK(status_of_first_window(*d.c) == "SUCCESS");
-  CHECK(count(*d.c, "SELECT count(*) FROM dst") == 1);
-  CHECK(count(*d.c,
-              "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'") == 0);
+  CHECK(test::count(*d.c, "SELECT count(*) FROM dst") == 1);
+  CHECK(test::count(
+            *d.c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'") ==
+        0);
   CHECK(d.logged("draining: no new claims"));
   CHECK(d.logged("sluiced stopped"));
 }
@@ -80,11 +77,11 @@ TEST_CASE("SIGTERM past the drain deadline releases the running window for anoth
   // The deadline (1 s), not the window (15 s) nor the stale threshold (1 h).
   CHECK(d.took < 4s);
   CHECK(status_of_first_window(*d.c) == "PENDING");
-  CHECK(count(*d.c,
-              "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
-              "'2024-01-01T00:00:00Z'") == 0);
-  CHECK(count(*d.c, "SELECT count(*) FROM pipeline_events WHERE outcome = 'RELEASED'") == 1);
-  CHECK(count(*d.c, "SELECT count(*) FROM dst") == 0);
+  CHECK(test::count(*d.c,
+                    "SELECT retry_attempt FROM pipeline_records WHERE window_start_time = "
+                    "'2024-01-01T00:00:00Z'") == 0);
+  CHECK(test::count(*d.c, "SELECT count(*) FROM pipeline_events WHERE outcome = 'RELEASED'") == 1);
+  CHECK(test::count(*d.c, "SELECT count(*) FROM dst") == 0);
   CHECK(d.logged("drain deadline: releasing 1 running window(s)"));
 }
 
@@ -102,17 +99,18 @@ TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping 
   test::write_pipeline(dir.path(), "a", "src", "dst_a", "2024-01-01", "2024-01-02");
   test::DaemonProcess daemon(dir.path(), db.url());
   const auto done = [&](const std::string& id) {
-    return count(*c,
-                 "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
-                 "pipeline_id = '" +
-                     id + "'");
+    return test::count(
+        *c,
+        "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS' AND "
+        "pipeline_id = '" +
+            id + "'");
   };
   REQUIRE(test::eventually([&] { return done("a") == 24; }, 30s));
 
   test::write_pipeline(dir.path(), "b", "src", "dst_b", "2024-01-01", "2024-01-02");
   daemon.signal(SIGHUP);
   CHECK(test::eventually([&] { return done("b") == 24; }, 30s));
-  CHECK(count(*c, "SELECT count(*) FROM dst_b") == 24);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst_b") == 24);
   CHECK(daemon.log_contains("config reloaded: added b"));
 
   // A broken pipeline file: the whole reload is refused with its errors, a and b stay.
@@ -134,14 +132,14 @@ TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping 
                 "WHERE pipeline_id = 'b' AND window_start_time = '2024-01-01T05:00:00Z'");
   CHECK(test::eventually(
       [&] {
-        return count(*c,
-                     "SELECT count(*) FROM pipeline_events e JOIN pipeline_records r "
-                     "ON r.id = e.record_id WHERE r.pipeline_id = 'b' AND e.task = 'claim' "
-                     "AND r.window_start_time = '2024-01-01T05:00:00Z' "
-                     "AND r.pipeline_status IN ('SUCCESS', 'SKIPPED')") == 2;
+        return test::count(*c,
+                           "SELECT count(*) FROM pipeline_events e JOIN pipeline_records r "
+                           "ON r.id = e.record_id WHERE r.pipeline_id = 'b' AND e.task = 'claim' "
+                           "AND r.window_start_time = '2024-01-01T05:00:00Z' "
+                           "AND r.pipeline_status IN ('SUCCESS', 'SKIPPED')") == 2;
       },
       15s));
-  CHECK(count(*c, "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'c'") == 0);
+  CHECK(test::count(*c, "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'c'") == 0);
 
   daemon.signal(SIGTERM);
   const auto r = daemon.wait();
@@ -237,8 +235,8 @@ TEST_CASE("a backfill request raised with plain SQL is picked up and run by the 
   test::DaemonProcess daemon(dir.path(), db.url());
   REQUIRE(test::eventually(
       [&] {
-        return count(*c,
-                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
+        return test::count(
+                   *c, "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SUCCESS'") ==
                1;
       },
       20s));
@@ -247,15 +245,15 @@ TEST_CASE("a backfill request raised with plain SQL is picked up and run by the 
                 "VALUES ('a', '2024-01-01T00:00Z', '2024-01-02T00:00Z', 'missing')");
   CHECK(test::eventually(
       [&] {
-        return count(*c,
-                     "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
-                     "AND pipeline_status = 'SUCCESS'") == 23;
+        return test::count(*c,
+                           "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
+                           "AND pipeline_status = 'SUCCESS'") == 23;
       },
       30s));
-  CHECK(count(*c, "SELECT count(*) FROM dst") == 24);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst") == 24);
   CHECK(test::eventually(
       [&] {
-        return count(*c, "SELECT count(*) FROM backfill_requests WHERE status = 'DONE'") == 1;
+        return test::count(*c, "SELECT count(*) FROM backfill_requests WHERE status = 'DONE'") == 1;
       },
       10s));
   daemon.signal(SIGTERM);
