@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config git ca-certificates clang libclang-rt-14-dev clang-format
+  build-essential cmake pkg-config git ca-certificates clang libclang-rt-14-dev clang-format clang-tidy
   # libraries
   libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev

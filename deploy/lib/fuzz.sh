@@ -3,6 +3,7 @@
 # in build/fuzz, every library instrumented (-fsanitize=fuzzer-no-link,address,undefined).
 # Source this file, then:
 #   fuzz_all [SECONDS]        build and run every target for SECONDS each (default 20)
+#   fuzz_build; fuzz_run_all [SECONDS]   the same in two steps (deploy/test.sh builds early)
 # A crash, a hang (one input over 10 s), a leak or a sanitizer report fails the call;
 # the reproducer is left in build/fuzz/run/<target>/ and its path printed.
 # A target's `// fuzz-options:` line adds libFuzzer options to its run (e.g. -max_len=8192).
@@ -11,9 +12,10 @@ fuzz_dir=${SLUICE_FUZZ_BUILD_DIR:-build/fuzz}
 
 fuzz_build() {
   local cxx=${SLUICE_FUZZ_CXX:-clang++-14}
+  # Unity batches: each header parsed once per 16 sources (tidy.sh checks them one by one).
   cmake -S . -B "$fuzz_dir" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF \
-    >/dev/null &&
+    -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF \
+    -DSLUICE_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null &&
     cmake --build "$fuzz_dir" -j "$(nproc)" --target sluice_fuzz
 }
 
@@ -40,15 +42,27 @@ fuzz_run() {
     grep -o '[0-9]*$') inputs in ${seconds}s"
 }
 
+# Two targets at a time on a machine with two cores or more.
+fuzz_run_all() {
+  local seconds=${1:-20} target failed=0 pids=() parallel=1
+  [ "$(nproc)" -ge 2 ] && parallel=2
+  for src in tests/fuzz/*_fuzz.cpp; do
+    target=$(basename "$src" .cpp)
+    fuzz_run "$target" "$seconds" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge $parallel ]; then
+      wait "${pids[0]}" || failed=1
+      pids=("${pids[@]:1}")
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return $failed
+}
+
 fuzz_all() {
-  local seconds=${1:-20} target failed=0
   if ! fuzz_build; then
     echo "fuzz: the targets do not build" >&2
     return 1
   fi
-  for src in tests/fuzz/*_fuzz.cpp; do
-    target=$(basename "$src" .cpp)
-    fuzz_run "$target" "$seconds" || failed=1
-  done
-  return $failed
+  fuzz_run_all "${1:-20}"
 }

@@ -8,6 +8,11 @@
 
 namespace sluice::config {
 
+// A duration key's value (its table's default when unset).
+inline time::Duration duration_of(const Fields& f, std::string_view key) {
+  return f.value_or<time::Duration>(key, {});
+}
+
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,

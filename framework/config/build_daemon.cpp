@@ -16,10 +16,6 @@ bool valid_connection_name(std::string_view name) {
   });
 }
 
-time::Duration duration_of(const Fields& f, std::string_view key) {
-  return f.value_or<time::Duration>(key, {});
-}
-
 std::optional<time::Duration> optional_duration(const Fields& f, std::string_view key) {
   if (const auto* d = f.get<time::Duration>(key)) return *d;
   return std::nullopt;

@@ -8,10 +8,6 @@ namespace {
 
 using adapters::Role;
 
-time::Duration duration_of(const Fields& f, std::string_view key) {
-  return f.value_or<time::Duration>(key, {});
-}
-
 const ConnectionConfig* find_role_connection(const std::string& name, Role role,
                                              const YAML::Node& at, const std::string& path,
                                              const DaemonConfig& daemon, const CheckContext& ctx) {

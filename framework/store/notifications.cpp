@@ -6,7 +6,8 @@
 #include "framework/store/errors.hpp"
 
 namespace sluice::store {
-namespace {
+// Not in an anonymous namespace: Notifications::State, a class with linkage, holds it.
+namespace listen {
 
 class Receiver final : public pqxx::notification_receiver {
  public:
@@ -20,12 +21,12 @@ class Receiver final : public pqxx::notification_receiver {
   std::function<void()> on_;
 };
 
-}  // namespace
+}  // namespace listen
 
 // Receivers unregister from their connection when destroyed, so they go first.
 struct Notifications::State {
   std::unique_ptr<Connection> connection;
-  std::unique_ptr<Receiver> records, backfill;
+  std::unique_ptr<listen::Receiver> records, backfill;
   ~State() {
     records.reset();
     backfill.reset();
@@ -43,10 +44,10 @@ Result<std::unique_ptr<Notifications>> Notifications::open(std::string_view url,
   if (!opened) return fail(opened.error());
   state->connection = std::move(*opened);
   auto listened = attempt("LISTEN", [&] {
-    state->records = std::make_unique<Receiver>(*state->connection, "sluice_records",
-                                                std::move(handlers.records));
-    state->backfill = std::make_unique<Receiver>(*state->connection, "sluice_backfill",
-                                                 std::move(handlers.backfill));
+    state->records = std::make_unique<listen::Receiver>(*state->connection, "sluice_records",
+                                                        std::move(handlers.records));
+    state->backfill = std::make_unique<listen::Receiver>(*state->connection, "sluice_backfill",
+                                                         std::move(handlers.backfill));
   });
   if (!listened) return fail(listened.error());
   return std::unique_ptr<Notifications>(new Notifications(std::move(state)));

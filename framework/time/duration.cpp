@@ -10,13 +10,13 @@
 namespace sluice::time {
 namespace {
 
-struct Unit {
+struct DurationUnit {
   std::string_view name;
   std::int64_t seconds;  // 0 for months
 };
 
 // Largest first: the order compounds must be written in and to_string prints.
-constexpr std::array<Unit, 6> kUnits{
+constexpr std::array<DurationUnit, 6> kUnits{
     {{"mo", 0}, {"w", 7 * 86400}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}}};
 
 // Ten thousand years: far beyond any lag or window, and small enough that adding a

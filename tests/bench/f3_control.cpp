@@ -23,7 +23,7 @@
 #include "framework/time/zone.hpp"
 #include "tasks/runner.hpp"
 #include "tasks/task.hpp"
-#include "tests/bench/bench_support.hpp"
+#include "tests/bench/support/windows.hpp"
 
 using namespace sluice;
 using namespace sluice::bench;

@@ -14,7 +14,7 @@
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "framework/observe/log.hpp"
 #include "tasks/runner.hpp"
-#include "tests/bench/bench_support.hpp"
+#include "tests/bench/support/windows.hpp"
 #include "tests/support/http_test_server.hpp"
 
 using namespace sluice;

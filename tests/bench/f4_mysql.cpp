@@ -13,7 +13,7 @@
 #include "framework/observe/log.hpp"
 #include "framework/time/zone.hpp"
 #include "tasks/runner.hpp"
-#include "tests/bench/bench_support.hpp"
+#include "tests/bench/support/windows.hpp"
 
 using namespace sluice;
 using namespace sluice::bench;

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "framework/core/instant.hpp"
-#include "tests/bench/bench_support.hpp"
+#include "tests/bench/support/windows.hpp"
 
 using namespace sluice;
 using namespace sluice::bench;

@@ -9,10 +9,12 @@
 
 #include "framework/time/cron.hpp"
 #include "framework/time/window_generator.hpp"
+#include "tests/bench/support/measure.hpp"
 
 using namespace sluice;
 using namespace sluice::time;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::seconds_since;
 
 namespace {
 
@@ -22,10 +24,6 @@ const char* const kExpressions[] = {
     "0 0 * * 0",     "0 3 1-7 * mon",   "10-40/10 */2 * * *", "0 12 15 * *",     "0 0 1 1 *",
     "59 23 31 12 *", "0 0 29 2 *",      "0 22 * * sat,sun",   "5 4 * jan,jul *", "0 0 */2 * fri",
 };
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // The naive cron: try every minute until one matches.
 Instant naive_next_fire(const Cron& c, Instant after, Zone zone) {

@@ -16,6 +16,8 @@ namespace sluice::test {
 
 // Windows of the fixture: hourly from 2024-01-01T00:00Z, UTC.
 inline const Instant kFixtureStart = Instant{date::sys_days{date::year{2024} / 1 / 1}};
+// The tests' `now`: a year after the fixture's first window, so every window is long due.
+inline const Instant kNow = kFixtureStart + std::chrono::hours(24 * 365);
 
 class ChainFixture {
  public:

@@ -54,11 +54,11 @@ ProcessResult run_ctl(const std::vector<std::string>& args, const std::string& u
   return run_process(ctl_argv(args), {{"SLUICE_DATABASE_URL", url}});
 }
 
-CtlEnv::CtlEnv() {
+CtlEnv::CtlEnv(const std::string& extra_connections) {
   db.migrate();
   c = db.connect();
   create_ctl_tables(*c);
-  config = write_ctl_config(dir).string();
+  config = write_ctl_config(dir, extra_connections).string();
 }
 
 ProcessResult CtlEnv::ctl(std::vector<std::string> args) const {

@@ -36,7 +36,8 @@ struct CtlEnv {
   std::string config;
   std::unique_ptr<store::Connection> c;
 
-  CtlEnv();
+  // `extra_connections`: YAML appended to the daemon file's connections.
+  explicit CtlEnv(const std::string& extra_connections = "");
   // sluicectl -c CONFIG ARGS.
   ProcessResult ctl(std::vector<std::string> args) const;
   std::int64_t count(const std::string& sql) const;

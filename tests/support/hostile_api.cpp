@@ -18,7 +18,7 @@ std::string page(std::string_view record1, std::string_view record2, std::string
          std::string(next) + R"(, "next_cursor": )" + std::string(cursor) + "}";
 }
 
-std::string quoted(std::string_view text) {
+std::string json_quoted(std::string_view text) {
   return "\"" + std::string(text) + "\"";
 }
 
@@ -51,12 +51,12 @@ HttpResponse HostileApi::operator()(const HttpRequest& request) const {
     return HttpResponse::json(R"({"items": [], "next": null, "next_cursor": ""})");
 
   const std::string page2 = "/v1/events?after=2";
-  std::string next = quoted(page2), cursor = quoted("c2"), sort = R"([2, "b"])";
+  std::string next = json_quoted(page2), cursor = json_quoted("c2"), sort = R"([2, "b"])";
   std::string record1(kRecord1);
   HttpResponse r;
   switch (mode) {
     case Hostile::next_link:
-      next = quoted(target);
+      next = json_quoted(target);
       r.headers.emplace_back("Link", "<" + target + R"(>; rel="next")");
       break;
     case Hostile::deep_cursor: cursor = nested_arrays(depth); break;

@@ -16,7 +16,7 @@ std::string check_clickhouse_url(std::string_view text) {
   return config::url_userinfo_problem(text);
 }
 
-const KeyTable& connection_keys() {
+const KeyTable& clickhouse_connection_keys() {
   static const KeyTable t{
       "clickhouse connection",
       "A ClickHouse server's HTTP interface.",
@@ -98,7 +98,7 @@ const AdapterInfo& clickhouse_adapter() {
           "ClickHouse over HTTP: a table or query as source, a table as target; "
           "evaluates `transform.columns[].sql`.",
       .roles = {Role::source, Role::target},
-      .connection_keys = {&connection_keys()},
+      .connection_keys = {&clickhouse_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys(), &target_keys()},
       .check_source = check_sql_source,

@@ -15,7 +15,7 @@ std::string check_delimiter(std::string_view text) {
   return "the delimiter is one character other than a quote or a line break";
 }
 
-const KeyTable& connection_keys() {
+const KeyTable& file_connection_keys() {
   static const KeyTable t{
       "file connection",
       "A directory that relative path templates start from.",
@@ -116,7 +116,7 @@ const AdapterInfo& file_adapter() {
           "Local files: source, target (written atomically: temp file, fsync, "
           "rename), and the stage's format.",
       .roles = {Role::source, Role::stage, Role::target},
-      .connection_keys = {&connection_keys()},
+      .connection_keys = {&file_connection_keys()},
       .source_keys = {&file_keys(), &source_only_keys()},
       .target_keys = {&file_keys()},
       .check_source = check_endpoint,

@@ -1,12 +1,6 @@
 #include "framework/adapters/formats/csv.hpp"
 
 namespace sluice::adapters::formats {
-namespace {
-
-constexpr std::size_t kReadBytes = 1 << 18;
-
-}  // namespace
-
 void CsvEncoder::field(std::string& out, std::string_view text, bool force_quotes) {
   // A value that starts with a byte order mark would lose it when read back as the file's
   // first field: quoted, it is not at the start of the file.

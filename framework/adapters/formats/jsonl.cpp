@@ -5,12 +5,6 @@
 #include <nlohmann/json.hpp>
 
 namespace sluice::adapters::formats {
-namespace {
-
-constexpr std::size_t kReadBytes = 1 << 18;
-
-}  // namespace
-
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';

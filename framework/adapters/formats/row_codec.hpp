@@ -17,6 +17,9 @@
 
 namespace sluice::adapters::formats {
 
+// What a row reader pulls from its byte source at a time.
+inline constexpr std::size_t kReadBytes = 1 << 18;
+
 enum class Format { copy_text, csv, jsonl };
 std::string_view to_string(Format format);
 std::string describe_size(std::size_t bytes);               // `64 MiB`, for messages

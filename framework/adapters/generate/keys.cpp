@@ -8,12 +8,12 @@ using sluice::config::KeyType;
 namespace sluice::adapters {
 namespace {
 
-const KeyTable& connection_keys() {
+const KeyTable& generate_connection_keys() {
   static const KeyTable t{"generate connection", "Nothing to connect to; only `kind`.", {}};
   return t;
 }
 
-const KeyTable& source_keys() {
+const KeyTable& generate_source_keys() {
   static const KeyTable t{
       "generate source",
       "Rows spread evenly over the window, the same rows for the same seed and window.",
@@ -44,8 +44,8 @@ const AdapterInfo& generate_adapter() {
       .kind = "generate",
       .description = "Synthetic source for demos and benchmarks.",
       .roles = {Role::source},
-      .connection_keys = {&connection_keys()},
-      .source_keys = {&source_keys()},
+      .connection_keys = {&generate_connection_keys()},
+      .source_keys = {&generate_source_keys()},
       .make_source = generate::source_from_config,
   };
   return info;

@@ -19,7 +19,7 @@ std::string check_header_name(std::string_view text) {
   return {};
 }
 
-const KeyTable& connection_keys() {
+const KeyTable& http_connection_keys() {
   static const KeyTable t{
       "http connection",
       "An HTTP API.",
@@ -145,7 +145,7 @@ const KeyTable& pagination_keys() {
   return t;
 }
 
-const KeyTable& source_keys() {
+const KeyTable& http_source_keys() {
   static const KeyTable t{
       "http source",
       "Requests per window; `{window_start:%FT%TZ}` and friends fill in the window.",
@@ -241,8 +241,8 @@ const AdapterInfo& http_adapter() {
           "HTTP JSON APIs as a source: paginated, rate limited, retried on 429 "
           "and 5xx.",
       .roles = {Role::source},
-      .connection_keys = {&connection_keys()},
-      .source_keys = {&source_keys()},
+      .connection_keys = {&http_connection_keys()},
+      .source_keys = {&http_source_keys()},
       .check_source = check_source,
       .make_source = http::source_from_config,
       .probe = http::probe,

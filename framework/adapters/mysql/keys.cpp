@@ -17,11 +17,11 @@ std::string check_mysql_url(std::string_view text) {
   return "expected a mysql:// or mariadb:// URL";
 }
 
-void check_connection(const config::Fields& c, config::Diagnostics& diags) {
+void check_mysql_connection(const config::Fields& c, config::Diagnostics& diags) {
   check_url_or_parts(c, diags, {"host", "port", "database", "user", "password"}, true);
 }
 
-const KeyTable& connection_keys() {
+const KeyTable& mysql_connection_keys() {
   static const KeyTable t{
       "mysql connection",
       "A MySQL or MariaDB server: `url`, or `host` and its parts.",
@@ -79,9 +79,9 @@ const AdapterInfo& mysql_adapter() {
           "read in UTC and written with `+00`, DECIMAL exact, binary strings as PostgreSQL "
           "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4.",
       .roles = {Role::source},
-      .connection_keys = {&connection_keys()},
+      .connection_keys = {&mysql_connection_keys()},
       .source_keys = {&sql_source_keys()},
-      .check_connection = check_connection,
+      .check_connection = check_mysql_connection,
       .check_source = check_sql_source,
       .make_source = mysql::source_from_config,
       .probe = mysql::probe,

@@ -20,7 +20,7 @@ std::string check_postgres_url(std::string_view text) {
   return "expected a postgresql:// URL or a libpq key=value string";
 }
 
-void check_connection(const config::Fields& c, config::Diagnostics& diags) {
+void check_connection_section(const config::Fields& c, config::Diagnostics& diags) {
   check_postgres_connection(c, diags, true);
 }
 
@@ -86,7 +86,7 @@ const AdapterInfo& postgres_adapter() {
       .connection_keys = {&postgres_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys()},
-      .check_connection = check_connection,
+      .check_connection = check_connection_section,
       .check_source = check_sql_source,
       .make_source = postgres::source_from_config,
       .make_target = postgres::target_from_config,

@@ -18,31 +18,15 @@ using namespace sluice;
 namespace {
 
 // copy_events run to the end once: 24 SUCCESS records over 2024-01-01, 48 rows.
-struct Env {
-  test::TestDatabase db;
-  test::TempDir dir;
-  std::string config;
-  std::unique_ptr<store::Connection> c;
-
-  explicit Env(const std::string& extra_connections = "") {
-    db.migrate();
-    c = db.connect();
-    test::create_ctl_tables(*c);
+struct Env : test::CtlEnv {
+  explicit Env(const std::string& extra_connections = "") : CtlEnv(extra_connections) {
     test::run_sql(
         *c,
         "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', 'n' "
         "FROM generate_series(0, 47) i");
-    config = test::write_ctl_config(dir, extra_connections).string();
     const auto r = ctl({"run-once", "copy_events"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-  }
-  test::ProcessResult ctl(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-c", config});
-    return test::run_ctl(args, db.url());
-  }
-  std::int64_t count(const std::string& sql) const {
-    return test::run_sql(*c, sql)[0][0].as<std::int64_t>();
   }
   std::int64_t id_at(const std::string& start) const {
     return count(

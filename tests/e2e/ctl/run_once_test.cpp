@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/ctl.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/process.hpp"
@@ -17,43 +18,16 @@ using namespace sluice;
 
 namespace {
 
-// A daemon file and one PG -> PG pipeline over src/dst of `db`, hourly windows of
-// 2024-01-01 in UTC (24 windows, all long due).
+// The ctl config with copy_events alone: a PG -> PG pipeline over src/dst of `db`, hourly
+// windows of 2024-01-01 in UTC (24 windows, all long due).
 std::filesystem::path write_config(const test::TempDir& dir) {
-  test::write_file(dir.path() / "sluice.yaml", R"(database:
-  url: ${env:SLUICE_DATABASE_URL}
-stage:
-  root: stage
-workers: 2
-connections:
-  db:
-    kind: postgres
-    url: ${env:SLUICE_DATABASE_URL}
-)");
-  test::write_file(dir.path() / "pipelines.d" / "copy.yaml", R"(id: copy_events
-source:
-  connection: db
-  table: src
-  time_column: event_time
-target:
-  connection: db
-  table: dst
-schedule:
-  cron: "0 * * * *"
-  timezone: UTC
-window:
-  granularity: 1h
-  start_date: "2024-01-01"
-  end_date: "2024-01-02"
-max_active_windows: 3
-)");
-  return dir.path() / "sluice.yaml";
+  auto config = test::write_ctl_config(dir);
+  std::filesystem::remove(dir.path() / "pipelines.d" / "history.yaml");
+  return config;
 }
 
 test::ProcessResult ctl(const std::vector<std::string>& args, const std::string& url) {
-  std::vector<std::string> argv{(test::binary_dir() / "daemon" / "sluicectl").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return test::run_process(argv, {{"SLUICE_DATABASE_URL", url}});
+  return test::run_ctl(args, url);
 }
 
 }  // namespace
@@ -78,7 +52,7 @@ TEST_CASE("run-once copies every due window and a second run finds nothing to do
   CHECK(summary["generated"] == 24);
   CHECK(summary["success"] == 24);
   CHECK(summary["rows"] == 206);
-  CHECK(test::run_sql(*c, "SELECT count(*) FROM dst")[0][0].as<int>() == 206);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst") == 206);
 
   auto second = ctl({"-c", config, "run-once"}, db.url());
   CHECK(second.exit_code == 0);
@@ -120,7 +94,7 @@ TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change 
     CHECK(r.err.find(c.message) != std::string::npos);
   }
   auto conn = db.connect();
-  CHECK(test::run_sql(*conn, "SELECT count(*) FROM pipeline_records")[0][0].as<int>() == 0);
+  CHECK(test::count(*conn, "SELECT count(*) FROM pipeline_records") == 0);
 }
 
 TEST_CASE("windows preview lists the windows with target_day and due", "[e2e][ctl]") {
@@ -179,5 +153,5 @@ TEST_CASE("sluiced logs its pipelines, runs the due windows and stops cleanly on
         std::string::npos);
   CHECK(r.err.find("draining") != std::string::npos);
   CHECK(r.err.find("sluiced stopped") != std::string::npos);
-  CHECK(test::run_sql(*c, "SELECT count(*) FROM dst")[0][0].as<int>() == 24);
+  CHECK(test::count(*c, "SELECT count(*) FROM dst") == 24);
 }

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include <catch2/catch.hpp>
+
 #include "tests/support/files.hpp"
 
 namespace sluice::test {
@@ -44,7 +46,18 @@ DaemonProcess::DaemonProcess(const std::filesystem::path& dir, const std::string
       env);
 }
 
-DaemonProcess::~DaemonProcess() = default;
+DaemonProcess::~DaemonProcess() {
+  process_.reset();  // stopped: its log is complete
+  // A sanitizer report of the daemon (ASan, UBSan, LSan or, in the TSan build, a data race)
+  // fails the test that ran it, whatever the test looked at.
+  const std::string text = log();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             ": runtime error: ", "WARNING: ThreadSanitizer"}) {
+    const auto at = text.find(report);
+    INFO(log_file_.string() << ": " << (at == std::string::npos ? "" : text.substr(at, 4000)));
+    CHECK(at == std::string::npos);
+  }
+}
 
 void DaemonProcess::signal(int sig) const {
   ::kill(process_->pid(), sig);

@@ -51,7 +51,7 @@ class PrivateCluster {
 }  // namespace
 
 TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window finishes exactly once",
-          "[e2e][daemon][restart]") {
+          "[e2e][daemon][restart][threads]") {
   PrivateCluster pg;
   test::TempDir dir;
   {
@@ -108,7 +108,8 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
   CHECK(lost <= 2);
 }
 
-TEST_CASE("two daemons on one database process 300 windows, each exactly once", "[e2e][daemon]") {
+TEST_CASE("two daemons on one database process 300 windows, each exactly once",
+          "[e2e][daemon][threads]") {
   test::TestDatabase db;
   auto c = test::prepared(
       db,

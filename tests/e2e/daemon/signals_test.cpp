@@ -56,7 +56,7 @@ struct DrainedDaemon {
 }  // namespace
 
 TEST_CASE("SIGTERM during a long window lets it finish within the drain deadline",
-          "[e2e][daemon]") {
+          "[e2e][daemon][threads]") {
   DrainedDaemon d(0.7, "30s");
   INFO(d.log);
   CHECK(d.result.exit_code == 0);
@@ -86,7 +86,7 @@ TEST_CASE("SIGTERM past the drain deadline releases the running window for anoth
 }
 
 TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping the running one",
-          "[e2e][daemon]") {
+          "[e2e][daemon][threads]") {
   test::TestDatabase db;
   auto c = test::prepared(
       db,

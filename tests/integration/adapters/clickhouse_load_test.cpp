@@ -76,7 +76,7 @@ long long staging_tables(test::TestClickHouse& ch) {
 }  // namespace
 
 TEST_CASE("a streamed ClickHouse load commits exactly the rows put, replacing the window",
-          "[integration][clickhouse]") {
+          "[integration][clickhouse][threads]") {
   auto ch = test::TestClickHouse::open_or_skip();
   if (!ch) return;
   for (const auto& m : kMethods) {
@@ -126,7 +126,7 @@ TEST_CASE("an empty streamed ClickHouse load empties the window", "[integration]
 }
 
 TEST_CASE("an abandoned streamed ClickHouse load leaves none of its rows",
-          "[integration][clickhouse]") {
+          "[integration][clickhouse][threads]") {
   auto ch = test::TestClickHouse::open_or_skip();
   if (!ch) return;
   struct Case {

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 const std::string kBom = "\xEF\xBB\xBF";
 
 std::shared_ptr<tasks::PipelineRuntime> from_file(const test::ChainFixture& f, const fs::path& root,

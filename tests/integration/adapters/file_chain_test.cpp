@@ -10,16 +10,18 @@
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "tests/support/chain_fixture.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/stage_layouts.hpp"
 #include "tests/unit/adapters/formats/byte_strings.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
+using test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 tasks::RunSummary settle(test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p) {
   return test::run_until_settled(f, std::move(p), kNow);
@@ -52,11 +54,6 @@ class FromStageOnly final : public adapters::Target {
  private:
   std::unique_ptr<adapters::Target> t_;
 };
-
-void write_file(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 }  // namespace
 

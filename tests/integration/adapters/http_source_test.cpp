@@ -20,7 +20,7 @@ using adapters::http::PaginationType;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 // The fixture's src rows as API records: the note nested one level down, times as text.
 nlohmann::json src_as_records(const test::ChainFixture& f) {

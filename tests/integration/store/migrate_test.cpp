@@ -12,6 +12,7 @@
 
 using namespace sluice;
 using namespace sluice::store;
+using test::count;
 using test::run_sql;
 using test::TestDatabase;
 
@@ -21,10 +22,6 @@ std::set<std::string> names(store::Connection& c, const std::string& sql) {
   std::set<std::string> out;
   for (const auto& row : run_sql(c, sql)) out.insert(row[0].as<std::string>());
   return out;
-}
-
-long count(store::Connection& c, const std::string& sql) {
-  return run_sql(c, sql)[0][0].as<long>();
 }
 
 std::string applied_rows(store::Connection& c) {

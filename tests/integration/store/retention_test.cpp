@@ -5,13 +5,10 @@
 #include "tests/support/test_database.hpp"
 
 using namespace sluice;
+using test::count;
 using test::run_sql;
 
 namespace {
-
-int count(store::Connection& c, const std::string& sql) {
-  return run_sql(c, sql)[0][0].as<int>();
-}
 
 time::Duration days(int n) {
   return time::Duration{0, Seconds(n * 86400)};

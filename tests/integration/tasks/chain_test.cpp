@@ -14,7 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 tasks::RunSummary run_until_settled(test::ChainFixture& f,
                                     std::shared_ptr<tasks::PipelineRuntime> p, int rounds = 20) {
@@ -24,7 +24,7 @@ tasks::RunSummary run_until_settled(test::ChainFixture& f,
 }  // namespace
 
 TEST_CASE("windows are generated once, copied exactly, audited and finished",
-          "[integration][chain]") {
+          "[integration][chain][threads]") {
   test::ChainFixture f;
   f.seed_source(6, 50);
   auto p = f.pipeline(6);
@@ -154,7 +154,7 @@ TEST_CASE("retries are capped and permanent errors fail at once", "[integration]
 }
 
 TEST_CASE("a worker whose lease was taken over cannot write anything afterwards",
-          "[integration][chain]") {
+          "[integration][chain][threads]") {
   test::ChainFixture f;
   f.seed_source(1, 10);
   auto p = f.pipeline(1);
@@ -267,7 +267,7 @@ class LeaseLosingSource final : public adapters::Source {
 }  // namespace
 
 TEST_CASE("a worker that loses its lease while streaming a load commits nothing to the target",
-          "[integration][chain]") {
+          "[integration][chain][threads]") {
   test::ChainFixture f;
   f.seed_source(1, 25);
   tasks::Lease lease;

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 const std::string kHolder = "host\xff\xfe:1";
 
 // An adapter whose own error quotes raw bytes, NUL among them, at length.

@@ -12,7 +12,7 @@ using namespace sluice;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 // Refuses, for pipeline `refused` only, the pre-validation write (it sets phase_completed)
 // and, when `also_the_failure`, the failure write that replaces it.

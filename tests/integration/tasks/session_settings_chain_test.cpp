@@ -16,7 +16,7 @@ using namespace sluice;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 const std::vector<std::string> kColumns{
     "id",   "event_time", "d",  "ts", "tstz", "tm", "tmtz", "iv", "num", "f4", "f8", "b",  "txt",

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 const time::Duration kWeek{0, Seconds{7 * 86400}};
 
 Instant hour(int h) {

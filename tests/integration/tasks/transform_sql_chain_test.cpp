@@ -12,7 +12,7 @@ using namespace sluice;
 
 namespace {
 
-const Instant kNow = test::kFixtureStart + std::chrono::hours(24 * 365);
+using test::kNow;
 
 // `cents` is line 20 of the pipeline file, its item at column 5.
 std::string pipeline_yaml(const std::string& cents_sql) {
