@@ -88,11 +88,7 @@ std::vector<Column> columns(const SourceOptions& options) {
 
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig&,
                                                    const adapters::EndpointConfig& source) {
-  SourceOptions o;
-  o.rows_per_window = source.params.value_or<std::int64_t>("rows_per_window", o.rows_per_window);
-  o.seed = source.params.value_or<std::int64_t>("seed", o.seed);
-  o.time_column = source.params.string_or("time_column", o.time_column);
-  return make_source(std::move(o));
+  return make_source(config::bind(source_binding(), source.params));
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {
