@@ -49,6 +49,27 @@ const KeyTable& sql_target_keys() {
   return t;
 }
 
+const config::Binding<SqlSourceSettings>& sql_source_binding() {
+  static const config::Binding<SqlSourceSettings> b{
+      sql_source_keys(),
+      {
+          {"table", &SqlSourceSettings::table, non_empty},
+          {"query", &SqlSourceSettings::query, non_empty},
+          {"time_column", &SqlSourceSettings::time_column},
+      }};
+  return b;
+}
+
+const config::Binding<SqlTargetSettings>& sql_target_binding() {
+  static const config::Binding<SqlTargetSettings> b{
+      sql_target_keys(),
+      {
+          {"table", &SqlTargetSettings::table},
+          {"time_column", &SqlTargetSettings::time_column},
+      }};
+  return b;
+}
+
 void check_sql_source(const config::Fields& source, config::Diagnostics& diags) {
   const bool query = source.get<std::string>("query") != nullptr;
   const bool table = source.get<std::string>("table") != nullptr;
@@ -87,9 +108,9 @@ void check_url_or_parts(const config::Fields& section, config::Diagnostics& diag
   }
 }
 
-std::optional<std::string> optional_string(const config::Fields& f, std::string_view key) {
-  if (const auto* v = f.get<std::string>(key); v && !v->empty()) return *v;
-  return std::nullopt;
+std::optional<std::string> non_empty(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
 }
 
 std::string check_json_pointer(std::string_view text) {

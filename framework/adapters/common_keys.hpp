@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "framework/schema/bind.hpp"
 #include "framework/schema/diagnostic.hpp"
 #include "framework/schema/fields.hpp"
 #include "framework/schema/key_table.hpp"
@@ -15,6 +16,19 @@ const config::KeyTable& sql_source_keys();
 // table, time_column.
 const config::KeyTable& sql_target_keys();
 
+struct SqlSourceSettings {
+  std::optional<std::string> query;  // none when unset or empty
+  std::optional<std::string> table;  // likewise
+  std::string time_column;
+};
+const config::Binding<SqlSourceSettings>& sql_source_binding();
+
+struct SqlTargetSettings {
+  std::string table;
+  std::string time_column;  // the source's unless set (the loader fills it in)
+};
+const config::Binding<SqlTargetSettings>& sql_target_binding();
+
 // Exactly one of `query` and `table`; `table` needs `time_column`; a query without
 // `time_column` must filter on both {window_start} and {window_end} itself.
 void check_sql_source(const config::Fields& source, config::Diagnostics& diags);
@@ -23,8 +37,8 @@ void check_sql_source(const config::Fields& source, config::Diagnostics& diags);
 void check_url_or_parts(const config::Fields& section, config::Diagnostics& diags,
                         const std::vector<std::string_view>& parts, bool required);
 
-// A string key's value, nullopt when unset or empty (what a factory reads `query` with).
-std::optional<std::string> optional_string(const config::Fields& section, std::string_view key);
+// A string, nullopt when empty: a bound member that treats an empty text as unset.
+std::optional<std::string> non_empty(const std::string& text);
 
 // `max_json_depth` (default 512, at most kMaxJsonDepthLimit), the nesting limit of JSON read
 // from outside (json_depth.hpp); `description` (static text) says where it applies.

@@ -103,6 +103,8 @@ class Target {
   virtual ~Target() = default;
   // Sets the columns every load adds, once, before the first load. Only a target whose
   // registry row has `sql_expressions` takes any: the config loader refuses the others.
+  // By value: a sink, the targets that take columns keep them.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual Result<void> compute_columns(std::vector<ComputedColumn> columns) {
     if (columns.empty()) return {};
     return fail(Error::permanent("this target cannot compute columns with SQL expressions"));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
+#include "framework/schema/bind.hpp"
 #include "framework/schema/diagnostic.hpp"
 #include "framework/schema/fields.hpp"
 #include "framework/schema/key_table.hpp"
@@ -49,6 +50,10 @@ struct AdapterInfo {
   std::vector<const config::KeyTable*> connection_keys{};
   std::vector<const config::KeyTable*> source_keys{};
   std::vector<const config::KeyTable*> target_keys{};
+  // The binding of each table above (one per table, shared tables once): what its keys fill
+  // in the structs the factories and the probe read. tests/unit/adapters/bindings_test.cpp
+  // checks that every key is bound or said to be read elsewhere.
+  std::vector<const config::BindingInfo*> bindings{};
   SectionCheck check_connection = nullptr;
   SectionCheck check_source = nullptr;
   SectionCheck check_target = nullptr;

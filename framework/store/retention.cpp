@@ -40,7 +40,7 @@ Result<std::pair<std::int64_t, int>> in_batches(pqxx::connection& connection, co
       pqxx::nontransaction tx(connection);
       const auto r = tx.exec_params(sql, interval, batch);
       ++used;
-      total += r.affected_rows();
+      total += static_cast<std::int64_t>(r.affected_rows());
       if (r.affected_rows() < static_cast<std::size_t>(batch)) return std::pair{total, -used};
     }
     return std::pair{total, used};  // positive: the cap was reached

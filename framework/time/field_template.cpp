@@ -41,6 +41,7 @@ std::optional<std::string> suggest(std::string_view name) {
   for (const auto& [alias, canonical] : kSynonyms)
     if (alias == name) return std::string(canonical);
   std::vector<std::string_view> names;
+  names.reserve(kPlaceholders.size());
   for (const auto& p : kPlaceholders) names.push_back(p.name);
   return closest_match(name, names);
 }

@@ -95,7 +95,7 @@ date::sys_info zone_info(Zone zone, Instant t) {
 }
 
 date::local_info zone_info(Zone zone, date::local_seconds t) {
-  const date::local_info info = zone->get_info(t);
+  date::local_info info = zone->get_info(t);
   const bool late = open_ended(info.first) ||
                     (info.result != date::local_info::unique && open_ended(info.second));
   if (!late || !posix_rule(zone)) return info;

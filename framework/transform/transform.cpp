@@ -191,7 +191,10 @@ Result<void> TransformSink::begin(std::span<const adapters::Column> columns) {
                             "': the source has no column '" + c.from + "'";
       if (auto close = closest_match(c.from, names)) message += " (did you mean '" + *close + "'?)";
       std::string all;
-      for (auto n : names) all += (all.empty() ? "" : ", ") + std::string(n);
+      for (auto n : names) {
+        if (!all.empty()) all += ", ";
+        all += n;
+      }
       return fail(Error::permanent(message + "; it has: " + all));
     }
     source_index_.push_back(static_cast<int>(at - names.begin()));

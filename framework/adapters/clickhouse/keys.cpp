@@ -1,5 +1,5 @@
 // ClickHouse through its HTTP interface (libcurl): connection, source and target keys.
-#include "framework/adapters/clickhouse/clickhouse.hpp"
+#include "framework/adapters/clickhouse/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/registry.hpp"
 
@@ -89,7 +89,38 @@ void check_target(const config::Fields& target, config::Diagnostics& diags) {
   }
 }
 
+clickhouse::LoadMethod load_method_of(std::string_view name) {
+  return name == "replace_partition" ? clickhouse::LoadMethod::replace_partition
+                                     : clickhouse::LoadMethod::delete_insert;
+}
+
 }  // namespace
+
+const config::Binding<clickhouse::ConnectionSettings>& clickhouse::connection_binding() {
+  using S = ConnectionSettings;
+  static const config::Binding<S> b{clickhouse_connection_keys(),
+                                    {
+                                        {"url", &S::url},
+                                        {"user", &S::user},
+                                        {"password", &S::password},
+                                        {"database", &S::database},
+                                        {"timeout", &S::timeout},
+                                        {"connect_timeout", &S::connect_timeout},
+                                        {"compression", &S::compression},
+                                        {"tls_verify", &S::tls_verify},
+                                    }};
+  return b;
+}
+
+const config::Binding<clickhouse::TargetSettings>& clickhouse::target_binding() {
+  using S = TargetSettings;
+  static const config::Binding<S> b{target_keys(),
+                                    {
+                                        {"load_method", &S::load_method, load_method_of},
+                                        {"partition_expression", &S::partition_expression},
+                                    }};
+  return b;
+}
 
 const AdapterInfo& clickhouse_adapter() {
   static const AdapterInfo info{
@@ -101,6 +132,8 @@ const AdapterInfo& clickhouse_adapter() {
       .connection_keys = {&clickhouse_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys(), &target_keys()},
+      .bindings = {&clickhouse::connection_binding(), &sql_source_binding(), &sql_target_binding(),
+                   &clickhouse::target_binding()},
       .check_source = check_sql_source,
       .check_target = check_target,
       .make_source = clickhouse::source_from_config,

@@ -50,6 +50,7 @@ class RowBlocks {
     auto decoded = decoder.next(header, names);
     if (!decoded) return fail(decoded.error());
     std::vector<Column> columns;
+    columns.reserve(names.size());
     for (const auto& name : names) columns.push_back(Column{std::string(name.value_or("NULL"))});
     begun_ = true;
     return sink_.begin(columns);
@@ -155,7 +156,8 @@ class ClickHouseSource final : public Source {
       name += '`';
       const std::string utc = in_utc(name, *fields[1]);
       converted = converted || !utc.empty();
-      columns += (columns.empty() ? "" : ", ") + (utc.empty() ? name : utc + " AS " + name);
+      if (!columns.empty()) columns += ", ";
+      columns += utc.empty() ? name : utc + " AS " + name;
     }
     if (!converted) return select;
     return "SELECT " + columns + " FROM (" + select + ")";

@@ -4,6 +4,7 @@
 
 #include "framework/adapters/copy_text.hpp"
 #include "framework/adapters/endpoint.hpp"
+#include "framework/adapters/file/keys.hpp"
 #include "framework/adapters/formats/encoding_writer.hpp"
 #include "framework/adapters/formats/zstd_stream.hpp"
 #include "framework/adapters/posix_file.hpp"
@@ -256,21 +257,20 @@ class FileTarget final : public Target {
 };
 
 FileOptions options_from_config(const adapters::ConnectionConfig& connection,
-                                const adapters::EndpointConfig& e) {
+                                const adapters::EndpointConfig& e, Role role) {
+  auto layout = config::bind(layout_binding(), e.params);
   FileOptions o;
-  o.root = connection.params.string_or("root", ".");
-  o.path = *e.params.get<time::FieldTemplate>("path");
-  o.format = formats::parse_format(e.params.string_or("format", "auto"));
-  const std::string compression = e.params.string_or("compression", "auto");
-  if (compression != "auto") o.zstd = compression == "zstd";
-  o.csv.delimiter = e.params.string_or("csv_delimiter", ",").front();
-  o.csv.header = e.params.value_or<bool>("csv_header", true);
-  o.csv.null_text = e.params.string_or("csv_null", "");
-  for (const auto& name : e.params.value_or<std::vector<std::string>>("columns", {}))
-    o.columns.push_back({name});
-  o.missing_is_empty = e.params.string_or("missing_file", "error") == "empty";
-  o.max_json_depth = static_cast<std::size_t>(e.params.value_or<std::int64_t>(
-      "max_json_depth", static_cast<std::int64_t>(o.max_json_depth)));
+  o.root = config::bind(connection_binding(), connection.params).root;
+  o.path = std::move(layout.path);
+  o.format = layout.format;
+  o.zstd = layout.zstd;
+  o.csv = {layout.csv_delimiter, layout.csv_header, std::move(layout.csv_null)};
+  for (auto& name : layout.columns) o.columns.push_back({std::move(name)});
+  if (role == Role::source) {
+    const auto read = config::bind(read_binding(), e.params);
+    o.missing_is_empty = read.missing_is_empty;
+    o.max_json_depth = read.max_json_depth;
+  }
   return o;
 }
 
@@ -285,16 +285,16 @@ std::unique_ptr<Target> make_target(FileOptions options) {
 
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source) {
-  return make_source(options_from_config(connection, source));
+  return make_source(options_from_config(connection, source, Role::source));
 }
 
 Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& target) {
-  return make_target(options_from_config(connection, target));
+  return make_target(options_from_config(connection, target, Role::target));
 }
 
 Result<std::string> probe(const adapters::ConnectionConfig& connection) {
-  const fs::path root = connection.params.string_or("root", ".");
+  const fs::path root = config::bind(connection_binding(), connection.params).root;
   std::error_code ec;
   if (!fs::is_directory(root, ec))
     return fail(Error::permanent("root " + root.string() + " is not a directory" +

@@ -1,4 +1,5 @@
 // Files: CSV (RFC 4180) or JSON Lines, optionally zstd, one path per window.
+#include "framework/adapters/file/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/file/file.hpp"
 #include "framework/adapters/registry.hpp"
@@ -107,7 +108,56 @@ void check_endpoint(const config::Fields& section, config::Diagnostics& diags) {
     section.error(diags, "columns", "CSV without a header needs `columns`");
 }
 
+std::optional<bool> zstd_of(std::string_view compression) {
+  if (compression == "auto") return std::nullopt;
+  return compression == "zstd";
+}
+
+// check_delimiter lets through exactly one character.
+char delimiter_of(const std::string& text) {
+  return text.front();
+}
+
+bool is_empty_choice(std::string_view missing_file) {
+  return missing_file == "empty";
+}
+
 }  // namespace
+
+const config::Binding<file::ConnectionSettings>& file::connection_binding() {
+  static const config::Binding<ConnectionSettings> b{file_connection_keys(),
+                                                     {{"root", &ConnectionSettings::root}}};
+  return b;
+}
+
+const config::Binding<file::LayoutSettings>& file::layout_binding() {
+  using S = LayoutSettings;
+  static const config::Binding<S> b{
+      file_keys(),
+      {
+          {"path", &S::path},
+          {"format", &S::format, formats::parse_format},
+          {"compression", &S::zstd, zstd_of},
+          {"csv_delimiter", &S::csv_delimiter, delimiter_of},
+          {"csv_header", &S::csv_header},
+          {"csv_null", &S::csv_null},
+          {"columns", &S::columns},
+      },
+      {{"time_column",
+        "the config model hands it to a SQL target (build_pipeline.cpp); the file is the "
+        "window, its rows are not filtered"}}};
+  return b;
+}
+
+const config::Binding<file::ReadSettings>& file::read_binding() {
+  using S = ReadSettings;
+  static const config::Binding<S> b{source_only_keys(),
+                                    {
+                                        {"missing_file", &S::missing_is_empty, is_empty_choice},
+                                        {"max_json_depth", &S::max_json_depth},
+                                    }};
+  return b;
+}
 
 const AdapterInfo& file_adapter() {
   static const AdapterInfo info{
@@ -119,6 +169,7 @@ const AdapterInfo& file_adapter() {
       .connection_keys = {&file_connection_keys()},
       .source_keys = {&file_keys(), &source_only_keys()},
       .target_keys = {&file_keys()},
+      .bindings = {&file::connection_binding(), &file::layout_binding(), &file::read_binding()},
       .check_source = check_endpoint,
       .check_target = check_endpoint,
       .make_source = file::source_from_config,

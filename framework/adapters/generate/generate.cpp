@@ -22,7 +22,7 @@ void append_int(std::string& out, std::int64_t v) {
 
 class GenerateSource final : public Source {
  public:
-  explicit GenerateSource(SourceOptions o) : options_(o) {}
+  explicit GenerateSource(SourceOptions o) : options_(std::move(o)) {}
 
   Result<std::int64_t> count(const WindowContext&) override { return options_.rows_per_window; }
 
@@ -88,15 +88,11 @@ std::vector<Column> columns(const SourceOptions& options) {
 
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig&,
                                                    const adapters::EndpointConfig& source) {
-  SourceOptions o;
-  o.rows_per_window = source.params.value_or<std::int64_t>("rows_per_window", o.rows_per_window);
-  o.seed = source.params.value_or<std::int64_t>("seed", o.seed);
-  o.time_column = source.params.string_or("time_column", o.time_column);
-  return make_source(std::move(o));
+  return make_source(config::bind(source_binding(), source.params));
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {
-  return std::make_unique<GenerateSource>(options);
+  return std::make_unique<GenerateSource>(std::move(options));
 }
 
 }  // namespace sluice::adapters::generate

@@ -16,6 +16,8 @@ struct SourceOptions {
 };
 
 std::unique_ptr<Source> make_source(SourceOptions options);
+// The source section's keys fill the options directly (keys.cpp).
+const config::Binding<SourceOptions>& source_binding();
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source);
 

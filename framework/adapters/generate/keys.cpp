@@ -39,6 +39,17 @@ const KeyTable& generate_source_keys() {
 
 }  // namespace
 
+const config::Binding<generate::SourceOptions>& generate::source_binding() {
+  using S = SourceOptions;
+  static const config::Binding<S> b{generate_source_keys(),
+                                    {
+                                        {"rows_per_window", &S::rows_per_window},
+                                        {"seed", &S::seed},
+                                        {"time_column", &S::time_column},
+                                    }};
+  return b;
+}
+
 const AdapterInfo& generate_adapter() {
   static const AdapterInfo info{
       .kind = "generate",
@@ -46,6 +57,7 @@ const AdapterInfo& generate_adapter() {
       .roles = {Role::source},
       .connection_keys = {&generate_connection_keys()},
       .source_keys = {&generate_source_keys()},
+      .bindings = {&generate::source_binding()},
       .make_source = generate::source_from_config,
   };
   return info;

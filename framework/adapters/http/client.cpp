@@ -57,9 +57,10 @@ ApiClient::ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
       limiter_(limiter),
       home_(net::origin_of(options.base_url.reveal())),
       cancel_(cancel) {
-  bare_headers_.push_back("Accept: application/json");
+  bare_headers_.emplace_back("Accept: application/json");
   headers_ = bare_headers_;
-  for (const auto& [name, value] : options_.headers) headers_.push_back(name + ": " + value);
+  for (const auto& [name, value] : options_.headers)
+    headers_.push_back(fmt::format("{}: {}", name, value));
   if (options_.auth_header && !options_.auth_header->reveal().empty())
     headers_.push_back(options_.auth_header_name + ": " + options_.auth_header->reveal());
 }

@@ -1,4 +1,8 @@
 // HTTP JSON APIs as a source (libcurl): window templates, pagination, auth from a secret.
+#include "framework/adapters/http/keys.hpp"
+
+#include <fmt/format.h>
+
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/http/source.hpp"
 #include "framework/adapters/registry.hpp"
@@ -220,7 +224,7 @@ void check_source(const config::Fields& source, config::Diagnostics& diags) {
     const auto* time_column = source.get<std::string>("time_column");
     for (const auto& [name, pointer] : *columns) {
       if (auto problem = check_json_pointer(pointer); !problem.empty())
-        source.error(diags, "columns", name + ": " + problem);
+        source.error(diags, "columns", fmt::format("{}: {}", name, problem));
       has_time_column = has_time_column || (time_column && name == *time_column);
     }
     if (time_column && !has_time_column)
@@ -232,7 +236,65 @@ void check_source(const config::Fields& source, config::Diagnostics& diags) {
   }
 }
 
+const config::Binding<http::PaginationOptions>& pagination_binding() {
+  using S = http::PaginationOptions;
+  static const config::Binding<S> b{pagination_keys(),
+                                    {
+                                        {"type", &S::type, http::pagination_type},
+                                        {"page_size", &S::page_size},
+                                        {"size_param", &S::size_param},
+                                        {"page_param", &S::page_param},
+                                        {"first_page", &S::first_page},
+                                        {"offset_param", &S::offset_param},
+                                        {"cursor_param", &S::cursor_param},
+                                        {"next_pointer", &S::next_pointer},
+                                        {"allowed_origins", &S::allowed_origins},
+                                    }};
+  return b;
+}
+
 }  // namespace
+
+const config::Binding<http::ConnectionSettings>& http::connection_binding() {
+  using S = ConnectionSettings;
+  static const config::Binding<S> b{http_connection_keys(),
+                                    {
+                                        {"base_url", &S::base_url},
+                                        {"auth_header", &S::auth_header},
+                                        {"auth_header_name", &S::auth_header_name},
+                                        {"headers", &S::headers},
+                                        {"timeout", &S::timeout},
+                                        {"connect_timeout", &S::connect_timeout},
+                                        {"rate_limit", &S::rate_limit},
+                                        {"max_retries", &S::max_retries},
+                                        {"max_retry_delay", &S::max_retry_delay},
+                                        {"tls_verify", &S::tls_verify},
+                                        {"page_max_bytes", &S::page_max_bytes},
+                                        {"max_json_depth", &S::max_json_depth},
+                                    }};
+  return b;
+}
+
+const config::Binding<http::SourceOptions>& http::source_binding() {
+  using S = SourceOptions;
+  static const config::Binding<S> b{
+      http_source_keys(),
+      {
+          {"path", &S::path},
+          {"query", &S::query},
+          {"method", &S::method},
+          {"body", &S::body},
+          {"records_pointer", &S::records_pointer},
+          {"columns", &S::columns},
+          {"pagination", &S::pagination, pagination_binding()},
+          {"count_path", &S::count_path},
+          {"count_pointer", &S::count_pointer},
+      },
+      {{"time_column",
+        "the config model hands it to the target (build_pipeline.cpp); the API returns the "
+        "window's records, the source does not filter them"}}};
+  return b;
+}
 
 const AdapterInfo& http_adapter() {
   static const AdapterInfo info{
@@ -243,6 +305,7 @@ const AdapterInfo& http_adapter() {
       .roles = {Role::source},
       .connection_keys = {&http_connection_keys()},
       .source_keys = {&http_source_keys()},
+      .bindings = {&http::connection_binding(), &http::source_binding()},
       .check_source = check_source,
       .make_source = http::source_from_config,
       .probe = http::probe,

@@ -46,7 +46,6 @@ class Walk {
   Walk(const Trie& page, const Trie& record, std::size_t columns, bool rows, std::string_view text,
        std::string& block)
       : cursor(text),
-        page_(page),
         record_(record),
         rows_(rows),
         block_(block),
@@ -87,7 +86,6 @@ class Walk {
   }
   void emit_row();
 
-  const Trie& page_;
   const Trie& record_;
   const bool rows_;
   bool walk_records_ = false;

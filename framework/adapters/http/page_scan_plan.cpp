@@ -60,7 +60,7 @@ void add_path(Trie& trie, const std::vector<std::string>& tokens, int slot) {
       next = static_cast<int>(trie.size());
       trie.emplace_back();
       char padded[8] = {};
-      std::memcpy(padded, token.data(), std::min<std::size_t>(token.size(), 8));
+      std::copy_n(token.data(), std::min<std::size_t>(token.size(), 8), padded);
       trie[node].children.push_back({token, array_index(token), next,
                                      word_of(padded, std::min<std::size_t>(token.size(), 8))});
     }

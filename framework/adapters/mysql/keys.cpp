@@ -1,4 +1,5 @@
 // MySQL / MariaDB (libmariadb): connection and source keys.
+#include "framework/adapters/mysql/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/mysql/mysql.hpp"
 #include "framework/adapters/registry.hpp"
@@ -70,6 +71,23 @@ const KeyTable& mysql_connection_keys() {
 
 }  // namespace
 
+const config::Binding<mysql::ConnectionSettings>& mysql::connection_binding() {
+  using S = ConnectionSettings;
+  static const config::Binding<S> b{mysql_connection_keys(),
+                                    {
+                                        {"url", &S::url},
+                                        {"host", &S::host},
+                                        {"port", &S::port},
+                                        {"database", &S::database},
+                                        {"user", &S::user},
+                                        {"password", &S::password},
+                                        {"ssl_mode", &S::ssl_mode},
+                                        {"connect_timeout", &S::connect_timeout},
+                                        {"charset", &S::charset},
+                                    }};
+  return b;
+}
+
 const AdapterInfo& mysql_adapter() {
   static const AdapterInfo info{
       .kind = "mysql",
@@ -81,6 +99,7 @@ const AdapterInfo& mysql_adapter() {
       .roles = {Role::source},
       .connection_keys = {&mysql_connection_keys()},
       .source_keys = {&sql_source_keys()},
+      .bindings = {&mysql::connection_binding(), &sql_source_binding()},
       .check_connection = check_mysql_connection,
       .check_source = check_sql_source,
       .make_source = mysql::source_from_config,

@@ -4,8 +4,10 @@
 
 #include <date/date.h>
 
+#include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/mysql/encode.hpp"
+#include "framework/adapters/mysql/keys.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::mysql {
@@ -125,11 +127,6 @@ class MysqlSource final : public Source {
   ConnectionPool pool_;
 };
 
-std::optional<std::string> optional_string(const config::Fields& f, std::string_view key) {
-  if (const auto* v = f.get<std::string>(key); v && !v->empty()) return *v;
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string quote_qualified(std::string_view name) {
@@ -153,39 +150,35 @@ std::string window_select(const SourceOptions& o) {
 }
 
 Result<ConnectParams> connect_params(const adapters::ConnectionConfig& connection) {
-  const auto& c = connection.params;
+  const auto c = config::bind(connection_binding(), connection.params);
   ConnectParams p;
-  if (const auto* url = c.get<config::Secret>("url")) {
-    if (!url->is_resolved())
+  if (c.url) {
+    if (!c.url->is_resolved())
       return fail(Error::permanent("connection '" + connection.name + "': url is not resolved"));
-    auto parsed = parse_url(url->reveal());
+    auto parsed = parse_url(c.url->reveal());
     if (!parsed)
       return fail(
           Error::permanent("connection '" + connection.name + "': " + parsed.error().message));
     p = *parsed;
-  } else if (const auto* host = c.get<std::string>("host")) {
-    p.host = *host;
-    if (const auto* port = c.get<std::int64_t>("port")) p.port = static_cast<unsigned>(*port);
-    p.database = c.string_or("database");
-    p.user = c.string_or("user");
-    if (const auto* pw = c.get<config::Secret>("password")) {
-      if (!pw->is_resolved())
+  } else if (c.host) {
+    p.host = *c.host;
+    if (c.port) p.port = *c.port;
+    p.database = c.database;
+    p.user = c.user;
+    if (c.password) {
+      if (!c.password->is_resolved())
         return fail(
             Error::permanent("connection '" + connection.name + "': password is not resolved"));
-      p.password = pw->reveal();
+      p.password = c.password->reveal();
     }
   } else {
     return fail(Error::permanent("connection '" + connection.name + "' has no url or host"));
   }
   // Keys written beside the URL override what it says; their defaults do not.
-  const bool url = c.is_set("url");
-  if (const auto* m = c.get<std::string>("ssl_mode"); m && (!url || c.is_set("ssl_mode")))
-    p.ssl_mode = *m;
-  if (const auto* cs = c.get<std::string>("charset"); cs && (!url || c.is_set("charset")))
-    p.charset = *cs;
-  if (const auto* t = c.get<time::Duration>("connect_timeout");
-      t && (!url || c.is_set("connect_timeout")))
-    p.connect_timeout = t->fixed;
+  const bool url = c.url.has_value();
+  if (!url || c.ssl_mode.written) p.ssl_mode = c.ssl_mode.value;
+  if (!url || c.charset.written) p.charset = c.charset.value;
+  if (!url || c.connect_timeout.written) p.connect_timeout = c.connect_timeout.value;
   return p;
 }
 
@@ -193,9 +186,8 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
                                                    const adapters::EndpointConfig& source) {
   auto params = connect_params(connection);
   if (!params) return fail(params.error());
-  return make_source({*params, optional_string(source.params, "query"),
-                      optional_string(source.params, "table"),
-                      source.params.string_or("time_column")});
+  auto s = config::bind(sql_source_binding(), source.params);
+  return make_source({*params, std::move(s.query), std::move(s.table), std::move(s.time_column)});
 }
 
 Result<std::string> probe(const adapters::ConnectionConfig& connection) {

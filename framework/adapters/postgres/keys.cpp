@@ -75,6 +75,23 @@ const KeyTable& postgres_connection_keys() {
   return t;
 }
 
+const config::Binding<PostgresConnectionSettings>& postgres_connection_binding() {
+  using S = PostgresConnectionSettings;
+  static const config::Binding<S> b{postgres_connection_keys(),
+                                    {
+                                        {"url", &S::url},
+                                        {"host", &S::host},
+                                        {"port", &S::port},
+                                        {"dbname", &S::dbname},
+                                        {"user", &S::user},
+                                        {"password", &S::password},
+                                        {"sslmode", &S::sslmode},
+                                        {"connect_timeout", &S::connect_timeout},
+                                        {"application_name", &S::application_name},
+                                    }};
+  return b;
+}
+
 const AdapterInfo& postgres_adapter() {
   static const AdapterInfo info{
       .kind = "postgres",
@@ -86,6 +103,7 @@ const AdapterInfo& postgres_adapter() {
       .connection_keys = {&postgres_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys()},
+      .bindings = {&postgres_connection_binding(), &sql_source_binding(), &sql_target_binding()},
       .check_connection = check_connection_section,
       .check_source = check_sql_source,
       .make_source = postgres::source_from_config,

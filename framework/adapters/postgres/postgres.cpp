@@ -55,6 +55,7 @@ class PostgresSource final : public Source {
     auto described = (*conn)->exec("SELECT * FROM (" + select + ") AS w LIMIT 0");
     if (!described) return fail(described.error());
     std::vector<Column> columns;
+    columns.reserve(static_cast<std::size_t>(PQnfields(described->get())));
     for (int i = 0; i < PQnfields(described->get()); ++i)
       columns.push_back(Column{PQfname(described->get(), i)});
     if (auto r = sink.begin(columns); !r) return fail(r.error());
@@ -220,17 +221,16 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
                                                    const adapters::EndpointConfig& source) {
   auto conninfo = conninfo_of(connection);
   if (!conninfo) return fail(conninfo.error());
-  return make_source({*conninfo, optional_string(source.params, "query"),
-                      optional_string(source.params, "table"),
-                      source.params.string_or("time_column")});
+  auto s = config::bind(sql_source_binding(), source.params);
+  return make_source({*conninfo, std::move(s.query), std::move(s.table), std::move(s.time_column)});
 }
 
 Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& target) {
   auto conninfo = conninfo_of(connection);
   if (!conninfo) return fail(conninfo.error());
-  return make_target(
-      {*conninfo, target.params.string_or("table"), target.params.string_or("time_column")});
+  auto t = config::bind(sql_target_binding(), target.params);
+  return make_target({*conninfo, std::move(t.table), std::move(t.time_column)});
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {
