@@ -14,7 +14,7 @@
 #include <functional>
 #include <string>
 
-#include "framework/store/records.hpp"
+#include "framework/store/record_store.hpp"
 #include "tasks/lease.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
@@ -40,14 +40,15 @@ struct ChainClock {
 
 class Chain {
  public:
-  Chain(store::Records& records, ChainClock clock) : records_(records), clock_(std::move(clock)) {}
+  Chain(store::RecordStore& records, ChainClock clock)
+      : records_(records), clock_(std::move(clock)) {}
 
   // `lease.lost` is raised by the lease keeper when a heartbeat finds the lock gone; run()
   // raises `lease.ending` before the write that ends the run.
   ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease);
 
  private:
-  store::Records& records_;
+  store::RecordStore& records_;
   ChainClock clock_;
 };
 

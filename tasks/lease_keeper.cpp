@@ -1,17 +1,21 @@
 #include "tasks/lease_keeper.hpp"
 
 #include "framework/observe/log.hpp"
-#include "framework/store/database.hpp"
+#include "framework/store/records.hpp"
 #include "framework/time/duration.hpp"
 
 namespace sluice::tasks {
 
 LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder,
                          std::chrono::milliseconds interval)
-    : url_(std::move(database_url)),
-      holder_(std::move(holder)),
-      interval_(time::timer_wait(interval)),
-      thread_([this] { loop(); }) {}
+    : LeaseKeeper(
+          [url = std::move(database_url), holder = std::move(holder)] {
+            return store::open_records(url, {"sluice-lease", 10}, holder);
+          },
+          interval) {}
+
+LeaseKeeper::LeaseKeeper(OpenStore open, std::chrono::milliseconds interval)
+    : open_(std::move(open)), interval_(time::timer_wait(interval)), thread_([this] { loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -58,7 +62,7 @@ bool LeaseKeeper::still_held(std::int64_t id, const std::shared_ptr<Lease>& leas
 
 void LeaseKeeper::loop() {
   const auto log = observe::logger("claims");
-  std::unique_ptr<store::Connection> connection;
+  std::unique_ptr<store::RecordStore> records;
   bool failing = false;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -66,19 +70,18 @@ void LeaseKeeper::loop() {
     if (stopping_ || held_.empty()) continue;
     auto snapshot = held_;
     lock.unlock();
-    if (!connection) {
-      auto opened = store::connect(url_, {"sluice-lease", 10});
+    if (!records) {
+      auto opened = open_();
       if (opened) {
-        connection = std::move(*opened);
+        records = std::move(*opened);
       } else if (!failing) {
         log->warn("lease keeper cannot connect: {}", opened.error().message);
       }
       failing = !opened;  // an outage is logged once, not once per round
     }
-    if (connection) {
-      store::Records records(*connection, holder_);
+    if (records) {
       for (auto& [id, entry] : snapshot) {
-        auto renewed = records.heartbeat(entry.first);
+        auto renewed = records->heartbeat(entry.first);
         if (!renewed && !renewed.error().connection_lost) {
           // This renewal was refused (a timeout, say), not the connection lost: the others
           // go on; a lease refused until its threshold is freed by the stale-lock cleanup.
@@ -91,7 +94,7 @@ void LeaseKeeper::loop() {
         if (!renewed) {
           if (!failing) log->warn("heartbeat failed: {}", renewed.error().message);
           failing = true;
-          connection.reset();  // reconnect next round; the lease has the threshold's slack
+          records.reset();  // reconnect next round; the lease has the threshold's slack
           break;
         }
         // A window that finished and was released since the snapshot is not IN_PROGRESS

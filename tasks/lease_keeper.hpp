@@ -1,9 +1,11 @@
 #pragma once
 // Renews the lease of every running window on its own connection, so a long extract never
 // looks stale, and raises a window's `lost` flag when its heartbeat finds the lock gone.
+// The store it renews through is opened on demand, and again after a lost connection.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,14 +13,18 @@
 #include <thread>
 #include <vector>
 
-#include "framework/store/records.hpp"
+#include "framework/store/record_store.hpp"
 #include "tasks/lease.hpp"
 
 namespace sluice::tasks {
 
 class LeaseKeeper {
  public:
+  using OpenStore = std::function<Result<std::unique_ptr<store::RecordStore>>()>;
+
+  // Heartbeats on a connection of its own to `database_url`, as `holder`.
   LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval);
+  LeaseKeeper(OpenStore open, std::chrono::milliseconds interval);
   ~LeaseKeeper();
 
   // Renews the record's lease until release(); the Lease is the chain's to watch and raise.
@@ -33,8 +39,7 @@ class LeaseKeeper {
   void loop();
   bool still_held(std::int64_t id, const std::shared_ptr<Lease>& lease);
 
-  std::string url_;
-  std::string holder_;
+  OpenStore open_;
   std::chrono::milliseconds interval_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "framework/observe/log.hpp"
-#include "framework/store/backfill.hpp"
 #include "framework/store/database.hpp"
+#include "framework/store/records.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/stage_sweep.hpp"
 
@@ -88,8 +88,9 @@ Runner::Runner(RunnerOptions options, std::vector<std::shared_ptr<const Pipeline
   if (options_.workers < 1) options_.workers = 1;
 }
 
-Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& p, Instant now,
-                                  std::size_t batch, const std::function<bool()>& keep_going) {
+Result<std::int64_t> generate_due(store::RecordStore& records, const PipelineRuntime& p,
+                                  Instant now, std::size_t batch,
+                                  const std::function<bool()>& keep_going) {
   auto last = records.last_window_end(p.id);
   if (!last) return fail(last.error());
   std::optional<Instant> after = *last;
@@ -116,9 +117,8 @@ bool ends_window(ChainEnd end) {
 
 // A backfill window that ended may be its request's last: the request settles now, not at a
 // later pass of a processor (there may be none: this daemon may be draining).
-void settle_backfill(store::Records& records, const store::Record& record) {
-  store::Backfills backfills(records.connection(), "");
-  if (auto settled = backfills.settle_window(record.pipeline, record.window.start); !settled)
+void settle_backfill(store::RecordStore& records, const store::Record& record) {
+  if (auto settled = records.settle_backfill(record); !settled)
     observe::logger("scheduler")
         ->warn("{} backfill progress not updated: {}",
                observe::window_context(record.pipeline, record.window, record.run),
@@ -127,7 +127,8 @@ void settle_backfill(store::Records& records, const store::Record& record) {
 
 }  // namespace
 
-WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const WorkerSource& source) {
+WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
+                        const WorkerSource& source) {
   std::mt19937_64 random(std::random_device{}());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   Chain chain(
@@ -167,6 +168,67 @@ WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const Work
     }
   }
   return end;
+}
+
+WorkerEnd run_worker(std::unique_ptr<store::RecordStore>& records, const OpenStore& open,
+                     LeaseKeeper& leases, const WorkerSource& source) {
+  WorkerEnd end;
+  for (int fresh = 0;; ++fresh) {
+    if (!records) {
+      auto opened = open();
+      if (!opened) {
+        end.store_error = opened.error();
+        break;
+      }
+      records = std::move(*opened);
+    }
+    auto part = claim_and_run(*records, leases, source);
+    end.summary += part.summary;
+    if (!part.store_error) break;
+    records.reset();
+    end.unfinished.insert(end.unfinished.end(), part.unfinished.begin(), part.unfinished.end());
+    if (fresh == 1) {
+      end.store_error = part.store_error;
+      break;
+    }
+    auto opened = open();
+    if (!opened) {
+      end.store_error = part.store_error;
+      break;
+    }
+    records = std::move(*opened);
+    if (!release_windows(*records, end.unfinished,
+                         "released: its write failed on a lost connection")) {
+      records.reset();
+      end.store_error = part.store_error;
+      break;
+    }
+    end.unfinished.clear();
+  }
+  return end;
+}
+
+Result<std::int64_t> release_windows(store::RecordStore& records,
+                                     std::span<const store::Record> windows, std::string_view why) {
+  const auto log = observe::logger("claims");
+  std::int64_t released = 0;
+  for (const auto& record : windows) {
+    store::TaskWrite w;
+    w.task = store::Task::store_and_validate;
+    w.status = store::TaskStatus::released;
+    w.outcome = store::Outcome::released;
+    w.move = store::Move::release;
+    w.message = std::string(why);
+    auto done = records.write_task(record, w);
+    if (!done && done.error().connection_lost) return fail(done.error());
+    if (!done) {
+      log->error("releasing record {}: {}", record.id.value, done.error().message);
+      continue;
+    }
+    released += *done ? 1 : 0;
+  }
+  if (!windows.empty()) log->info("{} of {} window(s) {}", released, windows.size(), why);
+  return released;
 }
 
 Result<std::int64_t> Runner::generate(Instant now) {

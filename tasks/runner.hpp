@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/store/records.hpp"
+#include "framework/store/record_store.hpp"
 #include "framework/time/duration.hpp"
 #include "tasks/chain.hpp"
 #include "tasks/lease_keeper.hpp"
@@ -58,7 +58,7 @@ std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline,
 // (all of a catchup when the pipeline catches up, else one batch); returns how many were new.
 // `keep_going`, asked between batches, may cut a long catchup short (a drain, a time budget):
 // the next call goes on from the newest record.
-Result<std::int64_t> generate_due(store::Records& records, const PipelineRuntime& pipeline,
+Result<std::int64_t> generate_due(store::RecordStore& records, const PipelineRuntime& pipeline,
                                   Instant now, std::size_t batch,
                                   const std::function<bool()>& keep_going = {});
 
@@ -81,7 +81,26 @@ struct WorkerEnd {
 
 // One worker: claims the oldest claimable window and runs its chain, until nothing is
 // claimable, keep_claiming() is false, or the store fails.
-WorkerEnd claim_and_run(store::Records& records, LeaseKeeper& leases, const WorkerSource& source);
+WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
+                        const WorkerSource& source);
+
+// A fresh store: a new connection (sluiced's workers, the lease keeper).
+using OpenStore = LeaseKeeper::OpenStore;
+
+// claim_and_run on `records` (opened first when empty), and once more on a fresh store when
+// the store was lost: a lost connection may only mean that one went stale (the server
+// restarted while it sat idle), and a fresh one decides whether the database is really gone.
+// When it is back, the windows whose write failed are released at once and the worker goes
+// on. `records` is left holding a store that works, or empty.
+WorkerEnd run_worker(std::unique_ptr<store::RecordStore>& records, const OpenStore& open,
+                     LeaseKeeper& leases, const WorkerSource& source);
+
+// Returns windows this holder still has IN_PROGRESS to PENDING (Move::release, no attempt
+// counted), each with `why` as its message; returns how many were released. A write refused
+// for one record is logged and the others go on (the stale-lock cleanup frees that one,
+// counting an attempt); a lost connection stops at once.
+Result<std::int64_t> release_windows(store::RecordStore& records,
+                                     std::span<const store::Record> windows, std::string_view why);
 
 class Runner {
  public:

@@ -13,7 +13,8 @@ StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon
   return policy;
 }
 
-Result<store::CleanupReport> free_stale_locks(store::Records& records, const StalePolicy& policy) {
+Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
+                                              const StalePolicy& policy) {
   auto report = records.expire_stale_locks(policy.limits, policy.fallback);
   if (report && report->returned_to_pending + report->failed > 0)
     observe::logger("claims")->warn(
@@ -22,7 +23,7 @@ Result<store::CleanupReport> free_stale_locks(store::Records& records, const Sta
   return report;
 }
 
-GenerateReport generate_all(store::Records& records, const Runtimes& pipelines, Instant now,
+GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
                             const GenerateLimits& limits) {
   const auto log = observe::logger("scheduler");
   const auto going = [&] { return !limits.keep_going || limits.keep_going(); };

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "framework/core/error.hpp"
-#include "framework/store/records.hpp"
+#include "framework/store/record_store.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
 namespace sluice::tasks {
@@ -25,7 +25,8 @@ struct StalePolicy {
 };
 StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon_threshold);
 
-Result<store::CleanupReport> free_stale_locks(store::Records& records, const StalePolicy& policy);
+Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
+                                              const StalePolicy& policy);
 
 struct GenerateLimits {
   std::size_t batch = 1000;  // windows per statement (scheduler.max_windows_per_tick)
@@ -44,7 +45,7 @@ struct GenerateReport {
   std::vector<std::pair<PipelineId, Error>> failed;
 };
 
-GenerateReport generate_all(store::Records& records, const Runtimes& pipelines, Instant now,
+GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
                             const GenerateLimits& limits);
 
 }  // namespace sluice::tasks

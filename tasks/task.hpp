@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "framework/adapters/interfaces.hpp"
-#include "framework/store/records.hpp"
+#include "framework/store/record_store.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
 namespace sluice::tasks {

@@ -9,6 +9,7 @@
 
 #include "daemon/sluiced/systemd.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/records.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -155,55 +156,23 @@ void Daemon::wake(const char*) {
 void Daemon::launch_worker() {
   ++workers_running_;
   boost::asio::post(*worker_pool_, [this] {
-    tasks::WorkerEnd end;
-    std::unique_ptr<store::Connection> connection;
+    std::unique_ptr<store::RecordStore> records;
     {
       std::lock_guard lock(connections_mutex_);
       if (!idle_connections_.empty()) {
-        connection = std::move(idle_connections_.back());
+        records = std::move(idle_connections_.back());
         idle_connections_.pop_back();
       }
     }
     const tasks::WorkerSource source{[this] { return state()->active; },
                                      [this] { return claiming_.load(); }};
-    // A store error may only mean this connection is stale (the server restarted while it
-    // sat idle): a fresh connection decides whether the database is really gone. If it is
-    // back, the window whose write failed is released at once and the worker goes on.
-    for (int fresh = 0;; ++fresh) {
-      if (!connection) {
-        auto opened = store::connect(options_.database_url, {"sluiced", 5});
-        if (!opened) {
-          end.store_error = opened.error();
-          break;
-        }
-        connection = std::move(*opened);
-      }
-      store::Records records(*connection, options_.holder);
-      auto part = tasks::claim_and_run(records, leases_, source);
-      end.summary += part.summary;
-      if (!part.store_error) break;
-      connection.reset();
-      end.unfinished.insert(end.unfinished.end(), part.unfinished.begin(), part.unfinished.end());
-      if (fresh == 1) {
-        end.store_error = part.store_error;
-        break;
-      }
-      auto opened = store::connect(options_.database_url, {"sluiced", 5});
-      if (!opened) {
-        end.store_error = part.store_error;
-        break;
-      }
-      connection = std::move(*opened);
-      if (!release(*connection, end.unfinished,
-                   "released: its write failed on a lost connection")) {
-        end.store_error = part.store_error;
-        break;
-      }
-      end.unfinished.clear();
-    }
-    if (connection && !end.store_error) {
+    const auto open = [this] {
+      return store::open_records(options_.database_url, {"sluiced", 5}, options_.holder);
+    };
+    tasks::WorkerEnd end = tasks::run_worker(records, open, leases_, source);
+    if (records && !end.store_error) {
       std::lock_guard lock(connections_mutex_);
-      idle_connections_.push_back(std::move(connection));
+      idle_connections_.push_back(std::move(records));
     }
     boost::asio::post(io_,
                       [this, end = std::move(end)]() mutable { worker_ended(std::move(end)); });

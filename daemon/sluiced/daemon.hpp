@@ -127,8 +127,8 @@ class Daemon {
   std::atomic<std::int64_t> backlog_{-1};
   std::unique_ptr<store::Connection> control_connection_;  // control pool only
 
-  std::mutex connections_mutex_;  // idle worker connections, reused between wake-ups
-  std::vector<std::unique_ptr<store::Connection>> idle_connections_;
+  std::mutex connections_mutex_;  // idle worker stores and their connections, reused
+  std::vector<std::unique_ptr<store::RecordStore>> idle_connections_;
 
   tasks::LeaseKeeper leases_;
 };

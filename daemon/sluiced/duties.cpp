@@ -117,27 +117,7 @@ Result<void> Daemon::count_backlog(store::Connection& c) {
 Result<void> Daemon::release(store::Connection& c, const std::vector<store::Record>& records,
                              std::string_view why) {
   store::Records store(c, options_.holder);
-  std::int64_t released = 0;
-  for (const auto& record : records) {
-    store::TaskWrite w;
-    w.task = store::Task::store_and_validate;
-    w.status = store::TaskStatus::released;
-    w.outcome = store::Outcome::released;
-    w.move = store::Move::release;
-    w.message = std::string(why);
-    auto done = store.write_task(record, w);
-    if (!done && done.error().connection_lost) return fail(done.error());
-    if (!done) {
-      // Refused for this record alone: the stale-lock cleanup frees it, counting an attempt.
-      observe::logger("claims")->error("releasing record {}: {}", record.id.value,
-                                       done.error().message);
-      continue;
-    }
-    released += *done ? 1 : 0;
-  }
-  if (!records.empty())
-    observe::logger("claims")->info("{} of {} window(s) {}", released, records.size(), why);
-  return {};
+  return tasks::release_windows(store, records, why).map([](auto) {});
 }
 
 // Backfill requests (the trigger flag of backfill_requests), woken by `sluice_backfill`

@@ -4,6 +4,7 @@
 #include <pqxx/pqxx>
 
 #include "framework/core/utf8.hpp"
+#include "framework/store/backfill.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/params.hpp"
 
@@ -390,6 +391,33 @@ Result<std::optional<Record>> Records::find(RecordId id) {
     if (r.empty()) return std::nullopt;
     return to_record(r[0]);
   });
+}
+
+Result<std::int64_t> Records::settle_backfill(const Record& record) {
+  return Backfills(connection_, "").settle_window(record.pipeline, record.window.start);
+}
+
+namespace {
+
+// The connection lives as long as the Records that use it.
+class OwnedRecords final : public Records {
+ public:
+  OwnedRecords(std::unique_ptr<Connection> connection, std::string holder)
+      : Records(*connection, std::move(holder)), connection_(std::move(connection)) {}
+
+ private:
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RecordStore>> open_records(std::string_view url,
+                                                  const ConnectOptions& options,
+                                                  std::string holder) {
+  auto connection = connect(url, options);
+  if (!connection) return fail(connection.error());
+  return std::unique_ptr<RecordStore>(
+      std::make_unique<OwnedRecords>(std::move(*connection), std::move(holder)));
 }
 
 Result<std::int64_t> count_pending(pqxx::connection& connection,

@@ -1,0 +1,134 @@
+#pragma once
+// What a record is, and what the chain, the runner, the lease keeper and the scheduling
+// duties may do with the records: the seam between them and PostgreSQL. store::Records is
+// the one implementation that ships (records.hpp); tests hand the same code an in-memory
+// fake. Whatever implements it keeps the rules of records.hpp: every status change is a
+// Move of transitions.hpp, and every write after a claim is fenced by the run ID.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <date/date.h>
+#include <nlohmann/json.hpp>
+
+#include "framework/core/error.hpp"
+#include "framework/core/ids.hpp"
+#include "framework/core/window.hpp"
+#include "framework/store/transitions.hpp"
+
+namespace sluice::store {
+
+struct NewRecord {
+  PipelineId pipeline;
+  Window window;
+  date::year_month_day target_day;
+  std::string time_interval;  // the granularity as written: `2h`
+  Trigger trigger = Trigger::scheduled;
+  std::string source_name;
+  std::string target_name;
+  nlohmann::json business_fields = nlohmann::json::object();
+};
+
+struct Record {
+  RecordId id;
+  PipelineId pipeline;
+  Window window;
+  std::string target_day;  // YYYY-MM-DD
+  std::string time_interval;
+  Trigger trigger = Trigger::scheduled;
+  RunId run;
+  Status status = Status::pending;
+  Phase phase = Phase::none;
+  int retry_attempt = 0;
+  std::string locked_by;
+  std::optional<std::int64_t> source_count;
+  std::optional<std::int64_t> target_count;
+  nlohmann::json business_fields = nlohmann::json::object();
+};
+
+// How many windows of a pipeline may run at once, live and backfill apart.
+struct ClaimLimit {
+  PipelineId pipeline;
+  int live = 1;
+  int backfill = 1;
+};
+
+enum class Task { store_and_validate, pre_validation, source_to_stage, stage_to_target, audit };
+std::string_view to_string(Task t);  // the pipeline_events.task value
+
+// A task's own *_status column (source_to_stage_ingestion_status, audit_status, ...).
+enum class TaskStatus { success, skipped, failed, released };
+std::string_view to_string(TaskStatus s);  // SUCCESS, SKIPPED, FAILED, RELEASED
+
+// What became of a task: pipeline_events.outcome.
+enum class Outcome { success, skipped, not_stable, retry, failed, released };
+// SUCCESS, SKIPPED, NOT_STABLE, RETRY, FAILED, RELEASED
+std::string_view to_string(Outcome o);
+
+// One task's outcome as written by the holder of the lock.
+struct TaskWrite {
+  Task task = Task::pre_validation;
+  TaskStatus status = TaskStatus::success;
+  Outcome outcome = Outcome::success;
+  std::chrono::microseconds elapsed{0};  // start = database clock at the write - elapsed
+  std::optional<Phase> phase_completed;
+  std::optional<std::int64_t> source_count, target_count, stage_count, stage_bytes;
+  std::optional<std::int64_t> count_difference;
+  std::optional<double> percentage_difference;
+  std::optional<std::string> audit_result;
+  std::optional<std::int64_t> rows;
+  // A status change in the same statement (skip, succeed, fail, retry, release).
+  std::optional<Move> move;
+  std::optional<std::chrono::seconds> retry_delay;  // with Move::retry: next_attempt_at
+  std::string message;                              // error_message and the event's message
+};
+
+struct StaleLimit {
+  PipelineId pipeline;
+  std::chrono::seconds threshold{7200};
+  int max_retries = 3;
+};
+
+struct CleanupReport {
+  std::int64_t returned_to_pending = 0;
+  std::int64_t failed = 0;
+};
+
+class RecordStore {
+ public:
+  virtual ~RecordStore() = default;
+
+  // Inserts the records whose (pipeline, window start) is not recorded yet, one statement
+  // for the batch. Returns how many records were new.
+  virtual Result<std::int64_t> insert_pending(std::span<const NewRecord> records) = 0;
+
+  // The end of the newest window the schedule recorded for the pipeline: where generation
+  // resumes. Backfill windows do not count: a backfill ahead of the schedule must not make it
+  // skip the windows in between (they are inserted ON CONFLICT DO NOTHING, so none doubles).
+  virtual Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) = 0;
+
+  // The oldest claimable window among `limits`' pipelines, or nullopt.
+  virtual Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) = 0;
+
+  // Fenced. false: the lock was lost and nothing was written.
+  virtual Result<bool> write_task(const Record& record, const TaskWrite& write) = 0;
+  virtual Result<bool> heartbeat(const Record& record) = 0;
+
+  // Frees IN_PROGRESS records whose lease (COALESCE(heartbeat_at, pipeline_locked_at)) is
+  // older than their pipeline's threshold, judged by the database clock: PENDING with the
+  // attempt counted, or FAILED when retries are used up. Records of pipelines not in
+  // `limits` use `fallback`.
+  virtual Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
+                                                   const StaleLimit& fallback) = 0;
+
+  virtual Result<std::optional<Record>> find(RecordId id) = 0;
+
+  // A backfill window ended: its request's progress, settled when it was the request's last.
+  // Returns how many requests settled.
+  virtual Result<std::int64_t> settle_backfill(const Record& record) = 0;
+};
+
+}  // namespace sluice::store

@@ -1,0 +1,46 @@
+#pragma once
+// An in-process fake of adapters::Target: the rows loaded per window (replaced whole by each
+// load, as the real targets do in one transaction). Built `streaming`, it takes rows while
+// they are staged (start_load) and shows them only at commit; a load destroyed uncommitted
+// leaves nothing. drop_rows() plays a target that loses rows. Failures are planned per call
+// ("count", "load", "start_load", "put", "commit").
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "framework/adapters/interfaces.hpp"
+#include "tests/support/fakes/failure_script.hpp"
+
+namespace sluice::test {
+
+class FakeTarget final : public adapters::Target {
+ public:
+  explicit FakeTarget(bool streaming = false) : streaming_(streaming) {}
+
+  // The window's rows as loaded (or set): what count() reports.
+  std::int64_t rows(const PipelineId& pipeline, Instant window_start) const;
+  // Rows loaded earlier, outside this run.
+  void set_rows(const PipelineId& pipeline, Instant window_start, std::int64_t rows);
+  // Every load keeps `rows` fewer rows than it was given.
+  void drop_rows(std::int64_t rows);
+
+  FailureScript& script() { return script_; }
+
+  Result<std::int64_t> count(const adapters::WindowContext& ctx) override;
+  Result<std::int64_t> load(const adapters::WindowContext& ctx,
+                            adapters::StageReader& staged) override;
+  Result<std::unique_ptr<adapters::TargetLoad>> start_load(
+      const adapters::WindowContext& ctx, std::span<const adapters::Column> columns) override;
+
+  // A load's commit: the window's rows replaced.
+  void replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows);
+
+ private:
+  const bool streaming_;
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::string, Instant>, std::int64_t> rows_;
+  std::int64_t dropped_ = 0;
+  FailureScript script_;
+};
+
+}  // namespace sluice::test

@@ -1,0 +1,98 @@
+// What a config file means to sluiced (daemon/sluiced/state.*), without a server: which
+// pipelines are active, a bad file refused whole with its diagnostics, and what a reload
+// changes, pipeline by pipeline.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "daemon/sluiced/state.hpp"
+#include "tests/support/config_samples.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/paths.hpp"
+
+using namespace sluice;
+
+namespace {
+
+// `events` of config_samples.hpp, under another id and with `extra` keys appended.
+std::string pipeline(const std::string& id, const std::string& extra = "") {
+  std::string text = test::kPipelineConfig;
+  text.replace(text.find("id: events"), 10, "id: " + id);
+  return text + extra;
+}
+
+// One config directory, rewritten between loads as an operator edits it before a SIGHUP.
+struct ConfigDir {
+  ConfigDir() { test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig); }
+  void write(const std::map<std::string, std::string>& pipelines) const {
+    std::filesystem::remove_all(dir.path() / "pipelines.d");
+    for (const auto& [name, text] : pipelines)
+      test::write_file(dir.path() / "pipelines.d" / (name + ".yaml"), text);
+  }
+  std::shared_ptr<const daemon::State> load() const {
+    auto state = daemon::load_state(dir.path() / "sluice.yaml");
+    if (!state)
+      for (const auto& line : state.error()) UNSCOPED_INFO(line);
+    REQUIRE(state);
+    return *state;
+  }
+  test::TempDir dir;
+};
+
+std::vector<std::string> ids(const std::vector<std::shared_ptr<const tasks::PipelineRuntime>>& v) {
+  std::vector<std::string> out;
+  for (const auto& p : v) out.push_back(p->id.value);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a paused pipeline is configured but neither generated nor claimed", "[daemon][state]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b", "paused: true\n")}});
+  const auto state = config.load();
+  CHECK(state->config.pipelines.size() == 2);
+  CHECK(ids(state->all) == std::vector<std::string>{"a"});
+  CHECK(ids(state->active) == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("a config that does not load is refused with file:line diagnostics", "[daemon][state]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a", "window_typo: 1\n")}});
+  const auto state = daemon::load_state(config.dir.path() / "sluice.yaml");
+  REQUIRE_FALSE(state);
+  REQUIRE_FALSE(state.error().empty());
+  bool names_the_file = false;
+  for (const auto& line : state.error())
+    names_the_file = names_the_file || line.find("a.yaml:") != std::string::npos;
+  CHECK(names_the_file);
+}
+
+TEST_CASE("a reload's diff names the pipelines added, removed, changed, paused and unpaused",
+          "[daemon][state]") {
+  ConfigDir config;
+  config.write({{"kept", pipeline("kept")},
+                {"edited", pipeline("edited")},
+                {"stopped", pipeline("stopped")},
+                {"resumed", pipeline("resumed", "paused: true\n")},
+                {"dropped", pipeline("dropped")}});
+  const auto before = config.load();
+  std::string edited = pipeline("edited");
+  edited.replace(edited.find("demo.events_copy"), 16, "demo.other_copy");
+  config.write({{"kept", pipeline("kept")},
+                {"edited", edited},
+                {"stopped", pipeline("stopped", "paused: true\n")},
+                {"resumed", pipeline("resumed")},
+                {"fresh", pipeline("fresh")}});
+  const auto d = daemon::diff(*before, *config.load());
+  CHECK(d.added == std::vector<std::string>{"fresh"});
+  CHECK(d.removed == std::vector<std::string>{"dropped"});
+  CHECK(d.changed == std::vector<std::string>{"edited"});  // pausing alone is no change
+  CHECK(d.paused == std::vector<std::string>{"stopped"});
+  CHECK(d.unpaused == std::vector<std::string>{"resumed"});
+  CHECK(d.describe() ==
+        "added fresh; removed dropped; changed edited; paused stopped; unpaused resumed");
+  CHECK(daemon::diff(*before, *before).describe() == "no pipeline changed");
+}

@@ -1,0 +1,109 @@
+// The lease keeper without a server, renewing through the fake store: a held window's
+// lease is renewed, a lock taken over raises `lost`, the chain's own final write does not,
+// and a lost connection is reopened at the next round.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "tasks/lease_keeper.hpp"
+#include "tests/support/fakes/fake_pipeline.hpp"
+#include "tests/support/fakes/fake_records.hpp"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Instant kNow = test::kFakeStart + std::chrono::hours(24 * 365);
+
+// Waits up to 5 s for `done`; whether it came.
+template <class F>
+bool eventually(F done) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(2ms);
+  }
+  return true;
+}
+
+struct Held {
+  Held() {
+    records.add(PipelineId{"orders"}, test::FakePipeline::window(0));
+    record = **records.claim(std::vector<store::ClaimLimit>{{PipelineId{"orders"}, 1, 1}});
+  }
+  int heartbeats() { return records.script().calls("heartbeat"); }
+
+  test::FakeRecords records{kNow};
+  store::Record record;
+  int opened = 0;
+  tasks::LeaseKeeper keeper{[this] {
+                              ++opened;
+                              return records.connect();
+                            },
+                            5ms};
+};
+
+}  // namespace
+
+TEST_CASE("the keeper renews a held window's lease", "[tasks][lease]") {
+  Held h;
+  auto lease = h.keeper.hold(h.record);
+  h.records.advance(100s);
+  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK_FALSE(lease->lost);
+  h.keeper.release(h.record);
+  CHECK(h.keeper.running() == 0);
+}
+
+TEST_CASE("a heartbeat that finds the lock taken over raises lost", "[tasks][lease]") {
+  Held h;
+  auto lease = h.keeper.hold(h.record);
+  h.records.take_over(h.record.id);
+  CHECK(eventually([&] { return lease->lost.load(); }));
+}
+
+TEST_CASE("a heartbeat that meets the chain's own final write is no lost lock", "[tasks][lease]") {
+  Held h;
+  auto lease = h.keeper.hold(h.record);
+  lease->ending = true;  // the chain wrote SUCCESS; the worker has not released it yet
+  store::TaskWrite w;
+  w.task = store::Task::audit;
+  w.move = store::Move::succeed;
+  REQUIRE(*h.records.write_task(h.record, w));
+  const int before = h.heartbeats();
+  CHECK(eventually([&] { return h.heartbeats() >= before + 3; }));
+  CHECK_FALSE(lease->lost);
+}
+
+TEST_CASE("a lost connection is reopened at the next round, the lease kept", "[tasks][lease]") {
+  Held h;
+  h.records.script().fail("heartbeat", 1,
+                          Error{ErrorKind::retryable, "server closed the connection", true});
+  auto lease = h.keeper.hold(h.record);
+  h.records.advance(10s);
+  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK(h.opened == 2);
+  CHECK_FALSE(lease->lost);
+}
+
+TEST_CASE("a refused renewal is neither a lost lock nor a lost connection", "[tasks][lease]") {
+  Held h;
+  h.records.script().fail("heartbeat", 1, Error::retryable("lock timeout"));
+  auto lease = h.keeper.hold(h.record);
+  h.records.advance(10s);
+  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK(h.heartbeats() >= 2);
+  CHECK(h.opened == 1);  // the store was kept
+  CHECK_FALSE(lease->lost);
+}
+
+TEST_CASE("abandon_all raises lost on every held window and hands them back", "[tasks][lease]") {
+  Held h;
+  auto lease = h.keeper.hold(h.record);
+  const auto abandoned = h.keeper.abandon_all();
+  REQUIRE(abandoned.size() == 1);
+  CHECK(abandoned[0].id == h.record.id);
+  CHECK(lease->lost);
+  CHECK(h.keeper.running() == 0);
+}
