@@ -13,6 +13,17 @@ StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon
   return policy;
 }
 
+StalePolicy stale_policy(const config::Config& config) {
+  StalePolicy policy;
+  for (const auto& p : config.pipelines)
+    policy.limits.push_back(
+        {p.id, std::chrono::duration_cast<std::chrono::seconds>(p.stale_threshold.fixed),
+         p.retries.max});
+  policy.fallback.threshold =
+      std::chrono::duration_cast<std::chrono::seconds>(config.daemon.stale_threshold.fixed);
+  return policy;
+}
+
 Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
                                               const StalePolicy& policy) {
   auto report = records.expire_stale_locks(policy.limits, policy.fallback);

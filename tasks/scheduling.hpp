@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "framework/config/model.hpp"
 #include "framework/core/error.hpp"
 #include "framework/store/record_store.hpp"
 #include "tasks/pipeline_runtime.hpp"
@@ -24,6 +25,9 @@ struct StalePolicy {
   store::StaleLimit fallback;
 };
 StalePolicy stale_policy(const Runtimes& configured, std::chrono::seconds daemon_threshold);
+// The same from a loaded config: its paused pipelines have no runtime, yet their locks keep
+// their own threshold and retries.
+StalePolicy stale_policy(const config::Config& config);
 
 Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
                                               const StalePolicy& policy);

@@ -46,8 +46,7 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   options.keep_failed = config.daemon.stage.keep_failed;
   options.generate_batch = config.daemon.scheduler.max_windows_per_tick;
   // As sluiced frees them: every pipeline's own threshold, the daemon's for the rest.
-  options.stale = tasks::stale_policy(configured, std::chrono::duration_cast<std::chrono::seconds>(
-                                                      config.daemon.stale_threshold.fixed));
+  options.stale = tasks::stale_policy(config);
   tasks::Runner runner(options, runtimes);
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   // Backfill requests become windows first, so this pass runs them too; the second call

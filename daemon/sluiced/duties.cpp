@@ -84,8 +84,7 @@ Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
 Result<void> Daemon::cleanup(store::Connection& c) {
   const auto s = state();
   store::Records records(c, options_.holder);
-  const auto policy = tasks::stale_policy(s->all, std::chrono::duration_cast<std::chrono::seconds>(
-                                                      s->config.daemon.stale_threshold.fixed));
+  const auto policy = tasks::stale_policy(s->config);
   auto report = tasks::free_stale_locks(records, policy);
   if (!report) return fail(report.error());
   if (report->returned_to_pending + report->failed > 0)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "daemon/sluiced/state.hpp"
+#include "tasks/scheduling.hpp"
 #include "tests/support/config_samples.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/paths.hpp"
@@ -56,6 +57,18 @@ TEST_CASE("a paused pipeline is configured but neither generated nor claimed", "
   CHECK(state->config.pipelines.size() == 2);
   CHECK(ids(state->all) == std::vector<std::string>{"a"});
   CHECK(ids(state->active) == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("a paused pipeline's stale locks keep its own threshold and retries", "[daemon][state]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a")},
+                {"b", pipeline("b", "paused: true\nstale_threshold: 90s\nretries:\n  max: 7\n")}});
+  const auto policy = tasks::stale_policy(config.load()->config);
+  REQUIRE(policy.limits.size() == 2);
+  const auto& b = policy.limits[0].pipeline.value == "b" ? policy.limits[0] : policy.limits[1];
+  CHECK(b.pipeline.value == "b");
+  CHECK(b.threshold == std::chrono::seconds(90));
+  CHECK(b.max_retries == 7);
 }
 
 TEST_CASE("a config that does not load is refused with file:line diagnostics", "[daemon][state]") {

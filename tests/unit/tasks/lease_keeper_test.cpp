@@ -46,7 +46,7 @@ struct Held {
 
 }  // namespace
 
-TEST_CASE("the keeper renews a held window's lease", "[tasks][lease]") {
+TEST_CASE("the keeper renews a held window's lease", "[tasks][lease][threads]") {
   Held h;
   auto lease = h.keeper.hold(h.record);
   h.records.advance(100s);
@@ -56,14 +56,16 @@ TEST_CASE("the keeper renews a held window's lease", "[tasks][lease]") {
   CHECK(h.keeper.running() == 0);
 }
 
-TEST_CASE("a heartbeat that finds the lock taken over raises lost", "[tasks][lease]") {
+TEST_CASE("a heartbeat on the fake store that finds the lock taken over raises lost",
+          "[tasks][lease][threads]") {
   Held h;
   auto lease = h.keeper.hold(h.record);
   h.records.take_over(h.record.id);
   CHECK(eventually([&] { return lease->lost.load(); }));
 }
 
-TEST_CASE("a heartbeat that meets the chain's own final write is no lost lock", "[tasks][lease]") {
+TEST_CASE("a heartbeat on the fake store that meets the chain's own final write is no lost lock",
+          "[tasks][lease][threads]") {
   Held h;
   auto lease = h.keeper.hold(h.record);
   lease->ending = true;  // the chain wrote SUCCESS; the worker has not released it yet
@@ -76,7 +78,8 @@ TEST_CASE("a heartbeat that meets the chain's own final write is no lost lock", 
   CHECK_FALSE(lease->lost);
 }
 
-TEST_CASE("a lost connection is reopened at the next round, the lease kept", "[tasks][lease]") {
+TEST_CASE("a lost connection is reopened at the next round, the lease kept",
+          "[tasks][lease][threads]") {
   Held h;
   h.records.script().fail("heartbeat", 1,
                           Error{ErrorKind::retryable, "server closed the connection", true});
@@ -87,7 +90,8 @@ TEST_CASE("a lost connection is reopened at the next round, the lease kept", "[t
   CHECK_FALSE(lease->lost);
 }
 
-TEST_CASE("a refused renewal is neither a lost lock nor a lost connection", "[tasks][lease]") {
+TEST_CASE("a refused renewal is neither a lost lock nor a lost connection",
+          "[tasks][lease][threads]") {
   Held h;
   h.records.script().fail("heartbeat", 1, Error::retryable("lock timeout"));
   auto lease = h.keeper.hold(h.record);
@@ -98,7 +102,8 @@ TEST_CASE("a refused renewal is neither a lost lock nor a lost connection", "[ta
   CHECK_FALSE(lease->lost);
 }
 
-TEST_CASE("abandon_all raises lost on every held window and hands them back", "[tasks][lease]") {
+TEST_CASE("abandon_all raises lost on every held window and hands them back",
+          "[tasks][lease][threads]") {
   Held h;
   auto lease = h.keeper.hold(h.record);
   const auto abandoned = h.keeper.abandon_all();

@@ -51,7 +51,7 @@ struct Worker {
 }  // namespace
 
 TEST_CASE("a worker claims the oldest window first and runs until none is claimable",
-          "[tasks][runner]") {
+          "[tasks][runner][threads]") {
   Worker w;
   const auto third = w.add(2), first = w.add(0), second = w.add(1);
   const auto end = w.run();
@@ -62,7 +62,8 @@ TEST_CASE("a worker claims the oldest window first and runs until none is claima
   CHECK(w.leases.running() == 0);  // every lease released
 }
 
-TEST_CASE("a window waiting for its next attempt is passed over until then", "[tasks][runner]") {
+TEST_CASE("a window waiting for its next attempt is passed over until then",
+          "[tasks][runner][threads]") {
   Worker w;
   const auto retried = w.add(0);
   const auto other = w.add(1);
@@ -79,7 +80,7 @@ TEST_CASE("a window waiting for its next attempt is passed over until then", "[t
 }
 
 TEST_CASE("a pipeline at its max_active_windows is passed over; others are claimed",
-          "[tasks][runner]") {
+          "[tasks][runner][threads]") {
   Worker w;
   auto other = test::fake_pipeline("other");
   w.pipelines.push_back(other.runtime);
@@ -97,7 +98,7 @@ TEST_CASE("a pipeline at its max_active_windows is passed over; others are claim
 }
 
 TEST_CASE("live windows are claimed before backfill ones, under separate limits",
-          "[tasks][runner]") {
+          "[tasks][runner][threads]") {
   Worker w;
   const auto backfill = w.add(0, Trigger::backfill);
   const auto live = w.add(5);
@@ -106,7 +107,8 @@ TEST_CASE("live windows are claimed before backfill ones, under separate limits"
   CHECK(w.claim_order() == std::vector{live.value, backfill.value});
 }
 
-TEST_CASE("a drain lets the held window finish and claims no more", "[tasks][runner][drain]") {
+TEST_CASE("a drain lets the held window finish and claims no more",
+          "[tasks][runner][drain][threads]") {
   Worker w;
   const auto held = w.add(0);
   const auto next = w.add(1), last = w.add(2);
@@ -119,7 +121,8 @@ TEST_CASE("a drain lets the held window finish and claims no more", "[tasks][run
   CHECK(w.claim_order() == std::vector{held.value});
 }
 
-TEST_CASE("a claim the store refuses ends the worker without an outage", "[tasks][runner]") {
+TEST_CASE("a claim the store refuses ends the worker without an outage",
+          "[tasks][runner][threads]") {
   Worker w;
   w.add(0);
   SECTION("refused: counted, no outage") {
@@ -137,7 +140,8 @@ TEST_CASE("a claim the store refuses ends the worker without an outage", "[tasks
   }
 }
 
-TEST_CASE("a write lost with the connection leaves the window to release", "[tasks][runner]") {
+TEST_CASE("a write lost with the connection leaves the window to release",
+          "[tasks][runner][threads]") {
   Worker w;
   const auto id = w.add(0);
   w.add(1);
@@ -151,7 +155,7 @@ TEST_CASE("a write lost with the connection leaves the window to release", "[tas
 }
 
 TEST_CASE("a backfill window that ends settles its request; a retried one does not yet",
-          "[tasks][runner]") {
+          "[tasks][runner][threads]") {
   Worker w;
   const auto done = w.add(0, Trigger::backfill);
   const auto retried = w.add(1, Trigger::backfill);
@@ -172,7 +176,7 @@ TEST_CASE("a backfill window that ends settles its request; a retried one does n
 }
 
 TEST_CASE("run_worker tries a fresh store once and releases the window whose write was lost",
-          "[tasks][runner]") {
+          "[tasks][runner][threads]") {
   Worker w;
   const auto id = w.add(0);
   int opened = 0;
@@ -238,7 +242,8 @@ TEST_CASE("run_worker tries a fresh store once and releases the window whose wri
   }
 }
 
-TEST_CASE("release_windows frees each window without counting an attempt", "[tasks][runner]") {
+TEST_CASE("release_windows frees each window without counting an attempt",
+          "[tasks][runner][threads]") {
   Worker w;
   for (int i = 0; i < 3; ++i) w.add(i);
   const std::vector<store::ClaimLimit> limits{{w.p.runtime->id, 3, 1}};
