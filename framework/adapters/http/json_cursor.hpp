@@ -178,7 +178,8 @@ class Cursor {
   // At 't', 'f' or 'n'.
   bool literal() {
     const std::string_view word = *p == 't' ? "true" : *p == 'f' ? "false" : "null";
-    if (static_cast<std::size_t>(end - p) < word.size() || std::memcmp(p, word.data(), word.size()) != 0)
+    if (static_cast<std::size_t>(end - p) < word.size() ||
+        std::memcmp(p, word.data(), word.size()) != 0)
       return fail(p, "invalid literal (expected true, false or null)");
     p += word.size();
     return true;

@@ -45,11 +45,7 @@ class Walk {
  public:
   Walk(const Trie& page, const Trie& record, std::size_t columns, bool rows, std::string_view text,
        std::string& block)
-      : cursor(text),
-        record_(record),
-        rows_(rows),
-        block_(block),
-        block_start_(block.size()) {
+      : cursor(text), record_(record), rows_(rows), block_(block), block_start_(block.size()) {
     page_fill.slots.resize(1);
     page_fill.met.resize(page.size());
     record_fill.columns = static_cast<int>(columns);
