@@ -19,6 +19,7 @@ namespace {
 std::vector<store::ClaimLimit> claim_limits(
     const std::vector<std::shared_ptr<const PipelineRuntime>>& pipelines) {
   std::vector<store::ClaimLimit> limits;
+  limits.reserve(pipelines.size());
   for (const auto& p : pipelines)
     limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
   return limits;
@@ -274,6 +275,7 @@ RunSummary Runner::drain() {
     if (end.store_error && end.unfinished.empty()) ++summary.store_errors;
   };
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(options_.workers));
   for (int i = 0; i < options_.workers; ++i) threads.emplace_back(worker, i);
   for (auto& t : threads) t.join();
   return summary;

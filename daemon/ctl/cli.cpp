@@ -15,9 +15,7 @@ std::string env_or(const char* name, std::string fallback) {
   return v && *v ? std::string(v) : std::move(fallback);
 }
 
-}  // namespace
-
-int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Context ctx;
   ctx.out = &out;
   ctx.err = &err;
@@ -78,6 +76,21 @@ int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return kExitFailed;
   }
   return ctx.exit_code;
+}
+
+}  // namespace
+
+// The process edge: whatever escapes the command (setting up the parser included) is an
+// error message and an exit code, never std::terminate.
+int main(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  try {
+    return run(argc, argv, out, err);
+  } catch (const std::exception& e) {
+    err << "sluicectl: " << e.what() << "\n";
+  } catch (...) {
+    err << "sluicectl: unexpected error of unknown type\n";
+  }
+  return kExitFailed;
 }
 
 }  // namespace sluice::ctl

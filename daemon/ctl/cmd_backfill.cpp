@@ -189,7 +189,7 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
       }
       return p->status == "DONE" && p->failed == 0 ? kExitOk : kExitFailed;
     }
-    if (o.timeout_seconds > 0 && elapsed.count() >= o.timeout_seconds) {
+    if (o.timeout_seconds > 0 && static_cast<double>(elapsed.count()) >= o.timeout_seconds) {
       if (terminal) *ctx.out << "\n";
       *ctx.err << "sluicectl: gave up waiting for backfill " << id << " after "
                << duration_text(elapsed) << "; it goes on without us\n";

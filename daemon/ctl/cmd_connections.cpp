@@ -4,6 +4,7 @@
 #include <memory>
 #include <ostream>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,7 @@ const config::ConnectionConfig& find_connection(const config::Config& config,
 int run_test(Context& ctx, const std::vector<std::string>& only) {
   const auto config = load_pipelines(ctx);
   std::vector<const config::ConnectionConfig*> connections;
+  connections.reserve(only.empty() ? config.daemon.connections.size() : only.size());
   for (const auto& name : only) connections.push_back(&find_connection(config, name));
   if (only.empty())
     for (const auto& c : config.daemon.connections) connections.push_back(&c);
@@ -69,8 +71,9 @@ int run_test(Context& ctx, const std::vector<std::string>& only) {
                         {"milliseconds", ms.count()}};
     if (!kind_of_error.empty()) item["error_kind"] = kind_of_error;
     list.push_back(item);
-    rows.push_back({c->name, std::string(c->kind()), state, std::to_string(ms.count()) + "ms",
-                    kind_of_error.empty() ? message : kind_of_error + ": " + message});
+    rows.push_back(
+        {c->name, std::string(c->kind()), state, std::to_string(ms.count()) + "ms",
+         kind_of_error.empty() ? message : fmt::format("{}: {}", kind_of_error, message)});
   }
   if (ctx.output == Output::json) {
     *ctx.out << json_text(list) << "\n";

@@ -71,6 +71,7 @@ std::vector<Row> rows_of(const store::SchemaStatus& s) {
   for (const auto& m : s.pending) rows[m.version] = {m.version, m.name, "pending", "", ""};
   for (const auto& m : s.skipped) rows[m.version] = {m.version, m.name, "skipped", "", ""};
   std::vector<Row> out;
+  out.reserve(rows.size());
   for (auto& [version, row] : rows) out.push_back(std::move(row));
   return out;
 }

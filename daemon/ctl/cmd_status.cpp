@@ -28,10 +28,12 @@ std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Inst
 int run_status(Context& ctx, const std::vector<std::string>& only) {
   const auto config = load_pipelines(ctx);
   std::vector<const config::PipelineConfig*> pipelines;
+  pipelines.reserve(only.empty() ? config.pipelines.size() : only.size());
   for (const auto& id : only) pipelines.push_back(&find_pipeline(config, id));
   if (only.empty())
     for (const auto& p : config.pipelines) pipelines.push_back(&p);
   std::vector<std::string> ids;
+  ids.reserve(pipelines.size());
   for (const auto* p : pipelines) ids.push_back(p->id.value);
 
   auto connection = open_database(ctx);

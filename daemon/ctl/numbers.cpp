@@ -7,7 +7,7 @@
 
 namespace sluice::ctl {
 
-CLI::Validator whole_number(std::int64_t min, std::int64_t max, std::string what) {
+CLI::Validator whole_number(std::int64_t min, std::int64_t max, const std::string& what) {
   auto check = [min, max, what](std::string& text) -> std::string {
     std::int64_t value = 0;
     const char* end = text.data() + text.size();

@@ -16,7 +16,7 @@ namespace sluice::ctl {
 
 // `what` names the value in the error: "'12abc' is not a record id (a whole number from 1 to
 // 9223372036854775807)".
-CLI::Validator whole_number(std::int64_t min, std::int64_t max, std::string what);
+CLI::Validator whole_number(std::int64_t min, std::int64_t max, const std::string& what);
 
 // A pipeline_records id (bigserial): 1 .. 2^63-1.
 CLI::Validator record_id();

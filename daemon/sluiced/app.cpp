@@ -65,9 +65,7 @@ Result<std::unique_ptr<store::Connection>> wait_for_database(const std::string& 
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"sluiced: the sluice scheduler daemon", "sluiced"};
   std::string config_path =
       std::getenv("SLUICE_CONFIG") ? std::getenv("SLUICE_CONFIG") : "/etc/sluice/sluice.yaml";
@@ -121,6 +119,21 @@ int main(int argc, char** argv) {
   }
   log->info("sluiced stopped");
   return code;
+}
+
+}  // namespace
+
+// The process edge: an exception that escapes start-up or the event loop ends the process
+// with a message and exit code 1, not std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "sluiced: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "sluiced: unexpected error of unknown type\n";
+  }
+  return 1;
 }
 
 }  // namespace sluice::daemon

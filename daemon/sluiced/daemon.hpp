@@ -64,7 +64,7 @@ class Daemon {
   void finish();
   void listener_state(bool up, const std::string& why);
   void reload();
-  void apply(std::shared_ptr<const State> next);
+  void apply(const std::shared_ptr<const State>& next);
   void publish_status();
   std::shared_ptr<const State> state() const;
 

@@ -123,7 +123,7 @@ void Daemon::reload() {
   });
 }
 
-void Daemon::apply(std::shared_ptr<const State> next) {
+void Daemon::apply(const std::shared_ptr<const State>& next) {
   const auto log = observe::logger("scheduler");
   const auto before = state();
   const StateDiff d = diff(*before, *next);

@@ -77,7 +77,8 @@ class Walker {
   }
 
  private:
-  struct Item {
+  // YAML::Node's assignment may throw; the walk only pushes and pops items.
+  struct Item {  // NOLINT(bugprone-exception-escape)
     YAML::Node node;
     std::string path;
     int depth;

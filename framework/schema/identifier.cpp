@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <fmt/format.h>
+
 namespace sluice::config {
 namespace {
 
@@ -19,19 +21,22 @@ std::string check_parts(std::string_view text, std::size_t max_parts) {
   for (const auto& part : parts) {
     if (part.empty()) return "invalid SQL identifier " + quoted + ": empty name around '.'";
     if (std::isdigit(static_cast<unsigned char>(part.front()))) {
-      return "invalid SQL identifier " + quoted + ": '" + part +
-             "' starts with a digit (start with a letter or _)";
+      return fmt::format(
+          "invalid SQL identifier {}: '{}' starts with a digit (start with a letter or _)", quoted,
+          part);
     }
     for (std::size_t i = 0; i < part.size(); ++i) {
       const auto c = static_cast<unsigned char>(part[i]);
       if (!(std::isalnum(c) || c == '_') || c >= 0x80) {
-        return "invalid SQL identifier " + quoted + ": '" + std::string(1, part[i]) +
-               "' at character " + std::to_string(offset + i + 1) +
-               " is not allowed (letters, digits and _)";
+        return fmt::format(
+            "invalid SQL identifier {}: '{}' at character {} is not allowed (letters, digits and "
+            "_)",
+            quoted, part[i], offset + i + 1);
       }
     }
     if (part.size() > kMaxPart) {
-      return "invalid SQL identifier " + quoted + ": '" + part + "' is longer than 63 characters";
+      return fmt::format("invalid SQL identifier {}: '{}' is longer than 63 characters", quoted,
+                         part);
     }
     offset += part.size() + 1;
   }

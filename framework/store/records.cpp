@@ -194,7 +194,7 @@ std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRe
     end.push_back(std::to_string(r.window.end.time_since_epoch().count()));
     day.push_back(date::format("%F", date::sys_days(r.target_day)));
     interval.push_back(r.time_interval);
-    trigger.push_back(std::string(to_string(r.trigger)));
+    trigger.emplace_back(to_string(r.trigger));
     source.push_back(r.source_name);
     target.push_back(r.target_name);
     fields.push_back(stored_json(r.business_fields));

@@ -1,5 +1,6 @@
 #include "framework/store/schema_objects.hpp"
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include "framework/store/errors.hpp"
@@ -151,29 +152,29 @@ void compare_one_way(const SchemaObjects& a, const SchemaObjects& b, bool report
   for (const auto& [table, columns] : a.tables) {
     const auto other = b.tables.find(table);
     if (other == b.tables.end()) {
-      out.push_back("table " + table + absent);
+      out.push_back(fmt::format("table {}{}", table, absent));
       continue;
     }
     for (const auto& [column, type] : columns) {
       const auto found = other->second.find(column);
       if (found == other->second.end()) {
-        out.push_back(table + "." + column + absent);
+        out.push_back(fmt::format("{}.{}{}", table, column, absent));
       } else if (reporting_missing && found->second != type) {
-        out.push_back(table + "." + column + ": " + found->second + ", expected " + type);
+        out.push_back(fmt::format("{}.{}: {}, expected {}", table, column, found->second, type));
       }
     }
   }
   for (const auto& [signature, result] : a.functions) {
     const auto found = b.functions.find(signature);
     if (found == b.functions.end()) {
-      out.push_back("function " + signature + absent);
+      out.push_back(fmt::format("function {}{}", signature, absent));
     } else if (reporting_missing && found->second != result) {
-      out.push_back("function " + signature + ": returns " + found->second + ", expected " +
-                    result);
+      out.push_back(
+          fmt::format("function {}: returns {}, expected {}", signature, found->second, result));
     }
   }
   for (const auto& trigger : a.triggers) {
-    if (!b.triggers.contains(trigger)) out.push_back("trigger " + trigger + absent);
+    if (!b.triggers.contains(trigger)) out.push_back(fmt::format("trigger {}{}", trigger, absent));
   }
 }
 

@@ -195,7 +195,9 @@ Result<void> TransformSink::begin(std::span<const adapters::Column> columns) {
         if (!all.empty()) all += ", ";
         all += n;
       }
-      return fail(Error::permanent(message + "; it has: " + all));
+      message += "; it has: ";
+      message += all;
+      return fail(Error::permanent(std::move(message)));
     }
     source_index_.push_back(static_cast<int>(at - names.begin()));
   }

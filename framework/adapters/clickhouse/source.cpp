@@ -157,7 +157,7 @@ class ClickHouseSource final : public Source {
       const std::string utc = in_utc(name, *fields[1]);
       converted = converted || !utc.empty();
       if (!columns.empty()) columns += ", ";
-      columns += utc.empty() ? name : utc + " AS " + name;
+      columns += utc.empty() ? name : fmt::format("{} AS {}", utc, name);
     }
     if (!converted) return select;
     return "SELECT " + columns + " FROM (" + select + ")";

@@ -85,7 +85,7 @@ TEST_CASE("status shows each pipeline's last success, backlog, running, failed a
 }
 
 TEST_CASE(
-    "records list filters by pipeline, status, range and trigger; records show has every column "
+    "records list filters by pipeline, status, range and trigger, records show has every column "
     "and the events",
     "[e2e][ctl]") {
   Env e;
@@ -151,7 +151,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "rerun sets finished windows back to PENDING; clear deletes them; both need -y off a terminal",
+    "rerun sets finished windows back to PENDING, clear deletes them, both need -y off a terminal",
     "[e2e][ctl]") {
   Env e;
   test::run_sql(*e.c,
@@ -227,7 +227,7 @@ TEST_CASE("pause and unpause switch the pipelines row and the claim honours it",
 }
 
 TEST_CASE(
-    "locks list shows running windows; release --stale frees stale ones; release --id fences the "
+    "locks list shows running windows, release --stale frees stale ones, release --id fences the "
     "live run out",
     "[e2e][ctl]") {
   Env e;

@@ -14,7 +14,7 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
-TEST_CASE("windows whose error quotes foreign bytes end FAILED; the other pipeline never waits",
+TEST_CASE("windows whose error quotes foreign bytes end FAILED, the other pipeline never waits",
           "[e2e][daemon][utf8]") {
   test::TestDatabase db;
   test::TempDir dir;

@@ -84,7 +84,7 @@ window:
 
 }  // namespace
 
-TEST_CASE("a next link off the origin fails the window; a listed origin gets no headers",
+TEST_CASE("a next link off the origin fails the window, a listed origin gets no headers",
           "[integration][http]") {
   test::ChainFixture f;
   test::HttpTestServer foreign(HostileApi{});
@@ -200,7 +200,7 @@ TEST_CASE("deep JSON anywhere fails the window, permanent, naming the page or th
         test::nested_arrays(20, "\"one\""));
 }
 
-TEST_CASE("an endless body fails at page_max_bytes with its buffer bounded; a slow one times out",
+TEST_CASE("an endless body fails at page_max_bytes with its buffer bounded, a slow one times out",
           "[integration][http]") {
   test::ChainFixture f;
   test::HttpTestServer api(HostileApi{Hostile::endless_body});

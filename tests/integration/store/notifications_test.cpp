@@ -25,7 +25,7 @@ bool read_until(store::Notifications& n, const std::function<bool()>& done) {
 
 }  // namespace
 
-TEST_CASE("notifications reach their handlers; a killed connection is reported lost",
+TEST_CASE("notifications reach their handlers, a killed connection is reported lost",
           "[integration][store][notify]") {
   test::TestDatabase db;
   db.migrate();

@@ -41,7 +41,7 @@ std::int64_t records(const test::ChainFixture& f, const std::string& where) {
 
 }  // namespace
 
-TEST_CASE("a data error on a task write fails the window with it; other pipelines go on",
+TEST_CASE("a data error on a task write fails the window with it, other pipelines go on",
           "[integration][chain][store-errors]") {
   struct Case {
     const char* name;

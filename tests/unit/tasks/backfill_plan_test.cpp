@@ -68,7 +68,7 @@ TEST_CASE("plan_backfill: per reprocess mode, what is created, reset, left runni
 }
 
 TEST_CASE(
-    "plan_backfill: windows not yet due are left to the schedule; the range is clipped to "
+    "plan_backfill: windows not yet due are left to the schedule, the range is clipped to "
     "start_date",
     "[tasks][backfill]") {
   // now 05:20: the 04:00 window ends 05:00 and is due at 05:30 (x_time_back 30m): not due yet.

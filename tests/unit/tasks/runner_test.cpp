@@ -79,7 +79,7 @@ TEST_CASE("a window waiting for its next attempt is passed over until then",
   CHECK(w.records.row(retried).record.status == Status::success);
 }
 
-TEST_CASE("a pipeline at its max_active_windows is passed over; others are claimed",
+TEST_CASE("a pipeline at its max_active_windows is passed over, others are claimed",
           "[tasks][runner][threads]") {
   Worker w;
   auto other = test::fake_pipeline("other");
@@ -154,7 +154,7 @@ TEST_CASE("a write lost with the connection leaves the window to release",
   CHECK(w.claim_order().size() == 1);  // the worker stopped
 }
 
-TEST_CASE("a backfill window that ends settles its request; a retried one does not yet",
+TEST_CASE("a backfill window that ends settles its request, a retried one does not yet",
           "[tasks][runner][threads]") {
   Worker w;
   const auto done = w.add(0, Trigger::backfill);

@@ -140,7 +140,7 @@ TEST_CASE("stale locks are freed with each pipeline's threshold, the fallback fo
   }
 }
 
-TEST_CASE("a heartbeat keeps a lock; retries used up make an expired one FAILED",
+TEST_CASE("a heartbeat keeps a lock, retries used up make an expired one FAILED",
           "[tasks][scheduling][stale]") {
   test::FakeRecords records(kNow);
   auto p = hourly("orders", 2);

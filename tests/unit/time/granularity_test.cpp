@@ -5,7 +5,7 @@
 using namespace sluice::time;
 using Unit = Granularity::Unit;
 
-TEST_CASE("granularities under a day divide 24h; longer ones are 1d, 1w or 1mo",
+TEST_CASE("granularities under a day divide 24h, longer ones are 1d, 1w or 1mo",
           "[time][granularity]") {
   struct Case {
     const char* text;

@@ -51,7 +51,7 @@ TEST_CASE("JSON Lines decoding", "[adapters][formats][jsonl]") {
   }
 }
 
-TEST_CASE("JSON Lines: declared columns fix the order; columns() reads ahead",
+TEST_CASE("JSON Lines: declared columns fix the order, columns() reads ahead",
           "[adapters][formats][jsonl]") {
   CHECK(decode("{\"a\":\"1\",\"b\":\"2\"}\n", {{"b"}, {"a"}}) == "2|1\n");
   test::StringSource in("{\"x\":\"1\",\"y\":null}\n{\"x\":\"2\"}\n");

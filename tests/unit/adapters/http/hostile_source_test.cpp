@@ -307,7 +307,7 @@ TEST_CASE("an error body of any bytes is quoted as it came", "[http]") {
   CHECK_THAT(rows.error().message, Catch::Contains("HTTP 503: " + bytes + " (after 0 retries)"));
 }
 
-TEST_CASE("an endless body stops at page_max_bytes; the buffer never grows past it", "[http]") {
+TEST_CASE("an endless body stops at page_max_bytes, the buffer never grows past it", "[http]") {
   test::HttpTestServer api(HostileApi{Hostile::endless_body});
   for (std::size_t cap : {std::size_t{1} << 20, std::size_t{3} << 20, std::size_t{5000}}) {
     INFO("cap " << cap);

@@ -143,7 +143,7 @@ TEST_CASE("nested pointers, escaped tokens and keys, repeated keys", "[http]") {
   CHECK(rows == std::vector<Row>{{"3"}});
 }
 
-TEST_CASE("numbers and literals keep their JSON text; containers become compact", "[http]") {
+TEST_CASE("numbers and literals keep their JSON text, containers become compact", "[http]") {
   const auto s = scanner({"/v"});
   const auto text = [&](std::string_view literal) {
     const auto rows = scan_rows(s, R"({"items":[{"v":)" + std::string(literal) + "}]}");
@@ -236,7 +236,7 @@ TEST_CASE("a malformed page says at which byte it broke", "[http]") {
       R"({"items":[],"x":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}", block));
 }
 
-TEST_CASE("the records array must be there; each record must be an object", "[http]") {
+TEST_CASE("the records array must be there, each record must be an object", "[http]") {
   const std::string body = R"({"data": {"items": [{"id": 1}], "n": 3}, "list": null})";
   struct Case {
     const char* name;
