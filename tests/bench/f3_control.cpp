@@ -20,6 +20,7 @@
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/records.hpp"
 #include "framework/time/zone.hpp"
 #include "tasks/runner.hpp"
 #include "tasks/task.hpp"
