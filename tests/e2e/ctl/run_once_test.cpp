@@ -26,10 +26,6 @@ std::filesystem::path write_config(const test::TempDir& dir) {
   return config;
 }
 
-test::ProcessResult ctl(const std::vector<std::string>& args, const std::string& url) {
-  return test::run_ctl(args, url);
-}
-
 }  // namespace
 
 TEST_CASE("run-once copies every due window and a second run finds nothing to do", "[e2e][ctl]") {
@@ -45,7 +41,7 @@ TEST_CASE("run-once copies every due window and a second run finds nothing to do
   test::TempDir dir;
   const auto config = write_config(dir).string();
 
-  auto first = ctl({"-c", config, "-o", "json", "run-once"}, db.url());
+  auto first = test::run_ctl({"-c", config, "-o", "json", "run-once"}, db.url());
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
   const auto summary = nlohmann::json::parse(first.out);
@@ -54,7 +50,7 @@ TEST_CASE("run-once copies every due window and a second run finds nothing to do
   CHECK(summary["rows"] == 206);
   CHECK(test::count(*c, "SELECT count(*) FROM dst") == 206);
 
-  auto second = ctl({"-c", config, "run-once"}, db.url());
+  auto second = test::run_ctl({"-c", config, "run-once"}, db.url());
   CHECK(second.exit_code == 0);
   CHECK(second.out.find("generated 0, success 0") != std::string::npos);
 }
@@ -88,7 +84,7 @@ TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change 
     INFO(c.name);
     std::vector<std::string> args{"-c", config};
     args.insert(args.end(), c.args.begin(), c.args.end());
-    const auto r = ctl(args, db.url());
+    const auto r = test::run_ctl(args, db.url());
     INFO(r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find(c.message) != std::string::npos);
@@ -100,9 +96,9 @@ TEST_CASE("run-once and windows preview refuse bad input with exit 2 and change 
 TEST_CASE("windows preview lists the windows with target_day and due", "[e2e][ctl]") {
   test::TempDir dir;
   const auto config = write_config(dir).string();
-  const auto r =
-      ctl({"-c", config, "windows", "preview", "copy_events", "--from", "2024-01-01T22:00:00Z"},
-          "postgresql://unused@127.0.0.1:1/x");
+  const auto r = test::run_ctl(
+      {"-c", config, "windows", "preview", "copy_events", "--from", "2024-01-01T22:00:00Z"},
+      "postgresql://unused@127.0.0.1:1/x");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out ==
