@@ -8,18 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+began=$SECONDS
 ./deploy/install-deps.sh
+echo "test: the packages took $((SECONDS - began)) s"
 
 build=${SLUICE_TEST_BUILD_DIR:-build/test}
 jobs=$(nproc)
 tsan_build=${SLUICE_TSAN_BUILD_DIR:-build/tsan}
 # -g1 (line tables) is all the sanitizers' reports need, at two thirds of -g's compile time.
-# Unity batches of 16 sources parse each header once per batch: half the compile time. The
-# sources are still checked one by one, by clang-tidy (deploy/lib/tidy.sh).
+# Like every build, these compile the product in unity batches (CMakeLists.txt).
 common=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DSLUICE_WERROR=ON
-  -DSLUICE_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16)
+  -DSLUICE_BENCH=OFF)
+began=$SECONDS
 cmake -S . -B "$build" "${common[@]}" -DSLUICE_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$jobs"
+echo "test: the ASan build took $((SECONDS - began)) s"
 
 # shellcheck source=deploy/lib/pg.sh
 source deploy/lib/pg.sh
@@ -62,11 +65,12 @@ source deploy/lib/tidy.sh
 # nice 19 it takes what the suite leaves. Each step's log and status land in var/side/.
 side="$root/var/side"
 rm -rf "$side" && mkdir -p "$side"
-side_step() {  # NAME COMMAND...: runs it, logging, and records its status
-  local name=$1 rc=0
+side_step() {  # NAME COMMAND...: runs it, logging, and records its status and time
+  local name=$1 rc=0 began=$SECONDS
   shift
   "$@" >"$side/$name.log" 2>&1 || rc=$?
   echo $rc >"$side/$name.status"
+  echo "test: $name took $((SECONDS - began)) s (at nice 19, beside the suite)" >"$side/$name.time"
 }
 tsan_build_tests() {
   cmake -S . -B "$tsan_build" "${common[@]}" -DSLUICE_TSAN=ON >/dev/null &&
@@ -92,16 +96,21 @@ side_ok() {  # NAME: prints its log's tail on failure
     return 1
   fi
   tail -n 1 "$side/$1.log"
+  cat "$side/$1.time"
 }
 side_ok tidy || status=1
+began=$SECONDS
 if side_ok tsan-build; then
   ctest --test-dir "$tsan_build" --output-on-failure -j "$jobs" --timeout 600 || status=$?
 else
   status=1
 fi
+echo "test: the TSan tests took $((SECONDS - began)) s"
+began=$SECONDS
 if side_ok fuzz-build; then
   fuzz_run_all "${SLUICE_FUZZ_SECONDS:-20}" || status=1
 else
   status=1
 fi
+echo "test: the fuzzers took $((SECONDS - began)) s; the whole run $SECONDS s"
 exit $status

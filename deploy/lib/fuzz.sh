@@ -12,10 +12,9 @@ fuzz_dir=${SLUICE_FUZZ_BUILD_DIR:-build/fuzz}
 
 fuzz_build() {
   local cxx=${SLUICE_FUZZ_CXX:-clang++-14}
-  # Unity batches: each header parsed once per 16 sources (tidy.sh checks them one by one).
   cmake -S . -B "$fuzz_dir" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG="-O1 -gline-tables-only" -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF \
-    -DSLUICE_BENCH=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null &&
+    -DSLUICE_BENCH=OFF >/dev/null &&
     cmake --build "$fuzz_dir" -j "$(nproc)" --target sluice_fuzz
 }
 
