@@ -10,14 +10,19 @@ packages=(
   libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
   libzstd-dev libcurl4-openssl-dev libmariadb-dev libexpected-dev libxxhash-dev tzdata
+  libssl-dev prometheus-cpp-dev
   # servers and clients the tests and the quickstart start
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client
   clickhouse-server clickhouse-client
   # tools the scripts use
-  procps iproute2 util-linux zstd curl
-  # systemd-analyze verify of the unit, dpkg-deb for the package test
-  systemd dpkg-dev
+  procps iproute2 util-linux zstd curl openssl
+  # systemd-analyze verify of the unit, dpkg-deb for the package test, promtool for the
+  # alerting rules and the metrics
+  systemd dpkg-dev prometheus
 )
+
+# Node.js and npm (the OpenAPI linter) come with the machine; Debian's when they do not.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "framework/observe/log.hpp"
+#include "framework/observe/metrics.hpp"
 #include "tasks/task.hpp"
 
 namespace sluice::tasks {
@@ -69,6 +70,22 @@ ChainEnd end_of(store::Move move) {
 
 }  // namespace
 
+namespace {
+
+// The task's time, and the rows it moved: counted by source->stage (read from the source)
+// and stage->target (loaded into the target).
+void record_task_metrics(const std::string& pipeline, const store::TaskWrite& w) {
+  auto& m = observe::metrics();
+  m.task_finished(pipeline, store::to_string(w.task),
+                  std::chrono::duration<double>(w.elapsed).count());
+  if (w.rows && w.outcome == store::Outcome::success) {
+    if (w.task == store::Task::source_to_stage) m.rows_moved(pipeline, "source_to_stage", *w.rows);
+    if (w.task == store::Task::stage_to_target) m.rows_moved(pipeline, "stage_to_target", *w.rows);
+  }
+}
+
+}  // namespace
+
 std::string_view to_string(ChainEnd end) {
   switch (end) {
     case ChainEnd::success: return "SUCCESS";
@@ -84,6 +101,19 @@ std::string_view to_string(ChainEnd end) {
 
 ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline,
                         Lease& lease) {
+  const auto started = Clock::now();
+  ChainOutcome outcome = run_tasks(record, pipeline, lease);
+  auto& m = observe::metrics();
+  const std::string& id = record.pipeline.value;
+  if (outcome.end == ChainEnd::lock_lost) m.lease_lost(id);
+  if (outcome.end == ChainEnd::retry_scheduled) m.retried(id);
+  m.window_finished(id, to_string(outcome.end),
+                    std::chrono::duration<double>(Clock::now() - started).count());
+  return outcome;
+}
+
+ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime& pipeline,
+                              Lease& lease) {
   const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
@@ -121,6 +151,7 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
     }
     log->debug("{} {} {} in {} ms", where, to_string(w.task), to_string(w.outcome),
                w.elapsed.count() / 1000);
+    record_task_metrics(record.pipeline.value, w);
     if (!w.move) return std::nullopt;
     const ChainEnd end = end_of(*w.move);
     if (end == ChainEnd::failed || end == ChainEnd::retry_scheduled) {

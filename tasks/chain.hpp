@@ -48,6 +48,9 @@ class Chain {
   ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease);
 
  private:
+  ChainOutcome run_tasks(const store::Record& record, const PipelineRuntime& pipeline,
+                         Lease& lease);
+
   store::RecordStore& records_;
   ChainClock clock_;
 };

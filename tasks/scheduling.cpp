@@ -1,6 +1,7 @@
 #include "tasks/scheduling.hpp"
 
 #include "framework/observe/log.hpp"
+#include "framework/observe/metrics.hpp"
 #include "tasks/runner.hpp"
 
 namespace sluice::tasks {
@@ -27,6 +28,7 @@ StalePolicy stale_policy(const config::Config& config) {
 Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
                                               const StalePolicy& policy) {
   auto report = records.expire_stale_locks(policy.limits, policy.fallback);
+  if (report) observe::metrics().stale_locks_freed(report->returned_to_pending + report->failed);
   if (report && report->returned_to_pending + report->failed > 0)
     observe::logger("claims")->warn(
         "stale locks: {} window(s) back to PENDING, {} FAILED (retries used up)",

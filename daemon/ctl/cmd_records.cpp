@@ -10,6 +10,7 @@
 #include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "daemon/ctl/selection.hpp"
+#include "daemon/ops/views.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -21,23 +22,6 @@ struct ListOptions {
   int limit = 100;
 };
 
-json row_json(const store::RecordRow& r) {
-  const auto opt = [](const auto& v) { return v ? json(*v) : json(); };
-  return {{"id", r.id},
-          {"pipeline", r.pipeline},
-          {"window_start", format_utc(r.window_start)},
-          {"window_end", format_utc(r.window_end)},
-          {"status", r.status},
-          {"trigger", r.trigger},
-          {"dag_run_id", r.run.empty() ? json() : json(r.run)},
-          {"phase_completed", r.phase.empty() ? json() : json(r.phase)},
-          {"retry_attempt", r.retry_attempt},
-          {"locked_by", r.locked_by.empty() ? json() : json(r.locked_by)},
-          {"source_count", opt(r.source_count)},
-          {"target_count", opt(r.target_count)},
-          {"error_message", r.error.empty() ? json() : json(r.error)}};
-}
-
 // The zone a record's times print in: its pipeline's when the config knows it.
 time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
   const auto* p = config.find_pipeline(pipeline);
@@ -46,14 +30,14 @@ time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
 
 int run_list(Context& ctx, const ListOptions& o) {
   const auto config = load_pipelines(ctx);
-  const auto s = resolve_selection(config, o.selection);
+  const auto s = take(ops::resolve_selection(config, o.selection, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto rows = op.list(s.records, o.limit);
   if (!rows) throw Failure(rows.error());
   if (ctx.output == Output::json) {
     json list = json::array();
-    for (const auto& r : *rows) list.push_back(row_json(r));
+    for (const auto& r : *rows) list.push_back(ops::record_row_json(r));
     *ctx.out << json_text(list) << "\n";
     return kExitOk;
   }
@@ -91,9 +75,7 @@ int run_show(Context& ctx, std::int64_t id) {
     throw UsageError("no record " + std::to_string(id) + " (see `sluicectl records list`)");
   const auto& d = **detail;
   if (ctx.output == Output::json) {
-    nlohmann::ordered_json out = d.record;
-    out["events"] = d.events;
-    *ctx.out << json_text(out) << "\n";
+    *ctx.out << json_text(ops::record_detail_json(d)) << "\n";
     return kExitOk;
   }
   std::size_t width = 0;

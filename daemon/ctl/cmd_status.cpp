@@ -10,20 +10,11 @@
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/output.hpp"
+#include "daemon/ops/views.hpp"
 #include "framework/store/operator.hpp"
 
 namespace sluice::ctl {
 namespace {
-
-// When the schedule's next window becomes due: the window after the last one it generated
-// (or the first from start_date), due at end + x_time_back. nullopt past end_date.
-std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Instant> last_end) {
-  Instant start = last_end ? std::max(*last_end, spec.start) : spec.start;
-  if (time::floor_boundary(spec, start) != start) start = time::next_boundary(spec, start);
-  const Instant end = time::next_boundary(spec, start);
-  if (spec.end && end > *spec.end) return std::nullopt;
-  return time::add(end, spec.x_time_back);
-}
 
 int run_status(Context& ctx, const std::vector<std::string>& only) {
   const auto config = load_pipelines(ctx);
@@ -44,26 +35,15 @@ int run_status(Context& ctx, const std::vector<std::string>& only) {
 
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  for (const auto& c : *counts) {
-    const auto& p = *config.find_pipeline(c.pipeline);
-    const auto due = next_due(p.window, c.last_generated_end);
-    const bool paused = c.paused || p.paused;
-    std::string due_text = due ? time::format_in_zone(*due, p.zone) : "-";
-    if (due && *due <= now) due_text += " (due now)";
-    list.push_back({{"pipeline", c.pipeline},
-                    {"paused", paused},
-                    {"last_success", c.last_success_end ? nlohmann::json(time::format_in_zone(
-                                                              *c.last_success_end, p.zone))
-                                                        : nlohmann::json()},
-                    {"backlog", c.pending},
-                    {"running", c.running},
-                    {"failed", c.failed},
-                    {"succeeded", c.success + c.skipped},
-                    {"next_due",
-                     due ? nlohmann::json(time::format_in_zone(*due, p.zone)) : nlohmann::json()}});
-    rows.push_back({c.pipeline, paused ? "paused" : "active",
-                    format_time(c.last_success_end, p.zone), std::to_string(c.pending),
-                    std::to_string(c.running), std::to_string(c.failed), due_text});
+  for (const auto& st : ops::pipeline_statuses(config, std::move(*counts), now)) {
+    list.push_back(ops::pipeline_status_json(st));
+    const auto zone = st.pipeline->zone;
+    std::string due_text = format_time(st.next_due, zone);
+    if (st.next_due && *st.next_due <= now) due_text += " (due now)";
+    rows.push_back({st.counts.pipeline, st.paused ? "paused" : "active",
+                    format_time(st.counts.last_success_end, zone),
+                    std::to_string(st.counts.pending), std::to_string(st.counts.running),
+                    std::to_string(st.counts.failed), due_text});
   }
   if (ctx.output == Output::json) {
     *ctx.out << json_text(list) << "\n";

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/ops/refusal.hpp"
 #include "framework/core/error.hpp"
 
 namespace CLI {
@@ -42,6 +43,21 @@ struct Failure : std::runtime_error {
   explicit Failure(Error e) : std::runtime_error(e.message), error(std::move(e)) {}
   Error error;
 };
+
+// What the shared operations (daemon/ops/) refuse, as this tool reports it: Failure for a
+// failed store or adapter, UsageError for the rest (their messages name `--flags`).
+[[noreturn]] inline void raise(const ops::Refusal& r) {
+  if (r.kind == ops::Refusal::Kind::failed) throw Failure(r.error);
+  throw UsageError(r.message);
+}
+template <class T>
+T take(ops::Outcome<T> outcome) {
+  if (!outcome) raise(outcome.error());
+  return std::move(*outcome);
+}
+inline void take(const ops::Outcome<void>& outcome) {
+  if (!outcome) raise(outcome.error());
+}
 
 // One function per command file; each adds its subcommand(s) to the app.
 void add_validate_command(CLI::App& app, Context& ctx);

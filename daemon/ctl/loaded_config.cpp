@@ -1,6 +1,6 @@
 #include "daemon/ctl/loaded_config.hpp"
 
-#include "framework/core/suggest.hpp"
+#include "daemon/ops/selection.hpp"
 
 namespace sluice::ctl {
 
@@ -13,14 +13,7 @@ config::Config load_pipelines(const Context& ctx) {
 }
 
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id) {
-  if (const auto* p = config.find_pipeline(id)) return *p;
-  std::vector<std::string_view> ids;
-  for (const auto& p : config.pipelines) ids.push_back(p.id.value);
-  std::string message = "unknown pipeline '" + std::string(id) + "'";
-  if (auto near = closest_match(id, ids)) message += " (did you mean '" + *near + "'?)";
-  message += "; pipelines:";
-  for (auto i : ids) message += " " + std::string(i);
-  throw UsageError(message);
+  return *take(ops::find_pipeline(config, id));
 }
 
 }  // namespace sluice::ctl

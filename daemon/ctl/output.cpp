@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "daemon/ops/selection.hpp"
+
 namespace sluice::ctl {
 
 void print_table(std::ostream& out, const std::vector<std::string>& headers,
@@ -26,15 +28,11 @@ void print_table(std::ostream& out, const std::vector<std::string>& headers,
 }
 
 Instant parse_time_option(const std::string& text, const std::string& flag, time::Zone zone) {
-  auto parsed = time::parse_instant(text, zone);
-  if (!parsed) throw UsageError(flag + ": " + parsed.error());
-  return *parsed;
+  return take(ops::parse_time(text, flag.substr(2), zone, ops::Dialect::cli));
 }
 
 void check_range(Instant from, Instant to, time::Zone zone) {
-  if (to <= from)
-    throw UsageError("--to (" + time::format_in_zone(to, zone) + ") must be after --from (" +
-                     time::format_in_zone(from, zone) + ")");
+  take(ops::check_range(from, to, zone, ops::Dialect::cli));
 }
 
 std::string format_time(std::optional<Instant> t, time::Zone zone) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "daemon/ctl/context.hpp"
+#include "daemon/ops/selection.hpp"
 #include "framework/config/model.hpp"
 #include "framework/store/operator.hpp"
 
@@ -17,33 +18,11 @@ class App;
 
 namespace sluice::ctl {
 
-struct SelectionOptions {
-  std::string pipeline;
-  std::string from, to;
-  std::vector<std::string> windows;  // instants: the window holding each
-  std::vector<std::int64_t> ids;
-  std::vector<std::string> statuses;
-  std::string trigger;
-  bool only_failed = false;
-};
+using SelectionOptions = ops::SelectionInput;
+using Selection = ops::Selection;
 
 // --from/--to/--window/--id (and, for listing, --status/--trigger).
 void add_selection_options(CLI::App& cmd, SelectionOptions& o, bool listing);
-
-struct Selection {
-  store::RecordSelection records;
-  time::Zone zone = nullptr;                         // the pipeline's, else UTC
-  const config::PipelineConfig* pipeline = nullptr;  // when one was named
-  std::vector<store::RecordSelection> windows;       // one per --window
-};
-
-// UsageError for an unknown pipeline (with a did-you-mean), a bad time, --from after --to,
-// an unknown status or trigger.
-Selection resolve_selection(const config::Config& config, const SelectionOptions& o);
-
-// --window T: the windows of the pipeline holding each instant, as one id list; the
-// caller's selection is narrowed to them. UsageError when none exists.
-void narrow_to_windows(store::Operator& op, Selection& s);
 
 }  // namespace sluice::ctl
 

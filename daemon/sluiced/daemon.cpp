@@ -7,8 +7,10 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "daemon/sluiced/api_services.hpp"
 #include "daemon/sluiced/systemd.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/observe/metrics.hpp"
 #include "framework/store/records.hpp"
 
 namespace sluice::daemon {
@@ -25,6 +27,7 @@ std::chrono::milliseconds backoff_cap(const State& s) {
 }
 
 constexpr std::chrono::milliseconds kFirstRetry{250};
+constexpr std::chrono::seconds kMetricsRefresh{10};
 
 }  // namespace
 
@@ -40,6 +43,7 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
       reconnect_timer_(io_),
       listen_timer_(io_),
       drain_timer_(io_),
+      metrics_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       listener_(
           io_, control_pool_, options_.database_url,
@@ -71,6 +75,18 @@ int Daemon::run() {
     every(watchdog_timer_, *period, [] { systemd::watchdog(); });
   start_timers();
   listener_.start();
+  if (const auto& http = state()->config.daemon.http; http.enabled) {
+    http_ = std::make_unique<HttpServer>(
+        io_,
+        std::make_shared<ApiServices>([this] { return state(); }, options_.database_url,
+                                      options_.holder,
+                                      [] { return observe::metrics().exposition(); }),
+        [](const std::string& route, int status, double seconds) {
+          observe::metrics().http_answered(route, status, seconds);
+        });
+    http_->start(http);  // a listen that fails ends the start (the process edge reports it)
+  }
+  control("metrics", [this](auto& c) { return refresh_metrics(c); });
   control("startup catch-up", [this](store::Connection& c) -> Result<void> {
     if (auto r = cleanup(c); !r) return r;
     return generate(c, state()->active);
@@ -105,6 +121,9 @@ void Daemon::start_timers() {
     control("backlog count", [this](auto& c) { return count_backlog(c); });
     publish_status();
   });
+  // The per-pipeline gauges of /metrics: one query on a timer, not one per scrape.
+  every(metrics_timer_, kMetricsRefresh,
+        [this] { control("metrics", [this](auto& c) { return refresh_metrics(c); }); });
   const auto& retention = s->config.daemon.retention;
   if (retention.records || retention.events) {
     every(retention_timer_, ms(retention.interval),
@@ -193,6 +212,7 @@ void Daemon::worker_ended(tasks::WorkerEnd end) {
 
 void Daemon::database_lost(const std::string& why) {
   if (database_down_ || draining_) return;
+  observe::metrics().database_up(false);
   database_down_ = true;
   down_ = true;
   claiming_ = false;
@@ -227,6 +247,8 @@ void Daemon::probe_database() {
 }
 
 void Daemon::database_back() {
+  observe::metrics().database_reconnected();
+  observe::metrics().database_up(true);
   database_down_ = false;
   down_ = false;
   claiming_ = !draining_;

@@ -4,8 +4,9 @@
 //   workers  `workers` threads, each running claim_and_run: claim, chain, claim again
 //   control  one thread with one connection: cron-tick generation, stale-lock cleanup,
 //            retention, backlog counts, backfill requests, reconnect probes, config loads
+// and the HTTP server's own pool (http_server.hpp) answers the API.
 // Named timers, one per duty: `cron.<pipeline>` (one per active pipeline), `poll`, `cleanup`,
-// `retention`, `backfill`, `status`, `watchdog`, `reconnect`, `drain`.
+// `retention`, `backfill`, `status`, `metrics`, `watchdog`, `reconnect`, `drain`.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "daemon/sluiced/http_server.hpp"
 #include "daemon/sluiced/listener.hpp"
 #include "daemon/sluiced/state.hpp"
 #include "framework/store/database.hpp"
@@ -83,6 +85,7 @@ class Daemon {
   Result<void> cleanup(store::Connection& c);
   Result<void> retention(store::Connection& c);
   Result<void> count_backlog(store::Connection& c);
+  Result<void> refresh_metrics(store::Connection& c);
   Result<void> release(store::Connection& c, const std::vector<store::Record>& records,
                        std::string_view why);
   Result<void> backfill(store::Connection& c);
@@ -99,7 +102,7 @@ class Daemon {
   // Event loop only.
   std::map<std::string, std::unique_ptr<Timer>> cron_timers_;
   Timer poll_timer_, cleanup_timer_, retention_timer_, backfill_timer_, status_timer_,
-      watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_;
+      watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_, metrics_timer_;
   boost::asio::signal_set signals_;
   Listener listener_;
   int workers_running_ = 0;
@@ -131,6 +134,9 @@ class Daemon {
   std::vector<std::unique_ptr<store::RecordStore>> idle_connections_;
 
   tasks::LeaseKeeper leases_;
+
+  // Last: destroyed first, its pool joined while the loop and the state still exist.
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace sluice::daemon

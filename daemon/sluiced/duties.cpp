@@ -2,10 +2,14 @@
 // statements so none holds locks that claims wait on.
 #include <boost/asio/post.hpp>
 
+#include "daemon/ops/views.hpp"
 #include "daemon/sluiced/daemon.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/observe/metrics.hpp"
+#include "framework/store/backfill.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/errors.hpp"
+#include "framework/store/operator.hpp"
 #include "framework/store/records.hpp"
 #include "framework/store/retention.hpp"
 #include "tasks/backfill.hpp"
@@ -110,6 +114,42 @@ Result<void> Daemon::count_backlog(store::Connection& c) {
   auto n = store::count_pending(c, ids);
   if (!n) return fail(n.error());
   backlog_ = *n;
+  return {};
+}
+
+Result<void> Daemon::refresh_metrics(store::Connection& c) {
+  const auto s = state();
+  std::vector<std::string> ids;
+  ids.reserve(s->config.pipelines.size());
+  for (const auto& p : s->config.pipelines) ids.push_back(p.id.value);
+  store::Operator op(c, options_.holder);
+  auto counts = op.counts(ids);
+  if (!counts) return fail(counts.error());
+  const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  std::vector<observe::PipelineSnapshot> pipelines;
+  for (const auto& p : ops::pipeline_statuses(s->config, std::move(*counts), now)) {
+    const auto& n = p.counts;
+    pipelines.push_back({.pipeline = n.pipeline,
+                         .windows = {{"PENDING", n.pending},
+                                     {"IN_PROGRESS", n.running},
+                                     {"SUCCESS", n.success},
+                                     {"SKIPPED", n.skipped},
+                                     {"FAILED", n.failed}},
+                         .last_success_end = n.last_success_end,
+                         .lateness = p.lateness,
+                         .sla = p.pipeline->sla});
+  }
+  observe::metrics().set_pipelines(pipelines, now);
+  store::Backfills backfills(c, options_.holder);
+  auto open = backfills.list(std::nullopt, true, 1000);
+  if (!open) return fail(open.error());
+  std::vector<observe::BackfillSnapshot> progress;
+  for (const auto& b : *open)
+    progress.push_back({.pipeline = b.pipeline.value,
+                        .request = b.id,
+                        .windows_total = b.windows_total.value_or(0),
+                        .windows_done = b.windows_done});
+  observe::metrics().set_backfills(progress);
   return {};
 }
 

@@ -84,6 +84,7 @@ void Daemon::drain_deadline() {
 void Daemon::finish() {
   drain_timer_.cancel();
   listener_.stop();
+  if (http_) http_->stop();
   // Windows whose write failed while the database was away: released before leaving (the
   // control pool is joined after the loop stops) rather than left for the stale threshold.
   if (!unfinished_.empty()) {

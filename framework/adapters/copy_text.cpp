@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "framework/core/ascii.hpp"
+
 namespace sluice::adapters {
 
 Result<void> RowSink::copy_block(std::string_view block, std::int64_t) {
@@ -48,13 +50,6 @@ std::int64_t count_rows(std::string_view block) {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Decodes one field's escapes into `out`. PostgreSQL's full set: \b \f \n \r \t \v, octal
 // \NNN, hex \xHH, and any other escaped character as itself.
 Result<void> unescape(std::string_view raw, std::string& out) {
@@ -76,8 +71,8 @@ Result<void> unescape(std::string_view raw, std::string& out) {
       case 'v': out += '\v'; break;
       case 'x': {
         int value = 0, digits = 0;
-        while (digits < 2 && i + 1 < raw.size() && hex_value(raw[i + 1]) >= 0) {
-          value = value * 16 + hex_value(raw[++i]);
+        while (digits < 2 && i + 1 < raw.size() && hex_digit_value(raw[i + 1]) >= 0) {
+          value = value * 16 + hex_digit_value(raw[++i]);
           ++digits;
         }
         if (digits == 0) {

@@ -71,6 +71,40 @@ std::vector<ConnectionConfig> check_connections(const YAML::Node& root, const Ch
   return out;
 }
 
+HttpConfig build_http(const Fields& f, const CheckContext& ctx) {
+  HttpConfig h;
+  h.enabled = f.value_or<bool>("enabled", true);
+  h.listen = f.string_or("listen", h.listen);
+  for (const auto& t : f.list("tokens")) {
+    HttpToken token{.name = t.string_or("name"),
+                    .role = t.string_or("role"),
+                    .token = t.value_or<Secret>("token", {})};
+    // Short tokens can be guessed; an unresolved one (validate --skip-secrets) is not judged.
+    if (token.token.is_resolved() && token.token.reveal().size() < 16)
+      t.error(*ctx.diags, "token", "a token needs at least 16 characters");
+    const auto twin = std::find_if(h.tokens.begin(), h.tokens.end(),
+                                   [&](const HttpToken& o) { return o.name == token.name; });
+    if (twin != h.tokens.end())
+      t.error(*ctx.diags, "name", "the token name '" + token.name + "' is given twice");
+    h.tokens.push_back(std::move(token));
+  }
+  h.metrics_token = f.value_or<Secret>("metrics_token", {});
+  if (const Fields* tls = f.section("tls")) {
+    h.tls_cert = tls->string_or("cert");
+    h.tls_key = tls->string_or("key");
+    if (h.tls_cert.empty() != h.tls_key.empty())
+      tls->error(*ctx.diags, h.tls_cert.empty() ? "cert" : "key", "HTTPS needs both cert and key");
+  }
+  h.max_body_bytes = f.value_or<std::int64_t>("max_body_bytes", h.max_body_bytes);
+  h.max_header_bytes = f.value_or<std::int64_t>("max_header_bytes", h.max_header_bytes);
+  h.read_timeout = duration_of(f, "read_timeout").fixed;
+  h.idle_timeout = duration_of(f, "idle_timeout").fixed;
+  h.max_connections = static_cast<int>(f.value_or<std::int64_t>("max_connections", 2048));
+  h.database_connections = static_cast<int>(f.value_or<std::int64_t>("database_connections", 2));
+  h.max_queued = static_cast<int>(f.value_or<std::int64_t>("max_queued", 256));
+  return h;
+}
+
 }  // namespace
 
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
@@ -92,7 +126,7 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
     d.stage.keep_failed = duration_of(*stage, "keep_failed");
   }
   d.workers = static_cast<int>(f.value_or<std::int64_t>("workers", 4));
-  if (const Fields* http = f.section("http")) d.http_listen = http->string_or("listen");
+  if (const Fields* http = f.section("http")) d.http = build_http(*http, ctx);
   if (const Fields* log = f.section("log")) {
     d.log.level = log_level(log->string_or("level", "info"));
     d.log.format =

@@ -222,6 +222,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
     p.stale_threshold = daemon.stale_threshold;
     f.set_derived("stale_threshold", p.stale_threshold);
   }
+  if (const auto* sla = f.get<time::Duration>("sla")) p.sla = sla->fixed;
   build_fields(p, f, root, ctx);
   p.max_active_windows = static_cast<int>(f.value_or<std::int64_t>("max_active_windows", 1));
   if (const Fields* n = f.section("notifications")) build_notifications(p, *n);

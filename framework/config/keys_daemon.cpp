@@ -1,4 +1,6 @@
 // The daemon file's keys (sluice.yaml).
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "framework/adapters/postgres/keys.hpp"
@@ -55,17 +57,123 @@ const KeyTable& stage_keys() {
   return t;
 }
 
+std::string check_token_name(std::string_view text) {
+  const bool ok =
+      !text.empty() && text.size() <= 63 && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+               c == '@';
+      });
+  return ok ? std::string() : "1 to 63 letters, digits, '_', '-', '.' or '@'";
+}
+
+const KeyTable& http_token_keys() {
+  static const KeyTable t{
+      "http.tokens[]",
+      "An API token: who holds it (the audit log's actor) and what it may do.",
+      {
+          {.name = "name",
+           .type = KeyType::string,
+           .description = "The holder's name, written to the audit log as the actor.",
+           .required = true,
+           .check = check_token_name},
+          {.name = "role",
+           .type = KeyType::choice,
+           .description = "`viewer`: the API's reads; `operator`: viewer + pause, rerun, "
+                          "clear, release; `admin`: everything.",
+           .required = true,
+           .choices = {"viewer", "operator", "admin"}},
+          {.name = "token",
+           .type = KeyType::string,
+           .description = "The bearer token (`${credential:api_ci}`, `${env:...}`); at least 16 "
+                          "characters.",
+           .required = true,
+           .secret = Secrecy::opaque},
+      }};
+  return t;
+}
+
+const KeyTable& http_tls_keys() {
+  static const KeyTable t{
+      "http.tls",
+      "Serve HTTPS instead of HTTP: both files are read at start and on SIGHUP.",
+      {
+          {.name = "cert",
+           .type = KeyType::path,
+           .description = "PEM certificate chain (with `key`)."},
+          {.name = "key", .type = KeyType::path, .description = "PEM private key (with `cert`)."},
+      }};
+  return t;
+}
+
 const KeyTable& http_keys() {
-  static const KeyTable t{"http",
-                          "The status page, JSON API and Prometheus metrics.",
-                          {
-                              {.name = "listen",
-                               .type = KeyType::string,
-                               .description = "Address to listen on.",
-                               .default_value = "127.0.0.1:8470",
-                               .check = check_listen,
-                               .planned = true},
-                          }};
+  static const KeyTable t{
+      "http",
+      "The JSON API, the health endpoints and Prometheus metrics, served by every sluiced.",
+      {
+          {.name = "enabled",
+           .type = KeyType::boolean,
+           .description = "Serve HTTP at all.",
+           .default_value = "true"},
+          {.name = "listen",
+           .type = KeyType::string,
+           .description = "Address to listen on; port 0 takes a free one (logged).",
+           .default_value = "127.0.0.1:8470",
+           .check = check_listen},
+          {.name = "tokens",
+           .type = KeyType::section_list,
+           .description = "The API's bearer tokens; with none, only /healthz, /readyz and "
+                          "/metrics answer.",
+           .default_value = "[]",
+           .section = &http_token_keys()},
+          {.name = "metrics_token",
+           .type = KeyType::string,
+           .description = "When set, /metrics needs `Authorization: Bearer` with this token.",
+           .secret = Secrecy::opaque},
+          {.name = "tls",
+           .type = KeyType::section,
+           .description = "Certificate and key for HTTPS.",
+           .section = &http_tls_keys()},
+          {.name = "max_body_bytes",
+           .type = KeyType::integer,
+           .description = "Largest request body; a larger one is answered 413.",
+           .default_value = "1048576",
+           .min = 1024,
+           .max = 67108864},
+          {.name = "max_header_bytes",
+           .type = KeyType::integer,
+           .description = "Largest request line and headers together; larger is answered 431.",
+           .default_value = "16384",
+           .min = 1024,
+           .max = 1048576},
+          {.name = "read_timeout",
+           .type = KeyType::duration,
+           .description = "Time a client has to send a whole request once it started; a "
+                          "slower one is cut off.",
+           .default_value = "10s"},
+          {.name = "idle_timeout",
+           .type = KeyType::duration,
+           .description = "How long a kept-alive connection may wait for its next request.",
+           .default_value = "60s"},
+          {.name = "max_connections",
+           .type = KeyType::integer,
+           .description = "Open connections at most; one more is closed at once.",
+           .default_value = "2048",
+           .min = 1,
+           .max = 100000},
+          {.name = "database_connections",
+           .type = KeyType::integer,
+           .description = "Threads, each with its own database connection, that answer API "
+                          "requests; claims and heartbeats never wait for them.",
+           .default_value = "2",
+           .min = 1,
+           .max = 64},
+          {.name = "max_queued",
+           .type = KeyType::integer,
+           .description = "Requests that may wait for those threads; one more is answered 503.",
+           .default_value = "256",
+           .min = 1,
+           .max = 100000},
+      }};
   return t;
 }
 
@@ -187,9 +295,8 @@ const KeyTable& daemon_keys() {
            .max = 1024},
           {.name = "http",
            .type = KeyType::section,
-           .description = "HTTP server.",
-           .section = &http_keys(),
-           .planned = true},
+           .description = "The HTTP API, health endpoints and metrics.",
+           .section = &http_keys()},
           {.name = "log",
            .type = KeyType::section,
            .description = "Logging.",

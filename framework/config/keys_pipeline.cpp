@@ -277,6 +277,12 @@ const KeyTable& pipeline_keys() {
            .description = "Lease of a running window: without a heartbeat for this long it is "
                           "taken back.",
            .default_value = "(daemon stale_threshold)"},
+          {.name = "sla",
+           .type = KeyType::duration,
+           .description = "How late the pipeline may be: its newest finished window's data due "
+                          "for longer than this (`sluice_lateness_seconds`) fires the "
+                          "SluicePipelineLate alert of deploy/prometheus/sluice.rules.yml, "
+                          "which reads it as `sluice_pipeline_sla_seconds`. Unset: never late."},
           {.name = "business_fields",
            .type = KeyType::template_map,
            .description = "Fields stored with each record (the seed's key_x/key_y/key_z), "
@@ -301,9 +307,9 @@ const KeyTable& pipeline_keys() {
            .planned = true},
           {.name = "tags",
            .type = KeyType::string_list,
-           .description = "Free labels, for filtering in the CLI and the UI.",
-           .default_value = "[]",
-           .planned = true},
+           .description = "Free labels; `GET /api/v1/pipelines?tag=T` lists the pipelines "
+                          "tagged T.",
+           .default_value = "[]"},
           {.name = "paused",
            .type = KeyType::boolean,
            .description = "Create no records and claim no windows (`sluicectl pause` does the "

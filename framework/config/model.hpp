@@ -2,6 +2,7 @@
 // The validated configuration: the daemon file, its named connections and the pipelines of
 // pipelines.d. Every value is typed and every default filled in; `fields` keeps each file's
 // validated tree (for adapters' own keys and for `config show`).
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -56,12 +57,32 @@ struct RetentionConfig {
 using adapters::ConnectionConfig;
 using adapters::EndpointConfig;
 
+struct HttpToken {
+  std::string name;
+  std::string role;  // viewer | operator | admin
+  Secret token;
+};
+
+struct HttpConfig {
+  bool enabled = true;
+  std::string listen = "127.0.0.1:8470";
+  std::vector<HttpToken> tokens;
+  Secret metrics_token;                     // empty: /metrics needs no token
+  std::filesystem::path tls_cert, tls_key;  // both empty: plain HTTP
+  std::int64_t max_body_bytes = 1048576;
+  std::int64_t max_header_bytes = 16384;
+  std::chrono::seconds read_timeout{10}, idle_timeout{60};
+  int max_connections = 2048;
+  int database_connections = 2;
+  int max_queued = 256;
+};
+
 struct DaemonConfig {
   std::filesystem::path file;
   DatabaseConfig database;
   StageConfig stage;
   int workers = 4;
-  std::string http_listen;
+  HttpConfig http;
   observe::LogSettings log;
   time::Zone timezone = nullptr;
   std::filesystem::path pipelines_dir;
@@ -105,6 +126,7 @@ struct PipelineConfig {
   double max_difference_pct = 0;
   RetryPolicy retries;
   time::Duration stale_threshold;
+  std::optional<Seconds> sla;             // lateness allowed (metrics and alerts)
   NamedTemplates business_fields;         // in file order
   std::vector<std::string> check_fields;  // each one a business field
   int max_active_windows = 1;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <regex>
 
+#include "framework/core/ascii.hpp"
 #include "framework/schema/secret.hpp"
 
 namespace sluice::config {
@@ -39,17 +40,11 @@ std::size_t rfind_outside_refs(std::string_view text, char c, std::size_t from, 
   return last;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_sensitive_parameter(std::string_view key) {
   static constexpr std::array<std::string_view, 11> names = {
       "password", "sslpassword", "pass",   "pwd",       "token", "access_token",
       "api_key",  "apikey",      "secret", "signature", "sig"};
-  const std::string k = lower(key);
+  const std::string k = ascii_lower(key);
   return std::find(names.begin(), names.end(), k) != names.end();
 }
 

@@ -8,17 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "framework/core/ascii.hpp"
 #include "framework/core/suggest.hpp"
 #include "framework/schema/identifier.hpp"
 
 namespace sluice::config {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string number_text(double v) {
   if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
@@ -134,7 +129,7 @@ tl::expected<Value, std::string> parse_plain(const KeySpec& spec, std::string_vi
 }  // namespace
 
 std::optional<bool> parse_bool(std::string_view text) {
-  const std::string s = lower(text);
+  const std::string s = ascii_lower(text);
   if (s == "true" || s == "yes" || s == "on") return true;
   if (s == "false" || s == "no" || s == "off") return false;
   return std::nullopt;

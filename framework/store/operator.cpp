@@ -61,6 +61,13 @@ std::string selection_where(const RecordSelection& s, SqlParams& params) {
     params.emplace_back(std::string(to_string(*s.trigger)));
     where += " AND r.trigger = " + n();
   }
+  if (s.after) {
+    params.emplace_back(s.after->pipeline);
+    const std::string pipeline = n();
+    params.emplace_back(seconds_text(s.after->window_start));
+    where += " AND (r.pipeline_id, r.window_start_time) > (" + pipeline + ", to_timestamp(" + n() +
+             "::bigint))";
+  }
   return where;
 }
 
@@ -115,11 +122,12 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
 
 void audit_in(pqxx::transaction_base& tx, const AuditEntry& a, std::int64_t affected) {
   exec_with(tx,
-            "INSERT INTO audit_log (actor, command, pipeline_id, arguments, affected, message) "
-            "VALUES ($1, $2, $3, $4::jsonb, $5::bigint, $6)",
+            "INSERT INTO audit_log (actor, command, pipeline_id, arguments, affected, message, "
+            "client) VALUES ($1, $2, $3, $4::jsonb, $5::bigint, $6, $7)",
             {a.actor, a.command, a.pipeline ? std::optional(a.pipeline->value) : std::nullopt,
              stored_json(a.arguments), std::to_string(affected),
-             a.message.empty() ? std::nullopt : std::optional(stored_message(a.message))});
+             a.message.empty() ? std::nullopt : std::optional(stored_message(a.message)),
+             a.client.empty() ? std::nullopt : std::optional(stored_message(a.client))});
 }
 
 Operator::Operator(pqxx::connection& connection, std::string host)

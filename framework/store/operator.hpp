@@ -22,6 +22,13 @@
 
 namespace sluice::store {
 
+// A record's place in `list` order: keyset pagination resumes after it.
+struct RecordKey {
+  std::string pipeline;
+  Instant window_start;
+  auto operator<=>(const RecordKey&) const = default;
+};
+
 // Which records: every set field narrows it. Window range is on window_start_time.
 struct RecordSelection {
   std::optional<PipelineId> pipeline{};
@@ -29,6 +36,7 @@ struct RecordSelection {
   std::vector<std::int64_t> ids{};
   std::vector<Status> statuses{};  // empty: any
   std::optional<Trigger> trigger{};
+  std::optional<RecordKey> after{};  // only records after this one in list order
 };
 
 // One line of `records list` / `locks list`.
@@ -63,12 +71,14 @@ struct AuditEntry {
   std::optional<PipelineId> pipeline{};
   nlohmann::json arguments = nlohmann::json::object();
   std::string message{};
+  std::string client{};  // the HTTP client's address; empty from sluicectl
 };
 
 class Operator {
  public:
   Operator(pqxx::connection& connection, std::string host);
 
+  // Ordered by pipeline, then window start.
   Result<std::vector<RecordRow>> list(const RecordSelection& selection, int limit);
   Result<std::int64_t> count(const RecordSelection& selection);
   Result<std::optional<RecordDetail>> show(std::int64_t id);

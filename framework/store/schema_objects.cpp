@@ -14,7 +14,7 @@ struct Column {
   const char* type;
 };
 
-// After migration 0006 (and schema_migrations, which `db migrate` creates itself).
+// After the last migration (and schema_migrations, which `db migrate` creates itself).
 constexpr Column kColumns[] = {
     // pipeline_records
     {"pipeline_records", "id", "bigint"},
@@ -110,6 +110,7 @@ constexpr Column kColumns[] = {
     {"audit_log", "arguments", "jsonb"},
     {"audit_log", "affected", "bigint"},
     {"audit_log", "message", "text"},
+    {"audit_log", "client", "text"},
     // schema_migrations
     {"schema_migrations", "version", "integer"},
     {"schema_migrations", "name", "text"},

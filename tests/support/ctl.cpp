@@ -10,6 +10,8 @@ std::filesystem::path write_ctl_config(const TempDir& dir, const std::string& ex
 stage:
   root: stage
 workers: 2
+http:
+  listen: 127.0.0.1:0
 connections:
   db:
     kind: postgres

@@ -178,19 +178,20 @@ TEST_CASE("sluicectl db takes the database URL from the daemon file last", "[e2e
 TEST_CASE("validate: a planned key set is a warning on stderr and in JSON, exit 0",
           "[e2e][config][planned]") {
   test::TempDir dir;
-  test::write_file(dir.path() / "sluice.yaml",
-                   std::string(test::kDaemonConfig) + "http:\n  listen: 127.0.0.1:9000\n");
+  test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig);
   test::write_file(dir.path() / "pipelines.d" / "events.yaml",
-                   std::string(test::kPipelineConfig) + "tags: [finance]\n");
+                   std::string(test::kPipelineConfig) +
+                       "notifications:\n  email_list: [ops@example.com]\n  email_on_retry: true\n");
   const std::string config = (dir.path() / "sluice.yaml").string();
   const std::string pipeline = (dir.path() / "pipelines.d" / "events.yaml").string();
   const auto r = sluicectl({"-c", config, "validate"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "valid: " + config + ": 1 connection(s), 1 pipeline(s)\n");
-  CHECK(r.err == "warning: " + pipeline + ":12:1: tags: planned, not implemented yet: " +
-                     "this version accepts the key and does nothing with it\n" +
-                     "warning: " + config + ":6:3: http.listen: planned, not implemented yet: " +
-                     "this version accepts the key and does nothing with it\n");
+  CHECK(r.err ==
+        "warning: " + pipeline + ":13:3: notifications.email_list: planned, not implemented yet: " +
+            "this version accepts the key and does nothing with it\n" + "warning: " + pipeline +
+            ":14:3: notifications.email_on_retry: planned, not implemented " +
+            "yet: this version accepts the key and does nothing with it\n");
 
   const auto json = sluicectl({"-o", "json", "-c", config, "validate"});
   CHECK(json.exit_code == 0);
@@ -199,6 +200,6 @@ TEST_CASE("validate: a planned key set is a warning on stderr and in JSON, exit 
   CHECK(out["errors"].empty());
   REQUIRE(out["warnings"].size() == 2);
   CHECK(out["warnings"][0]["file"] == pipeline);
-  CHECK(out["warnings"][0]["line"] == 12);
-  CHECK(out["warnings"][1]["path"] == "http.listen");
+  CHECK(out["warnings"][0]["line"] == 13);
+  CHECK(out["warnings"][1]["path"] == "notifications.email_on_retry");
 }

@@ -16,7 +16,7 @@ void write_daemon_file(const std::filesystem::path& dir, const DaemonSettings& s
                  std::to_string(s.workers) + "\ndrain_timeout: " + s.drain_timeout +
                  "\nstale_threshold: " + s.stale_threshold +
                  "\nscheduler:\n  poll_interval: 1s\n  heartbeat_interval: " +
-                 s.heartbeat_interval + "\n  stale_check_interval: 1s\n" + s.extra +
+                 s.heartbeat_interval + "\n  stale_check_interval: 1s\nhttp:\n" + s.http + s.extra +
                  "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n");
 }
 

@@ -19,6 +19,8 @@ struct DaemonSettings {
   std::string stale_threshold = "1h";
   std::string heartbeat_interval = "1s";
   std::string extra;  // more daemon-file lines
+  // The http section's lines: a free port, so daemons of tests running at once never clash.
+  std::string http = "  listen: 127.0.0.1:0\n";
 };
 
 // A daemon file with one `db` postgres connection to $SLUICE_DATABASE_URL and 1-second timers.

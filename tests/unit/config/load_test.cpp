@@ -57,7 +57,11 @@ TEST_CASE("an empty daemon file is a valid config with every default", "[config]
   CHECK(d.stage.format == "copy");
   CHECK(d.stage.compression == "none");
   CHECK(d.workers == 4);
-  CHECK(d.http_listen == "127.0.0.1:8470");
+  CHECK(d.http.enabled);
+  CHECK(d.http.listen == "127.0.0.1:8470");
+  CHECK(d.http.tokens.empty());
+  CHECK(d.http.max_body_bytes == 1048576);
+  CHECK(d.http.read_timeout == std::chrono::seconds(10));
   CHECK(d.log.level == spdlog::level::info);
   CHECK(d.log.format == observe::LogFormat::text);
   CHECK(d.timezone == time::utc_zone());
@@ -265,6 +269,7 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
   const fs::path examples = fs::path(SLUICE_SOURCE_DIR) / "config" / "examples";
   test::TempDir creds;
   test::write_file(creds.path() / "db_password", "cred-pw");
+  test::write_file(creds.path() / "api_ci", "ci-token-0123456789abcdef");
   SECTION("the full example, with its secrets provided") {
     // ${file:secrets/...} is relative to the daemon file: copy the examples beside a secret.
     test::TempDir copy;
@@ -283,6 +288,8 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
     CHECK(c->warnings.empty());  // it sets no planned key
     CHECK(c->daemon.connections.size() == 6);
     CHECK(c->pipelines.size() == 5);
+    REQUIRE(c->daemon.http.tokens.size() == 1);
+    CHECK(c->daemon.http.tokens[0].token.reveal() == "ci-token-0123456789abcdef");
     // Every adapter kind of the registry is used by the example.
     for (const auto* a : adapters::registry()) {
       INFO(a->kind);

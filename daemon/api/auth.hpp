@@ -1,0 +1,46 @@
+#pragma once
+// Who calls: a bearer token from `http.tokens`, compared in constant time, and its role.
+//   viewer    every GET except the audit log and the connections
+//   operator  viewer + pause, backfill, rerun, clear, release
+//   admin     everything
+#include <compare>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "daemon/api/exchange.hpp"
+#include "framework/schema/secret.hpp"
+
+namespace sluice::api {
+
+enum class Role {
+  none = 0,
+  viewer = 1,
+  operator_ = 2,
+  admin = 3
+};  // ordered: each has the last's rights
+
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+struct ApiToken {
+  std::string name;  // the audit log's actor
+  Role role = Role::viewer;
+  config::Secret token;
+};
+
+struct Caller {
+  std::string name;  // "anonymous" when no token was needed
+  Role role = Role::none;
+};
+
+// Equal lengths or not, the time taken depends on neither text: both are hashed (SHA-256)
+// and the digests compared with CRYPTO_memcmp.
+bool same_secret(std::string_view a, std::string_view b);
+
+// `Authorization: Bearer <token>` against every token (all are compared, whichever
+// matches): 401 with WWW-Authenticate when it is missing, malformed or matches none.
+Answer<Caller> authenticate(std::string_view authorization, std::span<const ApiToken> tokens);
+
+}  // namespace sluice::api

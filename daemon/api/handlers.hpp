@@ -1,0 +1,38 @@
+#pragma once
+// The routes' handlers (one file per resource: routes_pipelines.cpp, routes_records.cpp,
+// routes_health.cpp) and what they share. No SQL here: the store's Operator and the ops
+// shared with sluicectl do the work, with the same refusals.
+#include "daemon/api/api.hpp"
+#include "daemon/ops/refusal.hpp"
+#include "framework/store/operator.hpp"
+
+namespace sluice::api {
+
+// A refusal of the shared operations as a Problem (bad_input 400, not_found 404 with the
+// did-you-mean, conflict 409, failed 503/500).
+tl::unexpected<Problem> problem_of(const ops::Refusal& refusal);
+
+// The caller's operator on this thread's connection (503 when the database is out of reach).
+Answer<store::Operator> operator_for(Call& call);
+
+// The audit entry of a change made through the API: the token's name, the client address.
+store::AuditEntry audit_of(const Call& call, std::string command,
+                           std::optional<PipelineId> pipeline = std::nullopt);
+
+Answer<Response> list_pipelines(Call& call);
+Answer<Response> get_pipeline(Call& call);
+Answer<Response> pause_pipeline(Call& call);
+Answer<Response> unpause_pipeline(Call& call);
+
+Answer<Response> list_records(Call& call);
+Answer<Response> get_record(Call& call);
+Answer<Response> rerun_records(Call& call);
+Answer<Response> clear_records(Call& call);
+Answer<Response> release_record(Call& call);
+
+Answer<Response> healthz(Call& call);
+Answer<Response> readyz(Call& call);
+Answer<Response> metrics(Call& call);
+Answer<Response> openapi(Call& call);
+
+}  // namespace sluice::api

@@ -1,0 +1,108 @@
+// /api/v1/pipelines: what `sluicectl status`, `config show`, `cron` and `pause` say.
+#include <algorithm>
+
+#include "daemon/api/body.hpp"
+#include "daemon/api/handlers.hpp"
+#include "daemon/ops/selection.hpp"
+#include "daemon/ops/views.hpp"
+#include "framework/config/show.hpp"
+#include "framework/time/preview.hpp"
+
+namespace sluice::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kPreviewCount = 5;
+
+Answer<std::vector<ops::PipelineStatus>> statuses(Call& call, const config::Config& config,
+                                                  const std::vector<std::string>& ids) {
+  auto op = operator_for(call);
+  if (!op) return tl::unexpected(op.error());
+  auto counts = op->counts(ids);
+  if (!counts) return unavailable(counts.error());
+  return ops::pipeline_statuses(config, std::move(*counts), call.services.now());
+}
+
+Answer<const config::PipelineConfig*> pipeline_of(const Call& call, const config::Config& config) {
+  auto p = ops::find_pipeline(config, call.params.at("id"));
+  if (!p) return problem_of(p.error());
+  return *p;
+}
+
+Answer<Response> set_paused(Call& call, bool paused) {
+  if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
+  // An optional reason, kept in the audit log.
+  auto body = Body::parse(call.request, {"reason"}, true);
+  if (!body) return tl::unexpected(body.error());
+  auto reason = body->text("reason");
+  if (!reason) return tl::unexpected(reason.error());
+  const auto config = call.services.config();
+  auto p = pipeline_of(call, *config);
+  if (!p) return tl::unexpected(p.error());
+  auto op = operator_for(call);
+  if (!op) return tl::unexpected(op.error());
+  auto audit = audit_of(call, paused ? "pause" : "unpause", (*p)->id);
+  audit.message = reason->value_or("");
+  auto changed = op->set_paused((*p)->id, paused, audit);
+  if (!changed) return unavailable(changed.error());
+  return json_response(200,
+                       {{"pipeline", (*p)->id.value}, {"paused", paused}, {"changed", *changed}});
+}
+
+}  // namespace
+
+Answer<Response> list_pipelines(Call& call) {
+  if (auto q = call.query.only({"tag"}); !q) return tl::unexpected(q.error());
+  const auto tags = call.query.list("tag");
+  const auto config = call.services.config();
+  std::vector<std::string> ids;
+  for (const auto& p : config->pipelines) {
+    const bool tagged = tags.empty() || std::any_of(tags.begin(), tags.end(), [&](const auto& t) {
+                          return std::find(p.tags.begin(), p.tags.end(), t) != p.tags.end();
+                        });
+    if (tagged) ids.push_back(p.id.value);
+  }
+  auto list = statuses(call, *config, ids);
+  if (!list) return tl::unexpected(list.error());
+  json out = json::array();
+  for (const auto& s : *list) out.push_back(ops::pipeline_status_json(s));
+  return json_response(200, {{"pipelines", out}});
+}
+
+Answer<Response> get_pipeline(Call& call) {
+  if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
+  const auto config = call.services.config();
+  auto p = pipeline_of(call, *config);
+  if (!p) return tl::unexpected(p.error());
+  const auto& pipeline = **p;
+  auto list = statuses(call, *config, {pipeline.id.value});
+  if (!list) return tl::unexpected(list.error());
+  if (list->empty()) return refuse({.status = 500, .detail = "no counts for " + pipeline.id.value});
+  const auto& status = list->front();
+  const Instant now = call.services.now();
+
+  const auto fires = time::next_fires(pipeline.cron, pipeline.zone, now, kPreviewCount);
+  const Instant from = std::max(status.counts.last_generated_end.value_or(pipeline.window.start),
+                                pipeline.window.start);
+  const Instant to = pipeline.window.end.value_or(Instant::max());
+  const auto windows = from < to
+                           ? time::preview_windows(pipeline.window, from, to, now, kPreviewCount)
+                           : std::vector<time::WindowPreviewRow>{};
+  const auto effective = config::effective_config(*config, std::nullopt);
+  json out = ops::pipeline_status_json(status);
+  out["description"] = pipeline.description;
+  out["config"] = effective.at("pipelines").at(pipeline.id.value);
+  out["next_fires"] = time::fires_json(fires, pipeline.zone);
+  out["next_windows"] = time::window_preview_json(windows, pipeline.zone);
+  return json_response(200, out);
+}
+
+Answer<Response> pause_pipeline(Call& call) {
+  return set_paused(call, true);
+}
+Answer<Response> unpause_pipeline(Call& call) {
+  return set_paused(call, false);
+}
+
+}  // namespace sluice::api

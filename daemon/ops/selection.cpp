@@ -1,0 +1,144 @@
+#include "daemon/ops/selection.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "framework/core/suggest.hpp"
+#include "framework/time/window_generator.hpp"
+
+namespace sluice::ops {
+
+using Kind = Refusal::Kind;
+
+Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& config,
+                                                     std::string_view id) {
+  if (const auto* p = config.find_pipeline(id)) return p;
+  std::vector<std::string_view> ids;
+  ids.reserve(config.pipelines.size());
+  for (const auto& p : config.pipelines) ids.push_back(p.id.value);
+  std::string message = "unknown pipeline '" + std::string(id) + "'";
+  const auto near = closest_match(id, ids);
+  if (near) message += " (did you mean '" + *near + "'?)";
+  message += "; pipelines:";
+  for (auto i : ids) message += " " + std::string(i);
+  return refused(Kind::not_found, "pipeline", message, near.value_or(""));
+}
+
+Outcome<Instant> parse_time(const std::string& text, std::string_view field, time::Zone zone,
+                            Dialect d) {
+  auto parsed = time::parse_instant(text, zone);
+  if (!parsed)
+    return refused(Kind::bad_input, std::string(field), spell(d, field) + ": " + parsed.error());
+  return *parsed;
+}
+
+Outcome<void> check_range(Instant from, Instant to, time::Zone zone, Dialect d) {
+  if (to > from) return {};
+  return refused(Kind::bad_input, "to",
+                 spell(d, "to") + " (" + time::format_in_zone(to, zone) + ") must be after " +
+                     spell(d, "from") + " (" + time::format_in_zone(from, zone) + ")");
+}
+
+namespace {
+
+Outcome<store::Status> parse_status_text(const std::string& text, Dialect d) {
+  std::string upper;
+  for (char c : text) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (const auto status = store::parse_status(upper)) return *status;
+  std::string message = spell(d, "status") + ": unknown status '" + text + "'";
+  const auto near =
+      closest_match(upper, {"PENDING", "IN_PROGRESS", "SUCCESS", "SKIPPED", "FAILED"});
+  if (near) message += " (did you mean '" + *near + "'?)";
+  return refused(Kind::bad_input, "status", message, near.value_or(""));
+}
+
+}  // namespace
+
+Outcome<Selection> resolve_selection(const config::Config& config, const SelectionInput& in,
+                                     Dialect d) {
+  Selection s;
+  s.zone = time::utc_zone();
+  if (!in.pipeline.empty()) {
+    auto p = find_pipeline(config, in.pipeline);
+    if (!p) return tl::unexpected(p.error());
+    s.pipeline = *p;
+    s.zone = s.pipeline->zone;
+    s.records.pipeline = s.pipeline->id;
+  }
+  for (auto [text, field, into] :
+       {std::tuple{&in.from, "from", &s.records.from}, std::tuple{&in.to, "to", &s.records.to}}) {
+    if (text->empty()) continue;
+    auto t = parse_time(*text, field, s.zone, d);
+    if (!t) return tl::unexpected(t.error());
+    *into = *t;
+  }
+  if (s.records.from && s.records.to) {
+    if (auto r = check_range(*s.records.from, *s.records.to, s.zone, d); !r)
+      return tl::unexpected(r.error());
+  }
+  for (const auto& text : in.statuses) {
+    auto status = parse_status_text(text, d);
+    if (!status) return tl::unexpected(status.error());
+    s.records.statuses.push_back(*status);
+  }
+  if (in.only_failed) s.records.statuses = {store::Status::failed};
+  if (!in.trigger.empty()) {
+    s.records.trigger = parse_trigger(in.trigger);
+    if (!s.records.trigger)
+      return refused(
+          Kind::bad_input, "trigger",
+          spell(d, "trigger") + ": '" + in.trigger + "' is not one of scheduled, backfill, manual");
+  }
+  s.records.ids = in.ids;
+  if (!in.windows.empty() && !s.pipeline)
+    return refused(Kind::bad_input, "window", spell(d, "window") + " needs a pipeline");
+  for (const auto& text : in.windows) {
+    auto at = parse_time(text, "window", s.zone, d);
+    if (!at) return tl::unexpected(at.error());
+    const Instant start = time::floor_boundary(s.pipeline->window, *at);
+    s.windows.push_back(store::RecordSelection{
+        .pipeline = s.pipeline->id, .from = start, .to = start + Seconds{1}});
+  }
+  return s;
+}
+
+Outcome<void> narrow_to_windows(store::Operator& op, Selection& s, Dialect d) {
+  if (s.windows.empty()) return {};
+  if (!s.records.ids.empty())
+    return refused(Kind::bad_input, "window",
+                   "give " + spell(d, "window") + " or " + spell(d, "id") + ", not both");
+  std::vector<std::int64_t> ids;
+  for (const auto& w : s.windows) {
+    auto rows = op.list(w, 1);
+    if (!rows) return store_failed(rows.error());
+    if (rows->empty())
+      return refused(Kind::not_found, "window",
+                     spell(d, "window") + ": " + s.pipeline->id.value +
+                         " has no record of the window starting " +
+                         time::format_in_zone(*w.from, s.zone));
+    ids.push_back(rows->front().id);
+  }
+  s.records.ids = ids;
+  return {};
+}
+
+Outcome<ActionPlan> plan_action(store::Operator& op, const Selection& s,
+                                std::vector<store::Status> acts_on) {
+  if (!s.records.statuses.empty()) {
+    std::erase_if(acts_on, [&](store::Status a) {
+      return std::find(s.records.statuses.begin(), s.records.statuses.end(), a) ==
+             s.records.statuses.end();
+    });
+  }
+  ActionPlan plan{.changed = s.records};
+  plan.changed.statuses = acts_on;
+  auto will = acts_on.empty() ? Result<std::int64_t>(0) : op.count(plan.changed);
+  if (!will) return store_failed(will.error());
+  auto total = op.count(s.records);
+  if (!total) return store_failed(total.error());
+  plan.will_change = *will;
+  plan.left_alone = *total - *will;
+  return plan;
+}
+
+}  // namespace sluice::ops

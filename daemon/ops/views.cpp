@@ -1,0 +1,92 @@
+#include "daemon/ops/views.hpp"
+
+#include <algorithm>
+
+#include "framework/time/duration.hpp"
+#include "framework/time/window_generator.hpp"
+#include "framework/time/zone.hpp"
+
+namespace sluice::ops {
+
+using nlohmann::json;
+
+namespace {
+
+template <class T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json();
+}
+json text_or_null(const std::string& s) {
+  return s.empty() ? json() : json(s);
+}
+json time_or_null(const std::optional<Instant>& t, time::Zone zone) {
+  return t ? json(time::format_in_zone(*t, zone)) : json();
+}
+
+}  // namespace
+
+json record_row_json(const store::RecordRow& r) {
+  return {{"id", r.id},
+          {"pipeline", r.pipeline},
+          {"window_start", format_utc(r.window_start)},
+          {"window_end", format_utc(r.window_end)},
+          {"status", r.status},
+          {"trigger", r.trigger},
+          {"dag_run_id", text_or_null(r.run)},
+          {"phase_completed", text_or_null(r.phase)},
+          {"retry_attempt", r.retry_attempt},
+          {"locked_by", text_or_null(r.locked_by)},
+          {"source_count", or_null(r.source_count)},
+          {"target_count", or_null(r.target_count)},
+          {"error_message", text_or_null(r.error)}};
+}
+
+nlohmann::ordered_json record_detail_json(const store::RecordDetail& d) {
+  nlohmann::ordered_json out = d.record;
+  out["events"] = d.events;
+  return out;
+}
+
+std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Instant> last_end) {
+  Instant start = last_end ? std::max(*last_end, spec.start) : spec.start;
+  if (time::floor_boundary(spec, start) != start) start = time::next_boundary(spec, start);
+  const Instant end = time::next_boundary(spec, start);
+  if (spec.end && end > *spec.end) return std::nullopt;
+  return time::add(end, spec.x_time_back);
+}
+
+std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
+                                              std::vector<store::PipelineCounts> counts,
+                                              Instant now) {
+  std::vector<PipelineStatus> out;
+  out.reserve(counts.size());
+  for (auto& c : counts) {
+    const auto* p = config.find_pipeline(c.pipeline);
+    if (!p) continue;  // records of a pipeline no longer configured
+    PipelineStatus s{.pipeline = p, .counts = std::move(c)};
+    s.paused = s.counts.paused || p->paused;
+    s.next_due = next_due(p->window, s.counts.last_generated_end);
+    if (s.counts.last_success_end) {
+      const Instant due_by = time::add(*s.counts.last_success_end, p->window.x_time_back);
+      s.lateness = std::max(Seconds{0}, std::chrono::duration_cast<Seconds>(now - due_by));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+json pipeline_status_json(const PipelineStatus& s) {
+  const auto zone = s.pipeline->zone;
+  return {{"pipeline", s.counts.pipeline},
+          {"paused", s.paused},
+          {"last_success", time_or_null(s.counts.last_success_end, zone)},
+          {"lateness_seconds", s.lateness ? json(s.lateness->count()) : json()},
+          {"backlog", s.counts.pending},
+          {"running", s.counts.running},
+          {"failed", s.counts.failed},
+          {"succeeded", s.counts.success + s.counts.skipped},
+          {"next_due", time_or_null(s.next_due, zone)},
+          {"tags", s.pipeline->tags}};
+}
+
+}  // namespace sluice::ops

@@ -1,0 +1,41 @@
+#pragma once
+// The JSON shapes `sluicectl -o json` prints and the HTTP API answers: one function per
+// shape, so both say the same thing of the same rows.
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "framework/config/model.hpp"
+#include "framework/store/operator.hpp"
+
+namespace sluice::ops {
+
+// A line of `records list` / `locks list`; times in UTC (RFC 3339).
+nlohmann::json record_row_json(const store::RecordRow& r);
+// `records show`: every column, then its events oldest first.
+nlohmann::ordered_json record_detail_json(const store::RecordDetail& d);
+
+// When a schedule's next window becomes due: the window after the last one it generated
+// (or the first from start_date), due at end + x_time_back. nullopt past end_date.
+std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Instant> last_end);
+
+// One pipeline of `status`: the records' counts with what the config adds.
+struct PipelineStatus {
+  const config::PipelineConfig* pipeline = nullptr;
+  store::PipelineCounts counts{};
+  bool paused = false;  // in the config or by `pause`
+  std::optional<Instant> next_due{};
+  // How far the newest finished window lags behind the newest due one (now - x_time_back):
+  // nullopt before the first success.
+  std::optional<Seconds> lateness{};
+};
+std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
+                                              std::vector<store::PipelineCounts> counts,
+                                              Instant now);
+// Times in the pipeline's zone, with their offset.
+nlohmann::json pipeline_status_json(const PipelineStatus& s);
+
+}  // namespace sluice::ops
