@@ -89,10 +89,9 @@ Answer<Response> get_pipeline(Call& call) {
   const auto windows = from < to
                            ? time::preview_windows(pipeline.window, from, to, now, kPreviewCount)
                            : std::vector<time::WindowPreviewRow>{};
-  const auto effective = config::effective_config(*config, std::nullopt);
   json out = ops::pipeline_status_json(status);
   out["description"] = pipeline.description;
-  out["config"] = effective.at("pipelines").at(pipeline.id.value);
+  out["config"] = config::pipeline_config_json(pipeline);
   out["next_fires"] = time::fires_json(fires, pipeline.zone);
   out["next_windows"] = time::window_preview_json(windows, pipeline.zone);
   return json_response(200, out);

@@ -139,7 +139,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
                          .lateness = p.lateness,
                          .sla = p.pipeline->sla});
   }
-  observe::metrics().set_pipelines(pipelines, now);
+  observe::metrics().set_pipelines(pipelines);
   store::Backfills backfills(c, options_.holder);
   auto open = backfills.list(std::nullopt, true, 1000);
   if (!open) return fail(open.error());

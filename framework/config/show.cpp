@@ -64,6 +64,14 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& v) {
 
 }  // namespace
 
+nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline) {
+  nlohmann::ordered_json one = nlohmann::ordered_json::object();
+  one["file"] = pipeline.file.string();
+  const auto fields = to_json(pipeline.fields);  // items() only refers to it
+  for (const auto& [key, value] : fields.items()) one[key] = value;
+  return one;
+}
+
 nlohmann::ordered_json effective_config(const Config& config,
                                         const std::optional<DatabaseUrl>& database) {
   using J = nlohmann::ordered_json;
@@ -77,13 +85,7 @@ nlohmann::ordered_json effective_config(const Config& config,
   daemon["connections"] = std::move(connections);
   out["daemon"] = std::move(daemon);
   J pipelines = J::object();
-  for (const auto& p : config.pipelines) {
-    J one = J::object();
-    one["file"] = p.file.string();
-    const J fields = to_json(p.fields);
-    for (const auto& [key, value] : fields.items()) one[key] = value;
-    pipelines[p.id.value] = std::move(one);
-  }
+  for (const auto& p : config.pipelines) pipelines[p.id.value] = pipeline_config_json(p);
   out["pipelines"] = std::move(pipelines);
   return out;
 }

@@ -17,6 +17,9 @@ namespace sluice::config {
 nlohmann::ordered_json effective_config(const Config& config,
                                         const std::optional<DatabaseUrl>& database);
 
+// One pipeline of that: {file, ...its keys}, secrets redacted.
+nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline);
+
 // [{file, line, column, path, message}] for `-o json`.
 nlohmann::ordered_json diagnostics_json(const Diagnosed& diagnostics);
 

@@ -237,8 +237,7 @@ void Metrics::http_answered(const std::string& route, int status, double seconds
   f_->http_seconds.Add({{"route", route}}, kHttpBuckets).Observe(seconds);
 }
 
-void Metrics::set_pipelines(const std::vector<PipelineSnapshot>& pipelines, Instant now) {
-  (void)now;
+void Metrics::set_pipelines(const std::vector<PipelineSnapshot>& pipelines) {
   std::lock_guard lock(f_->snapshot_mutex);
   std::set<pm::Gauge*> fresh;
   for (const auto& p : pipelines) {

@@ -56,7 +56,7 @@ class Metrics {
   void http_answered(const std::string& route, int status, double seconds);
 
   // Replaces every per-pipeline gauge (a pipeline gone since is dropped).
-  void set_pipelines(const std::vector<PipelineSnapshot>& pipelines, Instant now);
+  void set_pipelines(const std::vector<PipelineSnapshot>& pipelines);
   void set_backfills(const std::vector<BackfillSnapshot>& backfills);
 
   // The text exposition, with the process's CPU, memory and open files read now.

@@ -51,14 +51,12 @@ TEST_CASE("what the product records shows in the exposition", "[observe][metrics
 
 TEST_CASE("per-pipeline gauges follow the latest snapshot", "[observe][metrics]") {
   observe::Metrics m;
-  const Instant now{Seconds{1'700'000'000}};
   m.set_pipelines({{.pipeline = "orders",
                     .windows = {{"FAILED", 3}, {"SUCCESS", 10}},
                     .last_success_end = Instant{Seconds{1'699'990'000}},
                     .lateness = Seconds{600},
                     .sla = Seconds{3600}},
-                   {.pipeline = "billing", .windows = {{"PENDING", 1}}}},
-                  now);
+                   {.pipeline = "billing", .windows = {{"PENDING", 1}}}});
   m.set_backfills({{.pipeline = "orders", .request = 7, .windows_total = 48, .windows_done = 12}});
   auto text = m.exposition();
   INFO(text);
@@ -72,7 +70,7 @@ TEST_CASE("per-pipeline gauges follow the latest snapshot", "[observe][metrics]"
       has_line(text, R"(sluice_backfill_windows{pipeline="orders",request="7",state="done"} 12)"));
 
   // billing removed from the config, orders' backfill done: their series go.
-  m.set_pipelines({{.pipeline = "orders", .windows = {{"FAILED", 0}, {"SUCCESS", 13}}}}, now);
+  m.set_pipelines({{.pipeline = "orders", .windows = {{"FAILED", 0}, {"SUCCESS", 13}}}});
   m.set_backfills({});
   text = m.exposition();
   CHECK(has_line(text, R"(sluice_windows{pipeline="orders",status="SUCCESS"} 13)"));
