@@ -14,8 +14,9 @@ packages=(
   # servers and clients the tests and the quickstart start
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client
   clickhouse-server clickhouse-client
-  # tools the scripts use
-  procps iproute2 util-linux zstd curl openssl
+  # tools the scripts use (wrk: the HTTP API benchmark; its baseline, pgbench, comes with
+  # postgresql's server package)
+  procps iproute2 util-linux zstd curl openssl wrk
   # systemd-analyze verify of the unit, dpkg-deb for the package test, promtool for the
   # alerting rules and the metrics
   systemd dpkg-dev prometheus

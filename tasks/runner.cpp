@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "framework/observe/log.hpp"
+#include "framework/observe/metrics.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/records.hpp"
 #include "tasks/lease_keeper.hpp"
@@ -153,6 +154,7 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
     }
     if (!*claimed) break;
     const store::Record& record = **claimed;
+    observe::metrics().claimed(record.claim_wait_seconds);
     const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
                                       [&](const auto& p) { return p->id == record.pipeline; });
     auto lease = leases.hold(record);

@@ -8,26 +8,16 @@
 namespace sluice::api {
 namespace {
 
-std::vector<ApiToken> tokens_of(const config::Config& config) {
-  std::vector<ApiToken> out;
-  out.reserve(config.daemon.http.tokens.size());
-  for (const auto& t : config.daemon.http.tokens)
-    out.push_back({t.name, parse_role(t.role).value_or(Role::viewer), t.token});
-  return out;
-}
-
-// The caller of a route, or why not: no token needed for Role::none (but /metrics may ask
-// for http.metrics_token), else a token of at least the route's role.
+// The caller of a route, or why not: no token needed for Role::none (but a scrape route asks
+// for http.metrics_token when it is set), else a token of at least the route's role.
 Answer<Caller> admit(const Route& route, const Request& request, const config::Config& config) {
   if (route.role == Role::none) {
     const auto& metrics_token = config.daemon.http.metrics_token;
-    if (route.pattern != "/metrics" || metrics_token.reveal().empty())
-      return Caller{"anonymous", Role::none};
-    const ApiToken only{"metrics", Role::none, metrics_token};
+    if (!route.scrape || metrics_token.reveal().empty()) return Caller{"anonymous", Role::none};
+    const config::HttpToken only{"metrics", "none", metrics_token};
     return authenticate(request.authorization, std::span(&only, 1));
   }
-  const auto tokens = tokens_of(config);
-  auto caller = authenticate(request.authorization, tokens);
+  auto caller = authenticate(request.authorization, config.daemon.http.tokens);
   if (!caller) return caller;
   if (caller->role < route.role)
     return refuse({.status = 403,

@@ -55,6 +55,7 @@ struct Route {
   Role role = Role::viewer;  // the least role allowed; none: no token needed
   Handler handler;
   std::string_view summary;  // for the OpenAPI document
+  bool scrape = false;       // Prometheus' route: http.metrics_token, when set, guards it
 };
 
 // Every route the daemon serves, in the order the OpenAPI document lists them.

@@ -50,20 +50,21 @@ bool same_secret(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(da.data(), db.data(), da.size()) == 0;
 }
 
-Answer<Caller> authenticate(std::string_view authorization, std::span<const ApiToken> tokens) {
+Answer<Caller> authenticate(std::string_view authorization,
+                            std::span<const config::HttpToken> tokens) {
   if (authorization.empty()) return unauthorized("this route needs Authorization: Bearer <token>");
   constexpr std::string_view scheme = "Bearer ";
   if (authorization.size() <= scheme.size() ||
       !ascii_iequals(scheme, authorization.substr(0, scheme.size())))
     return unauthorized("the Authorization header is not `Bearer <token>`");
   const auto presented = authorization.substr(scheme.size());
-  const ApiToken* match = nullptr;
+  const config::HttpToken* match = nullptr;
   for (const auto& t : tokens) {
     // No early exit: the time taken does not say how many tokens come before the match.
     if (same_secret(presented, t.token.reveal()) && !t.token.reveal().empty() && !match) match = &t;
   }
   if (!match) return unauthorized("the token is not one of http.tokens");
-  return Caller{match->name, match->role};
+  return Caller{match->name, parse_role(match->role).value_or(Role::none)};
 }
 
 }  // namespace sluice::api

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "daemon/api/exchange.hpp"
-#include "framework/schema/secret.hpp"
+#include "framework/config/model.hpp"
 
 namespace sluice::api {
 
@@ -24,12 +24,6 @@ enum class Role {
 std::string_view to_string(Role role);
 std::optional<Role> parse_role(std::string_view text);
 
-struct ApiToken {
-  std::string name;  // the audit log's actor
-  Role role = Role::viewer;
-  config::Secret token;
-};
-
 struct Caller {
   std::string name;  // "anonymous" when no token was needed
   Role role = Role::none;
@@ -40,7 +34,9 @@ struct Caller {
 bool same_secret(std::string_view a, std::string_view b);
 
 // `Authorization: Bearer <token>` against every token (all are compared, whichever
-// matches): 401 with WWW-Authenticate when it is missing, malformed or matches none.
-Answer<Caller> authenticate(std::string_view authorization, std::span<const ApiToken> tokens);
+// matches): 401 with WWW-Authenticate when it is missing, malformed or matches none. The
+// caller is named after the token; a role the config did not check (none) gives no rights.
+Answer<Caller> authenticate(std::string_view authorization,
+                            std::span<const config::HttpToken> tokens);
 
 }  // namespace sluice::api

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "framework/adapters/json_depth.hpp"
 #include "framework/core/ascii.hpp"
 #include "framework/core/suggest.hpp"
 
 namespace sluice::api {
 namespace {
+
+constexpr std::size_t kMaxBodyDepth = 16;
 
 std::string_view media_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
@@ -42,6 +45,11 @@ Answer<Body> Body::parse(const Request& request, std::initializer_list<std::stri
                        ? "the body needs Content-Type: application/json"
                        : "Content-Type '" + request.content_type + "' is not application/json",
          .field = "Content-Type"});
+  // Bodies are small objects of scalars and flat lists: anything nested deeper is refused
+  // before it is parsed, so nothing later (a dump into the audit log) recurses far.
+  if (const auto at = adapters::json_too_deep(request.body, kMaxBodyDepth))
+    return bad_input("body", "JSON nested deeper than " + std::to_string(kMaxBodyDepth) +
+                                 " levels at byte " + std::to_string(*at));
   try {
     b.value_ = nlohmann::json::parse(request.body);
   } catch (const nlohmann::json::parse_error& e) {

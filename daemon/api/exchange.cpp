@@ -43,4 +43,9 @@ Response json_response(int status, const nlohmann::json& body) {
           .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
+Response ordered_json_response(int status, const nlohmann::ordered_json& body) {
+  return {.status = status,
+          .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
 }  // namespace sluice::api

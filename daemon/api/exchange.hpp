@@ -55,5 +55,7 @@ inline tl::unexpected<Problem> bad_input(std::string field, std::string detail) 
 std::string_view status_title(int status);
 Response problem_response(const Problem& problem, std::string_view instance);
 Response json_response(int status, const nlohmann::json& body);
+// Members in the order given (a config's keys, a table's columns).
+Response ordered_json_response(int status, const nlohmann::ordered_json& body);
 
 }  // namespace sluice::api

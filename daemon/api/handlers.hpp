@@ -15,6 +15,9 @@ tl::unexpected<Problem> problem_of(const ops::Refusal& refusal);
 // The caller's operator on this thread's connection (503 when the database is out of reach).
 Answer<store::Operator> operator_for(Call& call);
 
+// The path's `{id}` as a positive whole number (400 naming `id` otherwise); `what` names it.
+Answer<std::int64_t> id_param(const Call& call, std::string_view what);
+
 // The audit entry of a change made through the API: the token's name, the client address.
 store::AuditEntry audit_of(const Call& call, std::string command,
                            std::optional<PipelineId> pipeline = std::nullopt);
@@ -29,6 +32,16 @@ Answer<Response> get_record(Call& call);
 Answer<Response> rerun_records(Call& call);
 Answer<Response> clear_records(Call& call);
 Answer<Response> release_record(Call& call);
+
+Answer<Response> request_backfill(Call& call);
+Answer<Response> list_backfills(Call& call);
+Answer<Response> get_backfill(Call& call);
+Answer<Response> cancel_backfill(Call& call);
+
+Answer<Response> list_locks(Call& call);
+Answer<Response> list_audit_log(Call& call);
+Answer<Response> list_connections(Call& call);
+Answer<Response> test_connection(Call& call);
 
 Answer<Response> healthz(Call& call);
 Answer<Response> readyz(Call& call);

@@ -1,5 +1,7 @@
 #include "daemon/api/handlers.hpp"
 
+#include <charconv>
+
 namespace sluice::api {
 
 tl::unexpected<Problem> problem_of(const ops::Refusal& r) {
@@ -21,6 +23,16 @@ Answer<store::Operator> operator_for(Call& call) {
   return store::Operator(**db, call.services.host());
 }
 
+Answer<std::int64_t> id_param(const Call& call, std::string_view what) {
+  const std::string& text = call.params.at("id");
+  std::int64_t id = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
+    return bad_input(
+        "id", "'" + text + "' is not a " + std::string(what) + " id (a whole number from 1)");
+  return id;
+}
+
 store::AuditEntry audit_of(const Call& call, std::string command,
                            std::optional<PipelineId> pipeline) {
   return {.actor = call.caller.name,
@@ -33,7 +45,7 @@ const std::vector<Route>& routes() {
   static const std::vector<Route> table{
       {"GET", "/healthz", Role::none, healthz, "The event loop answers"},
       {"GET", "/readyz", Role::none, readyz, "The database is reachable and its schema current"},
-      {"GET", "/metrics", Role::none, metrics, "Prometheus metrics (text exposition)"},
+      {"GET", "/metrics", Role::none, metrics, "Prometheus metrics (text exposition)", true},
       {"GET", "/api/v1/openapi.json", Role::none, openapi, "This API's OpenAPI 3.1 document"},
       {"GET", "/api/v1/pipelines", Role::viewer, list_pipelines,
        "Every pipeline: state, last success, lateness, backlog, running, failed, next due"},
@@ -53,6 +65,21 @@ const std::vector<Route>& routes() {
        "Every column of one record, and its events"},
       {"POST", "/api/v1/records/{id}/release", Role::operator_, release_record,
        "Take a running record from its run (PENDING again, attempt counted)"},
+      {"POST", "/api/v1/pipelines/{id}/backfills", Role::operator_, request_backfill,
+       "Request a backfill of a range of windows (202), or its dry-run plan"},
+      {"GET", "/api/v1/backfills", Role::viewer, list_backfills, "Backfill requests, newest first"},
+      {"GET", "/api/v1/backfills/{id}", Role::viewer, get_backfill,
+       "One backfill request and its progress, read from the records of its range"},
+      {"POST", "/api/v1/backfills/{id}/cancel", Role::operator_, cancel_backfill,
+       "End an open backfill request; its queued windows that have not started are withdrawn"},
+      {"GET", "/api/v1/locks", Role::viewer, list_locks,
+       "Running windows: run ID, holder, lease age, stale or not"},
+      {"GET", "/api/v1/audit-log", Role::admin, list_audit_log,
+       "What operators changed, newest first"},
+      {"GET", "/api/v1/connections", Role::admin, list_connections,
+       "The daemon file's named connections, secrets redacted"},
+      {"POST", "/api/v1/connections/{name}/test", Role::admin, test_connection,
+       "Connect and ask something cheap: ok, failed (with the error's kind) or untested"},
   };
   return table;
 }

@@ -45,15 +45,6 @@ Answer<store::RecordKey> parse_cursor(const std::string& text) {
   return store::RecordKey{key.substr(colon + 1), Instant{Seconds{epoch}}};
 }
 
-Answer<std::int64_t> record_id(const Call& call) {
-  const std::string& text = call.params.at("id");
-  std::int64_t id = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
-    return bad_input("id", "'" + text + "' is not a record id (a whole number from 1)");
-  return id;
-}
-
 // rerun and clear: the selection from the body, counted, changed, audited.
 Answer<Response> record_action(
     Call& call, const std::string& verb, std::vector<store::Status> acts_on,
@@ -153,7 +144,7 @@ Answer<Response> list_records(Call& call) {
 
 Answer<Response> get_record(Call& call) {
   if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
-  auto id = record_id(call);
+  auto id = id_param(call, "record");
   if (!id) return tl::unexpected(id.error());
   auto op = operator_for(call);
   if (!op) return tl::unexpected(op.error());
@@ -161,7 +152,7 @@ Answer<Response> get_record(Call& call) {
   if (!detail) return unavailable(detail.error());
   if (!*detail)
     return refuse({.status = 404, .detail = "no record " + std::to_string(*id), .field = "id"});
-  return json_response(200, ops::record_detail_json(**detail));
+  return ordered_json_response(200, ops::record_detail_json(**detail));
 }
 
 Answer<Response> rerun_records(Call& call) {
@@ -186,7 +177,7 @@ Answer<Response> release_record(Call& call) {
   if (!body) return tl::unexpected(body.error());
   auto reason = body->text("reason");
   if (!reason) return tl::unexpected(reason.error());
-  auto id = record_id(call);
+  auto id = id_param(call, "record");
   if (!id) return tl::unexpected(id.error());
   auto op = operator_for(call);
   if (!op) return tl::unexpected(op.error());

@@ -43,6 +43,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_windows_command(app, ctx);
   add_run_once_command(app, ctx);
   add_backfill_command(app, ctx);
+  add_backfills_command(app, ctx);
   add_status_command(app, ctx);
   add_records_command(app, ctx);
   add_rerun_command(app, ctx);

@@ -14,7 +14,7 @@
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
-#include "tasks/backfill.hpp"
+#include "daemon/ops/backfill.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -29,74 +29,22 @@ struct BackfillOptions {
   double timeout_seconds = 0;  // 0: wait as long as it takes
 };
 
-json windows_json(const std::vector<Window>& windows, time::Zone zone) {
-  json out = json::array();
-  for (const auto& w : windows)
-    out.push_back(
-        json::array({time::format_in_zone(w.start, zone), time::format_in_zone(w.end, zone)}));
-  return out;
-}
-
-// The range's records a page at a time, as plan_backfill pulls them.
-tasks::ExistingWindows existing_windows(store::Backfills& backfills, const PipelineId& pipeline,
-                                        Instant from, Instant to) {
-  struct Pages {
-    std::vector<store::Backfills::RecordStatus> page;
-    std::size_t next = 0;
-    Instant from;
-    bool last = false;
-  };
-  auto pages = std::make_shared<Pages>(Pages{.page = {}, .next = 0, .from = from, .last = false});
-  return [&backfills, pipeline, to, pages]() -> std::optional<tasks::ExistingWindow> {
-    constexpr int kPage = 10'000;
-    if (pages->next == pages->page.size()) {
-      if (pages->last) return std::nullopt;
-      auto read = backfills.statuses(pipeline, pages->from, to, kPage);
-      if (!read) throw Failure(read.error());
-      pages->page = std::move(*read);
-      pages->next = 0;
-      pages->last = pages->page.size() < static_cast<std::size_t>(kPage);
-      if (pages->page.empty()) return std::nullopt;
-      pages->from = pages->page.back().window_start + Seconds(1);
-    }
-    const auto& r = pages->page[pages->next++];
-    return tasks::ExistingWindow{r.window_start, r.status};
-  };
-}
-
-int dry_run(Context& ctx, const config::PipelineConfig& p, Instant from, Instant to,
-            store::Reprocess reprocess, std::size_t listed) {
+int print_dry_run(Context& ctx, const ops::BackfillOrder& order, std::size_t listed) {
   auto connection = open_database(ctx);
   store::Backfills backfills(*connection, operator_identity());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
-  const auto plan = tasks::plan_backfill(p.window, from, to, now, reprocess,
-                                         existing_windows(backfills, p.id, from, to), listed);
+  const auto plan = take(ops::dry_run(backfills, order, now, listed));
   if (ctx.output == Output::json) {
-    *ctx.out << json_text(json{{"pipeline", p.id.value},
-                               {"dry_run", true},
-                               {"reprocess", to_string(reprocess)},
-                               {"windows", plan.windows()},
-                               {"create", windows_json(plan.create.first, p.zone)},
-                               {"reset", windows_json(plan.reset.first, p.zone)},
-                               {"running", windows_json(plan.running.first, p.zone)},
-                               {"kept", plan.kept.count},
-                               {"not_due", plan.not_due},
-                               {"counts",
-                                {{"create", plan.create.count},
-                                 {"reset", plan.reset.count},
-                                 {"running", plan.running.count},
-                                 {"kept", plan.kept.count},
-                                 {"not_due", plan.not_due}}},
-                               {"listed_per_action", listed}})
-             << "\n";
+    *ctx.out << json_text(ops::backfill_plan_json(order, plan, listed)) << "\n";
     return kExitOk;
   }
+  const auto& p = *order.pipeline;
   *ctx.out << fmt::format(
       "dry run: {} windows of {} in [{}, {}): {} to create, {} to reset, {} running (left to "
       "their run), {} kept, {} not yet due; nothing was written\n",
-      plan.windows(), p.id.value, time::format_in_zone(from, p.zone),
-      time::format_in_zone(to, p.zone), plan.create.count, plan.reset.count, plan.running.count,
-      plan.kept.count, plan.not_due);
+      plan.windows(), p.id.value, time::format_in_zone(order.from, p.zone),
+      time::format_in_zone(order.to, p.zone), plan.create.count, plan.reset.count,
+      plan.running.count, plan.kept.count, plan.not_due);
   std::vector<std::vector<std::string>> rows_out;
   std::vector<std::string> unlisted;
   const auto add = [&](const tasks::BackfillPlan::Action& a, const char* action) {
@@ -201,26 +149,22 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
 
 int run_backfill(Context& ctx, const BackfillOptions& o) {
   const auto config = load_pipelines(ctx);
-  const auto& p = find_pipeline(config, o.pipeline);
-  const Instant from = parse_time_option(o.from, "--from", p.zone);
-  const Instant to = parse_time_option(o.to, "--to", p.zone);
-  check_range(from, to, p.zone);
-  const auto reprocess = store::parse_reprocess(o.reprocess);
-  if (!reprocess)
-    throw UsageError("--reprocess: '" + o.reprocess + "' is not one of missing, failed, all");
-  // Counted without making the windows: a range to 9999-12-31 is refused at once.
-  if (auto size = tasks::check_backfill_size(p.window, from, to,
-                                             config.daemon.scheduler.backfill_max_windows);
-      !size)
-    throw UsageError(size.error().message);
-  if (o.dry_run) return dry_run(ctx, p, from, to, *reprocess, o.listed);
-  if (*reprocess != store::Reprocess::missing)
+  const auto order = take(ops::resolve_backfill(
+      config, {.pipeline = o.pipeline, .from = o.from, .to = o.to, .reprocess = o.reprocess},
+      ops::Dialect::cli));
+  const auto& p = *order.pipeline;
+  const Instant from = order.from;
+  const Instant to = order.to;
+  if (o.dry_run) return print_dry_run(ctx, order, o.listed);
+  if (order.reprocess != store::Reprocess::missing)
     confirm(ctx,
             "reprocess the " + o.reprocess + " windows of " + p.id.value + " (they run again)");
 
   auto connection = open_database(ctx);
   store::Backfills backfills(*connection, operator_identity());
-  auto id = backfills.insert({p.id, from, to, *reprocess, operator_identity()});
+  store::AuditEntry audit{.actor = operator_identity(), .command = "backfill", .pipeline = p.id};
+  audit.arguments = {{"from", o.from}, {"to", o.to}, {"reprocess", o.reprocess}};
+  auto id = backfills.insert({p.id, from, to, order.reprocess, operator_identity()}, audit);
   if (!id) throw Failure(id.error());
   if (!o.wait || ctx.output == Output::table) {
     const std::string text = fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}",

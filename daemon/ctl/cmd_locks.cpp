@@ -11,6 +11,7 @@
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
+#include "daemon/ops/views.hpp"
 #include "framework/store/operator.hpp"
 #include "framework/store/records.hpp"
 
@@ -24,11 +25,6 @@ struct LocksOptions {
   bool stale = false;
   std::vector<std::int64_t> ids;
 };
-
-std::chrono::seconds threshold_of(const config::Config& config, const std::string& pipeline) {
-  const auto* p = config.find_pipeline(pipeline);
-  return p ? p->stale_threshold.fixed : store::StaleLimit{}.threshold;
-}
 
 store::RecordSelection running(const config::Config& config, const LocksOptions& o) {
   store::RecordSelection s;
@@ -48,17 +44,12 @@ int run_list(Context& ctx, const LocksOptions& o) {
   json list = json::array();
   std::vector<std::vector<std::string>> table;
   for (const auto& r : *rows) {
-    const auto age = r.lease_age_seconds.value_or(0);
-    const bool stale = age > threshold_of(config, r.pipeline).count();
-    list.push_back({{"id", r.id},
-                    {"pipeline", r.pipeline},
-                    {"window_start", format_utc(r.window_start)},
-                    {"dag_run_id", r.run},
-                    {"locked_by", r.locked_by},
-                    {"lease_age_seconds", age},
-                    {"stale", stale}});
+    auto lock = ops::lock_json(config, r);
     table.push_back({std::to_string(r.id), r.pipeline, format_utc(r.window_start), r.run,
-                     r.locked_by, std::to_string(age) + "s", stale ? "yes" : "no"});
+                     r.locked_by,
+                     std::to_string(lock["lease_age_seconds"].get<std::int64_t>()) + "s",
+                     lock["stale"].get<bool>() ? "yes" : "no"});
+    list.push_back(std::move(lock));
   }
   if (ctx.output == Output::json) {
     *ctx.out << json_text(list) << "\n";

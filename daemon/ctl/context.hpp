@@ -67,6 +67,7 @@ void add_cron_command(CLI::App& app, Context& ctx);
 void add_windows_command(CLI::App& app, Context& ctx);
 void add_run_once_command(CLI::App& app, Context& ctx);
 void add_backfill_command(CLI::App& app, Context& ctx);
+void add_backfills_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_records_command(CLI::App& app, Context& ctx);
 void add_rerun_command(CLI::App& app, Context& ctx);

@@ -89,4 +89,17 @@ json pipeline_status_json(const PipelineStatus& s) {
           {"tags", s.pipeline->tags}};
 }
 
+json lock_json(const config::Config& config, const store::RecordRow& r) {
+  const auto* p = config.find_pipeline(r.pipeline);
+  const auto threshold = p ? p->stale_threshold.fixed : store::StaleLimit{}.threshold;
+  const auto age = r.lease_age_seconds.value_or(0);
+  return {{"id", r.id},
+          {"pipeline", r.pipeline},
+          {"window_start", format_utc(r.window_start)},
+          {"dag_run_id", r.run},
+          {"locked_by", r.locked_by},
+          {"lease_age_seconds", age},
+          {"stale", age > threshold.count()}};
+}
+
 }  // namespace sluice::ops

@@ -18,6 +18,10 @@ nlohmann::json record_row_json(const store::RecordRow& r);
 // `records show`: every column, then its events oldest first.
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d);
 
+// A line of `locks list`: a running record, its lease age and whether that is past its
+// pipeline's stale threshold (a pipeline the config does not know: the default threshold).
+nlohmann::json lock_json(const config::Config& config, const store::RecordRow& r);
+
 // When a schedule's next window becomes due: the window after the last one it generated
 // (or the first from start_date), due at end + x_time_back. nullopt past end_date.
 std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Instant> last_end);

@@ -85,6 +85,8 @@ int Daemon::run() {
           observe::metrics().http_answered(route, status, seconds);
         });
     http_->start(http);  // a listen that fails ends the start (the process edge reports it)
+  } else {
+    observe::logger("http")->info("HTTP API off (http.enabled: false)");
   }
   control("metrics", [this](auto& c) { return refresh_metrics(c); });
   control("startup catch-up", [this](store::Connection& c) -> Result<void> {

@@ -1,7 +1,5 @@
 #include "daemon/sluiced/http_server.hpp"
 
-#include <sys/resource.h>
-
 #include <map>
 #include <mutex>
 #include <optional>
@@ -14,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "framework/core/open_files.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::daemon {
@@ -205,16 +204,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool keep_alive_ = false;
 };
 
-// Enough descriptors for http.max_connections besides the database connections and files.
-void raise_open_files(int connections) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t want = static_cast<rlim_t>(connections) + 512;
-  if (limit.rlim_cur >= want) return;
-  limit.rlim_cur = std::min(want, limit.rlim_max);
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   std::string host = listen.substr(0, colon);
@@ -252,7 +241,8 @@ void HttpServer::start(const config::HttpConfig& settings) {
       throw std::runtime_error("http.tls.key: " + settings.tls_key.string() + ": " + ec.message());
     shared_->tls = std::move(tls);
   }
-  raise_open_files(settings.max_connections);
+  // Enough descriptors for http.max_connections besides the database connections and files.
+  raise_open_files(static_cast<std::uint64_t>(settings.max_connections) + 512);
   shared_->pool = std::make_unique<net::thread_pool>(settings.database_connections);
   const auto [host, port] = split_listen(settings.listen);
   boost::system::error_code ec;

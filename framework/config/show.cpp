@@ -72,6 +72,10 @@ nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline) {
   return one;
 }
 
+nlohmann::ordered_json connection_config_json(const ConnectionConfig& connection) {
+  return to_json(connection.params);
+}
+
 nlohmann::ordered_json effective_config(const Config& config,
                                         const std::optional<DatabaseUrl>& database) {
   using J = nlohmann::ordered_json;
@@ -81,7 +85,7 @@ nlohmann::ordered_json effective_config(const Config& config,
       database ? J{{"value", database->url.redacted()}, {"from", database->origin}} : J(nullptr);
   J daemon = to_json(config.daemon.fields);
   J connections = J::object();
-  for (const auto& c : config.daemon.connections) connections[c.name] = to_json(c.params);
+  for (const auto& c : config.daemon.connections) connections[c.name] = connection_config_json(c);
   daemon["connections"] = std::move(connections);
   out["daemon"] = std::move(daemon);
   J pipelines = J::object();

@@ -20,6 +20,9 @@ nlohmann::ordered_json effective_config(const Config& config,
 // One pipeline of that: {file, ...its keys}, secrets redacted.
 nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline);
 
+// One named connection's keys, secrets redacted.
+nlohmann::ordered_json connection_config_json(const ConnectionConfig& connection);
+
 // [{file, line, column, path, message}] for `-o json`.
 nlohmann::ordered_json diagnostics_json(const Diagnosed& diagnostics);
 

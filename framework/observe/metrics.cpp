@@ -22,6 +22,8 @@ namespace {
 
 const pm::Histogram::BucketBoundaries kRunBuckets{1,   5,   15,   30,   60,  120,
                                                   300, 600, 1800, 3600, 7200};
+const pm::Histogram::BucketBoundaries kClaimBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                    0.5,   1,    2.5,   5,    15,  60};
 const pm::Histogram::BucketBoundaries kHttpBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                    0.1,   0.25,   0.5,   1,    2.5};
 
@@ -95,6 +97,12 @@ struct Metrics::Families {
                     .Name("sluice_retries_total")
                     .Help("Window runs that failed and were scheduled again, per pipeline")
                     .Register(r)),
+        claim_latency(pm::BuildHistogram()
+                          .Name("sluice_claim_latency_seconds")
+                          .Help("From a window being claimable (made, or its retry due) to a "
+                                "worker claiming it")
+                          .Register(r)
+                          .Add({}, kClaimBuckets)),
         leases_lost(pm::BuildCounter()
                         .Name("sluice_leases_lost_total")
                         .Help("Runs that found their lock taken (fenced off), per pipeline")
@@ -170,6 +178,7 @@ struct Metrics::Families {
   pm::Family<pm::Histogram>& task_seconds;
   pm::Family<pm::Counter>& rows;
   pm::Family<pm::Counter>& retries;
+  pm::Histogram& claim_latency;
   pm::Family<pm::Counter>& leases_lost;
   pm::Counter& stale_freed;
   pm::Counter& reconnects;
@@ -214,6 +223,10 @@ void Metrics::rows_moved(const std::string& pipeline, std::string_view direction
 
 void Metrics::retried(const std::string& pipeline) {
   f_->retries.Add({{"pipeline", pipeline}}).Increment();
+}
+
+void Metrics::claimed(double waited_seconds) {
+  f_->claim_latency.Observe(waited_seconds);
 }
 
 void Metrics::lease_lost(const std::string& pipeline) {

@@ -49,6 +49,7 @@ class Metrics {
   void task_finished(const std::string& pipeline, std::string_view task, double seconds);
   void rows_moved(const std::string& pipeline, std::string_view direction, std::int64_t rows);
   void retried(const std::string& pipeline);
+  void claimed(double waited_seconds);
   void lease_lost(const std::string& pipeline);
   void stale_locks_freed(std::int64_t records);
   void database_reconnected();

@@ -102,18 +102,24 @@ std::vector<Status> statuses_to_reset(Reprocess r) {
 Backfills::Backfills(pqxx::connection& connection, std::string holder)
     : connection_(connection), holder_(std::move(holder)) {}
 
-Result<std::int64_t> Backfills::insert(const NewBackfillRequest& r) {
+Result<std::int64_t> Backfills::insert(const NewBackfillRequest& r, const AuditEntry& audit) {
   return attempt("recording a backfill request", [&] {
-    pqxx::nontransaction tx(connection_);
-    return exec_with(tx,
-                     "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
-                     "requested_by) "
-                     "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5) "
-                     "RETURNING id",
-                     {r.pipeline.value, std::to_string(r.from.time_since_epoch().count()),
-                      std::to_string(r.to.time_since_epoch().count()),
-                      std::string(to_string(r.reprocess)), r.requested_by})[0][0]
-        .as<std::int64_t>();
+    pqxx::work tx(connection_);
+    const auto id =
+        exec_with(tx,
+                  "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
+                  "requested_by) "
+                  "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5) "
+                  "RETURNING id",
+                  {r.pipeline.value, std::to_string(r.from.time_since_epoch().count()),
+                   std::to_string(r.to.time_since_epoch().count()),
+                   std::string(to_string(r.reprocess)), r.requested_by})[0][0]
+            .as<std::int64_t>();
+    AuditEntry a = audit;
+    a.arguments["request"] = id;
+    audit_in(tx, a, 1);
+    tx.commit();
+    return id;
   });
 }
 

@@ -17,6 +17,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/core/window.hpp"
+#include "framework/store/operator.hpp"
 #include "framework/store/params.hpp"
 #include "framework/store/records.hpp"
 
@@ -94,11 +95,20 @@ struct BackfillPlanner {
   std::function<Result<BackfillBatch>(const BackfillRequest&, Instant from)> batch;
 };
 
+struct BackfillCancel {
+  enum class Outcome { cancelled, not_found, ended };
+  Outcome outcome = Outcome::cancelled;
+  std::string status;          // the request's before the cancel (ended: its final one)
+  std::int64_t withdrawn = 0;  // queued windows deleted
+  std::int64_t running = 0;    // IN_PROGRESS windows of its range, left to their run
+};
+
 class Backfills {
  public:
   Backfills(pqxx::connection& connection, std::string holder);
 
-  Result<std::int64_t> insert(const NewBackfillRequest& request);
+  // The request and its audit_log row (`audit`, with the request's id added), together.
+  Result<std::int64_t> insert(const NewBackfillRequest& request, const AuditEntry& audit);
   Result<std::optional<BackfillRequest>> find(std::int64_t id);
   // Newest first; open ones only when `open_only`.
   Result<std::vector<BackfillRequest>> list(std::optional<PipelineId> pipeline, bool open_only,
@@ -136,6 +146,14 @@ class Backfills {
   Result<std::int64_t> settle_window(const PipelineId& pipeline, Instant window_start);
 
   Result<BackfillProgress> progress(std::int64_t id);
+
+  // Ends an open request (PENDING, RUNNING) as CANCELLED, in one transaction with its audit
+  // row: no processor plans another batch of it, and the windows it queued that no run has
+  // taken yet (PENDING, trigger backfill, in the part of its range it planned) are withdrawn:
+  // deleted with their events, as `clear` does, so the range is left as the request found
+  // it, less the windows that ran meanwhile. A running window stays with its run. Waits for
+  // a processor planning a batch of it (the row lock), so no batch lands after the cancel.
+  Result<BackfillCancel> cancel(std::int64_t id, const AuditEntry& audit);
 
  private:
   Result<std::int64_t> update_progress_where(const std::string& only, const SqlParams& params);

@@ -95,7 +95,7 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
           trig +
           ", "
           "  dag_run_id = NULL, locked_by = NULL, pipeline_locked_at = NULL, heartbeat_at = NULL, "
-          "  next_attempt_at = NULL, retry_attempt = 0, phase_completed = NULL, error_message = "
+          "  next_attempt_at = now(), retry_attempt = 0, phase_completed = NULL, error_message = "
           "NULL, "
           "  source_to_stage_ingestion_start_time = NULL, source_to_stage_ingestion_end_time = "
           "NULL, "
@@ -191,7 +191,7 @@ Result<std::int64_t> Operator::release(const RecordSelection& selection, const A
                         " FOR UPDATE), "
                         "u AS (UPDATE pipeline_records r SET pipeline_status = 'PENDING', "
                         "dag_run_id = NULL, "
-                        "  retry_attempt = r.retry_attempt + 1, next_attempt_at = NULL, locked_by "
+                        "  retry_attempt = r.retry_attempt + 1, next_attempt_at = now(), locked_by "
                         "= NULL, "
                         "  error_message = 'lock of ' || coalesce(o.old_holder, '?') || ' released "
                         "by ' || " +

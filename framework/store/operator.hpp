@@ -74,6 +74,13 @@ struct AuditEntry {
   std::string client{};  // the HTTP client's address; empty from sluicectl
 };
 
+// Which audit_log rows: every set field narrows it; `before` pages back (ids below it).
+struct AuditFilter {
+  std::optional<PipelineId> pipeline{};
+  std::string actor{};
+  std::optional<std::int64_t> before{};
+};
+
 class Operator {
  public:
   Operator(pqxx::connection& connection, std::string host);
@@ -98,6 +105,8 @@ class Operator {
   Result<bool> set_paused(const PipelineId& pipeline, bool paused, const AuditEntry& audit);
   Result<std::vector<std::string>> paused_pipelines();
   Result<void> record_audit(const AuditEntry& audit, std::int64_t affected);
+  // Newest first, every column of each row as the table has it.
+  Result<nlohmann::ordered_json> audit_log(const AuditFilter& filter, int limit);
 
  private:
   pqxx::connection& connection_;

@@ -1,8 +1,9 @@
-// The read side of framework/store/operator.hpp: records list, show, counts.
+// The read side of framework/store/operator.hpp: records list, show, counts, audit log.
 #include <pqxx/pqxx>
 
 #include "framework/store/errors.hpp"
 #include "framework/store/operator.hpp"
+#include "framework/store/params.hpp"
 
 namespace sluice::store {
 namespace {
@@ -129,6 +130,22 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
       out.push_back(std::move(c));
     }
     return out;
+  });
+}
+
+Result<nlohmann::ordered_json> Operator::audit_log(const AuditFilter& f, int limit) {
+  return attempt("reading the audit log", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto r =
+        exec_with(tx,
+                  "SELECT coalesce(json_agg(row_to_json(a) ORDER BY a.id DESC), '[]')::text FROM ("
+                  "SELECT * FROM audit_log WHERE ($1::text IS NULL OR pipeline_id = $1) "
+                  "AND ($2 = '' OR actor = $2) AND ($3::bigint IS NULL OR id < $3) "
+                  "ORDER BY id DESC LIMIT $4::bigint) a",
+                  {f.pipeline ? std::optional(f.pipeline->value) : std::nullopt, f.actor,
+                   f.before ? std::optional(std::to_string(*f.before)) : std::nullopt,
+                   std::to_string(limit)});
+    return nlohmann::ordered_json::parse(r[0][0].as<std::string>());
   });
 }
 

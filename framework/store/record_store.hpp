@@ -30,6 +30,9 @@ struct NewRecord {
   std::string source_name;
   std::string target_name;
   nlohmann::json business_fields = nlohmann::json::object();
+  // Set by the claim: how long the record was claimable (made, or its next_attempt_at
+  // passed) before this claim took it. The claim latency metric.
+  double claim_wait_seconds = 0;
 };
 
 struct Record {
@@ -47,6 +50,9 @@ struct Record {
   std::optional<std::int64_t> source_count;
   std::optional<std::int64_t> target_count;
   nlohmann::json business_fields = nlohmann::json::object();
+  // Set by the claim: how long the record was claimable (made, or its next_attempt_at
+  // passed) before this claim took it. The claim latency metric.
+  double claim_wait_seconds = 0;
 };
 
 // How many windows of a pipeline may run at once, live and backfill apart.

@@ -1,5 +1,7 @@
 #include "framework/store/records.hpp"
 
+#include <algorithm>
+
 #include <pqxx/nontransaction>
 #include <pqxx/pqxx>
 
@@ -78,8 +80,9 @@ std::string write_statement(Task task) {
          "heartbeat_at = now(), "
          "pipeline_status = coalesce($13, pipeline_status), "
          "retry_attempt = retry_attempt + CASE WHEN $14::boolean THEN 1 ELSE 0 END, "
-         "next_attempt_at = CASE WHEN $15::bigint IS NULL THEN NULL "
-         "                       ELSE now() + $15::bigint * interval '1 second' END, "
+         "next_attempt_at = CASE WHEN $15::bigint IS NOT NULL "
+         "                       THEN now() + $15::bigint * interval '1 second' "
+         "                       WHEN $13 = 'PENDING' THEN now() END, "
          "error_message = CASE WHEN $13 = 'SUCCESS' THEN NULL ELSE coalesce($16, error_message) "
          "END, "
          "pipeline_end_time = CASE WHEN $13 IN ('SUCCESS', 'SKIPPED', 'FAILED') THEN "
@@ -248,7 +251,11 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
   }
   return Statement{"sluice_claim",
                    std::string("SELECT ") + kRecordColumns +
-                       " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
+                       // Claimable since it was made, or since its backoff (or the rerun,
+                       // release or cleanup that set next_attempt_at) let it run again.
+                       ", extract(epoch FROM pipeline_locked_at - greatest("
+                       "record_first_created_time, next_attempt_at))::float8 AS waited_s "
+                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
                    Params()
                        .add(array_literal(ids))
                        .add(array_literal(live))
@@ -300,7 +307,9 @@ Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits)
   return attempt("claiming a window", [&]() -> std::optional<Record> {
     const auto result = execute(connection_, claim_statement(limits, holder_));
     if (result.empty()) return std::nullopt;
-    return to_record(result[0]);
+    auto record = to_record(result[0]);
+    record.claim_wait_seconds = std::max(0.0, result[0]["waited_s"].as<double>(0.0));
+    return record;
   });
 }
 
@@ -348,7 +357,9 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
         "upd AS (UPDATE pipeline_records r "
         "           SET pipeline_status = CASE WHEN s.retry_attempt + 1 > s.retries THEN 'FAILED' "
         "ELSE 'PENDING' END, "
-        "               retry_attempt = r.retry_attempt + 1, next_attempt_at = NULL, "
+        "               retry_attempt = r.retry_attempt + 1, "
+        "               next_attempt_at = CASE WHEN s.retry_attempt + 1 > s.retries THEN NULL "
+        "ELSE now() END, "
         "               pipeline_end_time = CASE WHEN s.retry_attempt + 1 > s.retries THEN now() "
         "END, "
         "               error_message = 'lock of ' || coalesce(r.locked_by, '?') || ' expired: no "

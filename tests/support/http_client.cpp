@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -112,14 +111,6 @@ std::string receive_raw(int fd, std::chrono::milliseconds limit, bool* closed) {
     }
     out.append(buffer, static_cast<std::size_t>(n));
   }
-}
-
-void raise_open_files(int files) {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  if (limit.rlim_cur >= static_cast<rlim_t>(files)) return;
-  limit.rlim_cur = std::min(static_cast<rlim_t>(files), limit.rlim_max);
-  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 }  // namespace sluice::test

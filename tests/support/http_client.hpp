@@ -33,7 +33,4 @@ bool send_raw(int fd, const std::string& bytes);
 // Reads until the peer closes or `limit` passes; `closed` says which.
 std::string receive_raw(int fd, std::chrono::milliseconds limit, bool* closed = nullptr);
 
-// Raises this process's open-file limit to at least `files` (1,000 idle connections).
-void raise_open_files(int files);
-
 }  // namespace sluice::test

@@ -7,9 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "framework/config/load.hpp"
-#include "tests/support/api_services.hpp"
-#include "tests/support/ctl.hpp"
+#include "tests/e2e/api/api_env.hpp"
 
 using namespace sluice;
 using api::Role;
@@ -17,62 +15,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kHookSecret = "hook-secret-5ad1e0c4";
-
-// copy_events run to the end once (24 SUCCESS records of 2024-01-01), and a third pipeline
-// whose file holds a secret (a webhook URL) that no answer may show.
-struct Env : test::CtlEnv {
-  std::unique_ptr<test::TestServices> api;
-  std::vector<std::string> answers;  // every body, for the secret scan
-
-  Env() {
-    test::run_sql(
-        *c,
-        "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', "
-        "'n' FROM generate_series(0, 47) i");
-    const auto r = ctl({"run-once", "copy_events"});
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    test::write_file(dir.path() / "pipelines.d" / "hooked.yaml",
-                     std::string("id: hooked\nsource:\n  connection: db\n  table: src\n"
-                                 "  time_column: event_time\ntarget:\n  connection: db\n"
-                                 "  table: dst\nwindow:\n  granularity: 1d\n"
-                                 "  start_date: 2024-01-01\nnotifications:\n  webhooks:\n"
-                                 "    - url: https://hooks.example.com/") +
-                         kHookSecret + "\n");
-    auto loaded = config::load_config(config);
-    REQUIRE(loaded);
-    api = std::make_unique<test::TestServices>(
-        test::with_api_tokens(std::move(*loaded)), db.url(),
-        std::chrono::floor<Seconds>(std::chrono::system_clock::now()));
-  }
-
-  api::Response call(const std::string& method, const std::string& target, Role role = Role::admin,
-                     const std::string& body = "", const std::string& type = "application/json") {
-    auto r = test::call(*api, method, target, role, body, type);
-    answers.push_back(r.body);
-    return r;
-  }
-  json get(const std::string& target, Role role = Role::viewer) {
-    const auto r = call("GET", target, role);
-    INFO(target << ": " << r.body);
-    REQUIRE(r.status == 200);
-    return json::parse(r.body);
-  }
-  json ctl_json(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"-o", "json"});
-    const auto r = ctl(args);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-  std::int64_t id_at(const std::string& start) const {
-    return count(
-        "SELECT id FROM pipeline_records WHERE pipeline_id = 'copy_events' AND "
-        "window_start_time = '" +
-        start + "'");
-  }
-};
+using test::ApiEnv;
+using test::kHookSecret;
 
 json without_lateness(json list) {
   for (auto& item : list) item.erase("lateness_seconds");
@@ -82,7 +26,7 @@ json without_lateness(json list) {
 }  // namespace
 
 TEST_CASE("GET /pipelines says what `sluicectl status` says", "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   test::run_sql(*e.c,
                 "UPDATE pipeline_records SET pipeline_status = 'FAILED' WHERE window_start_time = "
                 "'2024-01-01T05:00:00Z'");
@@ -101,7 +45,7 @@ TEST_CASE("GET /pipelines says what `sluicectl status` says", "[e2e][api]") {
 
 TEST_CASE("GET /pipelines/{id} has the redacted config, next fires and next windows",
           "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   const auto p = e.get("/api/v1/pipelines/hooked");
   CHECK(p["pipeline"] == "hooked");
   CHECK(p["config"]["source"]["table"] == "src");
@@ -113,7 +57,7 @@ TEST_CASE("GET /pipelines/{id} has the redacted config, next fires and next wind
 
 TEST_CASE("GET /records and /records/{id} say what `records list` and `records show` say",
           "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   const auto cli =
       e.ctl_json({"records", "list", "-p", "copy_events", "--from", "2024-01-01T03:00:00Z", "--to",
                   "2024-01-01T09:00:00Z", "--status", "SUCCESS"});
@@ -130,7 +74,7 @@ TEST_CASE("GET /records and /records/{id} say what `records list` and `records s
 }
 
 TEST_CASE("GET /records pages with a cursor through every record once", "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   const auto all = e.ctl_json({"records", "list", "--limit", "1000"});
   REQUIRE(all.size() == 24);
   json paged = json::array();
@@ -152,7 +96,7 @@ TEST_CASE(
     "rerun, clear and release through the API change what the CLI would, audited with "
     "the token's name and the client",
     "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   const auto running = e.id_at("2024-01-01T02:00:00Z");
   test::run_sql(*e.c,
                 "UPDATE pipeline_records SET pipeline_status = 'IN_PROGRESS', "
@@ -188,7 +132,7 @@ TEST_CASE(
 }
 
 TEST_CASE("pause and unpause through the API are what the CLI's pause does", "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   auto r = e.call("POST", "/api/v1/pipelines/copy_events/pause", Role::operator_,
                   R"({"reason": "maintenance"})");
   REQUIRE(r.status == 200);
@@ -206,16 +150,9 @@ TEST_CASE(
     "bad input to every route with parameters or a body is refused, naming the field, "
     "and changes nothing",
     "[e2e][api]") {
-  Env e;
-  struct Case {
-    const char* method;
-    std::string target, body;
-    int status;
-    const char* field;
-    std::string type = "application/json";
-  };
+  ApiEnv e;
   const std::string id = std::to_string(e.id_at("2024-01-01T01:00:00Z"));
-  const std::vector<Case> cases{
+  const std::vector<test::Refusal> cases{
       {"GET", "/api/v1/pipelines?tags=x", "", 400, "tags"},
       {"GET", "/api/v1/pipelines/copy_event", "", 404, "pipeline"},
       {"GET", "/api/v1/pipelines/copy_events?x=1", "", 400, "x"},
@@ -253,23 +190,11 @@ TEST_CASE(
       {"POST", "/api/v1/pipelines/copy_events/pause", R"({"why": "x"})", 400, "why"},
       {"POST", "/api/v1/pipelines/nope/pause", "", 404, "pipeline"},
   };
-  const auto before = test::database_fingerprint(*e.c);
-  for (const auto& c : cases) {
-    INFO(c.method << " " << c.target << " " << c.body);
-    const auto r = e.call(c.method, c.target, Role::admin, c.body, c.type);
-    INFO(r.body);
-    CHECK(r.status == c.status);
-    CHECK(r.content_type == "application/problem+json");
-    const auto p = json::parse(r.body);
-    CHECK(p["status"] == c.status);
-    CHECK(p.value("field", "") == c.field);
-    CHECK_FALSE(p["detail"].get<std::string>().empty());
-  }
-  CHECK(test::database_fingerprint(*e.c) == before);
+  test::check_refusals(e, cases);
 }
 
 TEST_CASE("no answer of the API shows a token or a secret of the config", "[e2e][api]") {
-  Env e;
+  ApiEnv e;
   for (const auto& route : api::routes()) {
     std::string target(route.pattern);
     if (const auto at = target.find("{id}"); at != std::string::npos)
@@ -277,6 +202,8 @@ TEST_CASE("no answer of the API shows a token or a secret of the config", "[e2e]
                      route.pattern.find("pipelines") != std::string_view::npos
                          ? "hooked"
                          : std::to_string(e.id_at("2024-01-01T07:00:00Z")));
+    if (const auto at = target.find("{name}"); at != std::string::npos)
+      target.replace(at, 6, "vault");
     for (const Role role : {Role::none, Role::viewer, Role::admin})
       e.call(std::string(route.method), target, role, route.method == "POST" ? "{}" : "");
   }
@@ -284,8 +211,8 @@ TEST_CASE("no answer of the API shows a token or a secret of the config", "[e2e]
   REQUIRE(e.answers.size() > 20);
   for (const auto& body : e.answers) {
     INFO(body);
-    for (const char* secret :
-         {test::kViewerToken, test::kOperatorToken, test::kAdminToken, kHookSecret})
+    for (const char* secret : {test::kViewerToken, test::kOperatorToken, test::kAdminToken,
+                               kHookSecret, test::kConnectionSecret})
       CHECK(body.find(secret) == std::string::npos);
   }
 }

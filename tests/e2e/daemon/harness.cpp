@@ -17,7 +17,8 @@ void write_daemon_file(const std::filesystem::path& dir, const DaemonSettings& s
                  "\nstale_threshold: " + s.stale_threshold +
                  "\nscheduler:\n  poll_interval: 1s\n  heartbeat_interval: " +
                  s.heartbeat_interval + "\n  stale_check_interval: 1s\nhttp:\n" + s.http + s.extra +
-                 "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n");
+                 "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n" +
+                 s.connections);
 }
 
 void write_pipeline(const std::filesystem::path& dir, const std::string& id,

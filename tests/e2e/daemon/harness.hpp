@@ -21,6 +21,7 @@ struct DaemonSettings {
   std::string extra;  // more daemon-file lines
   // The http section's lines: a free port, so daemons of tests running at once never clash.
   std::string http = "  listen: 127.0.0.1:0\n";
+  std::string connections;  // more connections, after `db`
 };
 
 // A daemon file with one `db` postgres connection to $SLUICE_DATABASE_URL and 1-second timers.

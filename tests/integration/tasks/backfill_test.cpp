@@ -22,7 +22,8 @@ const Instant kDay = test::kFixtureStart + std::chrono::hours(24);
 std::int64_t request(const test::ChainFixture& f, Instant from, Instant to, const char* reprocess) {
   auto c = f.db().connect();
   store::Backfills b(*c, "test");
-  return *b.insert({PipelineId{"orders"}, from, to, *store::parse_reprocess(reprocess), "tester"});
+  return *b.insert({PipelineId{"orders"}, from, to, *store::parse_reprocess(reprocess), "tester"},
+                   {.actor = "tester", .command = "backfill"});
 }
 
 tasks::BackfillPass process(const test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p,

@@ -310,3 +310,31 @@ TEST_CASE("pre-validation of an empty target window asks the source only whether
                 "source_count = 0 "
                 "AND target_count = 0 AND window_start_time = '2024-01-01T01:00:00Z'") == 1);
 }
+
+TEST_CASE(
+    "a claim says how long its window was claimable: since it was made, or since it was "
+    "freed",
+    "[integration][chain]") {
+  test::ChainFixture f;
+  f.seed_source(1, 1);
+  auto p = f.pipeline(1);
+  tasks::Runner runner(f.runner_options(1), {p});
+  REQUIRE(runner.generate(kNow));
+  f.exec("UPDATE pipeline_records SET record_first_created_time = now() - interval '30 seconds'");
+  auto conn = f.db().connect();
+  store::Records records(*conn, "host-a:1");
+  const std::vector<store::ClaimLimit> limits{{p->id, 1, 1}};
+  auto first = records.claim(limits);
+  REQUIRE(first);
+  REQUIRE(*first);
+  CHECK((*first)->claim_wait_seconds >= 30.0);
+  CHECK((*first)->claim_wait_seconds < 60.0);
+
+  // Freed by the stale-lock cleanup: claimable again from then, not from when it was made.
+  f.exec("UPDATE pipeline_records SET heartbeat_at = now() - interval '3 hours'");
+  REQUIRE(records.expire_stale_locks({}, store::StaleLimit{p->id, 2h, 3}));
+  auto second = records.claim(limits);
+  REQUIRE(second);
+  REQUIRE(*second);
+  CHECK((*second)->claim_wait_seconds < 10.0);
+}

@@ -194,8 +194,8 @@ TEST_CASE("no failing path writes invalid UTF-8 to pipeline_records, pipeline_ev
   const store::NewBackfillRequest request{PipelineId{"cast"}, test::kFixtureStart,
                                           test::kFixtureStart + 1h, store::Reprocess::missing,
                                           "op\xff\xfe"};
-  REQUIRE(backfills.insert(request));
-  REQUIRE(backfills.insert(request));
+  REQUIRE(backfills.insert(request, audit));
+  REQUIRE(backfills.insert(request, audit));
   const std::vector<std::string> ids{"cast"};
   const store::BackfillPlanner refusing{.check = [](const store::BackfillRequest&) -> Result<void> {
                                           return fail(Error::permanent("no window \xff\xfe here"));

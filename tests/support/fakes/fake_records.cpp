@@ -239,8 +239,13 @@ Result<bool> FakeRecords::write_task(const store::Record& record, const store::T
     r.status = t->to;
     if (t->counts_attempt) ++r.retry_attempt;
   }
+  // As the real statement: a delay, else claimable from now when it goes back to PENDING.
   row->next_attempt_at.reset();
-  if (w.retry_delay) row->next_attempt_at = now_ + *w.retry_delay;
+  if (w.retry_delay) {
+    row->next_attempt_at = now_ + *w.retry_delay;
+  } else if (t && t->to == Status::pending) {
+    row->next_attempt_at = now_;
+  }
   if (r.status == Status::success) {
     row->error_message.clear();
   } else if (!w.message.empty()) {
@@ -279,6 +284,7 @@ Result<store::CleanupReport> FakeRecords::expire_stale_locks(
     r.status = t->to;
     if (t->counts_attempt) ++r.retry_attempt;
     row.next_attempt_at.reset();
+    if (r.status == Status::pending) row.next_attempt_at = now_;
     row.error_message =
         "lock of " + r.locked_by + " expired: no heartbeat since " + format_utc(*row.heartbeat_at);
     events_.push_back(

@@ -25,11 +25,12 @@ nlohmann::json body_of(const api::Response& r) {
   return nlohmann::json::parse(r.body);
 }
 
-// `{id}` filled in: a pipeline that exists, a record id.
+// `{id}` and `{name}` filled in: a pipeline that exists, a record id, a connection name.
 std::string target_of(std::string_view pattern) {
   std::string t(pattern);
   if (const auto at = t.find("{id}"); at != std::string::npos)
     t.replace(at, 4, pattern.find("pipelines") != std::string_view::npos ? "events" : "1");
+  if (const auto at = t.find("{name}"); at != std::string::npos) t.replace(at, 6, "db");
   return t;
 }
 

@@ -8,12 +8,13 @@ using api::Role;
 
 namespace {
 
-std::vector<api::ApiToken> tokens() {
+std::vector<config::HttpToken> tokens() {
   using config::Secrecy;
   using config::Secret;
-  return {{"dash", Role::viewer, Secret::literal("viewer-token-0123456789", Secrecy::opaque)},
-          {"ci", Role::operator_, Secret::literal("operator-token-0123456789", Secrecy::opaque)},
-          {"root", Role::admin, Secret::literal("admin-token-0123456789", Secrecy::opaque)}};
+  return {{"dash", "viewer", Secret::literal("viewer-token-0123456789", Secrecy::opaque)},
+          {"ci", "operator", Secret::literal("operator-token-0123456789", Secrecy::opaque)},
+          {"root", "admin", Secret::literal("admin-token-0123456789", Secrecy::opaque)},
+          {"odd", "superuser", Secret::literal("odd-token-0123456789", Secrecy::opaque)}};
 }
 
 }  // namespace
@@ -25,6 +26,8 @@ TEST_CASE("a bearer token names its holder and role", "[api][auth]") {
   CHECK(ci->name == "ci");
   CHECK(ci->role == Role::operator_);
   CHECK(api::authenticate("bearer admin-token-0123456789", t)->role == Role::admin);
+  // A role the config's check would refuse gives no rights rather than a default.
+  CHECK(api::authenticate("Bearer odd-token-0123456789", t)->role == Role::none);
 }
 
 TEST_CASE("a missing, malformed or unknown token is 401 and says nothing of the tokens",

@@ -31,12 +31,26 @@ TEST_CASE("a body is refused for its media type, its syntax or its shape", "[api
       {"a string", "application/json", "\"x\"", 400, "body"},
       {"an unknown member", "application/json", "{\"form\": \"2024-01-01\"}", 400, "form"},
       {"empty where a body is due", "application/json", "", 400, "body"},
+      {"nested 17 deep", "application/json",
+       "{\"from\": " + std::string(16, '[') + std::string(16, ']') + "}", 400, "body"},
+      {"nested 500,000 deep", "application/json", std::string(500000, '['), 400, "body"},
   }));
   INFO(c.name);
   const auto r = Body::parse(json_request(c.body, c.type), {"from", "to"});
   REQUIRE_FALSE(r);
   CHECK(r.error().status == c.status);
   CHECK(r.error().field == c.field);
+}
+
+TEST_CASE("a body nested to the limit parses, and one level more is refused with its place",
+          "[api][body]") {
+  const auto nested = [](int depth) {
+    return "{\"from\": " + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  CHECK(Body::parse(json_request(nested(16)), {"from"}).has_value());
+  const auto deeper = Body::parse(json_request(nested(17)), {"from"});
+  REQUIRE_FALSE(deeper);
+  CHECK(deeper.error().detail == "JSON nested deeper than 16 levels at byte 24");
 }
 
 TEST_CASE("the media type is matched without case and parameters", "[api][body]") {
