@@ -76,8 +76,7 @@ namespace {
 // and stage->target (loaded into the target).
 void record_task_metrics(const std::string& pipeline, const store::TaskWrite& w) {
   auto& m = observe::metrics();
-  m.task_finished(pipeline, store::to_string(w.task),
-                  std::chrono::duration<double>(w.elapsed).count());
+  m.task_finished(store::to_string(w.task), std::chrono::duration<double>(w.elapsed).count());
   if (w.rows && w.outcome == store::Outcome::success) {
     if (w.task == store::Task::source_to_stage) m.rows_moved(pipeline, "source_to_stage", *w.rows);
     if (w.task == store::Task::stage_to_target) m.rows_moved(pipeline, "stage_to_target", *w.rows);

@@ -134,12 +134,21 @@ Answer<Response> list_records(Call& call) {
   if (!op) return tl::unexpected(op.error());
   auto rows = op->list(s->records, page + 1);
   if (!rows) return unavailable(rows.error());
-  json records = json::array();
   const bool more = static_cast<int>(rows->size()) > page;
   if (more) rows->pop_back();
-  for (const auto& r : *rows) records.push_back(ops::record_row_json(r));
-  return json_response(
-      200, {{"records", records}, {"next_cursor", more ? json(cursor_of(rows->back())) : json()}});
+  // Written as text: the hottest answer of the API, and a json value per row costs more than
+  // the query (what json would write: members in order, next_cursor first).
+  Response out;
+  out.body.reserve(rows->size() * 400 + 64);
+  out.body = "{\"next_cursor\":";
+  out.body += more ? "\"" + cursor_of(rows->back()) + "\"" : std::string("null");
+  out.body += ",\"records\":[";
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    if (i > 0) out.body += ',';
+    ops::append_record_row_json(out.body, (*rows)[i]);
+  }
+  out.body += "]}";
+  return out;
 }
 
 Answer<Response> get_record(Call& call) {

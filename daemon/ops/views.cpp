@@ -16,29 +16,79 @@ template <class T>
 json or_null(const std::optional<T>& v) {
   return v ? json(*v) : json();
 }
-json text_or_null(const std::string& s) {
-  return s.empty() ? json() : json(s);
-}
 json time_or_null(const std::optional<Instant>& t, time::Zone zone) {
   return t ? json(time::format_in_zone(*t, zone)) : json();
 }
 
 }  // namespace
 
+void append_json_string(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f &&
+           c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  // Escapes and bytes that are not UTF-8 (replaced by U+FFFD), as every other answer has them.
+  out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+void append_member(std::string& out, std::string_view key) {
+  if (out.back() != '{') out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+}
+void append_text_or_null(std::string& out, std::string_view key, const std::string& value) {
+  append_member(out, key);
+  if (value.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, value);
+  }
+}
+void append_number_or_null(std::string& out, std::string_view key,
+                           std::optional<std::int64_t> value) {
+  append_member(out, key);
+  out += value ? std::to_string(*value) : "null";
+}
+
+}  // namespace
+
+// Keys in nlohmann::json's (alphabetical) order, so the text is what json's dump would write.
+void append_record_row_json(std::string& out, const store::RecordRow& r) {
+  out += '{';
+  append_text_or_null(out, "dag_run_id", r.run);
+  append_text_or_null(out, "error_message", r.error);
+  append_number_or_null(out, "id", r.id);
+  append_text_or_null(out, "locked_by", r.locked_by);
+  append_text_or_null(out, "phase_completed", r.phase);
+  append_member(out, "pipeline");
+  append_json_string(out, r.pipeline);
+  append_number_or_null(out, "retry_attempt", r.retry_attempt);
+  append_number_or_null(out, "source_count", r.source_count);
+  append_member(out, "status");
+  append_json_string(out, r.status);
+  append_number_or_null(out, "target_count", r.target_count);
+  append_member(out, "trigger");
+  append_json_string(out, r.trigger);
+  append_member(out, "window_end");
+  append_json_string(out, format_utc(r.window_end));
+  append_member(out, "window_start");
+  append_json_string(out, format_utc(r.window_start));
+  out += '}';
+}
+
 json record_row_json(const store::RecordRow& r) {
-  return {{"id", r.id},
-          {"pipeline", r.pipeline},
-          {"window_start", format_utc(r.window_start)},
-          {"window_end", format_utc(r.window_end)},
-          {"status", r.status},
-          {"trigger", r.trigger},
-          {"dag_run_id", text_or_null(r.run)},
-          {"phase_completed", text_or_null(r.phase)},
-          {"retry_attempt", r.retry_attempt},
-          {"locked_by", text_or_null(r.locked_by)},
-          {"source_count", or_null(r.source_count)},
-          {"target_count", or_null(r.target_count)},
-          {"error_message", text_or_null(r.error)}};
+  std::string text;
+  append_record_row_json(text, r);
+  return json::parse(text);
 }
 
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d) {

@@ -15,6 +15,11 @@ namespace sluice::ops {
 
 // A line of `records list` / `locks list`; times in UTC (RFC 3339).
 nlohmann::json record_row_json(const store::RecordRow& r);
+// The same as JSON text appended to `out`, written without building a json value: a page of
+// the API's records is a hundred of these.
+void append_record_row_json(std::string& out, const store::RecordRow& r);
+// `text` as a JSON string, as nlohmann's dump writes it (bytes that are not UTF-8 replaced).
+void append_json_string(std::string& out, std::string_view text);
 // `records show`: every column, then its events oldest first.
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d);
 

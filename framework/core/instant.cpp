@@ -3,11 +3,22 @@
 #include <charconv>
 
 #include <date/date.h>
+#include <fmt/format.h>
 
 namespace sluice {
 
 std::string format_utc(Instant t) {
-  return date::format("%Y-%m-%dT%H:%M:%SZ", t);
+  // By hand rather than date::format: that builds an ostringstream (and its locale) per call,
+  // and an API page of records formats two hundred of these.
+  const auto day = std::chrono::floor<date::days>(t);
+  const date::year_month_day ymd{day};
+  const auto s = (t - day).count();
+  char text[40];
+  const auto end =
+      fmt::format_to_n(text, sizeof text, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                       static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()), s / 3600, s % 3600 / 60, s % 60);
+  return std::string(text, end.out);
 }
 
 namespace {

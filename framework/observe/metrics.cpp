@@ -12,7 +12,8 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
+
+#include "framework/observe/exposition.hpp"
 
 namespace sluice::observe {
 
@@ -87,7 +88,7 @@ struct Metrics::Families {
                            .Register(r)),
         task_seconds(pm::BuildHistogram()
                          .Name("sluice_task_duration_seconds")
-                         .Help("One task of a window run, per pipeline and task")
+                         .Help("One task of a window run, per task (all pipelines)")
                          .Register(r)),
         rows(pm::BuildCounter()
                  .Name("sluice_rows_total")
@@ -209,9 +210,8 @@ void Metrics::window_finished(const std::string& pipeline, std::string_view stat
   f_->window_seconds.Add({{"pipeline", pipeline}}, kRunBuckets).Observe(seconds);
 }
 
-void Metrics::task_finished(const std::string& pipeline, std::string_view task, double seconds) {
-  f_->task_seconds.Add({{"pipeline", pipeline}, {"task", std::string(task)}}, kRunBuckets)
-      .Observe(seconds);
+void Metrics::task_finished(std::string_view task, double seconds) {
+  f_->task_seconds.Add({{"task", std::string(task)}}, kRunBuckets).Observe(seconds);
 }
 
 void Metrics::rows_moved(const std::string& pipeline, std::string_view direction,
@@ -313,7 +313,7 @@ std::string Metrics::exposition() const {
     f_->resident.Set(stats.resident_bytes);
     f_->open_fds.Set(stats.open_fds);
   }
-  return pm::TextSerializer().Serialize(registry_->Collect());
+  return render_exposition(registry_->Collect());
 }
 
 Metrics& metrics() {

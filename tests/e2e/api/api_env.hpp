@@ -56,6 +56,12 @@ struct ApiEnv : CtlEnv {
   api::Response call(const std::string& method, const std::string& target, Role role = Role::admin,
                      const std::string& body = "", const std::string& type = "application/json") {
     auto r = test::call(*api, method, target, role, body, type);
+    // Every answer of every API test is scanned for the tokens and the config's secrets.
+    for (const char* secret :
+         {kViewerToken, kOperatorToken, kAdminToken, kHookSecret, kConnectionSecret}) {
+      INFO(method << " " << target << ": " << r.body);
+      CHECK(r.body.find(secret) == std::string::npos);
+    }
     answers.push_back(r.body);
     return r;
   }

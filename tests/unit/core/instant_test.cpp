@@ -61,3 +61,18 @@ TEST_CASE("closest_match suggests plausible typos only", "[core]") {
   CHECK_FALSE(closest_match(std::string(4 << 20, 'x'), keys));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(1));
 }
+
+TEST_CASE("format_utc writes what date::format writes, from year 1 to 9999", "[core][instant]") {
+  using namespace std::chrono;
+  const auto at = [](int y, unsigned m, unsigned d, int h, int mi, int s) {
+    return Instant{floor<Seconds>(date::sys_days{date::year{y} / date::month{m} / date::day{d}} +
+                                  hours{h} + minutes{mi} + seconds{s})};
+  };
+  for (const Instant t :
+       {at(1, 1, 1, 0, 0, 0), at(1969, 12, 31, 23, 59, 59), at(1970, 1, 1, 0, 0, 0),
+        at(2024, 2, 29, 12, 5, 9), at(2024, 3, 31, 1, 0, 0), at(9999, 12, 31, 23, 59, 59)}) {
+    const auto expected = date::format("%Y-%m-%dT%H:%M:%SZ", t);
+    CHECK(format_utc(t) == expected);
+  }
+  CHECK(format_utc(at(2024, 2, 29, 12, 5, 9)) == "2024-02-29T12:05:09Z");
+}

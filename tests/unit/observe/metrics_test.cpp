@@ -18,7 +18,7 @@ TEST_CASE("what the product records shows in the exposition", "[observe][metrics
   observe::Metrics m;
   m.window_finished("orders", "SUCCESS", 12.5);
   m.window_finished("orders", "SUCCESS", 0.5);
-  m.task_finished("orders", "audit", 0.25);
+  m.task_finished("audit", 0.25);
   m.rows_moved("orders", "source_to_stage", 120);
   m.rows_moved("orders", "stage_to_target", 120);
   m.rows_moved("orders", "stage_to_target", 0);  // nothing moved: no series change
@@ -34,7 +34,7 @@ TEST_CASE("what the product records shows in the exposition", "[observe][metrics
   CHECK(has_line(text, R"(sluice_window_duration_seconds_count{pipeline="orders"} 2)"));
   CHECK(has_line(text, R"(sluice_window_duration_seconds_sum{pipeline="orders"} 13)"));
   CHECK(has_line(text, R"(sluice_window_duration_seconds_bucket{pipeline="orders",le="1"} 1)"));
-  CHECK(has_line(text, R"(sluice_task_duration_seconds_count{pipeline="orders",task="audit"} 1)"));
+  CHECK(has_line(text, R"(sluice_task_duration_seconds_count{task="audit"} 1)"));
   CHECK(has_line(text, R"(sluice_rows_total{direction="stage_to_target",pipeline="orders"} 120)"));
   CHECK(has_line(text, R"(sluice_retries_total{pipeline="orders"} 1)"));
   CHECK(has_line(text, R"(sluice_leases_lost_total{pipeline="orders"} 1)"));
