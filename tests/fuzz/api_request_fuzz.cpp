@@ -26,6 +26,8 @@ namespace {
 constexpr std::string_view kToken = "fuzz-admin-token-9f8e7d6c";
 
 // The database never answers: each request ends at its first store call, as in an outage.
+// The connection `pg` points at a port nothing listens on, so a fuzzed connection test is
+// refused at once.
 class FuzzServices final : public api::Services {
  public:
   FuzzServices() {
@@ -33,7 +35,7 @@ class FuzzServices final : public api::Services {
         fs::temp_directory_path() / ("sluice-api-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(dir / "pipelines.d");
     std::ofstream(dir / "sluice.yaml")
-        << "connections:\n  pg:\n    kind: postgres\n    url: postgresql://x@localhost/x\n"
+        << "connections:\n  pg:\n    kind: postgres\n    url: postgresql://x@127.0.0.1:1/x\n"
         << "http:\n  tokens:\n    - {name: root, role: admin, token: " << kToken << "}\n"
         << "    - {name: dash, role: viewer, token: fuzz-viewer-token-0123}\n";
     std::ofstream(dir / "pipelines.d" / "events.yaml")

@@ -17,11 +17,16 @@ using namespace std::chrono_literals;
 namespace {
 
 // A PostgreSQL cluster of this test's own (deploy/lib/pg.sh), so stopping it leaves the
-// other tests' server alone.
+// other tests' server alone. Its port is above the kernel's ephemeral range (32768-60999):
+// while the cluster is down, a client socket of a test running beside this one (the HTTP
+// tests hold a thousand) could otherwise be given that port, and the restart would find it
+// taken.
 class PrivateCluster {
  public:
   PrivateCluster() : dir_(dir_root_.path() / "pg") {
-    url_ = shell("pg_start \"$D\" sluice_restart >/dev/null && echo $SLUICE_DATABASE_URL");
+    url_ = shell(
+        "SLUICE_PG_PORT=61000 pg_start \"$D\" sluice_restart >/dev/null && "
+        "echo $SLUICE_DATABASE_URL");
   }
   ~PrivateCluster() { shell("pg_stop \"$D\"; rm -rf \"$(pg_resolve_dir \"$D\")\""); }
   const std::string& url() const { return url_; }
