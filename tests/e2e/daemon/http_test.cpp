@@ -286,9 +286,9 @@ TEST_CASE("requests over http.max_queued are answered 503 with Retry-After, /hea
           "[e2e][daemon][http]") {
   BlackHole hole;
   Served s("  database_connections: 1\n  max_queued: 1\n", "2024-01-01T02:00:00Z",
-           "  hole:\n    kind: postgres\n    host: 127.0.0.1\n    port: " +
-               std::to_string(hole.port) + "\n    dbname: x\n    user: x\n");
-  // The probe of `hole` holds the one API thread until libpq's connect_timeout (10 s).
+           "  hole:\n    kind: postgres\n    url: postgresql://x@127.0.0.1:" +
+               std::to_string(hole.port) + "/x?connect_timeout=3\n");
+  // The probe of `hole` holds the one API thread until libpq's connect_timeout (3 s).
   std::thread slow([&] {
     test::http_request(s.url("/api/v1/connections/hole/test"),
                        {.method = "POST", .token = test::kAdminToken});
