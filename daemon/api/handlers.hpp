@@ -18,6 +18,9 @@ Answer<store::Operator> operator_for(Call& call);
 // The path's `{id}` as a positive whole number (400 naming `id` otherwise); `what` names it.
 Answer<std::int64_t> id_param(const Call& call, std::string_view what);
 
+// The `pipeline` query parameter: nullopt when absent, 404 with a did-you-mean when unknown.
+Answer<std::optional<PipelineId>> pipeline_filter(const Call& call, const config::Config& config);
+
 // The audit entry of a change made through the API: the token's name, the client address.
 store::AuditEntry audit_of(const Call& call, std::string command,
                            std::optional<PipelineId> pipeline = std::nullopt);

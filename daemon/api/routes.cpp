@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "daemon/ops/selection.hpp"
+
 namespace sluice::api {
 
 tl::unexpected<Problem> problem_of(const ops::Refusal& r) {
@@ -31,6 +33,15 @@ Answer<std::int64_t> id_param(const Call& call, std::string_view what) {
     return bad_input(
         "id", "'" + text + "' is not a " + std::string(what) + " id (a whole number from 1)");
   return id;
+}
+
+Answer<std::optional<PipelineId>> pipeline_filter(const Call& call, const config::Config& config) {
+  auto name = call.query.text("pipeline");
+  if (!name) return tl::unexpected(name.error());
+  if (!*name) return std::optional<PipelineId>();
+  auto p = ops::find_pipeline(config, **name);
+  if (!p) return problem_of(p.error());
+  return std::optional<PipelineId>((*p)->id);
 }
 
 store::AuditEntry audit_of(const Call& call, std::string command,

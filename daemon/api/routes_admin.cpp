@@ -2,7 +2,6 @@
 // `connections test` show, and the audit log the changes of both write.
 #include "daemon/api/handlers.hpp"
 #include "daemon/ops/connections.hpp"
-#include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 
 namespace sluice::api {
@@ -12,15 +11,6 @@ using nlohmann::json;
 
 // Running windows are bounded by the fleet's workers; the limit only guards a runaway table.
 constexpr int kMaxLocks = 100'000;
-
-Answer<std::optional<PipelineId>> pipeline_filter(const Call& call, const config::Config& config) {
-  auto name = call.query.text("pipeline");
-  if (!name) return tl::unexpected(name.error());
-  if (!*name) return std::optional<PipelineId>();
-  auto p = ops::find_pipeline(config, **name);
-  if (!p) return problem_of(p.error());
-  return std::optional<PipelineId>((*p)->id);
-}
 
 }  // namespace
 

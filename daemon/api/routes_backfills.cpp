@@ -3,7 +3,6 @@
 #include "daemon/api/body.hpp"
 #include "daemon/api/handlers.hpp"
 #include "daemon/ops/backfill.hpp"
-#include "daemon/ops/selection.hpp"
 
 namespace sluice::api {
 namespace {
@@ -70,22 +69,16 @@ Answer<Response> request_backfill(Call& call) {
 Answer<Response> list_backfills(Call& call) {
   const auto& q = call.query;
   if (auto k = q.only({"pipeline", "open", "limit"}); !k) return tl::unexpected(k.error());
-  auto pipeline = q.text("pipeline");
+  const auto config = call.services.config();
+  auto only = pipeline_filter(call, *config);
   auto open = q.boolean("open");
   auto limit = q.integer("limit", 1, 1000);
-  if (!pipeline) return tl::unexpected(pipeline.error());
+  if (!only) return tl::unexpected(only.error());
   if (!open) return tl::unexpected(open.error());
   if (!limit) return tl::unexpected(limit.error());
-  std::optional<PipelineId> only;
-  if (*pipeline) {
-    const auto config = call.services.config();
-    auto p = ops::find_pipeline(*config, **pipeline);
-    if (!p) return problem_of(p.error());
-    only = (*p)->id;
-  }
   auto backfills = backfills_for(call);
   if (!backfills) return tl::unexpected(backfills.error());
-  auto list = backfills->list(only, open->value_or(false), static_cast<int>(limit->value_or(100)));
+  auto list = backfills->list(*only, open->value_or(false), static_cast<int>(limit->value_or(100)));
   if (!list) return unavailable(list.error());
   json out = json::array();
   for (const auto& r : *list) out.push_back(ops::backfill_request_json(r, std::nullopt));

@@ -72,6 +72,20 @@ std::int64_t CtlEnv::count(const std::string& sql) const {
   return test::count(*c, sql);
 }
 
+ProcessResult CtlEnv::load_copy_events() const {
+  run_sql(*c,
+          "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', 'n' "
+          "FROM generate_series(0, 47) i");
+  return ctl({"run-once", "copy_events"});
+}
+
+std::int64_t CtlEnv::id_at(const std::string& start) const {
+  return count(
+      "SELECT id FROM pipeline_records WHERE pipeline_id = 'copy_events' AND window_start_time = "
+      "'" +
+      start + "'");
+}
+
 std::string database_fingerprint(store::Connection& connection) {
   return run_sql(
              connection,

@@ -33,10 +33,7 @@ struct ApiEnv : CtlEnv {
       : CtlEnv(std::string("  vault:\n    kind: postgres\n    host: 127.0.0.1\n    port: 1\n"
                            "    dbname: x\n    user: sluice\n    password: ") +
                kConnectionSecret + "\n") {
-    run_sql(*c,
-            "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', "
-            "'n' FROM generate_series(0, 47) i");
-    const auto r = ctl({"run-once", "copy_events"});
+    const auto r = load_copy_events();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     write_file(dir.path() / "pipelines.d" / "hooked.yaml",
@@ -77,12 +74,6 @@ struct ApiEnv : CtlEnv {
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     return json::parse(r.out);
-  }
-  std::int64_t id_at(const std::string& start) const {
-    return count(
-        "SELECT id FROM pipeline_records WHERE pipeline_id = 'copy_events' AND "
-        "window_start_time = '" +
-        start + "'");
   }
 };
 

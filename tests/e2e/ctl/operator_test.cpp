@@ -20,19 +20,9 @@ namespace {
 // copy_events run to the end once: 24 SUCCESS records over 2024-01-01, 48 rows.
 struct Env : test::CtlEnv {
   explicit Env(const std::string& extra_connections = "") : CtlEnv(extra_connections) {
-    test::run_sql(
-        *c,
-        "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', 'n' "
-        "FROM generate_series(0, 47) i");
-    const auto r = ctl({"run-once", "copy_events"});
+    const auto r = load_copy_events();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-  }
-  std::int64_t id_at(const std::string& start) const {
-    return count(
-        "SELECT id FROM pipeline_records WHERE pipeline_id = 'copy_events' AND window_start_time = "
-        "'" +
-        start + "'");
   }
 };
 
