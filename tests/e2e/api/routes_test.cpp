@@ -79,6 +79,10 @@ TEST_CASE(
   CHECK(listed[0]["id"] == cli_id);  // newest first
   CHECK(e.get("/api/v1/backfills?pipeline=history&open=true")["backfills"] ==
         e.ctl_json({"backfills", "list", "-p", "history", "--open"}));
+  const auto newest = e.get("/api/v1/backfills?limit=1")["backfills"];
+  CHECK(newest == e.ctl_json({"backfills", "list", "-n", "1"}));
+  REQUIRE(newest.size() == 1);
+  CHECK(newest[0]["id"] == cli_id);
   const auto shown = e.get("/api/v1/backfills/" + std::to_string(cli_id));
   CHECK(shown == e.ctl_json({"backfills", "show", std::to_string(cli_id)}));
   // Not planned yet: nothing counted. Once planned, the range's 6 windows (they all ran).
