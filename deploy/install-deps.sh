@@ -20,6 +20,8 @@ packages=(
   # systemd-analyze verify of the unit, dpkg-deb for the package test, promtool for the
   # alerting rules and the metrics
   systemd dpkg-dev prometheus
+  # the web console's browser tests: Debian's Chromium, driven by playwright-core from npm
+  chromium fonts-dejavu-core
 )
 
 # Node.js and npm (the OpenAPI linter) come with the machine; Debian's when they do not.

@@ -47,6 +47,13 @@ mkdir -p var/quickstart var/stage
 cp -r config/examples/quickstart.yaml config/examples/quickstart.d var/quickstart/
 sed -i "s/^\(\s*start_date:\).*/\1 \"$start_day\"/" var/quickstart/quickstart.d/*.yaml
 config=var/quickstart/quickstart.yaml
+# The console's sign-in token: random, kept (mode 600) so a second run keeps the same one.
+umask_was=$(umask)
+umask 077
+[ -s var/quickstart-token ] || openssl rand -hex 24 >var/quickstart-token
+umask "$umask_was"
+SLUICE_QUICKSTART_TOKEN=$(cat var/quickstart-token)
+export SLUICE_QUICKSTART_TOKEN
 
 psql -q -v ON_ERROR_STOP=1 -v start_day="$start_day" -f deploy/quickstart/demo.sql
 "$build/daemon/sluicectl" --config "$config" db migrate
@@ -89,6 +96,8 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 echo "quickstart: sluiced runs in the background (pid $(cat "$pidfile")), log in var/quickstart/sluiced.log"
+echo "quickstart: the web console: http://127.0.0.1:8470/"
+echo "quickstart:   sign in with the token $SLUICE_QUICKSTART_TOKEN (kept in var/quickstart-token)"
 # Windows before the pipeline's start_date are never made, so the example reprocesses the
 # demo's first day, which exists.
 from=$(date -u -d "$start_day" +%Y-%m-%dT00:00:00Z)

@@ -12,10 +12,13 @@ began=$SECONDS
 ./deploy/install-deps.sh
 echo "test: the packages took $((SECONDS - began)) s"
 
-# The OpenAPI linter's npm packages (pinned by tests/lint/openapi/package-lock.json) come down
-# while the build compiles.
+# The OpenAPI linter's and the browser suite's npm packages (pinned by their
+# package-lock.json) come down while the build compiles.
 mkdir -p var
-(cd tests/lint/openapi && npm ci --no-audit --no-fund --ignore-scripts) >var/npm-ci.log 2>&1 &
+(
+  cd tests/lint/openapi && npm ci --no-audit --no-fund --ignore-scripts &&
+    cd ../../browser && npm ci --no-audit --no-fund --ignore-scripts
+) >var/npm-ci.log 2>&1 &
 npm_pid=$!
 
 build=${SLUICE_TEST_BUILD_DIR:-build/test}
@@ -83,7 +86,7 @@ cmake -S . -B "$build" "${common[@]}" -DSLUICE_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 echo "test: the ASan build took $((SECONDS - began)) s"
 if ! wait $npm_pid; then
-  echo "test: npm ci in tests/lint/openapi failed:" >&2
+  echo "test: npm ci in tests/lint/openapi or tests/browser failed:" >&2
   tail -n 20 var/npm-ci.log >&2
   exit 1
 fi

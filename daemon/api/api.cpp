@@ -1,5 +1,6 @@
 #include "daemon/api/api.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "daemon/api/router.hpp"
@@ -8,23 +9,71 @@
 namespace sluice::api {
 namespace {
 
+struct Admitted {
+  Caller caller;
+  std::optional<WebSession> session;
+};
+
+// A console session (its cookie, when no Authorization header came): the caller is its
+// token as the current config has it; a change (any method but GET) needs its CSRF token.
+Answer<Admitted> from_session(const Request& request, Services& services,
+                              const config::Config& config) {
+  const auto id = cookie_value(request.cookie, Sessions::kCookie);
+  const auto session = services.sessions().find(id, services.now());
+  if (!session)
+    return refuse({.status = 401,
+                   .detail = "the console session has expired or was signed out; sign in again",
+                   .field = "Cookie"});
+  const auto& tokens = config.daemon.http.tokens;
+  const auto token = std::find_if(tokens.begin(), tokens.end(),
+                                  [&](const auto& t) { return t.name == session->token_name; });
+  if (token == tokens.end()) {
+    services.sessions().close(id);
+    return refuse({.status = 401,
+                   .detail = "the session's token '" + session->token_name +
+                             "' is no longer in http.tokens; sign in again",
+                   .field = "Cookie"});
+  }
+  if (request.method != "GET" && !same_secret(request.csrf_token, session->csrf))
+    return refuse({.status = 403,
+                   .detail = request.csrf_token.empty()
+                                 ? "a change made with the console's session needs its CSRF "
+                                   "token in X-CSRF-Token"
+                                 : "X-CSRF-Token is not this session's CSRF token",
+                   .field = "X-CSRF-Token"});
+  return Admitted{{token->name, parse_role(token->role).value_or(Role::none)}, session};
+}
+
 // The caller of a route, or why not: no token needed for Role::none (but a scrape route asks
-// for http.metrics_token when it is set), else a token of at least the route's role.
-Answer<Caller> admit(const Route& route, const Request& request, const config::Config& config) {
+// for http.metrics_token when it is set), else a token (or a console session) of at least
+// the route's role.
+Answer<Admitted> admit(const Route& route, const Request& request, Services& services,
+                       const config::Config& config) {
   if (route.role == Role::none) {
     const auto& metrics_token = config.daemon.http.metrics_token;
-    if (!route.scrape || metrics_token.reveal().empty()) return Caller{"anonymous", Role::none};
+    if (!route.scrape || metrics_token.reveal().empty())
+      return Admitted{{"anonymous", Role::none}, std::nullopt};
     const config::HttpToken only{"metrics", "none", metrics_token};
-    return authenticate(request.authorization, std::span(&only, 1));
+    auto caller = authenticate(request.authorization, std::span(&only, 1));
+    if (!caller) return tl::unexpected(caller.error());
+    return Admitted{*caller, std::nullopt};
   }
-  auto caller = authenticate(request.authorization, config.daemon.http.tokens);
-  if (!caller) return caller;
-  if (caller->role < route.role)
+  Answer<Admitted> admitted = refuse({});
+  if (request.authorization.empty() && !cookie_value(request.cookie, Sessions::kCookie).empty()) {
+    admitted = from_session(request, services, config);
+  } else if (auto bearer = authenticate(request.authorization, config.daemon.http.tokens)) {
+    admitted = Admitted{*bearer, std::nullopt};
+  } else {
+    admitted = tl::unexpected(bearer.error());
+  }
+  if (!admitted) return admitted;
+  const auto& caller = admitted->caller;
+  if (caller.role < route.role)
     return refuse({.status = 403,
-                   .detail = "token '" + caller->name + "' has role " +
-                             std::string(to_string(caller->role)) + "; this route needs " +
+                   .detail = "token '" + caller.name + "' has role " +
+                             std::string(to_string(caller.role)) + "; this route needs " +
                              std::string(to_string(route.role))});
-  return caller;
+  return admitted;
 }
 
 Answer<Response> dispatch(const Request& request, Services& services, std::string_view path,
@@ -35,11 +84,14 @@ Answer<Response> dispatch(const Request& request, Services& services, std::strin
   if (!found) return tl::unexpected(found.error());
   route = found->route->pattern;
   const auto config = services.config();
-  auto caller = admit(*found->route, request, *config);
-  if (!caller) return tl::unexpected(caller.error());
+  auto admitted = admit(*found->route, request, services, *config);
+  if (!admitted) return tl::unexpected(admitted.error());
   auto query = Query::parse(query_text);
   if (!query) return tl::unexpected(query.error());
-  Call call{request, std::string(path), *query, found->params, *caller, services};
+  Call call{request,           std::move(admitted->session),
+            std::string(path), *query,
+            found->params,     admitted->caller,
+            services};
   return found->route->handler(call);
 }
 

@@ -15,6 +15,7 @@
 #include "daemon/api/auth.hpp"
 #include "daemon/api/exchange.hpp"
 #include "daemon/api/query.hpp"
+#include "daemon/api/sessions.hpp"
 #include "framework/config/model.hpp"
 #include "framework/core/error.hpp"
 
@@ -34,12 +35,19 @@ class Services {
   virtual Result<void> ready() = 0;
   // `/metrics`: the exposition text.
   virtual std::string metrics() = 0;
+  // The web console's sign-ins, shared by every thread that answers.
+  Sessions& sessions() { return sessions_; }
+
+ private:
+  Sessions sessions_;
 };
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
 
 struct Call {
   const Request& request;
+  // The console's session the caller came with (nullopt: a bearer token or no credential).
+  std::optional<WebSession> session;
   std::string path;
   const Query& query;
   const PathParams& params;
@@ -50,7 +58,7 @@ struct Call {
 using Handler = std::function<Answer<Response>(Call&)>;
 
 struct Route {
-  std::string_view method;   // GET or POST
+  std::string_view method;   // GET, POST or DELETE
   std::string_view pattern;  // `/api/v1/pipelines/{id}/pause`: `{name}` is one path segment
   Role role = Role::viewer;  // the least role allowed; none: no token needed
   Handler handler;

@@ -20,6 +20,12 @@ struct Request {
   std::string content_type{};
   std::string body{};
   std::string client{};  // the peer's address, for the audit log
+  // The console's: its session cookie and CSRF header, and what the browser caches or accepts.
+  std::string cookie{};
+  std::string csrf_token{};  // X-CSRF-Token
+  std::string if_none_match{};
+  std::string accept_encoding{};
+  bool tls = false;  // came over HTTPS: the session cookie is Secure
 };
 
 struct Response {

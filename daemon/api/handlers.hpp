@@ -46,6 +46,11 @@ Answer<Response> list_audit_log(Call& call);
 Answer<Response> list_connections(Call& call);
 Answer<Response> test_connection(Call& call);
 
+Answer<Response> sign_in(Call& call);
+Answer<Response> get_session(Call& call);
+Answer<Response> sign_out(Call& call);
+Answer<Response> events(Call& call);
+
 Answer<Response> healthz(Call& call);
 Answer<Response> readyz(Call& call);
 Answer<Response> metrics(Call& call);

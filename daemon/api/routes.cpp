@@ -91,6 +91,13 @@ const std::vector<Route>& routes() {
        "The daemon file's named connections, secrets redacted"},
       {"POST", "/api/v1/connections/{name}/test", Role::admin, test_connection,
        "Connect and ask something cheap: ok, failed (with the error's kind) or untested"},
+      {"POST", "/api/v1/session", Role::none, sign_in,
+       "Sign in to the web console: an API token for a session cookie and a CSRF token"},
+      {"GET", "/api/v1/session", Role::viewer, get_session,
+       "Who the caller is: token name, role, and the session's CSRF token and expiry"},
+      {"DELETE", "/api/v1/session", Role::viewer, sign_out, "Sign out of the web console"},
+      {"GET", "/api/v1/events", Role::viewer, events,
+       "Server-Sent Events: a change to records, backfills or pipelines, as it happens"},
   };
   return table;
 }

@@ -1,5 +1,6 @@
 // /api/v1/pipelines: what `sluicectl status`, `config show`, `cron` and `pause` say.
 #include <algorithm>
+#include <unordered_map>
 
 #include "daemon/api/body.hpp"
 #include "daemon/api/handlers.hpp"
@@ -14,6 +15,7 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kPreviewCount = 5;
+constexpr std::int64_t kMaxRecent = 100;
 
 Answer<std::vector<ops::PipelineStatus>> statuses(Call& call, const config::Config& config,
                                                   const std::vector<std::string>& ids) {
@@ -53,8 +55,10 @@ Answer<Response> set_paused(Call& call, bool paused) {
 }  // namespace
 
 Answer<Response> list_pipelines(Call& call) {
-  if (auto q = call.query.only({"tag"}); !q) return tl::unexpected(q.error());
+  if (auto q = call.query.only({"tag", "recent"}); !q) return tl::unexpected(q.error());
   const auto tags = call.query.list("tag");
+  auto recent = call.query.integer("recent", 1, kMaxRecent);
+  if (!recent) return tl::unexpected(recent.error());
   const auto config = call.services.config();
   std::vector<std::string> ids;
   for (const auto& p : config->pipelines) {
@@ -67,6 +71,20 @@ Answer<Response> list_pipelines(Call& call) {
   if (!list) return tl::unexpected(list.error());
   json out = json::array();
   for (const auto& s : *list) out.push_back(ops::pipeline_status_json(s));
+  if (*recent) {
+    auto op = operator_for(call);
+    if (!op) return tl::unexpected(op.error());
+    auto windows = op->recent(ids, static_cast<int>(**recent));
+    if (!windows) return unavailable(windows.error());
+    std::unordered_map<std::string, json> strips;
+    for (const auto& w : *windows)
+      strips[w.pipeline].push_back(
+          {{"id", w.id}, {"window_start", format_utc(w.window_start)}, {"status", w.status}});
+    for (auto& p : out) {
+      auto found = strips.find(p["pipeline"].get_ref<const std::string&>());
+      p["recent"] = found == strips.end() ? json::array() : std::move(found->second);
+    }
+  }
   return json_response(200, {{"pipelines", out}});
 }
 
@@ -90,7 +108,6 @@ Answer<Response> get_pipeline(Call& call) {
                            ? time::preview_windows(pipeline.window, from, to, now, kPreviewCount)
                            : std::vector<time::WindowPreviewRow>{};
   json out = ops::pipeline_status_json(status);
-  out["description"] = pipeline.description;
   out["config"] = config::pipeline_config_json(pipeline);
   out["next_fires"] = time::fires_json(fires, pipeline.zone);
   out["next_windows"] = time::window_preview_json(windows, pipeline.zone);

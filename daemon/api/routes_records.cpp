@@ -104,8 +104,14 @@ Answer<Response> record_action(
 
 Answer<Response> list_records(Call& call) {
   const auto& q = call.query;
-  if (auto k = q.only({"pipeline", "status", "from", "to", "trigger", "limit", "cursor"}); !k)
+  if (auto k = q.only({"pipeline", "status", "from", "to", "trigger", "limit", "cursor", "order"});
+      !k)
     return tl::unexpected(k.error());
+  auto order = q.text("order");
+  if (!order) return tl::unexpected(order.error());
+  const std::string order_text = order->value_or("oldest");
+  if (order_text != "oldest" && order_text != "newest")
+    return bad_input("order", "'" + order_text + "' is not an order: oldest or newest");
   ops::SelectionInput in;
   auto pipeline = q.text("pipeline");
   auto from = q.text("from");
@@ -124,6 +130,7 @@ Answer<Response> list_records(Call& call) {
   const auto config = call.services.config();
   auto s = ops::resolve_selection(*config, in, ops::Dialect::api);
   if (!s) return problem_of(s.error());
+  s->records.newest_first = order_text == "newest";
   if (*cursor) {
     auto after = parse_cursor(**cursor);
     if (!after) return tl::unexpected(after.error());

@@ -65,6 +65,9 @@ void append_number_or_null(std::string& out, std::string_view key,
 void append_record_row_json(std::string& out, const store::RecordRow& r) {
   out += '{';
   append_text_or_null(out, "dag_run_id", r.run);
+  append_member(out, "duration_seconds");
+  // A double as nlohmann writes it (3.0, not 3): the same text as every other answer.
+  out += r.duration_seconds ? json(*r.duration_seconds).dump() : std::string("null");
   append_text_or_null(out, "error_message", r.error);
   append_number_or_null(out, "id", r.id);
   append_text_or_null(out, "locked_by", r.locked_by);
@@ -136,7 +139,9 @@ json pipeline_status_json(const PipelineStatus& s) {
           {"failed", s.counts.failed},
           {"succeeded", s.counts.success + s.counts.skipped},
           {"next_due", time_or_null(s.next_due, zone)},
-          {"tags", s.pipeline->tags}};
+          {"tags", s.pipeline->tags},
+          {"timezone", zone->name()},
+          {"description", s.pipeline->description}};
 }
 
 json lock_json(const config::Config& config, const store::RecordRow& r) {

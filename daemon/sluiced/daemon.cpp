@@ -50,7 +50,11 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
           ListenerEvents{
               [this] { wake("notification"); },
               [this] { control("backfill requests", [this](auto& c) { return backfill(c); }); },
-              [this](bool up, const std::string& why) { listener_state(up, why); }}),
+              [this](bool up, const std::string& why) { listener_state(up, why); },
+              // The console's live updates: forwarded to its event streams as they come.
+              [this](const std::string& payload) {
+                if (http_) http_->publish("change", payload);
+              }}),
       leases_(options_.database_url, options_.holder,
               ms(state_->config.daemon.scheduler.heartbeat_interval)) {
   max_workers_ = state_->config.daemon.workers;
@@ -285,6 +289,8 @@ void Daemon::listener_state(bool up, const std::string& why) {
     if (listening_ != 1) log->info("notifications on: new work is seen at once");
     listening_ = 1;
     wake("listening");  // whatever appeared while nobody listened
+    // The console's pages may have missed changes meanwhile: they read everything again.
+    if (http_) http_->publish("resync", "{}");
     return;
   }
   if (listening_ != 0)

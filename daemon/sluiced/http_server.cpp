@@ -1,5 +1,6 @@
 #include "daemon/sluiced/http_server.hpp"
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "daemon/api/console.hpp"
 #include "framework/core/open_files.hpp"
 #include "framework/observe/log.hpp"
 
@@ -33,6 +35,8 @@ struct HttpServer::Shared {
   std::atomic<int> queued{0};
   std::mutex sessions_mutex;  // sessions may end on a pool thread
   std::map<std::uint64_t, std::function<void()>> closers;
+  // The event streams, by session id: each takes a message to send (on the loop).
+  std::map<std::uint64_t, std::function<void(std::shared_ptr<const std::string>)>> streams;
   std::uint64_t next_id = 0;
 };
 
@@ -64,6 +68,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     --shared_->open;
     std::lock_guard lock(shared_->sessions_mutex);
     shared_->closers.erase(id_);
+    shared_->streams.erase(id_);
   }
 
   void start(std::uint64_t id) {
@@ -148,14 +153,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          .authorization = std::string(req[http::field::authorization]),
                          .content_type = std::string(req[http::field::content_type]),
                          .body = std::move(req.body()),
-                         .client = client_};
+                         .client = client_,
+                         .cookie = std::string(req[http::field::cookie]),
+                         .csrf_token = std::string(req["X-CSRF-Token"]),
+                         .if_none_match = std::string(req[http::field::if_none_match]),
+                         .accept_encoding = std::string(req[http::field::accept_encoding]),
+                         .tls = !std::is_same_v<Stream, beast::tcp_stream>};
     keep_alive_ = req.keep_alive();
     const auto started = Clock::now();
     const std::string_view target = request.target;
-    if (target.substr(0, target.find('?')) == "/healthz") {
+    const auto path = target.substr(0, target.find('?'));
+    if (path == "/healthz") {
       auto response = api::handle(request, *shared_->services);
       return write(std::move(response), "/healthz", started);
     }
+    if (api::is_console_path(path))
+      return write(api::console_response(request), "console", started);
     if (shared_->queued.fetch_add(1) >= settings().max_queued) {
       --shared_->queued;
       auto busy = problem(503, "busy: http.max_queued requests are waiting; try again");
@@ -175,6 +188,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write(api::Response r, const std::string& route, Clock::time_point started) {
+    if (r.status == 200 && r.content_type == "text/event-stream") return stream(std::move(r));
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     res->set(http::field::content_type, r.content_type);
@@ -194,6 +208,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                       });
   }
 
+  // The rest of the connection is an event stream: a header without a length (the body ends
+  // with the connection), the route's first lines, then whatever publish() sends.
+  void stream(api::Response r) {
+    auto head = std::make_shared<std::string>(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Accel-Buffering: no\r\nConnection: close\r\n");
+    for (const auto& [name, value] : r.headers) *head += name + ": " + value + "\r\n";
+    *head += "\r\n" + r.body;
+    {
+      std::lock_guard lock(shared_->sessions_mutex);
+      shared_->streams.emplace(id_, [weak = this->weak_from_this()](auto message) {
+        if (auto self = weak.lock()) self->send(std::move(message));
+      });
+    }
+    send(std::move(head));
+    // Reading only notices the client going away; anything it sends ends the stream.
+    tcp_of(stream_).socket().async_wait(
+        tcp::socket::wait_read,
+        [self = this->shared_from_this()](beast::error_code) { self->close(); });
+  }
+
+  // A stream's messages go out in order; a client that falls this far behind is dropped (its
+  // page reconnects and reads everything again).
+  static constexpr std::size_t kMaxBacklog = 256;
+  void send(std::shared_ptr<const std::string> message) {
+    if (outbox_.size() >= kMaxBacklog) return close();
+    outbox_.push_back(std::move(message));
+    if (outbox_.size() == 1) send_next();
+  }
+  void send_next() {
+    tcp_of(stream_).expires_after(settings().idle_timeout);
+    net::async_write(stream_, net::buffer(*outbox_.front()),
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->outbox_.pop_front();
+                       if (!self->outbox_.empty()) self->send_next();
+                     });
+  }
+
   Stream stream_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::string client_;
@@ -202,6 +255,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<Clock::time_point> deadline_;
   bool keep_alive_ = false;
+  std::deque<std::shared_ptr<const std::string>> outbox_;
 };
 
 std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
@@ -260,6 +314,40 @@ void HttpServer::start(const config::HttpConfig& settings) {
   observe::logger("http")->info("serving {} on {}", shared_->tls ? "HTTPS" : "HTTP",
                                 address_of(acceptor_->local_endpoint()));
   accept();
+  ping_timer_ = std::make_unique<net::steady_timer>(io_);
+  ping();
+}
+
+// Proxies and browsers drop a connection that says nothing for long; a comment is ignored.
+void HttpServer::ping() {
+  ping_timer_->expires_after(std::chrono::seconds(15));
+  ping_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    publish_raw(std::make_shared<const std::string>(": ping\n\n"));
+    ping();
+  });
+}
+
+void HttpServer::publish(std::string_view event, std::string_view data) {
+  // One line of data: a payload is JSON from our own triggers, but a newline would end it.
+  std::string message = fmt::format("event: {}\ndata: ", event);
+  for (char c : data) message += (c == '\n' || c == '\r') ? ' ' : c;
+  message += "\n\n";
+  publish_raw(std::make_shared<const std::string>(std::move(message)));
+}
+
+void HttpServer::publish_raw(std::shared_ptr<const std::string> message) {
+  std::vector<std::function<void(std::shared_ptr<const std::string>)>> targets;
+  {
+    std::lock_guard lock(shared_->sessions_mutex);
+    for (const auto& [id, push] : shared_->streams) targets.push_back(push);
+  }
+  for (auto& push : targets) push(message);
+}
+
+int HttpServer::streams() const {
+  std::lock_guard lock(shared_->sessions_mutex);
+  return static_cast<int>(shared_->streams.size());
 }
 
 unsigned short HttpServer::port() const {
@@ -305,6 +393,7 @@ void HttpServer::accept() {
 }
 
 void HttpServer::stop() {
+  if (ping_timer_) ping_timer_->cancel();
   if (acceptor_) {
     beast::error_code ignored;
     acceptor_->close(ignored);

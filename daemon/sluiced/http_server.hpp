@@ -7,13 +7,19 @@
 // Limits (http.*): body and header sizes (413, 431), a read timeout from a request's first
 // byte (a client trickling bytes is cut off), an idle timeout between kept-alive requests,
 // open connections, and requests waiting for the pool (503). TLS when http.tls is set.
+//
+// The web console's files are answered by the loop too (no database). A route answered with
+// `text/event-stream` (GET /api/v1/events) turns its connection into an event stream: the
+// server keeps it and writes what publish() gives, and a comment every 15 s.
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "daemon/api/api.hpp"
@@ -43,13 +49,20 @@ class HttpServer {
   void stop();
   // The bound port (the chosen one when http.listen asked for port 0).
   unsigned short port() const;
+  // Sends `event` with `data` (one line of JSON) to every open event stream; on the loop.
+  void publish(std::string_view event, std::string_view data);
+  // Open event streams (the metrics' gauge).
+  int streams() const;
 
   struct Shared;  // what sessions share with the server; internal
 
  private:
   void accept();
+  void ping();
+  void publish_raw(std::shared_ptr<const std::string> message);
 
   boost::asio::io_context& io_;
+  std::unique_ptr<boost::asio::steady_timer> ping_timer_;
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
 };

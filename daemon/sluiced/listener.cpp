@@ -25,8 +25,11 @@ void Listener::start() {
     auto session = std::make_shared<Session>();
     std::string error;
     // The handlers run inside read(), on the event loop thread.
-    auto opened = store::Notifications::open(
-        url_, {[this] { events_.records(); }, [this] { events_.backfill(); }});
+    store::NotificationHandlers handlers{[this] { events_.records(); },
+                                         [this] { events_.backfill(); }};
+    if (events_.changes)
+      handlers.changes = [this](const std::string& payload) { events_.changes(payload); };
+    auto opened = store::Notifications::open(url_, std::move(handlers));
     if (opened)
       session->notifications = std::move(*opened);
     else

@@ -18,6 +18,8 @@ struct ListenerEvents {
   std::function<void()> records;   // PENDING records appeared (any pipeline)
   std::function<void()> backfill;  // a backfill request appeared or changed
   std::function<void(bool up, const std::string& why)> state;  // connected / lost
+  // What the console shows changed (the JSON payload of sluice_changes); none: not listened to.
+  std::function<void(const std::string& payload)> changes{};
 };
 
 class Listener {

@@ -99,6 +99,7 @@ HttpConfig build_http(const Fields& f, const CheckContext& ctx) {
   h.max_header_bytes = f.value_or<std::int64_t>("max_header_bytes", h.max_header_bytes);
   h.read_timeout = duration_of(f, "read_timeout").fixed;
   h.idle_timeout = duration_of(f, "idle_timeout").fixed;
+  h.session_ttl = duration_of(f, "session_ttl").fixed;
   h.max_connections = static_cast<int>(f.value_or<std::int64_t>("max_connections", 2048));
   h.database_connections = static_cast<int>(f.value_or<std::int64_t>("database_connections", 2));
   h.max_queued = static_cast<int>(f.value_or<std::int64_t>("max_queued", 256));

@@ -154,6 +154,11 @@ const KeyTable& http_keys() {
            .type = KeyType::duration,
            .description = "How long a kept-alive connection may wait for its next request.",
            .default_value = "60s"},
+          {.name = "session_ttl",
+           .type = KeyType::duration,
+           .description = "How long a web console sign-in lasts; then the console asks for "
+                          "the token again.",
+           .default_value = "12h"},
           {.name = "max_connections",
            .type = KeyType::integer,
            .description = "Open connections at most; one more is closed at once.",

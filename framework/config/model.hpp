@@ -72,6 +72,7 @@ struct HttpConfig {
   std::int64_t max_body_bytes = 1048576;
   std::int64_t max_header_bytes = 16384;
   std::chrono::seconds read_timeout{10}, idle_timeout{60};
+  std::chrono::seconds session_ttl{12 * 3600};
   int max_connections = 2048;
   int database_connections = 2;
   int max_queued = 256;

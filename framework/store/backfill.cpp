@@ -24,7 +24,9 @@ constexpr std::array<std::string_view, 3> kReprocessNames{"missing", "failed", "
 constexpr const char* kRequestColumns =
     "id, pipeline_id, " SLUICE_EPOCH("from_time") ", " SLUICE_EPOCH("to_time") ", reprocess, "
     "dry_run, status, requested_by, claimed_by, windows_total, windows_done, message, "
-    "extract(epoch FROM planned_until)::bigint, windows_created, windows_reset, windows_running";
+    "extract(epoch FROM planned_until)::bigint, windows_created, windows_reset, windows_running, "
+    SLUICE_EPOCH("requested_at") ", extract(epoch FROM started_at)::bigint, "
+    "extract(epoch FROM finished_at)::bigint";
 #undef SLUICE_EPOCH
 
 BackfillRequest to_request(const pqxx::row& row) {
@@ -45,6 +47,9 @@ BackfillRequest to_request(const pqxx::row& row) {
   r.windows_created = row[13].as<std::int64_t>();
   r.windows_reset = row[14].as<std::int64_t>();
   r.windows_running = row[15].as<std::int64_t>();
+  r.requested_at = Instant{Seconds{row[16].as<std::int64_t>()}};
+  if (!row[17].is_null()) r.started_at = Instant{Seconds{row[17].as<std::int64_t>()}};
+  if (!row[18].is_null()) r.finished_at = Instant{Seconds{row[18].as<std::int64_t>()}};
   return r;
 }
 

@@ -45,6 +45,8 @@ struct BackfillRequest {
   std::string message;
   std::optional<Instant> planned_until;  // set by each batch; nullopt before the first
   std::int64_t windows_created = 0, windows_reset = 0, windows_running = 0;
+  Instant requested_at{};
+  std::optional<Instant> started_at{}, finished_at{};
 };
 
 struct NewBackfillRequest {

@@ -11,25 +11,33 @@ namespace listen {
 
 class Receiver final : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection_base& c, const std::string& channel, std::function<void()> on)
+  Receiver(pqxx::connection_base& c, const std::string& channel,
+           std::function<void(const std::string&)> on)
       : pqxx::notification_receiver(c, channel), on_(std::move(on)) {}
-  void operator()(const std::string&, int) override {
-    if (on_) on_();
+  void operator()(const std::string& payload, int) override {
+    if (on_) on_(payload);
   }
 
  private:
-  std::function<void()> on_;
+  std::function<void(const std::string&)> on_;
 };
+
+std::function<void(const std::string&)> ignoring_payload(std::function<void()> on) {
+  return [on = std::move(on)](const std::string&) {
+    if (on) on();
+  };
+}
 
 }  // namespace listen
 
 // Receivers unregister from their connection when destroyed, so they go first.
 struct Notifications::State {
   std::unique_ptr<Connection> connection;
-  std::unique_ptr<listen::Receiver> records, backfill;
+  std::unique_ptr<listen::Receiver> records, backfill, changes;
   ~State() {
     records.reset();
     backfill.reset();
+    changes.reset();
   }
 };
 
@@ -44,10 +52,15 @@ Result<std::unique_ptr<Notifications>> Notifications::open(std::string_view url,
   if (!opened) return fail(opened.error());
   state->connection = std::move(*opened);
   auto listened = attempt("LISTEN", [&] {
-    state->records = std::make_unique<listen::Receiver>(*state->connection, "sluice_records",
-                                                        std::move(handlers.records));
-    state->backfill = std::make_unique<listen::Receiver>(*state->connection, "sluice_backfill",
-                                                         std::move(handlers.backfill));
+    state->records =
+        std::make_unique<listen::Receiver>(*state->connection, "sluice_records",
+                                           listen::ignoring_payload(std::move(handlers.records)));
+    state->backfill =
+        std::make_unique<listen::Receiver>(*state->connection, "sluice_backfill",
+                                           listen::ignoring_payload(std::move(handlers.backfill)));
+    if (handlers.changes)
+      state->changes = std::make_unique<listen::Receiver>(*state->connection, "sluice_changes",
+                                                          std::move(handlers.changes));
   });
   if (!listened) return fail(listened.error());
   return std::unique_ptr<Notifications>(new Notifications(std::move(state)));

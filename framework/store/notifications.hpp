@@ -1,10 +1,12 @@
 #pragma once
 // The database's wake-up calls: LISTEN, on a connection of its own, on the channels the
-// migrations' triggers NOTIFY: `sluice_records` (a record became PENDING) and
-// `sluice_backfill` (a backfill request was filed or changed). The daemon watches socket()
-// on its event loop and calls read() when it is readable.
+// migrations' triggers NOTIFY: `sluice_records` (a record became PENDING),
+// `sluice_backfill` (a backfill request was filed or changed) and `sluice_changes` (what the
+// web console shows changed: its payload is a small JSON object, see migration 0009). The
+// daemon watches socket() on its event loop and calls read() when it is readable.
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "framework/core/error.hpp"
@@ -14,6 +16,7 @@ namespace sluice::store {
 struct NotificationHandlers {
   std::function<void()> records;
   std::function<void()> backfill;
+  std::function<void(const std::string& payload)> changes{};  // none: not listened to
 };
 
 class Notifications {

@@ -65,7 +65,8 @@ std::string selection_where(const RecordSelection& s, SqlParams& params) {
     params.emplace_back(s.after->pipeline);
     const std::string pipeline = n();
     params.emplace_back(seconds_text(s.after->window_start));
-    where += " AND (r.pipeline_id, r.window_start_time) > (" + pipeline + ", to_timestamp(" + n() +
+    where += std::string(" AND (r.pipeline_id, r.window_start_time) ") +
+             (s.newest_first ? "<" : ">") + " (" + pipeline + ", to_timestamp(" + n() +
              "::bigint))";
   }
   return where;

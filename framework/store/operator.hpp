@@ -37,6 +37,8 @@ struct RecordSelection {
   std::vector<Status> statuses{};  // empty: any
   std::optional<Trigger> trigger{};
   std::optional<RecordKey> after{};  // only records after this one in list order
+  // `list` order: pipeline, then window start; both descending when set (newest first).
+  bool newest_first = false;
 };
 
 // One line of `records list` / `locks list`.
@@ -48,6 +50,15 @@ struct RecordRow {
   int retry_attempt = 0;
   std::optional<std::int64_t> source_count, target_count;
   std::optional<std::int64_t> lease_age_seconds;  // IN_PROGRESS: now() - last heartbeat
+  std::optional<double> duration_seconds;         // pipeline_end_time - pipeline_start_time
+};
+
+// One of a pipeline's newest windows (the console's strip of recent windows).
+struct RecentWindow {
+  std::string pipeline;
+  std::int64_t id = 0;
+  Instant window_start;
+  std::string status;
 };
 
 // The whole row, columns in table order, and its events oldest first (`records show`).
@@ -90,6 +101,9 @@ class Operator {
   Result<std::int64_t> count(const RecordSelection& selection);
   Result<std::optional<RecordDetail>> show(std::int64_t id);
   Result<std::vector<PipelineCounts>> counts(std::span<const std::string> pipelines);
+  // The `per_pipeline` newest windows of each pipeline, by pipeline then newest first.
+  Result<std::vector<RecentWindow>> recent(std::span<const std::string> pipelines,
+                                           int per_pipeline);
 
   // The selected SUCCESS/SKIPPED/FAILED records back to PENDING with a clean slate (phase,
   // counts, attempts, error) and `trigger`; IN_PROGRESS and PENDING ones are never touched.

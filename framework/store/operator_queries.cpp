@@ -38,9 +38,13 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
                   "r.source_count, r.target_count, "
                   "       CASE WHEN r.pipeline_status = 'IN_PROGRESS' "
                   "            THEN extract(epoch FROM now() - coalesce(r.heartbeat_at, "
-                  "r.pipeline_locked_at))::bigint END "
+                  "r.pipeline_locked_at))::bigint END, "
+                  "       extract(epoch FROM r.pipeline_end_time - r.pipeline_start_time)::float8 "
                   "  FROM pipeline_records r WHERE " +
-                      where + " ORDER BY r.pipeline_id, r.window_start_time LIMIT $" +
+                      where +
+                      (selection.newest_first
+                           ? " ORDER BY r.pipeline_id DESC, r.window_start_time DESC LIMIT $"
+                           : " ORDER BY r.pipeline_id, r.window_start_time LIMIT $") +
                       std::to_string(params.size()) + "::bigint",
                   params);
     std::vector<RecordRow> rows;
@@ -60,6 +64,7 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
       r.source_count = optional_int(row[11]);
       r.target_count = optional_int(row[12]);
       r.lease_age_seconds = optional_int(row[13]);
+      if (!row[14].is_null()) r.duration_seconds = row[14].as<double>();
       rows.push_back(std::move(r));
     }
     return rows;
@@ -129,6 +134,28 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
       c.paused = row[8].as<bool>();
       out.push_back(std::move(c));
     }
+    return out;
+  });
+}
+
+Result<std::vector<RecentWindow>> Operator::recent(std::span<const std::string> pipelines,
+                                                   int per_pipeline) {
+  return attempt("reading the newest windows", [&] {
+    pqxx::nontransaction tx(connection_);
+    // One index range scan per pipeline (pipeline_id, window_start_time), however long its
+    // history.
+    const auto result = tx.exec_params(
+        "SELECT p.id, r.id, extract(epoch FROM r.window_start_time)::bigint, r.pipeline_status "
+        "FROM unnest($1::text[]) AS p(id) CROSS JOIN LATERAL ("
+        "  SELECT id, window_start_time, pipeline_status FROM pipeline_records "
+        "   WHERE pipeline_id = p.id ORDER BY window_start_time DESC LIMIT $2) r "
+        "ORDER BY p.id, r.window_start_time DESC",
+        array_literal(pipelines), per_pipeline);
+    std::vector<RecentWindow> out;
+    out.reserve(result.size());
+    for (const auto& row : result)
+      out.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>(), instant_of(row[2]),
+                     row[3].as<std::string>()});
     return out;
   });
 }

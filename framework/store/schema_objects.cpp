@@ -127,6 +127,10 @@ struct Function {
 
 constexpr Function kFunctions[] = {
     {"sluice_claim(text[], integer[], integer[], text)", "SETOF pipeline_records"},
+    {"sluice_console_backfill_changed()", "trigger"},
+    {"sluice_console_pipeline_changed()", "trigger"},
+    {"sluice_console_record_changed()", "trigger"},
+    {"sluice_console_records_touched()", "trigger"},
     {"sluice_notify_backfill()", "trigger"},
     {"sluice_notify_inserted_records()", "trigger"},
     {"sluice_notify_pending_record()", "trigger"},
@@ -135,14 +139,21 @@ constexpr Function kFunctions[] = {
     {"sluice_touch_updated_at()", "trigger"},
 };
 
-// The NOTIFY wake-ups, record_last_updated_time and the append-only events hang on these.
+// The NOTIFY wake-ups (the daemons' and the console's), record_last_updated_time and the
+// append-only events hang on these.
 constexpr const char* kTriggers[] = {
+    "backfill_requests.backfill_requests_console_insert",
+    "backfill_requests.backfill_requests_console_update",
     "backfill_requests.backfill_requests_notify_insert",
     "backfill_requests.backfill_requests_notify_status",
     "pipeline_events.pipeline_events_append_only",
+    "pipeline_records.pipeline_records_console_delete",
+    "pipeline_records.pipeline_records_console_insert",
+    "pipeline_records.pipeline_records_console_status",
     "pipeline_records.pipeline_records_notify_insert",
     "pipeline_records.pipeline_records_notify_pending",
     "pipeline_records.pipeline_records_touch",
+    "pipelines.pipelines_console_paused",
     "pipelines.pipelines_notify_unpaused",
     "pipelines.pipelines_touch",
 };

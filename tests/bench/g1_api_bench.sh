@@ -41,24 +41,11 @@ done
 source tests/bench/bench_lib.sh
 bench_build sluiced sluicectl
 
-# shellcheck source=deploy/lib/pg.sh
-source deploy/lib/pg.sh
-cluster="$root/var/bench-pg"
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || true; fi
-  pg_stop "$cluster"
-}
-trap cleanup EXIT
-pg_stop "$cluster"
 # Room for what sluiced holds at 200 pipelines: each pipeline's source and target adapter
 # keeps a pool of its own (one idle connection each once it ran a window), ~2 per pipeline
-# besides the daemon's own, then pgbench's 16 and the feeder.
-SLUICE_PG_OPTIONS="-c max_connections=$((2 * pipelines + 100))" pg_start "$cluster" postgres
-# A database of its own, fresh each run: the figures depend on the table's size.
-PGOPTIONS='-c client_min_messages=warning' dropdb --if-exists sluice_g1
-createdb sluice_g1
-export PGDATABASE=sluice_g1 SLUICE_DATABASE_URL="postgresql://sluice@127.0.0.1:$PGPORT/sluice_g1"
+# besides the daemon's own, then pgbench's 16 and the feeder. A database of its own, fresh
+# each run: the figures depend on the table's size.
+SLUICE_PG_OPTIONS="-c max_connections=$((2 * pipelines + 100))" bench_pg sluice_g1
 echo "== PostgreSQL $(psql -Atqc 'SHOW server_version') on port $PGPORT, $(nproc) cores," \
      "load average $(cut -d' ' -f1-3 /proc/loadavg), $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)," \
      "$(pgbench --version)"

@@ -1,10 +1,10 @@
 // libFuzzer target: any bytes as one API request through api::handle — the method (line 1),
-// the target (line 2), the Authorization and Content-Type headers (lines 3 and 4), the body
-// (the rest). Routing, path and query decoding, tokens, roles and JSON bodies run on it; the
-// database is out of reach, so nothing is written. Nothing may crash, hang or leak; every
-// answer has a known status and a JSON body; no answer shows a configured token.
-// Built by tests/fuzz/CMakeLists.txt, run by deploy/lib/fuzz.sh.
-// fuzz-options: -max_len=4096
+// the target (line 2), the Authorization header (line 3; the console's Cookie header when it
+// starts with `Cookie: `), the Content-Type header (line 4), the body (the rest). A console
+// path also goes through api::console_response. Routing, path and query decoding, tokens, roles and
+// JSON bodies run on it; the database is out of reach, so nothing is written. Nothing may crash,
+// hang or leak; every answer has a known status and a JSON body; no answer shows a configured
+// token. Built by tests/fuzz/CMakeLists.txt, run by deploy/lib/fuzz.sh. fuzz-options: -max_len=4096
 #include <unistd.h>
 
 #include <cstddef>
@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "daemon/api/api.hpp"
+#include "daemon/api/console.hpp"
 #include "framework/config/load.hpp"
 
 namespace fs = std::filesystem;
@@ -72,12 +73,16 @@ std::string_view next_line(std::string_view& input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static FuzzServices services;
-  static const std::set<int> known{200, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503};
+  static const std::set<int> known{200, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503};
   std::string_view input(reinterpret_cast<const char*>(data), size);
   api::Request request;
   request.method = std::string(next_line(input));
   request.target = std::string(next_line(input));
   request.authorization = std::string(next_line(input));
+  if (request.authorization.starts_with("Cookie: ")) {
+    request.cookie = request.authorization.substr(8);
+    request.authorization.clear();
+  }
   request.content_type = std::string(next_line(input));
   request.body = std::string(input);
   request.client = "127.0.0.1:1";
@@ -91,5 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       nlohmann::json::parse(response.body, nullptr, false).is_discarded())
     __builtin_trap();
   if (!written && response.body.find(kToken) != std::string::npos) __builtin_trap();
+  const std::string_view target = request.target;
+  if (api::is_console_path(target.substr(0, target.find('?'))) &&
+      !known.contains(api::console_response(request).status))
+    __builtin_trap();
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "framework/config/load.hpp"
 #include "framework/store/database.hpp"
 #include "framework/store/migrations.hpp"
+#include "tests/support/chain_fixture.hpp"
 #include "tests/support/config_samples.hpp"
 #include "tests/support/files.hpp"
 
@@ -77,6 +78,8 @@ std::string token_of(api::Role role) {
   }
   return "";
 }
+
+OfflineApi::OfflineApi() : services(api_config(dir, {{"events", kPipelineConfig}}), "", kNow) {}
 
 api::Response call(api::Services& services, const std::string& method, const std::string& target,
                    api::Role role, const std::string& body, const std::string& content_type) {

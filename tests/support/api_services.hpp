@@ -33,6 +33,7 @@ class TestServices : public api::Services {
   std::shared_ptr<const config::Config> config() const override { return config_; }
   Result<pqxx::connection*> database() override;
   Instant now() const override { return now_; }
+  void set_now(Instant now) { now_ = now; }  // sessions expire
   std::string host() const override { return "api-test:1"; }
   Result<void> ready() override;
   std::string metrics() override { return metrics_; }
@@ -44,6 +45,14 @@ class TestServices : public api::Services {
   std::string url_;
   Instant now_;
   std::unique_ptr<pqxx::connection> connection_;
+};
+
+// The pipeline `events` (kPipelineConfig), a token per role and no database: a request ends
+// at the API's door or at its first store call (503, the database out of reach).
+struct OfflineApi {
+  OfflineApi();
+  TempDir dir;
+  TestServices services;
 };
 
 // The token of a role ("" for none).

@@ -31,7 +31,8 @@ test::ProcessResult sluicectl(const std::vector<std::string>& args,
 
 TEST_CASE("validate: exit 0 and a summary for a valid config", "[e2e][config]") {
   const auto r = sluicectl({"validate", "--config", (kExamples / "quickstart.yaml").string()},
-                           {{"SLUICE_DATABASE_URL", "postgresql:///sluice"}});
+                           {{"SLUICE_DATABASE_URL", "postgresql:///sluice"},
+                            {"SLUICE_QUICKSTART_TOKEN", "quickstart-token-0123456789"}});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "valid: " + (kExamples / "quickstart.yaml").string() +
                      ": 1 connection(s), 1 pipeline(s)\n");
@@ -82,7 +83,8 @@ TEST_CASE("validate -o json: the diagnostics as data", "[e2e][config]") {
 
   const auto ok =
       sluicectl({"-o", "json", "-c", (kExamples / "quickstart.yaml").string(), "validate"},
-                {{"SLUICE_DATABASE_URL", "postgresql:///sluice"}});
+                {{"SLUICE_DATABASE_URL", "postgresql:///sluice"},
+                 {"SLUICE_QUICKSTART_TOKEN", "quickstart-token-0123456789"}});
   CHECK(ok.exit_code == 0);
   const auto valid = nlohmann::json::parse(ok.out);
   CHECK(valid["valid"] == true);

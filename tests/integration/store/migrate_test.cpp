@@ -76,8 +76,10 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         std::set<std::string>{"pipeline_records_touch", "pipeline_events_append_only",
                               "pipelines_touch", "pipeline_records_notify_insert",
                               "pipeline_records_notify_pending", "pipelines_notify_unpaused",
-                              "backfill_requests_notify_insert",
-                              "backfill_requests_notify_status"});
+                              "backfill_requests_notify_insert", "backfill_requests_notify_status",
+                              "pipeline_records_console_status", "pipeline_records_console_insert",
+                              "pipeline_records_console_delete", "backfill_requests_console_insert",
+                              "backfill_requests_console_update", "pipelines_console_paused"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

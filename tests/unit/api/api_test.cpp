@@ -15,11 +15,7 @@ using api::Role;
 
 namespace {
 
-struct Env {
-  test::TempDir dir;
-  test::TestServices services{test::api_config(dir, {{"events", test::kPipelineConfig}}), "",
-                              test::kNow};
-};
+using Env = test::OfflineApi;
 
 nlohmann::json body_of(const api::Response& r) {
   return nlohmann::json::parse(r.body);

@@ -298,9 +298,15 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
     }
   }
   SECTION("the quickstart, with the database URL from the environment") {
-    const auto env = config::Environment::fixed({{"SLUICE_DATABASE_URL", "postgresql:///sluice"}});
+    const auto env =
+        config::Environment::fixed({{"SLUICE_DATABASE_URL", "postgresql:///sluice"},
+                                    {"SLUICE_QUICKSTART_TOKEN", "quickstart-token-0123456789"}});
     const auto c = config::load_config(examples / "quickstart.yaml", {&env, true});
     REQUIRE(c);
+    // The console's sign-in token, from the environment deploy/quickstart.sh sets.
+    REQUIRE(c->daemon.http.tokens.size() == 1);
+    CHECK(c->daemon.http.tokens[0].role == "admin");
+    CHECK(c->daemon.http.listen == "127.0.0.1:8470");
     REQUIRE(c->pipelines.size() == 1);
     const auto& p = c->pipelines.front();
     CHECK(p.id.value == "demo_events");

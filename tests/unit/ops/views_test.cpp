@@ -26,7 +26,8 @@ json reference(const store::RecordRow& r) {
           {"locked_by", text(r.locked_by)},
           {"source_count", number(r.source_count)},
           {"target_count", number(r.target_count)},
-          {"error_message", text(r.error)}};
+          {"error_message", text(r.error)},
+          {"duration_seconds", r.duration_seconds ? json(*r.duration_seconds) : json()}};
 }
 
 }  // namespace
@@ -44,6 +45,7 @@ TEST_CASE("a record row's JSON text is what nlohmann writes for its values", "[o
   plain.retry_attempt = 2;
   plain.source_count = 10;
   plain.target_count = 0;
+  plain.duration_seconds = 3.0;
 
   store::RecordRow hostile = plain;
   hostile.pipeline = "quote\" back\\slash";
@@ -52,8 +54,11 @@ TEST_CASE("a record row's JSON text is what nlohmann writes for its values", "[o
   hostile.source_count.reset();
   hostile.run.clear();
   hostile.phase.clear();
+  hostile.duration_seconds.reset();
+  store::RecordRow fraction = plain;
+  fraction.duration_seconds = 0.123456789;
 
-  for (const auto& r : {plain, hostile}) {
+  for (const auto& r : {plain, hostile, fraction}) {
     std::string text;
     ops::append_record_row_json(text, r);
     INFO(text);

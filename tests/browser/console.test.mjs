@@ -1,0 +1,350 @@
+// The web console in Debian's Chromium (playwright-core), against the sluiced and the
+// database tests/browser/run.sh started and seeded (tests/browser/seed.sql). Tests run in
+// file order: the viewer's counts are read before the operator changes anything.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const base = process.env.SLUICE_CONSOLE_URL;
+const shortBase = process.env.SLUICE_SHORT_CONSOLE_URL;
+const artifacts = process.env.SLUICE_ARTIFACTS;
+const tokens = {
+  viewer: 'browser-viewer-token-0001',
+  operator: 'browser-operator-token-0001',
+  admin: 'browser-admin-token-0001',
+};
+const slow = { timeout: 60000 };
+
+function sql(query) {
+  return execFileSync('psql', ['-qAtX', '-v', 'ON_ERROR_STOP=1', process.env.SLUICE_BROWSER_DB_URL,
+    '-c', query], { encoding: 'utf8' }).trim();
+}
+const recordId = (pipeline, start) => sql(`SELECT id FROM pipeline_records WHERE pipeline_id =
+  '${pipeline}' AND window_start_time = '${start}'`);
+
+// A TCP relay in front of the daemon that can cut every connection and refuse new ones for a
+// while: a dropped network, as the browser sees it.
+function relay(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  let refusing = false;
+  const server = net.createServer((client) => {
+    if (refusing) return client.destroy();
+    const upstream = net.connect(Number(port), hostname);
+    const end = () => {
+      client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream);
+    };
+    for (const s of [client, upstream]) { sockets.add(s); s.on('error', end); s.on('close', end); }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    drop() { refusing = true; for (const s of sockets) s.destroy(); },
+    restore() { refusing = false; },
+    close() { server.close(); for (const s of sockets) s.destroy(); },
+  })));
+}
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.SLUICE_CHROMIUM,
+    // Root in CI: Chromium's sandbox needs a user namespace it may not have there.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+// A page of its own context (its own cookies), watched for what must never happen: script
+// errors, dialogs (an XSS probe's alert) and requests for the probes' `x` image.
+async function open(url = base, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ baseURL: url, viewport });
+  const page = await context.newPage();
+  const seen = { errors: [], dialogs: [], probes: [] };
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('dialog', (d) => { seen.dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('request', (r) => { if (new URL(r.url()).pathname.endsWith('/x')) seen.probes.push(r.url()); });
+  return { context, page, seen };
+}
+
+const ready = (page, name) =>
+  page.waitForSelector(`main[aria-busy="false"][data-page="${name}"]`, slow);
+
+async function signIn(page, role, hash = '') {
+  await page.goto('/' + hash);
+  await ready(page, 'sign-in');
+  await page.fill('#token', tokens[role]);
+  await page.click('#sign-in button[type="submit"]');
+}
+
+async function session(role, hash = '#/pipelines', page_name = 'pipelines') {
+  const s = await open();
+  await signIn(s.page, role, hash);
+  await ready(s.page, page_name);
+  return s;
+}
+
+function clean(seen) {
+  assert.deepEqual(seen.errors, [], 'no script error');
+  assert.deepEqual(seen.dialogs, [], 'no dialog');
+  assert.deepEqual(seen.probes, [], 'no request made by a probe');
+}
+
+const actions = (page) => page.locator('[data-action]:not([data-action="sign-out"])').count();
+
+test('a viewer sees every pipeline with the counts the database holds, and no action', async () => {
+  const { context, page, seen } = await session('viewer');
+  const rows = sql(`SELECT pipeline_id, count(*) FILTER (WHERE pipeline_status = 'FAILED'),
+    count(*) FILTER (WHERE pipeline_status = 'PENDING'),
+    count(*) FILTER (WHERE pipeline_status = 'IN_PROGRESS')
+    FROM pipeline_records GROUP BY 1 ORDER BY 1`).split('\n').map((l) => l.split('|'));
+  assert.equal(rows.length, 3);
+  for (const [id, failed, pending, running] of rows) {
+    const row = page.locator(`tr[data-pipeline="${id}"]`);
+    assert.equal((await row.locator('[data-col="failed"]').innerText()).trim(), failed, id);
+    assert.equal((await row.locator('[data-col="backlog"]').innerText()).trim(), pending, id);
+    assert.equal((await row.locator('[data-col="running"]').innerText()).trim(), running, id);
+  }
+  assert.equal(await page.locator('#pipelines tbody tr').count(), 3);
+  assert.match(await page.locator('tr[data-pipeline="zurich_hourly"] [data-col="state"]').innerText(),
+    /paused/i);
+  assert.equal(await actions(page), 0, 'no action on the pipelines page');
+  // Search (id, description, tags) and the state filter narrow the rows as you type.
+  const visible = () => page.locator('#pipelines tbody tr:visible').count();
+  await page.fill('#search', 'dst change');
+  assert.equal(await visible(), 1);
+  assert.equal(await page.locator('tr[data-pipeline="zurich_hourly"]:visible').count(), 1);
+  await page.fill('#search', '');
+  await page.selectOption('#filter-state', 'paused');
+  assert.equal(await visible(), 2);
+  await page.selectOption('#filter-state', 'failing');
+  assert.equal(await visible(), rows.filter(([, failed]) => failed !== '0').length);
+  await page.selectOption('#filter-state', 'all');
+  assert.equal(await visible(), 3);
+
+  for (const [hash, name] of [['#/pipelines/orders_hourly', 'pipeline'],
+    [`#/records/${recordId('orders_hourly', '2026-11-01T05:00:00Z')}`, 'record'],
+    ['#/backfills', 'backfills'], ['#/locks', 'locks']]) {
+    await page.goto('/' + hash);
+    await ready(page, name);
+    assert.equal(await actions(page), 0, `no action on ${hash}`);
+  }
+  // The admin pages are not offered to a viewer.
+  assert.equal(await page.locator('a[href="#/audit"], a[href="#/connections"]').count(), 0);
+
+  // A forged change with the viewer's cookie, even with its CSRF token, is refused.
+  const before = sql("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED'");
+  const forged = await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const r = await fetch('/api/v1/records/rerun', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf },
+      body: JSON.stringify({ pipeline: 'orders_hourly', only_failed: true }),
+    });
+    return r.status;
+  });
+  assert.equal(forged, 403);
+  assert.equal(sql("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED'"), before);
+  clean(seen);
+  await context.close();
+});
+
+test('a change without the CSRF token is refused and changes nothing', async () => {
+  const { context, page } = await session('operator');
+  const status = await page.evaluate(async () => (await fetch('/api/v1/pipelines/orders_hourly/pause',
+    { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status);
+  assert.equal(status, 403);
+  assert.equal(sql("SELECT count(*) FROM pipelines WHERE pipeline_id = 'orders_hourly' AND paused"), '0');
+  await context.close();
+});
+
+test('the Zurich grid shows 25 windows on the October DST day, the two 02:00 told apart', async () => {
+  const { context, page, seen } = await session('viewer', '#/pipelines/zurich_hourly', 'pipeline');
+  const day = page.locator('.grid-row[data-day="2026-10-25"] .cell');
+  assert.equal(await day.count(), 25);
+  assert.equal(await page.locator('.grid-row[data-day="2026-10-24"] .cell').count(), 24);
+  assert.equal(await page.locator('.grid-row[data-day="2026-10-26"] .cell').count(), 24);
+  const twos = page.locator('.grid-row[data-day="2026-10-25"] .cell[data-local="02:00"]');
+  assert.equal(await twos.count(), 2);
+  const offsets = [await twos.nth(0).getAttribute('data-offset'),
+    await twos.nth(1).getAttribute('data-offset')].sort();
+  assert.deepEqual(offsets, ['+01:00', '+02:00']);
+  // Each cell says its status in words, not by colour alone.
+  const failed = page.locator('.grid-row[data-day="2026-10-25"] .cell[data-status="FAILED"]');
+  assert.equal(await failed.count(), 1);
+  assert.match(await failed.getAttribute('title'), /FAILED/);
+
+  // In UTC the same windows fall on UTC days: the 25th has 24 hours and one offset.
+  await page.click('#time-zone-switch');
+  await page.waitForSelector('.grid-row[data-day="2026-10-25"] .cell[data-offset="+00:00"]', slow);
+  assert.equal(await page.locator('.grid-row[data-day="2026-10-25"] .cell').count(), 24);
+  assert.equal(await page.locator('.cell[data-offset="+02:00"], .cell[data-offset="+01:00"]').count(), 0);
+  await page.click('#time-zone-switch');
+  clean(seen);
+  await context.close();
+});
+
+test('XSS probes in a description, an error and business fields render as text', async () => {
+  const { context, page, seen } = await session('admin');
+  const ids = [recordId('xss_probe', '2026-11-01T01:00:00Z'),
+    recordId('orders_hourly', '2026-11-01T05:00:00Z')];
+  for (const [hash, name] of [['#/pipelines', 'pipelines'], ['#/pipelines/xss_probe', 'pipeline'],
+    [`#/records/${ids[0]}`, 'record'], [`#/records/${ids[1]}`, 'record']]) {
+    await page.goto('/' + hash);
+    await ready(page, name);
+    const text = await page.evaluate(() => document.body.innerText);
+    if (name === 'pipeline') assert.ok(text.includes('<script>window.__xss = 1</script>'), hash);
+    if (hash.endsWith(ids[0])) {
+      assert.ok(text.includes('<script>window.__xss = 5</script>"><img src=x onerror='), hash);
+      assert.ok(text.includes('window.__xss = 7'), hash);
+    }
+    if (hash.endsWith(ids[1])) assert.ok(text.includes('<script>window.__xss = 3</script>'), hash);
+    assert.equal(await page.evaluate(() => window.__xss), undefined, hash);
+    assert.equal(await page.locator('img, main script').count(), 0, hash);
+  }
+  clean(seen);
+  await context.close();
+});
+
+test('an operator backfills: the dry run lists the windows, the progress reaches DONE live', async () => {
+  const { context, page, seen } = await session('operator', '#/pipelines/orders_hourly', 'pipeline');
+  await page.evaluate(() => { window.__noReload = true; });
+  const form = page.locator('#backfill');
+  await form.locator('[name="from"]').fill('2026-11-01T00:00:00Z');
+  await form.locator('[name="to"]').fill('2026-11-01T03:00:00Z');
+  await form.locator('[name="reprocess"]').selectOption('all');
+  await page.click('[data-action="backfill-dry-run"]');
+  const listed = page.locator('#backfill-plan li');
+  await listed.first().waitFor(slow);
+  assert.equal(await listed.count(), 3);
+  const plan = await page.locator('#backfill-plan').innerText();
+  for (const hour of ['00:00', '01:00', '02:00']) assert.ok(plan.includes(`2026-11-01 ${hour}`), plan);
+  assert.equal(sql('SELECT count(*) FROM backfill_requests'), '0', 'a dry run writes nothing');
+
+  await page.click('[data-action="backfill-submit"]');
+  await ready(page, 'backfills');
+  const id = sql('SELECT id FROM backfill_requests');
+  const row = page.locator(`tr[data-backfill="${id}"]`);
+  await page.waitForSelector(`tr[data-backfill="${id}"][data-status="DONE"]`, { timeout: 120000 });
+  const bar = row.locator('progress');
+  assert.equal(await bar.getAttribute('value'), await bar.getAttribute('max'));
+  assert.equal(await page.evaluate(() => window.__noReload), true, 'never reloaded');
+  assert.equal(sql(`SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'orders_hourly'
+    AND trigger = 'backfill' AND pipeline_status = 'SUCCESS'`), '3');
+  clean(seen);
+  await context.close();
+});
+
+test('a FAILED window rerun from its record page ends SUCCESS; the grid cell turns live', async () => {
+  const { context, page: grid, seen } = await session('operator', '#/pipelines/orders_hourly', 'pipeline');
+  const id = recordId('orders_hourly', '2026-11-01T05:00:00Z');
+  const cell = `.cell[data-record="${id}"]`;
+  assert.equal(await grid.locator(cell).getAttribute('data-status'), 'FAILED');
+  await grid.evaluate(() => { window.__noReload = true; });
+
+  const page = await context.newPage();
+  await page.goto(`/#/records/${id}`);
+  await ready(page, 'record');
+  assert.equal(await page.locator('#record-status').getAttribute('data-status'), 'FAILED');
+  await page.click('[data-action="rerun"]');
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#record-status[data-status="SUCCESS"]', { timeout: 120000 });
+  await grid.waitForSelector(`${cell}[data-status="SUCCESS"]`, slow);
+  assert.equal(await grid.evaluate(() => window.__noReload), true, 'the grid page never reloaded');
+  clean(seen);
+  await context.close();
+});
+
+test('a dropped event stream reconnects and reads again what changed meanwhile', async () => {
+  const network = await relay(base);
+  const { context, page } = await open(network.url);
+  await signIn(page, 'viewer', '#/pipelines/orders_hourly');
+  await ready(page, 'pipeline');
+  const id = recordId('orders_hourly', '2026-11-01T10:00:00Z');
+  await page.waitForSelector('#live:has-text("live")', slow);
+  network.drop();
+  await page.waitForSelector('#live:has-text("reconnecting")', slow);
+  // Without triggers (replica role) no notification is sent: only a resync can show it.
+  sql(`SET session_replication_role = replica;
+       UPDATE pipeline_records SET pipeline_status = 'SKIPPED' WHERE id = ${id}`);
+  network.restore();
+  await page.waitForSelector(`.cell[data-record="${id}"][data-status="SKIPPED"]`, slow);
+  await page.waitForSelector('#live:has-text("live")', slow);
+  await context.close();
+  network.close();
+});
+
+test('an expired session is sent to sign-in and comes back to its page', async () => {
+  const { context, page } = await open(shortBase);
+  await signIn(page, 'viewer', '#/backfills');
+  await ready(page, 'backfills');
+  await page.waitForTimeout(3500);  // the short daemon's http.session_ttl is 3 s
+  await page.click('a[href="#/locks"]');
+  await ready(page, 'sign-in');
+  assert.match(await page.locator('#sign-in-message').innerText(), /expired/i);
+  await page.fill('#token', tokens.viewer);
+  await page.click('#sign-in button[type="submit"]');
+  await ready(page, 'locks');
+  await context.close();
+});
+
+test('an admin tests a connection and reads the audit log of the changes made above', async () => {
+  const { context, page, seen } = await session('admin', '#/connections', 'connections');
+  const row = page.locator('tr[data-connection="demo"]');
+  await row.locator('[data-action="test-connection"]').click();
+  await page.waitForFunction(() => /ok/i.test(
+    document.querySelector('tr[data-connection="demo"] [data-col="result"]')?.innerText ?? ''), null, slow);
+  await page.goto('/#/audit');
+  await ready(page, 'audit');
+  const text = await page.locator('#audit').innerText();
+  assert.ok(text.includes('olaf'), text);
+  assert.ok(/backfill/.test(text) && /rerun/.test(text), text);
+  clean(seen);
+  await context.close();
+});
+
+test('every page at 1280x800 and at a phone\'s 390x844: no sideways scroll, screenshots kept', async () => {
+  const record = recordId('zurich_hourly', '2026-10-25T00:00:00Z');
+  const pages = [['pipelines', '#/pipelines'], ['pipeline', '#/pipelines/zurich_hourly'],
+    ['record', `#/records/${record}`], ['backfills', '#/backfills'], ['locks', '#/locks'],
+    ['audit', '#/audit'], ['connections', '#/connections']];
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const { context, page, seen } = await open(base, viewport);
+    await signIn(page, 'admin');
+    await ready(page, 'pipelines');
+    for (const [name, hash] of pages) {
+      await page.goto('/' + hash);
+      await ready(page, name);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wide <= 1, `${name} at ${viewport.width}px scrolls sideways by ${wide}px`);
+      await page.screenshot({ path: `${artifacts}/${name}-${viewport.width}x${viewport.height}.png`,
+        fullPage: true });
+    }
+    await page.goto('/#/sign-in');
+    await page.screenshot({ path: `${artifacts}/sign-in-${viewport.width}x${viewport.height}.png` });
+    clean(seen);
+    await context.close();
+  }
+});
+
+test('the keyboard reaches the navigation and opens a window from the grid', async () => {
+  const { context, page } = await session('viewer', '#/pipelines/zurich_hourly', 'pipeline');
+  const reached = new Set();
+  await page.focus('a.brand');
+  for (let i = 0; i < 12; ++i) {
+    await page.keyboard.press('Tab');
+    reached.add(await page.evaluate(() => document.activeElement?.getAttribute('href') ?? ''));
+  }
+  assert.ok(reached.has('#/pipelines') && reached.has('#/backfills'), [...reached].join(' '));
+  const cell = page.locator('.grid-row[data-day="2026-10-26"] .cell').first();
+  const id = await cell.getAttribute('data-record');
+  await cell.focus();
+  await page.keyboard.press('Enter');
+  await ready(page, 'record');
+  assert.ok(page.url().endsWith(`#/records/${id}`), page.url());
+  await context.close();
+});
