@@ -188,7 +188,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write(api::Response r, const std::string& route, Clock::time_point started) {
-    if (r.status == 200 && r.content_type == "text/event-stream") return stream(std::move(r));
+    if (shared_->on_answer)
+      shared_->on_answer(route.empty() ? "unmatched" : route, r.status,
+                         std::chrono::duration<double>(Clock::now() - started).count());
+    if (r.status == 200 && r.content_type == "text/event-stream") return stream(r);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(r.status), 11);
     res->set(http::field::content_type, r.content_type);
@@ -197,9 +200,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res->keep_alive(keep_alive_);
     res->body() = std::move(r.body);
     res->prepare_payload();
-    if (shared_->on_answer)
-      shared_->on_answer(route.empty() ? "unmatched" : route, r.status,
-                         std::chrono::duration<double>(Clock::now() - started).count());
     tcp_of(stream_).expires_after(settings().idle_timeout);
     http::async_write(stream_, *res,
                       [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
@@ -210,12 +210,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // The rest of the connection is an event stream: a header without a length (the body ends
   // with the connection), the route's first lines, then whatever publish() sends.
-  void stream(api::Response r) {
+  void stream(const api::Response& r) {
     auto head = std::make_shared<std::string>(
         "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
         "X-Accel-Buffering: no\r\nConnection: close\r\n");
-    for (const auto& [name, value] : r.headers) *head += name + ": " + value + "\r\n";
-    *head += "\r\n" + r.body;
+    for (const auto& [name, value] : r.headers)
+      head->append(name).append(": ").append(value) += "\r\n";
+    head->append("\r\n").append(r.body);
     {
       std::lock_guard lock(shared_->sessions_mutex);
       shared_->streams.emplace(id_, [weak = this->weak_from_this()](auto message) {
@@ -336,7 +337,7 @@ void HttpServer::publish(std::string_view event, std::string_view data) {
   publish_raw(std::make_shared<const std::string>(std::move(message)));
 }
 
-void HttpServer::publish_raw(std::shared_ptr<const std::string> message) {
+void HttpServer::publish_raw(const std::shared_ptr<const std::string>& message) {
   std::vector<std::function<void(std::shared_ptr<const std::string>)>> targets;
   {
     std::lock_guard lock(shared_->sessions_mutex);
@@ -393,7 +394,13 @@ void HttpServer::accept() {
 }
 
 void HttpServer::stop() {
-  if (ping_timer_) ping_timer_->cancel();
+  if (ping_timer_) {
+    try {
+      ping_timer_->cancel();
+    } catch (const boost::system::system_error&) {
+      // Nothing was waiting on it: nothing to cancel.
+    }
+  }
   if (acceptor_) {
     beast::error_code ignored;
     acceptor_->close(ignored);

@@ -59,7 +59,7 @@ class HttpServer {
  private:
   void accept();
   void ping();
-  void publish_raw(std::shared_ptr<const std::string> message);
+  void publish_raw(const std::shared_ptr<const std::string>& message);
 
   boost::asio::io_context& io_;
   std::unique_ptr<boost::asio::steady_timer> ping_timer_;

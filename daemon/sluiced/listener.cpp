@@ -1,5 +1,10 @@
 #include "daemon/sluiced/listener.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 
 #include "framework/store/notifications.hpp"
@@ -15,7 +20,8 @@ Listener::Listener(boost::asio::io_context& io, boost::asio::thread_pool& contro
     : io_(io), control_(control), url_(std::move(url)), events_(std::move(events)), socket_(io) {}
 
 Listener::~Listener() {
-  if (socket_.is_open()) socket_.release();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
 }
 
 void Listener::start() {
@@ -44,7 +50,16 @@ void Listener::start() {
       }
       session_ = std::make_unique<Session>();
       session_->notifications = std::move(session->notifications);
-      socket_.assign(session_->notifications->socket());
+      // The loop watches a duplicate of libpq's socket: libpq closes its own descriptor when
+      // the connection breaks, and another thread may get that number at once; the duplicate
+      // stays ours until we close it, so the event loop never touches someone else's socket.
+      const int watched = ::dup(session_->notifications->socket());
+      boost::system::error_code ec;
+      if (watched >= 0) socket_.assign(watched, ec);
+      if (watched < 0 || ec) {
+        if (watched >= 0) ::close(watched);
+        return lost(watched < 0 ? std::string("dup: ") + std::strerror(errno) : ec.message());
+      }
       events_.state(true, "");
       watch();
     });
@@ -62,7 +77,8 @@ void Listener::watch() {
 }
 
 void Listener::lost(const std::string& why) {
-  if (socket_.is_open()) socket_.release();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
   boost::asio::post(control_, [doomed = std::shared_ptr<Session>(std::move(session_))]() mutable {
     doomed.reset();
   });
@@ -71,10 +87,8 @@ void Listener::lost(const std::string& why) {
 
 void Listener::stop() {
   stopped_ = true;
-  if (socket_.is_open()) {
-    socket_.cancel();
-    socket_.release();
-  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);  // cancels the wait
   if (session_)
     boost::asio::post(control_, [doomed = std::shared_ptr<Session>(std::move(session_))]() mutable {
       doomed.reset();

@@ -308,11 +308,12 @@ TEST_CASE("a runner waits for the one holding the migration lock", "[store][migr
   auto holder = db.connect();
   run_sql(*holder, "SELECT pg_advisory_lock(" + std::to_string(kMigrationLockKey) + ")");
   std::atomic<bool> waited{false};
+  bool migrated = false;  // checked after the join: Catch's assertions are not thread-safe
   std::thread runner([&] {
     auto c = db.connect();
     MigrateOptions options;
     options.on_wait = [&] { waited = true; };
-    CHECK(migrate(*c, options));
+    migrated = static_cast<bool>(migrate(*c, options));
   });
   for (int i = 0; i < 500 && !waited; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -323,6 +324,7 @@ TEST_CASE("a runner waits for the one holding the migration lock", "[store][migr
   }
   run_sql(*holder, "SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
   runner.join();
+  CHECK(migrated);
   auto c = db.connect();
   CHECK(check_schema(*c, "sluiced"));
 }

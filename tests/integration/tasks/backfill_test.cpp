@@ -26,11 +26,18 @@ std::int64_t request(const test::ChainFixture& f, Instant from, Instant to, cons
                    {.actor = "tester", .command = "backfill"});
 }
 
-tasks::BackfillPass process(const test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p,
-                            const std::string& holder = "proc:1") {
+// Callable from any thread: Catch's assertions are not, so the caller checks the result.
+Result<tasks::BackfillPass> try_process(const test::ChainFixture& f,
+                                        std::shared_ptr<tasks::PipelineRuntime> p,
+                                        const std::string& holder) {
   auto c = f.db().connect();
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> ps{std::move(p)};
-  auto pass = tasks::process_backfill_requests(*c, ps, kNow, {.holder = holder});
+  return tasks::process_backfill_requests(*c, ps, kNow, {.holder = holder});
+}
+
+tasks::BackfillPass process(const test::ChainFixture& f, std::shared_ptr<tasks::PipelineRuntime> p,
+                            const std::string& holder = "proc:1") {
+  auto pass = try_process(f, std::move(p), holder);
   REQUIRE(pass);
   return *pass;
 }
@@ -79,11 +86,14 @@ TEST_CASE("two processors racing over overlapping requests never make a second r
   for (int i = 0; i < 6; ++i)
     request(f, test::kFixtureStart + std::chrono::hours(12 * i), kDay + std::chrono::hours(48),
             "missing");
-  std::vector<tasks::BackfillPass> passes(2);
-  std::thread a([&] { passes[0] = process(f, p, "proc:a"); });
-  std::thread b([&] { passes[1] = process(f, p, "proc:b"); });
+  std::vector<Result<tasks::BackfillPass>> results(2);
+  std::thread a([&] { results[0] = try_process(f, p, "proc:a"); });
+  std::thread b([&] { results[1] = try_process(f, p, "proc:b"); });
   a.join();
   b.join();
+  REQUIRE(results[0]);
+  REQUIRE(results[1]);
+  const std::vector<tasks::BackfillPass> passes{*results[0], *results[1]};
   CHECK(passes[0].taken.size() + passes[1].taken.size() == 6);  // each request taken once
   std::int64_t created = 0;
   for (const auto& pass : passes)

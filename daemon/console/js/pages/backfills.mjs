@@ -82,7 +82,7 @@ export function mount(main, params, ctx) {
         td('status', badge(b.status), b.message ? h('span', { class: 'message' }, b.message) : null),
         td('progress', progress(b, details.get(b.id))),
         td('eta', eta(b)),
-        td('requested', b.requested_by || '—', b.requested_at ? h('span', { class: 'muted' }, fmt(b.requested_at, z)) : null),
+        td('requested', b.requested_by || '—', b.requested_at ? h('span', { class: 'muted' }, ' · ', fmt(b.requested_at, z)) : null),
         td('actions', OPEN.has(b.status) && ctx.can('cancel-backfill') ? cancelButton(b) : null)));
     }
     tbody.replaceChildren(frag);

@@ -142,7 +142,7 @@ export function mount(main, params, ctx) {
       : h('p', { class: 'muted' }, 'None.'));
     time.replaceChildren(...timeline(rec));
     const evs = rec.events || [];
-    events.replaceChildren(...(evs.length ? evs.map((e) => eventItem(e, z)) : [h('li', null, 'No events.')]));
+    events.replaceChildren(...(evs.length ? evs.map((e) => eventItem(e, z)) : [h('li', { class: 'muted empty' }, 'No events.')]));
     const body = h('tbody');
     for (const [k, v] of Object.entries(rec)) {
       if (k === 'events') continue;
