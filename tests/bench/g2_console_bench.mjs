@@ -59,6 +59,31 @@ const grid = await rendered('#/pipelines/big', 'pipeline', '#grid .cell', window
 const first = await (await context.request.get(`/api/v1/records?pipeline=big&order=newest&limit=1000`)).json();
 const gridJson = await fetched([`/api/v1/records?pipeline=big&order=newest&limit=1000`,
   `/api/v1/records?pipeline=big&order=newest&limit=1000&cursor=${first.next_cursor}`]);
+// SLUICE_BENCH_TRACE=1: where one load of each page spends its time (requests, from the
+// navigation's start), to see what to make faster.
+async function trace(hash, page_name) {
+  const page = await context.newPage();
+  const seen = [];
+  const t0 = Date.now();
+  page.on('requestfinished', (r) => seen.push([r.url().replace(base, ''), Date.now() - t0]));
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto('/' + hash, { waitUntil: 'commit' });
+  await page.waitForSelector(`main[aria-busy="false"][data-page="${page_name}"]`, { timeout: 60000 });
+  console.log(`-- ${hash}: rendered ${Date.now() - t0} ms after the navigation began`);
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  console.log(`   script ${(m.ScriptDuration * 1000).toFixed(0)} ms, style ` +
+    `${(m.RecalcStyleDuration * 1000).toFixed(0)} ms, layout ${(m.LayoutDuration * 1000).toFixed(0)} ms, ` +
+    `tasks ${(m.TaskDuration * 1000).toFixed(0)} ms, ${m.Nodes} nodes`);
+  for (const [name, end] of seen) console.log(`   ${String(end).padStart(6)} ms  ${name} finished`);
+  await page.close();
+}
+if (process.env.SLUICE_BENCH_TRACE) {
+  await trace('#/pipelines', 'pipelines');
+  await trace('#/pipelines/big', 'pipeline');
+}
+
 const line = (name, ms, baseline, what) => console.log(
   `${name.padEnd(10)} ${ms.toFixed(0).padStart(6)} ms to rendered (${what}); its JSON alone ` +
   `${baseline.toFixed(0)} ms, ratio ${(ms / baseline).toFixed(1)}   target <= 1000 ms`);

@@ -37,9 +37,13 @@ pipelines_dir: pipelines.d
 http:
   listen: 127.0.0.1:$port
   tokens:
-    - {name: bench, role: viewer, token: \${env:SLUICE_G2_TOKEN}}
+    - name: bench
+      role: viewer
+      token: \${env:SLUICE_G2_TOKEN}
 connections:
-  db: {kind: postgres, url: \${env:SLUICE_DATABASE_URL}}
+  db:
+    kind: postgres
+    url: \${env:SLUICE_DATABASE_URL}
 YAML
 # Paused pipelines over a range that ends where the seeded records end: the daemon runs
 # nothing while the pages are measured.
@@ -86,6 +90,7 @@ echo "== seeded $(psql -Atqc 'SELECT count(*) FROM pipeline_records') records of
 pid=$!
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  kill -0 "$pid" 2>/dev/null || { echo "g2: sluiced did not start" >&2; tail -n 20 "$work/sluiced.log" >&2; exit 1; }
   sleep 0.2
 done
 

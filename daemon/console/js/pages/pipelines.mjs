@@ -17,20 +17,33 @@ const FILTERS = {
   running: (p) => p.running > 0,
 };
 
-function strip(p, zone) {
-  const recent = (p.recent || []).slice(0, STRIP).reverse();  // newest first in the answer
-  const el = h('span', { class: 'strip', role: 'img',
-    'aria-label': `last ${recent.length} windows, oldest first` });
-  for (const r of recent) {
+// A strip's 24 cells are made when its row comes near the screen: with hundreds of pipelines
+// most strips are below the fold, and their 12,000 elements would cost more to lay out than
+// the rest of the table.
+const strips = new WeakMap();
+
+function fillStrip(el) {
+  const s = strips.get(el);
+  if (!s) return;
+  strips.delete(el);
+  for (const r of s.recent) {
     const ms = parseTime(r.window_start);
-    const when = Number.isNaN(ms) ? r.window_start : parts(ms, zone).text;
+    const when = Number.isNaN(ms) ? r.window_start : parts(ms, s.zone).text;
     el.append(h('span', { class: 'strip-cell', 'data-status': r.status, title: `${when}, ${r.status}` },
       glyph(r.status)));
   }
+}
+
+function strip(p, zone, near) {
+  const recent = (p.recent || []).slice(0, STRIP).reverse();  // newest first in the answer
+  const el = h('span', { class: 'strip', role: 'img',
+    'aria-label': `last ${recent.length} windows, oldest first` });
+  strips.set(el, { recent, zone });
+  near.observe(el);
   return el;
 }
 
-function row(p, ctx) {
+function row(p, ctx, near) {
   const zone = ctx.zone(p.timezone);
   const link = h('a', { href: '#/pipelines/' + encodeURIComponent(p.pipeline) }, p.pipeline);
   const state = p.paused ? 'paused' : 'active';
@@ -46,7 +59,7 @@ function row(p, ctx) {
     h('td', { 'data-col': 'failed', class: p.failed > 0 ? 'num bad' : 'num' }, String(p.failed ?? 0)),
     td('next_due', fmt(p.next_due, zone)),
     td('tags', tags.map((t) => h('span', { class: 'tag' }, t))),
-    td('recent', strip(p, zone)));
+    td('recent', strip(p, zone, near)));
 }
 
 export function mount(main, params, ctx) {
@@ -75,11 +88,20 @@ export function mount(main, params, ctx) {
     count.textContent = `${shown} of ${rows.length} pipelines`;
   }
 
+  const near = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue;
+      near.unobserve(e.target);
+      fillStrip(e.target);
+    }
+  }, { rootMargin: '600px 0px' });
+
   function draw() {
     const list = data || [];
     const frag = document.createDocumentFragment();
+    near.disconnect();
     rows = list.map((p) => {
-      const tr = row(p, ctx);
+      const tr = row(p, ctx, near);
       frag.append(tr);
       const text = [p.pipeline, p.description || '', ...(p.tags || [])].join(' ').toLowerCase();
       return { p, tr, text };
@@ -107,5 +129,8 @@ export function mount(main, params, ctx) {
       draw();
     },
     redraw: draw,
+    unmount() {
+      near.disconnect();
+    },
   };
 }
