@@ -93,6 +93,7 @@ int Daemon::run() {
     observe::logger("http")->info("HTTP API off (http.enabled: false)");
   }
   control("metrics", [this](auto& c) { return refresh_metrics(c); });
+  control("register pipelines", [this](auto& c) { return register_pipelines(c); });
   control("startup catch-up", [this](store::Connection& c) -> Result<void> {
     if (auto r = cleanup(c); !r) return r;
     return generate(c, state()->active);

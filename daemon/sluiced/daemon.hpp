@@ -86,6 +86,8 @@ class Daemon {
   Result<void> retention(store::Connection& c);
   Result<void> count_backlog(store::Connection& c);
   Result<void> refresh_metrics(store::Connection& c);
+  // The pipelines registry: what this daemon loaded (at start and after each reload).
+  Result<void> register_pipelines(store::Connection& c);
   Result<void> release(store::Connection& c, const std::vector<store::Record>& records,
                        std::string_view why);
   Result<void> backfill(store::Connection& c);

@@ -4,6 +4,7 @@
 
 #include "daemon/ops/views.hpp"
 #include "daemon/sluiced/daemon.hpp"
+#include "framework/config/show.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/observe/metrics.hpp"
 #include "framework/store/backfill.hpp"
@@ -11,6 +12,7 @@
 #include "framework/store/errors.hpp"
 #include "framework/store/operator.hpp"
 #include "framework/store/records.hpp"
+#include "framework/store/registry.hpp"
 #include "framework/store/retention.hpp"
 #include "tasks/backfill.hpp"
 #include "tasks/scheduling.hpp"
@@ -115,6 +117,15 @@ Result<void> Daemon::count_backlog(store::Connection& c) {
   if (!n) return fail(n.error());
   backlog_ = *n;
   return {};
+}
+
+Result<void> Daemon::register_pipelines(store::Connection& c) {
+  const auto s = state();
+  std::vector<store::PipelineRegistration> list;
+  list.reserve(s->config.pipelines.size());
+  for (const auto& p : s->config.pipelines)
+    list.push_back({p.id.value, config::pipeline_config_hash(p), p.stale_threshold.fixed});
+  return store::register_pipelines(c, list, options_.holder).map([](auto) {});
 }
 
 Result<void> Daemon::refresh_metrics(store::Connection& c) {

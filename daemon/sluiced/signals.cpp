@@ -151,6 +151,7 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   std::string what = "generate after reload:";
   for (const auto& runtime : fresh) what += " " + runtime->id.value;
   if (!fresh.empty()) control(what, [this, fresh](auto& c) { return generate(c, fresh); });
+  control("register pipelines", [this](auto& c) { return register_pipelines(c); });
   wake("reload");
 }
 

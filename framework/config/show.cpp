@@ -2,7 +2,10 @@
 
 #include <ostream>
 
+#include <xxhash.h>
 #include <yaml-cpp/yaml.h>
+
+#include <fmt/format.h>
 
 #include "framework/schema/scalar.hpp"
 
@@ -63,6 +66,13 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& v) {
 }
 
 }  // namespace
+
+std::string pipeline_config_hash(const PipelineConfig& pipeline) {
+  auto definition = pipeline_config_json(pipeline);
+  definition.erase("file");
+  const std::string text = definition.dump();
+  return fmt::format("{:016x}", XXH3_64bits(text.data(), text.size()));
+}
 
 nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline) {
   nlohmann::ordered_json one = nlohmann::ordered_json::object();

@@ -20,6 +20,11 @@ nlohmann::ordered_json effective_config(const Config& config,
 // One pipeline of that: {file, ...its keys}, secrets redacted.
 nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline);
 
+// A digest of the pipeline's definition (pipeline_config_json without the file's path: equal
+// on every host that loaded the same text from wherever), 16 hex digits. Secrets are redacted
+// before hashing, so the digest says nothing of them.
+std::string pipeline_config_hash(const PipelineConfig& pipeline);
+
 // One named connection's keys, secrets redacted.
 nlohmann::ordered_json connection_config_json(const ConnectionConfig& connection);
 

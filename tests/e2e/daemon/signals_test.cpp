@@ -106,12 +106,21 @@ TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping 
             id + "'");
   };
   REQUIRE(test::eventually([&] { return done("a") == 24; }, 30s));
+  // The registry holds what the daemon loaded: a at start, b after the reload.
+  const auto registered = [&] {
+    return test::count(*c,
+                       "SELECT count(*) FROM pipelines WHERE config_hash ~ '^[0-9a-f]{16}$' AND "
+                       "registered_by LIKE '%:" +
+                           std::to_string(daemon.pid()) + "' AND stale_threshold IS NOT NULL");
+  };
+  CHECK(test::eventually([&] { return registered() == 1; }, 10s));
 
   test::write_pipeline(dir.path(), "b", "src", "dst_b", "2024-01-01", "2024-01-02");
   daemon.signal(SIGHUP);
   CHECK(test::eventually([&] { return done("b") == 24; }, 30s));
   CHECK(test::count(*c, "SELECT count(*) FROM dst_b") == 24);
   CHECK(daemon.log_contains("config reloaded: added b"));
+  CHECK(test::eventually([&] { return registered() == 2; }, 10s));
 
   // A broken pipeline file: the whole reload is refused with its errors, a and b stay.
   test::write_pipeline(dir.path(), "c", "src", "dst_b", "2024-01-01", "2024-01-02");
