@@ -44,6 +44,16 @@ Answer<Admitted> from_session(const Request& request, Services& services,
   return Admitted{{token->name, parse_role(token->role).value_or(Role::none)}, session};
 }
 
+// A bearer token, or else the console's session cookie.
+Answer<Admitted> identify(const Request& request, Services& services,
+                          const config::Config& config) {
+  if (request.authorization.empty() && !cookie_value(request.cookie, Sessions::kCookie).empty())
+    return from_session(request, services, config);
+  auto bearer = authenticate(request.authorization, config.daemon.http.tokens);
+  if (!bearer) return tl::unexpected(bearer.error());
+  return Admitted{*bearer, std::nullopt};
+}
+
 // The caller of a route, or why not: no token needed for Role::none (but a scrape route asks
 // for http.metrics_token when it is set), else a token (or a console session) of at least
 // the route's role.
@@ -58,14 +68,7 @@ Answer<Admitted> admit(const Route& route, const Request& request, Services& ser
     if (!caller) return tl::unexpected(caller.error());
     return Admitted{*caller, std::nullopt};
   }
-  Answer<Admitted> admitted = refuse({});
-  if (request.authorization.empty() && !cookie_value(request.cookie, Sessions::kCookie).empty()) {
-    admitted = from_session(request, services, config);
-  } else if (auto bearer = authenticate(request.authorization, config.daemon.http.tokens)) {
-    admitted = Admitted{*bearer, std::nullopt};
-  } else {
-    admitted = tl::unexpected(bearer.error());
-  }
+  auto admitted = identify(request, services, config);
   if (!admitted) return admitted;
   const auto& caller = admitted->caller;
   if (caller.role < route.role)

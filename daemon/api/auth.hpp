@@ -3,6 +3,7 @@
 //   viewer    every GET except the audit log and the connections
 //   operator  viewer + pause, backfill, rerun, clear, release
 //   admin     everything
+#include <array>
 #include <compare>
 #include <optional>
 #include <span>
@@ -29,9 +30,17 @@ struct Caller {
   Role role = Role::none;
 };
 
+using Sha256 = std::array<unsigned char, 32>;
+Sha256 sha256(std::string_view text);
+
 // Equal lengths or not, the time taken depends on neither text: both are hashed (SHA-256)
 // and the digests compared with CRYPTO_memcmp.
 bool same_secret(std::string_view a, std::string_view b);
+
+// The token `presented` is, compared with every one of `tokens` (no early exit: the time taken
+// does not say how many come before the match); nullopt when none.
+std::optional<Caller> match_token(std::string_view presented,
+                                  std::span<const config::HttpToken> tokens);
 
 // `Authorization: Bearer <token>` against every token (all are compared, whichever
 // matches): 401 with WWW-Authenticate when it is missing, malformed or matches none. The

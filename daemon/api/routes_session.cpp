@@ -25,13 +25,11 @@ Answer<Response> sign_in(Call& call) {
   if (!token) return tl::unexpected(token.error());
   if (!*token || (*token)->empty()) return bad_input("token", "required: one of http.tokens");
   const auto config = call.services.config();
-  auto caller = authenticate("Bearer " + **token, config->daemon.http.tokens);
-  if (!caller) {
-    auto refused = caller.error();
-    refused.field = "token";
-    refused.headers.clear();  // no WWW-Authenticate: the browser must not prompt
-    return tl::unexpected(refused);
-  }
+  // Refused without WWW-Authenticate: the browser must not prompt for credentials.
+  const auto caller = match_token(**token, config->daemon.http.tokens);
+  if (!caller)
+    return refuse(
+        {.status = 401, .detail = "the token is not one of http.tokens", .field = "token"});
   if (caller->role == Role::none)
     return refuse({.status = 403,
                    .detail = "token '" + caller->name + "' has no role that may sign in",

@@ -1,41 +1,36 @@
 #include "daemon/api/sessions.hpp"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "daemon/api/auth.hpp"
 
 namespace sluice::api {
 namespace {
 
-std::string random_hex(std::size_t bytes) {
-  std::array<unsigned char, 64> raw{};
-  if (bytes > raw.size() || RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1)
+// 32 random bytes as 64 hex digits.
+std::string random_hex() {
+  std::array<unsigned char, 32> raw{};
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
     throw std::runtime_error("the system's random source failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (std::size_t i = 0; i < bytes; ++i) {
-    out += kHex[raw[i] >> 4];
-    out += kHex[raw[i] & 15];
-  }
-  return out;
+  return fmt::format("{:02x}", fmt::join(raw, ""));
 }
 
 std::string digest_of(std::string_view id) {
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> d{};
-  SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), d.data());
-  return {reinterpret_cast<const char*>(d.data()), d.size()};
+  const auto d = sha256(id);
+  return {d.begin(), d.end()};
 }
 
 }  // namespace
 
 Sessions::Opened Sessions::open(std::string token_name, Instant now, Seconds ttl) {
-  Opened out{random_hex(32), {std::move(token_name), random_hex(32), now + ttl}};
+  Opened out{random_hex(), {std::move(token_name), random_hex(), now + ttl}};
   std::lock_guard lock(mutex_);
   if (by_digest_.size() >= kMaxOpen)
     std::erase_if(by_digest_, [&](const auto& s) { return s.second.expires <= now; });

@@ -346,11 +346,6 @@ void HttpServer::publish_raw(const std::shared_ptr<const std::string>& message) 
   for (auto& push : targets) push(message);
 }
 
-int HttpServer::streams() const {
-  std::lock_guard lock(shared_->sessions_mutex);
-  return static_cast<int>(shared_->streams.size());
-}
-
 unsigned short HttpServer::port() const {
   return acceptor_ ? acceptor_->local_endpoint().port() : 0;
 }

@@ -51,8 +51,6 @@ class HttpServer {
   unsigned short port() const;
   // Sends `event` with `data` (one line of JSON) to every open event stream; on the loop.
   void publish(std::string_view event, std::string_view data);
-  // Open event streams (the metrics' gauge).
-  int streams() const;
 
   struct Shared;  // what sessions share with the server; internal
 
