@@ -44,6 +44,7 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
       listen_timer_(io_),
       drain_timer_(io_),
       metrics_timer_(io_),
+      db_down_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
       listener_(
           io_, control_pool_, options_.database_url,
@@ -54,9 +55,11 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
               // The console's live updates: forwarded to its event streams as they come.
               [this](const std::string& payload) {
                 if (http_) http_->publish("change", payload);
-              }}),
+              },
+              [this] { notifier_.wake(); }}),
       leases_(options_.database_url, options_.holder,
-              ms(state_->config.daemon.scheduler.heartbeat_interval)) {
+              ms(state_->config.daemon.scheduler.heartbeat_interval)),
+      notifier_(options_.database_url, options_.holder) {
   max_workers_ = state_->config.daemon.workers;
   worker_pool_ = std::make_unique<boost::asio::thread_pool>(max_workers_);
 }
@@ -78,6 +81,8 @@ int Daemon::run() {
   if (const auto period = systemd::watchdog_period())
     every(watchdog_timer_, *period, [] { systemd::watchdog(); });
   start_timers();
+  update_notifier();
+  notifier_.start();
   listener_.start();
   if (const auto& http = state()->config.daemon.http; http.enabled) {
     http_ = std::make_unique<HttpServer>(
@@ -228,6 +233,12 @@ void Daemon::database_lost(const std::string& why) {
           "database unreachable ({}): claiming paused, running windows finish or are released; "
           "reconnecting",
           why);
+  database_down_since_ = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+  db_down_timer_.expires_after(
+      std::chrono::seconds(state()->config.daemon.notifications.db_down_after));
+  db_down_timer_.async_wait([this, why](const boost::system::error_code& ec) {
+    if (!ec && database_down_ && !draining_) database_down_told(why);
+  });
   reconnect_delay_ = kFirstRetry;
   reconnect_timer_.expires_after(reconnect_delay_);
   reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -260,6 +271,17 @@ void Daemon::database_back() {
   down_ = false;
   claiming_ = !draining_;
   observe::logger("scheduler")->info("database reachable again: claiming resumes");
+  db_down_timer_.cancel();
+  if (database_down_told_) {
+    database_down_told_ = false;
+    const auto now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
+    notifier_.send_direct(
+        {.kind = notify::EventKind::database_back,
+         .message =
+             fmt::format("{}: the database is reachable again after {}", options_.holder,
+                         time::to_string(time::Duration{.fixed = now - database_down_since_})),
+         .at = now});
+  }
   if (!unfinished_.empty()) {
     auto records = std::move(unfinished_);
     unfinished_.clear();

@@ -25,6 +25,7 @@
 #include "daemon/sluiced/http_server.hpp"
 #include "daemon/sluiced/listener.hpp"
 #include "daemon/sluiced/state.hpp"
+#include "framework/notify/notifier.hpp"
 #include "framework/store/database.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/runner.hpp"
@@ -69,6 +70,9 @@ class Daemon {
   void apply(const std::shared_ptr<const State>& next);
   void publish_status();
   std::shared_ptr<const State> state() const;
+  // The notification channels of the config now loaded, to the notifier and the registry.
+  void update_notifier();
+  void database_down_told(const std::string& why);
 
   // Control pool: `duty` gets the control connection, opened on demand; a lost connection
   // is reported as the database gone. A duty never queues behind itself: posted again while
@@ -100,17 +104,21 @@ class Daemon {
 
   mutable std::mutex state_mutex_;  // workers read the state between windows
   std::shared_ptr<const State> state_;
+  std::shared_ptr<const notify::Directory> directory_;  // under state_mutex_
 
   // Event loop only.
   std::map<std::string, std::unique_ptr<Timer>> cron_timers_;
   Timer poll_timer_, cleanup_timer_, retention_timer_, backfill_timer_, status_timer_,
-      watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_, metrics_timer_;
+      watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_, metrics_timer_,
+      db_down_timer_;
   boost::asio::signal_set signals_;
   Listener listener_;
   int workers_running_ = 0;
   bool wake_pending_ = false;
   bool draining_ = false;
   bool database_down_ = false;
+  bool database_down_told_ = false;  // the notification went out: its recovery goes too
+  Instant database_down_since_{};
   Clock::duration reconnect_delay_{};
   Clock::duration listen_delay_{};
   int listening_ = -1;  // -1 unknown, 0 polling, 1 notifications: logged on change only
@@ -136,6 +144,7 @@ class Daemon {
   std::vector<std::unique_ptr<store::RecordStore>> idle_connections_;
 
   tasks::LeaseKeeper leases_;
+  notify::Notifier notifier_;
 
   // Last: destroyed first, its pool joined while the loop and the state still exist.
   std::unique_ptr<HttpServer> http_;

@@ -120,12 +120,45 @@ Result<void> Daemon::count_backlog(store::Connection& c) {
 }
 
 Result<void> Daemon::register_pipelines(store::Connection& c) {
-  const auto s = state();
+  std::shared_ptr<const State> s;
+  std::shared_ptr<const notify::Directory> directory;
+  {
+    std::lock_guard lock(state_mutex_);
+    s = state_;
+    directory = directory_;
+  }
   std::vector<store::PipelineRegistration> list;
   list.reserve(s->config.pipelines.size());
   for (const auto& p : s->config.pipelines)
-    list.push_back({p.id.value, config::pipeline_config_hash(p), p.stale_threshold.fixed});
+    list.push_back(
+        {p.id.value, config::pipeline_config_hash(p), p.stale_threshold.fixed,
+         directory ? directory->kinds_of(p.id.value).names() : std::vector<std::string>{}});
   return store::register_pipelines(c, list, options_.holder).map([](auto) {});
+}
+
+void Daemon::update_notifier() {
+  const auto s = state();
+  auto directory = std::make_shared<const notify::Directory>(s->config);
+  std::vector<std::pair<std::string, Seconds>> slas;
+  for (const auto& p : s->config.pipelines)
+    if (p.sla && !p.paused) slas.emplace_back(p.id.value, *p.sla);
+  {
+    std::lock_guard lock(state_mutex_);
+    directory_ = directory;
+  }
+  notifier_.update(std::move(directory), std::move(slas));
+}
+
+// Sent directly, from this host: with the database gone there is no outbox, and no other
+// daemon to ask. Each daemon that loses it says so once per outage, naming itself.
+void Daemon::database_down_told(const std::string& why) {
+  database_down_told_ = true;
+  notifier_.send_direct(
+      {.kind = notify::EventKind::database_down,
+       .message = fmt::format("{}: the database has been unreachable since {} ({}); claiming is "
+                              "paused until it is back",
+                              options_.holder, format_utc(database_down_since_), why),
+       .at = std::chrono::floor<Seconds>(std::chrono::system_clock::now())});
 }
 
 Result<void> Daemon::refresh_metrics(store::Connection& c) {

@@ -35,6 +35,7 @@ void Listener::start() {
                                          [this] { events_.backfill(); }};
     if (events_.changes)
       handlers.changes = [this](const std::string& payload) { events_.changes(payload); };
+    if (events_.outbox) handlers.outbox = [this] { events_.outbox(); };
     auto opened = store::Notifications::open(url_, std::move(handlers));
     if (opened)
       session->notifications = std::move(*opened);

@@ -84,6 +84,7 @@ void Daemon::drain_deadline() {
 void Daemon::finish() {
   drain_timer_.cancel();
   listener_.stop();
+  notifier_.stop();  // a message on the wire finishes; the rest waits in the outbox
   if (http_) http_->stop();
   // Windows whose write failed while the database was away: released before leaving (the
   // control pool is joined after the loop stops) rather than left for the stale threshold.
@@ -151,6 +152,7 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   std::string what = "generate after reload:";
   for (const auto& runtime : fresh) what += " " + runtime->id.value;
   if (!fresh.empty()) control(what, [this, fresh](auto& c) { return generate(c, fresh); });
+  update_notifier();
   control("register pipelines", [this](auto& c) { return register_pipelines(c); });
   wake("reload");
 }

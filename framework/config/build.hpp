@@ -13,6 +13,10 @@ inline time::Duration duration_of(const Fields& f, std::string_view key) {
   return f.value_or<time::Duration>(key, {});
 }
 
+// The notification sections (build_notifications.cpp); problems go to ctx.diags.
+Notifications build_notifications(const Fields& f, const CheckContext& ctx);
+NotificationSettings build_notification_settings(const Fields& f, const CheckContext& ctx);
+
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,

@@ -75,6 +75,8 @@ HttpConfig build_http(const Fields& f, const CheckContext& ctx) {
   HttpConfig h;
   h.enabled = f.value_or<bool>("enabled", true);
   h.listen = f.string_or("listen", h.listen);
+  h.public_url = f.string_or("public_url");
+  while (h.public_url.ends_with('/')) h.public_url.pop_back();
   for (const auto& t : f.list("tokens")) {
     HttpToken token{.name = t.string_or("name"),
                     .role = t.string_or("role"),
@@ -128,6 +130,8 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
   }
   d.workers = static_cast<int>(f.value_or<std::int64_t>("workers", 4));
   if (const Fields* http = f.section("http")) d.http = build_http(*http, ctx);
+  if (const Fields* n = f.section("notifications"))
+    d.notifications = build_notification_settings(*n, ctx);
   if (const Fields* log = f.section("log")) {
     d.log.level = log_level(log->string_or("level", "info"));
     d.log.format =

@@ -153,16 +153,6 @@ void build_fields(PipelineConfig& p, Fields& f, const YAML::Node& root, const Ch
   }
 }
 
-void build_notifications(PipelineConfig& p, const Fields& n) {
-  p.notifications.email_list = n.value_or<std::vector<std::string>>("email_list", {});
-  p.notifications.email_on_failure = n.value_or<bool>("email_on_failure", true);
-  p.notifications.email_on_retry = n.value_or<bool>("email_on_retry", false);
-  for (const auto& hook : n.list("webhooks")) {
-    p.notifications.webhooks.push_back(
-        {hook.value_or<Secret>("url", {}), hook.value_or<std::vector<std::string>>("events", {})});
-  }
-}
-
 Fields* mutable_section(Fields& f, std::string_view key) {
   Fields::Entry* e = f.find(key);
   return e && !e->children.empty() ? &e->children.front() : nullptr;
@@ -225,7 +215,13 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   if (const auto* sla = f.get<time::Duration>("sla")) p.sla = sla->fixed;
   build_fields(p, f, root, ctx);
   p.max_active_windows = static_cast<int>(f.value_or<std::int64_t>("max_active_windows", 1));
-  if (const Fields* n = f.section("notifications")) build_notifications(p, *n);
+  if (const Fields* n = f.section("notifications")) {
+    p.notifications = build_notifications(*n, ctx);
+    if (!p.notifications.email_list.empty() && !daemon.notifications.smtp)
+      ctx.warning(n->where_of("email_list"), n->path_of("email_list"),
+                  "no e-mail is sent: the daemon file has no notifications.smtp (the mail "
+                  "server)");
+  }
   p.tags = f.value_or<std::vector<std::string>>("tags", {});
   p.paused = f.value_or<bool>("paused", false);
   return p;

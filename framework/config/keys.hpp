@@ -15,6 +15,9 @@ const KeyTable& connection_common_keys();
 // `connection` before the adapter's own source / target keys.
 const KeyTable& source_common_keys();
 const KeyTable& target_common_keys();
+// pipeline.notifications and the daemon file's notifications (keys_notifications.cpp).
+const KeyTable& pipeline_notifications_keys();
+const KeyTable& daemon_notifications_keys();
 
 // Markdown reference of every table (daemon, pipeline, each adapter).
 std::string render_key_reference();

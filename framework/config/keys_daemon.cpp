@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/postgres/keys.hpp"
 #include "framework/config/keys.hpp"
 #include "framework/schema/key_table.hpp"
@@ -119,6 +120,11 @@ const KeyTable& http_keys() {
            .description = "Address to listen on; port 0 takes a free one (logged).",
            .default_value = "127.0.0.1:8470",
            .check = check_listen},
+          {.name = "public_url",
+           .type = KeyType::string,
+           .description = "The console's address as people reach it (`https://sluice.example`); "
+                          "notifications link to the window's record there. Unset: no link.",
+           .check = adapters::check_http_url},
           {.name = "tokens",
            .type = KeyType::section_list,
            .description = "The API's bearer tokens; with none, only /healthz, /readyz and "
@@ -334,6 +340,10 @@ const KeyTable& daemon_keys() {
            .type = KeyType::section,
            .description = "Pruning.",
            .section = &retention_keys()},
+          {.name = "notifications",
+           .type = KeyType::section,
+           .description = "E-mail and webhook delivery.",
+           .section = &daemon_notifications_keys()},
           {.name = "connections",
            .type = KeyType::connection_map,
            .description = "Named connections: `NAME: {kind: KIND, ...}`, the keys of each kind "

@@ -34,15 +34,6 @@ std::string check_field_name(std::string_view text) {
   return "a business field name is letters, digits and '_', not starting with a digit";
 }
 
-std::string check_email(std::string_view text) {
-  const auto at = text.find('@');
-  const bool ok = at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
-                  text.find_first_of(" \t,;<>") == std::string_view::npos &&
-                  text.find('@', at + 1) == std::string_view::npos;
-  if (ok) return {};
-  return "'" + std::string(text) + "' is not an email address";
-}
-
 const KeyTable& schedule_keys() {
   static const KeyTable t{
       "pipeline.schedule",
@@ -127,56 +118,6 @@ const KeyTable& retries_keys() {
            .description = "Longest delay between retries.",
            .default_value = "10m"},
       }};
-  return t;
-}
-
-const KeyTable& webhook_keys() {
-  static const KeyTable t{
-      "pipeline.notifications.webhooks[]",
-      "A URL that receives a JSON POST per event.",
-      {
-          {.name = "url",
-           .type = KeyType::string,
-           .description = "Webhook URL (often a secret itself: `${env:SLACK_WEBHOOK}`).",
-           .required = true,
-           .secret = Secrecy::opaque,
-           .check = adapters::check_http_url},
-          {.name = "events",
-           .type = KeyType::choice_list,
-           .description = "Events that are posted.",
-           .default_value = "[failure]",
-           .choices = {"failure", "retry", "success"}},
-      }};
-  return t;
-}
-
-const KeyTable& notifications_keys() {
-  static const KeyTable t{"pipeline.notifications",
-                          "Who hears about failures and retries.",
-                          {
-                              {.name = "email_list",
-                               .type = KeyType::string_list,
-                               .description = "Addresses that get failure / retry emails.",
-                               .default_value = "[]",
-                               .check = check_email,
-                               .planned = true},
-                              {.name = "email_on_failure",
-                               .type = KeyType::boolean,
-                               .description = "Email when a window fails for good.",
-                               .default_value = "true",
-                               .planned = true},
-                              {.name = "email_on_retry",
-                               .type = KeyType::boolean,
-                               .description = "Email when a window is retried.",
-                               .default_value = "false",
-                               .planned = true},
-                              {.name = "webhooks",
-                               .type = KeyType::section_list,
-                               .description = "Webhooks.",
-                               .default_value = "[]",
-                               .section = &webhook_keys(),
-                               .planned = true},
-                          }};
   return t;
 }
 
@@ -302,9 +243,8 @@ const KeyTable& pipeline_keys() {
            .max = 1000},
           {.name = "notifications",
            .type = KeyType::section,
-           .description = "Emails and webhooks.",
-           .section = &notifications_keys(),
-           .planned = true},
+           .description = "E-mail and webhooks for this pipeline's events.",
+           .section = &pipeline_notifications_keys()},
           {.name = "tags",
            .type = KeyType::string_list,
            .description = "Free labels; `GET /api/v1/pipelines?tag=T` lists the pipelines "

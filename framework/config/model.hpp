@@ -66,6 +66,7 @@ struct HttpToken {
 struct HttpConfig {
   bool enabled = true;
   std::string listen = "127.0.0.1:8470";
+  std::string public_url;  // how people reach the console; links in notifications
   std::vector<HttpToken> tokens;
   Secret metrics_token;                     // empty: /metrics needs no token
   std::filesystem::path tls_cert, tls_key;  // both empty: plain HTTP
@@ -76,6 +77,43 @@ struct HttpConfig {
   int max_connections = 2048;
   int database_connections = 2;
   int max_queued = 256;
+};
+
+// A channel's events (the `events` choices; `failure` covers audit mismatches too).
+struct Webhook {
+  std::string name{};  // the channel is `webhook:NAME`
+  Secret url{};
+  std::vector<std::string> events{};
+  bool slack = false;  // format: slack
+  Secret secret{};     // HMAC-SHA256 key of X-Sluice-Signature; empty: unsigned
+  std::chrono::milliseconds timeout{10'000};
+};
+
+struct Notifications {
+  std::vector<std::string> email_list;
+  bool email_on_failure = true;
+  bool email_on_retry = false;
+  std::vector<Webhook> webhooks;
+};
+
+struct SmtpConfig {
+  std::string url{};  // smtp://host[:port] or smtps://host[:port]
+  std::string from{};
+  std::string username{};
+  Secret password{};
+  enum class StartTls { required, try_, off } starttls = StartTls::required;
+  std::chrono::milliseconds timeout{30'000};
+};
+
+// The daemon file's `notifications`: how messages go out, and the fleet's own channels.
+struct NotificationSettings {
+  std::optional<SmtpConfig> smtp;
+  std::chrono::seconds digest_interval{300};
+  int max_attempts = 10;
+  std::chrono::seconds retry_delay{10}, max_retry_delay{600};
+  std::chrono::seconds db_down_after{120};
+  std::vector<std::string> email_list;
+  std::vector<Webhook> webhooks;
 };
 
 struct DaemonConfig {
@@ -91,6 +129,7 @@ struct DaemonConfig {
   time::Duration drain_timeout;
   SchedulerConfig scheduler;
   RetentionConfig retention;
+  NotificationSettings notifications;
   std::vector<ConnectionConfig> connections;  // in file order
   Fields fields;
 
@@ -101,18 +140,6 @@ struct RetryPolicy {
   int max = 3;  // retries after the first attempt
   time::Duration base_delay;
   time::Duration max_delay;
-};
-
-struct Webhook {
-  Secret url;
-  std::vector<std::string> events;  // failure | retry | success
-};
-
-struct Notifications {
-  std::vector<std::string> email_list;
-  bool email_on_failure = true;
-  bool email_on_retry = false;
-  std::vector<Webhook> webhooks;
 };
 
 struct PipelineConfig {

@@ -196,8 +196,10 @@ Fields check_section(const YAML::Node& node, const std::vector<const KeyTable*>&
       present.push_back({name, kv.first, kv.second});
     }
   }
-  // A mapping of the wrong shape was reported once; its keys' absence is no news.
-  const bool report_missing = absent || node.IsMap();
+  // A mapping of the wrong shape was reported once; its keys' absence is no news. An
+  // optional section left out (`http.tls`, `notifications.smtp`) has no required keys to
+  // miss: only a section that is written must be whole.
+  const bool report_missing = node.IsMap() || (absent && path.empty());
   Checker checker(ctx);
   for (const auto* table : tables) {
     for (const auto& spec : table->keys) {

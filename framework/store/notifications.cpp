@@ -33,11 +33,12 @@ std::function<void(const std::string&)> ignoring_payload(std::function<void()> o
 // Receivers unregister from their connection when destroyed, so they go first.
 struct Notifications::State {
   std::unique_ptr<Connection> connection;
-  std::unique_ptr<listen::Receiver> records, backfill, changes;
+  std::unique_ptr<listen::Receiver> records, backfill, changes, outbox;
   ~State() {
     records.reset();
     backfill.reset();
     changes.reset();
+    outbox.reset();
   }
 };
 
@@ -61,6 +62,10 @@ Result<std::unique_ptr<Notifications>> Notifications::open(std::string_view url,
     if (handlers.changes)
       state->changes = std::make_unique<listen::Receiver>(*state->connection, "sluice_changes",
                                                           std::move(handlers.changes));
+    if (handlers.outbox)
+      state->outbox =
+          std::make_unique<listen::Receiver>(*state->connection, "sluice_notifications",
+                                             listen::ignoring_payload(std::move(handlers.outbox)));
   });
   if (!listened) return fail(listened.error());
   return std::unique_ptr<Notifications>(new Notifications(std::move(state)));

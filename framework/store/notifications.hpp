@@ -1,8 +1,9 @@
 #pragma once
 // The database's wake-up calls: LISTEN, on a connection of its own, on the channels the
 // migrations' triggers NOTIFY: `sluice_records` (a record became PENDING),
-// `sluice_backfill` (a backfill request was filed or changed) and `sluice_changes` (what the
-// web console shows changed: its payload is a small JSON object, see migration 0009). The
+// `sluice_backfill` (a backfill request was filed or changed), `sluice_changes` (what the
+// web console shows changed: its payload is a small JSON object, see migration 0009) and
+// `sluice_notifications` (the outbox has something to send, migration 0010). The
 // daemon watches socket() on its event loop and calls read() when it is readable.
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@ struct NotificationHandlers {
   std::function<void()> records;
   std::function<void()> backfill;
   std::function<void(const std::string& payload)> changes{};  // none: not listened to
+  std::function<void()> outbox{};  // sluice_notifications: new notifications to send
 };
 
 class Notifications {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "framework/core/error.hpp"
 #include "framework/store/database.hpp"
@@ -17,6 +18,8 @@ struct PipelineRegistration {
   std::string pipeline;
   std::string config_hash;
   std::chrono::seconds stale_threshold{0};
+  // The notification kinds some channel hears (the outbox triggers skip the rest).
+  std::vector<std::string> notify_events{};
 };
 
 // One statement for all of them; answers how many rows it wrote.

@@ -28,6 +28,19 @@ DELETE FROM pipeline_events
                ORDER BY e.id
                LIMIT $2))";
 
+// Notifications (and their deliveries, by cascade) age like events, once nothing of them is
+// still pending.
+constexpr const char* kPruneNotifications = R"(
+DELETE FROM notifications
+ WHERE id IN (SELECT n.id
+                FROM notifications n
+               WHERE n.created_at < now() - $1::interval
+                 AND n.expanded_at IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM notification_deliveries d
+                                  WHERE d.notification_id = n.id AND d.status = 'pending')
+               ORDER BY n.id
+               LIMIT $2))";
+
 // Deletes in batches until one comes back short; returns rows deleted and batches used.
 Result<std::pair<std::int64_t, int>> in_batches(pqxx::connection& connection, const char* sql,
                                                 const time::Duration& age, int batch,
@@ -68,6 +81,14 @@ Result<PruneReport> prune(pqxx::connection& connection, const RetentionPolicy& p
     if (!done) return fail(done.error());
     report.events = done->first;
     report.more = done->second > 0;
+    budget += done->second;
+    if (!report.more && budget > 0) {
+      auto sent =
+          in_batches(connection, kPruneNotifications, *policy.events, policy.batch_size, budget);
+      if (!sent) return fail(sent.error());
+      report.events += sent->first;
+      report.more = sent->second > 0;
+    }
   } else if (policy.events) {
     report.more = true;
   }

@@ -13,15 +13,15 @@ namespace sluice::store {
 
 struct RetentionPolicy {
   std::optional<time::Duration> records;  // SUCCESS / SKIPPED whose window ended longer ago
-  std::optional<time::Duration> events;   // pipeline_events created longer ago
+  std::optional<time::Duration> events;   // pipeline_events (and sent notifications) older
   int batch_size = 1000;
   int max_batches = 50;  // per call, so one call stays short; the caller comes back for more
 };
 
 struct PruneReport {
   std::int64_t records = 0;  // their events go with them (ON DELETE CASCADE), not counted
-  std::int64_t events = 0;
-  bool more = false;  // max_batches was reached: call again
+  std::int64_t events = 0;   // events and notifications
+  bool more = false;         // max_batches was reached: call again
 };
 
 // Ages are judged by the database clock. The newest record of each pipeline is kept

@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 // A daemon file and one pipeline over empty src/dst tables: windows of 1h from 2024-01-01,
 // `windows` of them (0: none due, the start is in the future).
 fs::path write_config(const fs::path& dir, int windows, int workers,

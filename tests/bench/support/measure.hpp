@@ -44,6 +44,13 @@ inline double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// The value below which a share `p` (0.5, 0.99) of the samples fall; 1.0 is the largest.
+inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
 // `12 15 11`: every run's figure, beside the median.
 inline std::string list(const std::vector<double>& v, int decimals = 0) {
   std::string out;

@@ -13,7 +13,8 @@ namespace {
 
 // Every secret below holds one of these; none may appear in any output.
 const std::vector<std::string> kValues = {"envVALUE-1",    "fileVALUE-2", "credVALUE-3",
-                                          "inlineVALUE-4", "hookVALUE-5", "tokenVALUE-6"};
+                                          "inlineVALUE-4", "hookVALUE-5", "tokenVALUE-6",
+                                          "signVALUE-7",   "smtpVALUE-8"};
 
 struct SecretTree {
   test::TempDir dir;
@@ -38,6 +39,14 @@ struct SecretTree {
     kind: http
     base_url: https://api.example.com?token=inlineVALUE-4
     auth_header: Bearer ${credential:api_token}
+notifications:
+  smtp:
+    url: smtp://mail.example.com
+    from: sluice@example.com
+    username: sluice
+    password: smtpVALUE-8
+  webhooks:
+    - {url: "https://hooks.example.com/inlineVALUE-4", secret: signVALUE-7}
 )");
     test::write_file(creds.path() / "mysql", "credVALUE-3");
     test::write_file(dir.path() / "pipelines.d" / "events.yaml",
@@ -45,6 +54,7 @@ struct SecretTree {
   webhooks:
     - url: ${env:HOOK}
     - url: https://hooks.example.com/inlineVALUE-4
+      secret: signVALUE-7
 )");
   }
 };
@@ -86,6 +96,9 @@ TEST_CASE("config show redacts every secret", "[config][redaction]") {
         "https://api.example.com?token=<redacted>");
   CHECK(shown["daemon"]["connections"]["api"]["auth_header"] == "<redacted>");
   CHECK(shown["pipelines"]["events"]["notifications"]["webhooks"][1]["url"] == "<redacted>");
+  CHECK(shown["pipelines"]["events"]["notifications"]["webhooks"][1]["secret"] == "<redacted>");
+  CHECK(shown["daemon"]["notifications"]["smtp"]["password"] == "<redacted>");
+  CHECK(loaded->daemon.notifications.smtp->password.reveal() == "smtpVALUE-8");
 }
 
 TEST_CASE("diagnostics about secret keys never quote the value", "[config][redaction]") {
