@@ -307,7 +307,9 @@ Result<net::HttpResponse> Session::perform(net::HttpRequest request, Deadline* d
   request.url +=
       fmt::format("&max_execution_time={}&query_id={}", (left->count() + 999) / 1000, query_id);
   std::atomic<bool> aborted{false};
-  request.deadline = deadline->at();
+  // The server's limit answers first, with an error saying so; the transfer's own cap is for
+  // a server that does not answer at all (the watchdog aborts it at the deadline anyway).
+  request.deadline = *deadline->at() + std::chrono::seconds(5);
   request.abort = &aborted;
   const auto hook = deadline->on_expiry([this, &aborted, query_id] {
     aborted = true;

@@ -239,7 +239,7 @@ Connection::Connection(Connection&& o) noexcept
       streaming_(o.streaming_),
       deadline_(std::exchange(o.deadline_, nullptr)),
       kill_hook_(std::move(o.kill_hook_)),
-      cancelled_(o.cancelled_),
+      cancelled_(std::move(o.cancelled_)),
       limited_(o.limited_) {}
 
 Connection& Connection::operator=(Connection&& o) noexcept {
@@ -251,7 +251,7 @@ Connection& Connection::operator=(Connection&& o) noexcept {
     streaming_ = o.streaming_;
     deadline_ = std::exchange(o.deadline_, nullptr);
     kill_hook_ = std::move(o.kill_hook_);
-    cancelled_ = o.cancelled_;
+    cancelled_ = std::move(o.cancelled_);
     limited_ = o.limited_;
   }
   return *this;

@@ -144,13 +144,15 @@ Result<void> Connection::limit_statement() {
     if (left->count() == 0)
       return fail(
           Error::retryable("statement not sent to " + describe() + ": its deadline has passed"));
-    wanted = left->count();
-    // The last SET still serves when it ends the statement no sooner than the deadline and
-    // not much later (the watchdog cancels at the deadline itself): a round trip saved.
-    const std::int64_t slack = std::max<std::int64_t>(1000, *wanted / 100);
-    if (statement_timeout_ && *statement_timeout_ >= *wanted &&
-        *statement_timeout_ - *wanted <= slack)
+    // A little more than the time left, so that the next statements (of this window, or of
+    // the next one on this pooled connection) keep the same SET while it ends them no sooner
+    // than their deadline and not much later: the watchdog cancels at the deadline itself,
+    // the server's limit is for a client that is gone. A round trip saved per statement.
+    const std::int64_t slack = std::max<std::int64_t>(1000, left->count() / 100);
+    if (statement_timeout_ && *statement_timeout_ >= left->count() &&
+        *statement_timeout_ <= left->count() + 2 * slack)
       return {};
+    wanted = left->count() + slack;
   } else if (!statement_timeout_) {
     return {};
   }

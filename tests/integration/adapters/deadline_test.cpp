@@ -50,9 +50,10 @@ adapters::WindowContext window_of(Deadline* deadline) {
           RunId{"manual__deadline"}, nullptr, deadline};
 }
 
-// The call under the server's limit alone: it ends soon after the deadline, retryable.
+// The call under the server's limit alone: it ends soon after the deadline, retryable, with
+// the error that names the limit (`said`).
 void ends_by_the_limit(adapters::Source& source, std::chrono::milliseconds left,
-                       const std::function<std::int64_t()>& running) {
+                       const std::function<std::int64_t()>& running, const std::string& said) {
   Deadline deadline(Clock::now() + left);
   const auto t0 = Clock::now();
   auto n = source.count(window_of(&deadline));
@@ -60,6 +61,7 @@ void ends_by_the_limit(adapters::Source& source, std::chrono::milliseconds left,
   REQUIRE_FALSE(n);
   INFO(n.error().message);
   CHECK(n.error().kind == ErrorKind::retryable);
+  CHECK_THAT(n.error().message, Contains(said));
   CHECK(took >= left);
   CHECK(took < left + 4s);
   CHECK(eventually([&] { return running() == 0; }));
@@ -98,7 +100,7 @@ TEST_CASE("PostgreSQL: a hung statement ends by statement_timeout, or by PQcance
                            mark + "%' AND pid <> pg_backend_pid()");
   };
   SECTION("the server's limit") {
-    ends_by_the_limit(*source, 1500ms, running);
+    ends_by_the_limit(*source, 1500ms, running, "canceling statement due to statement timeout");
   }
   SECTION("the watchdog's cancel") {
     const Error e = ends_by_the_cancel(*source, running);
@@ -124,15 +126,16 @@ TEST_CASE("MariaDB: a hung statement ends by max_statement_time, or by KILL QUER
                     mark + "%' AND id <> CONNECTION_ID()");
   };
   SECTION("the server's limit") {
-    ends_by_the_limit(*source, 1500ms, running);
+    ends_by_the_limit(*source, 1500ms, running, "max_statement_time exceeded");
   }
   SECTION("the watchdog's cancel") {
-    ends_by_the_cancel(*source, running);
+    const Error e = ends_by_the_cancel(*source, running);
+    CHECK_THAT(e.message, Contains("Query execution was interrupted (error 1317)"));
   }
   SECTION("a call without a deadline on the pooled connection of one with it is unlimited") {
     auto short_sleep = adapters::mysql::make_source(
         {db.params(), "SELECT SLEEP(2) AS slept, '" + mark + "' AS mark", std::nullopt, ""});
-    ends_by_the_limit(*short_sleep, 1s, running);
+    ends_by_the_limit(*short_sleep, 1s, running, "max_statement_time exceeded");
     auto n = short_sleep->count(window_of(nullptr));
     REQUIRE(n);
     CHECK(*n == 1);
@@ -155,10 +158,11 @@ TEST_CASE("ClickHouse: a hung query ends by max_execution_time, or by KILL QUERY
                                 "%' AND query NOT LIKE '%system.processes%'"));
   };
   SECTION("the server's limit") {
-    ends_by_the_limit(*source, 1500ms, running);
+    ends_by_the_limit(*source, 1500ms, running, "Code 159: Timeout exceeded");
   }
   SECTION("the watchdog's cancel") {
-    ends_by_the_cancel(*source, running);
+    const Error e = ends_by_the_cancel(*source, running);
+    CHECK_THAT(e.message, Contains("cancelled"));
   }
 }
 
@@ -206,7 +210,7 @@ TEST_CASE("HTTP: a request never answered ends at the deadline, or by its cancel
   REQUIRE(source);
   const auto running = [&] { return open_client_connections(server.port()); };
   SECTION("the request's total timeout, capped by the deadline") {
-    ends_by_the_limit(**source, 1500ms, running);
+    ends_by_the_limit(**source, 1500ms, running, "timed out");
   }
   SECTION("the watchdog's cancel") {
     const Error e = ends_by_the_cancel(**source, running);
