@@ -94,8 +94,8 @@ void LeaseKeeper::loop() {
         if (deadline && Deadline::Clock::now() > *deadline + deadline_grace_) {
           if (overdue.insert(id).second)
             log->warn(
-                "{} still running {} ms past its deadline: its lease is no longer renewed, and "
-                "the stale-lock cleanup frees the window if its worker stays stuck",
+                "{} still in a task {} ms after its deadline: its lease is no longer renewed, "
+                "so the stale-lock cleanup frees the window if its worker stays stuck",
                 observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run),
                 deadline_grace_.count());
           continue;
