@@ -2,8 +2,11 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+
 #include "framework/observe/log.hpp"
 #include "framework/observe/metrics.hpp"
+#include "framework/time/duration.hpp"
 #include "tasks/task.hpp"
 
 namespace sluice::tasks {
@@ -56,6 +59,33 @@ store::TaskWrite refused_write(const store::TaskWrite& refused, const Error& err
       failure_write(refused.task, Error{error.kind, std::move(message)}, record, pipeline, clock);
   w.elapsed = refused.elapsed;
   return w;
+}
+
+// The deadline a task runs under: the window's (from the claim to the end of the audit), or
+// the task's own timeout from its start when that ends first.
+struct TaskLimit {
+  Clock::time_point at;
+  std::chrono::milliseconds length;
+  bool own = false;  // the task's `tasks.<task>.timeout`, not the pipeline's `timeout`
+};
+
+std::optional<TaskLimit> limit_of(store::Task task, const Timeouts& timeouts,
+                                  const std::optional<TaskLimit>& window) {
+  const auto it = timeouts.tasks.find(task);
+  if (it == timeouts.tasks.end()) return window;
+  const TaskLimit own{Clock::now() + it->second, it->second, true};
+  if (window && window->at <= own.at) return window;
+  return own;
+}
+
+// `timeout after 5s in source_to_stage (the pipeline's timeout)`.
+std::string timeout_message(store::Task task, const TaskLimit& limit) {
+  const auto ms = limit.length.count();
+  const std::string length = ms % 1000 == 0 ? time::to_string(time::Duration{0, Seconds{ms / 1000}})
+                                            : fmt::format("{}ms", ms);
+  const std::string name(store::to_string(task));
+  return "timeout after " + length + " in " + name +
+         (limit.own ? " (tasks." + name + ".timeout)" : " (the pipeline's timeout)");
 }
 
 ChainEnd end_of(store::Move move) {
@@ -116,12 +146,25 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
   const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
-  const TaskContext ctx{
-      record, pipeline,
-      adapters::WindowContext{record.pipeline, record.window, record.run, pipeline.windows.zone},
-      clock_.now()};
   const auto started = Clock::now();
+  const TaskContext ctx{record, pipeline,
+                        adapters::WindowContext{record.pipeline, record.window, record.run,
+                                                pipeline.windows.zone, &lease.deadline},
+                        clock_.now()};
   std::int64_t loaded_rows = 0;
+  const std::optional<TaskLimit> window_limit =
+      pipeline.timeouts.window
+          ? std::optional<TaskLimit>(
+                TaskLimit{started + *pipeline.timeouts.window, *pipeline.timeouts.window})
+          : std::nullopt;
+  const auto window_deadline = [&] {
+    return window_limit ? std::optional(window_limit->at) : std::nullopt;
+  };
+  lease.deadline.set(window_deadline());
+  // Declared before whatever may still wait on a call when run() returns (the streamed load,
+  // the audit's source count): the watchdog outlives them and cancels those calls too.
+  std::optional<Watchdog> watchdog;
+  if (pipeline.timeouts.any()) watchdog.emplace(lease.deadline);
 
   // Writes a task's outcome fenced by the run ID. Returns the end of the chain, or nullopt
   // to go on with the next task.
@@ -166,7 +209,22 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
                           std::nullopt) -> std::optional<ChainOutcome> {
     if (lost.load()) return ChainOutcome{ChainEnd::lock_lost, "lease lost"};
     const auto task_start = since.value_or(Clock::now());
-    TaskResult result = guarded([&] { return fn(ctx); });
+    const auto limit = limit_of(task, pipeline.timeouts, window_limit);
+    lease.deadline.set(limit ? std::optional(limit->at) : std::nullopt);
+    TaskResult result = limit && lease.deadline.passed()
+                            ? TaskResult(fail(Error::retryable("not started: deadline passed")))
+                            : guarded([&] { return fn(ctx); });
+    // A task that ends past its deadline is a timeout whatever it returned: its calls were
+    // cancelled, and what a cancelled call answered is not to be trusted.
+    const bool timed_out = limit && lease.deadline.passed();
+    lease.deadline.set(window_deadline());
+    if (timed_out) {
+      log->info("{} {} past its deadline: {}", where, to_string(task),
+                result ? "it finished too late" : result.error().message);
+      return record_write(failure_write(task, Error::retryable(timeout_message(task, *limit)),
+                                        record, pipeline, clock_),
+                          task_start);
+    }
     if (!result)
       return record_write(failure_write(task, result.error(), record, pipeline, clock_),
                           task_start);
@@ -216,6 +274,15 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
   // A streamed load's commit mostly waits on the target: the audit's source count runs
   // meanwhile (the source is only read, so counting it now or after the commit is the same).
   std::future<Result<std::int64_t>> source_count;
+  // Leaving with that count still running (the load failed or timed out) cancels it rather
+  // than waiting for it: the run has ended.
+  const struct CancelLeftover {
+    Deadline& deadline;
+    bool watched;
+    ~CancelLeftover() {
+      if (watched) deadline.set(Clock::now());
+    }
+  } cancel_leftover{lease.deadline, watchdog.has_value()};
   if (phase < store::Phase::stage_to_target && streamed.load && !lost.load())
     source_count = start_source_count(ctx);
   if (phase < store::Phase::stage_to_target)

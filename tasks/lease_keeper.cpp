@@ -1,5 +1,7 @@
 #include "tasks/lease_keeper.hpp"
 
+#include <set>
+
 #include "framework/observe/log.hpp"
 #include "framework/store/records.hpp"
 #include "framework/time/duration.hpp"
@@ -7,15 +9,20 @@
 namespace sluice::tasks {
 
 LeaseKeeper::LeaseKeeper(std::string database_url, std::string holder,
-                         std::chrono::milliseconds interval)
+                         std::chrono::milliseconds interval,
+                         std::chrono::milliseconds deadline_grace)
     : LeaseKeeper(
           [url = std::move(database_url), holder = std::move(holder)] {
             return store::open_records(url, {"sluice-lease", 10}, holder);
           },
-          interval) {}
+          interval, deadline_grace) {}
 
-LeaseKeeper::LeaseKeeper(OpenStore open, std::chrono::milliseconds interval)
-    : open_(std::move(open)), interval_(time::timer_wait(interval)), thread_([this] { loop(); }) {}
+LeaseKeeper::LeaseKeeper(OpenStore open, std::chrono::milliseconds interval,
+                         std::chrono::milliseconds deadline_grace)
+    : open_(std::move(open)),
+      interval_(time::timer_wait(interval)),
+      deadline_grace_(deadline_grace),
+      thread_([this] { loop(); }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
@@ -64,6 +71,7 @@ void LeaseKeeper::loop() {
   const auto log = observe::logger("claims");
   std::unique_ptr<store::RecordStore> records;
   bool failing = false;
+  std::set<std::int64_t> overdue;  // windows no longer renewed, each logged once
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, interval_, [&] { return stopping_; });
@@ -79,8 +87,19 @@ void LeaseKeeper::loop() {
       }
       failing = !opened;  // an outage is logged once, not once per round
     }
+    std::erase_if(overdue, [&](std::int64_t id) { return !snapshot.contains(id); });
     if (records) {
       for (auto& [id, entry] : snapshot) {
+        const auto deadline = entry.second->deadline.at();
+        if (deadline && Deadline::Clock::now() > *deadline + deadline_grace_) {
+          if (overdue.insert(id).second)
+            log->warn(
+                "{} still in a task {} ms after its deadline: its lease is no longer renewed, "
+                "so the stale-lock cleanup frees the window if its worker stays stuck",
+                observe::window_context(entry.first.pipeline, entry.first.window, entry.first.run),
+                deadline_grace_.count());
+          continue;
+        }
         auto renewed = records->heartbeat(entry.first);
         if (!renewed && !renewed.error().connection_lost) {
           // This renewal was refused (a timeout, say), not the connection lost: the others

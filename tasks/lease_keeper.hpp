@@ -2,6 +2,9 @@
 // Renews the lease of every running window on its own connection, so a long extract never
 // looks stale, and raises a window's `lost` flag when its heartbeat finds the lock gone.
 // The store it renews through is opened on demand, and again after a lost connection.
+// A window whose worker is still in a task `deadline_grace` past the task's deadline (a call
+// that ignored its cancel) is no longer renewed: the stale-lock cleanup frees it, and the
+// worker's late writes are refused by the run-ID fence.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,9 +25,13 @@ class LeaseKeeper {
  public:
   using OpenStore = std::function<Result<std::unique_ptr<store::RecordStore>>()>;
 
+  static constexpr std::chrono::milliseconds kDeadlineGrace{30'000};
+
   // Heartbeats on a connection of its own to `database_url`, as `holder`.
-  LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval);
-  LeaseKeeper(OpenStore open, std::chrono::milliseconds interval);
+  LeaseKeeper(std::string database_url, std::string holder, std::chrono::milliseconds interval,
+              std::chrono::milliseconds deadline_grace = kDeadlineGrace);
+  LeaseKeeper(OpenStore open, std::chrono::milliseconds interval,
+              std::chrono::milliseconds deadline_grace = kDeadlineGrace);
   ~LeaseKeeper();
 
   // Renews the record's lease until release(); the Lease is the chain's to watch and raise.
@@ -41,6 +48,7 @@ class LeaseKeeper {
 
   OpenStore open_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds deadline_grace_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

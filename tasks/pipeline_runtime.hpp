@@ -4,17 +4,29 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "framework/adapters/interfaces.hpp"
 #include "framework/core/ids.hpp"
+#include "framework/store/record_store.hpp"
 #include "framework/time/field_template.hpp"
 #include "framework/time/window_generator.hpp"
 #include "framework/transform/transform.hpp"
 #include "tasks/backoff.hpp"
 
 namespace sluice::tasks {
+
+// The pipeline's `timeout` (the whole window, from its claim to the end of the audit) and
+// its tasks' (`tasks.<task>.timeout`); none when unset. Past one, the running call is
+// cancelled and the window retried (tasks/chain.cpp).
+struct Timeouts {
+  std::optional<std::chrono::milliseconds> window;
+  std::map<store::Task, std::chrono::milliseconds> tasks;
+
+  bool any() const { return window || !tasks.empty(); }
+};
 
 struct PipelineRuntime {
   PipelineId id;
@@ -34,6 +46,7 @@ struct PipelineRuntime {
   int max_retries = 3;
   BackoffPolicy backoff;
   std::chrono::seconds stale_threshold{7200};
+  Timeouts timeouts;
   int max_active_windows = 1;
   int max_active_backfill = 1;
 };

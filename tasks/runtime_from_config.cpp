@@ -59,6 +59,12 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
   r->max_retries = p.retries.max;
   r->backoff = {p.retries.base_delay.fixed, p.retries.max_delay.fixed};
   r->stale_threshold = p.stale_threshold.fixed;
+  r->timeouts.window = time::timer_wait(p.timeout);
+  for (const auto task : {store::Task::pre_validation, store::Task::source_to_stage,
+                          store::Task::stage_to_target, store::Task::audit}) {
+    const auto it = p.task_timeouts.find(store::to_string(task));
+    if (it != p.task_timeouts.end()) r->timeouts.tasks[task] = time::timer_wait(it->second);
+  }
   r->max_active_windows = p.max_active_windows;
   r->max_active_backfill = config.daemon.scheduler.backfill_max_active_windows;
   return std::shared_ptr<const PipelineRuntime>(std::move(r));

@@ -12,6 +12,7 @@
 
 #include "framework/adapters/computed.hpp"
 #include "framework/adapters/rows.hpp"
+#include "framework/core/deadline.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/core/window.hpp"
@@ -26,6 +27,10 @@ struct WindowContext {
   RunId run;
   // The pipeline's time zone, for the dates of path and URL templates; UTC when null.
   time::Zone zone = nullptr;
+  // The running task's deadline (the chain's; null: none). A call bounds itself by it on the
+  // server (a statement timeout from remaining()) and, while it blocks, holds a hook that
+  // cancels it once the deadline passes. Work that cleans up after a failed load takes none.
+  Deadline* deadline = nullptr;
 };
 
 class Source {

@@ -153,6 +153,26 @@ void build_fields(PipelineConfig& p, Fields& f, const YAML::Node& root, const Ch
   }
 }
 
+// A task's timeout beyond the pipeline's changes nothing (the window's deadline comes first):
+// accepted, with a warning saying so.
+void build_timeouts(PipelineConfig& p, const Fields& f, const CheckContext& ctx) {
+  p.timeout = duration_of(f, "timeout");
+  const Fields* tasks = f.section("tasks");
+  if (!tasks) return;
+  for (const auto& entry : tasks->entries()) {
+    if (entry.children.empty()) continue;
+    const Fields& task = entry.children.front();
+    const auto* timeout = task.get<time::Duration>("timeout");
+    if (!timeout || !task.is_set("timeout")) continue;
+    p.task_timeouts.emplace(std::string(entry.spec->name), *timeout);
+    if (timeout->fixed > p.timeout.fixed)
+      ctx.warning(task.where_of("timeout"), task.path_of("timeout"),
+                  "longer than the pipeline's timeout (" + time::to_string(p.timeout) +
+                      (f.is_set("timeout") ? "" : ", the default") +
+                      "), which ends the window first");
+  }
+}
+
 Fields* mutable_section(Fields& f, std::string_view key) {
   Fields::Entry* e = f.find(key);
   return e && !e->children.empty() ? &e->children.front() : nullptr;
@@ -212,6 +232,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
     p.stale_threshold = daemon.stale_threshold;
     f.set_derived("stale_threshold", p.stale_threshold);
   }
+  build_timeouts(p, f, ctx);
   if (const auto* sla = f.get<time::Duration>("sla")) p.sla = sla->fixed;
   build_fields(p, f, root, ctx);
   p.max_active_windows = static_cast<int>(f.value_or<std::int64_t>("max_active_windows", 1));

@@ -121,6 +121,47 @@ const KeyTable& retries_keys() {
   return t;
 }
 
+// Tasks by the names events and logs give them; store_validate takes no time worth a limit.
+const KeyTable& task_keys() {
+  static const KeyTable t{
+      "pipeline.tasks.TASK",
+      "One task's limits.",
+      {
+          {.name = "timeout",
+           .type = KeyType::duration,
+           .description = "Longest the task may take, from its start. Past it, as past the "
+                          "pipeline's `timeout` (which still bounds it), its running statement "
+                          "is cancelled and the window retried. Unset: only the pipeline's."},
+      }};
+  return t;
+}
+
+const KeyTable& tasks_keys() {
+  static const KeyTable t{
+      "pipeline.tasks",
+      "Settings of each task of the chain, by the name events and logs give it.",
+      {
+          {.name = "pre_validation",
+           .type = KeyType::section,
+           .description = "The counts that find a window loaded already.",
+           .section = &task_keys()},
+          {.name = "source_to_stage",
+           .type = KeyType::section,
+           .description = "The extract into the stage (and the target's load fed meanwhile).",
+           .section = &task_keys()},
+          {.name = "stage_to_target",
+           .type = KeyType::section,
+           .description = "The load into the target, or the commit of the load fed while "
+                          "staging.",
+           .section = &task_keys()},
+          {.name = "audit",
+           .type = KeyType::section,
+           .description = "The counts of both sides after the load.",
+           .section = &task_keys()},
+      }};
+  return t;
+}
+
 }  // namespace
 
 const KeyTable& connection_common_keys() {
@@ -213,6 +254,18 @@ const KeyTable& pipeline_keys() {
            .type = KeyType::section,
            .description = "Retries.",
            .section = &retries_keys()},
+          {.name = "timeout",
+           .type = KeyType::duration,
+           .description = "Longest a window may run, from its claim to the end of its audit. "
+                          "Past it the running statement is cancelled on its server and the "
+                          "window retried with `timeout after ...` (README, Timeouts). The "
+                          "default is longer than any one window's load should take, and short "
+                          "enough that a hung query frees its window the same day.",
+           .default_value = "6h"},
+          {.name = "tasks",
+           .type = KeyType::section,
+           .description = "Per task: `tasks.TASK.timeout`.",
+           .section = &tasks_keys()},
           {.name = "stale_threshold",
            .type = KeyType::duration,
            .description = "Lease of a running window: without a heartbeat for this long it is "

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -154,6 +155,10 @@ struct PipelineConfig {
   double max_difference_pct = 0;
   RetryPolicy retries;
   time::Duration stale_threshold;
+  // `timeout`: the whole window, from its claim to the end of the audit; `tasks.<task>.timeout`
+  // by the task's name (pre_validation, source_to_stage, stage_to_target, audit).
+  time::Duration timeout;
+  std::map<std::string, time::Duration, std::less<>> task_timeouts;
   std::optional<Seconds> sla;             // lateness allowed (metrics and alerts)
   NamedTemplates business_fields;         // in file order
   std::vector<std::string> check_fields;  // each one a business field

@@ -94,6 +94,11 @@ std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* use
   return n;  // 0 once the body is done: the end of the chunked body
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto& t = *static_cast<Transfer*>(user);
+  return t.request->abort->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
   if (from.empty()) return text;
   for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
@@ -146,7 +151,21 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, message);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+  long timeout_ms = static_cast<long>(options_.total_timeout.count());
+  if (request.deadline) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        *request.deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return fail(Error::retryable(request.method + " " + redact_url(request.url) +
+                                   ": not sent, its deadline has passed"));
+    if (timeout_ms == 0 || left.count() < timeout_ms) timeout_ms = static_cast<long>(left.count());
+  }
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  if (request.abort) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   if (options_.low_speed_time.count() > 0) {
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
@@ -190,6 +209,8 @@ Result<HttpResponse> HttpClient::perform(const HttpRequest& request) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t.response.status);
   curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &t.response.new_connections);
   if (t.callback_error) return fail(std::move(*t.callback_error));
+  if (code == CURLE_ABORTED_BY_CALLBACK && request.abort && request.abort->load())
+    return fail(Error::retryable(request.method + " " + redact_url(request.url) + ": cancelled"));
   if (code != CURLE_OK) {
     std::string text = message[0] ? message : curl_easy_strerror(code);
     if (!text.empty() && text.back() == '\n') text.pop_back();

@@ -5,6 +5,7 @@
 // a callback (sent chunked), a response body is pushed to a consumer as it arrives; nothing
 // is held whole in memory. Transport failures come back as classified Errors; an HTTP
 // status is the caller's to judge (classify_status gives the usual reading).
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -49,6 +50,11 @@ struct HttpRequest {
   std::string body{};                  // sent whole (POST), unless body_source is set
   BodySource body_source{};            // POST body streamed with chunked encoding
   BodyConsumer on_body{};              // without it a 2xx body is kept in HttpResponse::body
+  // The transfer ends by then at the latest, whatever total_timeout says (a window's
+  // deadline); one not begun by then is not sent.
+  std::optional<std::chrono::steady_clock::time_point> deadline{};
+  // Raised from another thread, it ends the transfer (libcurl looks at least once a second).
+  const std::atomic<bool>* abort{};
 };
 
 struct HttpResponse {

@@ -2,11 +2,15 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <cctype>
 #include <charconv>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "framework/observe/log.hpp"
 
 namespace sluice::adapters::clickhouse {
 namespace {
@@ -293,10 +297,45 @@ Result<std::string> Session::url_for(std::string_view query_in_url, bool insert,
   return url;
 }
 
-Result<std::string> Session::execute(const std::string& sql, std::string_view what) {
+Result<net::HttpResponse> Session::perform(net::HttpRequest request, Deadline* deadline) {
+  if (!deadline || !deadline->at()) return acquire()->perform(request);
+  const auto left = deadline->remaining();
+  if (left->count() == 0)
+    return fail(Error::retryable("statement not sent: its deadline has passed"));
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  const std::string query_id = fmt::format("sluice-{:016x}", random());
+  request.url +=
+      fmt::format("&max_execution_time={}&query_id={}", (left->count() + 999) / 1000, query_id);
+  std::atomic<bool> aborted{false};
+  // The server's limit answers first, with an error saying so; the transfer's own cap is for
+  // a server that does not answer at all (the watchdog aborts it at the deadline anyway).
+  request.deadline = *deadline->at() + std::chrono::seconds(5);
+  request.abort = &aborted;
+  const auto hook = deadline->on_expiry([this, &aborted, query_id] {
+    aborted = true;
+    kill(query_id);
+  });
+  return acquire()->perform(request);
+}
+
+void Session::kill(const std::string& query_id) {
+  net::HttpOptions options = http_;
+  options.total_timeout = std::chrono::seconds(10);
+  net::HttpClient client(options);
+  auto r = client.perform({.method = "POST",
+                           .url = base_ + "/?database=" + percent_encode(options_.database),
+                           .body = "KILL QUERY WHERE query_id = " + quote_string(query_id)});
+  if (!r || !r->ok())
+    observe::logger("adapter.clickhouse")
+        ->warn("KILL QUERY of {} past its deadline failed: {}", query_id,
+               r ? server_error("KILL QUERY", r->status, r->body).message : r.error().message);
+}
+
+Result<std::string> Session::execute(const std::string& sql, std::string_view what,
+                                     Deadline* deadline) {
   auto url = url_for({}, false);
   if (!url) return fail(url.error());
-  auto r = acquire()->perform({.method = "POST", .url = *url, .body = sql});
+  auto r = perform({.method = "POST", .url = *url, .body = sql}, deadline);
   if (!r)
     return fail(
         Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
@@ -304,8 +343,9 @@ Result<std::string> Session::execute(const std::string& sql, std::string_view wh
   return std::move(r->body);
 }
 
-Result<std::int64_t> Session::count(const std::string& sql, std::string_view what) {
-  auto body = execute(sql, what);
+Result<std::int64_t> Session::count(const std::string& sql, std::string_view what,
+                                    Deadline* deadline) {
+  auto body = execute(sql, what, deadline);
   if (!body) return fail(body.error());
   std::int64_t n = 0;
   const auto [end, ec] = std::from_chars(body->data(), body->data() + body->size(), n);
@@ -317,23 +357,24 @@ Result<std::int64_t> Session::count(const std::string& sql, std::string_view wha
 }
 
 Result<void> Session::select(const std::string& sql, const net::BodyConsumer& consume,
-                             std::string_view what) {
+                             std::string_view what, Deadline* deadline) {
   std::string tail;  // the stream's last bytes, to find an exception appended to it
   constexpr std::size_t kTail = 16 * 1024;
   auto url = url_for({}, false);
   if (!url) return fail(url.error());
-  auto r = acquire()->perform({.method = "POST",
-                               .url = *url,
-                               .body = sql,
-                               .on_body = [&](std::string_view bytes) -> Result<void> {
-                                 if (bytes.size() >= kTail) {
-                                   tail.assign(bytes.substr(bytes.size() - kTail));
-                                 } else {
-                                   tail += bytes;
-                                   if (tail.size() > 2 * kTail) tail.erase(0, tail.size() - kTail);
-                                 }
-                                 return consume(bytes);
-                               }});
+  auto r = perform({.method = "POST",
+                    .url = *url,
+                    .body = sql,
+                    .on_body = [&](std::string_view bytes) -> Result<void> {
+                      if (bytes.size() >= kTail) {
+                        tail.assign(bytes.substr(bytes.size() - kTail));
+                      } else {
+                        tail += bytes;
+                        if (tail.size() > 2 * kTail) tail.erase(0, tail.size() - kTail);
+                      }
+                      return consume(bytes);
+                    }},
+                   deadline);
   if (!r)
     return fail(
         Error{r.error().kind, "ClickHouse " + std::string(what) + ": " + r.error().message});
@@ -374,14 +415,14 @@ Result<void> Session::insert(const std::string& insert_sql, const net::BodySourc
 }
 
 Result<void> Session::wait_until_none(const std::string& count_sql, std::string_view what,
-                                      std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+                                      std::chrono::milliseconds timeout, Deadline* deadline) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(10);
   for (;;) {
-    auto running = count(count_sql, what);
+    auto running = count(count_sql, what, deadline);
     if (!running) return fail(running.error());
     if (*running == 0) return {};
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (std::chrono::steady_clock::now() >= until) {
       return fail(Error::retryable(
           fmt::format("ClickHouse: {} {} still running after {}s", *running, what,
                       std::chrono::duration_cast<std::chrono::seconds>(timeout).count())));

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/core/deadline.hpp"
 #include "framework/core/error.hpp"
 #include "framework/core/window.hpp"
 #include "framework/net/http_client.hpp"
@@ -50,17 +51,23 @@ Error server_error(std::string_view what, long http_status, std::string_view bod
 // Safe to share between threads (the runner's workers share a pipeline's source and
 // target): each request borrows an idle libcurl handle, whose connection stays open for the
 // next one, or opens another.
+//
+// A statement given a `deadline` runs with `max_execution_time` at the time left (whole
+// seconds, rounded up; ClickHouse checks it between blocks) and a query_id of its own; when
+// the deadline passes, the watchdog sends `KILL QUERY WHERE query_id = ...` on a connection
+// of its own and ends the request. Without one (a failed load's cleanup) neither applies.
 class Session {
  public:
   explicit Session(ConnectionOptions options);
 
   // A statement whose answer is small (DDL, ALTER, count); the body comes back whole.
-  Result<std::string> execute(const std::string& sql, std::string_view what);
+  Result<std::string> execute(const std::string& sql, std::string_view what,
+                              Deadline* deadline = nullptr);
   // A SELECT whose TabSeparated answer is pushed to `consume` as it arrives. ClickHouse
   // reports an error found after the first bytes were sent inside the body, with status 200:
   // the stream's end is checked for it and for a cut-off last row.
   Result<void> select(const std::string& sql, const net::BodyConsumer& consume,
-                      std::string_view what);
+                      std::string_view what, Deadline* deadline = nullptr);
   // `INSERT INTO ... FORMAT TabSeparated` with the rows streamed from `rows`, as query
   // `query_id`. The body goes at the pace of whoever produces it (a streamed load lasts as
   // long as the extract), so no total timeout applies; a body or an answer that stalls for
@@ -70,9 +77,10 @@ class Session {
   // Polls `count_sql` (a SELECT count() of running things: mutations, queries) until it
   // answers 0; retryable once `timeout` has passed.
   Result<void> wait_until_none(const std::string& count_sql, std::string_view what,
-                               std::chrono::milliseconds timeout);
+                               std::chrono::milliseconds timeout, Deadline* deadline = nullptr);
 
-  Result<std::int64_t> count(const std::string& sql, std::string_view what);
+  Result<std::int64_t> count(const std::string& sql, std::string_view what,
+                             Deadline* deadline = nullptr);
 
   const ConnectionOptions& options() const { return options_; }
 
@@ -83,6 +91,11 @@ class Session {
   // `&name=value` of each setting the rows' text depends on that this server knows
   // (session.cpp), found out on the first request.
   Result<std::string> pinned();
+  // Sends `request` (its URL from url_for) bounded by `deadline` when given: the class
+  // comment says how.
+  Result<net::HttpResponse> perform(net::HttpRequest request, Deadline* deadline);
+  // The watchdog's cancel of a statement past its deadline.
+  void kill(const std::string& query_id);
 
   // A borrowed client, back to the idle list when the request is done.
   class Lease {

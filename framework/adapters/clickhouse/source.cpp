@@ -100,24 +100,24 @@ class ClickHouseSource final : public Source {
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
     return session_.count("SELECT count() FROM (" + window_select(options_, ctx.window) + ")",
-                          "count");
+                          "count", ctx.deadline);
   }
 
   Result<bool> has_rows(const WindowContext& ctx) override {
     auto n = session_.count(
         "SELECT count() FROM (SELECT 1 FROM (" + window_select(options_, ctx.window) + ") LIMIT 1)",
-        "count");
+        "count", ctx.deadline);
     if (!n) return fail(n.error());
     return *n > 0;
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    auto select = utc_select(window_select(options_, ctx.window));
+    auto select = utc_select(window_select(options_, ctx.window), ctx.deadline);
     if (!select) return fail(select.error());
     RowBlocks blocks(sink);
     auto r = session_.select(
         *select + " FORMAT TabSeparatedWithNames",
-        [&](std::string_view bytes) { return blocks.push(bytes); }, "SELECT");
+        [&](std::string_view bytes) { return blocks.push(bytes); }, "SELECT", ctx.deadline);
     if (!r) return fail(r.error());
     if (auto f = blocks.finish(); !f) return fail(f.error());
     if (auto e = sink.end(); !e) return fail(e.error());
@@ -132,9 +132,9 @@ class ClickHouseSource final : public Source {
   // session_timezone), without an offset; the stage's timestamps without one are UTC. So
   // DateTime columns are converted to UTC on the server, which knows each instant exactly
   // (the text of a DST fold would not). DESCRIBE reads the columns without running the query.
-  Result<std::string> utc_select(const std::string& select) {
+  Result<std::string> utc_select(const std::string& select, Deadline* deadline) {
     auto described = session_.execute("DESCRIBE TABLE (" + select + ") FORMAT TabSeparated",
-                                      "DESCRIBE of the SELECT");
+                                      "DESCRIBE of the SELECT", deadline);
     if (!described) return fail(described.error());
     std::string columns;
     bool converted = false;

@@ -51,7 +51,8 @@ class ClickHouseLoad final : public TargetLoad {
 
  private:
   // Removes what the load wrote (the window's rows, or the staging table); `e` comes back,
-  // with a word on the removal if that failed too.
+  // with a word on the removal if that failed too. The removal takes no deadline: it is what
+  // must still happen once the window's has passed.
   Error undo(Error e);
   Result<void> remove_written();
   // Whether the load may have written into `into_` (rather than only into its rows table).
@@ -82,7 +83,7 @@ class ClickHouseTarget final : public Target {
   }
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    return count_in(table_, ctx.window);
+    return count_in(table_, ctx.window, ctx.deadline);
   }
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
@@ -91,13 +92,13 @@ class ClickHouseTarget final : public Target {
     std::string into = table_;
     std::optional<std::string> partition;
     if (options_.method == LoadMethod::replace_partition) {
-      auto p = window_partition(ctx.window);
+      auto p = window_partition(ctx.window, ctx.deadline);
       if (!p) return fail(p.error());
       partition = std::move(*p);
       into = scratch_table(ctx, "");
-      if (auto r = drop(into); !r) return fail(r.error());
+      if (auto r = drop(into, ctx.deadline); !r) return fail(r.error());
       if (auto r = session_.execute("CREATE TABLE " + into + " AS " + table_,
-                                    "CREATE of the staging table");
+                                    "CREATE of the staging table", ctx.deadline);
           !r)
         return fail(r.error());
     } else if (auto r = delete_window(ctx); !r) {
@@ -106,10 +107,10 @@ class ClickHouseTarget final : public Target {
     std::optional<std::string> rows_table;
     if (!computed_.empty()) {
       rows_table = scratch_table(ctx, "rows_");
-      Result<std::string> made = drop(*rows_table);
+      Result<std::string> made = drop(*rows_table, ctx.deadline);
       if (made)
         made = session_.execute(rows_table_ddl(*rows_table, table_, columns),
-                                "CREATE of the rows table");
+                                "CREATE of the rows table", ctx.deadline);
       if (!made) {
         if (partition) (void)drop(into);
         return fail(made.error());
@@ -146,9 +147,9 @@ class ClickHouseTarget final : public Target {
            datetime_literal(w.end);
   }
 
-  Result<std::int64_t> count_in(const std::string& table, const Window& w) {
+  Result<std::int64_t> count_in(const std::string& table, const Window& w, Deadline* deadline) {
     return session_.count("SELECT count() FROM " + table + " WHERE " + window_condition(w),
-                          "count of " + options_.table);
+                          "count of " + options_.table, deadline);
   }
 
   std::string insert_statement(const std::string& into, std::span<const Column> columns) const {
@@ -176,11 +177,11 @@ class ClickHouseTarget final : public Target {
 
   // Mutations run in the background; a load goes on only once none is left on the table,
   // so that its window is really empty (and a mutation of an earlier attempt is finished).
-  Result<void> wait_for_mutations() {
+  Result<void> wait_for_mutations(Deadline* deadline) {
     return session_.wait_until_none(
         "SELECT count() FROM system.mutations WHERE database = " + quote_string(name_.database) +
             " AND table = " + quote_string(name_.table) + " AND is_done = 0",
-        "mutation(s) of " + options_.table, options_.mutation_timeout);
+        "mutation(s) of " + options_.table, options_.mutation_timeout, deadline);
   }
 
   Result<void> delete_window(const WindowContext& ctx) {
@@ -189,10 +190,10 @@ class ClickHouseTarget final : public Target {
     if (*present > 0) {
       auto r = session_.execute(
           "ALTER TABLE " + table_ + " DELETE WHERE " + window_condition(ctx.window),
-          "DELETE of the window from " + options_.table);
+          "DELETE of the window from " + options_.table, ctx.deadline);
       if (!r) return fail(r.error());
     }
-    if (auto r = wait_for_mutations(); !r) return r;
+    if (auto r = wait_for_mutations(ctx.deadline); !r) return r;
     auto left = count(ctx);
     if (!left) return fail(left.error());
     if (*left != 0) {
@@ -211,12 +212,12 @@ class ClickHouseTarget final : public Target {
                                   std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
   }
 
-  Result<std::string> drop(const std::string& table) {
-    return session_.execute("DROP TABLE IF EXISTS " + table, "DROP of the staging table");
+  Result<std::string> drop(const std::string& table, Deadline* deadline = nullptr) {
+    return session_.execute("DROP TABLE IF EXISTS " + table, "DROP of the staging table", deadline);
   }
 
   // The literal of the window's partition; an error unless the window is exactly one.
-  Result<std::string> window_partition(const Window& w) {
+  Result<std::string> window_partition(const Window& w, Deadline* deadline) {
     const std::string col = quote_name(options_.time_column);
     const auto at = [&](Instant t, std::string_view format) {
       return "SELECT " + options_.partition_expression + " FROM (SELECT " + datetime_literal(t) +
@@ -224,7 +225,7 @@ class ClickHouseTarget final : public Target {
     };
     std::vector<std::string> ids;
     for (Instant t : {w.start, w.end - Seconds(1), w.start - Seconds(1), w.end}) {
-      auto id = session_.execute(at(t, "TabSeparated"), "partition of the window");
+      auto id = session_.execute(at(t, "TabSeparated"), "partition of the window", deadline);
       if (!id) return fail(id.error());
       ids.push_back(std::move(*id));
     }
@@ -234,7 +235,7 @@ class ClickHouseTarget final : public Target {
           "replace_partition needs windows that match the table's partitions)",
           format_utc(w.start), format_utc(w.end), options_.table, options_.partition_expression)));
     }
-    auto literal = session_.execute(at(w.start, "Values"), "partition of the window");
+    auto literal = session_.execute(at(w.start, "Values"), "partition of the window", deadline);
     if (!literal) return fail(literal.error());
     return std::move(*literal);
   }
@@ -272,7 +273,9 @@ Result<void> ClickHouseLoad::remove_written() {
   }
   // 18.16 keeps the rows of an INSERT cut short, and a failed one may have written blocks.
   if (!wrote_into()) return {};
-  return target_.delete_window(ctx_);
+  WindowContext unbounded = ctx_;
+  unbounded.deadline = nullptr;
+  return target_.delete_window(unbounded);
 }
 
 Error ClickHouseLoad::undo(Error e) {
@@ -291,13 +294,14 @@ Result<void> ClickHouseLoad::commit() {
     if (auto r = target_.session_.execute(
             computed_insert(into_, *rows_table_, columns_, target_.computed_),
             "INSERT into " + target_.options_.table + " with the computed columns " +
-                describe(target_.computed_));
+                describe(target_.computed_),
+            ctx_.deadline);
         !r)
       return fail(undo(r.error()));
   }
   // What ClickHouse holds must be what was sent: anything else (rows of another attempt
   // still running, rows lost) is never left as the window.
-  auto held = target_.count_in(into_, ctx_.window);
+  auto held = target_.count_in(into_, ctx_.window, ctx_.deadline);
   if (!held) return fail(undo(held.error()));
   if (*held != rows()) {
     return fail(undo(Error::retryable(
@@ -307,7 +311,8 @@ Result<void> ClickHouseLoad::commit() {
   if (partition_) {
     if (auto r = target_.session_.execute("ALTER TABLE " + target_.table_ + " REPLACE PARTITION " +
                                               *partition_ + " FROM " + into_,
-                                          "REPLACE PARTITION of " + target_.options_.table);
+                                          "REPLACE PARTITION of " + target_.options_.table,
+                                          ctx_.deadline);
         !r)
       return fail(undo(r.error()));
     over_ = true;

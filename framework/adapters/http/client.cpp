@@ -33,14 +33,16 @@ std::string excerpt(std::string_view body) {
   return std::string(body);
 }
 
-// Sleeps until `until`, in short steps while `cancel` may end the wait; false when it did.
-bool sleep_until(std::chrono::steady_clock::time_point until, const std::atomic<bool>* cancel) {
-  if (!cancel) {
+}  // namespace
+
+// In short steps while something may end the wait.
+bool ApiClient::wait_until(std::chrono::steady_clock::time_point until) const {
+  if (!cancel_ && !deadline_) {
     std::this_thread::sleep_until(until);
     return true;
   }
   for (;;) {
-    if (cancel->load()) return false;
+    if (stopped()) return false;
     const auto now = std::chrono::steady_clock::now();
     if (now >= until) return true;
     std::this_thread::sleep_for(
@@ -48,15 +50,15 @@ bool sleep_until(std::chrono::steady_clock::time_point until, const std::atomic<
   }
 }
 
-}  // namespace
-
 ApiClient::ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
-                     const std::atomic<bool>* cancel)
+                     const std::atomic<bool>* cancel, Deadline* deadline)
     : options_(options),
       client_(http_options(options)),
       limiter_(limiter),
       home_(net::origin_of(options.base_url.reveal())),
-      cancel_(cancel) {
+      cancel_(cancel),
+      deadline_(deadline) {
+  if (deadline_) expiry_.emplace(deadline_->on_expiry([this] { expired_ = true; }));
   bare_headers_.emplace_back("Accept: application/json");
   headers_ = bare_headers_;
   for (const auto& [name, value] : options_.headers)
@@ -126,10 +128,12 @@ Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
                                const std::string& url, const std::string& body) {
   static const auto log = observe::logger("adapter.http");
   const auto cancelled = [&] {
+    // Past the deadline the chain reports the timeout; a consumer gone is no reason to retry.
+    if (expired_) return fail(Error::retryable(fmt::format("{} {}: deadline", what, shown(url))));
     return fail(Error::permanent(fmt::format("{} {}: cancelled", what, shown(url))));
   };
   for (int attempt = 0;; ++attempt) {
-    if (!sleep_until(limiter_.reserve(RateLimiter::Clock::now()), cancel_)) return cancelled();
+    if (!wait_until(limiter_.reserve(RateLimiter::Clock::now()))) return cancelled();
     Reply reply;
     // Pages of a window are alike in size: one allocation instead of a doubling series.
     reply.body.reserve(std::min(options_.page_max_bytes, last_body_ + last_body_ / 8));
@@ -139,9 +143,13 @@ Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
     request.headers = headers_for(url);
     request.body = body;
     request.on_body = [&](std::string_view bytes) -> Result<void> {
-      if (cancel_ && cancel_->load()) return cancelled();
+      if (stopped()) return cancelled();
       return append(reply.body, bytes, method, url);
     };
+    if (deadline_) {
+      request.deadline = deadline_->at();
+      request.abort = &expired_;
+    }
     auto response = client_.perform(request);
     // The client's message names the method and the URL already (redacted; scrubbed here of
     // what only this connection knows is secret).
@@ -163,7 +171,7 @@ Result<Reply> ApiClient::fetch(std::string_view what, const std::string& method,
       const auto wait = retry_delay(options_.retry, attempt + 1, after);
       log->warn("{} {}: HTTP {}, retry {} of {} in {} ms", what, shown(url), status, attempt + 1,
                 options_.retry.max_retries, wait.count());
-      if (!sleep_until(std::chrono::steady_clock::now() + wait, cancel_)) return cancelled();
+      if (!wait_until(std::chrono::steady_clock::now() + wait)) return cancelled();
       continue;
     }
     std::string detail = excerpt(response->body);

@@ -4,12 +4,14 @@
 // capped), other statuses classified, and every message scrubbed of the base URL's and the
 // auth header's secrets.
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "framework/adapters/http/source.hpp"
+#include "framework/core/deadline.hpp"
 #include "framework/net/http_client.hpp"
 #include "framework/net/url.hpp"
 
@@ -25,9 +27,11 @@ struct Reply {
 class ApiClient {
  public:
   // `cancel`, when given and set, ends a fetch early (its waits, its transfer) with an Error:
-  // whoever fetches ahead for a consumer stops when that consumer has gone.
+  // whoever fetches ahead for a consumer stops when that consumer has gone. `deadline`, when
+  // given, caps every request's total timeout and ends the one running (and any wait) once
+  // it passes.
   ApiClient(const ClientOptions& options, SharedRateLimiter& limiter,
-            const std::atomic<bool>* cancel = nullptr);
+            const std::atomic<bool>* cancel = nullptr, Deadline* deadline = nullptr);
 
   // A 2xx body, whole (bounded by page_max_bytes), or an Error that names `what` and the
   // URL as it may be shown. The connection's headers (auth and the others) go only to the
@@ -45,6 +49,9 @@ class ApiClient {
 
  private:
   const std::vector<std::string>& headers_for(const std::string& url) const;
+  // Sleeps until `until`; false, sooner, when the fetch is cancelled or its deadline passes.
+  bool wait_until(std::chrono::steady_clock::time_point until) const;
+  bool stopped() const { return (cancel_ && cancel_->load()) || expired_.load(); }
   Result<void> append(std::string& body, std::string_view bytes, const std::string& method,
                       const std::string& url) const;
 
@@ -55,6 +62,9 @@ class ApiClient {
   std::vector<std::string> headers_;       // to home_
   std::vector<std::string> bare_headers_;  // anywhere else
   const std::atomic<bool>* cancel_;
+  Deadline* deadline_;
+  std::atomic<bool> expired_{false};  // raised by the deadline's hook
+  std::optional<Deadline::Hook> expiry_;
   std::size_t last_body_ = 0;  // the previous page's size: the next body's first allocation
 };
 

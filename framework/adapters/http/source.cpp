@@ -124,7 +124,7 @@ class HttpSource final : public Source {
   Result<void> walk(const WindowContext& ctx, const PageScanner& scanner, std::string& block,
                     bool first_only, const std::atomic<bool>* cancel, OnPage on_page) {
     static const auto log = observe::logger("adapter.http");
-    ApiClient client(options_.client, limiter_, cancel);
+    ApiClient client(options_.client, limiter_, cancel, ctx.deadline);
     const auto t = template_context(ctx);
     const std::string body = options_.body ? options_.body->render(t) : std::string();
     Pager pager(options_.pagination, url_of(options_.path, t));
@@ -164,7 +164,7 @@ class HttpSource final : public Source {
   }
 
   Result<std::int64_t> count_endpoint(const WindowContext& ctx) {
-    ApiClient client(options_.client, limiter_);
+    ApiClient client(options_.client, limiter_, nullptr, ctx.deadline);
     const std::string url = url_of(*options_.count_path, template_context(ctx));
     const std::string what = "count";
     auto reply = client.fetch(what, "GET", url, {});

@@ -8,6 +8,9 @@
 #include <array>
 #include <charconv>
 
+#include <fmt/format.h>
+
+#include "framework/observe/log.hpp"
 #include "framework/schema/credentials.hpp"
 
 namespace sluice::adapters::mysql {
@@ -233,20 +236,73 @@ Result<Connection> Connection::open(const ConnectParams& p) {
 Connection::Connection(Connection&& o) noexcept
     : handle_(std::exchange(o.handle_, nullptr)),
       params_(std::move(o.params_)),
-      streaming_(o.streaming_) {}
+      streaming_(o.streaming_),
+      deadline_(std::exchange(o.deadline_, nullptr)),
+      kill_hook_(std::move(o.kill_hook_)),
+      cancelled_(std::move(o.cancelled_)),
+      limited_(o.limited_) {}
 
 Connection& Connection::operator=(Connection&& o) noexcept {
   if (this != &o) {
+    kill_hook_.reset();
     if (handle_) mysql_close(handle_);
     handle_ = std::exchange(o.handle_, nullptr);
     params_ = std::move(o.params_);
     streaming_ = o.streaming_;
+    deadline_ = std::exchange(o.deadline_, nullptr);
+    kill_hook_ = std::move(o.kill_hook_);
+    cancelled_ = std::move(o.cancelled_);
+    limited_ = o.limited_;
   }
   return *this;
 }
 
 Connection::~Connection() {
+  kill_hook_.reset();  // no kill may run once the connection is gone
   if (handle_) mysql_close(handle_);
+}
+
+void Connection::bind(Deadline* deadline) {
+  kill_hook_.reset();
+  deadline_ = deadline;
+  if (!deadline || !handle_) return;
+  kill_hook_ = std::make_unique<Deadline::Hook>(deadline->on_expiry(
+      [params = params_, thread = mysql_thread_id(handle_), cancelled = cancelled_] {
+        cancelled->store(true);
+        const auto log = observe::logger("adapter.mysql");
+        auto killer = Connection::open(params);
+        if (!killer) {
+          log->warn("cannot kill the statement of {} past its deadline: {}", params.describe(),
+                    killer.error().message);
+          return;
+        }
+        // Thread gone: the statement ended meanwhile.
+        if (auto r = killer->exec("KILL QUERY " + std::to_string(thread)); !r)
+          log->debug("KILL QUERY {} on {}: {}", thread, params.describe(), r.error().message);
+      }));
+}
+
+std::string Connection::limit_variable() const {
+  const unsigned long version = mysql_get_server_version(handle_);
+  if (server_version().find("MariaDB") != std::string::npos)
+    return version >= 100101 ? "max_statement_time" : "";
+  return version >= 50708 ? "max_execution_time" : "";
+}
+
+Result<std::string> Connection::limit_assignment() {
+  const auto left = deadline_ ? deadline_->remaining() : std::nullopt;
+  if (left && left->count() == 0)
+    return fail(Error::retryable("mysql " + params_.describe() +
+                                 ": statement not sent, its deadline has passed"));
+  if (!left && !limited_) return std::string();
+  const std::string variable = limit_variable();
+  if (variable.empty()) return std::string();
+  limited_ = left.has_value();
+  if (!left) return ", " + variable + " = DEFAULT";
+  if (variable == "max_statement_time")
+    return fmt::format(", max_statement_time = {}.{:03}", left->count() / 1000,
+                       left->count() % 1000);
+  return fmt::format(", max_execution_time = {}", left->count());
 }
 
 Error Connection::error(std::string_view what) const {
@@ -314,12 +370,13 @@ std::string Connection::server_version() const {
 }
 
 ConnectionPool::Lease::~Lease() {
+  if (connection_) connection_->bind(nullptr);
   if (!pool_ || !connection_ || !connection_->reusable()) return;
   std::lock_guard lock(pool_->mutex_);
   if (pool_->idle_.size() < pool_->max_idle_) pool_->idle_.push_back(std::move(*connection_));
 }
 
-Result<ConnectionPool::Lease> ConnectionPool::acquire() {
+Result<ConnectionPool::Lease> ConnectionPool::acquire(Deadline* deadline) {
   for (;;) {
     std::optional<Connection> c;
     {
@@ -329,10 +386,14 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
       idle_.pop_back();
     }
     // A server that ended the session (restart, KILL, wait_timeout) fails the ping.
-    if (c->exec("DO 0")) return Lease(this, std::move(*c));
+    if (c->exec("DO 0")) {
+      c->bind(deadline);
+      return Lease(this, std::move(*c));
+    }
   }
   auto fresh = Connection::open(params_);
   if (!fresh) return fail(fresh.error());
+  fresh->bind(deadline);
   return Lease(this, std::move(*fresh));
 }
 

@@ -3,6 +3,7 @@
 // parsed from a `mysql://` URL or the connection's parts, connections that set the session
 // up the same way every time (UTC, utf8mb4, a fixed sql_mode), a small pool, and error
 // classification by the server's and the client library's error numbers.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/core/deadline.hpp"
 #include "framework/core/error.hpp"
 
 struct st_mysql;
@@ -68,9 +70,21 @@ class Connection {
   Result<st_mysql_res*> start_streaming(const std::string& sql);
   Result<void> finish_streaming(st_mysql_res* result);
 
+  // Bounds what runs on this connection by `deadline` (none: nullptr) until bound again: the
+  // statement running when it passes is killed (`KILL QUERY`, from a second connection, on
+  // the watchdog's thread), and limit_assignment() gives the server-side limit. A connection
+  // a kill was sent to is not reused: the kill may land after the statement it was meant for.
+  void bind(Deadline* deadline);
+  // `, max_statement_time = 2.500` (MariaDB, seconds) or `, max_execution_time = 2500`
+  // (MySQL, milliseconds; SELECTs only): the time left before the bound deadline, to append
+  // to a SET that precedes the statement; `= DEFAULT` after a limit when there is none now;
+  // empty when nothing is to change or the server has no such setting. An error once the
+  // deadline has passed: the statement must not start.
+  Result<std::string> limit_assignment();
+
   std::string server_version() const;
-  // No statement half-read: may serve the next window.
-  bool reusable() const { return handle_ != nullptr && !streaming_; }
+  // No statement half-read, no kill sent: may serve the next window.
+  bool reusable() const { return handle_ != nullptr && !streaming_ && !cancelled_->load(); }
   const ConnectParams& params() const { return params_; }
   // The connection's last error, classified, naming host, port and database.
   Error error(std::string_view what) const;
@@ -78,9 +92,16 @@ class Connection {
  private:
   Connection(st_mysql* handle, ConnectParams params)
       : handle_(handle), params_(std::move(params)) {}
+  // The server's setting that limits a statement's time, or empty.
+  std::string limit_variable() const;
+
   st_mysql* handle_ = nullptr;
   ConnectParams params_;
   bool streaming_ = false;
+  Deadline* deadline_ = nullptr;
+  std::unique_ptr<Deadline::Hook> kill_hook_;
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  bool limited_ = false;  // the session's limit was set and not put back to DEFAULT
 };
 
 // Connections kept open between windows; a connection serves one worker at a time and goes
@@ -104,8 +125,9 @@ class ConnectionPool {
     std::optional<Connection> connection_;
   };
 
-  // An idle connection that still answers a ping, or a new one.
-  Result<Lease> acquire();
+  // An idle connection that still answers a ping, or a new one; bound to `deadline`
+  // (Connection::bind) until it goes back.
+  Result<Lease> acquire(Deadline* deadline = nullptr);
   const ConnectParams& params() const { return params_; }
 
  private:

@@ -33,10 +33,13 @@ std::string quote_identifier(std::string_view name) {
 }
 
 // The bounds as session variables: their values are our own formatting of the window, and
-// the statement that uses them is the same text for every window.
+// the statement that uses them is the same text for every window. The same SET limits the
+// statement's time to what is left before the deadline.
 Result<void> bind_window(Connection& conn, const Window& w) {
+  auto limit = conn.limit_assignment();
+  if (!limit) return fail(limit.error());
   return conn.exec(date::format("SET @sluice_window_start = '%Y-%m-%d %H:%M:%S', ", w.start) +
-                   date::format("@sluice_window_end = '%Y-%m-%d %H:%M:%S'", w.end));
+                   date::format("@sluice_window_end = '%Y-%m-%d %H:%M:%S'", w.end) + *limit);
 }
 
 class MysqlSource final : public Source {
@@ -55,7 +58,7 @@ class MysqlSource final : public Source {
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     if (auto r = bind_window(**conn, ctx.window); !r) return fail(r.error());
     auto result = (*conn)->start_streaming(select_);
@@ -75,7 +78,7 @@ class MysqlSource final : public Source {
 
  private:
   Result<std::int64_t> query_int(const WindowContext& ctx, const std::string& sql) {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     if (auto r = bind_window(**conn, ctx.window); !r) return fail(r.error());
     return (*conn)->query_int(sql);

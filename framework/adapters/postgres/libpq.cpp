@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
@@ -119,9 +120,55 @@ std::string field(const PGresult* result, int code) {
 
 }  // namespace
 
+void Connection::bind(Deadline* deadline) {
+  cancel_hook_.reset();
+  deadline_ = deadline;
+  if (!deadline || !conn_) return;
+  // PGcancel is libpq's thread-safe handle for a cancel from another thread.
+  std::shared_ptr<PGcancel> cancel(PQgetCancel(conn_.get()), PQfreeCancel);
+  if (!cancel) return;
+  cancel_hook_ = std::make_unique<Deadline::Hook>(
+      deadline->on_expiry([cancel, cancelled = cancelled_, where = describe()] {
+        cancelled->store(true);
+        char message[256] = {};
+        if (PQcancel(cancel.get(), message, sizeof message) == 0)
+          observe::logger("adapter.postgres")
+              ->warn("cancelling the statement on {} past its deadline: {}", where, message);
+      }));
+}
+
+Result<void> Connection::limit_statement() {
+  const auto left = deadline_ ? deadline_->remaining() : std::nullopt;
+  std::optional<std::int64_t> wanted;
+  if (left) {
+    if (left->count() == 0)
+      return fail(
+          Error::retryable("statement not sent to " + describe() + ": its deadline has passed"));
+    // A little more than the time left, so that the next statements (of this window, or of
+    // the next one on this pooled connection) keep the same SET while it ends them no sooner
+    // than their deadline and not much later: the watchdog cancels at the deadline itself,
+    // the server's limit is for a client that is gone. A round trip saved per statement.
+    const std::int64_t slack = std::max<std::int64_t>(1000, left->count() / 100);
+    if (statement_timeout_ && *statement_timeout_ >= left->count() &&
+        *statement_timeout_ <= left->count() + 2 * slack)
+      return {};
+    wanted = left->count() + slack;
+  } else if (!statement_timeout_) {
+    return {};
+  }
+  const std::string sql = wanted ? "SET statement_timeout = " + std::to_string(*wanted)
+                                 : std::string("RESET statement_timeout");
+  ResultPtr r(PQexec(conn_.get(), sql.c_str()));
+  if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+    return fail(error_from(r.get(), "SET statement_timeout"));
+  statement_timeout_ = wanted;
+  return {};
+}
+
 Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params,
                                    ServerError* said, ParamType type) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  if (auto limited = limit_statement(); !limited) return fail(limited.error());
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
@@ -168,6 +215,7 @@ Result<std::int64_t> Connection::finish_copy_out() {
 
 Result<void> Connection::copy_in_start(const std::string& sql) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  if (auto limited = limit_statement(); !limited) return fail(limited.error());
   ResultPtr r(PQexec(conn_.get(), sql.c_str()));
   if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) return fail(error_from(r.get(), "COPY"));
   return {};
@@ -206,7 +254,7 @@ void Connection::copy_in_abort(std::string_view reason) {
 }
 
 bool Connection::reusable() const {
-  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK ||
+  if (!conn_ || cancelled_->load() || PQstatus(conn_.get()) != CONNECTION_OK ||
       PQtransactionStatus(conn_.get()) != PQTRANS_IDLE)
     return false;
   pollfd p{PQsocket(conn_.get()), POLLIN, 0};
@@ -230,22 +278,28 @@ void ConnectionPool::close_stale() {
     idle_.pop_front();
 }
 
-Result<ConnectionPool::Lease> ConnectionPool::acquire() {
+Result<ConnectionPool::Lease> ConnectionPool::acquire(Deadline* deadline) {
+  std::optional<Connection> found;
   {
     std::lock_guard lock(mutex_);
     close_stale();
-    while (!idle_.empty()) {
+    while (!idle_.empty() && !found) {
       Connection c = std::move(idle_.back().connection);
       idle_.pop_back();
-      if (c.reusable()) return Lease(this, std::move(c));
+      if (c.reusable()) found = std::move(c);
     }
   }
-  auto opened = Connection::open(conninfo_, application_);
-  if (!opened) return fail(opened.error());
-  return Lease(this, std::move(*opened));
+  if (!found) {
+    auto opened = Connection::open(conninfo_, application_);
+    if (!opened) return fail(opened.error());
+    found = std::move(*opened);
+  }
+  found->bind(deadline);
+  return Lease(this, std::move(*found));
 }
 
 void ConnectionPool::give_back(Connection connection) {
+  connection.bind(nullptr);
   if (!connection.reusable()) return;
   std::lock_guard lock(mutex_);
   idle_.push_back({std::move(connection), std::chrono::steady_clock::now()});

@@ -4,15 +4,18 @@
 // Connections here are the adapter's own, never the records store's.
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "framework/core/deadline.hpp"
 #include "framework/core/error.hpp"
 
 namespace sluice::adapters::postgres {
@@ -63,6 +66,12 @@ class Connection {
   Result<void> copy_in_end();
   void copy_in_abort(std::string_view reason);
 
+  // Bounds what runs on this connection by `deadline` (none: nullptr) until bound again: each
+  // statement with statement_timeout at the time left, and the one running when it passes
+  // cancelled (PQcancel, from the watchdog). A connection a cancel was sent to is not reused:
+  // the cancel may reach the server after the statement it was meant for.
+  void bind(Deadline* deadline);
+
   PGconn* raw() const { return conn_.get(); }
   std::string describe() const;  // host:port/dbname, for messages
 
@@ -74,11 +83,19 @@ class Connection {
  private:
   // SETs back pinned settings the environment overrode at connect (PGDATESTYLE, PGTZ).
   Result<void> pin_settings();
+  // statement_timeout for the next statement, from the bound deadline; a statement may not
+  // start once it has passed.
+  Result<void> limit_statement();
   Error error_from(PGresult* result, std::string_view what) const;
   Error connection_error(std::string_view what) const;
   Result<std::int64_t> finish_copy_out();
 
   std::unique_ptr<PGconn, PGconnDeleter> conn_;
+  Deadline* deadline_ = nullptr;
+  std::unique_ptr<Deadline::Hook> cancel_hook_;
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  // The session's statement_timeout as last SET (ms), or nullopt: the server's default.
+  std::optional<std::int64_t> statement_timeout_;
 };
 
 // The connections of one adapter, kept open between windows: opening one costs a round of
@@ -107,7 +124,8 @@ class ConnectionPool {
     Connection connection_;
   };
 
-  Result<Lease> acquire();
+  // Bound to `deadline` (Connection::bind) until it goes back.
+  Result<Lease> acquire(Deadline* deadline = nullptr);
 
  private:
   void give_back(Connection connection);
@@ -139,6 +157,7 @@ std::string timestamptz_literal(std::chrono::sys_seconds t);
 template <class OnBlock>
 Result<std::int64_t> Connection::copy_out(const std::string& sql, OnBlock&& on_block) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
+  if (auto r = limit_statement(); !r) return fail(r.error());
   if (PQsendQuery(conn_.get(), sql.c_str()) == 0) return fail(connection_error("COPY"));
   {
     ResultPtr started(PQgetResult(conn_.get()));

@@ -29,7 +29,7 @@ class PostgresSource final : public Source {
       : options_(std::move(o)), pool_(options_.conninfo, std::string(kApplication)) {}
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     return (*conn)->exec_count(
         "SELECT count(*) FROM (" + window_select(options_, ctx.window, false) + ") AS w",
@@ -37,7 +37,7 @@ class PostgresSource final : public Source {
   }
 
   Result<bool> has_rows(const WindowContext& ctx) override {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     auto n = (*conn)->exec_count("SELECT count(*) FROM (SELECT 1 FROM (" +
                                      window_select(options_, ctx.window, false) +
@@ -48,7 +48,7 @@ class PostgresSource final : public Source {
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     const std::string select = window_select(options_, ctx.window, true);
     // The column names come from a zero-row run of the same statement.
@@ -126,7 +126,7 @@ class PostgresTarget final : public Target {
   }
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     return (*conn)->exec_count(
         "SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
@@ -137,7 +137,7 @@ class PostgresTarget final : public Target {
                                                  std::span<const Column> columns) override {
     auto plan = plan_load(options_.table, columns, computed_);
     if (!plan) return fail(plan.error());
-    auto conn = pool_.acquire();
+    auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     if (auto r = (*conn)->exec("BEGIN"); !r) return fail(r.error());
     // Loads of one window are serialised on the target: should a worker that lost its lease

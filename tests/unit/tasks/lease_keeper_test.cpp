@@ -112,3 +112,34 @@ TEST_CASE("abandon_all raises lost on every held window and hands them back",
   CHECK(lease->lost);
   CHECK(h.keeper.running() == 0);
 }
+
+TEST_CASE("the keeper stops renewing a window still in its task past its deadline and grace",
+          "[tasks][lease][timeout][threads]") {
+  test::FakeRecords records{kNow};
+  records.add(PipelineId{"orders"}, test::FakePipeline::window(0));
+  records.add(PipelineId{"orders"}, test::FakePipeline::window(1));
+  const std::vector<store::ClaimLimit> limits{{PipelineId{"orders"}, 2, 1}};
+  const auto stuck = **records.claim(limits);
+  const auto running = **records.claim(limits);
+  tasks::LeaseKeeper keeper{[&] { return records.connect(); }, 5ms, 100ms};
+  auto stuck_lease = keeper.hold(stuck);
+  auto running_lease = keeper.hold(running);
+  stuck_lease->deadline.set(Deadline::Clock::now() + 100ms);
+  running_lease->deadline.set(Deadline::Clock::now() + 1h);
+  // Whether a heartbeat comes within 300 ms (60 rounds of the keeper).
+  const auto renewed = [&](const store::Record& r) {
+    records.advance(1s);
+    const auto now = records.now();
+    const auto until = std::chrono::steady_clock::now() + 300ms;
+    while (std::chrono::steady_clock::now() < until) {
+      if (records.row(r.id).heartbeat_at == now) return true;
+      std::this_thread::sleep_for(2ms);
+    }
+    return false;
+  };
+  CHECK(renewed(stuck));  // before its deadline, and within the grace after it
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(renewed(stuck));
+  CHECK(renewed(running));  // the others are still renewed
+  CHECK_FALSE(stuck_lease->lost);
+}
