@@ -139,6 +139,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   std::vector<observe::PipelineSnapshot> pipelines;
   for (const auto& p : ops::pipeline_statuses(s->config, std::move(*counts), now)) {
+    if (!p.pipeline) continue;  // a quarantined file of a loaded id: that one is counted
     const auto& n = p.counts;
     pipelines.push_back({.pipeline = n.pipeline,
                          .windows = {{"PENDING", n.pending},

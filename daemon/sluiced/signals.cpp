@@ -2,11 +2,13 @@
 #include <csignal>
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
 #include "daemon/sluiced/daemon.hpp"
 #include "daemon/sluiced/systemd.hpp"
+#include "framework/config/load.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::daemon {
@@ -108,7 +110,8 @@ void Daemon::reload() {
   observe::logger("scheduler")->info("SIGHUP: reloading {}", options_.config_file.string());
   boost::asio::post(control_pool_, [this] {
     auto loaded = std::make_shared<decltype(load_state(options_.config_file))>(
-        load_state(options_.config_file));
+        load_state(options_.config_file, last_loaded_.get()));
+    if (*loaded) last_loaded_ = **loaded;
     boost::asio::post(io_, [this, loaded] {
       if (!*loaded) {
         const auto log = observe::logger("scheduler");
@@ -137,6 +140,7 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   }
   observe::init_logging(next->config.daemon.log);
   log->info("config reloaded: {}", d.describe());
+  on_quarantined(next->config.quarantined);
   start_timers();
   Runtimes fresh;
   for (const auto& runtime : next->active) {
@@ -153,6 +157,21 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   if (!fresh.empty()) control(what, [this, fresh](auto& c) { return generate(c, fresh); });
   control("register pipelines", [this](auto& c) { return register_pipelines(c); });
   wake("reload");
+}
+
+void Daemon::on_quarantined(const std::vector<config::Quarantined>& quarantined) {
+  constexpr std::size_t kListed = 10;  // a file may hold dozens; `validate` lists them all
+  const auto log = observe::logger("config");
+  for (const auto& q : quarantined) {
+    std::string more;
+    for (std::size_t i = 1; i < q.errors.size() && i <= kListed; ++i)
+      more += "; " + config::to_string(q.errors[i]);
+    if (q.errors.size() > kListed + 1)
+      more += fmt::format("; and {} more (sluicectl validate)", q.errors.size() - kListed - 1);
+    log->warn("pipeline={} {}: {}{}", q.pipeline.value,
+              q.kept_previous ? "not reloaded" : "quarantined, not scheduled",
+              config::config_error_text(q), more);
+  }
 }
 
 }  // namespace sluice::daemon
