@@ -15,7 +15,7 @@ Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& confi
                                                      std::string_view id) {
   if (const auto* p = config.find_pipeline(id)) return p;
   if (const auto* q = config.find_quarantined(id))
-    return refused(Kind::conflict, "pipeline",
+    return refused(Kind::not_found, "pipeline",
                    "pipeline '" + std::string(id) + "' is not loaded: " +
                        config::config_error_text(*q) + " (see `sluicectl validate`)");
   std::vector<std::string_view> ids;

@@ -92,9 +92,10 @@ void check_duplicate_ids(std::vector<PipelineFile>& files) {
                                 : " (the first valid file in file-name order is the one loaded)";
     for (auto* f : group) {
       if (f == kept) continue;
-      f->diags.error(
-          *f->id_at, "id",
-          "duplicate pipeline id '" + id + "': also defined in " + to_string(*kept->id_at) + why);
+      std::string message = "duplicate pipeline id '" + id + "': also defined in ";
+      message += to_string(*kept->id_at);
+      message += why;
+      f->diags.error(*f->id_at, "id", std::move(message));
     }
   }
 }

@@ -79,7 +79,8 @@ struct Isolated {
   }
   // The row of `id` in GET /api/v1/pipelines.
   json listed(const std::string& id) const {
-    for (const auto& p : api("/api/v1/pipelines")["pipelines"])
+    const json list = api("/api/v1/pipelines");
+    for (const auto& p : list["pipelines"])
       if (p["pipeline"] == id) return p;
     FAIL("no row for " << id);
     return {};
