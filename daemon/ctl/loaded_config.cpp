@@ -1,12 +1,21 @@
 #include "daemon/ctl/loaded_config.hpp"
 
+#include <ostream>
+
 #include "daemon/ops/selection.hpp"
 
 namespace sluice::ctl {
 
-config::Config load_pipelines(const Context& ctx) {
-  auto loaded = config::load_config(ctx.config_path);
-  if (loaded) return std::move(*loaded);
+config::Config load_pipelines(const Context& ctx, bool warn) {
+  auto loaded = config::load_config_isolating(ctx.config_path);
+  if (loaded) {
+    if (warn) {
+      for (const auto& q : loaded->quarantined)
+        *ctx.err << "warning: pipeline " << q.pipeline.value
+                 << " left out: " << config::config_error_text(q) << "\n";
+    }
+    return std::move(*loaded);
+  }
   std::string message = "invalid config " + ctx.config_path + " (see `sluicectl validate`):";
   for (const auto& d : loaded.error()) message += "\n  " + config::to_string(d);
   throw UsageError(message);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "framework/config/load.hpp"
 #include "framework/core/suggest.hpp"
 #include "framework/time/window_generator.hpp"
 
@@ -13,6 +14,10 @@ using Kind = Refusal::Kind;
 Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& config,
                                                      std::string_view id) {
   if (const auto* p = config.find_pipeline(id)) return p;
+  if (const auto* q = config.find_quarantined(id))
+    return refused(Kind::not_found, "pipeline",
+                   "pipeline '" + std::string(id) + "' is not loaded: " +
+                       config::config_error_text(*q) + " (see `sluicectl validate`)");
   std::vector<std::string_view> ids;
   ids.reserve(config.pipelines.size());
   for (const auto& p : config.pipelines) ids.push_back(p.id.value);

@@ -31,7 +31,8 @@ struct Selection {
   std::vector<store::RecordSelection> windows;       // one per `window`
 };
 
-// Refuses an unknown pipeline (not_found, with a did-you-mean), a bad time, `to` not after
+// Refuses an unknown pipeline (not_found, with a did-you-mean), a quarantined one (not_found,
+// with its config error), a bad time, `to` not after
 // `from`, an unknown status or trigger, `window` without a pipeline.
 Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& config,
                                                      std::string_view id);

@@ -114,23 +114,38 @@ std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
   std::vector<PipelineStatus> out;
   out.reserve(counts.size());
   for (auto& c : counts) {
+    // A quarantined file with no definition: its id's records, no schedule.
+    for (const auto& q : config.quarantined)
+      if (!q.kept_previous && q.pipeline.value == c.pipeline)
+        out.push_back(
+            {.counts = c, .paused = c.paused, .config_error = &q, .zone = config.daemon.timezone});
     const auto* p = config.find_pipeline(c.pipeline);
     if (!p) continue;  // records of a pipeline no longer configured
-    PipelineStatus s{.pipeline = p, .counts = std::move(c)};
+    PipelineStatus s{.pipeline = p, .counts = std::move(c), .zone = p->zone};
     s.paused = s.counts.paused || p->paused;
     s.next_due = next_due(p->window, s.counts.last_generated_end);
     if (s.counts.last_success_end) {
       const Instant due_by = time::add(*s.counts.last_success_end, p->window.x_time_back);
       s.lateness = std::max(Seconds{0}, std::chrono::duration_cast<Seconds>(now - due_by));
     }
+    for (const auto& q : config.quarantined)
+      if (q.kept_previous && q.pipeline == p->id) s.config_error = &q;
     out.push_back(std::move(s));
   }
   return out;
 }
 
+json config_error_json(const config::Quarantined& q) {
+  return {{"file", q.error.where.file},     {"line", q.error.where.line},
+          {"column", q.error.where.column}, {"path", q.error.path},
+          {"message", q.error.message},     {"running_previous_definition", q.kept_previous}};
+}
+
 json pipeline_status_json(const PipelineStatus& s) {
-  const auto zone = s.pipeline->zone;
+  const auto zone = s.zone;
+  const std::string state = s.config_error ? "config_error" : s.paused ? "paused" : "active";
   return {{"pipeline", s.counts.pipeline},
+          {"state", state},
           {"paused", s.paused},
           {"last_success", time_or_null(s.counts.last_success_end, zone)},
           {"lateness_seconds", s.lateness ? json(s.lateness->count()) : json()},
@@ -139,9 +154,10 @@ json pipeline_status_json(const PipelineStatus& s) {
           {"failed", s.counts.failed},
           {"succeeded", s.counts.success + s.counts.skipped},
           {"next_due", time_or_null(s.next_due, zone)},
-          {"tags", s.pipeline->tags},
+          {"tags", s.pipeline ? s.pipeline->tags : std::vector<std::string>{}},
           {"timezone", zone->name()},
-          {"description", s.pipeline->description}};
+          {"description", s.pipeline ? s.pipeline->description : std::string()},
+          {"config_error", s.config_error ? config_error_json(*s.config_error) : json()}};
 }
 
 json lock_json(const config::Config& config, const store::RecordRow& r) {

@@ -33,6 +33,7 @@ std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Inst
 
 // One pipeline of `status`: the records' counts with what the config adds.
 struct PipelineStatus {
+  // Null for a quarantined file with no definition loaded (config_error set, no schedule).
   const config::PipelineConfig* pipeline = nullptr;
   store::PipelineCounts counts{};
   bool paused = false;  // in the config or by `pause`
@@ -40,11 +41,19 @@ struct PipelineStatus {
   // How far the newest finished window lags behind the newest due one (now - x_time_back):
   // nullopt before the first success.
   std::optional<Seconds> lateness{};
+  // Its file has errors (state `config_error`); with `pipeline` set, it runs its previous
+  // definition (kept_previous).
+  const config::Quarantined* config_error = nullptr;
+  time::Zone zone = nullptr;  // the pipeline's; the daemon's when it has no definition
 };
+// Loaded pipelines, and quarantined ones with no definition (pipeline null), for the ids
+// `counts` holds (a quarantined file with a loaded id: one row each), by id.
 std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
                                               std::vector<store::PipelineCounts> counts,
                                               Instant now);
-// Times in the pipeline's zone, with their offset.
+// Times in the pipeline's zone, with their offset. `state`: active | paused | config_error.
 nlohmann::json pipeline_status_json(const PipelineStatus& s);
+// {file, line, column, path, message, running_previous_definition} of its first error.
+nlohmann::json config_error_json(const config::Quarantined& q);
 
 }  // namespace sluice::ops

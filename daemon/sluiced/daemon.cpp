@@ -34,6 +34,7 @@ constexpr std::chrono::seconds kMetricsRefresh{10};
 Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
     : options_(std::move(options)),
       state_(std::move(state)),
+      last_loaded_(state_),
       poll_timer_(io_),
       cleanup_timer_(io_),
       retention_timer_(io_),
@@ -80,8 +81,9 @@ int Daemon::run() {
   });
   if (const auto period = systemd::watchdog_period())
     every(watchdog_timer_, *period, [] { systemd::watchdog(); });
-  start_timers();
   update_notifier();
+  on_quarantined(state()->config.quarantined);
+  start_timers();
   notifier_.start();
   listener_.start();
   if (const auto& http = state()->config.daemon.http; http.enabled) {
@@ -336,6 +338,7 @@ void Daemon::publish_status() {
       fmt::format("{} pipeline(s), {} paused, {} running window(s), backlog {}", s->all.size(),
                   s->all.size() - s->active.size(), leases_.running(),
                   backlog_ < 0 ? std::string("unknown") : std::to_string(backlog_.load()));
+  if (const auto n = s->config.quarantined.size()) text += fmt::format(", {} config error(s)", n);
   if (draining_)
     text += ", draining";
   else if (database_down_)

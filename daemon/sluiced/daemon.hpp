@@ -68,6 +68,10 @@ class Daemon {
   void listener_state(bool up, const std::string& why);
   void reload();
   void apply(const std::shared_ptr<const State>& next);
+  // After every load (the start, each reload that is not refused), with the pipeline files
+  // quarantined for config errors (kept_previous: still running their previous definition).
+  // One warning each; the place for whatever else must hear of them.
+  void on_quarantined(const std::vector<config::Quarantined>& quarantined);
   void publish_status();
   std::shared_ptr<const State> state() const;
   // The notification channels of the config now loaded, to the notifier and the registry.
@@ -105,6 +109,9 @@ class Daemon {
   mutable std::mutex state_mutex_;  // workers read the state between windows
   std::shared_ptr<const State> state_;
   std::shared_ptr<const notify::Directory> directory_;  // under state_mutex_
+  // Control pool only: the last state loaded, which the next reload keeps definitions of
+  // (two reloads in a row: the second compares with the first before it is applied).
+  std::shared_ptr<const State> last_loaded_;
 
   // Event loop only.
   std::map<std::string, std::unique_ptr<Timer>> cron_timers_;

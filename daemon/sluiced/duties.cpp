@@ -138,7 +138,9 @@ Result<void> Daemon::register_pipelines(store::Connection& c) {
 
 void Daemon::update_notifier() {
   const auto s = state();
-  auto directory = std::make_shared<const notify::Directory>(s->config);
+  std::vector<std::string> quarantined;
+  for (const auto& q : s->config.quarantined) quarantined.push_back(q.pipeline.value);
+  auto directory = std::make_shared<const notify::Directory>(s->config, std::move(quarantined));
   std::vector<std::pair<std::string, Seconds>> slas;
   for (const auto& p : s->config.pipelines)
     if (p.sla && !p.paused) slas.emplace_back(p.id.value, *p.sla);
@@ -172,6 +174,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   std::vector<observe::PipelineSnapshot> pipelines;
   for (const auto& p : ops::pipeline_statuses(s->config, std::move(*counts), now)) {
+    if (!p.pipeline) continue;  // a quarantined file of a loaded id: that one is counted
     const auto& n = p.counts;
     pipelines.push_back({.pipeline = n.pipeline,
                          .windows = {{"PENDING", n.pending},

@@ -2,11 +2,15 @@
 #include <csignal>
 #include <cstdlib>
 
+#include <fmt/format.h>
+#include <xxhash.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
 #include "daemon/sluiced/daemon.hpp"
 #include "daemon/sluiced/systemd.hpp"
+#include "framework/config/load.hpp"
+#include "framework/notify/outbox.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::daemon {
@@ -109,7 +113,8 @@ void Daemon::reload() {
   observe::logger("scheduler")->info("SIGHUP: reloading {}", options_.config_file.string());
   boost::asio::post(control_pool_, [this] {
     auto loaded = std::make_shared<decltype(load_state(options_.config_file))>(
-        load_state(options_.config_file));
+        load_state(options_.config_file, last_loaded_.get()));
+    if (*loaded) last_loaded_ = **loaded;
     boost::asio::post(io_, [this, loaded] {
       if (!*loaded) {
         const auto log = observe::logger("scheduler");
@@ -138,6 +143,8 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   }
   observe::init_logging(next->config.daemon.log);
   log->info("config reloaded: {}", d.describe());
+  update_notifier();
+  on_quarantined(next->config.quarantined);
   start_timers();
   Runtimes fresh;
   for (const auto& runtime : next->active) {
@@ -152,9 +159,47 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   std::string what = "generate after reload:";
   for (const auto& runtime : fresh) what += " " + runtime->id.value;
   if (!fresh.empty()) control(what, [this, fresh](auto& c) { return generate(c, fresh); });
-  update_notifier();
   control("register pipelines", [this](auto& c) { return register_pipelines(c); });
   wake("reload");
+}
+
+void Daemon::on_quarantined(const std::vector<config::Quarantined>& quarantined) {
+  constexpr std::size_t kListed = 10;  // a file may hold dozens; `validate` lists them all
+  const auto log = observe::logger("config");
+  for (const auto& q : quarantined) {
+    std::string more;
+    for (std::size_t i = 1; i < q.errors.size() && i <= kListed; ++i)
+      more += "; " + config::to_string(q.errors[i]);
+    if (q.errors.size() > kListed + 1)
+      more += fmt::format("; and {} more (sluicectl validate)", q.errors.size() - kListed - 1);
+    log->warn("pipeline={} {}: {}{}", q.pipeline.value,
+              q.kept_previous ? "not reloaded" : "quarantined, not scheduled",
+              config::config_error_text(q), more);
+  }
+  if (quarantined.empty()) return;
+  // Told once per pipeline and error (the outbox's dedupe key), however many daemons load
+  // the same broken file and however often they reload it.
+  std::vector<std::pair<std::string, std::string>> told;
+  for (const auto& q : quarantined) {
+    std::string text = config::config_error_text(q);
+    if (q.kept_previous) text += " (the previous definition keeps running until it is fixed)";
+    told.emplace_back(q.pipeline.value, std::move(text));
+  }
+  control("notify config errors", [this, told](store::Connection& c) -> Result<void> {
+    std::shared_ptr<const notify::Directory> directory;
+    {
+      std::lock_guard lock(state_mutex_);
+      directory = directory_;
+    }
+    if (!directory) return {};
+    notify::Outbox outbox(c, options_.holder);
+    for (const auto& [pipeline, text] : told) {
+      const auto hash = XXH3_64bits(text.data(), text.size());
+      auto r = outbox.record_config_error(*directory, pipeline, text, fmt::format("{:016x}", hash));
+      if (!r) return fail(r.error());
+    }
+    return {};
+  });
 }
 
 }  // namespace sluice::daemon

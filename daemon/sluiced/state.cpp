@@ -1,5 +1,6 @@
 #include "daemon/sluiced/state.hpp"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -9,10 +10,31 @@
 #include "tasks/runtime_from_config.hpp"
 
 namespace sluice::daemon {
+namespace {
+
+// A quarantined file whose pipeline `before` ran keeps that definition and its runtime,
+// unless a valid file now holds that id (it is loaded instead).
+void keep_previous(State& state, const State& before) {
+  auto& config = state.config;
+  for (auto& q : config.quarantined) {
+    const auto old = std::find_if(before.config.pipelines.begin(), before.config.pipelines.end(),
+                                  [&](const auto& p) { return p.file == q.file; });
+    if (old == before.config.pipelines.end() || config.find_pipeline(old->id.value)) continue;
+    q.pipeline = old->id;
+    q.kept_previous = true;
+    config.pipelines.push_back(*old);
+    for (const auto& runtime : before.all)
+      if (runtime->id == old->id) state.all.push_back(runtime);
+  }
+  std::stable_sort(config.pipelines.begin(), config.pipelines.end(),
+                   [](const auto& a, const auto& b) { return a.file < b.file; });
+}
+
+}  // namespace
 
 tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
-    const std::filesystem::path& file) {
-  auto loaded = config::load_config(file);
+    const std::filesystem::path& file, const State* before) {
+  auto loaded = config::load_config_isolating(file);
   if (!loaded) {
     std::ostringstream text;
     config::print_diagnostics(text, file.string(), loaded.error());
@@ -27,6 +49,7 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
   auto state = std::make_shared<State>();
   state->config = std::move(*loaded);
   state->all = tasks::runtimes_from_config(state->config);
+  if (before) keep_previous(*state, *before);
   for (const auto& runtime : state->all) {
     const auto* p = state->config.find_pipeline(runtime->id.value);
     if (p && !p->paused) state->active.push_back(runtime);

@@ -14,6 +14,8 @@
 namespace sluice::daemon {
 
 struct State {
+  // Loaded with failure isolation: config.quarantined lists the pipeline files with errors;
+  // a pipeline kept at its previous definition is in config.pipelines (kept_previous).
   config::Config config;
   // Every pipeline whose adapters could be built; one that cannot is logged and left out.
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> all;
@@ -21,9 +23,11 @@ struct State {
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> active;
 };
 
-// The config's errors as `FILE:LINE:COLUMN: key: message` lines on failure.
+// The config's errors as `FILE:LINE:COLUMN: key: message` lines on failure: an error of the
+// daemon file. A pipeline file with errors is quarantined instead; on reload (`before` set)
+// a pipeline that `before` ran from that file keeps its definition and runtime.
 tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
-    const std::filesystem::path& file);
+    const std::filesystem::path& file, const State* before = nullptr);
 
 // What a reload changes, for its log line: pipeline ids added, removed, changed, paused.
 struct StateDiff {

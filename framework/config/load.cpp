@@ -66,9 +66,45 @@ std::optional<DaemonConfig> read_daemon(const fs::path& file, const LoadOptions&
   return daemon;
 }
 
-std::vector<PipelineConfig> read_pipelines(const DaemonConfig& daemon, const LoadOptions& options,
-                                           Diagnostics& diags) {
-  std::vector<PipelineConfig> out;
+// One pipeline file as read, with its own diagnostics: failure isolation quarantines it
+// alone when they hold an error.
+struct PipelineFile {
+  fs::path file;
+  std::optional<PipelineConfig> pipeline;  // none when its YAML could not be read
+  Diagnostics diags;
+  std::optional<Location> id_at;  // where its id is, when it has a readable one
+};
+
+// Files sharing an id: the first valid one in file-name order is loaded (the first of them
+// when none is valid); each other one gets an error naming it.
+void check_duplicate_ids(std::vector<PipelineFile>& files) {
+  std::map<std::string, std::vector<PipelineFile*>> by_id;
+  for (auto& f : files)
+    if (f.id_at) by_id[f.pipeline->id.value].push_back(&f);
+  for (auto& [id, group] : by_id) {
+    if (group.size() < 2) continue;
+    const auto valid = std::find_if(group.begin(), group.end(),
+                                    [](const PipelineFile* f) { return f->diags.empty(); });
+    const PipelineFile* kept = valid != group.end() ? *valid : group.front();
+    const std::string why = valid != group.end()
+                                ? ", which is the one loaded (the first valid file in file-name "
+                                  "order)"
+                                : " (the first valid file in file-name order is the one loaded)";
+    for (auto* f : group) {
+      if (f == kept) continue;
+      std::string message = "duplicate pipeline id '" + id + "': also defined in ";
+      message += to_string(*kept->id_at);
+      message += why;
+      f->diags.error(*f->id_at, "id", std::move(message));
+    }
+  }
+}
+
+// Every pipeline file of the daemon's pipelines_dir, in name order; a missing directory
+// named on purpose is the daemon file's error (in `diags`).
+std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadOptions& options,
+                                         Diagnostics& diags) {
+  std::vector<PipelineFile> out;
   const fs::path& dir = daemon.pipelines_dir;
   if (!daemon.fields.get<std::string>("pipelines_dir")) return out;  // reported already
   std::error_code ec;
@@ -82,23 +118,64 @@ std::vector<PipelineConfig> read_pipelines(const DaemonConfig& daemon, const Loa
     }
     return out;
   }
-  std::map<std::string, Location> ids;
   for (const auto& file : pipeline_files(dir)) {
-    auto root = read_yaml(file, Empty::error, diags);
-    if (!root) continue;
-    PipelineConfig p = build_pipeline(*root, daemon, context_for(file, options, diags));
-    if (!p.id.value.empty() && p.fields.get<std::string>("id")) {
-      const Location where = p.fields.where_of("id");
-      const auto [first, inserted] = ids.emplace(p.id.value, where);
-      if (!inserted) {
-        diags.error(where, "id",
-                    "duplicate pipeline id '" + p.id.value + "' (also defined in " +
-                        to_string(first->second) + ")");
-      }
+    PipelineFile f{file, std::nullopt, diags.with_same_masks(), std::nullopt};
+    if (auto root = read_yaml(file, Empty::error, f.diags)) {
+      f.pipeline = build_pipeline(*root, daemon, context_for(file, options, f.diags));
+      if (!f.pipeline->id.value.empty() && f.pipeline->fields.get<std::string>("id"))
+        f.id_at = f.pipeline->fields.where_of("id");
     }
-    out.push_back(std::move(p));
+    out.push_back(std::move(f));
   }
+  check_duplicate_ids(out);
   return out;
+}
+
+// The daemon file and its pipeline files, each with its diagnostics.
+struct Read {
+  std::optional<DaemonConfig> daemon;  // none when its YAML could not be read
+  Diagnostics diags;                   // the daemon file's
+  std::vector<PipelineFile> files;
+};
+
+Read read_all(const fs::path& daemon_file, const LoadOptions& options) {
+  Read r;
+  r.daemon = read_daemon(daemon_file, options, r.diags);
+  // Pipelines are checked even when the daemon file has errors: everything at once.
+  if (r.daemon) r.files = read_pipelines(*r.daemon, options, r.diags);
+  return r;
+}
+
+Diagnosed merged(Diagnosed all, Diagnosed more) {
+  all.insert(all.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+Diagnosed every_error(const Read& r) {
+  Diagnosed out = r.diags.sorted();
+  for (const auto& f : r.files) out = merged(std::move(out), f.diags.sorted());
+  return out;
+}
+
+// The Config of the valid files; the others quarantined (none under load_config).
+Config assemble(Read r) {
+  Config c{std::move(*r.daemon), {}, r.diags.sorted_warnings(), {}};
+  for (auto& f : r.files) {
+    c.warnings = merged(std::move(c.warnings), f.diags.sorted_warnings());
+    if (f.diags.empty()) {
+      c.pipelines.push_back(std::move(*f.pipeline));
+      continue;
+    }
+    Quarantined q;
+    q.pipeline.value = f.id_at ? f.pipeline->id.value : f.file.stem().string();
+    q.file = f.file;
+    q.errors = f.diags.sorted();
+    q.error = q.errors.front();
+    c.quarantined.push_back(std::move(q));
+  }
+  return c;
 }
 
 }  // namespace
@@ -113,6 +190,13 @@ const ConnectionConfig* DaemonConfig::find_connection(std::string_view name) con
 const PipelineConfig* Config::find_pipeline(std::string_view id) const {
   for (const auto& p : pipelines) {
     if (p.id.value == id) return &p;
+  }
+  return nullptr;
+}
+
+const Quarantined* Config::find_quarantined(std::string_view id) const {
+  for (const auto& q : quarantined) {
+    if (q.pipeline.value == id) return &q;
   }
   return nullptr;
 }
@@ -143,13 +227,23 @@ tl::expected<DaemonConfig, Diagnosed> load_daemon_config(const std::filesystem::
 
 tl::expected<Config, Diagnosed> load_config(const std::filesystem::path& daemon_file,
                                             const LoadOptions& options) {
-  Diagnostics diags;
-  auto daemon = read_daemon(daemon_file, options, diags);
-  if (!daemon) return tl::unexpected(diags.sorted());
-  // Pipelines are checked even when the daemon file has errors: everything at once.
-  auto pipelines = read_pipelines(*daemon, options, diags);
-  if (!diags.empty()) return tl::unexpected(diags.sorted());
-  return Config{std::move(*daemon), std::move(pipelines), diags.sorted_warnings()};
+  Read r = read_all(daemon_file, options);
+  if (!r.daemon) return tl::unexpected(r.diags.sorted());
+  if (auto errors = every_error(r); !errors.empty()) return tl::unexpected(std::move(errors));
+  return assemble(std::move(r));
+}
+
+tl::expected<Config, Diagnosed> load_config_isolating(const std::filesystem::path& daemon_file,
+                                                      const LoadOptions& options) {
+  Read r = read_all(daemon_file, options);
+  if (!r.daemon) return tl::unexpected(r.diags.sorted());
+  if (!r.diags.empty()) return tl::unexpected(every_error(r));
+  return assemble(std::move(r));
+}
+
+std::string config_error_text(const Quarantined& q) {
+  return std::string("config error") +
+         (q.kept_previous ? " (running the previous definition)" : "") + " " + to_string(q.error);
 }
 
 }  // namespace sluice::config

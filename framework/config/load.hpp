@@ -1,8 +1,11 @@
 #pragma once
-// Loading and validating the configuration. Nothing is half-loaded: either every file is
-// valid and the whole Config comes back, or every problem found in every file does, sorted
-// by file and line (`FILE:LINE:COLUMN: key.path: message`).
+// Loading and validating the configuration. load_config loads nothing half: either every
+// file is valid and the whole Config comes back, or every problem found in every file does,
+// sorted by file and line (`FILE:LINE:COLUMN: key.path: message`). load_config_isolating
+// (failure isolation: the daemon, `sluicectl status`) fails only on the daemon file: a
+// pipeline file with errors is quarantined and the others load.
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include <tl/expected.hpp>
@@ -23,6 +26,17 @@ using Diagnosed = std::vector<Diagnostic>;
 // The daemon file and every pipeline file of its pipelines_dir.
 tl::expected<Config, Diagnosed> load_config(const std::filesystem::path& daemon_file,
                                             const LoadOptions& options = {});
+
+// Failure isolation: an error of the daemon file (or of its pipelines_dir) fails the whole
+// load as load_config does; a pipeline file with errors (its own, an undefined connection,
+// an id another file has) goes to Config::quarantined and the other files load. Of files
+// sharing an id, the first valid one in file-name order is loaded.
+tl::expected<Config, Diagnosed> load_config_isolating(const std::filesystem::path& daemon_file,
+                                                      const LoadOptions& options = {});
+
+// `config error FILE:LINE:COLUMN: key: message`, with ` (running the previous definition)`
+// after `config error` when kept_previous.
+std::string config_error_text(const Quarantined& q);
 
 // The daemon file alone (database, connections...), for commands that need no pipeline.
 tl::expected<DaemonConfig, Diagnosed> load_daemon_config(const std::filesystem::path& daemon_file,

@@ -169,12 +169,28 @@ struct PipelineConfig {
   Fields fields;
 };
 
+// A pipeline file with errors, under failure isolation (load_config_isolating): not loaded,
+// not scheduled, its records untouched, shown as `config error` until its file is fixed.
+struct Quarantined {
+  PipelineId pipeline;  // its id; the file's stem when the file has no readable id
+  std::filesystem::path file;
+  Diagnostic error;                // the first of its errors, by place
+  std::vector<Diagnostic> errors;  // all of them, sorted
+  // Set by the daemon on reload: the pipeline was loaded before its file broke, and runs
+  // the definition it had (`pipelines` holds that one) until the file is fixed.
+  bool kept_previous = false;
+};
+
 struct Config {
   DaemonConfig daemon;
   std::vector<PipelineConfig> pipelines;  // in file name order
   std::vector<Diagnostic> warnings;       // keys set that have no effect (planned ones)
+  std::vector<Quarantined> quarantined;   // in file name order
 
   const PipelineConfig* find_pipeline(std::string_view id) const;
+  // The first quarantined file of that id (its pipeline may still be loaded: kept_previous,
+  // or a duplicate id).
+  const Quarantined* find_quarantined(std::string_view id) const;
 };
 
 }  // namespace sluice::config

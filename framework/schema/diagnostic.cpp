@@ -37,6 +37,13 @@ void Diagnostics::mask(std::string_view scalar) {
   }
 }
 
+Diagnostics Diagnostics::with_same_masks() const {
+  Diagnostics out;
+  out.masks_ = masks_;
+  out.mask_parts_ = mask_parts_;
+  return out;
+}
+
 std::string Diagnostics::masked(std::string text) const {
   std::vector<const std::pair<const std::string, std::string>*> longest_first;
   for (const auto& m : masks_) longest_first.push_back(&m);

@@ -40,6 +40,9 @@ class Diagnostics {
   // diagnostic quotes it, or its credential alone, it shows masked as `config show` shows
   // it. The loader registers every such scalar of every file, so no message site has to.
   void mask(std::string_view scalar);
+  // No diagnostic yet, the same masks: for one pipeline file's own problems (failure
+  // isolation keeps them apart), which then mask the daemon file's credentials too.
+  Diagnostics with_same_masks() const;
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
   // Sorted by file, line, column; exact duplicates removed; registered scalars masked.

@@ -1,5 +1,5 @@
 // sluiced under SIGTERM (drain: finish or release) and SIGHUP (reload: a new pipeline
-// starts; a broken config is refused and the running one stays).
+// starts; a broken daemon file is refused and the running config stays).
 #include <catch2/catch.hpp>
 
 #include <poll.h>
@@ -85,7 +85,7 @@ TEST_CASE("SIGTERM past the drain deadline releases the running window for anoth
   CHECK(d.logged("drain deadline: releasing 1 running window(s)"));
 }
 
-TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping the running one",
+TEST_CASE("SIGHUP starts an added pipeline and refuses a broken daemon file, keeping the config",
           "[e2e][daemon][threads]") {
   test::TestDatabase db;
   auto c = test::prepared(
@@ -122,17 +122,17 @@ TEST_CASE("SIGHUP starts an added pipeline and refuses a broken config, keeping 
   CHECK(daemon.log_contains("config reloaded: added b"));
   CHECK(test::eventually([&] { return registered() == 2; }, 10s));
 
-  // A broken pipeline file: the whole reload is refused with its errors, a and b stay.
+  // A broken daemon file: the whole reload is refused with its errors (a new pipeline file
+  // with them), a and b stay.
   test::write_pipeline(dir.path(), "c", "src", "dst_b", "2024-01-01", "2024-01-02");
-  const auto broken = dir.path() / "pipelines.d" / "c.yaml";
-  auto text = test::read_file(broken);
-  text.replace(text.find("0 * * * *"), 9, "61 * * * *");
-  test::write_file(broken, text);
+  const auto daemon_file = dir.path() / "sluice.yaml";
+  const auto good_daemon_file = test::read_file(daemon_file);
+  test::write_file(daemon_file, good_daemon_file + "workers: many\n");
   daemon.signal(SIGHUP);
   CHECK(test::eventually(
       [&] { return daemon.log_contains("reload refused, the running config stays"); }, 10s));
-  CHECK(daemon.log_contains("c.yaml:"));
-  CHECK(daemon.log_contains("schedule.cron"));
+  CHECK(daemon.log_contains("sluice.yaml:"));
+  CHECK(daemon.log_contains("workers"));
   CHECK(::kill(daemon.pid(), 0) == 0);
 
   // The running config still answers: a window of b put back to PENDING is claimed again.

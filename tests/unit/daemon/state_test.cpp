@@ -1,6 +1,6 @@
 // What a config file means to sluiced (daemon/sluiced/state.*), without a server: which
-// pipelines are active, a bad file refused whole with its diagnostics, and what a reload
-// changes, pipeline by pipeline.
+// pipelines are active, a bad daemon file refused whole with its diagnostics, a bad pipeline
+// file quarantined (its previous definition kept on reload), and what a reload changes.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -32,8 +32,8 @@ struct ConfigDir {
     for (const auto& [name, text] : pipelines)
       test::write_file(dir.path() / "pipelines.d" / (name + ".yaml"), text);
   }
-  std::shared_ptr<const daemon::State> load() const {
-    auto state = daemon::load_state(dir.path() / "sluice.yaml");
+  std::shared_ptr<const daemon::State> load(const daemon::State* before = nullptr) const {
+    auto state = daemon::load_state(dir.path() / "sluice.yaml", before);
     if (!state)
       for (const auto& line : state.error()) UNSCOPED_INFO(line);
     REQUIRE(state);
@@ -71,16 +71,75 @@ TEST_CASE("a paused pipeline's stale locks keep its own threshold and retries", 
   CHECK(b.max_retries == 7);
 }
 
-TEST_CASE("a config that does not load is refused with file:line diagnostics", "[daemon][state]") {
+TEST_CASE("a broken daemon file is refused with file:line diagnostics", "[daemon][state]") {
   ConfigDir config;
-  config.write({{"a", pipeline("a", "window_typo: 1\n")}});
+  config.write({{"a", pipeline("a")}});
+  test::write_file(config.dir.path() / "sluice.yaml",
+                   std::string(test::kDaemonConfig) + "workers: many\n");
   const auto state = daemon::load_state(config.dir.path() / "sluice.yaml");
   REQUIRE_FALSE(state);
   REQUIRE_FALSE(state.error().empty());
   bool names_the_file = false;
   for (const auto& line : state.error())
-    names_the_file = names_the_file || line.find("a.yaml:") != std::string::npos;
+    names_the_file = names_the_file || line.find("sluice.yaml:") != std::string::npos;
   CHECK(names_the_file);
+}
+
+TEST_CASE("a broken pipeline file is quarantined at start: no definition, no runtime",
+          "[daemon][state][isolation]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b", "window_typo: 1\n")}});
+  const auto state = config.load();
+  CHECK(ids(state->active) == std::vector<std::string>{"a"});
+  CHECK_FALSE(state->config.find_pipeline("b"));
+  REQUIRE(state->config.quarantined.size() == 1);
+  CHECK(state->config.quarantined[0].pipeline.value == "b");
+  CHECK_FALSE(state->config.quarantined[0].kept_previous);
+}
+
+TEST_CASE("a reload that breaks a running pipeline's file keeps its previous definition",
+          "[daemon][state][isolation]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b")}, {"c", pipeline("c")}});
+  const auto before = config.load();
+  const auto runtime_of = [](const daemon::State& s, const std::string& id) {
+    for (const auto& r : s.all)
+      if (r->id.value == id) return r;
+    return std::shared_ptr<const tasks::PipelineRuntime>();
+  };
+
+  // b broken, c broken and renamed in its file (its old id is kept), a fine.
+  std::string c_broken = pipeline("c2", "bogus: 1\n");
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b", "window_typo: 1\n")}, {"c", c_broken}});
+  const auto after = config.load(before.get());
+  CHECK(ids(after->active) == std::vector<std::string>{"a", "b", "c"});
+  REQUIRE(after->config.quarantined.size() == 2);
+  for (const auto& q : after->config.quarantined) CHECK(q.kept_previous);
+  CHECK(after->config.quarantined[1].pipeline.value == "c");
+  // The same definition and the same runtime (its adapters): nothing changed, nothing new
+  // to register.
+  CHECK(runtime_of(*after, "b") == runtime_of(*before, "b"));
+  CHECK(runtime_of(*after, "a") != runtime_of(*before, "a"));
+  CHECK(daemon::diff(*before, *after).describe() == "no pipeline changed");
+  CHECK(after->config.pipelines[1].id.value == "b");  // still in file-name order
+
+  // Still broken at the next reload: still kept; fixed: loaded anew.
+  const auto again = config.load(after.get());
+  CHECK(runtime_of(*again, "b") == runtime_of(*before, "b"));
+  std::string b_fixed = pipeline("b");
+  b_fixed.replace(b_fixed.find("demo.events_copy"), 16, "demo.other_copy");
+  config.write({{"a", pipeline("a")}, {"b", b_fixed}, {"c", c_broken}});
+  const auto fixed = config.load(again.get());
+  CHECK(fixed->config.quarantined.size() == 1);
+  CHECK(daemon::diff(*again, *fixed).changed == std::vector<std::string>{"b"});
+
+  // A valid file that now holds the old id wins over the previous definition.
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b", "bogus: 1\n")}, {"b0", pipeline("b")}});
+  const auto taken = config.load(fixed.get());
+  REQUIRE(taken->config.find_pipeline("b"));
+  CHECK(taken->config.find_pipeline("b")->file.filename() == "b0.yaml");
+  for (const auto& q : taken->config.quarantined) CHECK_FALSE(q.kept_previous);
+  CHECK(taken->config.pipelines.size() == 2);
 }
 
 TEST_CASE("a reload's diff names the pipelines added, removed, changed, paused and unpaused",
