@@ -1,5 +1,6 @@
 // `sluicectl status [PIPELINE...]`: per pipeline, the last success, the backlog, what runs,
 // what failed, and when the next window falls due.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <ostream>
@@ -10,19 +11,30 @@
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/output.hpp"
+#include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 #include "framework/store/operator.hpp"
 
 namespace sluice::ctl {
 namespace {
 
-int run_status(Context& ctx, const std::vector<std::string>& only) {
+struct StatusOptions {
+  std::vector<std::string> only, tags;
+};
+
+int run_status(Context& ctx, const StatusOptions& o) {
   const auto config = load_pipelines(ctx);
   std::vector<const config::PipelineConfig*> pipelines;
-  pipelines.reserve(only.empty() ? config.pipelines.size() : only.size());
-  for (const auto& id : only) pipelines.push_back(&find_pipeline(config, id));
-  if (only.empty())
+  pipelines.reserve(o.only.empty() ? config.pipelines.size() : o.only.size());
+  for (const auto& id : o.only) pipelines.push_back(&find_pipeline(config, id));
+  if (o.only.empty())
     for (const auto& p : config.pipelines) pipelines.push_back(&p);
+  if (!o.tags.empty()) {
+    const auto tagged = take(ops::tagged_pipelines(config, o.tags, ops::Dialect::cli));
+    std::erase_if(pipelines, [&](const config::PipelineConfig* p) {
+      return std::find(tagged.begin(), tagged.end(), p) == tagged.end();
+    });
+  }
   std::vector<std::string> ids;
   ids.reserve(pipelines.size());
   for (const auto* p : pipelines) ids.push_back(p->id.value);
@@ -60,9 +72,11 @@ int run_status(Context& ctx, const std::vector<std::string>& only) {
 void add_status_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status",
                                  "per pipeline: last success, backlog, running, failed, next due");
-  auto only = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("pipeline", *only, "only these pipelines (default: all)");
-  cmd->callback([&ctx, only] { ctx.exit_code = run_status(ctx, *only); });
+  auto o = std::make_shared<StatusOptions>();
+  cmd->add_option("pipeline", o->only, "only these pipelines (default: all)");
+  cmd->add_option("--tag", o->tags,
+                  "only pipelines whose config `tags` hold this one (repeatable: any of them)");
+  cmd->callback([&ctx, o] { ctx.exit_code = run_status(ctx, *o); });
 }
 
 }  // namespace sluice::ctl
