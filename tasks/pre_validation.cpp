@@ -3,9 +3,10 @@
 namespace sluice::tasks {
 
 // Equal counts mean the window is already loaded (or empty on both sides) and the record
-// ends SKIPPED with the target untouched. The target is counted first: when its window is
-// empty (a first load, the usual case) only whether the source has any row decides, and a
-// large source window is not counted here at all (the audit counts it after the load).
+// ends SKIPPED with the target untouched, unless the record says to force a reload. The target is
+// counted first: when its window is empty (a first load, the usual case) only whether the source
+// has any row decides, and a large source window is not counted here at all (the audit counts it
+// after the load).
 TaskResult pre_validation(const TaskContext& ctx) {
   auto target = ctx.pipeline.target->count(ctx.window);
   if (!target) return fail(target.error());
@@ -26,9 +27,16 @@ TaskResult pre_validation(const TaskContext& ctx) {
   w.target_count = *target;
   w.rows = source;
   if (source == *target) {
+    const std::string both = "source and target both hold " + std::to_string(*source) + " rows";
+    // A forced reload (rerun/backfill --force) is for data corrected at the source with the
+    // same row count: equal counts prove nothing then, so the window loads and is audited.
+    if (ctx.record.force_reload) {
+      w.message = both + "; reloading (forced)";
+      return w;
+    }
     w.outcome = store::Outcome::skipped;
     w.move = store::Move::skip;
-    w.message = "source and target both hold " + std::to_string(*source) + " rows: already loaded";
+    w.message = both + ": already loaded";
   }
   return w;
 }

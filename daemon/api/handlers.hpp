@@ -34,6 +34,7 @@ Answer<Response> list_records(Call& call);
 Answer<Response> get_record(Call& call);
 Answer<Response> rerun_records(Call& call);
 Answer<Response> clear_records(Call& call);
+Answer<Response> mark_success_record(Call& call);
 Answer<Response> release_record(Call& call);
 
 Answer<Response> request_backfill(Call& call);

@@ -72,6 +72,8 @@ const std::vector<Route>& routes() {
        "Finished records of a selection back to PENDING"},
       {"POST", "/api/v1/records/clear", Role::operator_, clear_records,
        "Delete the records of a selection that are not running"},
+      {"POST", "/api/v1/records/mark-success", Role::operator_, mark_success_record,
+       "Accept a FAILED window as it is: SUCCESS with audit result ACCEPTED"},
       {"GET", "/api/v1/records/{id}", Role::viewer, get_record,
        "Every column of one record, and its events"},
       {"POST", "/api/v1/records/{id}/release", Role::operator_, release_record,

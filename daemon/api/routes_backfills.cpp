@@ -21,13 +21,15 @@ Answer<store::Backfills> backfills_for(Call& call) {
 
 Answer<Response> request_backfill(Call& call) {
   if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
-  auto body = Body::parse(call.request, {"from", "to", "reprocess", "dry_run", "limit"});
+  auto body = Body::parse(call.request, {"from", "to", "reprocess", "dry_run", "limit", "force"});
   if (!body) return tl::unexpected(body.error());
   auto from = body->text("from");
   auto to = body->text("to");
   auto reprocess = body->text("reprocess");
   auto dry_run = body->boolean("dry_run");
   auto listed = body->integer("limit", 0, kMaxListed);
+  auto force = body->boolean("force");
+  if (!force) return tl::unexpected(force.error());
   for (const auto* a : {&from, &to, &reprocess})
     if (!*a) return tl::unexpected(a->error());
   if (!dry_run) return tl::unexpected(dry_run.error());
@@ -39,7 +41,8 @@ Answer<Response> request_backfill(Call& call) {
                                      {.pipeline = call.params.at("id"),
                                       .from = from->value_or(""),
                                       .to = to->value_or(""),
-                                      .reprocess = reprocess->value_or("missing")},
+                                      .reprocess = reprocess->value_or("missing"),
+                                      .force = force->value_or(false)},
                                      ops::Dialect::api);
   if (!order) return problem_of(order.error());
   auto backfills = backfills_for(call);
@@ -54,9 +57,10 @@ Answer<Response> request_backfill(Call& call) {
   auto audit = audit_of(call, "backfill", p.id);
   audit.arguments = {{"from", format_utc(order->from)},
                      {"to", format_utc(order->to)},
-                     {"reprocess", to_string(order->reprocess)}};
-  auto id =
-      backfills->insert({p.id, order->from, order->to, order->reprocess, call.caller.name}, audit);
+                     {"reprocess", to_string(order->reprocess)},
+                     {"force", order->force}};
+  auto id = backfills->insert(
+      {p.id, order->from, order->to, order->reprocess, call.caller.name, order->force}, audit);
   if (!id) return unavailable(id.error());
   auto request = backfills->find(*id);
   if (!request) return unavailable(request.error());

@@ -1,8 +1,10 @@
-// /api/v1/records: what `sluicectl records`, `rerun`, `clear` and `locks release` do.
+// /api/v1/records: what `sluicectl records`, `rerun`, `clear`, `mark-success` and
+// `locks release` do.
 #include <charconv>
 
 #include "daemon/api/body.hpp"
 #include "daemon/api/handlers.hpp"
+#include "daemon/ops/accept.hpp"
 #include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 
@@ -45,14 +47,23 @@ Answer<store::RecordKey> parse_cursor(const std::string& text) {
   return store::RecordKey{key.substr(colon + 1), Instant{Seconds{epoch}}};
 }
 
-// rerun and clear: the selection from the body, counted, changed, audited.
-Answer<Response> record_action(
-    Call& call, const std::string& verb, std::vector<store::Status> acts_on,
-    const std::function<Result<std::int64_t>(store::Operator&, const store::RecordSelection&,
-                                             const store::AuditEntry&)>& act) {
+using RecordAct = std::function<Result<std::int64_t>(
+    store::Operator&, const store::RecordSelection&, const store::AuditEntry&, bool force)>;
+
+// rerun and clear: the selection from the body, counted, changed, audited. `forceable`: the
+// body may say `"force": true` (rerun), passed to `act`.
+Answer<Response> record_action(Call& call, const std::string& verb,
+                               std::vector<store::Status> acts_on, bool forceable,
+                               const RecordAct& act) {
   if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
-  auto body = Body::parse(call.request, {"pipeline", "from", "to", "window", "id", "only_failed"});
+  auto body =
+      forceable
+          ? Body::parse(call.request,
+                        {"pipeline", "from", "to", "window", "id", "only_failed", "force"})
+          : Body::parse(call.request, {"pipeline", "from", "to", "window", "id", "only_failed"});
   if (!body) return tl::unexpected(body.error());
+  auto force = body->boolean("force");
+  if (!force) return tl::unexpected(force.error());
   ops::SelectionInput in;
   auto pipeline = body->text("pipeline");
   auto from = body->text("from");
@@ -88,9 +99,10 @@ Answer<Response> record_action(
                      {"window", in.windows},
                      {"id", s->records.ids},
                      {"only_failed", in.only_failed}};
+  if (forceable) audit.arguments["force"] = force->value_or(false);
   std::int64_t done = 0;
   if (plan->will_change > 0) {
-    auto r = act(*op, plan->changed, audit);
+    auto r = act(*op, plan->changed, audit, force->value_or(false));
     if (!r) return unavailable(r.error());
     done = *r;
   }
@@ -174,17 +186,39 @@ Answer<Response> get_record(Call& call) {
 Answer<Response> rerun_records(Call& call) {
   using enum store::Status;
   return record_action(
-      call, "rerun", {success, skipped, failed},
-      [](store::Operator& op, const store::RecordSelection& s, const store::AuditEntry& audit) {
-        return op.rerun(s, Trigger::manual, audit);
-      });
+      call, "rerun", {success, skipped, failed}, true,
+      [](store::Operator& op, const store::RecordSelection& s, const store::AuditEntry& audit,
+         bool force) { return op.rerun(s, Trigger::manual, audit, force); });
 }
 
 Answer<Response> clear_records(Call& call) {
   using enum store::Status;
-  return record_action(call, "clear", {pending, success, skipped, failed},
+  return record_action(call, "clear", {pending, success, skipped, failed}, false,
                        [](store::Operator& op, const store::RecordSelection& s,
-                          const store::AuditEntry& audit) { return op.clear(s, audit); });
+                          const store::AuditEntry& audit, bool) { return op.clear(s, audit); });
+}
+
+Answer<Response> mark_success_record(Call& call) {
+  if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
+  auto body = Body::parse(call.request, {"pipeline", "window", "reason"});
+  if (!body) return tl::unexpected(body.error());
+  auto pipeline = body->text("pipeline");
+  auto window = body->text("window");
+  auto reason = body->text("reason");
+  for (const auto* a : {&pipeline, &window, &reason})
+    if (!*a) return tl::unexpected(a->error());
+  if (!*pipeline || (*pipeline)->empty()) return bad_input("pipeline", "required");
+  const auto config = call.services.config();
+  auto order = ops::resolve_accept(
+      *config,
+      {.pipeline = **pipeline, .window = window->value_or(""), .reason = reason->value_or("")},
+      ops::Dialect::api);
+  if (!order) return problem_of(order.error());
+  auto op = operator_for(call);
+  if (!op) return tl::unexpected(op.error());
+  auto done = ops::mark_success(*op, *order, audit_of(call, "mark-success"));
+  if (!done) return problem_of(done.error());
+  return json_response(200, ops::accepted_json(*done));
 }
 
 Answer<Response> release_record(Call& call) {

@@ -47,6 +47,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_status_command(app, ctx);
   add_records_command(app, ctx);
   add_rerun_command(app, ctx);
+  add_mark_success_command(app, ctx);
   add_clear_command(app, ctx);
   add_pause_command(app, ctx);
   add_locks_command(app, ctx);

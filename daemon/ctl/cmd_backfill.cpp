@@ -23,7 +23,7 @@ using nlohmann::json;
 
 struct BackfillOptions {
   std::string pipeline, from, to, reprocess = "missing";
-  bool dry_run = false, wait = false;
+  bool dry_run = false, wait = false, force = false;
   std::size_t listed = 100;  // --dry-run: windows listed per action
   double poll_seconds = 1.0;
   double timeout_seconds = 0;  // 0: wait as long as it takes
@@ -149,33 +149,41 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
 
 int run_backfill(Context& ctx, const BackfillOptions& o) {
   const auto config = load_pipelines(ctx);
-  const auto order = take(ops::resolve_backfill(
-      config, {.pipeline = o.pipeline, .from = o.from, .to = o.to, .reprocess = o.reprocess},
-      ops::Dialect::cli));
+  const auto order = take(ops::resolve_backfill(config,
+                                                {.pipeline = o.pipeline,
+                                                 .from = o.from,
+                                                 .to = o.to,
+                                                 .reprocess = o.reprocess,
+                                                 .force = o.force},
+                                                ops::Dialect::cli));
   const auto& p = *order.pipeline;
   const Instant from = order.from;
   const Instant to = order.to;
   if (o.dry_run) return print_dry_run(ctx, order, o.listed);
   if (order.reprocess != store::Reprocess::missing)
-    confirm(ctx,
-            "reprocess the " + o.reprocess + " windows of " + p.id.value + " (they run again)");
+    confirm(ctx, "reprocess the " + o.reprocess + " windows of " + p.id.value +
+                     (o.force ? " (they reload, even those already loaded)" : " (they run again)"));
 
   auto connection = open_database(ctx);
   store::Backfills backfills(*connection, operator_identity());
   store::AuditEntry audit{.actor = operator_identity(), .command = "backfill", .pipeline = p.id};
-  audit.arguments = {{"from", o.from}, {"to", o.to}, {"reprocess", o.reprocess}};
-  auto id = backfills.insert({p.id, from, to, order.reprocess, operator_identity()}, audit);
+  audit.arguments = {
+      {"from", o.from}, {"to", o.to}, {"reprocess", o.reprocess}, {"force", order.force}};
+  auto id =
+      backfills.insert({p.id, from, to, order.reprocess, operator_identity(), order.force}, audit);
   if (!id) throw Failure(id.error());
   if (!o.wait || ctx.output == Output::table) {
-    const std::string text = fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}",
-                                         *id, p.id.value, time::format_in_zone(from, p.zone),
-                                         time::format_in_zone(to, p.zone), o.reprocess);
+    const std::string text =
+        fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}{}", *id, p.id.value,
+                    time::format_in_zone(from, p.zone), time::format_in_zone(to, p.zone),
+                    o.reprocess, order.force ? ", forced" : "");
     if (ctx.output == Output::json) {
       *ctx.out << json_text(json{{"id", *id},
                                  {"pipeline", p.id.value},
                                  {"from", time::format_in_zone(from, p.zone)},
                                  {"to", time::format_in_zone(to, p.zone)},
-                                 {"reprocess", o.reprocess}})
+                                 {"reprocess", o.reprocess},
+                                 {"force", order.force}})
                << "\n";
     } else {
       *ctx.out << text << "\n" << std::flush;
@@ -197,6 +205,9 @@ void add_backfill_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--reprocess", o->reprocess,
                   "missing: only windows without a record (default); failed: also FAILED ones; "
                   "all: every window");
+  cmd->add_flag("--force", o->force,
+                "with --reprocess all: reload every window even when pre-validation finds the "
+                "target holding the source's count (data corrected at the source)");
   cmd->add_flag("--dry-run", o->dry_run,
                 "print the windows it would create or reset; write nothing");
   cmd->add_option("-n,--limit", o->listed,

@@ -50,8 +50,8 @@ int list_backfills(Context& ctx, const BackfillsOptions& o) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : *list)
     rows.push_back({std::to_string(r.id), r.pipeline.value, format_utc(r.from), format_utc(r.to),
-                    std::string(to_string(r.reprocess)), r.status, windows_done_text(r),
-                    r.requested_by});
+                    std::string(to_string(r.reprocess)) + (r.force ? " --force" : ""), r.status,
+                    windows_done_text(r), r.requested_by});
   print_table(*ctx.out,
               {"ID", "PIPELINE", "FROM", "TO", "REPROCESS", "STATUS", "DONE", "REQUESTED_BY"},
               rows);

@@ -46,7 +46,9 @@ int run_list(Context& ctx, const ListOptions& o) {
     const auto zone = zone_of(config, r.pipeline);
     std::string error = r.error.size() > 60 ? r.error.substr(0, 57) + "..." : r.error;
     table.push_back({std::to_string(r.id), r.pipeline, time::format_in_zone(r.window_start, zone),
-                     time::format_in_zone(r.window_end, zone), r.status, r.trigger,
+                     time::format_in_zone(r.window_end, zone),
+                     // An accepted window is not one whose audit passed: say so where it shows.
+                     r.audit_result == "ACCEPTED" ? r.status + " (accepted)" : r.status, r.trigger,
                      r.phase.empty() ? "-" : r.phase, std::to_string(r.retry_attempt),
                      or_dash(r.source_count), or_dash(r.target_count),
                      error.empty() ? "-" : error});

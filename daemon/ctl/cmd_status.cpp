@@ -1,6 +1,7 @@
 // `sluicectl status [PIPELINE...]`: per pipeline, the last success, the backlog, what runs,
 // what failed, and when the next window falls due; a pipeline file with errors as `config
 // error` with its place (this host's own load of the files).
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <ostream>
@@ -11,22 +12,35 @@
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/output.hpp"
+#include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 #include "framework/store/operator.hpp"
 
 namespace sluice::ctl {
 namespace {
 
-int run_status(Context& ctx, const std::vector<std::string>& only) {
+struct StatusOptions {
+  std::vector<std::string> only, tags;
+};
+
+int run_status(Context& ctx, const StatusOptions& o) {
   const auto config = load_pipelines(ctx, false);  // quarantined ones are rows here
   std::vector<std::string> ids;
-  for (const auto& id : only) {
+  for (const auto& id : o.only) {
     if (!config.find_quarantined(id)) find_pipeline(config, id);  // refuses an unknown one
     ids.push_back(id);
   }
-  if (only.empty()) {
+  if (o.only.empty()) {
     for (const auto& p : config.pipelines) ids.push_back(p.id.value);
     for (const auto& q : config.quarantined) ids.push_back(q.pipeline.value);
+  }
+  // A quarantined file has no tags to match: --tag leaves it out.
+  if (!o.tags.empty()) {
+    const auto tagged = take(ops::tagged_pipelines(config, o.tags, ops::Dialect::cli));
+    std::erase_if(ids, [&](const std::string& id) {
+      return std::none_of(tagged.begin(), tagged.end(),
+                          [&](const config::PipelineConfig* p) { return p->id.value == id; });
+    });
   }
 
   auto connection = open_database(ctx);
@@ -68,9 +82,11 @@ int run_status(Context& ctx, const std::vector<std::string>& only) {
 void add_status_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status",
                                  "per pipeline: last success, backlog, running, failed, next due");
-  auto only = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("pipeline", *only, "only these pipelines (default: all)");
-  cmd->callback([&ctx, only] { ctx.exit_code = run_status(ctx, *only); });
+  auto o = std::make_shared<StatusOptions>();
+  cmd->add_option("pipeline", o->only, "only these pipelines (default: all)");
+  cmd->add_option("--tag", o->tags,
+                  "only pipelines whose config `tags` hold this one (repeatable: any of them)");
+  cmd->callback([&ctx, o] { ctx.exit_code = run_status(ctx, *o); });
 }
 
 }  // namespace sluice::ctl

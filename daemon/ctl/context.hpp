@@ -71,6 +71,7 @@ void add_backfills_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_records_command(CLI::App& app, Context& ctx);
 void add_rerun_command(CLI::App& app, Context& ctx);
+void add_mark_success_command(CLI::App& app, Context& ctx);
 void add_clear_command(CLI::App& app, Context& ctx);
 void add_pause_command(CLI::App& app, Context& ctx);
 void add_locks_command(CLI::App& app, Context& ctx);

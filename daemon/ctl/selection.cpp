@@ -18,6 +18,8 @@ void add_selection_options(CLI::App& cmd, SelectionOptions& o, bool listing) {
   if (listing) {
     cmd.add_option("--status", o.statuses, "PENDING, IN_PROGRESS, SUCCESS, SKIPPED or FAILED");
     cmd.add_option("--trigger", o.trigger, "scheduled, backfill or manual");
+    cmd.add_option("--tag", o.tags,
+                   "only pipelines whose config `tags` hold this one (repeatable: any of them)");
   } else {
     cmd.add_option("--window", o.windows, "the window holding this instant (repeatable)");
     cmd.add_flag("--only-failed", o.only_failed, "only FAILED records");

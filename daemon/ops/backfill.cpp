@@ -27,6 +27,12 @@ Outcome<BackfillOrder> resolve_backfill(const config::Config& config, const Back
     return refused(
         Kind::bad_input, "reprocess",
         spell(d, "reprocess") + ": '" + in.reprocess + "' is not one of missing, failed, all");
+  // A forced backfill reloads a whole range, loaded windows included, which only `all` runs
+  // again; with the other modes half the range would be forced and half left alone.
+  if (in.force && *reprocess != store::Reprocess::all)
+    return refused(Kind::bad_input, "force",
+                   spell(d, "force") + " needs " + spell(d, "reprocess") + " all (got '" +
+                       in.reprocess + "'): it reloads every window of the range");
   if (auto size = tasks::check_backfill_size((*p)->window, *from, *to,
                                              config.daemon.scheduler.backfill_max_windows);
       !size)
@@ -34,6 +40,7 @@ Outcome<BackfillOrder> resolve_backfill(const config::Config& config, const Back
   order.from = *from;
   order.to = *to;
   order.reprocess = *reprocess;
+  order.force = in.force;
   return order;
 }
 
@@ -94,6 +101,7 @@ json backfill_plan_json(const BackfillOrder& order, const tasks::BackfillPlan& p
           {"from", time::format_in_zone(order.from, zone)},
           {"to", time::format_in_zone(order.to, zone)},
           {"reprocess", to_string(order.reprocess)},
+          {"force", order.force},
           {"windows", plan.windows()},
           {"create", zoned_windows(plan.create.first, zone)},
           {"reset", zoned_windows(plan.reset.first, zone)},
@@ -116,6 +124,7 @@ json backfill_request_json(const store::BackfillRequest& r,
            {"from", format_utc(r.from)},
            {"to", format_utc(r.to)},
            {"reprocess", to_string(r.reprocess)},
+           {"force", r.force},
            {"status", r.status},
            {"requested_by", r.requested_by},
            {"requested_at", format_utc(r.requested_at)},

@@ -18,17 +18,20 @@ namespace sluice::ops {
 // As the operator wrote it: times in the pipeline's zone or with an offset.
 struct BackfillInput {
   std::string pipeline{}, from{}, to{}, reprocess = "missing";
+  bool force = false;
 };
 
 struct BackfillOrder {
   const config::PipelineConfig* pipeline = nullptr;
   Instant from{}, to{};
   store::Reprocess reprocess = store::Reprocess::missing;
+  bool force = false;
 };
 
 // Refuses an unknown pipeline (not_found), a bad time, `to` not after `from`, an unknown
-// reprocess mode, a range of more windows than scheduler.backfill_max_windows (counted
-// without making them, so a range to 9999-12-31 is refused at once).
+// reprocess mode, `force` without reprocess all, a range of more windows than
+// scheduler.backfill_max_windows (counted without making them, so a range to 9999-12-31 is refused
+// at once).
 Outcome<BackfillOrder> resolve_backfill(const config::Config& config, const BackfillInput& in,
                                         Dialect d);
 

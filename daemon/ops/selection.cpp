@@ -29,6 +29,56 @@ Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& confi
   return refused(Kind::not_found, "pipeline", message, near.value_or(""));
 }
 
+namespace {
+
+// A tag as the operator typed it, fit for a one-line message: control bytes as \xNN.
+std::string tag_shown(std::string_view tag) {
+  std::string out;
+  for (char c : tag) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Outcome<std::vector<const config::PipelineConfig*>> tagged_pipelines(
+    const config::Config& config, const std::vector<std::string>& tags, Dialect d) {
+  std::vector<std::string_view> known;
+  for (const auto& p : config.pipelines)
+    for (const auto& t : p.tags)
+      if (std::find(known.begin(), known.end(), t) == known.end()) known.push_back(t);
+  for (const auto& tag : tags) {
+    if (std::find(known.begin(), known.end(), tag) != known.end()) continue;
+    std::string message = spell(d, "tag") + ": no pipeline has the tag '" + tag_shown(tag) + "'";
+    const auto near = closest_match(tag, known);
+    if (near) message += " (did you mean '" + *near + "'?)";
+    std::vector<std::string_view> sorted = known;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.empty())
+      message += "; no pipeline has tags";
+    else
+      message += "; tags:";
+    for (auto t : sorted) message += " " + tag_shown(t);
+    return refused(Kind::bad_input, "tag", message, near.value_or(""));
+  }
+  std::vector<const config::PipelineConfig*> out;
+  for (const auto& p : config.pipelines)
+    if (std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
+          return std::find(p.tags.begin(), p.tags.end(), t) != p.tags.end();
+        }))
+      out.push_back(&p);
+  return out;
+}
+
 Outcome<Instant> parse_time(const std::string& text, std::string_view field, time::Zone zone,
                             Dialect d) {
   auto parsed = time::parse_instant(text, zone);
@@ -95,6 +145,12 @@ Outcome<Selection> resolve_selection(const config::Config& config, const Selecti
           spell(d, "trigger") + ": '" + in.trigger + "' is not one of scheduled, backfill, manual");
   }
   s.records.ids = in.ids;
+  if (!in.tags.empty()) {
+    auto tagged = tagged_pipelines(config, in.tags, d);
+    if (!tagged) return tl::unexpected(tagged.error());
+    s.records.pipelines.emplace();
+    for (const auto* p : *tagged) s.records.pipelines->push_back(p->id.value);
+  }
   if (!in.windows.empty() && !s.pipeline)
     return refused(Kind::bad_input, "window", spell(d, "window") + " needs a pipeline");
   for (const auto& text : in.windows) {

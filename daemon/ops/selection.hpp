@@ -22,6 +22,7 @@ struct SelectionInput {
   std::vector<std::string> statuses{};
   std::string trigger{};
   bool only_failed = false;
+  std::vector<std::string> tags{};  // pipelines with any of these config `tags`
 };
 
 struct Selection {
@@ -36,6 +37,10 @@ struct Selection {
 // `from`, an unknown status or trigger, `window` without a pipeline.
 Outcome<const config::PipelineConfig*> find_pipeline(const config::Config& config,
                                                      std::string_view id);
+// The pipelines whose config `tags` hold any of `tags`, in config order. A tag no pipeline
+// has is refused (bad_input, field `tag`) naming it, with a did-you-mean and the known tags.
+Outcome<std::vector<const config::PipelineConfig*>> tagged_pipelines(
+    const config::Config& config, const std::vector<std::string>& tags, Dialect d);
 Outcome<Instant> parse_time(const std::string& text, std::string_view field, time::Zone zone,
                             Dialect d);
 // Both given: refused (field `to`) unless from < to, both shown in `zone`.

@@ -64,6 +64,7 @@ void append_number_or_null(std::string& out, std::string_view key,
 // Keys in nlohmann::json's (alphabetical) order, so the text is what json's dump would write.
 void append_record_row_json(std::string& out, const store::RecordRow& r) {
   out += '{';
+  append_text_or_null(out, "audit_result", r.audit_result);
   append_text_or_null(out, "dag_run_id", r.run);
   append_member(out, "duration_seconds");
   // A double as nlohmann writes it (3.0, not 3): the same text as every other answer.

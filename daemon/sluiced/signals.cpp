@@ -3,8 +3,8 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
-#include <xxhash.h>
 #include <spdlog/spdlog.h>
+#include <xxhash.h>
 #include <boost/asio/post.hpp>
 
 #include "daemon/sluiced/daemon.hpp"

@@ -91,7 +91,7 @@ const KeyTable& pipeline_webhook_keys() {
 const KeyTable& daemon_webhook_keys() {
   static const KeyTable t = [] {
     auto events = kPipelineEvents;
-    events.push_back("database_down");
+    events.emplace_back("database_down");
     return webhook_table("notifications.webhooks[]", std::move(events),
                          "[failure, sla_missed, backfill_failed, config_error, database_down]");
   }();

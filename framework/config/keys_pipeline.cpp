@@ -300,8 +300,8 @@ const KeyTable& pipeline_keys() {
            .section = &pipeline_notifications_keys()},
           {.name = "tags",
            .type = KeyType::string_list,
-           .description = "Free labels; `GET /api/v1/pipelines?tag=T` lists the pipelines "
-                          "tagged T.",
+           .description = "Free labels; `sluicectl status --tag T`, `sluicectl records list "
+                          "--tag T` and `GET /api/v1/pipelines?tag=T` keep the pipelines tagged T.",
            .default_value = "[]"},
           {.name = "paused",
            .type = KeyType::boolean,

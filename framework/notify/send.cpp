@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <cstring>
+#include <algorithm>
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -39,7 +39,7 @@ struct Upload {
 std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* u = static_cast<Upload*>(user);
   const std::size_t n = std::min(size * count, u->text->size() - u->sent);
-  std::memcpy(buffer, u->text->data() + u->sent, n);
+  std::copy_n(u->text->data() + u->sent, n, buffer);  // a byte count, not a C string
   u->sent += n;
   return n;
 }

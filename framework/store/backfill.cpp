@@ -26,7 +26,7 @@ constexpr const char* kRequestColumns =
     "dry_run, status, requested_by, claimed_by, windows_total, windows_done, message, "
     "extract(epoch FROM planned_until)::bigint, windows_created, windows_reset, windows_running, "
     SLUICE_EPOCH("requested_at") ", extract(epoch FROM started_at)::bigint, "
-    "extract(epoch FROM finished_at)::bigint";
+    "extract(epoch FROM finished_at)::bigint, force";
 #undef SLUICE_EPOCH
 
 BackfillRequest to_request(const pqxx::row& row) {
@@ -50,6 +50,7 @@ BackfillRequest to_request(const pqxx::row& row) {
   r.requested_at = Instant{Seconds{row[16].as<std::int64_t>()}};
   if (!row[17].is_null()) r.started_at = Instant{Seconds{row[17].as<std::int64_t>()}};
   if (!row[18].is_null()) r.finished_at = Instant{Seconds{row[18].as<std::int64_t>()}};
+  r.force = row[19].as<bool>();
   return r;
 }
 
@@ -111,14 +112,15 @@ Result<std::int64_t> Backfills::insert(const NewBackfillRequest& r, const AuditE
   return attempt("recording a backfill request", [&] {
     pqxx::work tx(connection_);
     const auto id =
-        exec_with(tx,
-                  "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
-                  "requested_by) "
-                  "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5) "
-                  "RETURNING id",
-                  {r.pipeline.value, std::to_string(r.from.time_since_epoch().count()),
-                   std::to_string(r.to.time_since_epoch().count()),
-                   std::string(to_string(r.reprocess)), r.requested_by})[0][0]
+        exec_with(
+            tx,
+            "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess, "
+            "requested_by, force) "
+            "VALUES ($1, to_timestamp($2::bigint), to_timestamp($3::bigint), $4, $5, "
+            "$6::boolean) RETURNING id",
+            {r.pipeline.value, std::to_string(r.from.time_since_epoch().count()),
+             std::to_string(r.to.time_since_epoch().count()), std::string(to_string(r.reprocess)),
+             r.requested_by, r.force ? "true" : "false"})[0][0]
             .as<std::int64_t>();
     AuditEntry a = audit;
     a.arguments["request"] = id;
@@ -174,10 +176,22 @@ void plan_span(pqxx::work& tx, const BackfillRequest& req, const BackfillBatch& 
   taken.created += insert_pending_in(tx, batch.records);
   span.statuses = statuses_to_reset(req.reprocess);
   if (!span.statuses.empty())
-    taken.reset += rerun_in(tx, span, Trigger::backfill,
-                            "backfill request " + std::to_string(req.id) + " (reprocess " +
-                                std::string(to_string(req.reprocess)) + ")",
-                            holder);
+    taken.reset +=
+        rerun_in(tx, span, Trigger::backfill,
+                 "backfill request " + std::to_string(req.id) + " (reprocess " +
+                     std::string(to_string(req.reprocess)) + (req.force ? ", forced)" : ")"),
+                 holder, req.force);
+  if (req.force) {
+    // Every window of the span that will run is forced: those just made, and those already
+    // waiting (the reset ones are forced by rerun_in). Not a status change.
+    span.statuses = {Status::pending};
+    SqlParams params;
+    const std::string where = selection_where(span, params);
+    exec_with(tx,
+              "UPDATE pipeline_records r SET force_reload = true WHERE " + where +
+                  " AND NOT r.force_reload",
+              params);
+  }
 }
 
 std::string counts_text(const BackfillTaken& t) {

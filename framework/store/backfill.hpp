@@ -47,6 +47,7 @@ struct BackfillRequest {
   std::int64_t windows_created = 0, windows_reset = 0, windows_running = 0;
   Instant requested_at{};
   std::optional<Instant> started_at{}, finished_at{};
+  bool force = false;  // reprocess all --force: windows reload even at equal counts
 };
 
 struct NewBackfillRequest {
@@ -54,6 +55,7 @@ struct NewBackfillRequest {
   Instant from, to;
   Reprocess reprocess = Reprocess::missing;
   std::string requested_by;
+  bool force = false;  // only with Reprocess::all (the table's check)
 };
 
 // The records of a request's range by status, and the rows loaded by those that succeeded.

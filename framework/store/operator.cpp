@@ -39,6 +39,10 @@ std::string selection_where(const RecordSelection& s, SqlParams& params) {
     params.emplace_back(s.pipeline->value);
     where += " AND r.pipeline_id = " + n();
   }
+  if (s.pipelines) {
+    params.emplace_back(array_literal(*s.pipelines));
+    where += " AND r.pipeline_id = ANY(" + n() + "::text[])";
+  }
   if (s.from) {
     params.emplace_back(seconds_text(*s.from));
     where += " AND r.window_start_time >= to_timestamp(" + n() + "::bigint)";
@@ -73,7 +77,7 @@ std::string selection_where(const RecordSelection& s, SqlParams& params) {
 }
 
 std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selection, Trigger trigger,
-                      std::string_view message, std::string_view host) {
+                      std::string_view message, std::string_view host, bool force) {
   const RecordSelection s = narrowed(selection, Move::rerun);
   if (s.statuses.empty()) return 0;
   SqlParams params;
@@ -84,6 +88,8 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
   const std::string msg = "$" + std::to_string(params.size());
   params.emplace_back(std::string(host));
   const std::string who = "$" + std::to_string(params.size());
+  params.emplace_back(force ? "true" : "false");
+  const std::string forced = "$" + std::to_string(params.size());
   // The rows are locked and re-checked (FOR UPDATE re-reads them) so a record claimed or
   // finished meanwhile is judged as it is now; SKIP LOCKED would silently miss rows.
   const auto result = exec_with(
@@ -109,7 +115,9 @@ std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selecti
           "  source_count = NULL, target_count = NULL, count_difference = NULL, "
           "percentage_difference = NULL, "
           "  stage_count = NULL, stage_bytes = NULL, pipeline_start_time = NULL, pipeline_end_time "
-          "= NULL "
+          "= NULL, force_reload = " +
+          forced +
+          "::boolean "
           "  FROM o WHERE r.id = o.id RETURNING r.id, r.pipeline_id, o.old_status, o.old_run) "
           "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, "
           "to_status, outcome, "
@@ -135,10 +143,11 @@ Operator::Operator(pqxx::connection& connection, std::string host)
     : connection_(connection), host_(std::move(host)) {}
 
 Result<std::int64_t> Operator::rerun(const RecordSelection& selection, Trigger trigger,
-                                     const AuditEntry& audit) {
+                                     const AuditEntry& audit, bool force) {
   return attempt("rerunning records", [&] {
     pqxx::work tx(connection_);
-    const auto n = rerun_in(tx, selection, trigger, "rerun by " + audit.actor, host_);
+    const auto n = rerun_in(tx, selection, trigger,
+                            (force ? "forced rerun by " : "rerun by ") + audit.actor, host_, force);
     audit_in(tx, audit, n);
     tx.commit();
     return n;

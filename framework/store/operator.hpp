@@ -39,6 +39,8 @@ struct RecordSelection {
   std::optional<RecordKey> after{};  // only records after this one in list order
   // `list` order: pipeline, then window start; both descending when set (newest first).
   bool newest_first = false;
+  // One of these pipelines (`--tag`: those with the tag); with `pipeline`, both must hold.
+  std::optional<std::vector<std::string>> pipelines{};
 };
 
 // One line of `records list` / `locks list`.
@@ -47,6 +49,7 @@ struct RecordRow {
   std::string pipeline;
   Instant window_start, window_end;
   std::string status, trigger, run, phase, locked_by, error;
+  std::string audit_result;  // PASS, FAIL, ACCEPTED (mark-success); empty before an audit
   int retry_attempt = 0;
   std::optional<std::int64_t> source_count, target_count;
   std::optional<std::int64_t> lease_age_seconds;  // IN_PROGRESS: now() - last heartbeat
@@ -85,6 +88,14 @@ struct AuditEntry {
   std::string client{};  // the HTTP client's address; empty from sluicectl
 };
 
+// What became of a mark-success: the record's id and its status before (accepted: FAILED).
+struct AcceptOutcome {
+  bool found = false;     // the pipeline has a record of the window
+  bool accepted = false;  // it was FAILED and now is SUCCESS
+  std::int64_t id = 0;
+  Status status = Status::pending;
+};
+
 // Which audit_log rows: every set field narrows it; `before` pages back (ids below it).
 struct AuditFilter {
   std::optional<PipelineId> pipeline{};
@@ -107,8 +118,14 @@ class Operator {
 
   // The selected SUCCESS/SKIPPED/FAILED records back to PENDING with a clean slate (phase,
   // counts, attempts, error) and `trigger`; IN_PROGRESS and PENDING ones are never touched.
+  // `force`: their next run reloads even when pre-validation finds equal counts.
   Result<std::int64_t> rerun(const RecordSelection& selection, Trigger trigger,
-                             const AuditEntry& audit);
+                             const AuditEntry& audit, bool force = false);
+  // mark-success: the window's record, if FAILED, becomes SUCCESS with audit_result
+  // 'ACCEPTED' and no lock, with an `operator` event (outcome ACCEPTED, `reason` in its
+  // message) and the audit row, in one transaction. Any other status is left as it is.
+  Result<AcceptOutcome> accept(const PipelineId& pipeline, Instant window_start,
+                               std::string_view reason, const AuditEntry& audit);
   // Deletes the selected records that are not IN_PROGRESS, with their events: the windows
   // become missing, for the schedule or a backfill to make again.
   Result<std::int64_t> clear(const RecordSelection& selection, const AuditEntry& audit);
@@ -129,7 +146,7 @@ class Operator {
 
 // Inside the caller's transaction (backfill uses it in its own): the rerun statement.
 std::int64_t rerun_in(pqxx::transaction_base& tx, const RecordSelection& selection, Trigger trigger,
-                      std::string_view message, std::string_view host);
+                      std::string_view message, std::string_view host, bool force = false);
 void audit_in(pqxx::transaction_base& tx, const AuditEntry& audit, std::int64_t affected);
 
 // `(...)` conditions on alias `r` using $first..$first+5; appends their parameters.

@@ -39,7 +39,8 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
                   "       CASE WHEN r.pipeline_status = 'IN_PROGRESS' "
                   "            THEN extract(epoch FROM now() - coalesce(r.heartbeat_at, "
                   "r.pipeline_locked_at))::bigint END, "
-                  "       extract(epoch FROM r.pipeline_end_time - r.pipeline_start_time)::float8 "
+                  "       extract(epoch FROM r.pipeline_end_time - r.pipeline_start_time)::float8, "
+                  "       r.audit_result "
                   "  FROM pipeline_records r WHERE " +
                       where +
                       (selection.newest_first
@@ -65,6 +66,7 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
       r.target_count = optional_int(row[12]);
       r.lease_age_seconds = optional_int(row[13]);
       if (!row[14].is_null()) r.duration_seconds = row[14].as<double>();
+      r.audit_result = text_or_empty(row[15]);
       rows.push_back(std::move(r));
     }
     return rows;

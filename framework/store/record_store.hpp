@@ -53,6 +53,8 @@ struct Record {
   // Set by the claim: how long the record was claimable (made, or its next_attempt_at
   // passed) before this claim took it. The claim latency metric.
   double claim_wait_seconds = 0;
+  // rerun/backfill --force: reload even when pre-validation finds equal counts.
+  bool force_reload = false;
 };
 
 // How many windows of a pipeline may run at once, live and backfill apart.

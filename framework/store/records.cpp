@@ -87,7 +87,10 @@ std::string write_statement(Task task) {
          "END, "
          "pipeline_end_time = CASE WHEN $13 IN ('SUCCESS', 'SKIPPED', 'FAILED') THEN "
          "clock_timestamp() "
-         "                         ELSE pipeline_end_time END "
+         "                         ELSE pipeline_end_time END, "
+         // A forced reload is one run's: a retry keeps it, the window's end clears it.
+         "force_reload = force_reload AND coalesce($13, '') NOT IN ('SUCCESS', 'SKIPPED', "
+         "'FAILED') "
          "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS' "
          // Always true; it gives $4 a type in the statements of tasks without own columns.
          "AND $4::text IS NOT NULL "
@@ -109,7 +112,7 @@ constexpr const char* kRecordColumns =
     "time_interval, "
     "trigger, dag_run_id, pipeline_status, phase_completed, retry_attempt, locked_by, "
     "source_count, "
-    "target_count, business_fields::text AS business_fields";
+    "target_count, business_fields::text AS business_fields, force_reload";
 
 Record to_record(const pqxx::row& row) {
   Record r;
@@ -130,6 +133,7 @@ Record to_record(const pqxx::row& row) {
   if (!row["source_count"].is_null()) r.source_count = row["source_count"].as<std::int64_t>();
   if (!row["target_count"].is_null()) r.target_count = row["target_count"].as<std::int64_t>();
   r.business_fields = nlohmann::json::parse(row["business_fields"].as<std::string>());
+  r.force_reload = row["force_reload"].as<bool>();
   return r;
 }
 
@@ -362,6 +366,7 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
         "ELSE now() END, "
         "               pipeline_end_time = CASE WHEN s.retry_attempt + 1 > s.retries THEN now() "
         "END, "
+        "               force_reload = r.force_reload AND s.retry_attempt + 1 <= s.retries, "
         "               error_message = 'lock of ' || coalesce(r.locked_by, '?') || ' expired: no "
         "heartbeat since ' || "
         "                   to_char(coalesce(r.heartbeat_at, r.pipeline_locked_at) AT TIME ZONE "

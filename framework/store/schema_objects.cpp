@@ -56,6 +56,7 @@ constexpr Column kColumns[] = {
     {"pipeline_records", "business_fields", "jsonb"},
     {"pipeline_records", "record_first_created_time", "timestamp with time zone"},
     {"pipeline_records", "record_last_updated_time", "timestamp with time zone"},
+    {"pipeline_records", "force_reload", "boolean"},
     // pipeline_events
     {"pipeline_events", "id", "bigint"},
     {"pipeline_events", "record_id", "bigint"},
@@ -102,6 +103,7 @@ constexpr Column kColumns[] = {
     {"backfill_requests", "windows_created", "integer"},
     {"backfill_requests", "windows_reset", "integer"},
     {"backfill_requests", "windows_running", "integer"},
+    {"backfill_requests", "force", "boolean"},
     // audit_log
     {"audit_log", "id", "bigint"},
     {"audit_log", "at", "timestamp with time zone"},

@@ -25,6 +25,8 @@ constexpr std::array kTransitions{
     Transition{Move::rerun, success, pending, false, false, "operator rerun or backfill"},
     Transition{Move::rerun, skipped, pending, false, false, "operator rerun or backfill"},
     Transition{Move::rerun, failed, pending, false, false, "operator rerun or backfill"},
+    Transition{Move::accept, failed, success, false, false,
+               "an operator accepts the window as it is (audit_result ACCEPTED)"},
 };
 
 constexpr std::array<std::string_view, 5> kStatusNames{"PENDING", "IN_PROGRESS", "SUCCESS",
@@ -72,6 +74,7 @@ std::string_view to_string(Move m) {
     case Move::expire: return "expire";
     case Move::expire_fail: return "expire_fail";
     case Move::rerun: return "rerun";
+    case Move::accept: return "accept";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ enum class Move {
   expire,       // IN_PROGRESS -> PENDING: stale lock freed by cleanup, attempt counted
   expire_fail,  // IN_PROGRESS -> FAILED: stale lock and retries used up
   rerun,        // SUCCESS | SKIPPED | FAILED -> PENDING: operator rerun or backfill reprocess
+  accept,       // FAILED -> SUCCESS: an operator accepts the window as it is (mark-success)
 };
 
 struct Transition {

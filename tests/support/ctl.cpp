@@ -1,5 +1,7 @@
 #include "tests/support/ctl.hpp"
 
+#include <catch2/catch.hpp>
+
 #include "tests/support/paths.hpp"
 
 namespace sluice::test {
@@ -84,6 +86,19 @@ std::int64_t CtlEnv::id_at(const std::string& start) const {
       "SELECT id FROM pipeline_records WHERE pipeline_id = 'copy_events' AND window_start_time = "
       "'" +
       start + "'");
+}
+
+void check_ctl_refusals(const CtlEnv& e, std::initializer_list<CtlRefusal> cases) {
+  const auto before = database_fingerprint(*e.c);
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const auto r = e.ctl(c.args);
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.message) != std::string::npos);
+  }
+  CHECK(database_fingerprint(*e.c) == before);
 }
 
 std::string database_fingerprint(store::Connection& connection) {

@@ -3,6 +3,7 @@
 // pipelines over that database, and a fingerprint of everything sluicectl may change.
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,15 @@ struct CtlEnv {
   // The id of copy_events' record whose window starts at `start`.
   std::int64_t id_at(const std::string& start) const;
 };
+
+// A sluicectl call that must be refused: exit 2, `message` on stderr.
+struct CtlRefusal {
+  const char* name;
+  std::vector<std::string> args;
+  const char* message;
+};
+// Each case refused, and the database exactly as before them all.
+void check_ctl_refusals(const CtlEnv& e, std::initializer_list<CtlRefusal> cases);
 
 // Changes whenever a row of pipeline_records, pipeline_events, backfill_requests, pipelines
 // or audit_log is added, removed or changed.

@@ -26,25 +26,6 @@ struct Env : test::CtlEnv {
   }
 };
 
-struct BadInput {
-  const char* name;
-  std::vector<std::string> args;
-  const char* message;
-};
-
-void check_refused(const Env& e, std::initializer_list<BadInput> cases) {
-  const auto before = test::database_fingerprint(*e.c);
-  for (const auto& c : cases) {
-    INFO(c.name);
-    const auto r = e.ctl(c.args);
-    INFO(r.out);
-    INFO(r.err);
-    CHECK(r.exit_code == 2);
-    CHECK(r.err.find(c.message) != std::string::npos);
-  }
-  CHECK(test::database_fingerprint(*e.c) == before);
-}
-
 }  // namespace
 
 TEST_CASE("status shows each pipeline's last success, backlog, running, failed and next due",
@@ -69,9 +50,9 @@ TEST_CASE("status shows each pipeline's last success, backlog, running, failed a
   CHECK(parsed[0]["succeeded"] == 23);
   CHECK(parsed[0]["failed"] == 1);
   CHECK(parsed[0]["next_due"].is_null());
-  check_refused(e, {{"unknown pipeline",
-                     {"status", "copy_event"},
-                     "unknown pipeline 'copy_event' (did you mean 'copy_events'?)"}});
+  test::check_ctl_refusals(e, {{"unknown pipeline",
+                                {"status", "copy_event"},
+                                "unknown pipeline 'copy_event' (did you mean 'copy_events'?)"}});
 }
 
 TEST_CASE(
@@ -122,7 +103,7 @@ TEST_CASE(
         e.count("SELECT count(*) FROM pipeline_events WHERE record_id = " + first));
   CHECK(shown["events"][0]["task"] == "claim");
 
-  check_refused(
+  test::check_ctl_refusals(
       e, {
              {"unknown record", {"records", "show", "999999"}, "no record 999999"},
              {"record id not a number", {"records", "show", "abc"}, "id"},
@@ -147,7 +128,7 @@ TEST_CASE(
   test::run_sql(*e.c,
                 "UPDATE pipeline_records SET pipeline_status = 'FAILED' WHERE window_start_time = "
                 "'2024-01-01T03:00Z'");
-  check_refused(
+  test::check_ctl_refusals(
       e, {
              {"rerun without -y",
               {"rerun", "copy_events", "--window", "2024-01-01T05:30:00Z"},
@@ -210,10 +191,10 @@ TEST_CASE("pause and unpause switch the pipelines row and the claim honours it",
   CHECK(nlohmann::json::parse(j.out) ==
         nlohmann::json::array({{{"pipeline", "history"}, {"paused", false}, {"changed", true}}}));
   CHECK(e.count("SELECT count(*) FROM pipelines WHERE paused") == 0);
-  check_refused(e, {{"unknown pipeline",
-                     {"pause", "history", "histor"},
-                     "unknown pipeline 'histor' (did you mean 'history'?)"},
-                    {"no pipeline", {"unpause"}, "pipeline is required"}});
+  test::check_ctl_refusals(e, {{"unknown pipeline",
+                                {"pause", "history", "histor"},
+                                "unknown pipeline 'histor' (did you mean 'history'?)"},
+                               {"no pipeline", {"unpause"}, "pipeline is required"}});
 }
 
 TEST_CASE(
@@ -246,18 +227,18 @@ TEST_CASE(
   CHECK(listed[0]["stale"] == true);
   CHECK(listed[1]["stale"] == false);
 
-  check_refused(e,
-                {{"release without -y",
-                  {"locks", "release", "--stale"},
-                  "refusing to release the stale locks without -y"},
-                 {"neither --stale nor --id", {"-y", "locks", "release"}, "needs --stale or --id"},
-                 {"a record that is not locked",
-                  {"-y", "locks", "release", "--id", std::to_string(e.id_at("2024-01-01T05:00Z"))},
-                  "is SUCCESS, not locked"},
-                 {"unknown record", {"-y", "locks", "release", "--id", "99999"}, "no record 99999"},
-                 {"unknown pipeline",
-                  {"-y", "locks", "release", "--stale", "-p", "nope"},
-                  "unknown pipeline 'nope'"}});
+  test::check_ctl_refusals(
+      e, {{"release without -y",
+           {"locks", "release", "--stale"},
+           "refusing to release the stale locks without -y"},
+          {"neither --stale nor --id", {"-y", "locks", "release"}, "needs --stale or --id"},
+          {"a record that is not locked",
+           {"-y", "locks", "release", "--id", std::to_string(e.id_at("2024-01-01T05:00Z"))},
+           "is SUCCESS, not locked"},
+          {"unknown record", {"-y", "locks", "release", "--id", "99999"}, "no record 99999"},
+          {"unknown pipeline",
+           {"-y", "locks", "release", "--stale", "-p", "nope"},
+           "unknown pipeline 'nope'"}});
 
   const auto stale = e.ctl({"-y", "locks", "release", "--stale"});
   REQUIRE(stale.exit_code == 0);
@@ -312,9 +293,9 @@ TEST_CASE("connections test probes each connection, redacts secrets and exits 1 
   CHECK(table.exit_code == 1);
   CHECK(table.out.find("down        postgres  failed") != std::string::npos);
   CHECK(table.out.find("sekretPW") == std::string::npos);
-  check_refused(e, {{"unknown connection",
-                     {"connections", "test", "dbb"},
-                     "unknown connection 'dbb' (did you mean 'db'?)"}});
+  test::check_ctl_refusals(e, {{"unknown connection",
+                                {"connections", "test", "dbb"},
+                                "unknown connection 'dbb' (did you mean 'db'?)"}});
 }
 
 TEST_CASE("connections test reaches every adapter kind on its real server, secrets redacted",

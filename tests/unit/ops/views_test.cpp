@@ -20,6 +20,7 @@ json reference(const store::RecordRow& r) {
           {"window_end", format_utc(r.window_end)},
           {"status", r.status},
           {"trigger", r.trigger},
+          {"audit_result", text(r.audit_result)},
           {"dag_run_id", text(r.run)},
           {"phase_completed", text(r.phase)},
           {"retry_attempt", r.retry_attempt},
@@ -55,6 +56,7 @@ TEST_CASE("a record row's JSON text is what nlohmann writes for its values", "[o
   hostile.run.clear();
   hostile.phase.clear();
   hostile.duration_seconds.reset();
+  hostile.audit_result = "ACCEPTED";
   store::RecordRow fraction = plain;
   fraction.duration_seconds = 0.123456789;
 

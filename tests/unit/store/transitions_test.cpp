@@ -30,8 +30,9 @@ TEST_CASE("the transition table allows exactly the life cycle of DESIGN.md", "[s
         Case{in_progress, skipped, true}, Case{in_progress, failed, true},
         Case{in_progress, pending, true}, Case{failed, pending, true}, Case{success, pending, true},
         Case{skipped, pending, true}, Case{pending, success, false}, Case{pending, failed, false},
-        Case{success, in_progress, false}, Case{failed, success, false},
-        Case{skipped, failed, false}, Case{pending, pending, false}}) {
+        Case{success, in_progress, false}, Case{failed, success, true},
+        Case{skipped, failed, false}, Case{pending, pending, false}, Case{skipped, success, false},
+        Case{in_progress, in_progress, false}}) {
     INFO(to_string(c.from) << " -> " << to_string(c.to));
     CHECK(allowed(c.from, c.to) == c.ok);
   }
@@ -47,6 +48,19 @@ TEST_CASE("only the holder's own moves are fenced by the run ID", "[store]") {
   CHECK_FALSE(find_transition(Move::expire, Status::in_progress)->fenced);
   CHECK_FALSE(find_transition(Move::rerun, Status::failed)->fenced);
   CHECK_FALSE(find_transition(Move::claim, Status::pending)->fenced);
+  CHECK_FALSE(find_transition(Move::accept, Status::failed)->fenced);
+}
+
+TEST_CASE("an operator accepts only a FAILED window, as SUCCESS", "[store]") {
+  const auto t = find_transition(Move::accept, Status::failed);
+  REQUIRE(t);
+  CHECK(t->to == Status::success);
+  CHECK_FALSE(t->counts_attempt);
+  for (auto s : {Status::pending, Status::in_progress, Status::success, Status::skipped}) {
+    INFO(to_string(s));
+    CHECK_FALSE(find_transition(Move::accept, s));
+  }
+  CHECK(to_string(Move::accept) == "accept");
 }
 
 TEST_CASE("attempts are counted by retries and expiries, not by drain releases", "[store]") {
