@@ -22,6 +22,8 @@ packages=(
   systemd dpkg-dev prometheus
   # the web console's browser tests: Debian's Chromium, driven by playwright-core from npm
   chromium fonts-dejavu-core
+  # the e-mail notification tests' SMTP server (run as /usr/bin/python3 -m aiosmtpd)
+  python3-aiosmtpd
 )
 
 # Node.js and npm (the OpenAPI linter) come with the machine; Debian's when they do not.
