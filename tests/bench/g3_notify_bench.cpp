@@ -11,6 +11,9 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
+
+#include <date/date.h>
 
 #include <nlohmann/json.hpp>
 
