@@ -78,27 +78,13 @@ int list_notifications(Context& ctx, const NotificationsOptions& o) {
   return kExitOk;
 }
 
-std::vector<std::string> channel_ids(const notify::Directory& d, const std::string& pipeline) {
-  std::vector<std::string> ids;
-  for (const auto& c : d.daemon_channels()) ids.push_back(c.id);
-  if (!pipeline.empty())
-    for (auto kind : {notify::EventKind::window_failed, notify::EventKind::window_retry,
-                      notify::EventKind::window_succeeded, notify::EventKind::sla_missed,
-                      notify::EventKind::config_error, notify::EventKind::backfill_done,
-                      notify::EventKind::backfill_failed, notify::EventKind::stale_lock_freed,
-                      notify::EventKind::audit_mismatch})
-      for (const auto* c : d.subscribers(pipeline, kind))
-        if (std::find(ids.begin(), ids.end(), c->id) == ids.end()) ids.push_back(c->id);
-  return ids;
-}
-
 int test_channel(Context& ctx, const NotificationsOptions& o) {
   const auto config = load_pipelines(ctx);
   if (!o.pipeline.empty()) (void)find_pipeline(config, o.pipeline);
   const notify::Directory directory(config);
   const notify::Channel* channel = directory.find(o.pipeline, o.channel);
   if (!channel) {
-    const auto known = channel_ids(directory, o.pipeline);
+    const auto known = directory.channel_ids(o.pipeline);
     std::string message =
         "no channel '" + o.channel + "'" +
         (o.pipeline.empty() ? std::string(" in the daemon file") : " for pipeline " + o.pipeline);
@@ -117,14 +103,7 @@ int test_channel(Context& ctx, const NotificationsOptions& o) {
       .pipeline = o.pipeline,
       .message = "a test message from `sluicectl notifications test` run by " + operator_identity(),
       .at = now};
-  const notify::Message m{.id = fmt::format("test-{}", now.time_since_epoch().count()),
-                          .pipeline = o.pipeline,
-                          .channel = channel->id,
-                          .events = {e},
-                          .count = 1,
-                          .by_kind = {{e.kind, 1}},
-                          .sent_at = now,
-                          .host = operator_identity()};
+  const auto m = notify::direct_message(e, channel->id, operator_identity());
   const auto result = notify::wire_sender(directory)(*channel, m);
   const bool ok = result.verdict == notify::Verdict::delivered;
   if (ctx.output == Output::json) {

@@ -81,6 +81,14 @@ const Channel* Directory::find(std::string_view pipeline, std::string_view id) c
   return nullptr;
 }
 
+std::vector<std::string> Directory::channel_ids(std::string_view pipeline) const {
+  std::vector<std::string> out;
+  if (const auto p = pipelines_.find(pipeline); p != pipelines_.end())
+    for (const auto& c : p->second.channels) out.push_back(c.id);
+  for (const auto& c : daemon_) out.push_back(c.id);
+  return out;
+}
+
 KindSet Directory::kinds_of(std::string_view pipeline) const {
   KindSet s;
   if (const auto p = pipelines_.find(pipeline); p != pipelines_.end())

@@ -30,6 +30,8 @@ class Directory {
   std::vector<const Channel*> subscribers(std::string_view pipeline, EventKind kind) const;
   // `id` as `notifications list` shows it: the pipeline's channel, or `daemon/...`.
   const Channel* find(std::string_view pipeline, std::string_view id) const;
+  // The ids of the pipeline's channels, then the daemon's.
+  std::vector<std::string> channel_ids(std::string_view pipeline) const;
   // The kinds some channel of the pipeline hears (the pipelines registry's notify_events).
   KindSet kinds_of(std::string_view pipeline) const;
   // Loaded, or quarantined (whose events only the daemon's channels hear).

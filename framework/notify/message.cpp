@@ -81,6 +81,17 @@ std::string smtp_lines(const std::string& text) {
 
 }  // namespace
 
+Message direct_message(const Event& e, std::string channel, std::string host) {
+  return Message{.id = fmt::format("{}-{}", to_string(e.kind), e.at.time_since_epoch().count()),
+                 .pipeline = e.pipeline,
+                 .channel = std::move(channel),
+                 .events = {e},
+                 .count = 1,
+                 .by_kind = {{e.kind, 1}},
+                 .sent_at = e.at,
+                 .host = std::move(host)};
+}
+
 std::string link_of(const Event& e, const RenderContext& ctx) {
   if (ctx.public_url.empty()) return {};
   if (e.record_id) return fmt::format("{}/#/records/{}", ctx.public_url, *e.record_id);

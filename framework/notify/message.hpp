@@ -33,6 +33,10 @@ struct Message {
   std::string host{};  // the daemon that sends it
 };
 
+// A message of one event sent at once, outside the outbox (database down, a test): its id is
+// the kind and the event's time.
+Message direct_message(const Event& e, std::string channel, std::string host);
+
 struct RenderContext {
   time::Zone zone = nullptr;  // the pipeline's
   std::string public_url{};   // without a trailing '/'; empty: no links

@@ -161,14 +161,7 @@ void Notifier::send_queued(std::deque<Event>& direct, const Directory& d) {
   for (auto& e : direct) {
     for (const auto& c : d.daemon_channels()) {
       if (!c.kinds.has(e.kind)) continue;
-      Message m{.id = fmt::format("{}-{}", to_string(e.kind), e.at.time_since_epoch().count()),
-                .pipeline = e.pipeline,
-                .channel = c.id,
-                .events = {e},
-                .count = 1,
-                .by_kind = {{e.kind, 1}},
-                .sent_at = e.at,
-                .host = host_};
+      const auto m = direct_message(e, c.id, host_);
       const auto r = send(c, m);
       if (r.verdict == Verdict::delivered)
         log->info("sent {} to {}", to_string(e.kind), c.id);

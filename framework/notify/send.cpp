@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "framework/net/http_client.hpp"
-#include "framework/schema/secret.hpp"
+#include "framework/schema/credentials.hpp"
 
 namespace sluice::notify {
 namespace {
@@ -26,9 +26,7 @@ std::string scrub(std::string text, const config::Webhook& hook) {
   const std::string url = hook.url.reveal();
   text = replace_all(std::move(text), url, "[webhook URL]");
   text = replace_all(std::move(text), net::redact_url(url), "[webhook URL]");
-  if (!hook.secret.reveal().empty())
-    text = replace_all(std::move(text), hook.secret.reveal(), config::kRedacted);
-  return text;
+  return hook.secret.reveal().empty() ? text : config::scrub_secret(text, hook.secret.reveal());
 }
 
 struct Upload {
@@ -126,7 +124,7 @@ SendResult send_email(const config::SmtpConfig& smtp, const std::vector<std::str
   std::string text_of_error = message[0] ? message : curl_easy_strerror(code);
   if (!text_of_error.empty() && text_of_error.back() == '\n') text_of_error.pop_back();
   if (!smtp.password.reveal().empty())
-    text_of_error = replace_all(text_of_error, smtp.password.reveal(), config::kRedacted);
+    text_of_error = config::scrub_secret(text_of_error, smtp.password.reveal());
   // 5xx replies (a refused login, sender or recipient) will be refused again; 4xx and
   // transport failures may pass later.
   const bool permanent = code == CURLE_LOGIN_DENIED || code == CURLE_USE_SSL_FAILED ||
