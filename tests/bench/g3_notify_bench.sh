@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # G3: a failing window's commit -> its webhook received (p50/p99 over 200 failures), with the
-# outbox's NOTIFY and, as the baseline, without. Builds Release under build/bench, starts a
-# private PostgreSQL, prints the figures, stops the cluster. Printed, never asserted.
+# outbox's NOTIFY and, as the baseline, with its trigger silenced. Builds Release under
+# build/bench, starts a private PostgreSQL, prints the figures, stops the cluster. Printed,
+# never asserted.
 # Knobs: SLUICE_BENCH_FAILURES (200), SLUICE_JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

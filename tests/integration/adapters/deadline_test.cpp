@@ -18,6 +18,7 @@
 #include "framework/adapters/mysql/mysql.hpp"
 #include "framework/adapters/postgres/postgres.hpp"
 #include "tests/integration/adapters/clickhouse_cases.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_test_server.hpp"
 #include "tests/support/mysql_database.hpp"
 #include "tests/support/test_database.hpp"
@@ -28,16 +29,6 @@ using Catch::Matchers::Contains;
 using Clock = Deadline::Clock;
 
 namespace {
-
-template <class F>
-bool eventually(F done, std::chrono::milliseconds within = 5s) {
-  const auto until = Clock::now() + within;
-  while (!done()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 // Text only this test's statement holds, to find it in a process list shared with others.
 std::string marker() {
@@ -64,7 +55,7 @@ void ends_by_the_limit(adapters::Source& source, std::chrono::milliseconds left,
   CHECK_THAT(n.error().message, Contains(said));
   CHECK(took >= left);
   CHECK(took < left + 4s);
-  CHECK(eventually([&] { return running() == 0; }));
+  CHECK(test::poll_until([&] { return running() == 0; }));
 }
 
 // The call under a limit an hour away, its deadline moved up once the server runs it: the
@@ -73,14 +64,14 @@ Error ends_by_the_cancel(adapters::Source& source, const std::function<std::int6
   Deadline deadline(Clock::now() + 1h);
   Watchdog watchdog(deadline);
   auto call = std::async(std::launch::async, [&] { return source.count(window_of(&deadline)); });
-  REQUIRE(eventually([&] { return running() == 1; }));
+  REQUIRE(test::poll_until([&] { return running() == 1; }));
   const auto cancelled_at = Clock::now();
   deadline.set(cancelled_at);
   REQUIRE(call.wait_for(5s) == std::future_status::ready);
   auto n = call.get();
   CHECK(Clock::now() - cancelled_at < 5s);
   REQUIRE_FALSE(n);
-  CHECK(eventually([&] { return running() == 0; }));
+  CHECK(test::poll_until([&] { return running() == 0; }));
   return n.error();
 }
 

@@ -21,6 +21,7 @@
 #include "tasks/scheduling.hpp"
 #include "tests/support/chain_fixture.hpp"
 #include "tests/support/config_run.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fakes/fake_hung_source.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/http_test_server.hpp"
@@ -34,16 +35,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 using test::kNow;
-
-template <class F>
-bool eventually(F done, std::chrono::milliseconds within = 5s) {
-  const auto until = Clock::now() + within;
-  while (!done()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
 
 std::string marker() {
   return "sluice_timeout_" + std::to_string(std::random_device{}());
@@ -94,7 +85,7 @@ void times_out(const test::ChainFixture& f, std::shared_ptr<const tasks::Pipelin
   CHECK(seen >= 1);  // it did hang on the server
   CHECK(took >= 2s);
   CHECK(took < 10s);
-  CHECK(eventually([&] { return running() == 0; }));
+  CHECK(test::poll_until([&] { return running() == 0; }));
   CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'PENDING' AND "
                 "retry_attempt = 1 AND next_attempt_at IS NOT NULL AND error_message LIKE "
                 "'retryable: timeout after 2s in %'") == 1);
@@ -240,7 +231,7 @@ TEST_CASE("a worker stuck in a call that ignores its cancel loses its lease afte
   std::this_thread::sleep_for(1100ms);
   CHECK(free_stale() == 0);
   // Then no more: a threshold (1 s) after its last heartbeat the cleanup frees it.
-  REQUIRE(eventually([&] { return free_stale() == 1; }, 10s));
+  REQUIRE(test::poll_until([&] { return free_stale() == 1; }, 10s));
   const auto freed = Clock::now() - entered;
   CHECK(freed >= 2s);
   CHECK(freed < 6s);

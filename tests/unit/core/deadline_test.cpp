@@ -7,24 +7,13 @@
 #include <thread>
 
 #include "framework/core/deadline.hpp"
+#include "tests/support/eventually.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
 using Clock = Deadline::Clock;
 
-namespace {
-
-template <class F>
-bool eventually(F done, std::chrono::milliseconds within = 5s) {
-  const auto until = Clock::now() + within;
-  while (!done()) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a deadline tells the time left, rounded up, and zero once passed", "[core][deadline]") {
   Deadline none;
@@ -58,11 +47,11 @@ TEST_CASE("the watchdog runs a held hook's cancel at the deadline, not before",
   });
   std::this_thread::sleep_for(100ms);
   CHECK(cancels == 0);
-  REQUIRE(eventually([&] { return cancels > 0; }));
+  REQUIRE(test::poll_until([&] { return cancels > 0; }));
   CHECK(first >= *deadline.at());
   CHECK(first - *deadline.at() < 500ms);
   // Still held: cancelled again, as the first cancel may have reached the server too early.
-  CHECK(eventually([&] { return cancels >= 2; }, Deadline::kRecancel * 3));
+  CHECK(test::poll_until([&] { return cancels >= 2; }, Deadline::kRecancel * 3));
 }
 
 TEST_CASE("a hook taken after the deadline is cancelled at once", "[core][deadline][threads]") {
@@ -72,7 +61,7 @@ TEST_CASE("a hook taken after the deadline is cancelled at once", "[core][deadli
   std::atomic<bool> cancelled{false};
   const auto taken = Clock::now();
   auto hook = deadline.on_expiry([&] { cancelled = true; });
-  REQUIRE(eventually([&] { return cancelled.load(); }));
+  REQUIRE(test::poll_until([&] { return cancelled.load(); }));
   CHECK(Clock::now() - taken < Deadline::kRecancel / 2);
 }
 
@@ -83,7 +72,7 @@ TEST_CASE("a deadline moved earlier or later is the one the watchdog keeps",
   std::atomic<int> cancels{0};
   auto hook = deadline.on_expiry([&] { ++cancels; });
   deadline.set(Clock::now() + 50ms);  // the next task's, shorter
-  CHECK(eventually([&] { return cancels > 0; }, 2s));
+  CHECK(test::poll_until([&] { return cancels > 0; }, 2s));
   deadline.set(Clock::now() + 1h);    // a task that started afresh
   std::this_thread::sleep_for(50ms);  // a round of cancels under way ends
   const int seen = cancels;
@@ -104,7 +93,7 @@ TEST_CASE("a hook dropped while its cancel runs waits for the cancel to end",
     cancel_done = true;
   }));
   Watchdog watchdog(deadline);
-  REQUIRE(eventually([&] { return in_cancel.load(); }));
+  REQUIRE(test::poll_until([&] { return in_cancel.load(); }));
   hook.reset();  // the call ended: what the cancel uses must stay until it is done
   CHECK(cancel_done);
 }
@@ -121,5 +110,5 @@ TEST_CASE("without a watchdog nothing is cancelled, and a throwing cancel stops 
   auto throws = deadline.on_expiry([] { throw std::runtime_error("cancel failed"); });
   auto counts = deadline.on_expiry([&] { ++cancels; });
   Watchdog watchdog(deadline);
-  CHECK(eventually([&] { return cancels >= 2; }, Deadline::kRecancel * 3));
+  CHECK(test::poll_until([&] { return cancels >= 2; }, Deadline::kRecancel * 3));
 }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tasks/lease_keeper.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/fakes/fake_pipeline.hpp"
 #include "tests/support/fakes/fake_records.hpp"
 
@@ -15,17 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const Instant kNow = test::kFakeStart + std::chrono::hours(24 * 365);
-
-// Waits up to 5 s for `done`; whether it came.
-template <class F>
-bool eventually(F done) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
 
 struct Held {
   Held() {
@@ -50,7 +40,8 @@ TEST_CASE("the keeper renews a held window's lease", "[tasks][lease][threads]") 
   Held h;
   auto lease = h.keeper.hold(h.record);
   h.records.advance(100s);
-  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK(
+      test::poll_until([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
   CHECK_FALSE(lease->lost);
   h.keeper.release(h.record);
   CHECK(h.keeper.running() == 0);
@@ -61,7 +52,7 @@ TEST_CASE("a heartbeat on the fake store that finds the lock taken over raises l
   Held h;
   auto lease = h.keeper.hold(h.record);
   h.records.take_over(h.record.id);
-  CHECK(eventually([&] { return lease->lost.load(); }));
+  CHECK(test::poll_until([&] { return lease->lost.load(); }));
 }
 
 TEST_CASE("a heartbeat on the fake store that meets the chain's own final write is no lost lock",
@@ -74,7 +65,7 @@ TEST_CASE("a heartbeat on the fake store that meets the chain's own final write 
   w.move = store::Move::succeed;
   REQUIRE(*h.records.write_task(h.record, w));
   const int before = h.heartbeats();
-  CHECK(eventually([&] { return h.heartbeats() >= before + 3; }));
+  CHECK(test::poll_until([&] { return h.heartbeats() >= before + 3; }));
   CHECK_FALSE(lease->lost);
 }
 
@@ -85,7 +76,8 @@ TEST_CASE("a lost connection is reopened at the next round, the lease kept",
                           Error{ErrorKind::retryable, "server closed the connection", true});
   auto lease = h.keeper.hold(h.record);
   h.records.advance(10s);
-  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK(
+      test::poll_until([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
   CHECK(h.opened == 2);
   CHECK_FALSE(lease->lost);
 }
@@ -96,7 +88,8 @@ TEST_CASE("a refused renewal is neither a lost lock nor a lost connection",
   h.records.script().fail("heartbeat", 1, Error::retryable("lock timeout"));
   auto lease = h.keeper.hold(h.record);
   h.records.advance(10s);
-  CHECK(eventually([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
+  CHECK(
+      test::poll_until([&] { return h.records.row(h.record.id).heartbeat_at == h.records.now(); }));
   CHECK(h.heartbeats() >= 2);
   CHECK(h.opened == 1);  // the store was kept
   CHECK_FALSE(lease->lost);
