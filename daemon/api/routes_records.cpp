@@ -5,6 +5,7 @@
 #include "daemon/api/body.hpp"
 #include "daemon/api/handlers.hpp"
 #include "daemon/ops/accept.hpp"
+#include "daemon/ops/downstream.hpp"
 #include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 
@@ -53,17 +54,18 @@ using RecordAct = std::function<Result<std::int64_t>(
 // rerun and clear: the selection from the body, counted, changed, audited. `forceable`: the
 // body may say `"force": true` (rerun), passed to `act`.
 Answer<Response> record_action(Call& call, const std::string& verb,
-                               std::vector<store::Status> acts_on, bool forceable,
+                               const std::vector<store::Status>& acts_on, bool forceable,
                                const RecordAct& act) {
   if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
-  auto body =
-      forceable
-          ? Body::parse(call.request,
-                        {"pipeline", "from", "to", "window", "id", "only_failed", "force"})
-          : Body::parse(call.request, {"pipeline", "from", "to", "window", "id", "only_failed"});
+  auto body = forceable ? Body::parse(call.request, {"pipeline", "from", "to", "window", "id",
+                                                     "only_failed", "force", "downstream"})
+                        : Body::parse(call.request,
+                                      {"pipeline", "from", "to", "window", "id", "only_failed"});
   if (!body) return tl::unexpected(body.error());
   auto force = body->boolean("force");
   if (!force) return tl::unexpected(force.error());
+  auto downstream = body->boolean("downstream");
+  if (!downstream) return tl::unexpected(downstream.error());
   ops::SelectionInput in;
   auto pipeline = body->text("pipeline");
   auto from = body->text("from");
@@ -91,25 +93,37 @@ Answer<Response> record_action(Call& call, const std::string& verb,
   auto op = operator_for(call);
   if (!op) return tl::unexpected(op.error());
   if (auto n = ops::narrow_to_windows(*op, *s, ops::Dialect::api); !n) return problem_of(n.error());
-  auto plan = ops::plan_action(*op, *s, std::move(acts_on));
-  if (!plan) return problem_of(plan.error());
-  auto audit = audit_of(call, verb, s->records.pipeline);
-  audit.arguments = {{"from", in.from},
-                     {"to", in.to},
-                     {"window", in.windows},
-                     {"id", s->records.ids},
-                     {"only_failed", in.only_failed}};
-  if (forceable) audit.arguments["force"] = force->value_or(false);
-  std::int64_t done = 0;
-  if (plan->will_change > 0) {
-    auto r = act(*op, plan->changed, audit, force->value_or(false));
-    if (!r) return unavailable(r.error());
-    done = *r;
+  const bool below = downstream->value_or(false);
+  auto steps = ops::plan_steps(*op, *config, *s, acts_on, below);
+  if (!steps) return problem_of(steps.error());
+  json results = json::array();
+  for (const auto& step : *steps) {
+    auto audit = audit_of(call, verb, PipelineId{step.pipeline});
+    audit.arguments = {{"from", in.from},
+                       {"to", in.to},
+                       {"window", in.windows},
+                       {"id", s->records.ids},
+                       {"only_failed", in.only_failed}};
+    if (forceable) audit.arguments["force"] = force->value_or(false);
+    if (below) audit.arguments["downstream"] = true;
+    if (step.pipeline != steps->front().pipeline)
+      audit.arguments["downstream_of"] = steps->front().pipeline;
+    std::int64_t done = 0;
+    if (step.plan.will_change > 0) {
+      auto r = act(*op, step.plan.changed, audit, force->value_or(false));
+      if (!r) return unavailable(r.error());
+      done = *r;
+    }
+    results.push_back({{"pipeline", step.pipeline},
+                       {"action", verb},
+                       {"changed", done},
+                       {"left_alone", step.plan.left_alone + step.plan.will_change - done}});
   }
-  return json_response(200, {{"pipeline", s->records.pipeline->value},
-                             {"action", verb},
-                             {"changed", done},
-                             {"left_alone", plan->left_alone + plan->will_change - done}});
+  if (!below) return json_response(200, results.front());
+  json out = results.front();
+  results.erase(results.begin());
+  out["downstream"] = std::move(results);
+  return json_response(200, out);
 }
 
 }  // namespace

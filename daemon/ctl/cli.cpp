@@ -53,6 +53,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_locks_command(app, ctx);
   add_connections_command(app, ctx);
   add_notifications_command(app, ctx);
+  add_plan_command(app, ctx);
 
   try {
     app.parse(argc, argv);

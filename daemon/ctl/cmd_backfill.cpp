@@ -1,5 +1,5 @@
-// `sluicectl backfill PIPELINE --from T --to T [--reprocess missing|failed|all] [--dry-run]
-// [--wait]`: records a backfill request (the trigger flag) for a daemon, or
+// `sluicectl backfill PIPELINE --from T --to T [--reprocess missing|failed|all] [--downstream]
+// [--dry-run] [--wait]`: records a backfill request (the trigger flag) for a daemon, or
 // `sluicectl run-once`, to turn into windows; --wait follows it to the end.
 #include <chrono>
 #include <memory>
@@ -15,6 +15,8 @@
 #include "daemon/ctl/numbers.hpp"
 #include "daemon/ctl/output.hpp"
 #include "daemon/ops/backfill.hpp"
+#include "daemon/ops/downstream.hpp"
+#include "framework/time/window_generator.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -23,7 +25,7 @@ using nlohmann::json;
 
 struct BackfillOptions {
   std::string pipeline, from, to, reprocess = "missing";
-  bool dry_run = false, wait = false, force = false;
+  bool dry_run = false, wait = false, force = false, downstream = false;
   std::size_t listed = 100;  // --dry-run: windows listed per action
   double poll_seconds = 1.0;
   double timeout_seconds = 0;  // 0: wait as long as it takes
@@ -147,49 +149,90 @@ int wait_for(Context& ctx, store::Connection& connection, std::int64_t id,
   }
 }
 
+// The order for the pipeline, then (with --downstream) one per descendant over the windows
+// overlapping it, parents first: each checked as if asked for alone.
+std::vector<ops::BackfillOrder> orders_of(const config::Config& config, const BackfillOptions& o) {
+  const ops::BackfillInput in{.pipeline = o.pipeline,
+                              .from = o.from,
+                              .to = o.to,
+                              .reprocess = o.reprocess,
+                              .force = o.force};
+  std::vector<ops::BackfillOrder> out{take(ops::resolve_backfill(config, in, ops::Dialect::cli))};
+  if (!o.downstream) return out;
+  const auto& first = out.front();
+  // The parent's windows that start in [from, to): from the first one's start to the end of
+  // the last one.
+  const time::WindowSpec& w = first.pipeline->window;
+  Instant start = time::floor_boundary(w, first.from);
+  if (start < first.from) start = time::next_boundary(w, first.from);
+  const Instant end = ops::covering_windows(w, {start, first.to}).end;
+  if (end <= start) return out;
+  for (const auto& d : ops::downstream_of(config, *first.pipeline, {start, end})) {
+    ops::BackfillInput below = in;
+    below.pipeline = d.pipeline->id.value;
+    below.from = format_utc(d.span.start);
+    below.to = format_utc(d.span.end);
+    out.push_back(take(ops::resolve_backfill(config, below, ops::Dialect::cli)));
+  }
+  return out;
+}
+
 int run_backfill(Context& ctx, const BackfillOptions& o) {
   const auto config = load_pipelines(ctx);
-  const auto order = take(ops::resolve_backfill(config,
-                                                {.pipeline = o.pipeline,
-                                                 .from = o.from,
-                                                 .to = o.to,
-                                                 .reprocess = o.reprocess,
-                                                 .force = o.force},
-                                                ops::Dialect::cli));
-  const auto& p = *order.pipeline;
-  const Instant from = order.from;
-  const Instant to = order.to;
-  if (o.dry_run) return print_dry_run(ctx, order, o.listed);
-  if (order.reprocess != store::Reprocess::missing)
-    confirm(ctx, "reprocess the " + o.reprocess + " windows of " + p.id.value +
+  const auto orders = orders_of(config, o);
+  if (o.dry_run) {
+    for (const auto& order : orders)
+      if (const int code = print_dry_run(ctx, order, o.listed); code != kExitOk) return code;
+    return kExitOk;
+  }
+  std::string names;
+  for (const auto& order : orders) names += (names.empty() ? "" : ", ") + order.pipeline->id.value;
+  if (orders.front().reprocess != store::Reprocess::missing)
+    confirm(ctx, "reprocess the " + o.reprocess + " windows of " + names +
                      (o.force ? " (they reload, even those already loaded)" : " (they run again)"));
 
   auto connection = open_database(ctx);
   store::Backfills backfills(*connection, operator_identity());
-  store::AuditEntry audit{.actor = operator_identity(), .command = "backfill", .pipeline = p.id};
-  audit.arguments = {
-      {"from", o.from}, {"to", o.to}, {"reprocess", o.reprocess}, {"force", order.force}};
-  auto id =
-      backfills.insert({p.id, from, to, order.reprocess, operator_identity(), order.force}, audit);
-  if (!id) throw Failure(id.error());
-  if (!o.wait || ctx.output == Output::table) {
-    const std::string text =
-        fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}{}", *id, p.id.value,
-                    time::format_in_zone(from, p.zone), time::format_in_zone(to, p.zone),
-                    o.reprocess, order.force ? ", forced" : "");
-    if (ctx.output == Output::json) {
-      *ctx.out << json_text(json{{"id", *id},
-                                 {"pipeline", p.id.value},
-                                 {"from", time::format_in_zone(from, p.zone)},
-                                 {"to", time::format_in_zone(to, p.zone)},
-                                 {"reprocess", o.reprocess},
-                                 {"force", order.force}})
-               << "\n";
-    } else {
-      *ctx.out << text << "\n" << std::flush;
+  std::vector<std::int64_t> ids;
+  json recorded = json::array();
+  for (const auto& order : orders) {
+    const auto& p = *order.pipeline;
+    store::AuditEntry audit{.actor = operator_identity(), .command = "backfill", .pipeline = p.id};
+    audit.arguments = {
+        {"from", o.from}, {"to", o.to}, {"reprocess", o.reprocess}, {"force", order.force}};
+    if (o.downstream) audit.arguments["downstream"] = true;
+    if (&order != &orders.front())
+      audit.arguments["downstream_of"] = orders.front().pipeline->id.value;
+    auto id = backfills.insert(
+        {p.id, order.from, order.to, order.reprocess, operator_identity(), order.force}, audit);
+    if (!id) throw Failure(id.error());
+    ids.push_back(*id);
+    recorded.push_back({{"id", *id},
+                        {"pipeline", p.id.value},
+                        {"from", time::format_in_zone(order.from, p.zone)},
+                        {"to", time::format_in_zone(order.to, p.zone)},
+                        {"reprocess", o.reprocess},
+                        {"force", order.force}});
+    if (ctx.output == Output::table) {
+      *ctx.out << fmt::format("backfill request {} recorded: {} [{}, {}) reprocess {}{}", *id,
+                              p.id.value, time::format_in_zone(order.from, p.zone),
+                              time::format_in_zone(order.to, p.zone), o.reprocess,
+                              order.force ? ", forced" : "")
+               << "\n"
+               << std::flush;
     }
   }
-  return o.wait ? wait_for(ctx, *connection, *id, o) : kExitOk;
+  if (ctx.output == Output::json && !o.wait) {
+    json out = recorded.front();
+    if (o.downstream) out["downstream"] = json(recorded.begin() + 1, recorded.end());
+    *ctx.out << json_text(out) << "\n";
+  }
+  if (!o.wait) return kExitOk;
+  // Parents first: by the time a child's request is followed, its parents' have ended.
+  int code = kExitOk;
+  for (const auto id : ids)
+    if (wait_for(ctx, *connection, id, o) != kExitOk) code = kExitFailed;
+  return code;
 }
 
 }  // namespace
@@ -208,6 +251,9 @@ void add_backfill_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--force", o->force,
                 "with --reprocess all: reload every window even when pre-validation finds the "
                 "target holding the source's count (data corrected at the source)");
+  cmd->add_flag("--downstream", o->downstream,
+                "also request the windows of every pipeline that depends on it (depends_on, "
+                "transitively) overlapping the range, with the same --reprocess, parents first");
   cmd->add_flag("--dry-run", o->dry_run,
                 "print the windows it would create or reset; write nothing");
   cmd->add_option("-n,--limit", o->listed,

@@ -44,7 +44,9 @@ int run_list(Context& ctx, const ListOptions& o) {
   std::vector<std::vector<std::string>> table;
   for (const auto& r : *rows) {
     const auto zone = zone_of(config, r.pipeline);
-    std::string error = r.error.size() > 60 ? r.error.substr(0, 57) + "..." : r.error;
+    // A window held by depends_on says on what, where an error would be.
+    const std::string& note = r.error.empty() ? r.waiting_on : r.error;
+    std::string error = note.size() > 60 ? note.substr(0, 57) + "..." : note;
     table.push_back({std::to_string(r.id), r.pipeline, time::format_in_zone(r.window_start, zone),
                      time::format_in_zone(r.window_end, zone),
                      // An accepted window is not one whose audit passed: say so where it shows.
@@ -84,6 +86,7 @@ int run_show(Context& ctx, std::int64_t id) {
   for (const auto& [key, value] : d.record.items()) width = std::max(width, key.size());
   for (const auto& [key, value] : d.record.items())
     *ctx.out << key << std::string(width - key.size() + 2, ' ') << cell(value) << "\n";
+  if (d.waiting_on) *ctx.out << "\n" << *d.waiting_on << "\n";
   *ctx.out << "\nevents:\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : d.events)

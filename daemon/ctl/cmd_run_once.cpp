@@ -13,6 +13,7 @@
 #include "daemon/ctl/output.hpp"
 #include "framework/store/migrations.hpp"
 #include "tasks/backfill.hpp"
+#include "tasks/dependencies.hpp"
 #include "tasks/runner.hpp"
 #include "tasks/runtime_from_config.hpp"
 
@@ -32,6 +33,9 @@ int run_once(Context& ctx, const RunOnceOptions& o) {
   if (auto checked = store::check_schema(*connection, "sluicectl"); !checked)
     throw Failure(checked.error());
 
+  // The claim reads depends_on from the database: what this config says is what it checks.
+  if (auto registered = tasks::register_dependencies(*connection, config); !registered)
+    throw Failure(registered.error());
   const auto configured = tasks::runtimes_from_config(config);
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> runtimes;
   for (const auto& r : configured)

@@ -62,6 +62,8 @@ int run_status(Context& ctx, const StatusOptions& o) {
       state = "config error";
       errors.push_back(st.counts.pipeline + ": " + config::config_error_text(*st.config_error));
     }
+    if (!st.counts.waiting_on.empty())
+      errors.push_back(st.counts.pipeline + ": " + st.counts.waiting_on);
     rows.push_back({st.counts.pipeline, state, format_time(st.counts.last_success_end, zone),
                     std::to_string(st.counts.pending), std::to_string(st.counts.running),
                     std::to_string(st.counts.failed), due_text});

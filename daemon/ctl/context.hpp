@@ -77,6 +77,7 @@ void add_pause_command(CLI::App& app, Context& ctx);
 void add_locks_command(CLI::App& app, Context& ctx);
 void add_connections_command(CLI::App& app, Context& ctx);
 void add_notifications_command(CLI::App& app, Context& ctx);
+void add_plan_command(CLI::App& app, Context& ctx);
 
 int main(int argc, char** argv, std::ostream& out, std::ostream& err);
 

@@ -33,7 +33,10 @@ namespace sluice::ctl {
 // counted as such); `act` does it in one transaction and returns how many it changed.
 using RecordAction = std::function<Result<std::int64_t>(
     store::Operator&, const store::RecordSelection&, const store::AuditEntry&)>;
+// `downstream`: the same action on every descendant's windows overlapping the selection
+// (ops/downstream.hpp), parents first, after the pipeline's own.
 int run_record_action(Context& ctx, const SelectionOptions& o, const std::string& verb,
-                      std::vector<store::Status> acts_on, const RecordAction& act);
+                      const std::vector<store::Status>& acts_on, const RecordAction& act,
+                      bool downstream = false);
 
 }  // namespace sluice::ctl

@@ -26,10 +26,10 @@ struct SelectionInput {
 };
 
 struct Selection {
-  store::RecordSelection records;
+  store::RecordSelection records{};
   time::Zone zone = nullptr;                         // the pipeline's, else UTC
   const config::PipelineConfig* pipeline = nullptr;  // when one was named
-  std::vector<store::RecordSelection> windows;       // one per `window`
+  std::vector<store::RecordSelection> windows{};     // one per `window`
 };
 
 // Refuses an unknown pipeline (not_found, with a did-you-mean), a quarantined one (not_found,

@@ -82,6 +82,7 @@ void append_record_row_json(std::string& out, const store::RecordRow& r) {
   append_number_or_null(out, "target_count", r.target_count);
   append_member(out, "trigger");
   append_json_string(out, r.trigger);
+  append_text_or_null(out, "waiting_on", r.waiting_on);
   append_member(out, "window_end");
   append_json_string(out, format_utc(r.window_end));
   append_member(out, "window_start");
@@ -97,6 +98,7 @@ json record_row_json(const store::RecordRow& r) {
 
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d) {
   nlohmann::ordered_json out = d.record;
+  out["waiting_on"] = d.waiting_on ? nlohmann::ordered_json(*d.waiting_on) : nullptr;
   out["events"] = d.events;
   return out;
 }
@@ -158,7 +160,8 @@ json pipeline_status_json(const PipelineStatus& s) {
           {"tags", s.pipeline ? s.pipeline->tags : std::vector<std::string>{}},
           {"timezone", zone->name()},
           {"description", s.pipeline ? s.pipeline->description : std::string()},
-          {"config_error", s.config_error ? config_error_json(*s.config_error) : json()}};
+          {"config_error", s.config_error ? config_error_json(*s.config_error) : json()},
+          {"waiting_on", s.counts.waiting_on.empty() ? json() : json(s.counts.waiting_on)}};
 }
 
 json lock_json(const config::Config& config, const store::RecordRow& r) {

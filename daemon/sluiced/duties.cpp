@@ -15,6 +15,7 @@
 #include "framework/store/registry.hpp"
 #include "framework/store/retention.hpp"
 #include "tasks/backfill.hpp"
+#include "tasks/dependencies.hpp"
 #include "tasks/scheduling.hpp"
 #include "tasks/stage_sweep.hpp"
 
@@ -133,7 +134,8 @@ Result<void> Daemon::register_pipelines(store::Connection& c) {
     list.push_back(
         {p.id.value, config::pipeline_config_hash(p), p.stale_threshold.fixed,
          directory ? directory->kinds_of(p.id.value).names() : std::vector<std::string>{}});
-  return store::register_pipelines(c, list, options_.holder).map([](auto) {});
+  if (auto r = store::register_pipelines(c, list, options_.holder); !r) return fail(r.error());
+  return tasks::register_dependencies(c, s->config);
 }
 
 void Daemon::update_notifier() {

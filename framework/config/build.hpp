@@ -22,4 +22,12 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,
                               const CheckContext& ctx);
 
+// The `depends_on` checks across files (dependencies.cpp): each pipeline file with a
+// readable id, and where its errors go.
+struct DependencyFile {
+  const PipelineConfig* pipeline;
+  Diagnostics* diags;
+};
+void check_dependencies(const std::vector<DependencyFile>& files);
+
 }  // namespace sluice::config

@@ -243,6 +243,15 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
                   "no e-mail is sent: the daemon file has no notifications.smtp (the mail "
                   "server)");
   }
+  for (const Fields& d : f.list("depends_on")) {
+    const auto* upstream = d.get<std::string>("pipeline");
+    if (!upstream) continue;  // reported
+    p.depends_on.push_back({.upstream = PipelineId{*upstream},
+                            .mode = d.string_or("mode", "windows") == "latest"
+                                        ? Dependency::Mode::latest
+                                        : Dependency::Mode::windows,
+                            .where = d.where_of("pipeline")});
+  }
   p.tags = f.value_or<std::vector<std::string>>("tags", {});
   p.paused = f.value_or<bool>("paused", false);
   return p;

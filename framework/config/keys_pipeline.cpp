@@ -162,6 +162,28 @@ const KeyTable& tasks_keys() {
   return t;
 }
 
+const KeyTable& dependency_keys() {
+  static const KeyTable t{
+      "pipeline.depends_on[]",
+      "An upstream pipeline; a plain name is `{pipeline: NAME}`.",
+      {
+          {.name = "pipeline",
+           .type = KeyType::string,
+           .description = "The upstream pipeline's id.",
+           .required = true,
+           .check = check_pipeline_id},
+          {.name = "mode",
+           .type = KeyType::choice,
+           .description = "`windows`: a window waits until every upstream window overlapping "
+                          "it (judged on UTC instants) exists and is SUCCESS or SKIPPED. "
+                          "`latest`: until the upstream's newest successful window ends at or "
+                          "after this window's end (a dimension refreshed now and then).",
+           .default_value = "windows",
+           .choices = {"windows", "latest"}},
+      }};
+  return t;
+}
+
 }  // namespace
 
 const KeyTable& connection_common_keys() {
@@ -298,6 +320,14 @@ const KeyTable& pipeline_keys() {
            .type = KeyType::section,
            .description = "E-mail and webhooks for this pipeline's events.",
            .section = &pipeline_notifications_keys()},
+          {.name = "depends_on",
+           .type = KeyType::section_list,
+           .description = "Pipelines this one waits for: `[orders_hourly, {pipeline: customers, "
+                          "mode: latest}]`. Checked in the claim itself, so every daemon agrees "
+                          "(README, Pipelines that depend on others).",
+           .default_value = "[]",
+           .section = &dependency_keys(),
+           .shorthand = "pipeline"},
           {.name = "tags",
            .type = KeyType::string_list,
            .description = "Free labels; `sluicectl status --tag T`, `sluicectl records list "

@@ -128,6 +128,10 @@ std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadO
     out.push_back(std::move(f));
   }
   check_duplicate_ids(out);
+  std::vector<DependencyFile> graph;
+  for (auto& f : out)
+    if (f.id_at) graph.push_back({&*f.pipeline, &f.diags});
+  check_dependencies(graph);
   return out;
 }
 

@@ -143,6 +143,20 @@ struct RetryPolicy {
   time::Duration max_delay;
 };
 
+// `depends_on`: a window waits for its upstream's windows (DESIGN: the claim decides).
+struct Dependency {
+  // `windows`: every upstream window overlapping this window (on UTC instants) is SUCCESS or
+  // SKIPPED, and all of them exist. `latest`: the upstream's newest successful window ends
+  // at or after this window's end.
+  enum class Mode { windows, latest };
+  PipelineId upstream;
+  Mode mode = Mode::windows;
+  Location where{};  // of the upstream's name: graph errors point there
+
+  auto operator<=>(const Dependency&) const = default;
+};
+std::string_view to_string(Dependency::Mode mode);
+
 struct PipelineConfig {
   PipelineId id;
   std::filesystem::path file;
@@ -164,6 +178,7 @@ struct PipelineConfig {
   std::vector<std::string> check_fields;  // each one a business field
   int max_active_windows = 1;
   Notifications notifications;
+  std::vector<Dependency> depends_on;  // in file order
   std::vector<std::string> tags;
   bool paused = false;
   Fields fields;

@@ -65,6 +65,18 @@ void emit(YAML::Emitter& out, const nlohmann::ordered_json& v) {
   }
 }
 
+// A webhook's name defaults by position (build_notifications.cpp), which no key table can
+// hold as a literal; the shown config names the channel as `notifications list` does.
+void name_webhooks(nlohmann::ordered_json& fields) {
+  if (!fields.contains("notifications") || !fields["notifications"].is_object()) return;
+  auto& hooks = fields["notifications"]["webhooks"];
+  if (!hooks.is_array()) return;
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    if (hooks[i].is_object() && hooks[i]["name"].is_null())
+      hooks[i]["name"] = "webhook" + std::to_string(i + 1);
+  }
+}
+
 }  // namespace
 
 std::string pipeline_config_hash(const PipelineConfig& pipeline) {
@@ -79,6 +91,7 @@ nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline) {
   one["file"] = pipeline.file.string();
   const auto fields = to_json(pipeline.fields);  // items() only refers to it
   for (const auto& [key, value] : fields.items()) one[key] = value;
+  name_webhooks(one);
   return one;
 }
 
@@ -94,6 +107,7 @@ nlohmann::ordered_json effective_config(const Config& config,
   out["database_url"] =
       database ? J{{"value", database->url.redacted()}, {"from", database->origin}} : J(nullptr);
   J daemon = to_json(config.daemon.fields);
+  name_webhooks(daemon);
   J connections = J::object();
   for (const auto& c : config.daemon.connections) connections[c.name] = connection_config_json(c);
   daemon["connections"] = std::move(connections);

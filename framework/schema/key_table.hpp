@@ -58,6 +58,9 @@ struct KeySpec {
   const KeyTable* section = nullptr;
   StringCheck check = nullptr;
   bool calendar = false;  // durations: months allowed
+  // section_list: a plain scalar item stands for a mapping of this one key
+  // (`depends_on: [a, {pipeline: b, mode: latest}]`).
+  std::string_view shorthand{};
   // Accepted and documented, but nothing reads it yet: the reference says so and a config
   // that sets it gets a warning, until the feature lands and this flag goes.
   bool planned = false;

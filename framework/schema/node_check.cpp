@@ -47,8 +47,16 @@ class Checker {
         if (!expect(node.IsSequence(), node, path, "a list of mappings")) return;
         for (std::size_t i = 0; i < node.size(); ++i) {
           const std::string item_path = path + "[" + std::to_string(i) + "]";
-          entry.children.push_back(
-              check_section(node[i], {spec.section}, item_path, ctx_.at(node[i].Mark()), ctx_));
+          const Location where = ctx_.at(node[i].Mark());
+          if (!spec.shorthand.empty() && node[i].IsScalar()) {
+            // The scalar keeps its own mark, so errors about it point into the file.
+            YAML::Node expanded(YAML::NodeType::Map);
+            expanded[std::string(spec.shorthand)] = node[i];
+            entry.children.push_back(
+                check_section(expanded, {spec.section}, item_path, where, ctx_));
+            continue;
+          }
+          entry.children.push_back(check_section(node[i], {spec.section}, item_path, where, ctx_));
         }
         return;
       case KeyType::string_list:

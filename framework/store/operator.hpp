@@ -54,6 +54,7 @@ struct RecordRow {
   std::optional<std::int64_t> source_count, target_count;
   std::optional<std::int64_t> lease_age_seconds;  // IN_PROGRESS: now() - last heartbeat
   std::optional<double> duration_seconds;         // pipeline_end_time - pipeline_start_time
+  std::string waiting_on;  // PENDING: what `depends_on` holds it on (sluice_waiting_on)
 };
 
 // One of a pipeline's newest windows (the console's strip of recent windows).
@@ -67,6 +68,7 @@ struct RecentWindow {
 // The whole row, columns in table order, and its events oldest first (`records show`).
 struct RecordDetail {
   nlohmann::ordered_json record;
+  std::optional<std::string> waiting_on;  // PENDING and held by `depends_on`
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
 };
 
@@ -77,6 +79,7 @@ struct PipelineCounts {
   std::optional<Instant> last_success_end;  // end of the newest SUCCESS/SKIPPED window
   std::optional<Instant> last_generated_end;
   bool paused = false;
+  std::string waiting_on;  // what holds its oldest PENDING window, if anything
 };
 
 // An audit_log row: who did what to how many.
@@ -110,6 +113,8 @@ class Operator {
   // Ordered by pipeline, then window start.
   Result<std::vector<RecordRow>> list(const RecordSelection& selection, int limit);
   Result<std::int64_t> count(const RecordSelection& selection);
+  // From the oldest selected window's start to the newest one's end; nullopt when none is.
+  Result<std::optional<Window>> span(const RecordSelection& selection);
   Result<std::optional<RecordDetail>> show(std::int64_t id);
   Result<std::vector<PipelineCounts>> counts(std::span<const std::string> pipelines);
   // The `per_pipeline` newest windows of each pipeline, by pipeline then newest first.

@@ -40,7 +40,9 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
                   "            THEN extract(epoch FROM now() - coalesce(r.heartbeat_at, "
                   "r.pipeline_locked_at))::bigint END, "
                   "       extract(epoch FROM r.pipeline_end_time - r.pipeline_start_time)::float8, "
-                  "       r.audit_result "
+                  "       r.audit_result, "
+                  "       CASE WHEN r.pipeline_status = 'PENDING' THEN sluice_waiting_on("
+                  "           r.pipeline_id, r.window_start_time, r.window_end_time) END "
                   "  FROM pipeline_records r WHERE " +
                       where +
                       (selection.newest_first
@@ -67,6 +69,7 @@ Result<std::vector<RecordRow>> Operator::list(const RecordSelection& selection, 
       r.lease_age_seconds = optional_int(row[13]);
       if (!row[14].is_null()) r.duration_seconds = row[14].as<double>();
       r.audit_result = text_or_empty(row[15]);
+      r.waiting_on = text_or_empty(row[16]);
       rows.push_back(std::move(r));
     }
     return rows;
@@ -83,6 +86,22 @@ Result<std::int64_t> Operator::count(const RecordSelection& selection) {
   });
 }
 
+Result<std::optional<Window>> Operator::span(const RecordSelection& selection) {
+  return attempt("reading the span of records", [&]() -> std::optional<Window> {
+    SqlParams params;
+    const std::string where = selection_where(selection, params);
+    pqxx::nontransaction tx(connection_);
+    const auto row = exec_with(tx,
+                               "SELECT extract(epoch FROM min(r.window_start_time))::bigint, "
+                               "       extract(epoch FROM max(r.window_end_time))::bigint "
+                               "  FROM pipeline_records r WHERE " +
+                                   where,
+                               params)[0];
+    if (row[0].is_null()) return std::nullopt;
+    return Window{instant_of(row[0]), instant_of(row[1])};
+  });
+}
+
 Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
   return attempt("reading a record", [&]() -> std::optional<RecordDetail> {
     pqxx::nontransaction tx(connection_);
@@ -92,6 +111,12 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
     if (record.empty()) return std::nullopt;
     RecordDetail detail;
     detail.record = nlohmann::ordered_json::parse(record[0][0].as<std::string>());
+    const auto waiting = tx.exec_params(
+        "SELECT sluice_waiting_on(r.pipeline_id, r.window_start_time, r.window_end_time) "
+        "FROM pipeline_records r WHERE r.id = $1 AND r.pipeline_status = 'PENDING'",
+        id);
+    if (!waiting.empty() && !waiting[0][0].is_null())
+      detail.waiting_on = waiting[0][0].as<std::string>();
     const auto events = tx.exec_params(
         "SELECT coalesce(json_agg(row_to_json(e) ORDER BY e.id), '[]')::text FROM pipeline_events "
         "e "
@@ -116,7 +141,11 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
         "          FILTER (WHERE r.pipeline_status IN ('SUCCESS', 'SKIPPED')))::bigint, "
         "  extract(epoch FROM max(r.window_end_time) FILTER (WHERE r.trigger <> "
         "'backfill'))::bigint, "
-        "  coalesce(bool_or(pl.paused), false) "
+        "  coalesce(bool_or(pl.paused), false), "
+        // What holds the oldest PENDING window, on the claim index.
+        "  (SELECT sluice_waiting_on(q.pipeline_id, q.window_start_time, q.window_end_time) "
+        "     FROM pipeline_records q WHERE q.pipeline_id = p.id "
+        "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) "
         "FROM unnest($1::text[]) AS p(id) "
         "LEFT JOIN pipeline_records r ON r.pipeline_id = p.id "
         "LEFT JOIN pipelines pl ON pl.pipeline_id = p.id "
@@ -134,6 +163,7 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
       if (!row[6].is_null()) c.last_success_end = instant_of(row[6]);
       if (!row[7].is_null()) c.last_generated_end = instant_of(row[7]);
       c.paused = row[8].as<bool>();
+      c.waiting_on = text_or_empty(row[9]);
       out.push_back(std::move(c));
     }
     return out;

@@ -83,6 +83,12 @@ constexpr Column kColumns[] = {
     {"pipelines", "registered_at", "timestamp with time zone"},
     {"pipelines", "updated_at", "timestamp with time zone"},
     {"pipelines", "notify_events", "text[]"},
+    {"pipelines", "newest_done_end", "timestamp with time zone"},
+    // pipeline_dependencies
+    {"pipeline_dependencies", "pipeline_id", "text"},
+    {"pipeline_dependencies", "upstream_id", "text"},
+    {"pipeline_dependencies", "mode", "text"},
+    {"pipeline_dependencies", "upstream_span", "interval"},
     // backfill_requests
     {"backfill_requests", "id", "bigint"},
     {"backfill_requests", "pipeline_id", "text"},
@@ -173,6 +179,9 @@ constexpr Function kFunctions[] = {
     {"sluice_refuse_event_update()", "trigger"},
     {"sluice_touch_record()", "trigger"},
     {"sluice_touch_updated_at()", "trigger"},
+    {"sluice_track_done()", "trigger"},
+    {"sluice_utc_text(timestamp with time zone)", "text"},
+    {"sluice_waiting_on(text, timestamp with time zone, timestamp with time zone)", "text"},
 };
 
 // The NOTIFY wake-ups (the daemons' and the console's), record_last_updated_time and the
@@ -192,6 +201,9 @@ constexpr const char* kTriggers[] = {
     "pipeline_records.pipeline_records_notify_insert",
     "pipeline_records.pipeline_records_notify_pending",
     "pipeline_records.pipeline_records_touch",
+    "pipeline_records.pipeline_records_track_done_delete",
+    "pipeline_records.pipeline_records_track_done_insert",
+    "pipeline_records.pipeline_records_track_done_update",
     "pipelines.pipelines_console_paused",
     "pipelines.pipelines_notify_unpaused",
     "pipelines.pipelines_touch",

@@ -348,3 +348,36 @@ test('the keyboard reaches the navigation and opens a window from the grid', asy
   assert.ok(page.url().endsWith(`#/records/${id}`), page.url());
   await context.close();
 });
+
+test('a pipeline file that stops validating shows as a config error with its place', async () => {
+  const { writeFileSync, rmSync } = await import('node:fs');
+  const file = `${process.env.SLUICE_BROWSER_PIPELINES}/broken_file.yaml`;
+  writeFileSync(file, 'id: broken_file\nsource:\n  connection: demo\n  table: demo.events\n' +
+    '  time_column: event_time\ntarget:\n  connection: demo\n  table: demo.broken_copy\n' +
+    'window:\n  granularity: 7 parsecs\n  start_date: 2026-11-01\n');
+  try {
+    process.kill(Number(process.env.SLUICE_BROWSER_DAEMON_PID), 'SIGHUP');
+    const { context, page, seen } = await session('viewer');
+    const state = page.locator('tr[data-pipeline="broken_file"] [data-col="state"] .state');
+    // The list refreshes itself; the reload takes a moment.
+    for (let i = 0; i < 60 && await state.count() === 0; ++i) {
+      await page.waitForTimeout(500);
+      await page.goto('/#/pipelines');
+      await ready(page, 'pipelines');
+    }
+    assert.equal(await state.getAttribute('data-state'), 'config_error');
+    assert.equal((await state.innerText()).trim(), 'config error');
+    assert.match(await state.getAttribute('title'), /broken_file\.yaml:10:\d+: .*granularity/);
+    await page.selectOption('#filter-state', 'config_error');
+    assert.equal(await page.locator('#pipelines tbody tr:visible').count(), 1);
+    await page.goto('/#/pipelines/broken_file');
+    await ready(page, 'pipeline');
+    assert.equal((await page.locator('#pipeline-state').innerText()).trim(), 'config error');
+    assert.match(await page.locator('#config-error').innerText(),
+      /broken_file\.yaml:10:\d+: .*granularity.*\(not scheduled\)/);
+    clean(seen);
+    await context.close();
+  } finally {
+    rmSync(file, { force: true });
+  }
+});

@@ -23,10 +23,14 @@ chromium=${SLUICE_CHROMIUM:-/usr/bin/chromium}
 work=$(mktemp -d)
 db="sluice_browser_$$"
 url="${SLUICE_TEST_DATABASE_URL%/*}/$db"
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Every daemon started, from its pid file: one that never came up is stopped too.
+  for f in "$work"/*.pid; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+  for f in "$work"/*.pid; do
+    [ -f "$f" ] || continue
+    for _ in $(seq 1 300); do kill -0 "$(cat "$f")" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$(cat "$f")" 2>/dev/null || true
+  done
   psql -q "$SLUICE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -92,10 +96,10 @@ pipeline xss_probe UTC 2026-11-01 2026-11-02 demo.xss_copy true \
 "$bin/sluicectl" --config "$work/sluice.yaml" --database-url "$url" db migrate >/dev/null
 psql -q -v ON_ERROR_STOP=1 "$url" -f "$here/seed.sql" >/dev/null
 
-start_daemon() {  # CONFIG LOG: starts it, prints its HTTP port
+start_daemon() {  # CONFIG LOG: starts it, prints its HTTP port; its pid goes to LOG.pid
   "$bin/sluiced" --config "$1" --database-url "$url" >"$2" 2>&1 &
-  pids+=($!)
   local pid=$!
+  echo "$pid" >"$2.pid"
   for _ in $(seq 1 300); do
     local port
     port=$(sed -n 's/.*serving HTTP on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$2" | head -n 1)
@@ -110,6 +114,7 @@ start_daemon() {  # CONFIG LOG: starts it, prints its HTTP port
   tail -n 30 "$2" >&2
   return 1
 }
+# Each runs in a subshell ($(...)): the pids come back through their files.
 port=$(start_daemon "$work/sluice.yaml" "$work/sluiced.log")
 short_port=$(start_daemon "$work/short.yaml" "$work/short.log")
 
@@ -117,6 +122,7 @@ status=0
 (cd "$here" && SLUICE_CONSOLE_URL="http://127.0.0.1:$port" \
   SLUICE_SHORT_CONSOLE_URL="http://127.0.0.1:$short_port" SLUICE_BROWSER_DB_URL="$url" \
   SLUICE_CHROMIUM="$chromium" SLUICE_ARTIFACTS="$artifacts" \
+  SLUICE_BROWSER_PIPELINES="$work/pipelines" SLUICE_BROWSER_DAEMON_PID="$(cat "$work/sluiced.log.pid")" \
   node --test --test-reporter=spec console.test.mjs) || status=$?
 if [ $status -ne 0 ]; then
   echo "browser: FAILED; the daemon's log ends:" >&2

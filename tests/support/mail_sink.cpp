@@ -42,13 +42,25 @@ bool accepts(std::uint16_t port) {
 
 }  // namespace
 
-MailSink::MailSink() {
+MailSink::MailSink(std::optional<Login> login) {
   const auto maildir = dir_.path() / "mail";
   for (int tries = 0; tries < 3 && !server_; ++tries) {
     port_ = free_port();
-    server_ = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Mailbox", "-l",
-        "127.0.0.1:" + std::to_string(port_), maildir.string()});
+    std::vector<std::string> argv{"/usr/bin/python3",
+                                  "-m",
+                                  "aiosmtpd",
+                                  "-n",
+                                  "-c",
+                                  "aiosmtpd.handlers.Mailbox",
+                                  "-l",
+                                  "127.0.0.1:" + std::to_string(port_),
+                                  maildir.string()};
+    if (login) {
+      argv = {"/usr/bin/python3",    (data_dir() / ".." / "support" / "smtp_auth_sink.py").string(),
+              std::to_string(port_), maildir.string(),
+              login->user,           login->password};
+    }
+    server_ = std::make_unique<Process>(argv);
     bool up = false;
     for (int i = 0; i < 100 && !up; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -1,8 +1,10 @@
 #pragma once
 // A real SMTP server for the e-mail tests: Debian's python3-aiosmtpd on 127.0.0.1 (a port
-// of its own), storing each message it accepts in a Maildir the test reads.
+// of its own), storing each message it accepts in a Maildir the test reads. With a login it
+// refuses mail until the client authenticates (tests/support/smtp_auth_sink.py).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +15,11 @@ namespace sluice::test {
 
 class MailSink {
  public:
-  MailSink();  // throws when the server does not come up
+  struct Login {
+    std::string user;
+    std::string password;
+  };
+  explicit MailSink(std::optional<Login> login = std::nullopt);  // throws when it does not start
   ~MailSink();
   MailSink(const MailSink&) = delete;
   MailSink& operator=(const MailSink&) = delete;

@@ -70,3 +70,19 @@ export function pipelineLink(id) {
 export function recordLink(id, text) {
   return h('a', { href: '#/records/' + encodeURIComponent(id) }, text ?? String(id));
 }
+
+// A pipeline's state as the API names it: active, paused, or config_error (its file does not
+// validate; shown with the place of the first error).
+export function pipelineState(p) {
+  return p.state || (p.paused ? 'paused' : 'active');
+}
+
+export function stateWord(state) {
+  return state === 'config_error' ? 'config error' : state;
+}
+
+export function configErrorText(e) {
+  const place = [e.file, e.line, e.column].filter((v) => v !== undefined && v !== null && v !== '').join(':');
+  const then = e.running_previous_definition ? 'running its previous definition' : 'not scheduled';
+  return `${place}: ${e.path ? e.path + ': ' : ''}${e.message} (${then})`;
+}

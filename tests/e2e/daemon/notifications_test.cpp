@@ -1,6 +1,7 @@
 // Notifications end to end: real sluiced processes, a window that fails for good, a webhook
-// sink and an SMTP server. One message each per failure, none for success, and a daemon
-// killed between the failure's commit and its delivery loses nothing: another sends it, once.
+// sink and an SMTP server. One message each per failure, none for success; a daemon killed
+// between the failure's commit and its delivery loses nothing: another sends it, once; and a
+// database gone past `db_down_after` is told once, and its return once.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -14,6 +15,8 @@
 #include "tests/support/files.hpp"
 #include "tests/support/http_test_server.hpp"
 #include "tests/support/mail_sink.hpp"
+#include "tests/support/private_cluster.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace sluice;
@@ -143,4 +146,56 @@ TEST_CASE(
   second.wait();
   CHECK(sink.request_count() == 1);
   CHECK(mail.messages().size() == 1);
+}
+
+TEST_CASE(
+    "the database gone longer than db_down_after is told to the daemon's webhooks, and its "
+    "return",
+    "[e2e][daemon][notify][restart]") {
+  test::PrivateCluster pg(61001);
+  const auto migrated =
+      test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
+                        {{"SLUICE_DATABASE_URL", pg.url()}});
+  REQUIRE(migrated.exit_code == 0);
+  {
+    auto c = store::connect(pg.url());
+    REQUIRE(c);
+    test::run_sql(**c, kSetup);
+  }
+  test::HttpTestServer sink(
+      [&](const test::HttpRequest&) { return test::HttpResponse::json("{}"); });
+  test::TempDir dir;
+  test::DaemonSettings settings;
+  settings.extra =
+      "notifications:\n  db_down_after: 2s\n  retry_delay: 1s\n  webhooks:\n"
+      "    - name: fleet\n      url: " +
+      sink.base_url() + "/fleet\n      events: [database_down]\n";
+  test::write_daemon_file(dir.path(), settings);
+  test::write_pipeline(dir.path(), "fine", "src", "dst", "2024-01-01T00:00:00Z",
+                       "2024-01-01T01:00:00Z");
+  test::DaemonProcess daemon(dir.path(), pg.url());
+  const auto loaded = [&] {
+    auto c = store::connect(pg.url());
+    return c && test::count(**c,
+                            "SELECT count(*) FROM pipeline_records WHERE "
+                            "pipeline_status = 'SUCCESS'") == 1;
+  };
+  REQUIRE(test::eventually(loaded, 60s));
+  pg.stop();
+  REQUIRE(test::eventually([&] { return sink.request_count() >= 1; }, 60s));
+  pg.start();
+  REQUIRE(test::eventually([&] { return sink.request_count() >= 2; }, 60s));
+  std::this_thread::sleep_for(2s);
+  daemon.signal(SIGTERM);
+  daemon.wait();
+  const auto requests = sink.requests();
+  INFO(daemon.log());
+  REQUIRE(requests.size() == 2);  // once each way, not once per failed reconnection
+  const auto down = json::parse(requests[0].body);
+  const auto back = json::parse(requests[1].body);
+  CHECK(down["events"][0]["event"] == "database_down");
+  CHECK(back["events"][0]["event"] == "database_back");
+  CHECK(back["events"][0]["message"].get<std::string>().find("reachable again") !=
+        std::string::npos);
+  CHECK(down.dump().find("sluice_restart") == std::string::npos);  // no password, no URL
 }

@@ -9,55 +9,15 @@
 
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/private_cluster.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
 
-namespace {
-
-// A PostgreSQL cluster of this test's own (deploy/lib/pg.sh), so stopping it leaves the
-// other tests' server alone. Its port is above the kernel's ephemeral range (32768-60999):
-// while the cluster is down, a client socket of a test running beside this one (the HTTP
-// tests hold a thousand) could otherwise be given that port, and the restart would find it
-// taken.
-class PrivateCluster {
- public:
-  PrivateCluster() : dir_(dir_root_.path() / "pg") {
-    url_ = shell(
-        "SLUICE_PG_PORT=61000 pg_start \"$D\" sluice_restart >/dev/null && "
-        "echo $SLUICE_DATABASE_URL");
-  }
-  ~PrivateCluster() { shell("pg_stop \"$D\"; rm -rf \"$(pg_resolve_dir \"$D\")\""); }
-  const std::string& url() const { return url_; }
-  void stop() { shell("pg_stop \"$D\""); }
-  // Same port as before, so the daemon's URL stays right.
-  void start() {
-    shell(
-        "SLUICE_PG_PORT=$(cat \"$(pg_resolve_dir \"$D\")/port\") pg_start \"$D\" sluice_restart "
-        ">/dev/null");
-  }
-
- private:
-  std::string shell(const std::string& script) {
-    const auto lib = (test::data_dir() / ".." / ".." / "deploy" / "lib" / "pg.sh").string();
-    auto r = test::run_process(
-        {"/bin/bash", "-c", "source \"$0\" && D=\"$1\" && " + script, lib, dir_.string()});
-    if (r.exit_code != 0) throw std::runtime_error("pg.sh failed: " + r.err);
-    while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-    return r.out;
-  }
-
-  test::TempDir dir_root_;
-  std::filesystem::path dir_;
-  std::string url_;
-};
-
-}  // namespace
-
 TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window finishes exactly once",
           "[e2e][daemon][restart][threads]") {
-  PrivateCluster pg;
+  test::PrivateCluster pg(61000);
   test::TempDir dir;
   {
     // Migrations through the binary, as an operator would.

@@ -98,6 +98,9 @@ TEST_CASE("config show redacts every secret", "[config][redaction]") {
   CHECK(shown["pipelines"]["events"]["notifications"]["webhooks"][1]["url"] == "<redacted>");
   CHECK(shown["pipelines"]["events"]["notifications"]["webhooks"][1]["secret"] == "<redacted>");
   CHECK(shown["daemon"]["notifications"]["smtp"]["password"] == "<redacted>");
+  // A webhook without a name shows the one its position gives it, not null.
+  CHECK(shown["pipelines"]["events"]["notifications"]["webhooks"][1]["name"] == "webhook2");
+  CHECK(shown["daemon"]["notifications"]["webhooks"][0]["name"] == "webhook1");
   CHECK(loaded->daemon.notifications.smtp->password.reveal() == "smtpVALUE-8");
 }
 

@@ -1,6 +1,6 @@
 import { h, say } from '../dom.mjs';
 import { query } from '../api.mjs';
-import { act, feedback } from '../ui.mjs';
+import { act, configErrorText, feedback, pipelineState, stateWord } from '../ui.mjs';
 import { duration, fmt, parseTime } from '../time.mjs';
 import { windowGrid } from './grid.mjs';
 import { chart } from './charts.mjs';
@@ -73,9 +73,10 @@ export function mount(main, params, ctx) {
     const d = detail;
     const z = zone();
     say(desc, d.description || '');
-    const state = d.paused ? 'paused' : 'active';
+    const state = pipelineState(d);
     facts.replaceChildren(
-      ...fact('State', h('span', { class: 'state', 'data-state': state }, state), { id: 'pipeline-state' }),
+      ...fact('State', h('span', { class: 'state', 'data-state': state }, stateWord(state)), { id: 'pipeline-state' }),
+      ...(d.config_error ? fact('Config error', configErrorText(d.config_error), { id: 'config-error', class: 'error' }) : []),
       ...fact('Time zone', `${pipelineZone()}${ctx.utc ? ' (times shown in UTC)' : ''}`),
       ...fact('Last success', fmt(d.last_success, z)),
       ...fact('Lateness', d.lateness_seconds == null ? '—' : duration(d.lateness_seconds)),

@@ -1,5 +1,5 @@
 import { h } from '../dom.mjs';
-import { dataTable, emptyRow, glyph, td } from '../ui.mjs';
+import { configErrorText, dataTable, emptyRow, glyph, pipelineState, stateWord, td } from '../ui.mjs';
 import { duration, fmt, parseTime, parts } from '../time.mjs';
 
 export const page = 'pipelines';
@@ -14,6 +14,7 @@ const FILTERS = {
   failing: (p) => p.failed > 0,
   late: (p) => p.lateness_seconds > 0,
   paused: (p) => p.paused,
+  config_error: (p) => p.state === 'config_error',
   running: (p) => p.running > 0,
 };
 
@@ -46,12 +47,13 @@ function strip(p, zone, near) {
 function row(p, ctx, near) {
   const zone = ctx.zone(p.timezone);
   const link = h('a', { href: '#/pipelines/' + encodeURIComponent(p.pipeline) }, p.pipeline);
-  const state = p.paused ? 'paused' : 'active';
+  const state = pipelineState(p);
   const tags = p.tags || [];
   return h('tr', { 'data-pipeline': p.pipeline },
     td('pipeline', link,
       p.description ? h('span', { class: 'desc' }, p.description) : null),
-    td('state', h('span', { class: 'state', 'data-state': state }, state)),
+    td('state', h('span', { class: 'state', 'data-state': state,
+      title: p.config_error ? configErrorText(p.config_error) : null }, stateWord(state))),
     td('last_success', fmt(p.last_success, zone)),
     td('lateness', p.lateness_seconds == null ? '—' : duration(p.lateness_seconds)),
     h('td', { 'data-col': 'backlog', class: 'num' }, String(p.backlog ?? 0)),
@@ -70,6 +72,7 @@ export function mount(main, params, ctx) {
     h('option', { value: 'failing' }, 'Failing'),
     h('option', { value: 'late' }, 'Late'),
     h('option', { value: 'paused' }, 'Paused'),
+    h('option', { value: 'config_error' }, 'Config errors'),
     h('option', { value: 'running' }, 'Running'));
   const count = h('p', { class: 'count', 'aria-live': 'polite' });
   const { wrap, tbody } = dataTable('pipelines', COLUMNS, 'Pipelines');
