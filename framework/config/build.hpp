@@ -29,5 +29,8 @@ struct DependencyFile {
   Diagnostics* diags;
 };
 void check_dependencies(const std::vector<DependencyFile>& files);
+// Lineage (dependencies.cpp): a warning at a pipeline's `source.table` for each pipeline whose
+// target table it reads without listing it in depends_on.
+void check_lineage(const std::vector<DependencyFile>& files, const DaemonConfig& daemon);
 
 }  // namespace sluice::config

@@ -204,3 +204,32 @@ TEST_CASE("validate: a key without effect is a warning on stderr and in JSON, ex
   CHECK(out["warnings"][0]["line"] == 13);
   CHECK(out["warnings"][0]["path"] == "notifications.email_list");
 }
+
+TEST_CASE("validate: a table read from another pipeline's target without depends_on is a warning",
+          "[e2e][config][lineage]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig);
+  // events writes demo.events_copy; daily reads it without declaring the edge.
+  test::write_file(dir.path() / "pipelines.d" / "events.yaml", test::kPipelineConfig);
+  test::write_file(dir.path() / "pipelines.d" / "daily.yaml",
+                   "id: daily\nsource:\n  connection: pg\n  table: demo.events_copy\n"
+                   "  time_column: event_time\ntarget:\n  connection: pg\n  table: demo.daily\n"
+                   "window:\n  granularity: 1d\n  start_date: 2024-03-01\n");
+  const std::string config = (dir.path() / "sluice.yaml").string();
+  const std::string daily = (dir.path() / "pipelines.d" / "daily.yaml").string();
+  const auto r = sluicectl({"-c", config, "validate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "valid: " + config + ": 1 connection(s), 2 pipeline(s)\n");
+  CHECK(r.err == "warning: " + daily +
+                     ":4:10: source.table: reads events's target table demo.events_copy but does "
+                     "not depend on it: add `depends_on: [events]`\n");
+
+  // Declared: nothing to say.
+  test::write_file(dir.path() / "pipelines.d" / "daily.yaml",
+                   "id: daily\nsource:\n  connection: pg\n  table: demo.events_copy\n"
+                   "  time_column: event_time\ntarget:\n  connection: pg\n  table: demo.daily\n"
+                   "window:\n  granularity: 1d\n  start_date: 2024-03-01\ndepends_on: [events]\n");
+  const auto declared = sluicectl({"-c", config, "validate"});
+  CHECK(declared.exit_code == 0);
+  CHECK(declared.err.empty());
+}
