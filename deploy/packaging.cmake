@@ -25,7 +25,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_COMPRESSION_TYPE gzip)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libpqxx-6.4, libpq5, libyaml-cpp0.7, libspdlog1.10, libfmt9, libsystemd0, libzstd1, libcurl4, libmariadb3, libssl3, libprometheus-cpp-core1.0, tzdata")
+    "libpqxx-6.4, libpq5, libyaml-cpp0.7, libspdlog1.10, libfmt9, libsystemd0, libzstd1, libcurl4, libmariadb3, libssl3, libprometheus-cpp-core1.0, libre2-9, tzdata")
 # An operator's edits of the daemon file survive upgrades.
 file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/deploy/conffiles
      CONTENT "${CMAKE_INSTALL_FULL_SYSCONFDIR}/sluice/sluice.yaml\n")

@@ -6,6 +6,7 @@
 #include "framework/config/build.hpp"
 #include "framework/config/database_url.hpp"
 #include "framework/config/keys.hpp"
+#include "framework/config/naming.hpp"
 
 namespace sluice::config {
 namespace {
@@ -132,6 +133,14 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
   if (const Fields* http = f.section("http")) d.http = build_http(*http, ctx);
   if (const Fields* n = f.section("notifications"))
     d.notifications = build_notification_settings(*n, ctx);
+  if (const Fields* naming = f.section("naming")) {
+    for (const Layer layer : kLayers) {
+      const std::string key(to_string(layer));
+      const auto* pattern = naming->get<std::string>(key);
+      if (pattern && check_naming_pattern(*pattern).empty()) d.naming.patterns[layer] = *pattern;
+    }
+    d.naming.error = naming->string_or("level", "warn") == "error";
+  }
   if (const Fields* log = f.section("log")) {
     d.log.level = log_level(log->string_or("level", "info"));
     d.log.format =

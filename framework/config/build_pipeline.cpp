@@ -252,6 +252,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
                                         : Dependency::Mode::windows,
                             .where = d.where_of("pipeline")});
   }
+  p.layer = layer_named(f.string_or("layer"));
   p.tags = f.value_or<std::vector<std::string>>("tags", {});
   p.paused = f.value_or<bool>("paused", false);
   return p;

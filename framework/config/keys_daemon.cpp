@@ -6,6 +6,7 @@
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/postgres/keys.hpp"
 #include "framework/config/keys.hpp"
+#include "framework/config/naming.hpp"
 #include "framework/schema/key_table.hpp"
 
 namespace sluice::config {
@@ -281,6 +282,37 @@ const KeyTable& retention_keys() {
   return t;
 }
 
+const KeyTable& naming_keys() {
+  const auto pattern = [](std::string_view name, std::string_view description) {
+    return KeySpec{.name = name,
+                   .type = KeyType::string,
+                   .description = description,
+                   .check = check_naming_pattern};
+  };
+  static const KeyTable t{
+      "naming",
+      "Naming conventions per layer: a regular expression (RE2 syntax, searched in the target "
+      "table's name without its schema) per layer. A pipeline's `layer` says which its target "
+      "table must match; a pipeline without one takes the one layer whose pattern its table "
+      "matches. Matching takes linear time and never backtracks: back-references are refused, "
+      "as are repeats over 1000 and patterns whose automaton needs more than 1 MiB.",
+      {
+          pattern("source", "Raw copies of source tables, e.g. `'^src_'`."),
+          pattern("intermediate", "Cleaned and joined tables, e.g. `'^int_'`."),
+          pattern("fact", "Facts, e.g. `'_fct_'`."),
+          pattern("dimension", "Dimensions, e.g. `'_dim_'`."),
+          pattern("view", "Materialized views and aggregates, e.g. `'_mv_'`."),
+          {.name = "level",
+           .type = KeyType::choice,
+           .description = "`warn`: a target table that does not match its layer's pattern is a "
+                          "warning (`validate`, the daemon's log). `error`: an error, so the "
+                          "pipeline's file is quarantined (failure isolation).",
+           .default_value = "warn",
+           .choices = {"warn", "error"}},
+      }};
+  return t;
+}
+
 }  // namespace
 
 const KeyTable& daemon_keys() {
@@ -344,6 +376,11 @@ const KeyTable& daemon_keys() {
            .type = KeyType::section,
            .description = "E-mail and webhook delivery.",
            .section = &daemon_notifications_keys()},
+          {.name = "naming",
+           .type = KeyType::section,
+           .description = "Naming conventions of target tables per layer (README, Lineage and "
+                          "naming conventions).",
+           .section = &naming_keys()},
           {.name = "connections",
            .type = KeyType::connection_map,
            .description = "Named connections: `NAME: {kind: KIND, ...}`, the keys of each kind "

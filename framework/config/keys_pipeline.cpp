@@ -328,6 +328,12 @@ const KeyTable& pipeline_keys() {
            .default_value = "[]",
            .section = &dependency_keys(),
            .shorthand = "pipeline"},
+          {.name = "layer",
+           .type = KeyType::choice,
+           .description = "The warehouse layer of its target table; with the daemon file's "
+                          "`naming`, the table's name must match the layer's pattern. Unset: "
+                          "the one layer whose pattern the table matches, if any.",
+           .choices = {"source", "intermediate", "fact", "dimension", "view"}},
           {.name = "tags",
            .type = KeyType::string_list,
            .description = "Free labels; `sluicectl status --tag T`, `sluicectl records list "

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "framework/config/build.hpp"
+#include "framework/config/naming.hpp"
 #include "framework/schema/document_check.hpp"
 #include "framework/schema/file_text.hpp"
 
@@ -128,6 +129,9 @@ std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadO
     out.push_back(std::move(f));
   }
   check_duplicate_ids(out);
+  const NamingRules naming(daemon.naming);
+  for (auto& f : out)
+    if (f.pipeline) check_naming(*f.pipeline, naming, daemon.naming, f.diags);
   std::vector<DependencyFile> graph;
   for (auto& f : out)
     if (f.id_at) graph.push_back({&*f.pipeline, &f.diags});

@@ -117,6 +117,20 @@ struct NotificationSettings {
   std::vector<Webhook> webhooks;
 };
 
+// A pipeline's place in the warehouse's layers (`layer`, and the daemon file's `naming`).
+enum class Layer { source, intermediate, fact, dimension, view };
+inline constexpr Layer kLayers[] = {Layer::source, Layer::intermediate, Layer::fact,
+                                    Layer::dimension, Layer::view};
+std::string_view to_string(Layer layer);
+std::optional<Layer> layer_named(std::string_view name);
+
+// The daemon file's `naming`: a regular expression per layer (RE2 syntax, searched in the
+// target table's name without its schema).
+struct NamingConfig {
+  std::map<Layer, std::string> patterns;
+  bool error = false;  // `level: error`: a violation quarantines the pipeline's file
+};
+
 struct DaemonConfig {
   std::filesystem::path file;
   DatabaseConfig database;
@@ -131,6 +145,7 @@ struct DaemonConfig {
   SchedulerConfig scheduler;
   RetentionConfig retention;
   NotificationSettings notifications;
+  NamingConfig naming;
   std::vector<ConnectionConfig> connections;  // in file order
   Fields fields;
 
@@ -179,6 +194,9 @@ struct PipelineConfig {
   int max_active_windows = 1;
   Notifications notifications;
   std::vector<Dependency> depends_on;  // in file order
+  // `layer`, or the one layer whose `naming` pattern the target table matches when unset.
+  std::optional<Layer> layer;
+  bool layer_inferred = false;
   std::vector<std::string> tags;
   bool paused = false;
   Fields fields;

@@ -233,3 +233,30 @@ TEST_CASE("validate: a table read from another pipeline's target without depends
   CHECK(declared.exit_code == 0);
   CHECK(declared.err.empty());
 }
+
+TEST_CASE("validate: a target table against its layer's naming pattern, at both levels",
+          "[e2e][config][naming]") {
+  test::TempDir dir;
+  // events (layer: fact) writes demo.events_copy, which `_fct_` does not match.
+  test::write_file(dir.path() / "pipelines.d" / "events.yaml",
+                   std::string(test::kPipelineConfig) + "layer: fact\n");
+  const std::string config = (dir.path() / "sluice.yaml").string();
+  const std::string events = (dir.path() / "pipelines.d" / "events.yaml").string();
+  const std::string violation =
+      events +
+      ":8:10: target.table: 'events_copy' does not match '_fct_' (naming.fact), the "
+      "pattern of layer fact\n";
+
+  test::write_file(config, std::string(test::kDaemonConfig) + "naming: {fact: _fct_}\n");
+  const auto warned = sluicectl({"-c", config, "validate"});
+  CHECK(warned.exit_code == 0);
+  CHECK(warned.out == "valid: " + config + ": 1 connection(s), 1 pipeline(s)\n");
+  CHECK(warned.err == "warning: " + violation);
+
+  test::write_file(config,
+                   std::string(test::kDaemonConfig) + "naming: {fact: _fct_, level: error}\n");
+  const auto refused = sluicectl({"-c", config, "validate"});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.empty());
+  CHECK(refused.err == violation + config + ": 1 error\n");
+}
