@@ -18,6 +18,9 @@ CREATE TABLE pipeline_dependencies (
 COMMENT ON TABLE pipeline_dependencies IS
     'depends_on edges, replaced per pipeline at each registration; read by sluice_claim.';
 
+-- A finished window wakes the daemons for its children (sluice_track_done).
+CREATE INDEX pipeline_dependencies_upstream_idx ON pipeline_dependencies (upstream_id);
+
 -- The end of the newest SUCCESS or SKIPPED window. No child window can be ready past it, so
 -- the claim never walks a child's backlog beyond it; `latest` dependencies read nothing
 -- else. Kept exact by a trigger, also when a finished window is rerun or deleted.
@@ -30,6 +33,8 @@ UPDATE pipelines p
 COMMENT ON COLUMN pipelines.newest_done_end IS
     'End of the newest SUCCESS or SKIPPED window (trigger-maintained); the dependency frontier.';
 
+-- A window that finishes may be the last one a child window waited for: the children's
+-- daemons are woken on sluice_records (0004), as for new work, instead of at their next poll.
 CREATE FUNCTION sluice_track_done() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' AND NEW.pipeline_status IN ('SUCCESS', 'SKIPPED') THEN
@@ -37,6 +42,9 @@ BEGIN
            SET newest_done_end = NEW.window_end_time
          WHERE pipeline_id = NEW.pipeline_id
            AND (newest_done_end IS NULL OR newest_done_end < NEW.window_end_time);
+        PERFORM pg_notify('sluice_records', d.pipeline_id)
+           FROM pipeline_dependencies d
+          WHERE d.upstream_id = NEW.pipeline_id;
     END IF;
     IF TG_OP <> 'INSERT' AND OLD.pipeline_status IN ('SUCCESS', 'SKIPPED')
        AND (TG_OP = 'DELETE' OR NEW.pipeline_status NOT IN ('SUCCESS', 'SKIPPED')) THEN
