@@ -148,8 +148,13 @@ COMMENT ON FUNCTION sluice_waiting_on(text, timestamptz, timestamptz) IS
 
 -- 0006's claim, with the dependency check. A pipeline with upstreams looks only at windows
 -- that end by its frontier (the oldest newest_done_end of its upstreams: nothing later can
--- be ready), on the claim index; within it, sluice_waiting_on decides. A pipeline without
--- upstreams has no frontier and claims exactly as before.
+-- be ready, and a `latest` upstream needs nothing more), on the claim index; within it, a
+-- window is claimable when the finished windows of every `windows` upstream cover it: their
+-- windows tile time, so covered seconds equal to its length mean every overlapping upstream
+-- window exists and is done. The check is a subquery, not a function call, so the planner
+-- runs it as one range scan per candidate on the window index; sluice_waiting_on says the
+-- same in words, for people. A pipeline without upstreams has no frontier and claims
+-- exactly as before.
 CREATE OR REPLACE FUNCTION sluice_claim(
     p_pipelines      text[],
     p_live_limits    integer[],
@@ -184,9 +189,22 @@ BEGIN
                           AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
                           AND r.window_start_time < coalesce(g.frontier, 'infinity')
                           AND r.window_end_time <= coalesce(g.frontier, 'infinity')
-                          AND (g.frontier IS NULL
-                               OR sluice_waiting_on(r.pipeline_id, r.window_start_time,
-                                                    r.window_end_time) IS NULL)
+                          AND (g.frontier IS NULL OR NOT EXISTS (
+                                 SELECT 1 FROM pipeline_dependencies d
+                                  WHERE d.pipeline_id = r.pipeline_id AND d.mode = 'windows'
+                                    AND (SELECT coalesce(sum(extract(epoch FROM
+                                                least(u.window_end_time, r.window_end_time)
+                                                - greatest(u.window_start_time,
+                                                           r.window_start_time))), 0)
+                                           FROM pipeline_records u
+                                          WHERE u.pipeline_id = d.upstream_id
+                                            AND u.window_start_time
+                                                > r.window_start_time - d.upstream_span
+                                            AND u.window_start_time < r.window_end_time
+                                            AND u.window_end_time > r.window_start_time
+                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                        < extract(epoch FROM r.window_end_time
+                                                             - r.window_start_time)))
                         ORDER BY r.window_start_time
                         LIMIT 1) AS window_start_time
                  FROM (VALUES (false), (true)) AS b(is_backfill)) w
@@ -222,9 +240,22 @@ BEGIN
                           AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
                           AND q.window_start_time < coalesce(c.frontier, 'infinity')
                           AND q.window_end_time <= coalesce(c.frontier, 'infinity')
-                          AND (c.frontier IS NULL
-                               OR sluice_waiting_on(q.pipeline_id, q.window_start_time,
-                                                    q.window_end_time) IS NULL)
+                          AND (c.frontier IS NULL OR NOT EXISTS (
+                                 SELECT 1 FROM pipeline_dependencies d
+                                  WHERE d.pipeline_id = q.pipeline_id AND d.mode = 'windows'
+                                    AND (SELECT coalesce(sum(extract(epoch FROM
+                                                least(u.window_end_time, q.window_end_time)
+                                                - greatest(u.window_start_time,
+                                                           q.window_start_time))), 0)
+                                           FROM pipeline_records u
+                                          WHERE u.pipeline_id = d.upstream_id
+                                            AND u.window_start_time
+                                                > q.window_start_time - d.upstream_span
+                                            AND u.window_start_time < q.window_end_time
+                                            AND u.window_end_time > q.window_start_time
+                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                        < extract(epoch FROM q.window_end_time
+                                                             - q.window_start_time)))
                         ORDER BY q.window_start_time
                         LIMIT 1
                           FOR UPDATE SKIP LOCKED)

@@ -5,7 +5,7 @@
 // asserted; the target is p99 <= 20 ms and >= 0.5 of the baseline's claims/s.
 //
 // Knobs: SLUICE_BENCH_DATABASE_URL (a server where databases can be made), SLUICE_BENCH_CLAIMS
-// (2000 per run), SLUICE_BENCH_HOURS (480 hourly windows per pipeline of the two hourly
+// (2000 per run), SLUICE_BENCH_HOURS (960 hourly windows per pipeline of the two hourly
 // levels).
 #include <atomic>
 #include <cstdio>
@@ -137,7 +137,7 @@ int main() {
     return 2;
   }
   const long claims = bench::env_number("SLUICE_BENCH_CLAIMS", 2000);
-  const int hours = static_cast<int>(bench::env_number("SLUICE_BENCH_HOURS", 480));
+  const int hours = static_cast<int>(bench::env_number("SLUICE_BENCH_HOURS", 960));
   const std::string tmpl = with_database(server, "g4_template");
   exec(server, "DROP DATABASE IF EXISTS g4_template");
   exec(server, "CREATE DATABASE g4_template");

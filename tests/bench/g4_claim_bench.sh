@@ -2,7 +2,7 @@
 # The G4 claim benchmark on a private PostgreSQL: the claim with `depends_on` against the
 # same workload without it (tests/bench/g4_claim.cpp). Builds Release under build/bench,
 # prints the figures and ratios, stops the cluster. Printed, never asserted.
-# Knobs: SLUICE_BENCH_CLAIMS (2000), SLUICE_BENCH_HOURS (480), SLUICE_JOBS (2).
+# Knobs: SLUICE_BENCH_CLAIMS (2000), SLUICE_BENCH_HOURS (960), SLUICE_JOBS (2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/bench/bench_lib.sh
