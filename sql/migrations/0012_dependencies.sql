@@ -18,6 +18,9 @@ CREATE TABLE pipeline_dependencies (
 COMMENT ON TABLE pipeline_dependencies IS
     'depends_on edges, replaced per pipeline at each registration; read by sluice_claim.';
 
+-- A finished window wakes the daemons for its children (sluice_track_done).
+CREATE INDEX pipeline_dependencies_upstream_idx ON pipeline_dependencies (upstream_id);
+
 -- The end of the newest SUCCESS or SKIPPED window. No child window can be ready past it, so
 -- the claim never walks a child's backlog beyond it; `latest` dependencies read nothing
 -- else. Kept exact by a trigger, also when a finished window is rerun or deleted.
@@ -30,6 +33,8 @@ UPDATE pipelines p
 COMMENT ON COLUMN pipelines.newest_done_end IS
     'End of the newest SUCCESS or SKIPPED window (trigger-maintained); the dependency frontier.';
 
+-- A window that finishes may be the last one a child window waited for: the children's
+-- daemons are woken on sluice_records (0004), as for new work, instead of at their next poll.
 CREATE FUNCTION sluice_track_done() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'DELETE' AND NEW.pipeline_status IN ('SUCCESS', 'SKIPPED') THEN
@@ -37,6 +42,9 @@ BEGIN
            SET newest_done_end = NEW.window_end_time
          WHERE pipeline_id = NEW.pipeline_id
            AND (newest_done_end IS NULL OR newest_done_end < NEW.window_end_time);
+        PERFORM pg_notify('sluice_records', d.pipeline_id)
+           FROM pipeline_dependencies d
+          WHERE d.upstream_id = NEW.pipeline_id;
     END IF;
     IF TG_OP <> 'INSERT' AND OLD.pipeline_status IN ('SUCCESS', 'SKIPPED')
        AND (TG_OP = 'DELETE' OR NEW.pipeline_status NOT IN ('SUCCESS', 'SKIPPED')) THEN
@@ -140,8 +148,13 @@ COMMENT ON FUNCTION sluice_waiting_on(text, timestamptz, timestamptz) IS
 
 -- 0006's claim, with the dependency check. A pipeline with upstreams looks only at windows
 -- that end by its frontier (the oldest newest_done_end of its upstreams: nothing later can
--- be ready), on the claim index; within it, sluice_waiting_on decides. A pipeline without
--- upstreams has no frontier and claims exactly as before.
+-- be ready, and a `latest` upstream needs nothing more), on the claim index; within it, a
+-- window is claimable when the finished windows of every `windows` upstream cover it: their
+-- windows tile time, so covered seconds equal to its length mean every overlapping upstream
+-- window exists and is done. The check is a subquery, not a function call, so the planner
+-- runs it as one range scan per candidate on the window index; sluice_waiting_on says the
+-- same in words, for people. A pipeline without upstreams has no frontier and claims
+-- exactly as before.
 CREATE OR REPLACE FUNCTION sluice_claim(
     p_pipelines      text[],
     p_live_limits    integer[],
@@ -176,9 +189,22 @@ BEGIN
                           AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
                           AND r.window_start_time < coalesce(g.frontier, 'infinity')
                           AND r.window_end_time <= coalesce(g.frontier, 'infinity')
-                          AND (g.frontier IS NULL
-                               OR sluice_waiting_on(r.pipeline_id, r.window_start_time,
-                                                    r.window_end_time) IS NULL)
+                          AND (g.frontier IS NULL OR NOT EXISTS (
+                                 SELECT 1 FROM pipeline_dependencies d
+                                  WHERE d.pipeline_id = r.pipeline_id AND d.mode = 'windows'
+                                    AND (SELECT coalesce(sum(extract(epoch FROM
+                                                least(u.window_end_time, r.window_end_time)
+                                                - greatest(u.window_start_time,
+                                                           r.window_start_time))), 0)
+                                           FROM pipeline_records u
+                                          WHERE u.pipeline_id = d.upstream_id
+                                            AND u.window_start_time
+                                                > r.window_start_time - d.upstream_span
+                                            AND u.window_start_time < r.window_end_time
+                                            AND u.window_end_time > r.window_start_time
+                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                        < extract(epoch FROM r.window_end_time
+                                                             - r.window_start_time)))
                         ORDER BY r.window_start_time
                         LIMIT 1) AS window_start_time
                  FROM (VALUES (false), (true)) AS b(is_backfill)) w
@@ -214,9 +240,22 @@ BEGIN
                           AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
                           AND q.window_start_time < coalesce(c.frontier, 'infinity')
                           AND q.window_end_time <= coalesce(c.frontier, 'infinity')
-                          AND (c.frontier IS NULL
-                               OR sluice_waiting_on(q.pipeline_id, q.window_start_time,
-                                                    q.window_end_time) IS NULL)
+                          AND (c.frontier IS NULL OR NOT EXISTS (
+                                 SELECT 1 FROM pipeline_dependencies d
+                                  WHERE d.pipeline_id = q.pipeline_id AND d.mode = 'windows'
+                                    AND (SELECT coalesce(sum(extract(epoch FROM
+                                                least(u.window_end_time, q.window_end_time)
+                                                - greatest(u.window_start_time,
+                                                           q.window_start_time))), 0)
+                                           FROM pipeline_records u
+                                          WHERE u.pipeline_id = d.upstream_id
+                                            AND u.window_start_time
+                                                > q.window_start_time - d.upstream_span
+                                            AND u.window_start_time < q.window_end_time
+                                            AND u.window_end_time > q.window_start_time
+                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                        < extract(epoch FROM q.window_end_time
+                                                             - q.window_start_time)))
                         ORDER BY q.window_start_time
                         LIMIT 1
                           FOR UPDATE SKIP LOCKED)

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <fmt/format.h>
+#include <pqxx/pqxx>
 
 #include "framework/store/dependencies.hpp"
 #include "framework/store/records.hpp"
@@ -183,4 +184,35 @@ TEST_CASE("registering replaces a pipeline's edges", "[integration][store][depen
   REQUIRE(store::register_dependencies(*c, ids, edges));
   CHECK(test::count(*c, "SELECT count(*) FROM pipeline_dependencies WHERE upstream_id = 'b'") == 0);
   CHECK(test::count(*c, "SELECT count(*) FROM pipeline_dependencies WHERE upstream_id = 'a'") == 1);
+}
+
+namespace {
+
+struct Heard : pqxx::notification_receiver {
+  using pqxx::notification_receiver::notification_receiver;
+  std::vector<std::string> payloads;
+  void operator()(const std::string& payload, int) override { payloads.push_back(payload); }
+};
+
+}  // namespace
+
+TEST_CASE("a finished upstream window wakes the daemons for its children",
+          "[integration][store][dependencies]") {
+  test::TestDatabase db;
+  db.migrate();
+  auto c = db.connect();
+  auto listener = db.connect();
+  const std::vector<std::string> ids{"raw", "clean", "other"};
+  const std::vector<store::DependencyEdge> edges{{"clean", "raw", "windows", hours(3)}};
+  REQUIRE(store::register_dependencies(*c, ids, edges));
+  hours_of(*c, "raw", "2024-01-01T00:00Z", 2, "PENDING");
+  hours_of(*c, "other", "2024-01-01T00:00Z", 1, "PENDING");
+  Heard heard(*listener, "sluice_records");
+  set_status(*c, "other", "true", "SUCCESS");  // nobody depends on it
+  set_status(*c, "raw", "window_start_time = '2024-01-01T00:00Z'", "FAILED");
+  listener->await_notification(0, 200'000);
+  CHECK(heard.payloads.empty());
+  set_status(*c, "raw", "window_start_time = '2024-01-01T01:00Z'", "SUCCESS");
+  for (int i = 0; i < 20 && heard.payloads.empty(); ++i) listener->await_notification(0, 100'000);
+  CHECK(heard.payloads == std::vector<std::string>{"clean"});
 }

@@ -60,7 +60,8 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
   CHECK(names(*c, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_records", "pipeline_events", "pipelines",
                               "backfill_requests", "audit_log", "schema_migrations",
-                              "notifications", "notification_deliveries", "notification_streams"});
+                              "notifications", "notification_deliveries", "notification_streams",
+                              "pipeline_dependencies"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
                               "window_latency"});
@@ -69,20 +70,32 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
        {"pipeline_records_window_unique", "pipeline_records_claim_idx",
         "pipeline_records_lease_idx", "pipeline_records_window_idx", "pipeline_records_failed_idx",
         "pipeline_events_record_idx", "pipeline_events_time_idx", "backfill_requests_open_idx",
-        "audit_log_at_idx", "notifications_dedupe_idx", "notification_deliveries_due_idx"}) {
+        "audit_log_at_idx", "notifications_dedupe_idx", "notification_deliveries_due_idx",
+        "pipeline_dependencies_upstream_idx"}) {
     INFO(index);
     CHECK(indexes.contains(index));
   }
   CHECK(names(*c, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal") ==
-        std::set<std::string>{"pipeline_records_touch", "pipeline_events_append_only",
-                              "pipelines_touch", "pipeline_records_notify_insert",
-                              "pipeline_records_notify_pending", "pipelines_notify_unpaused",
-                              "backfill_requests_notify_insert", "backfill_requests_notify_status",
-                              "pipeline_records_console_status", "pipeline_records_console_insert",
-                              "pipeline_records_console_delete", "backfill_requests_console_insert",
-                              "backfill_requests_console_update", "pipelines_console_paused",
-                              "pipeline_events_notification", "backfill_requests_notification",
-                              "notifications_wake"});
+        std::set<std::string>{"pipeline_records_touch",
+                              "pipeline_events_append_only",
+                              "pipelines_touch",
+                              "pipeline_records_notify_insert",
+                              "pipeline_records_notify_pending",
+                              "pipelines_notify_unpaused",
+                              "backfill_requests_notify_insert",
+                              "backfill_requests_notify_status",
+                              "pipeline_records_console_status",
+                              "pipeline_records_console_insert",
+                              "pipeline_records_console_delete",
+                              "backfill_requests_console_insert",
+                              "backfill_requests_console_update",
+                              "pipelines_console_paused",
+                              "pipeline_events_notification",
+                              "backfill_requests_notification",
+                              "notifications_wake",
+                              "pipeline_records_track_done_insert",
+                              "pipeline_records_track_done_update",
+                              "pipeline_records_track_done_delete"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

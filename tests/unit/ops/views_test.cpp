@@ -28,6 +28,7 @@ json reference(const store::RecordRow& r) {
           {"source_count", number(r.source_count)},
           {"target_count", number(r.target_count)},
           {"error_message", text(r.error)},
+          {"waiting_on", text(r.waiting_on)},
           {"duration_seconds", r.duration_seconds ? json(*r.duration_seconds) : json()}};
 }
 

@@ -135,10 +135,14 @@ export function mount(main, params, ctx) {
   return {
     async refresh() {
       const want = Math.max(FIRST, Math.ceil(records.length / PAGE) * PAGE);
-      const [d, r] = await Promise.all([ctx.api(path), fetchRecords(want, null)]);
+      const [d, r] = await Promise.all([ctx.api(path),
+        fetchRecords(want, null).catch((error) => ({ error }))]);
+      // A file with errors and no definition loaded: the records API refuses its id, and
+      // the page shows the error instead of windows.
+      if (r.error && d.state !== 'config_error') throw r.error;
       detail = d;
-      records = r.out;
-      cursor = r.next;
+      records = r.error ? [] : r.out;
+      cursor = r.error ? null : r.next;
       draw();
     },
     redraw: draw,
