@@ -18,8 +18,8 @@ packages=(
   # postgresql's server package)
   procps iproute2 util-linux zstd curl openssl wrk
   # systemd-analyze verify of the unit, dpkg-deb for the package test, promtool for the
-  # alerting rules and the metrics
-  systemd dpkg-dev prometheus
+  # alerting rules and the metrics, Graphviz's dot to read back `sluicectl graph -o dot`
+  systemd dpkg-dev prometheus graphviz
   # the web console's browser tests: Debian's Chromium, driven by playwright-core from npm
   chromium fonts-dejavu-core
   # the e-mail notification tests' SMTP server (run as /usr/bin/python3 -m aiosmtpd)

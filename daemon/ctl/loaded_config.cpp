@@ -6,8 +6,8 @@
 
 namespace sluice::ctl {
 
-config::Config load_pipelines(const Context& ctx, bool warn) {
-  auto loaded = config::load_config_isolating(ctx.config_path);
+config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) {
+  auto loaded = config::load_config_isolating(ctx.config_path, {nullptr, read_secrets});
   if (loaded) {
     if (warn) {
       for (const auto& q : loaded->quarantined)

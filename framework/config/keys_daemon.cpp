@@ -294,8 +294,9 @@ const KeyTable& naming_keys() {
       "Naming conventions per layer: a regular expression (RE2 syntax, searched in the target "
       "table's name without its schema) per layer. A pipeline's `layer` says which its target "
       "table must match; a pipeline without one takes the one layer whose pattern its table "
-      "matches. Matching takes linear time and never backtracks: back-references are refused, "
-      "as are repeats over 1000 and patterns whose automaton needs more than 1 MiB.",
+      "matches (`sluicectl graph` shows it). Matching takes linear time and never backtracks: "
+      "back-references are refused, as are repeats over 1000 and patterns whose automaton "
+      "needs more than 1 MiB.",
       {
           pattern("source", "Raw copies of source tables, e.g. `'^src_'`."),
           pattern("intermediate", "Cleaned and joined tables, e.g. `'^int_'`."),
