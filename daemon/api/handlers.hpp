@@ -29,6 +29,7 @@ Answer<Response> list_pipelines(Call& call);
 Answer<Response> get_pipeline(Call& call);
 Answer<Response> pause_pipeline(Call& call);
 Answer<Response> unpause_pipeline(Call& call);
+Answer<Response> get_graph(Call& call);
 
 Answer<Response> list_records(Call& call);
 Answer<Response> get_record(Call& call);

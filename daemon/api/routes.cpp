@@ -66,6 +66,8 @@ const std::vector<Route>& routes() {
        "Stop claiming the pipeline's windows (running ones finish)"},
       {"POST", "/api/v1/pipelines/{id}/unpause", Role::operator_, unpause_pipeline,
        "Let a paused pipeline run again"},
+      {"GET", "/api/v1/graph", Role::viewer, get_graph,
+       "Pipelines and the tables they read and write: reads, writes, depends_on and lineage"},
       {"GET", "/api/v1/records", Role::viewer, list_records,
        "Records by pipeline, status, window range and trigger, a page at a time"},
       {"POST", "/api/v1/records/rerun", Role::operator_, rerun_records,

@@ -1,9 +1,11 @@
-// /api/v1/pipelines: what `sluicectl status`, `config show`, `cron` and `pause` say.
+// /api/v1/pipelines: what `sluicectl status`, `config show`, `cron` and `pause` say; and
+// /api/v1/graph, what `sluicectl graph -o json` says.
 #include <algorithm>
 #include <unordered_map>
 
 #include "daemon/api/body.hpp"
 #include "daemon/api/handlers.hpp"
+#include "daemon/ops/graph_view.hpp"
 #include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 #include "framework/config/show.hpp"
@@ -133,6 +135,13 @@ Answer<Response> get_pipeline(Call& call) {
   out["next_fires"] = time::fires_json(fires, pipeline.zone);
   out["next_windows"] = time::window_preview_json(windows, pipeline.zone);
   return json_response(200, out);
+}
+
+// From the daemon's config alone: no database connection is taken.
+Answer<Response> get_graph(Call& call) {
+  if (auto q = call.query.only({}); !q) return tl::unexpected(q.error());
+  const auto config = call.services.config();
+  return ordered_json_response(200, ops::graph_json(ops::graph_view(*config)));
 }
 
 Answer<Response> pause_pipeline(Call& call) {

@@ -43,6 +43,28 @@ TEST_CASE("GET /pipelines says what `sluicectl status` says", "[e2e][api]") {
   CHECK(e.get("/api/v1/pipelines?tag=nightly")["pipelines"].empty());
 }
 
+TEST_CASE("GET /graph says what `sluicectl graph -o json` says, to a viewer", "[e2e][api][graph]") {
+  ApiEnv e;
+  const auto api = e.get("/api/v1/graph", Role::viewer);
+  CHECK(api == e.ctl_json({"graph"}));
+  REQUIRE(api["pipelines"].size() == 3);
+  CHECK(api["pipelines"][0]["id"] == "copy_events");
+  CHECK(api["pipelines"][0]["level"] == 0);
+  CHECK(api["pipelines"][0]["granularity"] == "1h");
+  // Each pipeline reads src and writes dst on `db`: an unqualified name is in `public`.
+  CHECK(api["tables"] == json::parse(R"([
+    {"id": "db:public.dst", "connection": "db", "name": "public.dst"},
+    {"id": "db:public.src", "connection": "db", "name": "public.src"}])"));
+  REQUIRE(api["edges"].size() == 6);
+  CHECK(api["edges"][0] == json::parse(R"({"kind": "reads", "from": "db:public.src",
+                                           "to": "copy_events"})"));
+  CHECK(api["edges"][3] == json::parse(R"({"kind": "writes", "from": "copy_events",
+                                           "to": "db:public.dst"})"));
+  const auto refused = e.call("GET", "/api/v1/graph?level=1", Role::viewer);
+  CHECK(refused.status == 400);
+  CHECK(json::parse(refused.body)["field"] == "level");
+}
+
 TEST_CASE("GET /pipelines/{id} has the redacted config, next fires and next windows",
           "[e2e][api]") {
   ApiEnv e;
