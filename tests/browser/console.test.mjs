@@ -101,14 +101,14 @@ test('a viewer sees every pipeline with the counts the database holds, and no ac
     count(*) FILTER (WHERE pipeline_status = 'PENDING'),
     count(*) FILTER (WHERE pipeline_status = 'IN_PROGRESS')
     FROM pipeline_records GROUP BY 1 ORDER BY 1`).split('\n').map((l) => l.split('|'));
-  assert.equal(rows.length, 3);
+  assert.equal(rows.length, 4);
   for (const [id, failed, pending, running] of rows) {
     const row = page.locator(`tr[data-pipeline="${id}"]`);
     assert.equal((await row.locator('[data-col="failed"]').innerText()).trim(), failed, id);
     assert.equal((await row.locator('[data-col="backlog"]').innerText()).trim(), pending, id);
     assert.equal((await row.locator('[data-col="running"]').innerText()).trim(), running, id);
   }
-  assert.equal(await page.locator('#pipelines tbody tr').count(), 3);
+  assert.equal(await page.locator('#pipelines tbody tr').count(), 4);
   assert.match(await page.locator('tr[data-pipeline="zurich_hourly"] [data-col="state"]').innerText(),
     /paused/i);
   assert.equal(await actions(page), 0, 'no action on the pipelines page');
@@ -119,11 +119,11 @@ test('a viewer sees every pipeline with the counts the database holds, and no ac
   assert.equal(await page.locator('tr[data-pipeline="zurich_hourly"]:visible').count(), 1);
   await page.fill('#search', '');
   await page.selectOption('#filter-state', 'paused');
-  assert.equal(await visible(), 2);
+  assert.equal(await visible(), 3);
   await page.selectOption('#filter-state', 'failing');
   assert.equal(await visible(), rows.filter(([, failed]) => failed !== '0').length);
   await page.selectOption('#filter-state', 'all');
-  assert.equal(await visible(), 3);
+  assert.equal(await visible(), 4);
 
   for (const [hash, name] of [['#/pipelines/orders_hourly', 'pipeline'],
     [`#/records/${recordId('orders_hourly', '2026-11-01T05:00:00Z')}`, 'record'],
@@ -148,6 +148,53 @@ test('a viewer sees every pipeline with the counts the database holds, and no ac
   });
   assert.equal(forged, 403);
   assert.equal(sql("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED'"), before);
+  clean(seen);
+  await context.close();
+});
+
+test('the graph shows the pipelines by level and their edge; a waiting window says on what', async () => {
+  const { context, page, seen } = await session('viewer', '#/graph', 'graph');
+  for (const [id, level] of [['orders_hourly', 0], ['xss_probe', 0], ['zurich_hourly', 0],
+    ['orders_daily', 1]]) {
+    const node = page.locator(`.level[data-level="${level}"] li.node[data-pipeline="${id}"]`);
+    assert.equal(await node.count(), 1, id);
+    assert.equal(await node.locator('a').getAttribute('href'), '#/pipelines/' + id);
+  }
+  assert.equal((await page.locator('#graph-count').innerText()).trim(),
+    '4 pipelines in 2 levels, 2 edges between them');
+  // depends_on, and the lineage it declares (orders_daily reads orders_hourly's target):
+  // drawn from the upstream's box to the downstream's, and listed.
+  const from = await page.locator('li.node[data-pipeline="orders_hourly"]').boundingBox();
+  const to = await page.locator('li.node[data-pipeline="orders_daily"]').boundingBox();
+  const path = page.locator('svg.edges path[data-kind="depends_on"][data-from="orders_hourly"]' +
+    '[data-to="orders_daily"]');
+  // `M x1 y1 C c1x c1y, c2x c2y, x2 y2`
+  const n = (await path.getAttribute('d')).match(/-?[\d.]+/g).map(Number);
+  const [x1, x2] = [n[0], n[6]];
+  const svg = await page.locator('svg.edges').boundingBox();
+  assert.ok(Math.abs(svg.x + x1 - (from.x + from.width)) < 2, 'starts at the upstream box');
+  assert.ok(Math.abs(svg.x + x2 - to.x) < 2, 'ends at the downstream box');
+  assert.equal(await page.locator('svg.edges path[data-kind="lineage"][data-declared="true"]').count(), 1);
+  const listed = page.locator('#graph-edges tr[data-kind="depends_on"][data-from="orders_hourly"]');
+  assert.equal((await listed.locator('[data-col="to"]').innerText()).trim(), 'orders_daily');
+  assert.equal((await listed.locator('[data-col="edge"]').innerText()).trim(), 'depends_on (windows)');
+  assert.equal((await page.locator('#graph-edges tr[data-kind="lineage"] [data-col="edge"]')
+    .innerText()).trim(), 'lineage via demo:demo.events_copy');
+
+  // Its counts and what holds it, on the graph, the pipeline page, the grid and the record.
+  const waiting = 'waiting on orders_hourly [2026-11-01T05:00:00Z, 2026-11-01T06:00:00Z) FAILED';
+  const daily = page.locator('li.node[data-pipeline="orders_daily"]');
+  assert.equal((await daily.locator('.counts').innerText()).trim(), 'backlog 1 · running 0 · failed 0');
+  assert.equal((await daily.locator('.waiting').innerText()).trim(), waiting);
+  await daily.locator('a').click();
+  await ready(page, 'pipeline');
+  assert.equal((await page.locator('#waiting-on').innerText()).trim(), waiting);
+  const cell = page.locator('.grid .cell[data-waiting]');
+  assert.equal(await cell.count(), 1);
+  assert.ok((await cell.getAttribute('title')).endsWith(' · ' + waiting));
+  await cell.click();
+  await ready(page, 'record');
+  assert.equal((await page.locator('#record-waiting').innerText()).trim(), waiting);
   clean(seen);
   await context.close();
 });
@@ -309,7 +356,8 @@ test('an admin tests a connection and reads the audit log of the changes made ab
 
 test('every page at 1280x800 and at a phone\'s 390x844: no sideways scroll, screenshots kept', async () => {
   const record = recordId('zurich_hourly', '2026-10-25T00:00:00Z');
-  const pages = [['pipelines', '#/pipelines'], ['pipeline', '#/pipelines/zurich_hourly'],
+  const pages = [['pipelines', '#/pipelines'], ['graph', '#/graph'],
+    ['pipeline', '#/pipelines/zurich_hourly'],
     ['record', `#/records/${record}`], ['backfills', '#/backfills'], ['locks', '#/locks'],
     ['audit', '#/audit'], ['connections', '#/connections']];
   for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {

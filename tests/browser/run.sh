@@ -92,6 +92,28 @@ pipeline zurich_hourly Europe/Zurich 2026-10-24 2026-10-27 demo.zurich_copy true
   "Zurich local hours over the October DST change"
 pipeline xss_probe UTC 2026-11-01 2026-11-02 demo.xss_copy true \
   '<script>window.__xss = 1</script>"><img src=x onerror="window.__xss = 2">'
+# A day of orders_hourly's copy: its window waits on the FAILED hour (the graph page's edge).
+cat >"$work/pipelines/orders_daily.yaml" <<YAML
+id: orders_daily
+description: 'orders per day, once their hours are in'
+tags: [browser, UTC]
+source:
+  connection: demo
+  table: demo.events_copy
+  time_column: event_time
+target:
+  connection: demo
+  table: demo.orders_daily
+schedule:
+  cron: "* * * * *"
+  timezone: UTC
+window:
+  granularity: 1d
+  start_date: "2026-11-01"
+  end_date: "2026-11-02"
+depends_on: [orders_hourly]
+paused: true
+YAML
 
 "$bin/sluicectl" --config "$work/sluice.yaml" --database-url "$url" db migrate >/dev/null
 psql -q -v ON_ERROR_STOP=1 "$url" -f "$here/seed.sql" >/dev/null

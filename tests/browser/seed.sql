@@ -4,6 +4,8 @@
 --   zurich_hourly  Europe/Zurich, 2026-10-24..26 local: 73 windows (25 on the 25th, when
 --                  02:00 comes twice), mostly SUCCESS, two FAILED, one SKIPPED; paused
 --   xss_probe      a description, an error and business fields holding XSS probes; paused
+--   orders_daily   depends on orders_hourly: its one day PENDING, waiting on the FAILED hour;
+--                  paused
 SET client_min_messages = warning;
 CREATE SCHEMA demo;
 CREATE TABLE demo.events (
@@ -65,3 +67,8 @@ UPDATE pipeline_records
        error_message = '<script>window.__xss = 5</script>"><img src=x onerror="window.__xss = 6">',
        business_fields = '{"note": "<img src=x onerror=\"window.__xss = 7\">"}'
  WHERE pipeline_id = 'xss_probe' AND window_start_time = '2026-11-01T01:00:00Z';
+
+INSERT INTO pipeline_records (pipeline_id, source_name, target_name, target_day,
+                              window_start_time, window_end_time, time_interval)
+VALUES ('orders_daily', 'demo.events_copy', 'demo.orders_daily', '2026-11-01',
+        '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', '1d');

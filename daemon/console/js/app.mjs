@@ -11,6 +11,7 @@ import { checkZone } from './time.mjs';
 const PAGES = {
   pipelines: () => import('./pages/pipelines.mjs'),
   pipeline: () => import('./pages/pipeline.mjs'),
+  graph: () => import('./pages/graph.mjs'),
   record: () => import('./pages/record.mjs'),
   backfills: () => import('./pages/backfills.mjs'),
   locks: () => import('./pages/locks.mjs'),
@@ -22,6 +23,7 @@ const PAGES = {
 const ROUTES = [
   [/^\/pipelines\/?$/, 'pipelines'],
   [/^\/pipelines\/([^/]+)\/?$/, 'pipeline'],
+  [/^\/graph\/?$/, 'graph'],
   [/^\/records\/(\d+)\/?$/, 'record'],
   [/^\/backfills\/?$/, 'backfills'],
   [/^\/locks\/?$/, 'locks'],
@@ -32,6 +34,7 @@ const ROUTES = [
 
 const NAV = [
   ['#/pipelines', 'Pipelines', ['pipelines', 'pipeline', 'record']],
+  ['#/graph', 'Graph', ['graph']],
   ['#/backfills', 'Backfills', ['backfills']],
   ['#/locks', 'Locks', ['locks']],
   ['#/audit', 'Audit log', ['audit'], 'admin'],

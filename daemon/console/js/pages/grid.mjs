@@ -9,6 +9,7 @@ function label(r, p) {
   const n = (v) => (v == null ? '—' : String(v));
   let text = `${p.text} · ${r.status} · source ${n(r.source_count)} / target ${n(r.target_count)} rows`;
   if (r.duration_seconds != null) text += ' · ' + duration(r.duration_seconds);
+  if (r.waiting_on) text += ' · ' + r.waiting_on;
   return text;
 }
 
@@ -27,7 +28,8 @@ function rows(records, zone) {
     if (!cells) days.set(p.day, (cells = h('div', { class: 'cells' })));
     const text = label(r, p);
     cells.append(h('button', { type: 'button', class: 'cell', 'data-record': r.id,
-      'data-status': r.status, 'data-local': p.time, 'data-offset': p.offset, title: text,
+      'data-status': r.status, 'data-waiting': r.waiting_on ? '' : null, 'data-local': p.time,
+      'data-offset': p.offset, title: text,
       'aria-label': text }, glyph(r.status)));
   }
   const frag = document.createDocumentFragment();

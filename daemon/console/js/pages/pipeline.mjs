@@ -77,6 +77,7 @@ export function mount(main, params, ctx) {
     facts.replaceChildren(
       ...fact('State', h('span', { class: 'state', 'data-state': state }, stateWord(state)), { id: 'pipeline-state' }),
       ...(d.config_error ? fact('Config error', configErrorText(d.config_error), { id: 'config-error', class: 'error' }) : []),
+      ...(d.waiting_on ? fact('Waiting', d.waiting_on, { id: 'waiting-on', class: 'waiting' }) : []),
       ...fact('Time zone', `${pipelineZone()}${ctx.utc ? ' (times shown in UTC)' : ''}`),
       ...fact('Last success', fmt(d.last_success, z)),
       ...fact('Lateness', d.lateness_seconds == null ? '—' : duration(d.lateness_seconds)),

@@ -74,6 +74,7 @@ export function mount(main, params, ctx) {
   const fb = feedback();
   const actions = h('div', { class: 'actions' });
   const error = h('pre', { id: 'record-error', class: 'error-text', hidden: true });
+  const waiting = h('p', { id: 'record-waiting', class: 'waiting', hidden: true });
   const business = h('div', { id: 'business-fields' });
   const time = h('div', { id: 'timeline', class: 'timeline' });
   const events = h('ol', { id: 'events', class: 'events' });
@@ -134,6 +135,7 @@ export function mount(main, params, ctx) {
     status.textContent = rec.pipeline_status;
     actions.replaceChildren(...buttons());
     say(error, rec.error_message || '');
+    say(waiting, rec.waiting_on || '');
     const bf = rec.business_fields && typeof rec.business_fields === 'object' ? rec.business_fields : {};
     const keys = Object.keys(bf);
     business.replaceChildren(keys.length
@@ -153,7 +155,7 @@ export function mount(main, params, ctx) {
 
   const section = (heading, ...kids) => h('section', { class: 'panel' }, h('h2', null, heading), ...kids);
   main.append(
-    h('h1', null, 'Record ' + id), head, actions, fb.el, error,
+    h('h1', null, 'Record ' + id), head, waiting, actions, fb.el, error,
     section('Timeline', time),
     section('Events', events),
     section('Business fields', business),
