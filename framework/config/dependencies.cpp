@@ -1,12 +1,14 @@
 // The checks of `depends_on` that need every pipeline file: unknown upstreams, cycles, and
-// windows their upstream cannot cover. Each error goes to the file that declares the edge,
-// so failure isolation quarantines that file alone.
+// windows their upstream cannot cover; and the edges lineage infers that it does not declare.
+// Each error or warning goes to the file that declares (or should declare) the edge, so
+// failure isolation quarantines that file alone.
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "framework/config/build.hpp"
 #include "framework/config/graph.hpp"
+#include "framework/config/lineage.hpp"
 #include "framework/core/suggest.hpp"
 #include "framework/time/window_generator.hpp"
 
@@ -104,6 +106,32 @@ void check_dependencies(const std::vector<DependencyFile>& files) {
         break;  // once per file
       }
     }
+  }
+}
+
+void check_lineage(const std::vector<DependencyFile>& files, const DaemonConfig& daemon) {
+  std::vector<const PipelineConfig*> pipelines;
+  std::map<std::string, const DependencyFile*> by_id;
+  for (const auto& f : files) {
+    // Of files sharing an id (an error already), the first stands for it.
+    if (by_id.emplace(f.pipeline->id.value, &f).second) pipelines.push_back(f.pipeline);
+    // The same table spelled two ways (`orders`, `public.orders`): the loader's check of the
+    // same text did not see it.
+    const PipelineConfig& p = *f.pipeline;
+    const auto read = source_table(p, daemon);
+    if (read && read == target_table(p, daemon) &&
+        *p.source.params.get<std::string>("table") != *p.target.params.get<std::string>("table"))
+      p.target.params.error(*f.diags, "table",
+                            "the target is the source itself (connection '" + read->connection +
+                                "', table " + read->qualified() +
+                                "); loading would delete the source rows");
+  }
+  for (const auto& edge : infer_lineage(pipelines, daemon)) {
+    if (edge.declared) continue;
+    const DependencyFile& reader = *by_id.at(edge.downstream);
+    const Fields& source = reader.pipeline->source.params;
+    reader.diags->warning(source.where_of("table"), source.path_of("table"),
+                          undeclared_edge_message(edge, *reader.pipeline));
   }
 }
 

@@ -132,6 +132,7 @@ std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadO
   for (auto& f : out)
     if (f.id_at) graph.push_back({&*f.pipeline, &f.diags});
   check_dependencies(graph);
+  check_lineage(graph, daemon);
   return out;
 }
 

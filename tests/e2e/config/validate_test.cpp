@@ -35,7 +35,7 @@ TEST_CASE("validate: exit 0 and a summary for a valid config", "[e2e][config]") 
                             {"SLUICE_QUICKSTART_TOKEN", "quickstart-token-0123456789"}});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "valid: " + (kExamples / "quickstart.yaml").string() +
-                     ": 1 connection(s), 1 pipeline(s)\n");
+                     ": 1 connection(s), 2 pipeline(s)\n");
   CHECK(r.err.empty());
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("validate: --skip-secrets checks a config whose secrets are absent", "
   const auto lenient = sluicectl({"-c", config, "validate", "--skip-secrets"});
   CHECK(lenient.exit_code == 0);
   CHECK(lenient.out ==
-        "valid: " + config + ": 6 connection(s), 5 pipeline(s) (secrets not read)\n");
+        "valid: " + config + ": 6 connection(s), 7 pipeline(s) (secrets not read)\n");
 }
 
 TEST_CASE("validate: exit 1 with every error on stderr", "[e2e][config]") {
@@ -88,7 +88,7 @@ TEST_CASE("validate -o json: the diagnostics as data", "[e2e][config]") {
   CHECK(ok.exit_code == 0);
   const auto valid = nlohmann::json::parse(ok.out);
   CHECK(valid["valid"] == true);
-  CHECK(valid["pipelines"] == nlohmann::json::array({"demo_events"}));
+  CHECK(valid["pipelines"] == nlohmann::json::array({"demo_daily", "demo_events"}));
   CHECK(valid["errors"].empty());
 }
 
@@ -203,4 +203,33 @@ TEST_CASE("validate: a key without effect is a warning on stderr and in JSON, ex
   CHECK(out["warnings"][0]["file"] == pipeline);
   CHECK(out["warnings"][0]["line"] == 13);
   CHECK(out["warnings"][0]["path"] == "notifications.email_list");
+}
+
+TEST_CASE("validate: a table read from another pipeline's target without depends_on is a warning",
+          "[e2e][config][lineage]") {
+  test::TempDir dir;
+  test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig);
+  // events writes demo.events_copy; daily reads it without declaring the edge.
+  test::write_file(dir.path() / "pipelines.d" / "events.yaml", test::kPipelineConfig);
+  test::write_file(dir.path() / "pipelines.d" / "daily.yaml",
+                   "id: daily\nsource:\n  connection: pg\n  table: demo.events_copy\n"
+                   "  time_column: event_time\ntarget:\n  connection: pg\n  table: demo.daily\n"
+                   "window:\n  granularity: 1d\n  start_date: 2024-03-01\n");
+  const std::string config = (dir.path() / "sluice.yaml").string();
+  const std::string daily = (dir.path() / "pipelines.d" / "daily.yaml").string();
+  const auto r = sluicectl({"-c", config, "validate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "valid: " + config + ": 1 connection(s), 2 pipeline(s)\n");
+  CHECK(r.err == "warning: " + daily +
+                     ":4:10: source.table: reads events's target table demo.events_copy but does "
+                     "not depend on it: add `depends_on: [events]`\n");
+
+  // Declared: nothing to say.
+  test::write_file(dir.path() / "pipelines.d" / "daily.yaml",
+                   "id: daily\nsource:\n  connection: pg\n  table: demo.events_copy\n"
+                   "  time_column: event_time\ntarget:\n  connection: pg\n  table: demo.daily\n"
+                   "window:\n  granularity: 1d\n  start_date: 2024-03-01\ndepends_on: [events]\n");
+  const auto declared = sluicectl({"-c", config, "validate"});
+  CHECK(declared.exit_code == 0);
+  CHECK(declared.err.empty());
 }
