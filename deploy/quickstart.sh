@@ -58,6 +58,8 @@ export SLUICE_QUICKSTART_TOKEN
 psql -q -v ON_ERROR_STOP=1 -v start_day="$start_day" -f deploy/quickstart/demo.sql
 "$build/daemon/sluicectl" --config "$config" db migrate
 "$build/daemon/sluicectl" --config "$config" validate
+# demo_daily's table, from its ddl (a second run finds it and checks its columns).
+"$build/daemon/sluicectl" --config "$config" deploy demo_daily
 
 summary() {
   psql -q -P pager=off -c "
@@ -65,7 +67,9 @@ summary() {
            min(window_start_time) AS first_window, max(window_end_time) AS last_window_end,
            sum(source_count) AS source_rows, sum(target_count) AS target_rows
       FROM pipeline_records GROUP BY 1, 2 ORDER BY 1, 2;" \
-    -c "SELECT count(*) AS rows_in_demo_events_copy FROM demo.events_copy;"
+    -c "SELECT count(*) AS rows_in_demo_events_copy FROM demo.events_copy;" \
+    -c "SELECT day, sum(events) AS events, sum(amount) AS amount
+          FROM demo.events_daily GROUP BY day ORDER BY day;"
 }
 
 echo "quickstart: first pass: every due window of the last three days (sluicectl run-once)"

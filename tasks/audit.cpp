@@ -38,6 +38,7 @@ std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx) {
 // retryable like any other; counts that differ beyond the threshold are an integrity
 // failure: FAILED, not retried.
 TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
+  if (ctx.pipeline.sql) return sql_audit(ctx, source_count);
   std::future<Result<std::int64_t>> own;
   if (!source_count || !source_count->valid()) {
     own = start_source_count(ctx);
@@ -47,16 +48,20 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
   auto source = source_count->get();
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
-  const auto outcome = audit_counts(*source, *target, ctx.pipeline.max_difference_pct);
+  return audit_of_counts(ctx, *source, *target);
+}
+
+TaskResult audit_of_counts(const TaskContext& ctx, std::int64_t source, std::int64_t target) {
+  const auto outcome = audit_counts(source, target, ctx.pipeline.max_difference_pct);
   store::TaskWrite w;
   w.task = store::Task::audit;
   w.phase_completed = store::Phase::audit;
-  w.source_count = *source;
-  w.target_count = *target;
+  w.source_count = source;
+  w.target_count = target;
   w.count_difference = outcome.count_difference;
   w.percentage_difference = outcome.percentage_difference;
   w.audit_result = std::string(outcome.result());
-  w.rows = *target;
+  w.rows = target;
   if (outcome.pass) {
     w.move = store::Move::succeed;
   } else {
@@ -65,7 +70,7 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
     w.move = store::Move::fail;
     w.message = fmt::format(
         "integrity: audit failed: source {} rows, target {} rows ({:.2f}% > {:.2f}% allowed)",
-        *source, *target, outcome.percentage_difference, ctx.pipeline.max_difference_pct);
+        source, target, outcome.percentage_difference, ctx.pipeline.max_difference_pct);
   }
   return w;
 }

@@ -257,7 +257,8 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
       return *end;
     }
 
-  if (phase >= store::Phase::source_to_stage && phase < store::Phase::stage_to_target) {
+  if (!pipeline.sql && phase >= store::Phase::source_to_stage &&
+      phase < store::Phase::stage_to_target) {
     auto found = pipeline.stage->find(ctx.window);
     if (!found || !*found) {
       log->info("{} stage file gone (other host or wiped disk): redoing source->stage", where);
@@ -291,6 +292,9 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
             [&](const TaskContext& c) { return stage_to_target(c, &streamed); },
             streamed.started() ? std::optional(staging_start) : std::nullopt))
       return *end;
+  // A SQL pipeline without `sql.count` audits the rows it inserted.
+  if (pipeline.sql && phase < store::Phase::stage_to_target)
+    source_count = known_count(loaded_rows);
   auto end =
       run_task(store::Task::audit, [&](const TaskContext& c) { return audit(c, &source_count); });
   if (!end) end = ChainOutcome{ChainEnd::failed, "audit recorded no final status"};

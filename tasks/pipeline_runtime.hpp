@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "framework/adapters/interfaces.hpp"
+#include "framework/adapters/sql_runner.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/store/record_store.hpp"
 #include "framework/time/field_template.hpp"
@@ -37,6 +38,12 @@ struct PipelineRuntime {
   std::shared_ptr<adapters::Stage> stage;
   std::shared_ptr<adapters::Target> target;
   transform::Spec transform;  // applied between source and stage; empty: rows unchanged
+
+  // A SQL pipeline (`kind: sql`): its statements run on the target's server by `sql`, and
+  // `source` and `target` are null (tasks/sql_window.cpp). The stage stays, empty: the
+  // sweep of finished windows walks every pipeline's.
+  std::shared_ptr<adapters::SqlRunner> sql;
+  adapters::SqlStatements statements;
 
   time::WindowSpec windows;
   std::map<std::string, time::FieldTemplate> business_fields;

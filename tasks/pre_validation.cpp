@@ -8,6 +8,7 @@ namespace sluice::tasks {
 // has any row decides, and a large source window is not counted here at all (the audit counts it
 // after the load).
 TaskResult pre_validation(const TaskContext& ctx) {
+  if (ctx.pipeline.sql) return sql_pre_validation(ctx);
   auto target = ctx.pipeline.target->count(ctx.window);
   if (!target) return fail(target.error());
   std::optional<std::int64_t> source;
@@ -26,19 +27,21 @@ TaskResult pre_validation(const TaskContext& ctx) {
   w.source_count = source;
   w.target_count = *target;
   w.rows = source;
-  if (source == *target) {
-    const std::string both = "source and target both hold " + std::to_string(*source) + " rows";
-    // A forced reload (rerun/backfill --force) is for data corrected at the source with the
-    // same row count: equal counts prove nothing then, so the window loads and is audited.
-    if (ctx.record.force_reload) {
-      w.message = both + "; reloading (forced)";
-      return w;
-    }
-    w.outcome = store::Outcome::skipped;
-    w.move = store::Move::skip;
-    w.message = both + ": already loaded";
-  }
+  if (source == *target)
+    skip_as_loaded(ctx, w, "source and target both hold " + std::to_string(*source) + " rows");
   return w;
+}
+
+void skip_as_loaded(const TaskContext& ctx, store::TaskWrite& w, const std::string& both) {
+  // A forced reload (rerun/backfill --force) is for data corrected at the source with the
+  // same row count: equal counts prove nothing then, so the window loads and is audited.
+  if (ctx.record.force_reload) {
+    w.message = both + "; reloading (forced)";
+    return;
+  }
+  w.outcome = store::Outcome::skipped;
+  w.move = store::Move::skip;
+  w.message = both + ": already loaded";
 }
 
 }  // namespace sluice::tasks

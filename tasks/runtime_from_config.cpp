@@ -11,10 +11,9 @@ Error refuse(const config::PipelineConfig& p, const std::string& why) {
   return Error::permanent("pipeline " + p.id.value + " (" + p.file.string() + "): " + why);
 }
 
-}  // namespace
-
-Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
-    const config::Config& config, const config::PipelineConfig& p) {
+// A copy pipeline's source, target and transform.
+Result<void> copy_adapters(const config::Config& config, const config::PipelineConfig& p,
+                           PipelineRuntime& r) {
   const auto* source_connection = config.daemon.find_connection(p.source.connection);
   const auto* target_connection = config.daemon.find_connection(p.target.connection);
   if (!source_connection || !target_connection || !source_connection->adapter ||
@@ -28,27 +27,54 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
   if (!target_adapter->make_target)
     return fail(refuse(p, "target kind '" + std::string(target_adapter->kind) +
                               "' is not available in this build"));
-  const auto stage_format = adapters::formats::parse_format(config.daemon.stage.format);
-  if (!stage_format)
-    return fail(refuse(p, "unknown stage format '" + config.daemon.stage.format + "'"));
-
   auto source = source_adapter->make_source(*source_connection, p.source);
   if (!source) return fail(refuse(p, "source: " + source.error().message));
   auto target = target_adapter->make_target(*target_connection, p.target);
   if (!target) return fail(refuse(p, "target: " + target.error().message));
-
-  auto r = std::make_shared<PipelineRuntime>();
-  r->id = p.id;
-  r->source_name = p.source.connection;
-  r->target_name = p.target.connection;
-  r->source = std::move(*source);
-  r->target = std::move(*target);
+  r.source_name = p.source.connection;
+  r.source = std::move(*source);
+  r.target = std::move(*target);
   if (const auto* t = p.fields.section("transform")) {
     config::Diagnostics unused;  // the loader reported them already
-    r->transform = transform::build_spec(*t, target_adapter, unused);
+    r.transform = transform::build_spec(*t, target_adapter, unused);
   }
-  if (auto computed = r->target->compute_columns(r->transform.computed_by_target()); !computed)
+  if (auto computed = r.target->compute_columns(r.transform.computed_by_target()); !computed)
     return fail(refuse(p, "target: " + computed.error().message));
+  return {};
+}
+
+// A SQL pipeline's runner on its target's server. Its records name the target's connection
+// as their source too: the statements read there.
+Result<void> sql_runner(const config::Config& config, const config::PipelineConfig& p,
+                        PipelineRuntime& r) {
+  const auto* connection = config.daemon.find_connection(p.target.connection);
+  if (!connection || !connection->adapter || !p.sql)
+    return fail(refuse(p, "its target connection is not defined"));
+  if (!connection->adapter->make_sql_runner)
+    return fail(refuse(p, "SQL pipelines on kind '" + std::string(connection->adapter->kind) +
+                              "' are not available in this build"));
+  auto runner = connection->adapter->make_sql_runner(*connection, p.target);
+  if (!runner) return fail(refuse(p, "target: " + runner.error().message));
+  r.source_name = p.target.connection;
+  r.sql = std::move(*runner);
+  r.statements = *p.sql;
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
+    const config::Config& config, const config::PipelineConfig& p) {
+  const auto stage_format = adapters::formats::parse_format(config.daemon.stage.format);
+  if (!stage_format)
+    return fail(refuse(p, "unknown stage format '" + config.daemon.stage.format + "'"));
+  auto r = std::make_shared<PipelineRuntime>();
+  r->id = p.id;
+  r->target_name = p.target.connection;
+  if (auto built = p.kind == config::PipelineConfig::Kind::sql ? sql_runner(config, p, *r)
+                                                               : copy_adapters(config, p, *r);
+      !built)
+    return fail(built.error());
   r->stage = std::make_shared<adapters::LocalStage>(
       config.daemon.stage.root,
       adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});

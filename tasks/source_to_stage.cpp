@@ -55,6 +55,7 @@ class TeeSink final : public adapters::RowSink {
 }  // namespace
 
 TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed) {
+  if (ctx.pipeline.sql) return sql_no_stage();
   auto writer = ctx.pipeline.stage->open_writer(ctx.window);
   if (!writer) return fail(writer.error());
   Result<std::int64_t> rows = 0;

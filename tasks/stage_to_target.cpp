@@ -3,6 +3,7 @@
 namespace sluice::tasks {
 
 TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed) {
+  if (ctx.pipeline.sql) return sql_stage_to_target(ctx);
   std::int64_t rows = 0;
   if (streamed && streamed->started()) {
     // The rows went in while they were staged; the stage file holds the same rows.

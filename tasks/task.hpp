@@ -45,5 +45,21 @@ std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx);
 // `source_count`: the source's count, already started (while the streamed load committed);
 // without it the audit counts the source itself.
 TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count = nullptr);
+// Pre-validation found the window loaded (`both`: the counts that agree): SKIPPED, unless the
+// record says to reload it anyway.
+void skip_as_loaded(const TaskContext& ctx, store::TaskWrite& w, const std::string& both);
+// The audit's write for a pair of counts: SUCCESS, or FAILED beyond the threshold.
+TaskResult audit_of_counts(const TaskContext& ctx, std::int64_t source, std::int64_t target);
+
+// A SQL pipeline's tasks (sql_window.cpp), which the tasks above hand it over to. Its
+// source_to_stage has nothing to do: SKIPPED, the phase completed. Its audit compares the
+// target with `sql.count`, or else with the rows inserted: `inserted` when this run
+// inserted them, the record's source_count when an earlier attempt did.
+TaskResult sql_pre_validation(const TaskContext& ctx);
+store::TaskWrite sql_no_stage();
+TaskResult sql_stage_to_target(const TaskContext& ctx);
+TaskResult sql_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* inserted);
+// A count known already, as the audit takes a count started earlier.
+std::future<Result<std::int64_t>> known_count(std::int64_t rows);
 
 }  // namespace sluice::tasks

@@ -79,6 +79,7 @@ void add_connections_command(CLI::App& app, Context& ctx);
 void add_notifications_command(CLI::App& app, Context& ctx);
 void add_plan_command(CLI::App& app, Context& ctx);
 void add_graph_command(CLI::App& app, Context& ctx);
+void add_deploy_commands(CLI::App& app, Context& ctx);  // deploy, undeploy
 
 int main(int argc, char** argv, std::ostream& out, std::ostream& err);
 

@@ -13,9 +13,8 @@ namespace {
 
 using config::PipelineConfig;
 
-// Every pipeline is a copy until `kind: sql` lands in the model.
-std::string kind_of(const PipelineConfig&) {
-  return "copy";
+std::string kind_of(const PipelineConfig& p) {
+  return p.kind == PipelineConfig::Kind::sql ? "sql" : "copy";
 }
 
 GraphPipeline pipeline_node(const PipelineConfig& p) {

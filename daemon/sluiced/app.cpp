@@ -42,9 +42,12 @@ void log_pipelines(const config::Config& config, store::Connection& connection) 
     log->info(
         "pipeline={} {}-> {} schedule='{}' zone={} granularity={} next_fire={} due_now={} windows "
         "{}{}",
-        p.id.value, p.source.connection + " ", p.target.connection, p.cron.text(), p.zone->name(),
-        p.window.granularity.to_string(), next ? time::format_in_zone(*next, p.zone) : "never",
-        due.size(), span, p.paused ? " (paused in config)" : "");
+        p.id.value,
+        p.kind == config::PipelineConfig::Kind::sql ? std::string("sql ")
+                                                    : p.source.connection + " ",
+        p.target.connection, p.cron.text(), p.zone->name(), p.window.granularity.to_string(),
+        next ? time::format_in_zone(*next, p.zone) : "never", due.size(), span,
+        p.paused ? " (paused in config)" : "");
   }
 }
 

@@ -9,6 +9,7 @@ std::string_view to_string(Role role) {
     case Role::source: return "source";
     case Role::stage: return "stage";
     case Role::target: return "target";
+    case Role::sql: return "sql";
   }
   return "?";
 }

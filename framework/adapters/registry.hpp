@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/adapters/sql_lexer.hpp"
 #include "framework/core/error.hpp"
 #include "framework/schema/bind.hpp"
 #include "framework/schema/diagnostic.hpp"
@@ -20,6 +21,7 @@ struct EndpointConfig;
 
 class Source;
 class Target;
+class SqlRunner;
 
 // Build a pipeline's source or target from its validated connection and section. The
 // config was validated against the same row's key tables, so a factory reads its keys
@@ -29,12 +31,18 @@ using SourceFactory = Result<std::unique_ptr<Source>> (*)(
 using TargetFactory = Result<std::unique_ptr<Target>> (*)(
     const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 
+// A SQL pipeline's runner (sql_runner.hpp) on a connection and a target section (its table
+// and time_column); also what `sluicectl deploy` and `undeploy` act on a target table with.
+using SqlRunnerFactory = Result<std::unique_ptr<SqlRunner>> (*)(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
+
 // `sluicectl connections test`: connects and asks the server something cheap. The answer is
 // a short description of what answered (`PostgreSQL 15.18`); an Error says what failed,
 // classified, with every secret redacted.
 using ConnectionProbe = Result<std::string> (*)(const adapters::ConnectionConfig& connection);
 
-enum class Role { source, stage, target };
+// `sql`: the target of a SQL pipeline (`kind: sql`), whose statements run on its server.
+enum class Role { source, stage, target, sql };
 std::string_view to_string(Role role);
 
 // A rule the tables cannot say alone (`query` or `table`, `url` or `host`), run on a section
@@ -50,6 +58,8 @@ struct AdapterInfo {
   std::vector<const config::KeyTable*> connection_keys{};
   std::vector<const config::KeyTable*> source_keys{};
   std::vector<const config::KeyTable*> target_keys{};
+  // A SQL pipeline's target section (after `connection`): its table and time column.
+  std::vector<const config::KeyTable*> sql_keys{};
   // The binding of each table above (one per table, shared tables once): what its keys fill
   // in the structs the factories and the probe read. tests/unit/adapters/bindings_test.cpp
   // checks that every key is bound or said to be read elsewhere.
@@ -57,11 +67,16 @@ struct AdapterInfo {
   SectionCheck check_connection = nullptr;
   SectionCheck check_source = nullptr;
   SectionCheck check_target = nullptr;
+  SectionCheck check_sql = nullptr;
   // Null while the kind's code is not in this build: such a pipeline validates, and
   // refuses to run with a message saying so.
   SourceFactory make_source = nullptr;
   TargetFactory make_target = nullptr;
+  SqlRunnerFactory make_sql_runner = nullptr;
   ConnectionProbe probe = nullptr;
+  // How the server quotes, comments and marks parameters: for the check of a SQL pipeline's
+  // statements and a `ddl` (sql_lexer.hpp). Meaningful with Role::sql.
+  sql::Dialect sql_dialect = sql::Dialect::postgres;
   // The target evaluates SQL expressions over the loaded columns (`transform.columns[].sql`,
   // Target::compute_columns).
   bool sql_expressions = false;

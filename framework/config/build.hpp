@@ -17,6 +17,11 @@ inline time::Duration duration_of(const Fields& f, std::string_view key) {
 Notifications build_notifications(const Fields& f, const CheckContext& ctx);
 NotificationSettings build_notification_settings(const Fields& f, const CheckContext& ctx);
 
+// `kind: sql` (its statements, and what a SQL pipeline may not have) and `ddl`, once the
+// pipeline's target is built (build_sql.cpp).
+void build_sql(PipelineConfig& p, const YAML::Node& root, const CheckContext& ctx);
+void build_ddl(PipelineConfig& p, const CheckContext& ctx);
+
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,

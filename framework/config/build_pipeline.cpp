@@ -30,18 +30,22 @@ const ConnectionConfig* find_role_connection(const std::string& name, Role role,
   }
   if (!c->adapter) return nullptr;  // its unknown kind is reported in the daemon file
   if (!c->adapter->can(role)) {
+    const std::string kind(c->adapter->kind);
+    const std::string cannot = role == Role::sql
+                                   ? "which cannot run a SQL pipeline (kind: sql)"
+                                   : "which cannot be a " + std::string(adapters::to_string(role));
     ctx.error(ctx.at(at.Mark()), path,
-              "connection '" + name + "' is of kind " + std::string(c->adapter->kind) +
-                  ", which cannot be a " + std::string(adapters::to_string(role)) + " (" +
-                  std::string(c->adapter->kind) + " can be: " + c->adapter->roles_text() + ")");
+              "connection '" + name + "' is of kind " + kind + ", " + cannot + " (" + kind +
+                  " can be: " + c->adapter->roles_text() + ")");
     return nullptr;
   }
   return c;
 }
 
+// A copy pipeline's source or target, or (Role::sql) a SQL pipeline's target.
 EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonConfig& daemon,
                               const CheckContext& ctx) {
-  const std::string name(adapters::to_string(role));
+  const std::string name(role == Role::source ? "source" : "target");
   EndpointConfig out;
   const YAML::Node node = value_node(root, name);
   if (!node.IsDefined() || node.IsNull()) return out;  // the pipeline table reports it missing
@@ -58,13 +62,17 @@ EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonCon
   std::vector<const KeyTable*> tables = {role == Role::source ? &source_common_keys()
                                                               : &target_common_keys()};
   if (adapter) {
-    const auto& own = role == Role::source ? adapter->source_keys : adapter->target_keys;
+    const auto& own = role == Role::source   ? adapter->source_keys
+                      : role == Role::target ? adapter->target_keys
+                                             : adapter->sql_keys;
     tables.insert(tables.end(), own.begin(), own.end());
   }
   out.params = check_section(node, tables, name, ctx.at(key_node(root, name).Mark()), ctx,
                              adapter == nullptr);
   if (adapter) {
-    const auto check = role == Role::source ? adapter->check_source : adapter->check_target;
+    const auto check = role == Role::source   ? adapter->check_source
+                       : role == Role::target ? adapter->check_target
+                                              : adapter->check_sql;
     if (check) check(out.params, *ctx.diags);
   }
   return out;
@@ -187,11 +195,24 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   const Location top = root.IsMap() ? ctx.at(root.Mark()) : Location{ctx.file, 1, 1};
   p.fields = check_section(root, {&pipeline_keys()}, "", top, ctx);
   Fields& f = p.fields;
-  p.source = check_endpoint(root, Role::source, daemon, ctx);
-  p.target = check_endpoint(root, Role::target, daemon, ctx);
-  inherit_time_column(p, ctx);
-  check_not_same_place(p, ctx);
-  if (auto* e = f.find("source")) e->children = {p.source.params};
+  p.kind =
+      f.string_or("kind", "copy") == "sql" ? PipelineConfig::Kind::sql : PipelineConfig::Kind::copy;
+  if (p.kind == PipelineConfig::Kind::copy) {
+    p.source = check_endpoint(root, Role::source, daemon, ctx);
+    p.target = check_endpoint(root, Role::target, daemon, ctx);
+    // `source` is required of a copy pipeline only (the key table cannot say so).
+    const YAML::Node source = value_node(root, "source");
+    if (root.IsMap() && (!source.IsDefined() || source.IsNull()))
+      ctx.error(f.where_of("source"), "source",
+                source.IsDefined() ? "required key has no value" : "required key is missing");
+    inherit_time_column(p, ctx);
+    check_not_same_place(p, ctx);
+    if (auto* e = f.find("source")) e->children = {p.source.params};
+  } else {
+    p.target = check_endpoint(root, Role::sql, daemon, ctx);
+  }
+  build_sql(p, root, ctx);
+  build_ddl(p, ctx);
   if (auto* e = f.find("target")) e->children = {p.target.params};
 
   p.id.value = f.string_or("id");
@@ -206,7 +227,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   }
   if (const Fields* window = f.section("window")) build_window(p, *window, ctx);
   // Checked here so that its errors come with the others; the runtime builds it again.
-  if (const Fields* t = f.section("transform"))
+  if (const Fields* t = f.section("transform"); t && p.kind == PipelineConfig::Kind::copy)
     transform::build_spec(*t, adapters::find_adapter(p.target.kind), *ctx.diags);
   if (const Fields* audit = f.section("audit")) {
     p.max_difference_pct = audit->value_or<double>("max_difference_pct", 0);

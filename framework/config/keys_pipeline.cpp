@@ -98,6 +98,37 @@ const KeyTable& audit_keys() {
   return t;
 }
 
+const KeyTable& sql_keys() {
+  static const KeyTable t{
+      "pipeline.sql",
+      "The statements of a SQL pipeline (`kind: sql`), run on the target's server for each "
+      "window. `:window_start`, `:window_end` (timestamps) and `:target_day` (the local date of "
+      "the window's start) are bound as typed values, never pasted into the text; inside a "
+      "string, a quoted name or a comment they are text. One statement per key.",
+      {
+          {.name = "insert",
+           .type = KeyType::string,
+           .description = "`INSERT INTO <target.table> ... SELECT ... WHERE t >= :window_start "
+                          "AND t < :window_end`: the window's rows. Every row it inserts must "
+                          "fall in the window by `target.time_column`, or the window is refused "
+                          "and nothing kept (the next run's delete could not remove them).",
+           .required = true},
+          {.name = "delete",
+           .type = KeyType::string,
+           .description = "Removes the window's old rows before the insert, in the same "
+                          "transaction (ClickHouse: README, SQL pipelines).",
+           .default_value = "(rows with target.time_column in the window)"},
+          {.name = "count",
+           .type = KeyType::string,
+           .description = "A query returning one number: the rows the window should hold. "
+                          "Pre-validation skips a window whose target already holds that many "
+                          "(more than 0); the audit compares it with the target's count "
+                          "(`audit.max_difference_pct`). Unset: no window is skipped, and the "
+                          "audit compares the rows inserted with the target's count."},
+      }};
+  return t;
+}
+
 const KeyTable& retries_keys() {
   static const KeyTable t{
       "pipeline.retries",
@@ -245,16 +276,36 @@ const KeyTable& pipeline_keys() {
            .type = KeyType::string,
            .description = "Free text.",
            .default_value = "''"},
+          {.name = "kind",
+           .type = KeyType::choice,
+           .description = "`copy`: rows go from `source` through the stage to `target`. `sql`: "
+                          "the statements of `sql` run on the target's server, no source and no "
+                          "stage (README, SQL pipelines).",
+           .default_value = "copy",
+           .choices = {"copy", "sql"}},
           {.name = "source",
            .type = KeyType::adapter_section,
-           .description = "Where rows come from.",
-           .required = true,
+           .description = "Where rows come from. Required unless `kind: sql`, which has none.",
+           .default_value = "(required unless kind: sql)",
            .section = &source_common_keys()},
           {.name = "target",
            .type = KeyType::adapter_section,
-           .description = "Where rows go.",
+           .description = "Where rows go. With `kind: sql`: the table the statements fill, "
+                          "on a connection that can run SQL pipelines (postgres, mysql, "
+                          "clickhouse); `time_column` is required.",
            .required = true,
            .section = &target_common_keys()},
+          {.name = "sql",
+           .type = KeyType::section,
+           .description = "The statements of a SQL pipeline; only with `kind: sql`.",
+           .section = &sql_keys()},
+          {.name = "ddl",
+           .type = KeyType::string,
+           .description = "The target table's `CREATE TABLE` statement (any kind of pipeline "
+                          "whose target is a table): it must create `target.table` with "
+                          "`target.time_column` among its columns. `sluicectl deploy` creates "
+                          "the table from it, or reports how an existing table's columns "
+                          "differ."},
           {.name = "schedule",
            .type = KeyType::section,
            .description = "When to look.",

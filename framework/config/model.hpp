@@ -14,6 +14,7 @@
 
 #include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/registry.hpp"
+#include "framework/adapters/sql_runner.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/schema/fields.hpp"
@@ -176,8 +177,14 @@ struct PipelineConfig {
   PipelineId id;
   std::filesystem::path file;
   std::string description;
+  // `kind: copy` moves rows from the source through the stage to the target; `kind: sql` runs
+  // `sql` on the target's server and has no source (its `source` is empty) and no stage.
+  enum class Kind { copy, sql };
+  Kind kind = Kind::copy;
   EndpointConfig source;
   EndpointConfig target;
+  std::optional<adapters::SqlStatements> sql;  // kind sql
+  std::optional<std::string> ddl;              // the target's CREATE TABLE, as written
   time::Cron cron;
   time::Zone zone = nullptr;  // of the cron, the window boundaries and labels
   time::WindowSpec window;    // granularity, zone, start, end, catchup, x_time_back

@@ -85,6 +85,13 @@ void adapter_section(std::ostream& out, const adapters::AdapterInfo& a) {
     out << "As a pipeline's `target`:\n\n";
     table(out, target, "target.");
   }
+  // Said only where it differs from the copy target's keys.
+  if (a.can(adapters::Role::sql) && a.sql_keys != a.target_keys) {
+    std::vector<const KeyTable*> target = {&target_common_keys()};
+    target.insert(target.end(), a.sql_keys.begin(), a.sql_keys.end());
+    out << "As the `target` of a SQL pipeline (`kind: sql`):\n\n";
+    table(out, target, "target.");
+  }
 }
 
 }  // namespace

@@ -264,8 +264,11 @@ BEGIN
         IF FOUND THEN
             INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status,
                                          to_status, outcome, started_at, ended_at, host)
+            -- clock_timestamp(), not now(): the claim happened after every upstream window
+            -- it checked had committed, which the transaction's start does not say.
             VALUES (v_claimed.id, v_claimed.pipeline_id, v_claimed.dag_run_id, 'claim',
-                    'PENDING', 'IN_PROGRESS', 'CLAIMED', now(), now(), p_locked_by);
+                    'PENDING', 'IN_PROGRESS', 'CLAIMED', clock_timestamp(), clock_timestamp(),
+                    p_locked_by);
             RETURN NEXT v_claimed;
             RETURN;
         END IF;

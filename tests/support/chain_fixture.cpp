@@ -3,8 +3,13 @@
 #include <stdexcept>
 #include <thread>
 
+#include <catch2/catch.hpp>
+
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
+#include "framework/config/load.hpp"
+#include "tasks/runtime_from_config.hpp"
+#include "tests/support/files.hpp"
 
 namespace sluice::test {
 
@@ -77,6 +82,39 @@ std::int64_t ChainFixture::source_target_difference() const {
       "FROM pipeline_records) "
       "EXCEPT ALL SELECT * FROM dst) UNION ALL (SELECT * FROM dst EXCEPT ALL SELECT * FROM src)) "
       "d");
+}
+
+std::int64_t ChainFixture::difference(const std::string& expected, const std::string& table) const {
+  return count("SELECT count(*) FROM ((" + expected + " EXCEPT ALL SELECT * FROM " + table +
+               ") UNION ALL (SELECT * FROM " + table + " EXCEPT ALL " + expected + ")) d");
+}
+
+std::string ChainFixture::error_messages() const {
+  auto c = db_.connect();
+  auto r = test::run_sql(
+      *c, "SELECT coalesce(string_agg(DISTINCT error_message, ' | '), '') FROM pipeline_records");
+  return r[0][0].c_str();
+}
+
+void ChainFixture::forget_records() const {
+  exec("DELETE FROM pipeline_events; DELETE FROM pipeline_records");
+}
+
+std::shared_ptr<const tasks::PipelineRuntime> ChainFixture::runtime_from_yaml(
+    const std::filesystem::path& dir, const std::string& name, const std::string& yaml) const {
+  write_file(dir / "sluice.yaml",
+             "stage:\n  root: " + stage_.path().string() +
+                 "\nconnections:\n  warehouse:\n    kind: postgres\n    url: ${env:PG_URL}\n");
+  write_file(dir / "pipelines.d" / name, yaml);
+  const auto env = config::Environment::fixed({{"PG_URL", db_.url()}});
+  auto loaded = config::load_config(dir / "sluice.yaml", {&env, true});
+  if (!loaded) {
+    for (const auto& d : loaded.error()) UNSCOPED_INFO(config::to_string(d));
+  }
+  REQUIRE(loaded);
+  auto p = tasks::runtime_from_config(*loaded, loaded->pipelines.at(0));
+  if (!p) FAIL(p.error().message);
+  return *p;
 }
 
 tasks::RunSummary run_until_settled(const ChainFixture& f,

@@ -38,6 +38,19 @@ class ChainFixture {
   void exec(const std::string& sql) const;
   // Rows of src and dst that differ, both ways (duplicates count): 0 means exact copies.
   std::int64_t source_target_difference() const;
+  // Rows of the query `expected` and of `table` that differ, both ways.
+  std::int64_t difference(const std::string& expected, const std::string& table) const;
+  // The distinct error messages of the records, ` | ` between them.
+  std::string error_messages() const;
+  // Deletes every record and event: the windows are new again.
+  void forget_records() const;
+
+  // The pipeline file `name` (`yaml`) in `dir`/pipelines.d beside a daemon file whose stage is the
+  // fixture's and whose `warehouse` connection is its database, loaded as sluiced loads it
+  // and made a runtime; every diagnostic shown when it does not load.
+  std::shared_ptr<const tasks::PipelineRuntime> runtime_from_yaml(const std::filesystem::path& dir,
+                                                                  const std::string& name,
+                                                                  const std::string& yaml) const;
 
   const TestDatabase& db() const { return db_; }
   const std::filesystem::path& stage_root() const { return stage_.path(); }

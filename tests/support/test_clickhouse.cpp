@@ -54,6 +54,14 @@ std::string TestClickHouse::query(const std::string& sql) {
   return r->body;
 }
 
+std::string TestClickHouse::query_in_database(const std::string& sql) {
+  auto r =
+      client_->perform({.method = "POST", .url = url_ + "/?database=" + database_, .body = sql});
+  if (!r) throw std::runtime_error(r.error().message);
+  if (!r->ok()) throw std::runtime_error("ClickHouse: " + r->body + " (query: " + sql + ")");
+  return r->body;
+}
+
 long long TestClickHouse::count(const std::string& table_and_condition) {
   return std::stoll(query("SELECT count() FROM " + table_and_condition));
 }

@@ -26,6 +26,8 @@ class TestClickHouse {
   // Runs one statement as `default`; throws std::runtime_error with the server's text on
   // failure. Returns the body (TabSeparated for a SELECT).
   std::string query(const std::string& sql);
+  // The same in the test database: unqualified names are its tables.
+  std::string query_in_database(const std::string& sql);
   // A SELECT count() as a number.
   long long count(const std::string& table_and_condition);
   // Waits until no mutation (ALTER ... DELETE) is running in the test database.

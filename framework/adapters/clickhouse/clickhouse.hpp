@@ -37,6 +37,7 @@
 #include "framework/adapters/clickhouse/session.hpp"
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/registry.hpp"
+#include "framework/adapters/sql_runner.hpp"
 
 namespace sluice::adapters::clickhouse {
 
@@ -78,11 +79,17 @@ std::string computed_insert(std::string_view into, std::string_view rows,
                             std::span<const Column> loaded,
                             std::span<const ComputedColumn> computed);
 
+// A SQL pipeline's runner on the table of `options` (sql_runner.cpp says how it replaces a
+// window).
+std::unique_ptr<SqlRunner> make_sql_runner(TargetOptions options);
+
 // The registry row's factories and probe (framework/adapters/registry.hpp).
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source);
 Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& target);
+Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 }  // namespace sluice::adapters::clickhouse

@@ -45,8 +45,11 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
   return make_source({*c, std::move(s.query), std::move(s.table), std::move(s.time_column)});
 }
 
-Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
-                                                   const adapters::EndpointConfig& target) {
+namespace {
+
+// A copy pipeline's target and a SQL pipeline's target have the same keys.
+Result<TargetOptions> target_options(const adapters::ConnectionConfig& connection,
+                                     const adapters::EndpointConfig& target) {
   auto c = connection_of(connection);
   if (!c) return fail(c.error());
   auto sql = config::bind(sql_target_binding(), target.params);
@@ -56,7 +59,23 @@ Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionCon
                   .time_column = std::move(sql.time_column),
                   .method = own.load_method};
   if (o.method == LoadMethod::replace_partition) o.partition_expression = own.partition_expression;
-  return make_target(std::move(o));
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target) {
+  auto o = target_options(connection, target);
+  if (!o) return fail(o.error());
+  return make_target(std::move(*o));
+}
+
+Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target) {
+  auto o = target_options(connection, target);
+  if (!o) return fail(o.error());
+  return make_sql_runner(std::move(*o));
 }
 
 Result<std::string> probe(const adapters::ConnectionConfig& connection) {

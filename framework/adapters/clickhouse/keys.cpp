@@ -127,18 +127,23 @@ const AdapterInfo& clickhouse_adapter() {
       .kind = "clickhouse",
       .description =
           "ClickHouse over HTTP: a table or query as source, a table as target; "
-          "evaluates `transform.columns[].sql`.",
-      .roles = {Role::source, Role::target},
+          "evaluates `transform.columns[].sql`; runs SQL pipelines (each window computed into "
+          "a scratch table, then swapped in: README, SQL pipelines).",
+      .roles = {Role::source, Role::target, Role::sql},
       .connection_keys = {&clickhouse_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys(), &target_keys()},
+      .sql_keys = {&sql_target_keys(), &target_keys()},
       .bindings = {&clickhouse::connection_binding(), &sql_source_binding(), &sql_target_binding(),
                    &clickhouse::target_binding()},
       .check_source = check_sql_source,
       .check_target = check_target,
+      .check_sql = check_target,
       .make_source = clickhouse::source_from_config,
       .make_target = clickhouse::target_from_config,
+      .make_sql_runner = clickhouse::sql_runner_from_config,
       .probe = clickhouse::probe,
+      .sql_dialect = sql::Dialect::clickhouse,
       .sql_expressions = true,
   };
   return info;

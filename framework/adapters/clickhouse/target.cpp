@@ -9,21 +9,11 @@
 
 #include "framework/adapters/clickhouse/clickhouse.hpp"
 #include "framework/adapters/clickhouse/streamed_insert.hpp"
+#include "framework/adapters/clickhouse/table_windows.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::clickhouse {
 namespace {
-
-struct TableName {
-  std::string database;
-  std::string table;
-};
-
-TableName split_table(const std::string& qualified, const std::string& default_database) {
-  const auto dot = qualified.find('.');
-  if (dot == std::string::npos) return {default_database, qualified};
-  return {qualified.substr(0, dot), qualified.substr(dot + 1)};
-}
 
 class ClickHouseTarget;
 
@@ -73,9 +63,9 @@ class ClickHouseTarget final : public Target {
  public:
   explicit ClickHouseTarget(TargetOptions o)
       : options_(std::move(o)),
-        name_(split_table(options_.table, options_.connection.database)),
-        table_(quote_name(name_.database + "." + name_.table)),
-        session_(options_.connection) {}
+        session_(options_.connection),
+        windows_(session_, options_.table, options_.time_column, options_.partition_expression,
+                 options_.mutation_timeout) {}
 
   Result<void> compute_columns(std::vector<ComputedColumn> columns) override {
     computed_ = std::move(columns);
@@ -83,36 +73,36 @@ class ClickHouseTarget final : public Target {
   }
 
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    return count_in(table_, ctx.window, ctx.deadline);
+    return windows_.count(ctx.window, ctx.deadline);
   }
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                  std::span<const Column> columns) override {
     if (auto r = check_computed_names(columns, computed_); !r) return fail(r.error());
-    std::string into = table_;
+    std::string into = windows_.quoted();
     std::optional<std::string> partition;
     if (options_.method == LoadMethod::replace_partition) {
-      auto p = window_partition(ctx.window, ctx.deadline);
+      auto p = windows_.window_partition(ctx.window, ctx.deadline);
       if (!p) return fail(p.error());
       partition = std::move(*p);
-      into = scratch_table(ctx, "");
-      if (auto r = drop(into, ctx.deadline); !r) return fail(r.error());
-      if (auto r = session_.execute("CREATE TABLE " + into + " AS " + table_,
+      into = windows_.scratch_table(ctx, "");
+      if (auto r = windows_.drop(into, ctx.deadline); !r) return fail(r.error());
+      if (auto r = session_.execute("CREATE TABLE " + into + " AS " + windows_.quoted(),
                                     "CREATE of the staging table", ctx.deadline);
           !r)
         return fail(r.error());
-    } else if (auto r = delete_window(ctx); !r) {
+    } else if (auto r = windows_.delete_window(ctx); !r) {
       return fail(r.error());
     }
     std::optional<std::string> rows_table;
     if (!computed_.empty()) {
-      rows_table = scratch_table(ctx, "rows_");
-      Result<std::string> made = drop(*rows_table, ctx.deadline);
+      rows_table = windows_.scratch_table(ctx, "rows_");
+      Result<std::string> made = windows_.drop(*rows_table, ctx.deadline);
       if (made)
-        made = session_.execute(rows_table_ddl(*rows_table, table_, columns),
+        made = session_.execute(rows_table_ddl(*rows_table, windows_.quoted(), columns),
                                 "CREATE of the rows table", ctx.deadline);
       if (!made) {
-        if (partition) (void)drop(into);
+        if (partition) (void)windows_.drop(into);
         return fail(made.error());
       }
     }
@@ -141,17 +131,6 @@ class ClickHouseTarget final : public Target {
  private:
   friend class ClickHouseLoad;
 
-  std::string window_condition(const Window& w) const {
-    const std::string col = quote_name(options_.time_column);
-    return col + " >= " + datetime_literal(w.start) + " AND " + col + " < " +
-           datetime_literal(w.end);
-  }
-
-  Result<std::int64_t> count_in(const std::string& table, const Window& w, Deadline* deadline) {
-    return session_.count("SELECT count() FROM " + table + " WHERE " + window_condition(w),
-                          "count of " + options_.table, deadline);
-  }
-
   std::string insert_statement(const std::string& into, std::span<const Column> columns) const {
     std::string sql = "INSERT INTO " + into + " (";
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -163,7 +142,7 @@ class ClickHouseTarget final : public Target {
   // Unique per attempt, so that the attempt's INSERT can be found in system.processes.
   std::string query_id(const WindowContext& ctx) const {
     static thread_local std::mt19937_64 random{std::random_device{}()};
-    return fmt::format("sluice-{}-{}-{:016x}", name_.table,
+    return fmt::format("sluice-{}-{}-{:016x}", windows_.name(),
                        ctx.window.start.time_since_epoch().count(), random());
   }
 
@@ -175,75 +154,9 @@ class ClickHouseTarget final : public Target {
         "INSERT(s) into " + options_.table, options_.mutation_timeout);
   }
 
-  // Mutations run in the background; a load goes on only once none is left on the table,
-  // so that its window is really empty (and a mutation of an earlier attempt is finished).
-  Result<void> wait_for_mutations(Deadline* deadline) {
-    return session_.wait_until_none(
-        "SELECT count() FROM system.mutations WHERE database = " + quote_string(name_.database) +
-            " AND table = " + quote_string(name_.table) + " AND is_done = 0",
-        "mutation(s) of " + options_.table, options_.mutation_timeout, deadline);
-  }
-
-  Result<void> delete_window(const WindowContext& ctx) {
-    auto present = count(ctx);
-    if (!present) return fail(present.error());
-    if (*present > 0) {
-      auto r = session_.execute(
-          "ALTER TABLE " + table_ + " DELETE WHERE " + window_condition(ctx.window),
-          "DELETE of the window from " + options_.table, ctx.deadline);
-      if (!r) return fail(r.error());
-    }
-    if (auto r = wait_for_mutations(ctx.deadline); !r) return r;
-    auto left = count(ctx);
-    if (!left) return fail(left.error());
-    if (*left != 0) {
-      return fail(Error::retryable(
-          fmt::format("ClickHouse: {} rows of the window are still in {} after the DELETE", *left,
-                      options_.table)));
-    }
-    return {};
-  }
-
-  // A table of one load's own, `<table>__sluice_<role><window>_<run>`: an attempt never
-  // reuses another's rows.
-  std::string scratch_table(const WindowContext& ctx, std::string_view role) const {
-    return quote_name(fmt::format("{}.{}__sluice_{}{}_{:08x}", name_.database, name_.table, role,
-                                  ctx.window.start.time_since_epoch().count(),
-                                  std::hash<std::string>{}(ctx.run.value) & 0xffffffffu));
-  }
-
-  Result<std::string> drop(const std::string& table, Deadline* deadline = nullptr) {
-    return session_.execute("DROP TABLE IF EXISTS " + table, "DROP of the staging table", deadline);
-  }
-
-  // The literal of the window's partition; an error unless the window is exactly one.
-  Result<std::string> window_partition(const Window& w, Deadline* deadline) {
-    const std::string col = quote_name(options_.time_column);
-    const auto at = [&](Instant t, std::string_view format) {
-      return "SELECT " + options_.partition_expression + " FROM (SELECT " + datetime_literal(t) +
-             " AS " + col + ") FORMAT " + std::string(format);
-    };
-    std::vector<std::string> ids;
-    for (Instant t : {w.start, w.end - Seconds(1), w.start - Seconds(1), w.end}) {
-      auto id = session_.execute(at(t, "TabSeparated"), "partition of the window", deadline);
-      if (!id) return fail(id.error());
-      ids.push_back(std::move(*id));
-    }
-    if (ids[0] != ids[1] || ids[0] == ids[2] || ids[0] == ids[3]) {
-      return fail(Error::permanent(fmt::format(
-          "ClickHouse: window [{}, {}) is not exactly one partition of {} for '{}' (load_method "
-          "replace_partition needs windows that match the table's partitions)",
-          format_utc(w.start), format_utc(w.end), options_.table, options_.partition_expression)));
-    }
-    auto literal = session_.execute(at(w.start, "Values"), "partition of the window", deadline);
-    if (!literal) return fail(literal.error());
-    return std::move(*literal);
-  }
-
   TargetOptions options_;
-  TableName name_;
-  std::string table_;  // quoted, qualified
   Session session_;
+  TableWindows windows_;
   std::vector<ComputedColumn> computed_;
 };
 
@@ -265,17 +178,17 @@ Result<void> ClickHouseLoad::remove_written() {
     if (auto r = target_.wait_for_insert(*insert_); !r) return r;
   }
   if (rows_table_) {
-    if (auto r = target_.drop(*rows_table_); !r) return fail(r.error());
+    if (auto r = target_.windows_.drop(*rows_table_); !r) return fail(r.error());
   }
   if (partition_) {
-    if (auto r = target_.drop(into_); !r) return fail(r.error());
+    if (auto r = target_.windows_.drop(into_); !r) return fail(r.error());
     return {};
   }
   // 18.16 keeps the rows of an INSERT cut short, and a failed one may have written blocks.
   if (!wrote_into()) return {};
   WindowContext unbounded = ctx_;
   unbounded.deadline = nullptr;
-  return target_.delete_window(unbounded);
+  return target_.windows_.delete_window(unbounded);
 }
 
 Error ClickHouseLoad::undo(Error e) {
@@ -301,7 +214,7 @@ Result<void> ClickHouseLoad::commit() {
   }
   // What ClickHouse holds must be what was sent: anything else (rows of another attempt
   // still running, rows lost) is never left as the window.
-  auto held = target_.count_in(into_, ctx_.window, ctx_.deadline);
+  auto held = target_.windows_.count_in(into_, ctx_.window, ctx_.deadline);
   if (!held) return fail(undo(held.error()));
   if (*held != rows()) {
     return fail(undo(Error::retryable(
@@ -309,18 +222,18 @@ Result<void> ClickHouseLoad::commit() {
                     target_.options_.table, *held, rows()))));
   }
   if (partition_) {
-    if (auto r = target_.session_.execute("ALTER TABLE " + target_.table_ + " REPLACE PARTITION " +
-                                              *partition_ + " FROM " + into_,
-                                          "REPLACE PARTITION of " + target_.options_.table,
-                                          ctx_.deadline);
+    if (auto r = target_.session_.execute(
+            "ALTER TABLE " + target_.windows_.quoted() + " REPLACE PARTITION " + *partition_ +
+                " FROM " + into_,
+            "REPLACE PARTITION of " + target_.options_.table, ctx_.deadline);
         !r)
       return fail(undo(r.error()));
     over_ = true;
-    if (auto r = target_.drop(into_); !r) return fail(r.error());
+    if (auto r = target_.windows_.drop(into_); !r) return fail(r.error());
   }
   over_ = true;
   if (rows_table_) {
-    if (auto r = target_.drop(*rows_table_); !r) return fail(r.error());
+    if (auto r = target_.windows_.drop(*rows_table_); !r) return fail(r.error());
   }
   observe::logger("adapter.clickhouse")
       ->debug("{} loaded {} rows into {}",

@@ -365,6 +365,12 @@ Result<void> Connection::finish_streaming(st_mysql_res* result) {
   return fail(e);
 }
 
+void Connection::close() {
+  kill_hook_.reset();
+  if (handle_) mysql_close(handle_);
+  handle_ = nullptr;
+}
+
 std::string Connection::server_version() const {
   return mysql_get_server_info(handle_);
 }

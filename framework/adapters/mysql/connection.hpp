@@ -83,6 +83,10 @@ class Connection {
   Result<std::string> limit_assignment();
 
   std::string server_version() const;
+  // The handle, for the prepared statements of statement.hpp.
+  st_mysql* raw() const { return handle_; }
+  // Closes the connection (which rolls back what it left open): it is not reused.
+  void close();
   // No statement half-read, no kill sent: may serve the next window.
   bool reusable() const { return handle_ != nullptr && !streaming_ && !cancelled_->load(); }
   const ConnectParams& params() const { return params_; }

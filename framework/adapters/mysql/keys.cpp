@@ -95,15 +95,19 @@ const AdapterInfo& mysql_adapter() {
           "MySQL or MariaDB as a source: a table or query, the window bound as session "
           "variables, rows streamed (mysql_use_result). Values as text: DATETIME and TIMESTAMP "
           "read in UTC and written with `+00`, DECIMAL exact, binary strings as PostgreSQL "
-          "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4.",
-      .roles = {Role::source},
+          "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4. Runs SQL pipelines "
+          "(InnoDB tables: each window in one transaction).",
+      .roles = {Role::source, Role::sql},
       .connection_keys = {&mysql_connection_keys()},
       .source_keys = {&sql_source_keys()},
-      .bindings = {&mysql::connection_binding(), &sql_source_binding()},
+      .sql_keys = {&sql_target_keys()},
+      .bindings = {&mysql::connection_binding(), &sql_source_binding(), &sql_target_binding()},
       .check_connection = check_mysql_connection,
       .check_source = check_sql_source,
       .make_source = mysql::source_from_config,
+      .make_sql_runner = mysql::sql_runner_from_config,
       .probe = mysql::probe,
+      .sql_dialect = sql::Dialect::mysql,
   };
   return info;
 }

@@ -21,6 +21,7 @@
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/mysql/connection.hpp"
 #include "framework/adapters/registry.hpp"
+#include "framework/adapters/sql_runner.hpp"
 
 namespace sluice::adapters::mysql {
 
@@ -42,10 +43,17 @@ std::string window_select(const SourceOptions& options);
 // `a.b` -> `` `a`.`b` ``, with backticks doubled.
 std::string quote_qualified(std::string_view name);
 
-// The registry row's factory and probe (framework/adapters/registry.hpp).
+// A SQL pipeline's runner on `table` (`table` or `database.table`) and its time column
+// (sql_runner.cpp).
+std::unique_ptr<SqlRunner> make_sql_runner(ConnectParams connection, std::string table,
+                                           std::string time_column);
+
+// The registry row's factories and probe (framework/adapters/registry.hpp).
 Result<ConnectParams> connect_params(const adapters::ConnectionConfig& connection);
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source);
+Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 Result<std::string> probe(const adapters::ConnectionConfig& connection);
 
 }  // namespace sluice::adapters::mysql

@@ -36,4 +36,12 @@ std::optional<config::Secret> postgres_conninfo(const config::Fields& connection
   return config::Secret::resolved(std::move(written), std::move(value), config::Secrecy::url);
 }
 
+Result<std::string> resolved_conninfo(const adapters::ConnectionConfig& connection) {
+  const auto conninfo = postgres_conninfo(connection.params);
+  if (!conninfo || !conninfo->is_resolved())
+    return fail(
+        Error::permanent("connection '" + connection.name + "' has no resolved url or host"));
+  return conninfo->reveal();
+}
+
 }  // namespace sluice::adapters::postgres

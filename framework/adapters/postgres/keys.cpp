@@ -98,16 +98,18 @@ const AdapterInfo& postgres_adapter() {
       .description =
           "PostgreSQL: a table or query as source; a table as target, each window "
           "replaced in one transaction (delete the window, COPY the rows); evaluates "
-          "`transform.columns[].sql`.",
-      .roles = {Role::source, Role::target},
+          "`transform.columns[].sql`; runs SQL pipelines, each window in one transaction.",
+      .roles = {Role::source, Role::target, Role::sql},
       .connection_keys = {&postgres_connection_keys()},
       .source_keys = {&sql_source_keys()},
       .target_keys = {&sql_target_keys()},
+      .sql_keys = {&sql_target_keys()},
       .bindings = {&postgres_connection_binding(), &sql_source_binding(), &sql_target_binding()},
       .check_connection = check_connection_section,
       .check_source = check_sql_source,
       .make_source = postgres::source_from_config,
       .make_target = postgres::target_from_config,
+      .make_sql_runner = postgres::sql_runner_from_config,
       .probe = postgres::probe,
       .sql_expressions = true,
   };

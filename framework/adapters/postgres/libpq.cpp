@@ -167,14 +167,22 @@ Result<void> Connection::limit_statement() {
 
 Result<ResultPtr> Connection::exec(const std::string& sql, const std::vector<std::string>& params,
                                    ServerError* said, ParamType type) {
+  // Typed, so a query that uses only one of the window bounds still prepares.
+  return exec_typed(sql, params, std::vector<ParamType>(params.size(), type), said);
+}
+
+Result<ResultPtr> Connection::exec_typed(const std::string& sql,
+                                         const std::vector<std::string>& params,
+                                         const std::vector<ParamType>& types, ServerError* said) {
   if (!conn_) return fail(Error::retryable("connection closed after an earlier failure"));
   if (auto limited = limit_statement(); !limited) return fail(limited.error());
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
-  // Typed, so a query that uses only one of the window bounds still prepares.
-  const std::vector<Oid> types(params.size(), static_cast<Oid>(type));
-  ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), types.data(),
+  std::vector<Oid> oids;
+  oids.reserve(types.size());
+  for (const auto t : types) oids.push_back(static_cast<Oid>(t));
+  ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), oids.data(),
                            values.data(), nullptr, nullptr, 0));
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -194,12 +202,16 @@ Result<std::int64_t> Connection::exec_count(const std::string& sql,
                                             ParamType type) {
   auto r = exec(sql, params, nullptr, type);
   if (!r) return fail(r.error());
-  if (PQntuples(r->get()) != 1 || PQnfields(r->get()) < 1)
+  return single_number(r->get());
+}
+
+Result<std::int64_t> single_number(const PGresult* result) {
+  if (PQntuples(result) != 1 || PQnfields(result) < 1)
     return fail(Error::permanent("count query returned no single row"));
-  const char* text = PQgetvalue(r->get(), 0, 0);
+  const char* text = PQgetvalue(result, 0, 0);
   std::int64_t value = 0;
   const auto end = text + std::char_traits<char>::length(text);
-  if (std::from_chars(text, end, value).ptr != end)
+  if (std::from_chars(text, end, value).ptr != end || PQgetisnull(result, 0, 0))
     return fail(Error::permanent(std::string("count query returned '") + text + "', not a number"));
   return value;
 }

@@ -48,7 +48,7 @@ class Connection {
   // The type the server gives every parameter. Window bounds go as timestamptz: a text
   // parameter cast to timestamptz in a filter is converted again for every row it reads
   // (five times the cost of counting a window).
-  enum class ParamType : Oid { text = 25, timestamptz = 1184 };
+  enum class ParamType : Oid { text = 25, date = 1082, timestamptz = 1184 };
 
   // Runs `sql` with parameters; a failed command is a classified Error, and the server's
   // own account of it goes to `said` when given.
@@ -56,6 +56,9 @@ class Connection {
                          ServerError* said = nullptr, ParamType type = ParamType::text);
   Result<std::int64_t> exec_count(const std::string& sql, const std::vector<std::string>& params,
                                   ParamType type = ParamType::text);
+  // exec() with a type per parameter (`types` as long as `params`).
+  Result<ResultPtr> exec_typed(const std::string& sql, const std::vector<std::string>& params,
+                               const std::vector<ParamType>& types, ServerError* said = nullptr);
 
   // COPY ... TO STDOUT: calls `on_block(bytes, rows)` with blocks of whole rows.
   template <class OnBlock>
@@ -144,6 +147,9 @@ class ConnectionPool {
   std::mutex mutex_;
   std::deque<Idle> idle_;  // most recently used at the back
 };
+
+// The one whole number of a result of one row (a count), or a permanent Error.
+Result<std::int64_t> single_number(const PGresult* result);
 
 // Quotes an identifier that may carry a schema: `demo.events` -> `"demo"."events"`.
 std::string quote_qualified(std::string_view name);

@@ -205,21 +205,9 @@ std::string window_select(const SourceOptions& o, const Window& window, bool lit
          bound(window, false, literal);
 }
 
-namespace {
-
-Result<std::string> conninfo_of(const adapters::ConnectionConfig& connection) {
-  const auto conninfo = postgres_conninfo(connection.params);
-  if (!conninfo || !conninfo->is_resolved())
-    return fail(
-        Error::permanent("connection '" + connection.name + "' has no resolved url or host"));
-  return conninfo->reveal();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source) {
-  auto conninfo = conninfo_of(connection);
+  auto conninfo = resolved_conninfo(connection);
   if (!conninfo) return fail(conninfo.error());
   auto s = config::bind(sql_source_binding(), source.params);
   return make_source({*conninfo, std::move(s.query), std::move(s.table), std::move(s.time_column)});
@@ -227,7 +215,7 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
 
 Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& target) {
-  auto conninfo = conninfo_of(connection);
+  auto conninfo = resolved_conninfo(connection);
   if (!conninfo) return fail(conninfo.error());
   auto t = config::bind(sql_target_binding(), target.params);
   return make_target({*conninfo, std::move(t.table), std::move(t.time_column)});

@@ -7,6 +7,7 @@
 
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/registry.hpp"
+#include "framework/adapters/sql_runner.hpp"
 
 namespace sluice::adapters::postgres {
 
@@ -33,6 +34,11 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
 Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& target);
 std::unique_ptr<Target> make_target(TargetOptions options);
+
+// A SQL pipeline's runner on the table and time column of `options` (sql_runner.cpp).
+std::unique_ptr<SqlRunner> make_sql_runner(TargetOptions options);
+Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 
 // The registry row's connection probe: the server's version, database and user.
 Result<std::string> probe(const adapters::ConnectionConfig& connection);

@@ -35,7 +35,7 @@ TEST_CASE("validate: exit 0 and a summary for a valid config", "[e2e][config]") 
                             {"SLUICE_QUICKSTART_TOKEN", "quickstart-token-0123456789"}});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "valid: " + (kExamples / "quickstart.yaml").string() +
-                     ": 1 connection(s), 1 pipeline(s)\n");
+                     ": 1 connection(s), 2 pipeline(s)\n");
   CHECK(r.err.empty());
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("validate: --skip-secrets checks a config whose secrets are absent", "
   const auto lenient = sluicectl({"-c", config, "validate", "--skip-secrets"});
   CHECK(lenient.exit_code == 0);
   CHECK(lenient.out ==
-        "valid: " + config + ": 6 connection(s), 5 pipeline(s) (secrets not read)\n");
+        "valid: " + config + ": 6 connection(s), 7 pipeline(s) (secrets not read)\n");
 }
 
 TEST_CASE("validate: exit 1 with every error on stderr", "[e2e][config]") {
@@ -88,7 +88,7 @@ TEST_CASE("validate -o json: the diagnostics as data", "[e2e][config]") {
   CHECK(ok.exit_code == 0);
   const auto valid = nlohmann::json::parse(ok.out);
   CHECK(valid["valid"] == true);
-  CHECK(valid["pipelines"] == nlohmann::json::array({"demo_events"}));
+  CHECK(valid["pipelines"] == nlohmann::json::array({"demo_daily", "demo_events"}));
   CHECK(valid["errors"].empty());
 }
 

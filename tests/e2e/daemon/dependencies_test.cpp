@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/e2e/daemon/dependency_order.hpp"
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/ctl.hpp"
 #include "tests/support/files.hpp"
@@ -30,20 +31,6 @@ void write_layer(const std::filesystem::path& dir, const std::string& id,
                        "\nwindow:\n  granularity: " + granularity + "\n  start_date: \"" + start +
                        "\"\n  end_date: \"" + end + "\"\nmax_active_windows: 4\n" + extra);
 }
-
-// Claims of a child window made while an upstream window it overlaps had not ended yet.
-constexpr const char* kEarlyClaims = R"(
-  SELECT count(*)
-    FROM pipeline_events ce
-    JOIN pipeline_records c ON c.id = ce.record_id
-    JOIN pipeline_dependencies d ON d.pipeline_id = c.pipeline_id
-    JOIN pipeline_records u ON u.pipeline_id = d.upstream_id
-                           AND u.window_start_time < c.window_end_time
-                           AND u.window_end_time > c.window_start_time
-   WHERE ce.task = 'claim'
-     AND NOT EXISTS (SELECT 1 FROM pipeline_events ue
-                      WHERE ue.record_id = u.id AND ue.to_status IN ('SUCCESS', 'SKIPPED')
-                        AND ue.created_at <= ce.created_at))";
 
 }  // namespace
 
@@ -138,7 +125,7 @@ TEST_CASE("a three-level chain runs in dependency order on two daemons, and reru
     CHECK(test::count(*c,
                       "SELECT count(*) FROM zurich WHERE event_time < "
                       "'2024-01-01T23:00Z' OR event_time >= '2024-01-02T23:00Z'") == 0);
-    CHECK(test::count(*c, kEarlyClaims) == 0);
+    CHECK(test::count(*c, test::kEarlyClaims) == 0);
 
     // A correction at the source, in the hour the Zurich day starts with: rerun that hour and
     // everything below it. Counts are equal, so only --force reloads.
@@ -158,7 +145,7 @@ TEST_CASE("a three-level chain runs in dependency order on two daemons, and reru
         120s));
     REQUIRE(test::eventually([&] { return status_of("fct_zurich") == 1; }, 60s));
     CHECK(test::count(*c, "SELECT count(*) FROM daily WHERE amount = -1") == 10);
-    CHECK(test::count(*c, kEarlyClaims) == 0);
+    CHECK(test::count(*c, test::kEarlyClaims) == 0);
     first.signal(SIGTERM);
     second.signal(SIGTERM);
     CHECK(first.wait().exit_code == 0);

@@ -3,8 +3,6 @@
 // replaces the window, and a bad expression fails the window for good with nothing loaded.
 #include <catch2/catch.hpp>
 
-#include "framework/config/load.hpp"
-#include "tasks/runtime_from_config.hpp"
 #include "tests/support/chain_fixture.hpp"
 #include "tests/support/files.hpp"
 
@@ -55,41 +53,17 @@ struct Setup {
   }
 
   std::shared_ptr<const tasks::PipelineRuntime> pipeline(const std::string& cents_sql) {
-    test::write_file(
-        dir.path() / "sluice.yaml",
-        "stage:\n  root: " + f.stage_root().string() +
-            "\nconnections:\n  warehouse:\n    kind: postgres\n    url: ${env:PG_URL}\n");
-    test::write_file(dir.path() / "pipelines.d" / "orders.yaml", pipeline_yaml(cents_sql));
-    const auto env = config::Environment::fixed({{"PG_URL", f.db().url()}});
-    auto loaded = config::load_config(dir.path() / "sluice.yaml", {&env, true});
-    if (!loaded) {
-      for (const auto& d : loaded.error()) UNSCOPED_INFO(config::to_string(d));
-    }
-    REQUIRE(loaded);
-    auto p = tasks::runtime_from_config(*loaded, loaded->pipelines.at(0));
-    if (!p) FAIL(p.error().message);
-    return *p;
+    return f.runtime_from_yaml(dir.path(), "orders.yaml", pipeline_yaml(cents_sql));
   }
 
   // Rows of the expected result and of the target that differ, both ways.
   std::int64_t difference() const {
-    const std::string expected =
-        "SELECT id, event_time, amount, note, (amount * 100)::bigint, upper(note) || '!' FROM src";
-    return f.count("SELECT count(*) FROM ((" + expected +
-                   " EXCEPT ALL SELECT * FROM tsql) UNION ALL (SELECT * FROM tsql EXCEPT ALL " +
-                   expected + ")) d");
+    return f.difference(
+        "SELECT id, event_time, amount, note, (amount * 100)::bigint, upper(note) || '!' FROM src",
+        "tsql");
   }
-
-  std::string errors() const {
-    auto c = f.db().connect();
-    auto r = test::run_sql(
-        *c, "SELECT coalesce(string_agg(DISTINCT error_message, ' | '), '') FROM pipeline_records");
-    return r[0][0].c_str();
-  }
-
-  void forget_records() const {
-    f.exec("DELETE FROM pipeline_events; DELETE FROM pipeline_records");
-  }
+  std::string errors() const { return f.error_messages(); }
+  void forget_records() const { f.forget_records(); }
 };
 
 }  // namespace

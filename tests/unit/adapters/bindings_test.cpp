@@ -14,8 +14,8 @@ TEST_CASE("every key of every adapter table is bound exactly once", "[adapters][
   for (const auto* adapter : adapters::registry()) {
     const std::string kind(adapter->kind);
     std::set<const config::KeyTable*> tables;
-    for (const auto* list :
-         {&adapter->connection_keys, &adapter->source_keys, &adapter->target_keys}) {
+    for (const auto* list : {&adapter->connection_keys, &adapter->source_keys,
+                             &adapter->target_keys, &adapter->sql_keys}) {
       tables.insert(list->begin(), list->end());
     }
     for (const auto* table : tables) {

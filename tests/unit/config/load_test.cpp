@@ -3,6 +3,7 @@
 #include <date/date.h>
 #include <catch2/catch.hpp>
 
+#include "framework/config/graph.hpp"
 #include "framework/config/load.hpp"
 #include "tests/support/config_samples.hpp"
 #include "tests/support/files.hpp"
@@ -287,7 +288,11 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
     REQUIRE(c);
     CHECK(c->warnings.empty());  // it sets no planned key
     CHECK(c->daemon.connections.size() == 6);
-    CHECK(c->pipelines.size() == 5);
+    CHECK(c->pipelines.size() == 7);
+    // Three levels: orders -> orders_clean -> orders_fct_daily.
+    const config::PipelineGraph graph(*c);
+    CHECK(graph.descendants("orders") ==
+          std::vector<std::string>{"orders_clean", "orders_fct_daily"});
     REQUIRE(c->daemon.http.tokens.size() == 1);
     CHECK(c->daemon.http.tokens[0].token.reveal() == "ci-token-0123456789abcdef");
     // Every adapter kind of the registry is used by the example.
@@ -307,9 +312,21 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
     REQUIRE(c->daemon.http.tokens.size() == 1);
     CHECK(c->daemon.http.tokens[0].role == "admin");
     CHECK(c->daemon.http.listen == "127.0.0.1:8470");
-    REQUIRE(c->pipelines.size() == 1);
-    const auto& p = c->pipelines.front();
-    CHECK(p.id.value == "demo_events");
+    REQUIRE(c->pipelines.size() == 2);
+    const auto named = [&](std::string_view id) {
+      const auto it = std::find_if(c->pipelines.begin(), c->pipelines.end(),
+                                   [&](const auto& p) { return p.id.value == id; });
+      REQUIRE(it != c->pipelines.end());
+      return *it;
+    };
+    // The daily aggregate over the hourly copy, in the database, after its day's hours.
+    const auto daily = named("demo_daily");
+    CHECK(daily.kind == config::PipelineConfig::Kind::sql);
+    CHECK(daily.window.granularity.to_string() == "1d");
+    REQUIRE(daily.depends_on.size() == 1);
+    CHECK(daily.depends_on[0].upstream.value == "demo_events");
+    CHECK(daily.ddl.has_value());
+    const auto p = named("demo_events");
     CHECK(p.window.granularity.to_string() == "1h");
     CHECK(time::to_string(p.window.x_time_back) == "10m");
     CHECK(p.window.catchup);
