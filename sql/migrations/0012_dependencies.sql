@@ -21,6 +21,15 @@ COMMENT ON TABLE pipeline_dependencies IS
 -- A finished window wakes the daemons for its children (sluice_track_done).
 CREATE INDEX pipeline_dependencies_upstream_idx ON pipeline_dependencies (upstream_id);
 
+-- The claim looks for a pipeline's oldest PENDING window of each kind (live, backfill): with
+-- the kind in the key, a pipeline without backfill windows costs one index probe, not a walk
+-- over its live backlog. It replaces 0001's index without the kind.
+DROP INDEX pipeline_records_claim_idx;
+CREATE INDEX pipeline_records_claim_kind_idx
+    ON pipeline_records (pipeline_id, (trigger = 'backfill'), window_start_time)
+    INCLUDE (next_attempt_at)
+    WHERE pipeline_status = 'PENDING';
+
 -- The end of the newest SUCCESS or SKIPPED window. No child window can be ready past it, so
 -- the claim never walks a child's backlog beyond it; `latest` dependencies read nothing
 -- else. Kept exact by a trigger, also when a finished window is rerun or deleted.
@@ -161,117 +170,141 @@ CREATE OR REPLACE FUNCTION sluice_claim(
     p_backfill_limits integer[],
     p_locked_by      text
 ) RETURNS SETOF pipeline_records
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- The candidate scan's estimated cost is above jit_above_cost, and compiling it took 40 ms of
+-- every 53 ms claim (200 pipelines with depends_on); the plan runs in about 10 ms without.
+SET jit = off
+AS $$
 DECLARE
     c          record;
     v_running  integer;
     v_claimed  pipeline_records;
     v_now      timestamptz;
+    v_pass     integer;
+    v_busy     boolean := false;
 BEGIN
-    FOR c IN
-        SELECT l.pipeline_id, l.live_limit, l.backfill_limit, w.is_backfill, w.window_start_time,
-               g.frontier
-          FROM unnest(p_pipelines, p_live_limits, p_backfill_limits)
-                   AS l(pipeline_id, live_limit, backfill_limit)
-          LEFT JOIN pipelines p ON p.pipeline_id = l.pipeline_id
-         CROSS JOIN LATERAL (
-               SELECT min(coalesce(up.newest_done_end, '-infinity')) AS frontier
-                 FROM pipeline_dependencies dep
-                 LEFT JOIN pipelines up ON up.pipeline_id = dep.upstream_id
-                WHERE dep.pipeline_id = l.pipeline_id) g
-         CROSS JOIN LATERAL (
-               SELECT b.is_backfill,
-                      (SELECT r.window_start_time
-                         FROM pipeline_records r
-                        WHERE r.pipeline_id = l.pipeline_id
-                          AND r.pipeline_status = 'PENDING'
-                          AND (r.trigger = 'backfill') = b.is_backfill
-                          AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
-                          AND r.window_start_time < coalesce(g.frontier, 'infinity')
-                          AND r.window_end_time <= coalesce(g.frontier, 'infinity')
-                          AND (g.frontier IS NULL OR NOT EXISTS (
-                                 SELECT 1 FROM pipeline_dependencies d
-                                  WHERE d.pipeline_id = r.pipeline_id AND d.mode = 'windows'
-                                    AND (SELECT coalesce(sum(extract(epoch FROM
-                                                least(u.window_end_time, r.window_end_time)
-                                                - greatest(u.window_start_time,
-                                                           r.window_start_time))), 0)
-                                           FROM pipeline_records u
-                                          WHERE u.pipeline_id = d.upstream_id
-                                            AND u.window_start_time
-                                                > r.window_start_time - d.upstream_span
-                                            AND u.window_start_time < r.window_end_time
-                                            AND u.window_end_time > r.window_start_time
-                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
-                                        < extract(epoch FROM r.window_end_time
-                                                             - r.window_start_time)))
-                        ORDER BY r.window_start_time
-                        LIMIT 1) AS window_start_time
-                 FROM (VALUES (false), (true)) AS b(is_backfill)) w
-         WHERE NOT coalesce(p.paused, false)
-           AND w.window_start_time IS NOT NULL
-         ORDER BY w.is_backfill, w.window_start_time
-    LOOP
-        PERFORM pg_advisory_xact_lock(hashtextextended('sluice.claim.' || c.pipeline_id, 0));
-        SELECT count(*) INTO v_running
-          FROM pipeline_records r
-         WHERE r.pipeline_id = c.pipeline_id
-           AND r.pipeline_status = 'IN_PROGRESS'
-           AND (r.trigger = 'backfill') = c.is_backfill;
-        CONTINUE WHEN v_running >= CASE WHEN c.is_backfill THEN c.backfill_limit
-                                        ELSE c.live_limit END;
+    -- Two passes: the first skips a pipeline another claimer holds (pg_try_advisory_xact_lock)
+    -- and takes the next pipeline's window instead of queueing behind it; only when nothing
+    -- else was claimable does the second wait for the held ones. Workers of several daemons
+    -- thus spread over pipelines instead of taking turns on the oldest one.
+    FOR v_pass IN 1..2 LOOP
+        EXIT WHEN v_pass = 2 AND NOT v_busy;
+        FOR c IN
+            -- Every pipeline's frontier in one join (one aggregate per pipeline cost 5 ms
+            -- at 200 pipelines).
+            WITH g AS (SELECT dep.pipeline_id,
+                              min(coalesce(up.newest_done_end, '-infinity')) AS frontier
+                         FROM pipeline_dependencies dep
+                         LEFT JOIN pipelines up ON up.pipeline_id = dep.upstream_id
+                        GROUP BY dep.pipeline_id)
+            SELECT l.pipeline_id, l.live_limit, l.backfill_limit, w.is_backfill, w.window_start_time,
+                   g.frontier
+              FROM unnest(p_pipelines, p_live_limits, p_backfill_limits)
+                       AS l(pipeline_id, live_limit, backfill_limit)
+              LEFT JOIN pipelines p ON p.pipeline_id = l.pipeline_id
+              LEFT JOIN g ON g.pipeline_id = l.pipeline_id
+             CROSS JOIN LATERAL (
+                   SELECT b.is_backfill,
+                          (SELECT r.window_start_time
+                             FROM pipeline_records r
+                            WHERE r.pipeline_id = l.pipeline_id
+                              AND r.pipeline_status = 'PENDING'
+                              AND (r.trigger = 'backfill') = b.is_backfill
+                              AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
+                              AND r.window_start_time < coalesce(g.frontier, 'infinity')
+                              AND r.window_end_time <= coalesce(g.frontier, 'infinity')
+                              AND (g.frontier IS NULL OR NOT EXISTS (
+                                     SELECT 1 FROM pipeline_dependencies d
+                                      WHERE d.pipeline_id = r.pipeline_id AND d.mode = 'windows'
+                                        AND (SELECT coalesce(sum(extract(epoch FROM
+                                                    least(u.window_end_time, r.window_end_time)
+                                                    - greatest(u.window_start_time,
+                                                               r.window_start_time))), 0)
+                                               FROM pipeline_records u
+                                              WHERE u.pipeline_id = d.upstream_id
+                                                AND u.window_start_time
+                                                    > r.window_start_time - d.upstream_span
+                                                AND u.window_start_time < r.window_end_time
+                                                AND u.window_end_time > r.window_start_time
+                                                AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                            < extract(epoch FROM r.window_end_time
+                                                                 - r.window_start_time)))
+                            ORDER BY r.window_start_time
+                            LIMIT 1) AS window_start_time
+                     FROM (VALUES (false), (true)) AS b(is_backfill)) w
+             WHERE NOT coalesce(p.paused, false)
+               AND w.window_start_time IS NOT NULL
+             ORDER BY w.is_backfill, w.window_start_time
+        LOOP
+            IF v_pass = 1 THEN
+                IF NOT pg_try_advisory_xact_lock(hashtextextended('sluice.claim.' || c.pipeline_id,
+                                                                  0)) THEN
+                    v_busy := true;
+                    CONTINUE;
+                END IF;
+            ELSE
+                PERFORM pg_advisory_xact_lock(hashtextextended('sluice.claim.' || c.pipeline_id, 0));
+            END IF;
+            SELECT count(*) INTO v_running
+              FROM pipeline_records r
+             WHERE r.pipeline_id = c.pipeline_id
+               AND r.pipeline_status = 'IN_PROGRESS'
+               AND (r.trigger = 'backfill') = c.is_backfill;
+            CONTINUE WHEN v_running >= CASE WHEN c.is_backfill THEN c.backfill_limit
+                                            ELSE c.live_limit END;
 
-        v_now := clock_timestamp();
-        UPDATE pipeline_records r
-           SET pipeline_status     = 'IN_PROGRESS',
-               dag_run_id          = r.trigger || '__' ||
-                                     to_char(v_now AT TIME ZONE 'UTC',
-                                             'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-               locked_by           = p_locked_by,
-               pipeline_locked_at  = now(),
-               heartbeat_at        = now(),
-               pipeline_start_time = coalesce(r.pipeline_start_time, now()),
-               pipeline_end_time   = NULL
-         WHERE r.id = (SELECT q.id
-                         FROM pipeline_records q
-                        WHERE q.pipeline_id = c.pipeline_id
-                          AND q.pipeline_status = 'PENDING'
-                          AND (q.trigger = 'backfill') = c.is_backfill
-                          AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
-                          AND q.window_start_time < coalesce(c.frontier, 'infinity')
-                          AND q.window_end_time <= coalesce(c.frontier, 'infinity')
-                          AND (c.frontier IS NULL OR NOT EXISTS (
-                                 SELECT 1 FROM pipeline_dependencies d
-                                  WHERE d.pipeline_id = q.pipeline_id AND d.mode = 'windows'
-                                    AND (SELECT coalesce(sum(extract(epoch FROM
-                                                least(u.window_end_time, q.window_end_time)
-                                                - greatest(u.window_start_time,
-                                                           q.window_start_time))), 0)
-                                           FROM pipeline_records u
-                                          WHERE u.pipeline_id = d.upstream_id
-                                            AND u.window_start_time
-                                                > q.window_start_time - d.upstream_span
-                                            AND u.window_start_time < q.window_end_time
-                                            AND u.window_end_time > q.window_start_time
-                                            AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
-                                        < extract(epoch FROM q.window_end_time
-                                                             - q.window_start_time)))
-                        ORDER BY q.window_start_time
-                        LIMIT 1
-                          FOR UPDATE SKIP LOCKED)
-        RETURNING r.* INTO v_claimed;
+            v_now := clock_timestamp();
+            UPDATE pipeline_records r
+               SET pipeline_status     = 'IN_PROGRESS',
+                   dag_run_id          = r.trigger || '__' ||
+                                         to_char(v_now AT TIME ZONE 'UTC',
+                                                 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                   locked_by           = p_locked_by,
+                   pipeline_locked_at  = now(),
+                   heartbeat_at        = now(),
+                   pipeline_start_time = coalesce(r.pipeline_start_time, now()),
+                   pipeline_end_time   = NULL
+             WHERE r.id = (SELECT q.id
+                             FROM pipeline_records q
+                            WHERE q.pipeline_id = c.pipeline_id
+                              AND q.pipeline_status = 'PENDING'
+                              AND (q.trigger = 'backfill') = c.is_backfill
+                              AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
+                              AND q.window_start_time < coalesce(c.frontier, 'infinity')
+                              AND q.window_end_time <= coalesce(c.frontier, 'infinity')
+                              AND (c.frontier IS NULL OR NOT EXISTS (
+                                     SELECT 1 FROM pipeline_dependencies d
+                                      WHERE d.pipeline_id = q.pipeline_id AND d.mode = 'windows'
+                                        AND (SELECT coalesce(sum(extract(epoch FROM
+                                                    least(u.window_end_time, q.window_end_time)
+                                                    - greatest(u.window_start_time,
+                                                               q.window_start_time))), 0)
+                                               FROM pipeline_records u
+                                              WHERE u.pipeline_id = d.upstream_id
+                                                AND u.window_start_time
+                                                    > q.window_start_time - d.upstream_span
+                                                AND u.window_start_time < q.window_end_time
+                                                AND u.window_end_time > q.window_start_time
+                                                AND u.pipeline_status IN ('SUCCESS', 'SKIPPED'))
+                                            < extract(epoch FROM q.window_end_time
+                                                                 - q.window_start_time)))
+                            ORDER BY q.window_start_time
+                            LIMIT 1
+                              FOR UPDATE SKIP LOCKED)
+            RETURNING r.* INTO v_claimed;
 
-        IF FOUND THEN
-            INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status,
-                                         to_status, outcome, started_at, ended_at, host)
-            -- clock_timestamp(), not now(): the claim happened after every upstream window
-            -- it checked had committed, which the transaction's start does not say.
-            VALUES (v_claimed.id, v_claimed.pipeline_id, v_claimed.dag_run_id, 'claim',
-                    'PENDING', 'IN_PROGRESS', 'CLAIMED', clock_timestamp(), clock_timestamp(),
-                    p_locked_by);
-            RETURN NEXT v_claimed;
-            RETURN;
-        END IF;
+            IF FOUND THEN
+                INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status,
+                                             to_status, outcome, started_at, ended_at, host)
+                -- clock_timestamp(), not now(): the claim happened after every upstream window
+                -- it checked had committed, which the transaction's start does not say.
+                VALUES (v_claimed.id, v_claimed.pipeline_id, v_claimed.dag_run_id, 'claim',
+                        'PENDING', 'IN_PROGRESS', 'CLAIMED', clock_timestamp(), clock_timestamp(),
+                        p_locked_by);
+                RETURN NEXT v_claimed;
+                RETURN;
+            END IF;
+        END LOOP;
     END LOOP;
 END
 $$;

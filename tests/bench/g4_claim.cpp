@@ -6,7 +6,7 @@
 //
 // Knobs: SLUICE_BENCH_DATABASE_URL (a server where databases can be made), SLUICE_BENCH_CLAIMS
 // (2000 per run), SLUICE_BENCH_HOURS (960 hourly windows per pipeline of the two hourly
-// levels).
+// levels), SLUICE_BENCH_KEEP=1 (keep g4_template and g4_with, e.g. to EXPLAIN a claim).
 #include <atomic>
 #include <cstdio>
 #include <string>
@@ -138,6 +138,7 @@ int main() {
   }
   const long claims = bench::env_number("SLUICE_BENCH_CLAIMS", 2000);
   const int hours = static_cast<int>(bench::env_number("SLUICE_BENCH_HOURS", 960));
+  const bool keep = bench::env_number("SLUICE_BENCH_KEEP", 0) != 0;
   const std::string tmpl = with_database(server, "g4_template");
   exec(server, "DROP DATABASE IF EXISTS g4_template");
   exec(server, "CREATE DATABASE g4_template");
@@ -184,13 +185,13 @@ int main() {
       std::printf("%-26s %8d %10ld %10.0f %10.2f %10.2f\n",
                   with_dependencies ? "with depends_on" : "without (baseline)", workers, f.claims,
                   rate[k], bench::percentile(f.latencies_ms, 0.5), p99[k]);
-      exec(server, "DROP DATABASE " + name);
+      if (!keep) exec(server, "DROP DATABASE " + name);
     }
     std::printf(
         "   %d worker(s): claims/s with / without = %.2f (target >= 0.5); p99 with "
         "depends_on %.2f ms (target <= 20)\n",
         workers, rate[1] / rate[0], p99[1]);
   }
-  exec(server, "DROP DATABASE g4_template");
+  if (!keep) exec(server, "DROP DATABASE g4_template");
   return 0;
 }

@@ -67,7 +67,7 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "window_latency"});
   const auto indexes = names(*c, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'");
   for (const char* index :
-       {"pipeline_records_window_unique", "pipeline_records_claim_idx",
+       {"pipeline_records_window_unique", "pipeline_records_claim_kind_idx",
         "pipeline_records_lease_idx", "pipeline_records_window_idx", "pipeline_records_failed_idx",
         "pipeline_events_record_idx", "pipeline_events_time_idx", "backfill_requests_open_idx",
         "audit_log_at_idx", "notifications_dedupe_idx", "notification_deliveries_due_idx",

@@ -62,9 +62,10 @@ TEST_CASE("the claim and stale-lock queries use their indexes", "[store][schema]
   for (auto q : {
            Case{"claim: oldest claimable PENDING window of a pipeline",
                 "SELECT id FROM pipeline_records WHERE pipeline_status = 'PENDING'"
-                " AND pipeline_id = 'p3' AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
+                " AND pipeline_id = 'p3' AND (trigger = 'backfill') = false"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
                 " ORDER BY window_start_time LIMIT 4 FOR UPDATE SKIP LOCKED",
-                "pipeline_records_claim_idx"},
+                "pipeline_records_claim_kind_idx"},
            Case{"stale-lock scan",
                 "SELECT id FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'"
                 " AND COALESCE(heartbeat_at, pipeline_locked_at) < now() - interval '30 minutes'"
