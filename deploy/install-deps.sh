@@ -10,7 +10,7 @@ packages=(
   libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev
   libzstd-dev libcurl4-openssl-dev libmariadb-dev libexpected-dev libxxhash-dev tzdata
-  libssl-dev prometheus-cpp-dev libre2-dev
+  libssl-dev prometheus-cpp-dev libre2-dev libdtl-dev
   # servers and clients the tests and the quickstart start
   postgresql postgresql-contrib postgresql-client mariadb-server mariadb-client
   clickhouse-server clickhouse-client

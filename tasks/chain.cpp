@@ -171,6 +171,7 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
   auto record_write = [&](store::TaskWrite w,
                           Clock::time_point task_start) -> std::optional<ChainOutcome> {
     w.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - task_start);
+    if (pipeline.config_version) w.config_version = pipeline.config_version;
     if (lost.load())
       return ChainOutcome{ChainEnd::lock_lost,
                           "lease lost during " + std::string(to_string(w.task))};

@@ -56,6 +56,9 @@ struct PipelineRuntime {
   Timeouts timeouts;
   int max_active_windows = 1;
   int max_active_backfill = 1;
+  // pipeline_definitions.version of the definition this runtime was built from: each
+  // fenced write of a window's run records it (0: unknown, not written).
+  int config_version = 0;
 };
 
 }  // namespace sluice::tasks

@@ -22,7 +22,7 @@ std::vector<store::ClaimLimit> claim_limits(
   std::vector<store::ClaimLimit> limits;
   limits.reserve(pipelines.size());
   for (const auto& p : pipelines)
-    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
+    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill, p->config_version});
   return limits;
 }
 

@@ -32,6 +32,7 @@ Response problem_response(const Problem& problem, std::string_view instance) {
   if (!instance.empty()) body["instance"] = instance;
   if (!problem.field.empty()) body["field"] = problem.field;
   if (!problem.suggestion.empty()) body["suggestion"] = problem.suggestion;
+  if (problem.errors.is_array()) body["errors"] = problem.errors;
   return {.status = problem.status,
           .content_type = "application/problem+json",
           .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),

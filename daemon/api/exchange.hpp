@@ -24,6 +24,7 @@ struct Request {
   std::string cookie{};
   std::string csrf_token{};  // X-CSRF-Token
   std::string if_none_match{};
+  std::string if_match{};  // a catalog change: the version it was made from
   std::string accept_encoding{};
   bool tls = false;  // came over HTTPS: the session cookie is Secure
 };
@@ -44,6 +45,7 @@ struct Problem {
   std::string field{};
   std::string suggestion{};  // "did you mean" for an unknown pipeline
   Headers headers{};
+  nlohmann::json errors{};  // an array: every error of a refused definition (422, 409)
 };
 
 // A handler's answer, or the Problem that refused the request (and changed nothing).

@@ -12,6 +12,10 @@ namespace sluice::api {
 // did-you-mean, conflict 409, failed 503/500).
 tl::unexpected<Problem> problem_of(const ops::Refusal& refusal);
 
+// Config diagnostics as the API lists them: line, column, field, message; `at` (FILE:LINE:
+// COLUMN) when the problem is not in the submitted text.
+nlohmann::json diagnostics_json(const std::vector<config::Diagnostic>& diagnostics);
+
 // The caller's operator on this thread's connection (503 when the database is out of reach).
 Answer<store::Operator> operator_for(Call& call);
 
@@ -30,6 +34,15 @@ Answer<Response> get_pipeline(Call& call);
 Answer<Response> pause_pipeline(Call& call);
 Answer<Response> unpause_pipeline(Call& call);
 Answer<Response> get_graph(Call& call);
+
+Answer<Response> create_definition(Call& call);
+Answer<Response> update_definition(Call& call);
+Answer<Response> delete_definition(Call& call);
+Answer<Response> rollback_definition(Call& call);
+Answer<Response> validate_definition(Call& call);
+Answer<Response> list_versions(Call& call);
+Answer<Response> get_version(Call& call);
+Answer<Response> trigger_pipeline(Call& call);
 
 Answer<Response> list_records(Call& call);
 Answer<Response> get_record(Call& call);

@@ -3,8 +3,22 @@
 #include <charconv>
 
 #include "daemon/ops/selection.hpp"
+#include "framework/config/load.hpp"
 
 namespace sluice::api {
+
+nlohmann::json diagnostics_json(const std::vector<config::Diagnostic>& ds) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : ds) {
+    nlohmann::json one{{"line", d.where.line}, {"column", d.where.column}, {"message", d.message}};
+    if (!d.path.empty()) one["field"] = d.path;
+    // A problem found in another pipeline (the definition would break it) says where.
+    if (!d.where.file.starts_with(config::kCatalogPrefix) || !d.where.file.ends_with("@new"))
+      one["at"] = config::to_string(d.where);
+    out.push_back(std::move(one));
+  }
+  return out;
+}
 
 tl::unexpected<Problem> problem_of(const ops::Refusal& r) {
   using Kind = ops::Refusal::Kind;
@@ -13,7 +27,19 @@ tl::unexpected<Problem> problem_of(const ops::Refusal& r) {
     case Kind::not_found:
       return refuse(
           {.status = 404, .detail = r.message, .field = r.field, .suggestion = r.suggestion});
-    case Kind::conflict: return refuse({.status = 409, .detail = r.message, .field = r.field});
+    case Kind::conflict:
+      return refuse(
+          {.status = 409,
+           .detail = r.message,
+           .field = r.field,
+           .errors = r.problems.empty() ? nlohmann::json() : diagnostics_json(r.problems)});
+    case Kind::invalid:
+      return refuse({.status = 422, .detail = r.message, .errors = diagnostics_json(r.problems)});
+    case Kind::stale:
+      return refuse({.status = 412,
+                     .detail = r.message,
+                     .field = r.field,
+                     .headers = {{"ETag", "\"" + std::to_string(r.current) + "\""}}});
     case Kind::bad_input: break;
   }
   return refuse({.status = 400, .detail = r.message, .field = r.field, .suggestion = r.suggestion});
@@ -62,6 +88,25 @@ const std::vector<Route>& routes() {
        "Every pipeline: state, last success, lateness, backlog, running, failed, next due"},
       {"GET", "/api/v1/pipelines/{id}", Role::viewer, get_pipeline,
        "One pipeline: its status, redacted config, next fires and windows"},
+      {"POST", "/api/v1/pipelines", Role::admin, create_definition,
+       "Create a catalog pipeline from a YAML (or JSON) definition: 201, or 422 with every "
+       "error at its line and column"},
+      {"POST", "/api/v1/pipelines/validate", Role::admin, validate_definition,
+       "Check a definition as a create or update would, storing nothing"},
+      {"PUT", "/api/v1/pipelines/{id}", Role::admin, update_definition,
+       "A catalog pipeline's next version; If-Match: the version it was made from (412 when "
+       "another change came first)"},
+      {"DELETE", "/api/v1/pipelines/{id}", Role::admin, delete_definition,
+       "Delete a catalog pipeline: no new windows, running ones finish, records stay"},
+      {"GET", "/api/v1/pipelines/{id}/versions", Role::viewer, list_versions,
+       "Every stored version of a pipeline's definition, newest first"},
+      {"GET", "/api/v1/pipelines/{id}/versions/{n}", Role::viewer, get_version,
+       "One version's text and who stored it"},
+      {"POST", "/api/v1/pipelines/{id}/rollback", Role::admin, rollback_definition,
+       "The exact text of version `to` as the pipeline's next version"},
+      {"POST", "/api/v1/pipelines/{id}/trigger", Role::operator_, trigger_pipeline,
+       "Run now: the newest complete window (or the one holding `window`) created or reset "
+       "with the manual trigger"},
       {"POST", "/api/v1/pipelines/{id}/pause", Role::operator_, pause_pipeline,
        "Stop claiming the pipeline's windows (running ones finish)"},
       {"POST", "/api/v1/pipelines/{id}/unpause", Role::operator_, unpause_pipeline,

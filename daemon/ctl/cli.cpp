@@ -54,6 +54,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   add_connections_command(app, ctx);
   add_notifications_command(app, ctx);
   add_plan_command(app, ctx);
+  add_pipelines_command(app, ctx);
   add_graph_command(app, ctx);
   add_deploy_commands(app, ctx);
 

@@ -178,7 +178,7 @@ std::vector<ops::BackfillOrder> orders_of(const config::Config& config, const Ba
 }
 
 int run_backfill(Context& ctx, const BackfillOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   const auto orders = orders_of(config, o);
   if (o.dry_run) {
     for (const auto& order : orders)

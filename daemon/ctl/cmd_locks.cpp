@@ -35,7 +35,7 @@ store::RecordSelection running(const config::Config& config, const LocksOptions&
 }
 
 int run_list(Context& ctx, const LocksOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   const auto selection = running(config, o);
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
@@ -65,7 +65,7 @@ int run_release(Context& ctx, const LocksOptions& o) {
     throw UsageError("locks release needs --stale or --id ID (one of them)");
   for (auto id : o.ids)
     if (id <= 0) throw UsageError("--id: " + std::to_string(id) + " is not a record id");
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   const auto selection = running(config, o);
   auto connection = open_database(ctx);
   std::int64_t released = 0;

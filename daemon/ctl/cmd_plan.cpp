@@ -16,7 +16,7 @@ namespace sluice::ctl {
 namespace {
 
 int run_plan(Context& ctx, const ops::PlanInput& in) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());

@@ -29,7 +29,7 @@ time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
 }
 
 int run_list(Context& ctx, const ListOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   const auto s = take(ops::resolve_selection(config, o.selection, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
@@ -87,6 +87,15 @@ int run_show(Context& ctx, std::int64_t id) {
   for (const auto& [key, value] : d.record.items())
     *ctx.out << key << std::string(width - key.size() + 2, ' ') << cell(value) << "\n";
   if (d.waiting_on) *ctx.out << "\n" << *d.waiting_on << "\n";
+  if (!d.definition.is_null()) {
+    const auto& def = d.definition;
+    *ctx.out << "\nran with version " << def["version"].get<int>() << " of "
+             << d.record["pipeline_id"].get<std::string>() << " ("
+             << (def["origin"] == "file" ? "file " + cell(def["file"]) : std::string("catalog"))
+             << ", stored by " << cell(def["created_by"]) << " at " << cell(def["created_at"])
+             << "; sluicectl pipelines show " << d.record["pipeline_id"].get<std::string>()
+             << " --version " << def["version"].get<int>() << ")\n";
+  }
   *ctx.out << "\nevents:\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : d.events)

@@ -26,7 +26,7 @@ struct RunOnceOptions {
 };
 
 int run_once(Context& ctx, const RunOnceOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   for (const auto& id : o.pipelines) find_pipeline(config, id);
   if (o.workers < 0) throw UsageError("--workers must be at least 1");
   auto connection = open_database(ctx);

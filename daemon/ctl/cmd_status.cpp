@@ -24,7 +24,7 @@ struct StatusOptions {
 };
 
 int run_status(Context& ctx, const StatusOptions& o) {
-  const auto config = load_pipelines(ctx, false);  // quarantined ones are rows here
+  const auto config = load_all_pipelines(ctx, false);  // quarantined ones are rows here
   std::vector<std::string> ids;
   for (const auto& id : o.only) {
     if (!config.find_quarantined(id)) find_pipeline(config, id);  // refuses an unknown one

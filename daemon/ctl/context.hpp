@@ -78,6 +78,7 @@ void add_locks_command(CLI::App& app, Context& ctx);
 void add_connections_command(CLI::App& app, Context& ctx);
 void add_notifications_command(CLI::App& app, Context& ctx);
 void add_plan_command(CLI::App& app, Context& ctx);
+void add_pipelines_command(CLI::App& app, Context& ctx);
 void add_graph_command(CLI::App& app, Context& ctx);
 void add_deploy_commands(CLI::App& app, Context& ctx);  // deploy, undeploy
 

@@ -2,12 +2,16 @@
 
 #include <ostream>
 
+#include "daemon/ctl/database.hpp"
 #include "daemon/ops/selection.hpp"
+#include "framework/store/catalog.hpp"
 
 namespace sluice::ctl {
 
-config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) {
-  auto loaded = config::load_config_isolating(ctx.config_path, {nullptr, read_secrets});
+namespace {
+
+config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& options, bool warn) {
+  auto loaded = config::load_config_isolating(ctx.config_path, options);
   if (loaded) {
     if (warn) {
       for (const auto& q : loaded->quarantined)
@@ -19,6 +23,37 @@ config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) 
   std::string message = "invalid config " + ctx.config_path + " (see `sluicectl validate`):";
   for (const auto& d : loaded.error()) message += "\n  " + config::to_string(d);
   throw UsageError(message);
+}
+
+}  // namespace
+
+config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) {
+  return loaded_or_throw(ctx, {nullptr, read_secrets}, warn);
+}
+
+config::Config load_pipelines(const Context& ctx, store::Connection& connection, bool warn) {
+  auto current = store::Catalog(connection).current();
+  if (!current) throw Failure(current.error());
+  std::vector<config::CatalogDefinition> catalog;
+  for (auto& d : *current) catalog.push_back({d.pipeline.value, d.version, std::move(d.yaml)});
+  config::LoadOptions options;
+  options.catalog = &catalog;
+  return loaded_or_throw(ctx, options, warn);
+}
+
+config::Config load_all_pipelines(const Context& ctx, bool warn) {
+  std::unique_ptr<store::Connection> connection;
+  try {
+    connection = open_database(ctx);
+  } catch (const std::exception&) {
+    return load_pipelines(ctx, warn);
+  }
+  auto current = store::Catalog(*connection).current();
+  if (!current) {
+    *ctx.err << "warning: the catalog's pipelines left out: " << current.error().message << "\n";
+    return load_pipelines(ctx, warn);
+  }
+  return load_pipelines(ctx, *connection, warn);
 }
 
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id) {

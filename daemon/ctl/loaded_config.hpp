@@ -2,6 +2,7 @@
 // The config for commands that act on pipelines (run-once, windows preview, ...).
 #include "daemon/ctl/context.hpp"
 #include "framework/config/load.hpp"
+#include "framework/store/database.hpp"
 
 namespace sluice::ctl {
 
@@ -11,6 +12,11 @@ namespace sluice::ctl {
 // Without `read_secrets`, references are checked but not read (`validate --skip-secrets`):
 // for commands that open no connection.
 config::Config load_pipelines(const Context& ctx, bool warn = true, bool read_secrets = true);
+// The same with the catalog's pipelines (pipeline_definitions), as the daemons load them.
+config::Config load_pipelines(const Context& ctx, store::Connection& connection, bool warn = true);
+// For commands that open the database next: with the catalog's pipelines when the database
+// answers, else the files alone (the command's own connection then reports why it cannot).
+config::Config load_all_pipelines(const Context& ctx, bool warn = true);
 
 // The pipeline, or UsageError naming the ids there are (with a "did you mean").
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id);

@@ -34,7 +34,7 @@ namespace sluice::ctl {
 int run_record_action(Context& ctx, const SelectionOptions& o, const std::string& verb,
                       const std::vector<store::Status>& acts_on, const RecordAction& act,
                       bool downstream) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   auto s = take(ops::resolve_selection(config, o, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());

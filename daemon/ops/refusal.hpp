@@ -7,7 +7,10 @@
 
 #include <tl/expected.hpp>
 
+#include <vector>
+
 #include "framework/core/error.hpp"
+#include "framework/schema/diagnostic.hpp"
 
 namespace sluice::ops {
 
@@ -17,12 +20,18 @@ struct Refusal {
     not_found,  // an id or pipeline that does not exist (exit 2, HTTP 404)
     conflict,   // the records' state refuses it (exit 2, HTTP 409)
     failed,     // the database or an adapter failed (exit 1, HTTP 503 or 500): `error`
+    invalid,    // a pipeline definition that does not validate (exit 2, HTTP 422): `problems`
+    stale,      // a change made against an older version (exit 2, HTTP 412): `current`
   };
   Kind kind = Kind::bad_input;
   std::string field{};
   std::string message{};     // names the value, never a secret
   std::string suggestion{};  // "did you mean" (pipelines, statuses)
   Error error{};             // Kind::failed only
+  // invalid, and conflict with a pipeline file: each problem at its line and column of the
+  // submitted text (`catalog:ID@new`), or at the file's.
+  std::vector<config::Diagnostic> problems{};
+  int current = 0;  // stale: the version that is current
 };
 
 // How a message names an input: `--from` to sluicectl's user, `from` to an API client.

@@ -99,6 +99,7 @@ json record_row_json(const store::RecordRow& r) {
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d) {
   nlohmann::ordered_json out = d.record;
   out["waiting_on"] = d.waiting_on ? nlohmann::ordered_json(*d.waiting_on) : nullptr;
+  out["definition"] = d.definition;
   out["events"] = d.events;
   return out;
 }

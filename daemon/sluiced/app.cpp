@@ -89,12 +89,11 @@ int run(int argc, char** argv) {
     for (const auto& line : loaded.error()) std::cerr << line << "\n";
     return 1;
   }
-  const std::shared_ptr<const State> state = *loaded;
-  const config::Config& config = state->config;
-  observe::init_logging(config.daemon.log);
+  std::shared_ptr<const State> state = *loaded;
+  observe::init_logging(state->config.daemon.log);
   const auto log = observe::logger("scheduler");
 
-  auto url = config::resolve_database_url(database_url, &config.daemon.database);
+  auto url = config::resolve_database_url(database_url, &state->config.daemon.database);
   if (!url) {
     log->critical("{}", url.error());
     return 2;
@@ -109,6 +108,16 @@ int run(int argc, char** argv) {
     return 1;
   }
   const std::string holder = tasks::default_holder();
+  // With the database reachable: the catalog's pipelines join the files', and each file
+  // pipeline's text is stored as a version.
+  const CatalogAccess access{url->url.reveal(), holder};
+  loaded = load_state(config_path, nullptr, &access);
+  if (!loaded) {
+    for (const auto& line : loaded.error()) log->critical("{}", line);
+    return 1;
+  }
+  state = *loaded;
+  const config::Config& config = state->config;
   log->info("sluiced {} started as {}: database {} ({}), {} pipeline(s), {} worker(s)",
             SLUICE_VERSION, holder, url->url.redacted(), url->origin, config.pipelines.size(),
             config.daemon.workers);

@@ -35,6 +35,7 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
     : options_(std::move(options)),
       state_(std::move(state)),
       last_loaded_(state_),
+      catalog_access_{options_.database_url, options_.holder},
       poll_timer_(io_),
       cleanup_timer_(io_),
       retention_timer_(io_),
@@ -57,7 +58,7 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
               [this](const std::string& payload) {
                 if (http_) http_->publish("change", payload);
               },
-              [this] { notifier_.wake(); }}),
+              [this] { notifier_.wake(); }, [this] { catalog_changed(); }}),
       leases_(options_.database_url, options_.holder,
               ms(state_->config.daemon.scheduler.heartbeat_interval)),
       notifier_(options_.database_url, options_.holder) {
@@ -126,7 +127,10 @@ void Daemon::every(Timer& timer, Clock::duration period, std::function<void()> d
 void Daemon::start_timers() {
   const auto s = state();
   const auto& scheduler = s->config.daemon.scheduler;
-  every(poll_timer_, ms(scheduler.poll_interval), [this] { wake("poll"); });
+  every(poll_timer_, ms(scheduler.poll_interval), [this] {
+    wake("poll");
+    control("catalog poll", [this](auto& c) { return poll_catalog(c); });
+  });
   every(backfill_timer_, ms(scheduler.poll_interval),
         [this] { control("backfill requests", [this](auto& c) { return backfill(c); }); });
   every(cleanup_timer_, ms(scheduler.stale_check_interval),

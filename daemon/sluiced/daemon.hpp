@@ -66,7 +66,12 @@ class Daemon {
   void drain_deadline();
   void finish();
   void listener_state(bool up, const std::string& why);
-  void reload();
+  // Reads the config files and the catalog again, on the control pool; `why` is logged.
+  void reload(const std::string& why);
+  // A catalog pipeline changed (its NOTIFY, or the poll saw a newer change): one reload,
+  // however many changes arrive before it starts.
+  void catalog_changed();
+  Result<void> poll_catalog(store::Connection& c);
   void apply(const std::shared_ptr<const State>& next);
   // After every load (the start, each reload that is not refused), with the pipeline files
   // quarantined for config errors (kept_previous: still running their previous definition).
@@ -112,6 +117,8 @@ class Daemon {
   // Control pool only: the last state loaded, which the next reload keeps definitions of
   // (two reloads in a row: the second compares with the first before it is applied).
   std::shared_ptr<const State> last_loaded_;
+  CatalogAccess catalog_access_;
+  std::atomic<bool> reload_queued_{false};
 
   // Event loop only.
   std::map<std::string, std::unique_ptr<Timer>> cron_timers_;

@@ -157,6 +157,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                          .cookie = std::string(req[http::field::cookie]),
                          .csrf_token = std::string(req["X-CSRF-Token"]),
                          .if_none_match = std::string(req[http::field::if_none_match]),
+                         .if_match = std::string(req[http::field::if_match]),
                          .accept_encoding = std::string(req[http::field::accept_encoding]),
                          .tls = !std::is_same_v<Stream, beast::tcp_stream>};
     keep_alive_ = req.keep_alive();

@@ -36,6 +36,7 @@ void Listener::start() {
     if (events_.changes)
       handlers.changes = [this](const std::string& payload) { events_.changes(payload); };
     if (events_.outbox) handlers.outbox = [this] { events_.outbox(); };
+    if (events_.catalog) handlers.catalog = [this] { events_.catalog(); };
     auto opened = store::Notifications::open(url_, std::move(handlers));
     if (opened)
       session->notifications = std::move(*opened);

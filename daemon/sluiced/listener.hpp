@@ -20,7 +20,8 @@ struct ListenerEvents {
   std::function<void(bool up, const std::string& why)> state;  // connected / lost
   // What the console shows changed (the JSON payload of sluice_changes); none: not listened to.
   std::function<void(const std::string& payload)> changes{};
-  std::function<void()> outbox{};  // notifications to send appeared
+  std::function<void()> outbox{};   // notifications to send appeared
+  std::function<void()> catalog{};  // a catalog pipeline changed
 };
 
 class Listener {

@@ -12,6 +12,7 @@
 #include "framework/config/load.hpp"
 #include "framework/notify/outbox.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/catalog.hpp"
 
 namespace sluice::daemon {
 
@@ -19,7 +20,11 @@ void Daemon::on_signal(int signal) {
   signals_.async_wait([this](const boost::system::error_code& ec, int next) {
     if (!ec) on_signal(next);
   });
-  if (signal == SIGHUP) return reload();
+  if (signal == SIGHUP) {
+    if (draining_) return;
+    systemd::reloading();
+    return reload("SIGHUP");
+  }
   if (draining_) {
     observe::logger("scheduler")
         ->warn("signal {} while draining: releasing running windows now", signal);
@@ -107,13 +112,14 @@ void Daemon::finish() {
   io_.stop();
 }
 
-void Daemon::reload() {
+void Daemon::reload(const std::string& why) {
   if (draining_) return;
-  systemd::reloading();
-  observe::logger("scheduler")->info("SIGHUP: reloading {}", options_.config_file.string());
+  observe::logger("scheduler")
+      ->info("{}: reloading {} and the catalog", why, options_.config_file.string());
   boost::asio::post(control_pool_, [this] {
+    reload_queued_ = false;  // a change from here on is read by another reload
     auto loaded = std::make_shared<decltype(load_state(options_.config_file))>(
-        load_state(options_.config_file, last_loaded_.get()));
+        load_state(options_.config_file, last_loaded_.get(), &catalog_access_));
     if (*loaded) last_loaded_ = **loaded;
     boost::asio::post(io_, [this, loaded] {
       if (!*loaded) {
@@ -128,6 +134,19 @@ void Daemon::reload() {
       publish_status();
     });
   });
+}
+
+void Daemon::catalog_changed() {
+  if (draining_ || reload_queued_.exchange(true)) return;
+  reload("catalog changed");
+}
+
+// The fallback when notifications are lost: a change made meanwhile is seen at the next poll.
+Result<void> Daemon::poll_catalog(store::Connection& c) {
+  auto seq = store::Catalog(c).last_change();
+  if (!seq) return fail(seq.error());
+  if (*seq != state()->catalog_seq) boost::asio::post(io_, [this] { catalog_changed(); });
+  return {};
 }
 
 void Daemon::apply(const std::shared_ptr<const State>& next) {

@@ -7,6 +7,7 @@
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/catalog.hpp"
 #include "tasks/runtime_from_config.hpp"
 
 namespace sluice::daemon {
@@ -30,11 +31,82 @@ void keep_previous(State& state, const State& before) {
                    [](const auto& a, const auto& b) { return a.file < b.file; });
 }
 
+// The catalog as the database has it now, or nothing (logged) when it cannot be read.
+struct CatalogRead {
+  std::unique_ptr<store::Connection> connection;
+  std::vector<config::CatalogDefinition> definitions;
+  std::int64_t seq = -1;
+};
+
+std::optional<CatalogRead> read_catalog(const CatalogAccess& access) {
+  const auto log = observe::logger("config");
+  auto connection = store::connect(access.database_url, {"sluiced", 5});
+  if (!connection) {
+    log->warn("catalog not read ({}): catalog pipelines keep their previous definitions",
+              connection.error().message);
+    return std::nullopt;
+  }
+  CatalogRead read;
+  store::Catalog catalog(**connection);
+  // The change count first: a change made between the two reads is read again at the next
+  // poll rather than missed.
+  auto seq = catalog.last_change();
+  auto current = seq ? catalog.current() : tl::unexpected(seq.error());
+  if (!current) {
+    log->warn("catalog not read ({}): catalog pipelines keep their previous definitions",
+              current.error().message);
+    return std::nullopt;
+  }
+  read.seq = *seq;
+  for (auto& d : *current) read.definitions.push_back({d.pipeline.value, d.version, d.yaml});
+  read.connection = std::move(*connection);
+  return read;
+}
+
+// The version each pipeline's windows record: a catalog pipeline's own; a file pipeline's
+// text stored when new. Without the database, a file pipeline whose text `before` ran keeps
+// that version.
+void set_versions(config::Config& config, const CatalogAccess& access, CatalogRead* read,
+                  const State* before) {
+  const auto log = observe::logger("config");
+  for (auto& p : config.pipelines) {
+    if (p.catalog_version) {
+      p.config_version = *p.catalog_version;
+      continue;
+    }
+    if (read) {
+      store::Catalog catalog(*read->connection);
+      auto version = catalog.file_version(p.id, p.file.string(), p.text, access.holder);
+      if (version) {
+        p.config_version = *version;
+        continue;
+      }
+      log->warn("pipeline={} cannot store the version of {}: {}", p.id.value, p.file.string(),
+                version.error().message);
+    }
+    const auto* old = before ? before->config.find_pipeline(p.id.value) : nullptr;
+    if (old && old->text == p.text) p.config_version = old->config_version;
+  }
+}
+
 }  // namespace
 
 tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
-    const std::filesystem::path& file, const State* before) {
-  auto loaded = config::load_config_isolating(file);
+    const std::filesystem::path& file, const State* before, const CatalogAccess* access) {
+  std::optional<CatalogRead> read;
+  if (access) read = read_catalog(*access);
+  std::vector<config::CatalogDefinition> catalog;
+  std::int64_t seq = -1;
+  if (read) {
+    catalog = read->definitions;
+    seq = read->seq;
+  } else if (before) {
+    catalog = before->catalog;
+    seq = before->catalog_seq;
+  }
+  config::LoadOptions options;
+  options.catalog = &catalog;
+  auto loaded = config::load_config_isolating(file, options);
   if (!loaded) {
     std::ostringstream text;
     config::print_diagnostics(text, file.string(), loaded.error());
@@ -48,6 +120,9 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
     observe::logger("config")->warn("warning: {}", to_string(w));
   auto state = std::make_shared<State>();
   state->config = std::move(*loaded);
+  state->catalog = std::move(catalog);
+  state->catalog_seq = seq;
+  if (access) set_versions(state->config, *access, read ? &*read : nullptr, before);
   state->all = tasks::runtimes_from_config(state->config);
   if (before) keep_previous(*state, *before);
   for (const auto& runtime : state->all) {

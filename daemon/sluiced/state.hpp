@@ -8,6 +8,7 @@
 
 #include <tl/expected.hpp>
 
+#include "framework/config/load.hpp"
 #include "framework/config/model.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
@@ -21,13 +22,25 @@ struct State {
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> all;
   // The ones not paused in their file: generated and claimed.
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> active;
+  // The catalog's definitions this state was loaded with, and the change they are current
+  // as of (pipeline_definitions.seq; -1: the catalog was never read).
+  std::vector<config::CatalogDefinition> catalog;
+  std::int64_t catalog_seq = -1;
+};
+
+// Where a load reads the catalog and stores the versions of pipeline files: the daemon's
+// database. Out of reach, the catalog pipelines keep the definitions `before` had.
+struct CatalogAccess {
+  std::string database_url;
+  std::string holder;  // pipeline_definitions.created_by of a file version
 };
 
 // The config's errors as `FILE:LINE:COLUMN: key: message` lines on failure: an error of the
 // daemon file. A pipeline file with errors is quarantined instead; on reload (`before` set)
 // a pipeline that `before` ran from that file keeps its definition and runtime.
 tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
-    const std::filesystem::path& file, const State* before = nullptr);
+    const std::filesystem::path& file, const State* before = nullptr,
+    const CatalogAccess* catalog = nullptr);
 
 // What a reload changes, for its log line: pipeline ids added, removed, changed, paused.
 struct StateDiff {

@@ -15,19 +15,11 @@ namespace fs = std::filesystem;
 
 enum class Empty { allowed, error };
 
-// The file's one YAML document; null for an empty file (when allowed). Problems go to diags.
-std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnostics& diags) {
-  const std::string shown = path.string();
-  const auto text = read_regular_file(path, kMaxConfigFileBytes);
-  if (!text) {
-    // The diagnostic names the file already: `FILE: cannot read: ...`, `FILE: is a FIFO...`.
-    std::string why = text.error();
-    if (why.starts_with("cannot read " + shown + ":")) why.erase(11, shown.size() + 1);
-    if (why.starts_with(shown + " ")) why.erase(0, shown.size() + 1);
-    diags.error({shown, 0, 0}, "", why);
-    return std::nullopt;
-  }
-  auto parsed = parse_yaml_text(*text, shown, diags);
+// The text's one YAML document; null for an empty text (when allowed). Problems go to diags,
+// at `shown`.
+std::optional<YAML::Node> parse_document(std::string_view text, const std::string& shown,
+                                         Empty empty, Diagnostics& diags) {
+  auto parsed = parse_yaml_text(text, shown, diags);
   if (!parsed) return std::nullopt;
   const std::vector<YAML::Node>& docs = *parsed;
   if (docs.size() > 1) {
@@ -47,10 +39,28 @@ std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnosti
   return docs.front();
 }
 
-CheckContext context_for(const fs::path& file, const LoadOptions& options, Diagnostics& diags) {
+// The file's one YAML document (see parse_document); its text goes to `text` when asked.
+std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnostics& diags,
+                                    std::string* text_out = nullptr) {
+  const std::string shown = path.string();
+  const auto text = read_regular_file(path, kMaxConfigFileBytes);
+  if (!text) {
+    // The diagnostic names the file already: `FILE: cannot read: ...`, `FILE: is a FIFO...`.
+    std::string why = text.error();
+    if (why.starts_with("cannot read " + shown + ":")) why.erase(11, shown.size() + 1);
+    if (why.starts_with(shown + " ")) why.erase(0, shown.size() + 1);
+    diags.error({shown, 0, 0}, "", why);
+    return std::nullopt;
+  }
+  if (text_out) *text_out = *text;
+  return parse_document(*text, shown, empty, diags);
+}
+
+CheckContext context_for(const fs::path& file, const LoadOptions& options, Diagnostics& diags,
+                         const fs::path* base_dir = nullptr) {
   CheckContext ctx;
   ctx.file = file.string();
-  ctx.base_dir = file.parent_path();
+  ctx.base_dir = base_dir ? *base_dir : file.parent_path();
   ctx.secrets.env = options.env;
   ctx.secrets.base_dir = ctx.base_dir;
   ctx.secrets.resolve = options.resolve_secrets;
@@ -73,24 +83,34 @@ struct PipelineFile {
   fs::path file;
   std::optional<PipelineConfig> pipeline;  // none when its YAML could not be read
   Diagnostics diags;
-  std::optional<Location> id_at;  // where its id is, when it has a readable one
+  std::optional<Location> id_at;       // where its id is, when it has a readable one
+  std::optional<int> catalog_version;  // a catalog definition (file: `catalog:ID`)
 };
 
-// Files sharing an id: the first valid one in file-name order is loaded (the first of them
-// when none is valid); each other one gets an error naming it.
+// Files sharing an id: a catalog definition is the one loaded, else the first valid file in
+// file-name order (the first of them when none is valid); each other one gets an error
+// naming it.
 void check_duplicate_ids(std::vector<PipelineFile>& files) {
   std::map<std::string, std::vector<PipelineFile*>> by_id;
   for (auto& f : files)
     if (f.id_at) by_id[f.pipeline->id.value].push_back(&f);
   for (auto& [id, group] : by_id) {
     if (group.size() < 2) continue;
+    const auto catalog = std::find_if(group.begin(), group.end(),
+                                      [](const PipelineFile* f) { return f->catalog_version; });
     const auto valid = std::find_if(group.begin(), group.end(),
                                     [](const PipelineFile* f) { return f->diags.empty(); });
-    const PipelineFile* kept = valid != group.end() ? *valid : group.front();
-    const std::string why = valid != group.end()
-                                ? ", which is the one loaded (the first valid file in file-name "
-                                  "order)"
-                                : " (the first valid file in file-name order is the one loaded)";
+    const PipelineFile* kept = catalog != group.end() ? *catalog
+                               : valid != group.end() ? *valid
+                                                      : group.front();
+    std::string why;
+    if (kept->catalog_version)
+      why = " (version " + std::to_string(*kept->catalog_version) +
+            "), which is the one loaded: remove this file, or delete the catalog pipeline";
+    else if (valid != group.end())
+      why = ", which is the one loaded (the first valid file in file-name order)";
+    else
+      why = " (the first valid file in file-name order is the one loaded)";
     for (auto* f : group) {
       if (f == kept) continue;
       std::string message = "duplicate pipeline id '" + id + "': also defined in ";
@@ -101,13 +121,35 @@ void check_duplicate_ids(std::vector<PipelineFile>& files) {
   }
 }
 
+// A catalog definition, read like a file named `catalog:ID`; its `id` must be that ID.
+PipelineFile read_catalog(const CatalogDefinition& d, const DaemonConfig& daemon,
+                          const LoadOptions& options, Diagnostics& diags) {
+  PipelineFile f{catalog_file(d.id), std::nullopt, diags.with_same_masks(), std::nullopt,
+                 d.version};
+  const fs::path shown = catalog_location(d);
+  const fs::path base = daemon.file.parent_path();
+  if (auto root = parse_document(d.yaml, shown.string(), Empty::error, f.diags)) {
+    f.pipeline = build_pipeline(*root, daemon, context_for(shown, options, f.diags, &base));
+    f.pipeline->file = f.file;
+    f.pipeline->catalog_version = d.version;
+    f.pipeline->text = d.yaml;
+    if (!f.pipeline->id.value.empty() && f.pipeline->fields.get<std::string>("id")) {
+      f.id_at = f.pipeline->fields.where_of("id");
+      if (f.pipeline->id.value != d.id)
+        f.diags.error(*f.id_at, "id",
+                      "the catalog holds this definition as pipeline '" + d.id +
+                          "': its id cannot change (create a new pipeline instead)");
+    }
+  }
+  return f;
+}
+
 // Every pipeline file of the daemon's pipelines_dir, in name order; a missing directory
 // named on purpose is the daemon file's error (in `diags`).
-std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadOptions& options,
-                                         Diagnostics& diags) {
-  std::vector<PipelineFile> out;
+void read_files(const DaemonConfig& daemon, const LoadOptions& options, Diagnostics& diags,
+                std::vector<PipelineFile>& out) {
   const fs::path& dir = daemon.pipelines_dir;
-  if (!daemon.fields.get<std::string>("pipelines_dir")) return out;  // reported already
+  if (!daemon.fields.get<std::string>("pipelines_dir")) return;  // reported already
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     // The default directory may be absent (no pipelines yet); a directory named on purpose
@@ -117,17 +159,29 @@ std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadO
                           fs::exists(dir, ec) ? dir.string() + " is not a directory"
                                               : "directory " + dir.string() + " does not exist");
     }
-    return out;
+    return;
   }
   for (const auto& file : pipeline_files(dir)) {
-    PipelineFile f{file, std::nullopt, diags.with_same_masks(), std::nullopt};
-    if (auto root = read_yaml(file, Empty::error, f.diags)) {
+    PipelineFile f{file, std::nullopt, diags.with_same_masks(), std::nullopt, std::nullopt};
+    std::string text;
+    if (auto root = read_yaml(file, Empty::error, f.diags, &text)) {
       f.pipeline = build_pipeline(*root, daemon, context_for(file, options, f.diags));
+      f.pipeline->text = std::move(text);
       if (!f.pipeline->id.value.empty() && f.pipeline->fields.get<std::string>("id"))
         f.id_at = f.pipeline->fields.where_of("id");
     }
     out.push_back(std::move(f));
   }
+}
+
+// The pipeline files, then the catalog's definitions, each checked alone and then together
+// (ids, naming, the dependency graph, lineage).
+std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadOptions& options,
+                                         Diagnostics& diags) {
+  std::vector<PipelineFile> out;
+  read_files(daemon, options, diags, out);
+  if (options.catalog)
+    for (const auto& d : *options.catalog) out.push_back(read_catalog(d, daemon, options, diags));
   check_duplicate_ids(out);
   const NamingRules naming(daemon.naming);
   for (auto& f : out)
@@ -178,7 +232,9 @@ Config assemble(Read r) {
       continue;
     }
     Quarantined q;
-    q.pipeline.value = f.id_at ? f.pipeline->id.value : f.file.stem().string();
+    q.pipeline.value = f.id_at             ? f.pipeline->id.value
+                       : f.catalog_version ? f.file.string().substr(kCatalogPrefix.size())
+                                           : f.file.stem().string();
     q.file = f.file;
     q.errors = f.diags.sorted();
     q.error = q.errors.front();
@@ -188,6 +244,14 @@ Config assemble(Read r) {
 }
 
 }  // namespace
+
+std::string catalog_file(std::string_view id) {
+  return std::string(kCatalogPrefix) + std::string(id);
+}
+
+std::string catalog_location(const CatalogDefinition& d) {
+  return catalog_file(d.id) + "@" + (d.version > 0 ? "v" + std::to_string(d.version) : "new");
+}
 
 const ConnectionConfig* DaemonConfig::find_connection(std::string_view name) const {
   for (const auto& c : connections) {

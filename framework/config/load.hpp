@@ -16,9 +16,27 @@
 
 namespace sluice::config {
 
+// A pipeline definition of the catalog (pipeline_definitions): a second source of pipelines
+// beside the pipeline files. It is read and checked like a file named `catalog:ID`, its
+// diagnostics at `catalog:ID@vVERSION:LINE:COLUMN`, relative paths against the daemon
+// file's directory. When a file has the same id, the catalog's definition is the one
+// loaded and the file is quarantined, its error naming both: a fleet runs one definition
+// of an id, and the catalog is the fleet's.
+struct CatalogDefinition {
+  std::string id;
+  int version = 0;  // 0: a definition being submitted (`catalog:ID@new`)
+  std::string yaml;
+};
+
+// `catalog:ID`, the `file` of a catalog pipeline, and the name its diagnostics carry.
+std::string catalog_file(std::string_view id);
+std::string catalog_location(const CatalogDefinition& d);
+inline constexpr std::string_view kCatalogPrefix = "catalog:";
+
 struct LoadOptions {
   const Environment* env = nullptr;  // secrets and CREDENTIALS_DIRECTORY; the process's if null
   bool resolve_secrets = true;       // false: check reference syntax only (CI without secrets)
+  const std::vector<CatalogDefinition>* catalog = nullptr;  // none: the files alone
 };
 
 using Diagnosed = std::vector<Diagnostic>;

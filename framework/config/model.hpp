@@ -207,6 +207,16 @@ struct PipelineConfig {
   std::vector<std::string> tags;
   bool paused = false;
   Fields fields;
+  // Where the definition came from: a catalog pipeline's `file` is `catalog:ID` and
+  // catalog_version its version; `text` is the YAML as read, for the version a file
+  // pipeline's windows record (pipeline_definitions).
+  std::optional<int> catalog_version;
+  std::string text;
+  // Set by the daemon from pipeline_definitions: the version its windows record (0: unknown,
+  // the database was out of reach when it loaded).
+  int config_version = 0;
+
+  bool from_catalog() const { return catalog_version.has_value(); }
 };
 
 // A pipeline file with errors, under failure isolation (load_config_isolating): not loaded,

@@ -33,12 +33,13 @@ std::function<void(const std::string&)> ignoring_payload(std::function<void()> o
 // Receivers unregister from their connection when destroyed, so they go first.
 struct Notifications::State {
   std::unique_ptr<Connection> connection;
-  std::unique_ptr<listen::Receiver> records, backfill, changes, outbox;
+  std::unique_ptr<listen::Receiver> records, backfill, changes, outbox, catalog;
   ~State() {
     records.reset();
     backfill.reset();
     changes.reset();
     outbox.reset();
+    catalog.reset();
   }
 };
 
@@ -66,6 +67,10 @@ Result<std::unique_ptr<Notifications>> Notifications::open(std::string_view url,
       state->outbox =
           std::make_unique<listen::Receiver>(*state->connection, "sluice_notifications",
                                              listen::ignoring_payload(std::move(handlers.outbox)));
+    if (handlers.catalog)
+      state->catalog =
+          std::make_unique<listen::Receiver>(*state->connection, "sluice_catalog",
+                                             listen::ignoring_payload(std::move(handlers.catalog)));
   });
   if (!listened) return fail(listened.error());
   return std::unique_ptr<Notifications>(new Notifications(std::move(state)));

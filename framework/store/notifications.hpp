@@ -3,7 +3,8 @@
 // migrations' triggers NOTIFY: `sluice_records` (a record became PENDING),
 // `sluice_backfill` (a backfill request was filed or changed), `sluice_changes` (what the
 // web console shows changed: its payload is a small JSON object, see migration 0009) and
-// `sluice_notifications` (the outbox has something to send, migration 0010). The
+// `sluice_notifications` (the outbox has something to send, migration 0010) and
+// `sluice_catalog` (a pipeline of the catalog changed, migration 0013). The
 // daemon watches socket() on its event loop and calls read() when it is readable.
 #include <functional>
 #include <memory>
@@ -18,7 +19,8 @@ struct NotificationHandlers {
   std::function<void()> records;
   std::function<void()> backfill;
   std::function<void(const std::string& payload)> changes{};  // none: not listened to
-  std::function<void()> outbox{};  // sluice_notifications: new notifications to send
+  std::function<void()> outbox{};   // sluice_notifications: new notifications to send
+  std::function<void()> catalog{};  // sluice_catalog: a catalog pipeline changed (0013)
 };
 
 class Notifications {

@@ -69,6 +69,9 @@ struct RecentWindow {
 struct RecordDetail {
   nlohmann::ordered_json record;
   std::optional<std::string> waiting_on;  // PENDING and held by `depends_on`
+  // The definition its window last ran with (config_version): version, origin, file,
+  // checksum, created_by, created_at; null before it ran.
+  nlohmann::ordered_json definition;
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
 };
 

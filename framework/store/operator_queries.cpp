@@ -117,6 +117,15 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
         id);
     if (!waiting.empty() && !waiting[0][0].is_null())
       detail.waiting_on = waiting[0][0].as<std::string>();
+    const auto definition = tx.exec_params(
+        "SELECT json_build_object('version', d.version, 'origin', d.origin, 'file', d.file, "
+        "'checksum', d.checksum, 'created_by', d.created_by, 'created_at', "
+        "sluice_utc_text(d.created_at), 'comment', d.comment)::text "
+        "FROM pipeline_records r JOIN pipeline_definitions d ON d.pipeline_id = r.pipeline_id "
+        "AND d.version = r.config_version WHERE r.id = $1",
+        id);
+    if (!definition.empty())
+      detail.definition = nlohmann::ordered_json::parse(definition[0][0].as<std::string>());
     const auto events = tx.exec_params(
         "SELECT coalesce(json_agg(row_to_json(e) ORDER BY e.id), '[]')::text FROM pipeline_events "
         "e "

@@ -62,6 +62,7 @@ struct ClaimLimit {
   PipelineId pipeline;
   int live = 1;
   int backfill = 1;
+  int version = 0;  // the definition the claimer runs (pipeline_definitions); 0: unknown
 };
 
 enum class Task { store_and_validate, pre_validation, source_to_stage, stage_to_target, audit };
@@ -92,6 +93,7 @@ struct TaskWrite {
   std::optional<Move> move;
   std::optional<std::chrono::seconds> retry_delay;  // with Move::retry: next_attempt_at
   std::string message;                              // error_message and the event's message
+  std::optional<int> config_version;  // the definition the run uses (pipeline_definitions)
 };
 
 struct StaleLimit {

@@ -90,7 +90,8 @@ std::string write_statement(Task task) {
          "                         ELSE pipeline_end_time END, "
          // A forced reload is one run's: a retry keeps it, the window's end clears it.
          "force_reload = force_reload AND coalesce($13, '') NOT IN ('SUCCESS', 'SKIPPED', "
-         "'FAILED') "
+         "'FAILED'), "
+         "config_version = coalesce($20::int, config_version) "
          "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS' "
          // Always true; it gives $4 a type in the statements of tasks without own columns.
          "AND $4::text IS NOT NULL "
@@ -247,11 +248,12 @@ Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeli
 }
 
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
-  std::vector<std::string> ids, live, backfill;
+  std::vector<std::string> ids, live, backfill, versions;
   for (const auto& l : limits) {
     ids.push_back(l.pipeline.value);
     live.push_back(std::to_string(l.live));
     backfill.push_back(std::to_string(l.backfill));
+    versions.push_back(std::to_string(l.version));
   }
   return Statement{"sluice_claim",
                    std::string("SELECT ") + kRecordColumns +
@@ -259,11 +261,12 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
                        // release or cleanup that set next_attempt_at) let it run again.
                        ", extract(epoch FROM pipeline_locked_at - greatest("
                        "record_first_created_time, next_attempt_at))::float8 AS waited_s "
-                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4)",
+                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], $5)",
                    Params()
                        .add(array_literal(ids))
                        .add(array_literal(live))
                        .add(array_literal(backfill))
+                       .add(array_literal(versions))
                        .add(std::string(holder))
                        .take()};
 }
@@ -303,7 +306,8 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
       .add(message)
       .add(std::string(to_string(w.outcome)))
       .add(w.rows)
-      .add(std::string(holder));
+      .add(std::string(holder))
+      .add(w.config_version ? std::optional<std::int64_t>(*w.config_version) : std::nullopt);
   return Statement{write_statement_name(w.task), write_statement(w.task), p.take()};
 }
 

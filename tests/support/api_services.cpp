@@ -82,14 +82,16 @@ std::string token_of(api::Role role) {
 OfflineApi::OfflineApi() : services(api_config(dir, {{"events", kPipelineConfig}}), "", kNow) {}
 
 api::Response call(api::Services& services, const std::string& method, const std::string& target,
-                   api::Role role, const std::string& body, const std::string& content_type) {
+                   api::Role role, const std::string& body, const std::string& content_type,
+                   const std::string& if_match) {
   const std::string token = token_of(role);
   return api::handle({.method = method,
                       .target = target,
                       .authorization = token.empty() ? "" : "Bearer " + token,
                       .content_type = body.empty() ? "" : content_type,
                       .body = body,
-                      .client = "127.0.0.1:40000"},
+                      .client = "127.0.0.1:40000",
+                      .if_match = if_match},
                      services);
 }
 

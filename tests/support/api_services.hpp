@@ -61,6 +61,7 @@ std::string token_of(api::Role role);
 // One request; `body` is sent as application/json unless `content_type` says otherwise.
 api::Response call(api::Services& services, const std::string& method, const std::string& target,
                    api::Role role = api::Role::admin, const std::string& body = "",
-                   const std::string& content_type = "application/json");
+                   const std::string& content_type = "application/json",
+                   const std::string& if_match = "");
 
 }  // namespace sluice::test

@@ -1,5 +1,7 @@
 #pragma once
 // Small configs that several tests build on.
+#include <string>
+
 namespace sluice::test {
 
 // A daemon file with one postgres connection `pg`.
@@ -22,6 +24,13 @@ window:
   granularity: 1h
   start_date: 2024-03-01
 )";
+
+// kPipelineConfig (`events`) under another id, with `extra` keys appended.
+inline std::string sample_pipeline(const std::string& id, const std::string& extra = "") {
+  std::string text = kPipelineConfig;
+  text.replace(text.find("id: events"), 10, "id: " + id);
+  return text + extra;
+}
 
 // A daemon file whose database password is ${env:DB_PASSWORD} and whose connection `pg` has
 // the literal password inlineVALUE-4 in its URL; more connections may be appended.

@@ -113,7 +113,8 @@ std::string database_fingerprint(store::Connection& connection) {
              " (SELECT count(*) || ':' || coalesce(md5(string_agg(p::text, '' ORDER BY "
              "pipeline_id)), '') "
              "    FROM pipelines p), "
-             " (SELECT count(*) FROM audit_log))")[0][0]
+             " (SELECT count(*) FROM audit_log), "
+             " (SELECT count(*) FROM pipeline_definitions))")[0][0]
       .as<std::string>();
 }
 

@@ -58,7 +58,7 @@ struct CtlRefusal {
 void check_ctl_refusals(const CtlEnv& e, std::initializer_list<CtlRefusal> cases);
 
 // Changes whenever a row of pipeline_records, pipeline_events, backfill_requests, pipelines
-// or audit_log is added, removed or changed.
+// or audit_log is added, removed or changed, or a pipeline_definitions row added.
 std::string database_fingerprint(store::Connection& connection);
 
 }  // namespace sluice::test

@@ -27,7 +27,10 @@ HttpAnswer http_request(const std::string& url, const HttpCall& call) {
   curl_slist* headers = nullptr;
   if (!call.token.empty())
     headers = curl_slist_append(headers, ("Authorization: Bearer " + call.token).c_str());
-  if (!call.body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+  if (!call.body.empty())
+    headers = curl_slist_append(headers, ("Content-Type: " + call.content_type).c_str());
+  if (!call.if_match.empty())
+    headers = curl_slist_append(headers, ("If-Match: " + call.if_match).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   if (!call.body.empty() || call.method == "POST") {

@@ -17,8 +17,10 @@ struct HttpAnswer {
 struct HttpCall {
   std::string method = "GET";
   std::string token{};    // sent as Authorization: Bearer
-  std::string body{};     // sent as application/json
+  std::string body{};     // sent as `content_type`
   std::string ca_file{};  // for https:// URLs
+  std::string content_type = "application/json";
+  std::string if_match{};  // sent as If-Match when set
 };
 
 HttpAnswer http_request(const std::string& url, const HttpCall& call = {});

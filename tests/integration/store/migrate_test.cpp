@@ -61,7 +61,7 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         std::set<std::string>{"pipeline_records", "pipeline_events", "pipelines",
                               "backfill_requests", "audit_log", "schema_migrations",
                               "notifications", "notification_deliveries", "notification_streams",
-                              "pipeline_dependencies"});
+                              "pipeline_dependencies", "pipeline_definitions"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
                               "window_latency"});
@@ -95,7 +95,9 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "notifications_wake",
                               "pipeline_records_track_done_insert",
                               "pipeline_records_track_done_update",
-                              "pipeline_records_track_done_delete"});
+                              "pipeline_records_track_done_delete",
+                              "pipeline_definitions_append_only",
+                              "pipeline_definitions_notify"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

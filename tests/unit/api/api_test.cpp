@@ -54,7 +54,7 @@ TEST_CASE("an unknown path is 404 and a known one under another method 405 with 
   const auto wrong = test::call(e.services, "DELETE", "/api/v1/pipelines");
   CHECK(wrong.status == 405);
   REQUIRE(wrong.headers.size() == 1);
-  CHECK(wrong.headers[0] == std::pair<std::string, std::string>{"Allow", "GET"});
+  CHECK(wrong.headers[0] == std::pair<std::string, std::string>{"Allow", "GET, POST"});
   const auto post_only = test::call(e.services, "GET", "/api/v1/pipelines/events/pause");
   CHECK(post_only.status == 405);
   CHECK(post_only.headers.at(0).second == "POST");

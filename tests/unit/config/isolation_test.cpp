@@ -17,11 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// `events` of config_samples.hpp under another id, with `extra` keys appended.
 std::string pipeline(const std::string& id, const std::string& extra = "") {
-  std::string text = test::kPipelineConfig;
-  text.replace(text.find("id: events"), 10, "id: " + id);
-  return text + extra;
+  return test::sample_pipeline(id, extra);
 }
 
 struct Tree {
