@@ -66,10 +66,19 @@ TEST_CASE("a catalog definition with errors is quarantined alone, at its version
   t.catalog.push_back({"broken", 2, "id: broken\nsource: [\n"});
   t.catalog.push_back({"renamed", 1, pipeline("other")});
   t.catalog.push_back({"empty", 1, ""});
+  // Valid on a host that has the connection `warehouse`; this one has not.
+  std::string elsewhere = pipeline("elsewhere");
+  elsewhere.replace(elsewhere.find("connection: pg"), 14, "connection: warehouse");
+  t.catalog.push_back({"elsewhere", 2, elsewhere});
   const auto c = t.loaded();
   REQUIRE(c.pipelines.size() == 1);
   CHECK(c.pipelines[0].id.value == "events");
-  REQUIRE(c.quarantined.size() == 4);
+  REQUIRE(c.quarantined.size() == 5);
+  const auto* elsewhere_q = c.find_quarantined("elsewhere");
+  REQUIRE(elsewhere_q);
+  CHECK(config::config_error_text(*elsewhere_q)
+            .find("catalog:elsewhere@v2:3:15: source.connection: "
+                  "undefined connection 'warehouse'") != std::string::npos);
   const auto* orders = c.find_quarantined("orders");
   REQUIRE(orders);
   CHECK(orders->file == "catalog:orders");
