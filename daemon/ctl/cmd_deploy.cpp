@@ -37,7 +37,7 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 int run_deploy(Context& ctx, const DeployOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   const auto order =
       ops::with_descendants(config, find_pipeline(config, o.pipeline), o.with_children);
   auto plan = ops::plan_deploy(config, order);
@@ -77,7 +77,7 @@ int run_deploy(Context& ctx, const DeployOptions& o) {
 }
 
 int run_undeploy(Context& ctx, const DeployOptions& o) {
-  const auto config = load_pipelines(ctx);
+  const auto config = load_all_pipelines(ctx);
   auto order = ops::with_descendants(config, find_pipeline(config, o.pipeline), o.with_children);
   std::reverse(order.begin(), order.end());  // children first
   const auto steps = ops::plan_undeploy(config, order);
