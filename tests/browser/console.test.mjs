@@ -354,12 +354,103 @@ test('an admin tests a connection and reads the audit log of the changes made ab
   await context.close();
 });
 
+// The pipeline catalog from the console: made from the form. A catalog change reaches the
+// daemon within about a second.
+const made = 'console_made';
+
+async function untilListed(page, id, listed) {
+  const row = page.locator(`tr[data-pipeline="${id}"]`);
+  for (let i = 0; i < 40 && (await row.count() > 0) !== listed; ++i) {
+    await page.waitForTimeout(500);
+    await page.goto('/#/pipelines');
+    await ready(page, 'pipelines');
+  }
+  assert.equal(await row.count(), listed ? 1 : 0, `${id} ${listed ? '' : 'not '}listed`);
+}
+
+const versionText = (n) =>
+  sql(`SELECT yaml FROM pipeline_definitions WHERE pipeline_id = '${made}' AND version = ${n}`);
+
+test('an admin makes a pipeline from the form: connections offered, the YAML checked live', async () => {
+  const { context, page, seen } = await session('admin');
+  await page.click('#new-pipeline-link');
+  await ready(page, 'pipeline-new');
+  // The selects offer the daemon file's connections (GET /api/v1/connections).
+  for (const select of ['#new-source-connection', '#new-target-connection']) {
+    const offered = await page.locator(`${select} option`).evaluateAll((os) =>
+      os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual(offered, ['demo'], select);
+  }
+  await page.fill('#new-id', made);
+  await page.fill('#new-description', 'made in the console');
+  await page.selectOption('#new-source-connection', 'demo');
+  await page.fill('#new-source-table', 'demo.events');
+  await page.fill('#new-time-column', 'event_time');
+  await page.selectOption('#new-target-connection', 'demo');
+  await page.fill('#new-target-table', 'demo.console_copy');
+  await page.selectOption('#new-granularity', '1h');
+  await page.fill('#new-start-date', '2026-11-01');
+  await page.fill('#new-end-date', '2026-11-02');
+  await page.check('#new-paused');
+  await page.waitForSelector('#definition-check[data-state="valid"]', slow);
+  const yaml = await page.inputValue('#definition-yaml');
+  for (const line of [`id: ${made}`, '  connection: demo', '  table: demo.console_copy',
+    '  granularity: 1h', "  start_date: '2026-11-01'", 'paused: true']) {
+    assert.ok(yaml.split('\n').includes(line), `${line} in\n${yaml}`);
+  }
+
+  // A key the schema does not know, typed into the YAML: its line and column, live.
+  const line = yaml.split('\n').length;  // the text ends with a newline: the next line
+  await page.focus('#definition-yaml');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('colour: blue\n');
+  await page.waitForSelector('#definition-check[data-state="invalid"]', slow);
+  const error = (await page.locator('#definition-errors li').first().innerText()).trim();
+  assert.match(error, new RegExp(`^line ${line}, column 1: .*colour`), error);
+  assert.equal(await page.getAttribute('#definition-yaml', 'aria-invalid'), 'true');
+  assert.equal(await page.isVisible('#yaml-by-hand'), true, 'the fields no longer write the YAML');
+  await page.screenshot({ path: `${artifacts}/pipeline-new-error-1280x800.png`, fullPage: true });
+  await page.fill('#definition-yaml', yaml);
+  await page.waitForSelector('#definition-check[data-state="valid"]', slow);
+  assert.equal(await page.locator('#definition-errors li').count(), 0);
+  assert.equal(sql(`SELECT count(*) FROM pipeline_definitions WHERE pipeline_id = '${made}'`), '0',
+    'a check stores nothing');
+
+  await page.fill('#new-comment', 'first cut');
+  await page.click('[data-action="pipeline-create"]');
+  await page.waitForURL(new RegExp(`#/pipelines/${made}$`), slow);
+  await ready(page, 'pipeline');
+  assert.equal(versionText(1), yaml.trimEnd());
+  assert.equal(sql(`SELECT comment FROM pipeline_definitions WHERE pipeline_id = '${made}'`), 'first cut');
+  await untilListed(page, made, true);
+
+  // The same id again: 409, said beside the Create button.
+  await page.goto('/#/new-pipeline');
+  await ready(page, 'pipeline-new');
+  await page.fill('#definition-yaml', yaml);
+  await page.click('[data-action="pipeline-create"]');
+  await page.waitForSelector('#action-error:not([hidden])', slow);
+  assert.match(await page.locator('#action-error').innerText(), /in the catalog already/);
+  clean(seen);
+  await context.close();
+});
+
+test('a viewer is offered no New pipeline, and its page makes nothing', async () => {
+  const { context, page, seen } = await session('viewer');
+  assert.equal(await page.locator('#new-pipeline-link').count(), 0);
+  await page.goto('/#/new-pipeline');
+  await ready(page, 'pipeline-new');
+  assert.equal(await page.locator('#new-pipeline, textarea').count(), 0);
+  clean(seen);
+  await context.close();
+});
+
 test('every page at 1280x800 and at a phone\'s 390x844: no sideways scroll, screenshots kept', async () => {
   const record = recordId('zurich_hourly', '2026-10-25T00:00:00Z');
   const pages = [['pipelines', '#/pipelines'], ['graph', '#/graph'],
     ['pipeline', '#/pipelines/zurich_hourly'],
     ['record', `#/records/${record}`], ['backfills', '#/backfills'], ['locks', '#/locks'],
-    ['audit', '#/audit'], ['connections', '#/connections']];
+    ['audit', '#/audit'], ['connections', '#/connections'], ['pipeline-new', '#/new-pipeline']];
   for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
     const { context, page, seen } = await open(base, viewport);
     await signIn(page, 'admin');

@@ -10,6 +10,7 @@ import { checkZone } from './time.mjs';
 
 const PAGES = {
   pipelines: () => import('./pages/pipelines.mjs'),
+  'pipeline-new': () => import('./pages/definition.mjs'),
   pipeline: () => import('./pages/pipeline.mjs'),
   graph: () => import('./pages/graph.mjs'),
   record: () => import('./pages/record.mjs'),
@@ -22,6 +23,7 @@ const PAGES = {
 
 const ROUTES = [
   [/^\/pipelines\/?$/, 'pipelines'],
+  [/^\/new-pipeline\/?$/, 'pipeline-new'],
   [/^\/pipelines\/([^/]+)\/?$/, 'pipeline'],
   [/^\/graph\/?$/, 'graph'],
   [/^\/records\/(\d+)\/?$/, 'record'],
@@ -33,7 +35,7 @@ const ROUTES = [
 ];
 
 const NAV = [
-  ['#/pipelines', 'Pipelines', ['pipelines', 'pipeline', 'record']],
+  ['#/pipelines', 'Pipelines', ['pipelines', 'pipeline', 'pipeline-new', 'record']],
   ['#/graph', 'Graph', ['graph']],
   ['#/backfills', 'Backfills', ['backfills']],
   ['#/locks', 'Locks', ['locks']],
@@ -42,7 +44,8 @@ const NAV = [
 ];
 
 const RANK = { viewer: 0, operator: 1, admin: 2 };
-const ADMIN_ACTIONS = new Set(['test-connection']);
+// Every other action is an operator's (pause, rerun, backfill-*, ...).
+const ADMIN_ACTIONS = new Set(['test-connection', 'pipeline-create']);
 
 const main = document.getElementById('main');
 const header = document.getElementById('top');
