@@ -44,8 +44,9 @@ const NAV = [
 ];
 
 const RANK = { viewer: 0, operator: 1, admin: 2 };
-// Every other action is an operator's (pause, rerun, backfill-*, ...).
-const ADMIN_ACTIONS = new Set(['test-connection', 'pipeline-create']);
+// Every other action is an operator's (pause, rerun, backfill-*, run-now, ...).
+const ADMIN_ACTIONS = new Set(['test-connection', 'pipeline-create', 'pipeline-edit',
+  'pipeline-delete', 'pipeline-rollback']);
 
 const main = document.getElementById('main');
 const header = document.getElementById('top');
@@ -171,9 +172,9 @@ function focusKey() {
   const a = document.activeElement;
   if (!a || a === document.body || !main.contains(a)) return null;
   if (a.id) return '#' + CSS.escape(a.id);
-  const holder = a.closest('[data-record],[data-pipeline],[data-backfill],[data-connection]');
+  const holder = a.closest('[data-record],[data-pipeline],[data-backfill],[data-connection],[data-version]');
   if (!holder) return null;
-  const key = ['record', 'pipeline', 'backfill', 'connection'].find((k) => holder.dataset[k]);
+  const key = ['record', 'pipeline', 'backfill', 'connection', 'version'].find((k) => holder.dataset[k]);
   let sel = `${holder.tagName}[data-${key}="${CSS.escape(holder.dataset[key])}"]`;
   if (holder !== a) sel += a.dataset.action ? ` [data-action="${a.dataset.action}"]` : ' ' + a.tagName;
   return sel;
