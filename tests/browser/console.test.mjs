@@ -354,12 +354,217 @@ test('an admin tests a connection and reads the audit log of the changes made ab
   await context.close();
 });
 
+// The pipeline catalog from the console: made from the form, edited, diffed, rolled back,
+// run now and deleted. A catalog change reaches the daemon within about a second.
+const made = 'console_made';
+const madePath = `/api/v1/pipelines/${made}`;
+
+// The API as the admin token calls it (no session, no CSRF token): a change made elsewhere.
+async function adminApi(method, path, { yaml, ifMatch } = {}) {
+  const headers = { Authorization: `Bearer ${tokens.admin}`, Accept: 'application/json' };
+  if (yaml !== undefined) headers['Content-Type'] = 'application/yaml';
+  if (ifMatch !== undefined) headers['If-Match'] = `"${ifMatch}"`;
+  const res = await fetch(base + path, { method, headers, body: yaml });
+  return { status: res.status, body: await res.json() };
+}
+
+async function untilListed(page, id, listed) {
+  const row = page.locator(`tr[data-pipeline="${id}"]`);
+  for (let i = 0; i < 40 && (await row.count() > 0) !== listed; ++i) {
+    await page.waitForTimeout(500);
+    await page.goto('/#/pipelines');
+    await ready(page, 'pipelines');
+  }
+  assert.equal(await row.count(), listed ? 1 : 0, `${id} ${listed ? '' : 'not '}listed`);
+}
+
+const versionText = (n) =>
+  sql(`SELECT yaml FROM pipeline_definitions WHERE pipeline_id = '${made}' AND version = ${n}`);
+const historyRows = (page, n) => page.waitForFunction((count) =>
+  document.querySelectorAll('#history tbody tr[data-version]').length === count, n, slow);
+
+test('an admin makes a pipeline from the form: connections offered, the YAML checked live', async () => {
+  const { context, page, seen } = await session('admin');
+  await page.click('#new-pipeline-link');
+  await ready(page, 'pipeline-new');
+  // The selects offer the daemon file's connections (GET /api/v1/connections).
+  for (const select of ['#new-source-connection', '#new-target-connection']) {
+    const offered = await page.locator(`${select} option`).evaluateAll((os) =>
+      os.map((o) => o.value).filter(Boolean));
+    assert.deepEqual(offered, ['demo'], select);
+  }
+  await page.fill('#new-id', made);
+  await page.fill('#new-description', 'made in the console');
+  await page.selectOption('#new-source-connection', 'demo');
+  await page.fill('#new-source-table', 'demo.events');
+  await page.fill('#new-time-column', 'event_time');
+  await page.selectOption('#new-target-connection', 'demo');
+  await page.fill('#new-target-table', 'demo.console_copy');
+  await page.selectOption('#new-granularity', '1h');
+  await page.fill('#new-start-date', '2026-11-01');
+  await page.fill('#new-end-date', '2026-11-02');
+  await page.check('#new-paused');  // Run now below finds its window queued, not run
+  await page.waitForSelector('#definition-check[data-state="valid"]', slow);
+  const yaml = await page.inputValue('#definition-yaml');
+  for (const line of [`id: ${made}`, '  connection: demo', '  table: demo.console_copy',
+    '  granularity: 1h', "  start_date: '2026-11-01'", 'paused: true']) {
+    assert.ok(yaml.split('\n').includes(line), `${line} in\n${yaml}`);
+  }
+
+  // A key the schema does not know, typed into the YAML: its line and column, live.
+  const line = yaml.split('\n').length;  // the text ends with a newline: the next line
+  await page.focus('#definition-yaml');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('colour: blue\n');
+  await page.waitForSelector('#definition-check[data-state="invalid"]', slow);
+  const error = (await page.locator('#definition-errors li').first().innerText()).trim();
+  assert.match(error, new RegExp(`^line ${line}, column 1: .*colour`), error);
+  assert.equal(await page.getAttribute('#definition-yaml', 'aria-invalid'), 'true');
+  assert.equal(await page.isVisible('#yaml-by-hand'), true, 'the fields no longer write the YAML');
+  await page.screenshot({ path: `${artifacts}/pipeline-new-error-1280x800.png`, fullPage: true });
+  await page.fill('#definition-yaml', yaml);
+  await page.waitForSelector('#definition-check[data-state="valid"]', slow);
+  assert.equal(await page.locator('#definition-errors li').count(), 0);
+  assert.equal(sql(`SELECT count(*) FROM pipeline_definitions WHERE pipeline_id = '${made}'`), '0',
+    'a check stores nothing');
+
+  await page.fill('#new-comment', 'first cut');
+  await page.click('[data-action="pipeline-create"]');
+  await page.waitForURL(new RegExp(`#/pipelines/${made}$`), slow);
+  await ready(page, 'pipeline');
+  assert.equal(versionText(1), yaml.trimEnd());
+  assert.equal(sql(`SELECT comment FROM pipeline_definitions WHERE pipeline_id = '${made}'`), 'first cut');
+  await historyRows(page, 1);
+  assert.equal(await page.isVisible('[data-action="pipeline-edit"]'), true);
+  await untilListed(page, made, true);
+
+  // The same id again: 409, said beside the Create button.
+  await page.goto('/#/new-pipeline');
+  await ready(page, 'pipeline-new');
+  await page.fill('#definition-yaml', yaml);
+  await page.click('[data-action="pipeline-create"]');
+  await page.waitForSelector('#action-error:not([hidden])', slow);
+  assert.match(await page.locator('#action-error').innerText(), /in the catalog already/);
+  clean(seen);
+  await context.close();
+});
+
+test('a viewer reads a catalog pipeline\'s history, and is offered no change to it', async () => {
+  const { context, page, seen } = await session('viewer');
+  assert.equal(await page.locator('#new-pipeline-link').count(), 0);
+  await page.goto(`/#/pipelines/${made}`);
+  await ready(page, 'pipeline');
+  await historyRows(page, 1);
+  assert.equal(await actions(page), 0, 'no Run now, Edit, Delete or Roll back');
+  await page.goto('/#/new-pipeline');
+  await ready(page, 'pipeline-new');
+  assert.equal(await page.locator('#new-pipeline, textarea').count(), 0);
+  clean(seen);
+  await context.close();
+});
+
+test('an admin edits the pipeline, diffs two versions and rolls back to the first', async () => {
+  const { context, page, seen } = await session('admin', `#/pipelines/${made}`, 'pipeline');
+  await page.click('[data-action="pipeline-edit"]');
+  await page.waitForSelector('#editor:not([hidden])', slow);
+  assert.equal((await page.inputValue("#edit-yaml")).trimEnd(), versionText(1));
+  await page.waitForSelector('#edit-check[data-state="valid"]', slow);
+  const edited = versionText(1).replace("'made in the console'", "'edited in the console'");
+  await page.fill('#edit-yaml', edited);
+  await page.fill('#edit-comment', 'a better description');
+  await page.click('[data-action="pipeline-save"]');
+  await page.waitForSelector('#catalog-result:has-text("Saved: version 2")', slow);
+  assert.equal(versionText(2), edited);
+  await historyRows(page, 2);
+
+  await page.selectOption('#diff-from', '1');
+  await page.selectOption('#diff-to', '2');
+  await page.waitForSelector('#diff[data-from="1"][data-to="2"]', slow);
+  assert.deepEqual(await page.locator('#diff .diff-del').allInnerTexts(),
+    ["- description: 'made in the console'"]);
+  assert.deepEqual(await page.locator('#diff .diff-add').allInnerTexts(),
+    ["+ description: 'edited in the console'"]);
+  await page.locator('#history-section').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${artifacts}/pipeline-history-1280x800.png`, fullPage: true });
+
+  // The newest version has no Roll back: it is the text in force.
+  assert.equal(await page.locator('tr[data-version="2"] [data-action="rollback"]').count(), 0);
+  await page.click('tr[data-version="1"] [data-action="rollback"]');
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#history-result:has-text("version 3")', slow);
+  await historyRows(page, 3);
+  assert.equal(versionText(3), versionText(1), "version 3 is version 1's exact text");
+  assert.match(await page.locator('tr[data-version="3"] [data-col="comment"]').innerText(),
+    /rollback to version 1/);
+  // The page shows what the daemon loaded: the first description again.
+  await page.waitForSelector('#description:has-text("made in the console")', slow);
+  clean(seen);
+  await context.close();
+});
+
+test('a save over a change made meanwhile is refused, and says another change came first', async () => {
+  const { context, page, seen } = await session('admin', `#/pipelines/${made}`, 'pipeline');
+  await page.click('[data-action="pipeline-edit"]');
+  await page.waitForSelector('#edit-base:has-text("version 3")', slow);
+  const behind = versionText(3).replace("'made in the console'", "'changed behind its back'");
+  const put = await adminApi('PUT', madePath, { yaml: behind, ifMatch: 3 });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal(put.body.version, 4);
+
+  await page.fill('#edit-yaml', versionText(3).replace("'made in the console'", "'mine'"));
+  await page.click('[data-action="pipeline-save"]');
+  await page.waitForSelector('#edit-stale:not([hidden])', slow);
+  assert.match(await page.locator('#edit-stale').innerText(),
+    /Another change came first: .* as version 4 while you edited version 3\. Nothing was saved/);
+  assert.equal(sql(`SELECT max(version) FROM pipeline_definitions WHERE pipeline_id = '${made}'`), '4');
+  await page.click('#edit-reload');
+  await page.waitForSelector('#edit-base:has-text("version 4")', slow);
+  assert.equal(await page.inputValue('#edit-yaml'), behind);
+  assert.equal(await page.isVisible('#edit-stale'), false);
+  clean(seen);
+  await context.close();
+});
+
+test('an operator runs the pipeline now: one manual window, queued when asked again', async () => {
+  const { context, page, seen } = await session('operator', `#/pipelines/${made}`, 'pipeline');
+  assert.equal(await page.locator('[data-action="pipeline-edit"], [data-action="pipeline-delete"], ' +
+    '[data-action="rollback"]').count(), 0, 'no admin control');
+  const said = async () => {
+    await page.click('[data-action="run-now"]');
+    await page.waitForSelector('#catalog-result:not(:empty)', slow);
+    return (await page.locator('#catalog-result').innerText()).trim();
+  };
+  const first = await said();
+  assert.match(first, /^Run now: (created|queued|reset): .*2026-11-01 23:00/, first);
+  const second = await said();
+  assert.match(second, /^Run now: (queued|running): /, second);
+  assert.equal(sql(`SELECT count(*) FROM pipeline_records WHERE pipeline_id = '${made}'
+    AND trigger = 'manual'`), '1');
+  clean(seen);
+  await context.close();
+});
+
+test('an admin deletes the pipeline: it leaves the list once the daemon has dropped it', async () => {
+  const { context, page, seen } = await session('admin', `#/pipelines/${made}`, 'pipeline');
+  await page.click('[data-action="pipeline-delete"]');
+  await page.waitForSelector('dialog#confirm[open]');
+  assert.match(await page.locator('#confirm-text').innerText(), new RegExp(`Delete pipeline ${made}\\?`));
+  await page.click('#confirm-ok');
+  await ready(page, 'pipelines');
+  assert.equal(await page.locator(`tr[data-pipeline="${made}"]`).count(), 0);
+  assert.equal(sql(`SELECT deleted FROM pipeline_definitions WHERE pipeline_id = '${made}'
+    ORDER BY version DESC LIMIT 1`), 't');
+  clean(seen);
+  await context.close();
+});
+
 test('every page at 1280x800 and at a phone\'s 390x844: no sideways scroll, screenshots kept', async () => {
   const record = recordId('zurich_hourly', '2026-10-25T00:00:00Z');
   const pages = [['pipelines', '#/pipelines'], ['graph', '#/graph'],
     ['pipeline', '#/pipelines/zurich_hourly'],
     ['record', `#/records/${record}`], ['backfills', '#/backfills'], ['locks', '#/locks'],
-    ['audit', '#/audit'], ['connections', '#/connections']];
+    ['audit', '#/audit'], ['connections', '#/connections'], ['pipeline-new', '#/new-pipeline']];
   for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
     const { context, page, seen } = await open(base, viewport);
     await signIn(page, 'admin');

@@ -17,6 +17,8 @@ CREATE TABLE demo.events (
 CREATE TABLE demo.events_copy (LIKE demo.events INCLUDING ALL);
 CREATE TABLE demo.zurich_copy (LIKE demo.events INCLUDING ALL);
 CREATE TABLE demo.xss_copy (LIKE demo.events INCLUDING ALL);
+-- The catalog pipelines the console creates in its tests load this one.
+CREATE TABLE demo.console_copy (LIKE demo.events INCLUDING ALL);
 INSERT INTO demo.events
 SELECT n, '2026-11-01T00:00:00Z'::timestamptz + n * interval '30 seconds', n % 1000,
        CASE WHEN n % 97 = 0 THEN '<b>not bold</b>' END

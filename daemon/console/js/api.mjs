@@ -20,22 +20,28 @@ export class ApiError extends Error {
     this.detail = this.message;
     this.field = problem?.field || null;
     this.suggestion = problem?.suggestion || null;
+    // A definition's refusal (422, 409): each error at its line and column.
+    this.errors = Array.isArray(problem?.errors) ? problem.errors : [];
+    this.etag = null;
   }
 }
 
-// opts: method, body (an object, sent as JSON), signal, auth401 (false: a 401 is only an
-// error, as for the sign-in POST itself).
+// opts: method, body (an object, sent as JSON), yaml (a text, sent as application/yaml
+// instead), ifMatch (the version a change was made from), signal, auth401 (false: a 401 is
+// only an error, as for the sign-in POST itself).
 export async function api(path, opts = {}) {
   const method = opts.method || 'GET';
   const headers = { Accept: 'application/json, application/problem+json' };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (opts.yaml !== undefined) headers['Content-Type'] = 'application/yaml';
+  if (opts.ifMatch !== undefined) headers['If-Match'] = `"${opts.ifMatch}"`;
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let res;
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.yaml ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       credentials: 'same-origin',
       cache: 'no-store',
       signal: opts.signal,
@@ -50,7 +56,9 @@ export async function api(path, opts = {}) {
   if (type.includes('json')) data = await res.json().catch(() => null);
   if (res.ok) return data;
   if (res.status === 401 && opts.auth401 !== false) onUnauthorized();
-  throw new ApiError(res.status, data, `${res.status} ${res.statusText || 'error'}`);
+  const error = new ApiError(res.status, data, `${res.status} ${res.statusText || 'error'}`);
+  error.etag = res.headers.get('ETag');
+  throw error;
 }
 
 // A query string from an object, leaving out empty members.

@@ -10,6 +10,7 @@ import { checkZone } from './time.mjs';
 
 const PAGES = {
   pipelines: () => import('./pages/pipelines.mjs'),
+  'pipeline-new': () => import('./pages/definition.mjs'),
   pipeline: () => import('./pages/pipeline.mjs'),
   graph: () => import('./pages/graph.mjs'),
   record: () => import('./pages/record.mjs'),
@@ -22,6 +23,7 @@ const PAGES = {
 
 const ROUTES = [
   [/^\/pipelines\/?$/, 'pipelines'],
+  [/^\/new-pipeline\/?$/, 'pipeline-new'],
   [/^\/pipelines\/([^/]+)\/?$/, 'pipeline'],
   [/^\/graph\/?$/, 'graph'],
   [/^\/records\/(\d+)\/?$/, 'record'],
@@ -33,7 +35,7 @@ const ROUTES = [
 ];
 
 const NAV = [
-  ['#/pipelines', 'Pipelines', ['pipelines', 'pipeline', 'record']],
+  ['#/pipelines', 'Pipelines', ['pipelines', 'pipeline', 'pipeline-new', 'record']],
   ['#/graph', 'Graph', ['graph']],
   ['#/backfills', 'Backfills', ['backfills']],
   ['#/locks', 'Locks', ['locks']],
@@ -42,7 +44,9 @@ const NAV = [
 ];
 
 const RANK = { viewer: 0, operator: 1, admin: 2 };
-const ADMIN_ACTIONS = new Set(['test-connection']);
+// Every other action is an operator's (pause, rerun, backfill-*, run-now, ...).
+const ADMIN_ACTIONS = new Set(['test-connection', 'pipeline-create', 'pipeline-edit',
+  'pipeline-delete', 'pipeline-rollback']);
 
 const main = document.getElementById('main');
 const header = document.getElementById('top');
@@ -168,9 +172,9 @@ function focusKey() {
   const a = document.activeElement;
   if (!a || a === document.body || !main.contains(a)) return null;
   if (a.id) return '#' + CSS.escape(a.id);
-  const holder = a.closest('[data-record],[data-pipeline],[data-backfill],[data-connection]');
+  const holder = a.closest('[data-record],[data-pipeline],[data-backfill],[data-connection],[data-version]');
   if (!holder) return null;
-  const key = ['record', 'pipeline', 'backfill', 'connection'].find((k) => holder.dataset[k]);
+  const key = ['record', 'pipeline', 'backfill', 'connection', 'version'].find((k) => holder.dataset[k]);
   let sel = `${holder.tagName}[data-${key}="${CSS.escape(holder.dataset[key])}"]`;
   if (holder !== a) sel += a.dataset.action ? ` [data-action="${a.dataset.action}"]` : ' ' + a.tagName;
   return sel;

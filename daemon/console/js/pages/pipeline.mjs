@@ -5,6 +5,9 @@ import { duration, fmt, parseTime } from '../time.mjs';
 import { windowGrid } from './grid.mjs';
 import { chart } from './charts.mjs';
 import { backfillForm } from './backfill-form.mjs';
+import { catalogTools } from './definition-edit.mjs';
+import { isCatalog, untilReloaded } from './catalog-wait.mjs';
+import { historySection } from './history.mjs';
 
 export const page = 'pipeline';
 export const title = (params) => params.id;
@@ -35,6 +38,16 @@ export function mount(main, params, ctx) {
   const config = h('pre', { id: 'config', class: 'config', tabindex: '0' });
   const zone = () => ctx.zone(pipelineZone());
   const backfill = ctx.can('backfill-dry-run') ? backfillForm(ctx, id, zone) : null;
+  const tools = catalogTools(ctx, id, { zone, onChange: changed });
+  const history = historySection(ctx, id, { zone, canRollback: () => isCatalog(detail), onChange: changed });
+
+  // A change made here: read again at once (the history), and once more when the daemon
+  // has loaded a changed definition.
+  async function changed(reloads) {
+    const before = JSON.stringify(detail?.config ?? null);
+    await ctx.refresh();
+    if (reloads && await untilReloaded(ctx, id, before).catch(() => false)) await ctx.refresh();
+  }
 
   function pipelineZone() {
     return detail?.timezone ?? detail?.config?.schedule?.timezone ?? 'UTC';
@@ -87,6 +100,7 @@ export function mount(main, params, ctx) {
       ...fact('Failed', String(d.failed ?? 0)),
       ...fact('Succeeded', String(d.succeeded ?? 0)),
       ...fact('Tags', (d.tags || []).join(', ') || '—'));
+    tools.update(d);
     if (pause) {
       pause.dataset.action = d.paused ? 'unpause' : 'pause';
       pause.textContent = d.paused ? 'Unpause' : 'Pause';
@@ -119,25 +133,29 @@ export function mount(main, params, ctx) {
     drawHead();
     drawWindows();
     backfill?.redraw();
+    history.redraw();
   }
 
   const section = (heading, ...kids) => h('section', { class: 'panel' }, h('h2', null, heading), ...kids);
   main.append(...[
     h('h1', null, id), desc,
-    h('div', { class: 'actions' }, pause, pauseError),
+    h('div', { class: 'actions' }, pause, ...tools.buttons, pauseError),
+    tools.feedback,
     facts,
+    tools.panel,
     section('Windows', grid.el),
     section('Rows and duration', h('div', { class: 'charts' }, rowsChart.el, durChart.el)),
     section('Schedule', schedule),
     backfill ? section('Backfill', backfill.el) : null,
     section('Config', config),
+    history.el,
   ].filter(Boolean));
 
   return {
     async refresh() {
       const want = Math.max(FIRST, Math.ceil(records.length / PAGE) * PAGE);
       const [d, r] = await Promise.all([ctx.api(path),
-        fetchRecords(want, null).catch((error) => ({ error }))]);
+        fetchRecords(want, null).catch((error) => ({ error })), history.refresh()]);
       // A file with errors and no definition loaded: the records API refuses its id, and
       // the page shows the error instead of windows.
       if (r.error && d.state !== 'config_error') throw r.error;

@@ -119,6 +119,9 @@ export function mount(main, params, ctx) {
 
   main.append(
     h('h1', null, 'Pipelines'),
+    ...(ctx.can('pipeline-create') ? [h('div', { class: 'actions' },
+      h('a', { href: '#/new-pipeline', id: 'new-pipeline-link', class: 'button',
+        'data-action': 'pipeline-create' }, 'New pipeline'))] : []),
     h('div', { class: 'filters' },
       h('label', { for: 'search' }, 'Search'), search,
       h('label', { for: 'filter-state' }, 'Show'), filter, count),
