@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include "daemon/sluiced/daemon.hpp"
 #include "daemon/sluiced/systemd.hpp"
@@ -162,6 +163,13 @@ void Daemon::apply(const std::shared_ptr<const State>& next) {
   }
   observe::init_logging(next->config.daemon.log);
   log->info("config reloaded: {}", d.describe());
+  // The console's pages refresh a pipeline when the daemon runs its new definition, not when
+  // the catalog stored it (its own NOTIFY comes before the reload).
+  if (http_)
+    for (const auto* list : {&d.added, &d.removed, &d.changed})
+      for (const auto& id : *list)
+        http_->publish("change", nlohmann::json{{"kind", "pipeline"}, {"pipeline", id}}.dump(
+                                     -1, ' ', false, nlohmann::json::error_handler_t::replace));
   update_notifier();
   on_quarantined(next->config.quarantined);
   start_timers();

@@ -60,6 +60,7 @@ TEST_CASE(
   const auto key = post(e, unknown_key);
   INFO(key.body);
   CHECK(key.status == 422);
+  CHECK(json::parse(key.body)["title"] == "Unprocessable Content");
   CHECK(first_error(key)["line"] == 14);
   CHECK(first_error(key)["column"] == 1);
   CHECK(first_error(key)["message"].get<std::string>().find("max_active_windows") !=
@@ -115,7 +116,9 @@ TEST_CASE("catalog versions: If-Match, rollback to the exact text, delete, audit
 
   std::string longer = kValid;
   longer.replace(longer.find("2024-01-02"), 10, "2024-01-03");
-  CHECK(put(e, longer, "").status == 428);
+  const auto unconditional = put(e, longer, "");
+  CHECK(unconditional.status == 428);
+  CHECK(json::parse(unconditional.body)["title"] == "Precondition Required");
   CHECK(put(e, longer, "nonsense").status == 400);
   const auto v2 = put(e, longer, "\"1\"");
   INFO(v2.body);
@@ -123,6 +126,7 @@ TEST_CASE("catalog versions: If-Match, rollback to the exact text, delete, audit
   CHECK(json::parse(v2.body)["version"] == 2);
   const auto stale = put(e, kValid, "\"1\"");
   CHECK(stale.status == 412);
+  CHECK(json::parse(stale.body)["title"] == "Precondition Failed");
   CHECK(stale.headers.end() != std::find(stale.headers.begin(), stale.headers.end(),
                                          std::pair<std::string, std::string>{"ETag", "\"2\""}));
   std::string renamed = longer;
