@@ -137,6 +137,16 @@ TEST_CASE("kill -9 of a daemon: another takes its window over after the stale th
   victim->signal(SIGKILL);
   victim->wait();
   const auto killed = std::chrono::steady_clock::now();
+  // A claim whose COMMIT was on the wire when the process died still commits: count once
+  // the victim's sessions are gone from the server.
+  REQUIRE(test::eventually(
+      [&] {
+        return test::count(*c,
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND application_name IN ('sluiced', "
+                           "'sluice-listen')") == 0;
+      },
+      10s));
   // Both windows may be held: the second claim does not wait for the first window to end.
   const auto held =
       test::count(*c, "SELECT count(*) FROM pipeline_records WHERE locked_by LIKE '%" + victim_pid +
