@@ -132,24 +132,30 @@ int run_apply(Context& ctx, const std::string& file, const std::string& comment)
   const std::string text = read_text(file);
   auto connection = open_database(ctx);
   const ops::CatalogScope scope{ctx.config_path, *connection};
-  const auto verdict = take_definition(ops::check_definition(scope, text), ctx, file);
-  if (verdict.id.empty()) {
-    for (const auto& d : verdict.errors) {
+  // The create and the update check the text themselves; it is checked here only when they
+  // do not run (no id to apply to, or a text equal to the current version).
+  const auto checked = [&] {
+    return take_definition(ops::check_definition(scope, text), ctx, file);
+  };
+  const std::string id = ops::definition_id(text);
+  if (id.empty()) {
+    for (const auto& d : checked().errors) {
       auto shown = d;
       shown.where.file = file;
       *ctx.err << config::to_string(shown) << "\n";
     }
     throw UsageError(file + ": the definition has no id");
   }
-  auto newest = store::Catalog(*connection).newest(PipelineId{verdict.id});
+  auto newest = store::Catalog(*connection).newest(PipelineId{id});
   if (!newest) throw Failure(newest.error());
   if (*newest && !(*newest)->deleted) {
     if ((*newest)->yaml == text) {
-      *ctx.out << verdict.id << ": unchanged, version " << (*newest)->version << "\n";
+      checked();
+      *ctx.out << id << ": unchanged, version " << (*newest)->version << "\n";
       return kExitOk;
     }
     print_change(ctx, "updated",
-                 take_definition(ops::update_definition(scope, verdict.id, text, (*newest)->version,
+                 take_definition(ops::update_definition(scope, id, text, (*newest)->version,
                                                         comment, audit_for("pipeline update")),
                                  ctx, file));
     return kExitOk;

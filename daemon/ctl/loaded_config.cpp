@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "daemon/ctl/database.hpp"
+#include "daemon/ops/catalog.hpp"
 #include "daemon/ops/selection.hpp"
 #include "framework/store/catalog.hpp"
 
@@ -25,6 +26,13 @@ config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& op
   throw UsageError(message);
 }
 
+config::Config with_catalog(const Context& ctx, std::vector<store::Definition> current, bool warn) {
+  const auto catalog = ops::loader_definitions(std::move(current));
+  config::LoadOptions options;
+  options.catalog = &catalog;
+  return loaded_or_throw(ctx, options, warn);
+}
+
 }  // namespace
 
 config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) {
@@ -34,11 +42,7 @@ config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) 
 config::Config load_pipelines(const Context& ctx, store::Connection& connection, bool warn) {
   auto current = store::Catalog(connection).current();
   if (!current) throw Failure(current.error());
-  std::vector<config::CatalogDefinition> catalog;
-  for (auto& d : *current) catalog.push_back({d.pipeline.value, d.version, std::move(d.yaml)});
-  config::LoadOptions options;
-  options.catalog = &catalog;
-  return loaded_or_throw(ctx, options, warn);
+  return with_catalog(ctx, std::move(*current), warn);
 }
 
 config::Config load_all_pipelines(const Context& ctx, bool warn) {
@@ -53,7 +57,7 @@ config::Config load_all_pipelines(const Context& ctx, bool warn) {
     *ctx.err << "warning: the catalog's pipelines left out: " << current.error().message << "\n";
     return load_pipelines(ctx, warn);
   }
-  return load_pipelines(ctx, *connection, warn);
+  return with_catalog(ctx, std::move(*current), warn);
 }
 
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id) {

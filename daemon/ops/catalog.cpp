@@ -14,15 +14,6 @@ namespace {
 
 using Kind = Refusal::Kind;
 
-// The id a text names at its top level, if it parses and has one.
-std::string id_of(const std::string& yaml) {
-  config::Diagnostics ignored;
-  const auto docs = config::parse_yaml_text(yaml, "", ignored);
-  if (!docs || docs->size() != 1 || !(*docs)[0].IsMap()) return {};
-  const auto id = (*docs)[0]["id"];
-  return id && id.IsScalar() ? id.Scalar() : std::string();
-}
-
 // Everything that loads now, with the catalog read from the database: (a) as it is, (b) with
 // `candidate` in place of its id's current definition.
 Outcome<config::Config> load(const CatalogScope& scope,
@@ -41,9 +32,7 @@ Outcome<config::Config> load(const CatalogScope& scope,
 Outcome<std::vector<config::CatalogDefinition>> current_catalog(store::Connection& c) {
   auto current = store::Catalog(c).current();
   if (!current) return store_failed(current.error());
-  std::vector<config::CatalogDefinition> out;
-  for (auto& d : *current) out.push_back({d.pipeline.value, d.version, std::move(d.yaml)});
-  return out;
+  return loader_definitions(std::move(*current));
 }
 
 bool is_file(const std::filesystem::path& p) {
@@ -120,10 +109,25 @@ Outcome<CatalogChange> checked_append(const CatalogScope& scope, const std::stri
 
 }  // namespace
 
+std::vector<config::CatalogDefinition> loader_definitions(std::vector<store::Definition> current) {
+  std::vector<config::CatalogDefinition> out;
+  out.reserve(current.size());
+  for (auto& d : current) out.push_back({d.pipeline.value, d.version, std::move(d.yaml)});
+  return out;
+}
+
+std::string definition_id(const std::string& yaml) {
+  config::Diagnostics ignored;
+  const auto docs = config::parse_yaml_text(yaml, "", ignored);
+  if (!docs || docs->size() != 1 || !(*docs)[0].IsMap()) return {};
+  const auto id = (*docs)[0]["id"];
+  return id && id.IsScalar() ? id.Scalar() : std::string();
+}
+
 Outcome<Verdict> check_definition(const CatalogScope& scope, const std::string& yaml,
                                   const std::string& id_given) {
   Verdict v;
-  v.id = id_given.empty() ? id_of(yaml) : id_given;
+  v.id = id_given.empty() ? definition_id(yaml) : id_given;
   const std::string name = v.id.empty() ? std::string("(no id)") : v.id;
   const config::CatalogDefinition candidate{name, 0, yaml};
   const std::string shown = config::catalog_location(candidate);
@@ -203,7 +207,7 @@ Outcome<CatalogChange> update_definition(const CatalogScope& scope, const std::s
                                          const std::string& yaml, std::optional<int> if_match,
                                          const std::string& comment,
                                          const store::AuditEntry& audit) {
-  if (const auto named = id_of(yaml); !named.empty() && named != id)
+  if (const auto named = definition_id(yaml); !named.empty() && named != id)
     return refused(Kind::bad_input, "id",
                    "the definition's id is '" + named + "', not '" + id +
                        "': a pipeline's id cannot change (create a new one instead)");

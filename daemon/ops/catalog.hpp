@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/ops/refusal.hpp"
+#include "framework/config/load.hpp"
 #include "framework/store/catalog.hpp"
 
 namespace sluice::ops {
@@ -39,6 +40,12 @@ struct Verdict {
   // text).
   std::optional<config::Location> file_clash;
 };
+
+// The catalog's current definitions (store::Catalog::current) as the loader takes them.
+std::vector<config::CatalogDefinition> loader_definitions(std::vector<store::Definition> current);
+
+// The id a definition names at its top level; empty when it does not parse or has none.
+std::string definition_id(const std::string& yaml);
 
 // Checks `yaml` as the catalog's definition of `id` (or of the id it names, when `id` is
 // empty) without storing it. Fails only when the daemon file or the catalog cannot be read.

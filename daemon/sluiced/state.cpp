@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "daemon/ops/catalog.hpp"
 #include "framework/config/load.hpp"
 #include "framework/config/show.hpp"
 #include "framework/observe/log.hpp"
@@ -58,7 +59,7 @@ std::optional<CatalogRead> read_catalog(const CatalogAccess& access) {
     return std::nullopt;
   }
   read.seq = *seq;
-  for (auto& d : *current) read.definitions.push_back({d.pipeline.value, d.version, d.yaml});
+  read.definitions = ops::loader_definitions(std::move(*current));
   read.connection = std::move(*connection);
   return read;
 }
