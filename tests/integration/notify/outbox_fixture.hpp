@@ -45,6 +45,26 @@ inline void finish_window(sluice::store::Connection& c, const std::string& pipel
                                pipeline, hour, to, outcome, task));
 }
 
+// Hours `first` to `last` of `pipeline` fail as finish_window records them, in one statement:
+// a thousand failures then land well inside a digest interval, even on a loaded machine.
+inline void fail_windows(sluice::store::Connection& c, const std::string& pipeline, int first,
+                         int last) {
+  test::run_sql(c, fmt::format(R"(
+    WITH r AS (
+      INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time,
+          time_interval, pipeline_status, dag_run_id, error_message)
+      SELECT '{0}', '2024-03-10', '2024-03-10T00:00Z'::timestamptz + h * interval '1 hour',
+             '2024-03-10T01:00Z'::timestamptz + h * interval '1 hour', '1h', 'FAILED',
+             'run-{0}-' || h, 'permanent: boom ' || h
+        FROM generate_series({1}, {2}) h
+      RETURNING id, pipeline_id, dag_run_id, error_message)
+    INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status,
+                                 to_status, outcome, message)
+    SELECT id, pipeline_id, dag_run_id, 'source_to_stage', 'IN_PROGRESS', 'FAILED', 'FAILED',
+           error_message FROM r)",
+                               pipeline, first, last));
+}
+
 inline std::int64_t outbox_rows(sluice::store::Connection& c, const std::string& where = "true") {
   return test::count(c, "SELECT count(*) FROM notifications WHERE " + where);
 }
