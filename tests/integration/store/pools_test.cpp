@@ -104,7 +104,7 @@ TEST_CASE("a pool's size bounds its running windows over every pipeline and clai
   CHECK(claim(host_a, limits) == "a 2024-01-01T01:00:00Z");
   CHECK(claim(host_b, limits).empty());
   finish(*c, "c 2024-01-01T00:00:00Z", "PENDING");
-  CHECK(claim(host_b, limits) == "b 2024-01-01T01:00:00Z");
+  CHECK(claim(host_b, limits) == "c 2024-01-01T00:00:00Z");  // back to PENDING: the oldest
   CHECK(slots_in_use(*c, "wh") == 2);
 }
 
