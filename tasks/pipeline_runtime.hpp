@@ -56,6 +56,12 @@ struct PipelineRuntime {
   Timeouts timeouts;
   int max_active_windows = 1;
   int max_active_backfill = 1;
+  // Its pool (empty: none), the slots a window takes there, the pool's size in this daemon's
+  // file, and the claim's priority (store::ClaimLimit).
+  std::string pool;
+  int pool_slots = 1;
+  int pool_size = 0;
+  int priority = 0;
   // pipeline_definitions.version of the definition this runtime was built from: each
   // fenced write of a window's run records it (0: unknown, not written).
   int config_version = 0;

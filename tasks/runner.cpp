@@ -22,7 +22,8 @@ std::vector<store::ClaimLimit> claim_limits(
   std::vector<store::ClaimLimit> limits;
   limits.reserve(pipelines.size());
   for (const auto& p : pipelines)
-    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill, p->config_version});
+    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill, p->config_version,
+                      p->pool, p->pool_slots, p->pool_size, p->priority});
   return limits;
 }
 

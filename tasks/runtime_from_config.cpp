@@ -93,6 +93,10 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
   }
   r->max_active_windows = p.max_active_windows;
   r->max_active_backfill = config.daemon.scheduler.backfill_max_active_windows;
+  r->pool = p.pool;
+  r->pool_slots = p.pool_slots;
+  if (const auto* pool = config.daemon.find_pool(p.pool)) r->pool_size = pool->size;
+  r->priority = p.priority;
   r->config_version = p.config_version;
   return std::shared_ptr<const PipelineRuntime>(std::move(r));
 }

@@ -34,6 +34,7 @@ Answer<Response> get_pipeline(Call& call);
 Answer<Response> pause_pipeline(Call& call);
 Answer<Response> unpause_pipeline(Call& call);
 Answer<Response> get_graph(Call& call);
+Answer<Response> list_pools(Call& call);
 
 Answer<Response> create_definition(Call& call);
 Answer<Response> update_definition(Call& call);

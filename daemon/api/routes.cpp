@@ -111,6 +111,8 @@ const std::vector<Route>& routes() {
        "Stop claiming the pipeline's windows (running ones finish)"},
       {"POST", "/api/v1/pipelines/{id}/unpause", Role::operator_, unpause_pipeline,
        "Let a paused pipeline run again"},
+      {"GET", "/api/v1/pools", Role::viewer, list_pools,
+       "Every pool of the daemon file: size, slots in use, running and waiting windows"},
       {"GET", "/api/v1/graph", Role::viewer, get_graph,
        "Pipelines and the tables they read and write: reads, writes, depends_on and lineage"},
       {"GET", "/api/v1/records", Role::viewer, list_records,

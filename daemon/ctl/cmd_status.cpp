@@ -12,6 +12,7 @@
 #include "daemon/ctl/database.hpp"
 #include "daemon/ctl/loaded_config.hpp"
 #include "daemon/ctl/output.hpp"
+#include "daemon/ops/pools.hpp"
 #include "daemon/ops/selection.hpp"
 #include "daemon/ops/views.hpp"
 #include "framework/store/operator.hpp"
@@ -21,9 +22,43 @@ namespace {
 
 struct StatusOptions {
   std::vector<std::string> only, tags;
+  bool pools = false;
 };
 
+// The daemon file's pools and their use, fleet-wide; empty when it defines none.
+std::vector<ops::PoolView> pools_of(store::Connection& connection, const config::Config& config) {
+  auto pools = ops::pool_views(connection, config);
+  if (!pools) throw Failure(pools.error());
+  return std::move(*pools);
+}
+
+void print_pools(std::ostream& out, const std::vector<ops::PoolView>& pools) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : pools)
+    rows.push_back({p.name, std::to_string(p.size), std::to_string(p.use.slots_used),
+                    std::to_string(p.use.running), std::to_string(p.use.waiting)});
+  print_table(out, {"POOL", "SIZE", "SLOTS_IN_USE", "RUNNING", "WAITING"}, rows);
+}
+
+// `status --pools`: the pools alone, as GET /api/v1/pools answers them.
+int run_pools(Context& ctx) {
+  const auto config = load_all_pipelines(ctx, false);
+  auto connection = open_database(ctx);
+  const auto pools = pools_of(*connection, config);
+  if (ctx.output == Output::json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : pools) list.push_back(ops::pool_json(p));
+    *ctx.out << json_text(nlohmann::json{{"pools", list}}) << "\n";
+  } else {
+    print_pools(*ctx.out, pools);
+  }
+  return kExitOk;
+}
+
 int run_status(Context& ctx, const StatusOptions& o) {
+  if (o.pools && (!o.only.empty() || !o.tags.empty()))
+    throw UsageError("--pools lists every pool: it takes no pipeline and no --tag");
+  if (o.pools) return run_pools(ctx);
   const auto config = load_all_pipelines(ctx, false);  // quarantined ones are rows here
   std::vector<std::string> ids;
   for (const auto& id : o.only) {
@@ -75,6 +110,10 @@ int run_status(Context& ctx, const StatusOptions& o) {
                 {"PIPELINE", "STATE", "LAST_SUCCESS", "BACKLOG", "RUNNING", "FAILED", "NEXT_DUE"},
                 rows);
     for (const auto& line : errors) *ctx.out << line << "\n";
+    if (!config.daemon.pools.empty()) {
+      *ctx.out << "\n";
+      print_pools(*ctx.out, pools_of(*connection, config));
+    }
   }
   return kExitOk;
 }
@@ -88,6 +127,9 @@ void add_status_command(CLI::App& app, Context& ctx) {
   cmd->add_option("pipeline", o->only, "only these pipelines (default: all)");
   cmd->add_option("--tag", o->tags,
                   "only pipelines whose config `tags` hold this one (repeatable: any of them)");
+  cmd->add_flag("--pools", o->pools,
+                "the daemon file's pools instead: size, slots in use, running and waiting "
+                "windows");
   cmd->callback([&ctx, o] { ctx.exit_code = run_status(ctx, *o); });
 }
 

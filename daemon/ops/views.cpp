@@ -162,7 +162,11 @@ json pipeline_status_json(const PipelineStatus& s) {
           {"timezone", zone->name()},
           {"description", s.pipeline ? s.pipeline->description : std::string()},
           {"config_error", s.config_error ? config_error_json(*s.config_error) : json()},
-          {"waiting_on", s.counts.waiting_on.empty() ? json() : json(s.counts.waiting_on)}};
+          {"waiting_on", s.counts.waiting_on.empty() ? json() : json(s.counts.waiting_on)},
+          {"pool", s.pipeline && !s.pipeline->pool.empty()
+                       ? json{{"name", s.pipeline->pool}, {"slots", s.pipeline->pool_slots}}
+                       : json()},
+          {"priority", s.pipeline ? s.pipeline->priority : 0}};
 }
 
 json lock_json(const config::Config& config, const store::RecordRow& r) {

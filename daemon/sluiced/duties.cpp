@@ -2,6 +2,7 @@
 // statements so none holds locks that claims wait on.
 #include <boost/asio/post.hpp>
 
+#include "daemon/ops/pools.hpp"
 #include "daemon/ops/views.hpp"
 #include "daemon/sluiced/daemon.hpp"
 #include "framework/config/show.hpp"
@@ -199,6 +200,13 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
                         .windows_total = b.windows_total.value_or(0),
                         .windows_done = b.windows_done});
   observe::metrics().set_backfills(progress);
+  auto pools = ops::pool_views(c, s->config);
+  if (!pools) return fail(pools.error());
+  std::vector<observe::PoolSnapshot> use;
+  for (const auto& p : *pools)
+    use.push_back(
+        {.pool = p.name, .size = p.size, .slots_used = p.use.slots_used, .waiting = p.use.waiting});
+  observe::metrics().set_pools(use);
   return {};
 }
 

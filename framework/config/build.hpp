@@ -22,6 +22,12 @@ NotificationSettings build_notification_settings(const Fields& f, const CheckCon
 void build_sql(PipelineConfig& p, const YAML::Node& root, const CheckContext& ctx);
 void build_ddl(PipelineConfig& p, const CheckContext& ctx);
 
+// The daemon file's `pools` and a pipeline's `pool`, `pool_slots` and `priority`
+// (pools.cpp); problems go to ctx.diags.
+std::vector<PoolConfig> build_pools(const Fields& daemon_fields);
+void build_pool(PipelineConfig& p, const Fields& f, const DaemonConfig& daemon,
+                const CheckContext& ctx);
+
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,

@@ -116,6 +116,7 @@ DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx) {
   const Location top = root.IsMap() ? ctx.at(root.Mark()) : Location{ctx.file, 1, 1};
   d.fields = check_section(root, {&daemon_keys()}, "", top, ctx);
   d.connections = check_connections(root, ctx);
+  d.pools = build_pools(d.fields);
   const Fields& f = d.fields;
 
   if (const Fields* db = f.section("database")) {

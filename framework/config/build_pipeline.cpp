@@ -15,16 +15,9 @@ const ConnectionConfig* find_role_connection(const std::string& name, Role role,
   if (!c) {
     std::vector<std::string_view> names;
     for (const auto& known : daemon.connections) names.push_back(known.name);
-    std::string message = "undefined connection '" + name + "'";
-    if (auto close = closest_match(name, names)) {
-      message += " (did you mean '" + *close + "'?)";
-    } else if (names.empty()) {
-      message += " (the daemon file defines no connections)";
-    } else {
-      std::string all;
-      for (auto n : names) all += (all.empty() ? "" : ", ") + std::string(n);
-      message += " (defined: " + all + ")";
-    }
+    const std::string message =
+        "undefined connection '" + name + "'" +
+        unknown_name_hint(name, names, "the daemon file defines no connections");
     ctx.error(ctx.at(at.Mark()), path, message);
     return nullptr;
   }
@@ -257,6 +250,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   if (const auto* sla = f.get<time::Duration>("sla")) p.sla = sla->fixed;
   build_fields(p, f, root, ctx);
   p.max_active_windows = static_cast<int>(f.value_or<std::int64_t>("max_active_windows", 1));
+  build_pool(p, f, daemon, ctx);
   if (const Fields* n = f.section("notifications")) {
     p.notifications = build_notifications(*n, ctx);
     if (!p.notifications.email_list.empty() && !daemon.notifications.smtp)

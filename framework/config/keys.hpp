@@ -22,4 +22,7 @@ const KeyTable& daemon_notifications_keys();
 // Markdown reference of every table (daemon, pipeline, each adapter).
 std::string render_key_reference();
 
+// A pool's name (the daemon file's `pools`, a pipeline's `pool`): an error, or empty.
+std::string check_pool_name(std::string_view name);
+
 }  // namespace sluice::config

@@ -382,6 +382,17 @@ const KeyTable& daemon_keys() {
            .description = "Naming conventions of target tables per layer (README, Lineage and "
                           "naming conventions).",
            .section = &naming_keys()},
+          {.name = "pools",
+           .type = KeyType::integer_map,
+           .description = "Shared pools: `NAME: SIZE` (`{warehouse: 4, api: 1}`). The windows of "
+                          "a pool's pipelines (`pool`), on every daemon together, live and "
+                          "backfill alike, hold at most SIZE slots at once; the claim enforces "
+                          "it (README, Pools and priorities). Names are letters, digits and "
+                          "`_`, not starting with a digit.",
+           .default_value = "{}",
+           .min = 1,
+           .max = 100000,
+           .check = check_pool_name},
           {.name = "connections",
            .type = KeyType::connection_map,
            .description = "Named connections: `NAME: {kind: KIND, ...}`, the keys of each kind "

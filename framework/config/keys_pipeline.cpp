@@ -367,6 +367,27 @@ const KeyTable& pipeline_keys() {
            .default_value = "1",
            .min = 1,
            .max = 1000},
+          {.name = "pool",
+           .type = KeyType::string,
+           .description = "A pool of the daemon file's `pools`: this pipeline's windows run only "
+                          "while the pool's running windows (every pipeline of the pool, every "
+                          "daemon) leave room for their `pool_slots`. Unset: in no pool.",
+           .check = check_pool_name},
+          {.name = "pool_slots",
+           .type = KeyType::integer,
+           .description = "Slots of its `pool` one window of this pipeline takes (a heavy load "
+                          "takes more); at most the pool's size.",
+           .default_value = "1",
+           .min = 1,
+           .max = 100000},
+          {.name = "priority",
+           .type = KeyType::integer,
+           .description = "Order of the claim: among windows waiting for a pool's slots (and "
+                          "for a daemon's workers), a higher priority is claimed first, then "
+                          "the oldest window. Live windows still come before backfill ones.",
+           .default_value = "0",
+           .min = -1000000,
+           .max = 1000000},
           {.name = "notifications",
            .type = KeyType::section,
            .description = "E-mail and webhooks for this pipeline's events.",

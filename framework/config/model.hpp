@@ -132,6 +132,13 @@ struct NamingConfig {
   bool error = false;  // `level: error`: a violation quarantines the pipeline's file
 };
 
+// A pool of the daemon file's `pools`: windows of its pipelines, on every daemon together,
+// hold at most `size` slots at once (README, Pools and priorities).
+struct PoolConfig {
+  std::string name;
+  int size = 1;
+};
+
 struct DaemonConfig {
   std::filesystem::path file;
   DatabaseConfig database;
@@ -148,9 +155,11 @@ struct DaemonConfig {
   NotificationSettings notifications;
   NamingConfig naming;
   std::vector<ConnectionConfig> connections;  // in file order
+  std::vector<PoolConfig> pools;              // in file order
   Fields fields;
 
   const ConnectionConfig* find_connection(std::string_view name) const;
+  const PoolConfig* find_pool(std::string_view name) const;
 };
 
 struct RetryPolicy {
@@ -199,6 +208,11 @@ struct PipelineConfig {
   NamedTemplates business_fields;         // in file order
   std::vector<std::string> check_fields;  // each one a business field
   int max_active_windows = 1;
+  // `pool` (empty: none) and the slots each of its windows takes there; `priority` orders
+  // the claim, higher first.
+  std::string pool;
+  int pool_slots = 1;
+  int priority = 0;
   Notifications notifications;
   std::vector<Dependency> depends_on;  // in file order
   // `layer`, or the one layer whose `naming` pattern the target table matches when unset.

@@ -43,4 +43,14 @@ std::optional<std::string> closest_match(std::string_view word,
   return best;
 }
 
+std::string unknown_name_hint(std::string_view word,
+                              const std::vector<std::string_view>& candidates,
+                              std::string_view none) {
+  if (auto close = closest_match(word, candidates)) return " (did you mean '" + *close + "'?)";
+  if (candidates.empty()) return " (" + std::string(none) + ")";
+  std::string all;
+  for (auto c : candidates) all += (all.empty() ? "" : ", ") + std::string(c);
+  return " (defined: " + all + ")";
+}
+
 }  // namespace sluice

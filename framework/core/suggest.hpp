@@ -14,4 +14,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string_view>& candidates);
 
+// What an unknown name's message adds: ` (did you mean 'x'?)` for a close candidate, else
+// ` (defined: a, b)`, or ` (NONE)` when there are no candidates at all.
+std::string unknown_name_hint(std::string_view word,
+                              const std::vector<std::string_view>& candidates,
+                              std::string_view none);
+
 }  // namespace sluice

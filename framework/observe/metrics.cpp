@@ -131,6 +131,19 @@ struct Metrics::Families {
                      .Name("sluice_backfill_windows")
                      .Help("Windows of each unfinished backfill request, total and done")
                      .Register(r)),
+        pool_size(pm::BuildGauge()
+                      .Name("sluice_pool_slots")
+                      .Help("Slots of each pool in this daemon's file (`pools`)")
+                      .Register(r)),
+        pool_used(pm::BuildGauge()
+                      .Name("sluice_pool_slots_used")
+                      .Help("Slots of each pool held by running windows, every daemon together")
+                      .Register(r)),
+        pool_waiting(pm::BuildGauge()
+                         .Name("sluice_pool_waiting_windows")
+                         .Help("PENDING windows of each pool's pipelines, not paused and not "
+                               "waiting for a retry")
+                         .Register(r)),
         http_requests(pm::BuildCounter()
                           .Name("sluice_http_requests_total")
                           .Help("HTTP requests answered, per route and status code")
@@ -186,6 +199,9 @@ struct Metrics::Families {
   pm::Gauge& database;
   pm::Family<pm::Gauge>& sla;
   pm::Family<pm::Gauge>& backfill;
+  pm::Family<pm::Gauge>& pool_size;
+  pm::Family<pm::Gauge>& pool_used;
+  pm::Family<pm::Gauge>& pool_waiting;
   pm::Family<pm::Counter>& http_requests;
   pm::Family<pm::Histogram>& http_seconds;
   pm::Counter& cpu;
@@ -194,7 +210,7 @@ struct Metrics::Families {
 
   // The gauges set from snapshots, to drop the series of what is gone.
   std::mutex snapshot_mutex;
-  std::vector<pm::Gauge*> pipeline_gauges, backfill_gauges;
+  std::vector<pm::Gauge*> pipeline_gauges, backfill_gauges, pool_gauges;
   mutable std::mutex process_mutex;
   mutable double cpu_counted = 0;
 };
@@ -300,6 +316,27 @@ void Metrics::set_backfills(const std::vector<BackfillSnapshot>& backfills) {
   for (auto* g : f_->backfill_gauges)
     if (!fresh.contains(g)) f_->backfill.Remove(g);
   f_->backfill_gauges.assign(fresh.begin(), fresh.end());
+}
+
+void Metrics::set_pools(const std::vector<PoolSnapshot>& pools) {
+  std::lock_guard lock(f_->snapshot_mutex);
+  std::set<pm::Gauge*> fresh;
+  for (const auto& p : pools) {
+    for (auto [family, value] :
+         {std::pair{&f_->pool_size, p.size}, std::pair{&f_->pool_used, p.slots_used},
+          std::pair{&f_->pool_waiting, p.waiting}}) {
+      auto& g = family->Add({{"pool", p.pool}});
+      g.Set(static_cast<double>(value));
+      fresh.insert(&g);
+    }
+  }
+  for (auto* g : f_->pool_gauges) {
+    if (fresh.contains(g)) continue;
+    f_->pool_size.Remove(g);
+    f_->pool_used.Remove(g);
+    f_->pool_waiting.Remove(g);
+  }
+  f_->pool_gauges.assign(fresh.begin(), fresh.end());
 }
 
 std::string Metrics::exposition() const {

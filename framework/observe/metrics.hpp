@@ -37,6 +37,12 @@ struct BackfillSnapshot {
   std::int64_t windows_total = 0, windows_done = 0;
 };
 
+// One pool's size (this daemon's file) and its use across the fleet.
+struct PoolSnapshot {
+  std::string pool;
+  std::int64_t size = 0, slots_used = 0, waiting = 0;
+};
+
 class Metrics {
  public:
   Metrics();
@@ -61,6 +67,7 @@ class Metrics {
   // Replaces every per-pipeline gauge (a pipeline gone since is dropped).
   void set_pipelines(const std::vector<PipelineSnapshot>& pipelines);
   void set_backfills(const std::vector<BackfillSnapshot>& backfills);
+  void set_pools(const std::vector<PoolSnapshot>& pools);
 
   // The text exposition, with the process's CPU, memory and open files read now.
   std::string exposition() const;

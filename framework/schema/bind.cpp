@@ -61,6 +61,7 @@ std::size_t value_index(const KeySpec& spec) {
     case KeyType::choice_list: return alternative<std::vector<std::string>>;
     case KeyType::template_map: return alternative<NamedTemplates>;
     case KeyType::string_map: return alternative<NamedStrings>;
+    case KeyType::integer_map: return alternative<NamedIntegers>;
     case KeyType::section:
     case KeyType::section_list:
     case KeyType::connection_map:
@@ -74,7 +75,7 @@ std::string_view value_type_name(std::size_t i) {
   static constexpr std::array<std::string_view, std::variant_size_v<Value>> names = {
       "nothing",         "string", "integer",      "number",      "boolean",
       "duration",        "cron",   "zone",         "granularity", "field template",
-      "list of strings", "secret", "template map", "string map"};
+      "list of strings", "secret", "template map", "string map",  "integer map"};
   return i < names.size() ? names[i] : "no value";
 }
 

@@ -38,6 +38,11 @@ nlohmann::ordered_json value_json(const Value& value) {
             for (const auto& [name, text] : map) out[name] = text;
             return out;
           },
+          [](const NamedIntegers& map) -> J {
+            J out = J::object();
+            for (const auto& [name, n] : map) out[name] = n;
+            return out;
+          },
       },
       value);
 }

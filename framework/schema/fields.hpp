@@ -24,12 +24,14 @@ namespace sluice::config {
 
 using NamedTemplates = std::vector<std::pair<std::string, time::FieldTemplate>>;
 using NamedStrings = std::vector<std::pair<std::string, std::string>>;
+using NamedIntegers = std::vector<std::pair<std::string, std::int64_t>>;
 
 // monostate: unset with no default, or invalid (the error is already reported).
 // Strings hold string, instant (as written), choice, identifier, column and path (resolved).
-using Value = std::variant<std::monostate, std::string, std::int64_t, double, bool, time::Duration,
-                           time::Cron, time::Zone, time::Granularity, time::FieldTemplate,
-                           std::vector<std::string>, Secret, NamedTemplates, NamedStrings>;
+using Value =
+    std::variant<std::monostate, std::string, std::int64_t, double, bool, time::Duration,
+                 time::Cron, time::Zone, time::Granularity, time::FieldTemplate,
+                 std::vector<std::string>, Secret, NamedTemplates, NamedStrings, NamedIntegers>;
 
 class Fields {
  public:

@@ -57,6 +57,7 @@ std::string type_name(const KeySpec& spec) {
     case KeyType::field_template: return "a template";
     case KeyType::template_map: return "a mapping of name to template";
     case KeyType::string_map: return "a mapping of name to string";
+    case KeyType::integer_map: return range("a mapping of name to integer");
     case KeyType::section:
     case KeyType::adapter_section: return "a mapping";
     case KeyType::section_list: return "a list of mappings";

@@ -31,6 +31,7 @@ enum class KeyType {
   field_template,  // `{pipeline}/{window_start:%Y/%m/%d}`
   template_map,    // name -> field template
   string_map,      // name -> string
+  integer_map,     // name -> integer; min/max apply to each value
   section,         // nested table `section`
   section_list,    // list of `section`
   // Validated by the loader itself: their tables depend on other keys.

@@ -62,7 +62,8 @@ class Checker {
       case KeyType::string_list:
       case KeyType::choice_list: entry.value = list(node, spec, path); return;
       case KeyType::template_map:
-      case KeyType::string_map: entry.value = map(node, spec, path); return;
+      case KeyType::string_map:
+      case KeyType::integer_map: entry.value = map(node, spec, path); return;
       default: break;
     }
     if (!expect(node.IsScalar(), node, path, type_name(spec))) return;
@@ -109,6 +110,10 @@ class Checker {
     if (!expect(node.IsMap(), node, path, type_name(spec))) return {};
     NamedTemplates templates;
     NamedStrings strings;
+    NamedIntegers integers;
+    KeySpec integer = spec;  // each value of an integer map, with the map's range
+    integer.type = KeyType::integer;
+    integer.check = nullptr;  // the map's check is its names'
     bool ok = true;
     for (const auto& kv : node) {
       const YAML::Node& key = kv.first;
@@ -122,8 +127,19 @@ class Checker {
         }
       }
       if (!expect(key.IsScalar(), key, path, "a name") ||
-          !expect(val.IsScalar(), val, item_path, "a string")) {
+          !expect(val.IsScalar(), val, item_path,
+                  spec.type == KeyType::integer_map ? "an integer" : "a string")) {
         ok = false;
+        continue;
+      }
+      if (spec.type == KeyType::integer_map) {
+        auto parsed = parse_scalar(integer, val.Scalar(), scalars_);
+        if (!parsed) {
+          ctx_.error(ctx_.at(val.Mark()), item_path, parsed.error());
+          ok = false;
+          continue;
+        }
+        integers.emplace_back(name, std::get<std::int64_t>(*parsed));
         continue;
       }
       if (spec.type == KeyType::string_map) {
@@ -140,6 +156,7 @@ class Checker {
     }
     if (!ok) return {};
     if (spec.type == KeyType::string_map) return Value(std::move(strings));
+    if (spec.type == KeyType::integer_map) return Value(std::move(integers));
     return Value(std::move(templates));
   }
 

@@ -63,6 +63,12 @@ struct ClaimLimit {
   int live = 1;
   int backfill = 1;
   int version = 0;  // the definition the claimer runs (pipeline_definitions); 0: unknown
+  // Its pool (empty: none): a window takes `pool_slots` of the `pool_size` slots every daemon's
+  // running windows of that pool share. `priority` orders the claim: higher first.
+  std::string pool{};
+  int pool_slots = 1;
+  int pool_size = 0;
+  int priority = 0;
 };
 
 enum class Task { store_and_validate, pre_validation, source_to_stage, stage_to_target, audit };

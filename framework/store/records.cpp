@@ -248,12 +248,16 @@ Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeli
 }
 
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
-  std::vector<std::string> ids, live, backfill, versions;
+  std::vector<std::string> ids, live, backfill, versions, pools, slots, sizes, priorities;
   for (const auto& l : limits) {
     ids.push_back(l.pipeline.value);
     live.push_back(std::to_string(l.live));
     backfill.push_back(std::to_string(l.backfill));
     versions.push_back(std::to_string(l.version));
+    pools.push_back(l.pool);
+    slots.push_back(std::to_string(l.pool_slots));
+    sizes.push_back(std::to_string(l.pool_size));
+    priorities.push_back(std::to_string(l.priority));
   }
   return Statement{"sluice_claim",
                    std::string("SELECT ") + kRecordColumns +
@@ -261,12 +265,17 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
                        // release or cleanup that set next_attempt_at) let it run again.
                        ", extract(epoch FROM pipeline_locked_at - greatest("
                        "record_first_created_time, next_attempt_at))::float8 AS waited_s "
-                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], $5)",
+                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], "
+                       "$5::text[], $6::int[], $7::int[], $8::int[], $9)",
                    Params()
                        .add(array_literal(ids))
                        .add(array_literal(live))
                        .add(array_literal(backfill))
                        .add(array_literal(versions))
+                       .add(array_literal(pools))
+                       .add(array_literal(slots))
+                       .add(array_literal(sizes))
+                       .add(array_literal(priorities))
                        .add(std::string(holder))
                        .take()};
 }

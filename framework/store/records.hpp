@@ -30,7 +30,7 @@ class Records : public RecordStore {
   // ON CONFLICT (pipeline_id, window_start_time) DO NOTHING.
   Result<std::int64_t> insert_pending(std::span<const NewRecord> records) override;
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
-  // One call of sluice_claim (sql/migrations/0006_claim.sql).
+  // One call of sluice_claim (sql/migrations/0006_claim.sql; pools and priorities: 0014).
   Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
   Result<bool> write_task(const Record& record, const TaskWrite& write) override;
   Result<bool> heartbeat(const Record& record) override;

@@ -58,6 +58,8 @@ constexpr Column kColumns[] = {
     {"pipeline_records", "record_last_updated_time", "timestamp with time zone"},
     {"pipeline_records", "force_reload", "boolean"},
     {"pipeline_records", "config_version", "integer"},
+    {"pipeline_records", "pool", "text"},
+    {"pipeline_records", "pool_slots", "integer"},
     // pipeline_events
     {"pipeline_events", "id", "bigint"},
     {"pipeline_events", "record_id", "bigint"},
@@ -177,7 +179,9 @@ struct Function {
 };
 
 constexpr Function kFunctions[] = {
-    {"sluice_claim(text[], integer[], integer[], integer[], text)", "SETOF pipeline_records"},
+    {"sluice_claim(text[], integer[], integer[], integer[], text[], integer[], integer[], "
+     "integer[], text)",
+     "SETOF pipeline_records"},
     {"sluice_console_backfill_changed()", "trigger"},
     {"sluice_console_pipeline_changed()", "trigger"},
     {"sluice_console_record_changed()", "trigger"},
@@ -186,6 +190,7 @@ constexpr Function kFunctions[] = {
     {"sluice_notify_catalog()", "trigger"},
     {"sluice_notify_inserted_records()", "trigger"},
     {"sluice_notify_pending_record()", "trigger"},
+    {"sluice_notify_pool_freed()", "trigger"},
     {"sluice_notification_add(text, pipeline_events)", "void"},
     {"sluice_notification_from_backfill()", "trigger"},
     {"sluice_notification_from_event()", "trigger"},
@@ -217,6 +222,7 @@ constexpr const char* kTriggers[] = {
     "pipeline_records.pipeline_records_console_status",
     "pipeline_records.pipeline_records_notify_insert",
     "pipeline_records.pipeline_records_notify_pending",
+    "pipeline_records.pipeline_records_notify_pool_freed",
     "pipeline_records.pipeline_records_touch",
     "pipeline_records.pipeline_records_track_done_delete",
     "pipeline_records.pipeline_records_track_done_insert",

@@ -20,9 +20,11 @@ TEST_CASE("sluiced refuses a schema changed by hand, naming what differs, and cl
             {"pipeline_records.heartbeat_at: missing"}},
            {"a changed type and a dropped function",
             "ALTER TABLE pipeline_events ALTER COLUMN rows TYPE integer; "
-            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text)",
+            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text[], "
+            "integer[], integer[], integer[], text)",
             {"pipeline_events.rows: integer, expected bigint",
-             "function sluice_claim(text[], integer[], integer[], integer[], text): missing"}},
+             "function sluice_claim(text[], integer[], integer[], integer[], text[], integer[], "
+             "integer[], integer[], text): missing"}},
        }) {
     DYNAMIC_SECTION(c.name) {
       test::TestDatabase db;

@@ -71,7 +71,7 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         "pipeline_records_lease_idx", "pipeline_records_window_idx", "pipeline_records_failed_idx",
         "pipeline_events_record_idx", "pipeline_events_time_idx", "backfill_requests_open_idx",
         "audit_log_at_idx", "notifications_dedupe_idx", "notification_deliveries_due_idx",
-        "pipeline_dependencies_upstream_idx"}) {
+        "pipeline_dependencies_upstream_idx", "pipeline_records_pool_idx"}) {
     INFO(index);
     CHECK(indexes.contains(index));
   }
@@ -97,7 +97,8 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "pipeline_records_track_done_update",
                               "pipeline_records_track_done_delete",
                               "pipeline_definitions_append_only",
-                              "pipeline_definitions_notify"});
+                              "pipeline_definitions_notify",
+                              "pipeline_records_notify_pool_freed"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

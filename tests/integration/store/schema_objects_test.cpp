@@ -65,13 +65,17 @@ TEST_CASE("a schema changed by hand is refused, naming each difference", "[store
             "ALTER TABLE pipeline_records ALTER COLUMN percentage_difference TYPE numeric(5,1)",
             {"pipeline_records.percentage_difference: numeric(5,1), expected numeric(7,2)"}},
            {"a dropped function",
-            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text)",
-            {"function sluice_claim(text[], integer[], integer[], integer[], text): missing"}},
+            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text[], "
+            "integer[], integer[], integer[], text)",
+            {"function sluice_claim(text[], integer[], integer[], integer[], text[], integer[], "
+             "integer[], integer[], text): missing"}},
            {"a function with other arguments",
-            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text); "
+            "DROP FUNCTION sluice_claim(text[], integer[], integer[], integer[], text[], "
+            "integer[], integer[], integer[], text); "
             "CREATE FUNCTION sluice_claim(text[], text) RETURNS SETOF pipeline_records "
             "LANGUAGE sql AS 'SELECT * FROM pipeline_records LIMIT 0'",
-            {"function sluice_claim(text[], integer[], integer[], integer[], text): missing"}},
+            {"function sluice_claim(text[], integer[], integer[], integer[], text[], integer[], "
+             "integer[], integer[], text): missing"}},
            {"a dropped trigger",
             "DROP TRIGGER pipeline_records_notify_insert ON pipeline_records",
             {"trigger pipeline_records.pipeline_records_notify_insert: missing"}},

@@ -1,6 +1,8 @@
 #include "tests/support/fakes/fake_records.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <tuple>
 
 namespace sluice::test {
@@ -176,9 +178,14 @@ Result<std::optional<Instant>> FakeRecords::last_window_end(const PipelineId& pi
 Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::ClaimLimit> limits) {
   std::lock_guard lock(mutex_);
   if (auto error = script_.next("claim")) return fail(*error);
-  // Each pipeline's oldest claimable window, live and backfill apart; live first, then the
-  // oldest window, as sluice_claim orders them.
-  std::vector<std::tuple<bool, Instant, Row*>> candidates;
+  // Each pipeline's oldest claimable window, live and backfill apart; live first, then higher
+  // priority, then the oldest window, as sluice_claim orders them. Inside a pool the order is
+  // strict: a window without room for its slots holds back the windows after it.
+  std::map<std::string, int> pool_use;
+  for (const auto& [id, row] : rows_)
+    if (row.record.status == Status::in_progress && !row.pool.empty())
+      pool_use[row.pool] += row.pool_slots;
+  std::vector<std::tuple<bool, int, Instant, Row*, const store::ClaimLimit*>> candidates;
   for (const auto& limit : limits) {
     for (const bool backfill : {false, true}) {
       Row* oldest = nullptr;
@@ -194,14 +201,33 @@ Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::C
       }
       const int allowed = backfill ? limit.backfill : limit.live;
       if (oldest && running < allowed)
-        candidates.emplace_back(backfill, oldest->record.window.start, oldest);
+        candidates.emplace_back(backfill, -limit.priority, oldest->record.window.start, oldest,
+                                &limit);
     }
   }
-  if (candidates.empty()) return std::optional<store::Record>{};
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+    return std::tie(std::get<0>(a), std::get<1>(a), std::get<2>(a)) <
+           std::tie(std::get<0>(b), std::get<1>(b), std::get<2>(b));
   });
-  Row& row = *std::get<2>(candidates.front());
+  std::set<std::string> closed;
+  Row* chosen = nullptr;
+  const store::ClaimLimit* chosen_limit = nullptr;
+  for (const auto& [backfill, priority, start, row, limit] : candidates) {
+    if (!limit->pool.empty()) {
+      if (closed.contains(limit->pool)) continue;
+      if (pool_use[limit->pool] + limit->pool_slots > limit->pool_size) {
+        closed.insert(limit->pool);
+        continue;
+      }
+    }
+    chosen = row;
+    chosen_limit = limit;
+    break;
+  }
+  if (!chosen) return std::optional<store::Record>{};
+  Row& row = *chosen;
+  row.pool = chosen_limit->pool;
+  row.pool_slots = chosen_limit->pool_slots;
   const auto t = store::find_transition(store::Move::claim, row.record.status);
   if (!t) throw std::logic_error("the transition table has no claim from PENDING");
   row.record.status = t->to;

@@ -32,6 +32,8 @@ class FakeRecords final : public store::RecordStore {
     std::optional<double> percentage_difference;
     std::optional<std::string> audit_result;
     std::string error_message;
+    std::string pool;  // what the last claim took: pool (empty: none) and slots
+    int pool_slots = 0;
   };
   // One pipeline_events row.
   struct Event {

@@ -78,3 +78,25 @@ TEST_CASE("per-pipeline gauges follow the latest snapshot", "[observe][metrics]"
   CHECK(text.find("sluice_backfill_windows{") == std::string::npos);
   CHECK(text.find("sluice_lateness_seconds{") == std::string::npos);
 }
+
+TEST_CASE("each pool's size, slots used and waiting windows, and a pool gone is dropped",
+          "[observe][metrics]") {
+  observe::Metrics m;
+  m.set_pools({{.pool = "warehouse", .size = 4, .slots_used = 3, .waiting = 17},
+               {.pool = "api", .size = 1, .slots_used = 0, .waiting = 0}});
+  auto text = m.exposition();
+  INFO(text);
+  CHECK(has_line(text, "# TYPE sluice_pool_slots gauge"));
+  CHECK(has_line(text, R"(sluice_pool_slots{pool="warehouse"} 4)"));
+  CHECK(has_line(text, R"(sluice_pool_slots_used{pool="warehouse"} 3)"));
+  CHECK(has_line(text, R"(sluice_pool_waiting_windows{pool="warehouse"} 17)"));
+  CHECK(has_line(text, R"(sluice_pool_slots{pool="api"} 1)"));
+  CHECK(has_line(text, R"(sluice_pool_slots_used{pool="api"} 0)"));
+
+  // `api` taken out of the daemon file: its series go, warehouse's follow the new figures.
+  m.set_pools({{.pool = "warehouse", .size = 6, .slots_used = 1, .waiting = 0}});
+  text = m.exposition();
+  CHECK(has_line(text, R"(sluice_pool_slots{pool="warehouse"} 6)"));
+  CHECK(has_line(text, R"(sluice_pool_waiting_windows{pool="warehouse"} 0)"));
+  CHECK(text.find("pool=\"api\"") == std::string::npos);
+}

@@ -215,6 +215,6 @@ TEST_CASE("the expected schema objects cover what the store's statements name", 
                             "audit_log", "schema_migrations"})
     CHECK(e.tables.contains(table));
   CHECK(e.tables.at("pipeline_records").at("heartbeat_at") == "timestamp with time zone");
-  CHECK(e.functions.at("sluice_claim(text[], integer[], integer[], integer[], text)") ==
-        "SETOF pipeline_records");
+  CHECK(e.functions.at("sluice_claim(text[], integer[], integer[], integer[], text[], integer[], "
+                       "integer[], integer[], text)") == "SETOF pipeline_records");
 }
