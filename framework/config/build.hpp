@@ -21,6 +21,9 @@ NotificationSettings build_notification_settings(const Fields& f, const CheckCon
 // pipeline's target is built (build_sql.cpp).
 void build_sql(PipelineConfig& p, const YAML::Node& root, const CheckContext& ctx);
 void build_ddl(PipelineConfig& p, const CheckContext& ctx);
+// `checks:`, once the source, target, ddl and transform are built (build_checks.cpp).
+void build_checks(PipelineConfig& p, const YAML::Node& root, const DaemonConfig& daemon,
+                  const CheckContext& ctx);
 
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
