@@ -71,6 +71,13 @@ struct Setup {
 
 const std::string kWindowOfDst = "event_time >= :window_start AND event_time < :window_end";
 
+// `text` inside an SQL string literal.
+std::string quoted(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("checks of every kind that pass leave the window SUCCESS with their rows",
@@ -166,15 +173,16 @@ TEST_CASE("a check of severity error that fails ends the window FAILED, CHECK_FA
   INFO(name);
   // A passing check of severity warn beside it changes nothing.
   const auto summary = s.run(check + "  - {not_null: [id], severity: warn}\n");
+  INFO(s.f.error_messages());
   CHECK(summary.failed == 2);
   CHECK(summary.retries == 0);
   CHECK(summary.success == 0);
   // The counts passed and are kept; the check decided.
   CHECK(s.f.count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'FAILED' AND "
                   "audit_result = 'CHECK_FAILED' AND retry_attempt = 0 AND count_difference = 0 "
-                  "AND phase_completed = 'STAGE_TO_TARGET' AND error_message LIKE "
+                  "AND phase_completed = 'AUDIT' AND error_message LIKE "
                   "'integrity: check ''" +
-                  name + "'' failed: %" + why + "%'") == 2);
+                  name + "'' failed: %" + quoted(why) + "%'") == 2);
   CHECK(s.checks("check_name = '" + name + "' AND NOT passed AND severity = 'error'") == 2);
   CHECK(s.checks("check_name = 'not_null_id' AND passed") == 2);
   CHECK(s.notifications("check_failed") == 2);

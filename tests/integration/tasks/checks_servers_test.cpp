@@ -83,7 +83,7 @@ TEST_CASE("checks on a ClickHouse target: NULLs, duplicates, sums and an asserti
   CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE window_start_time = "
                 "'2024-01-01T02:00Z' AND pipeline_status = 'FAILED' AND audit_result = "
                 "'CHECK_FAILED' AND error_message = 'integrity: check ''negative'' failed: 1 "
-                "rows; the first: (''6'', '''')'") == 1);
+                "row; the first: (''6'', '''')'") == 1);
   CHECK(checks(f, "check_name = 'not_null_note' AND NOT passed AND observed = 1") == 1);
   CHECK(checks(f, "check_name = 'not_null_note' AND passed") == 1);
   CHECK(checks(f, "check_name IN ('not_null_id_event_time', 'unique_id') AND passed") == 4);
@@ -111,18 +111,20 @@ TEST_CASE("column names are quoted as identifiers wherever a check uses them",
       "(NULL, 2.25, 2, '2024-01-01T00:20Z'),"
       "(E'back\\\\slash\\nline', NULL, 2, '2024-01-01T00:30Z')");
   const auto env = config::Environment::fixed({{"PG_URL", f.db().url()}});
-  auto p = load(f, dir, "",
-                pipeline_yaml("  connection: warehouse\n  table: hsrc\n  time_column: ts\n",
-                              "  connection: warehouse\n  table: hdst\n",
-                              "  - {not_null: ['we\"ird col'], severity: warn}\n"
-                              "  - {unique: [select], severity: warn}\n"
-                              "  - unique: [\"Total €\", 'we\"ird col']\n"
-                              "  - sum_match: Total €\n"
-                              "  - {name: quoted, sql: 'SELECT \"we\"\"ird col\" FROM hdst WHERE "
-                              "ts >= :window_start AND ts < :window_end AND "
-                              "strpos(\"we\"\"ird col\", ''line'') > 0'}\n",
-                              1),
-                env);
+  auto p =
+      load(f, dir, "",
+           pipeline_yaml(
+               "  connection: warehouse\n  table: hsrc\n  time_column: ts\n",
+               "  connection: warehouse\n  table: hdst\n",
+               "  - {not_null: ['we\"ird col'], severity: warn}\n"
+               "  - {unique: [select], severity: warn}\n"
+               "  - unique: [\"Total €\", 'we\"ird col']\n"
+               "  - sum_match: Total €\n"
+               "  - {name: quoted, severity: warn, sql: 'SELECT \"we\"\"ird col\" FROM hdst WHERE "
+               "ts >= :window_start AND ts < :window_end AND "
+               "strpos(\"we\"\"ird col\", ''line'') > 0'}\n",
+               1),
+           env);
   const auto summary = test::run_until_settled(f, p, kNow);
   INFO(f.error_messages());
   CHECK(summary.success == 1);
