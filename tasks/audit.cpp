@@ -33,11 +33,13 @@ std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx) {
   });
 }
 
+namespace {
+
 // Counts both sides again after the load, at the same time: they are usually two servers,
 // and a large window's counts are the longest part of the audit. A counting error is
 // retryable like any other; counts that differ beyond the threshold are an integrity
 // failure: FAILED, not retried.
-TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
+TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
   if (ctx.pipeline.sql) return sql_audit(ctx, source_count);
   std::future<Result<std::int64_t>> own;
   if (!source_count || !source_count->valid()) {
@@ -49,6 +51,16 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
   return audit_of_counts(ctx, *source, *target);
+}
+
+}  // namespace
+
+// The counts first; the data checks only once they pass (a window whose rows are missing
+// has nothing worth checking).
+TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
+  auto counted = count_audit(ctx, source_count);
+  if (!counted || counted->move != store::Move::succeed) return counted;
+  return run_checks(ctx, std::move(*counted));
 }
 
 TaskResult audit_of_counts(const TaskContext& ctx, std::int64_t source, std::int64_t target) {

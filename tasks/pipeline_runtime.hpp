@@ -16,6 +16,7 @@
 #include "framework/time/window_generator.hpp"
 #include "framework/transform/transform.hpp"
 #include "tasks/backoff.hpp"
+#include "tasks/check_runtime.hpp"
 
 namespace sluice::tasks {
 
@@ -50,6 +51,8 @@ struct PipelineRuntime {
   std::vector<std::string> check_fields;  // business fields a record must carry
 
   double max_difference_pct = 0;
+  // `checks:`, run by the audit once its counts pass (tasks/checks.cpp); empty: none.
+  std::vector<WindowCheck> checks;
   int max_retries = 3;
   BackoffPolicy backoff;
   std::chrono::seconds stale_threshold{7200};

@@ -82,6 +82,11 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
   for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
   r->check_fields = p.check_fields;
   r->max_difference_pct = p.max_difference_pct;
+  if (auto checks = checks_from_config(config, p); checks) {
+    r->checks = std::move(*checks);
+  } else {
+    return fail(refuse(p, "checks: " + checks.error().message));
+  }
   r->max_retries = p.retries.max;
   r->backoff = {p.retries.base_delay.fixed, p.retries.max_delay.fixed};
   r->stale_threshold = p.stale_threshold.fixed;

@@ -50,6 +50,9 @@ TaskResult audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* sour
 void skip_as_loaded(const TaskContext& ctx, store::TaskWrite& w, const std::string& both);
 // The audit's write for a pair of counts: SUCCESS, or FAILED beyond the threshold.
 TaskResult audit_of_counts(const TaskContext& ctx, std::int64_t source, std::int64_t target);
+// The pipeline's data checks after counts that passed (`w`, the audit's write): their results
+// added to it, and its end changed by a failure (checks.cpp).
+TaskResult run_checks(const TaskContext& ctx, store::TaskWrite w);
 
 // A SQL pipeline's tasks (sql_window.cpp), which the tasks above hand it over to. Its
 // source_to_stage has nothing to do: SKIPPED, the phase completed. Its audit compares the

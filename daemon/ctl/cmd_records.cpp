@@ -104,6 +104,15 @@ int run_show(Context& ctx, std::int64_t id) {
                     cell(e["dag_run_id"]), cell(e["host"]), cell(e["message"])});
   print_table(*ctx.out, {"AT", "TASK", "FROM", "TO", "OUTCOME", "ROWS", "RUN", "HOST", "MESSAGE"},
               rows);
+  if (d.checks.empty()) return kExitOk;
+  *ctx.out << "\nchecks:\n";
+  rows.clear();
+  for (const auto& c : d.checks)
+    rows.push_back({cell(c["checked_at"]), cell(c["check_name"]), cell(c["kind"]),
+                    cell(c["severity"]), c["passed"].get<bool>() ? "passed" : "FAILED",
+                    cell(c["observed"]), cell(c["run_id"]), cell(c["message"])});
+  print_table(*ctx.out, {"AT", "CHECK", "KIND", "SEVERITY", "RESULT", "OBSERVED", "RUN", "MESSAGE"},
+              rows);
   return kExitOk;
 }
 
@@ -121,7 +130,8 @@ void add_records_command(CLI::App& app, Context& ctx) {
       ->check(count_from(1, 1000000));
   list->callback([&ctx, o] { ctx.exit_code = run_list(ctx, *o); });
 
-  auto* show = records->add_subcommand("show", "every column of one record, and its events");
+  auto* show =
+      records->add_subcommand("show", "every column of one record, its events and its data checks");
   auto id = std::make_shared<std::int64_t>(0);
   show->add_option("id", *id, "record id")->required()->check(record_id());
   show->callback([&ctx, id] { ctx.exit_code = run_show(ctx, *id); });

@@ -101,6 +101,7 @@ nlohmann::ordered_json record_detail_json(const store::RecordDetail& d) {
   out["waiting_on"] = d.waiting_on ? nlohmann::ordered_json(*d.waiting_on) : nullptr;
   out["definition"] = d.definition;
   out["events"] = d.events;
+  out["checks"] = d.checks;
   return out;
 }
 

@@ -20,7 +20,7 @@ nlohmann::json record_row_json(const store::RecordRow& r);
 void append_record_row_json(std::string& out, const store::RecordRow& r);
 // `text` as a JSON string, as nlohmann's dump writes it (bytes that are not UTF-8 replaced).
 void append_json_string(std::string& out, std::string_view text);
-// `records show`: every column, then its events oldest first.
+// `records show`: every column, then its events oldest first, then its data checks.
 nlohmann::ordered_json record_detail_json(const store::RecordDetail& d);
 
 // A line of `locks list`: a running record, its lease age and whether that is past its

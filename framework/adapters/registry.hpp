@@ -22,6 +22,7 @@ struct EndpointConfig;
 class Source;
 class Target;
 class SqlRunner;
+class CheckServer;
 
 // Build a pipeline's source or target from its validated connection and section. The
 // config was validated against the same row's key tables, so a factory reads its keys
@@ -44,6 +45,13 @@ using ConnectionProbe = Result<std::string> (*)(const adapters::ConnectionConfig
 // `sql`: the target of a SQL pipeline (`kind: sql`), whose statements run on its server.
 enum class Role { source, stage, target, sql };
 std::string_view to_string(Role role);
+
+// Data checks (window_query.hpp): the server of `connection`, for the rows of `section` as
+// a source (Role::source) or a target (Role::target, Role::sql); `section` null for an
+// assertion query on the connection alone.
+using CheckServerFactory =
+    Result<std::unique_ptr<CheckServer>> (*)(const adapters::ConnectionConfig& connection,
+                                             const adapters::EndpointConfig* section, Role role);
 
 // A rule the tables cannot say alone (`query` or `table`, `url` or `host`), run on a section
 // whose keys already passed their own checks.
@@ -74,6 +82,9 @@ struct AdapterInfo {
   TargetFactory make_target = nullptr;
   SqlRunnerFactory make_sql_runner = nullptr;
   ConnectionProbe probe = nullptr;
+  // Data checks (`checks:`) on this kind's sources, targets and connections; null: the kind
+  // runs none, and a pipeline that asks for them is refused by the loader.
+  CheckServerFactory make_check_server = nullptr;
   // How the server quotes, comments and marks parameters: for the check of a SQL pipeline's
   // statements and a `ddl` (sql_lexer.hpp). Meaningful with Role::sql.
   sql::Dialect sql_dialect = sql::Dialect::postgres;

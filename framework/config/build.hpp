@@ -21,6 +21,9 @@ NotificationSettings build_notification_settings(const Fields& f, const CheckCon
 // pipeline's target is built (build_sql.cpp).
 void build_sql(PipelineConfig& p, const YAML::Node& root, const CheckContext& ctx);
 void build_ddl(PipelineConfig& p, const CheckContext& ctx);
+// `checks:`, once the source, target, ddl and transform are built (build_checks.cpp).
+void build_checks(PipelineConfig& p, const YAML::Node& root, const DaemonConfig& daemon,
+                  const CheckContext& ctx);
 
 // The daemon file's `pools` and a pipeline's `pool`, `pool_slots` and `priority`
 // (pools.cpp); problems go to ctx.diags.

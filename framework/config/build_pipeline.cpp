@@ -222,6 +222,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   // Checked here so that its errors come with the others; the runtime builds it again.
   if (const Fields* t = f.section("transform"); t && p.kind == PipelineConfig::Kind::copy)
     transform::build_spec(*t, adapters::find_adapter(p.target.kind), *ctx.diags);
+  build_checks(p, root, daemon, ctx);
   if (const Fields* audit = f.section("audit")) {
     p.max_difference_pct = audit->value_or<double>("max_difference_pct", 0);
   }

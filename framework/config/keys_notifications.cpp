@@ -35,11 +35,12 @@ std::string check_smtp_url(std::string_view text) {
   return "an SMTP URL starts with smtp:// (STARTTLS per `starttls`) or smtps:// (TLS)";
 }
 
-// The events a channel may subscribe to; `failure` covers an audit mismatch as well (it is
-// how that window failed).
+// The events a channel may subscribe to; `failure` covers an audit mismatch and a failed
+// check as well (it is how that window failed).
 const std::vector<std::string_view> kPipelineEvents{
     "failure",          "retry",         "success",         "audit_mismatch", "sla_missed",
-    "stale_lock_freed", "backfill_done", "backfill_failed", "config_error"};
+    "stale_lock_freed", "backfill_done", "backfill_failed", "config_error",   "check_failed",
+    "check_warning"};
 
 KeyTable webhook_table(std::string_view title, std::vector<std::string_view> events,
                        std::string_view default_events) {
@@ -151,7 +152,8 @@ const KeyTable& pipeline_notifications_keys() {
            .check = check_email_address},
           {.name = "email_on_failure",
            .type = KeyType::boolean,
-           .description = "E-mail when a window fails for good (an audit mismatch included), "
+           .description = "E-mail when a window fails for good (an audit mismatch or a failed "
+                          "check included), a data check of severity warn fails, the pipeline "
                           "misses its SLA, a backfill fails or the file is quarantined.",
            .default_value = "true"},
           {.name = "email_on_retry",

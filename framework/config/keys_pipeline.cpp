@@ -400,6 +400,14 @@ const KeyTable& pipeline_keys() {
            .default_value = "[]",
            .section = &dependency_keys(),
            .shorthand = "pipeline"},
+          {.name = "checks",
+           .type = KeyType::section_list,
+           .description = "Data checks after the audit's counts pass: `not_null`, `unique`, "
+                          "`sum_match` or an assertion `sql`, each `severity: error` (the window "
+                          "FAILED, audit_result CHECK_FAILED) or `warn` (recorded and told). "
+                          "Results in `window_checks` (README, Data checks).",
+           .default_value = "[]",
+           .section = &check_keys()},
           {.name = "layer",
            .type = KeyType::choice,
            .description = "The warehouse layer of its target table; with the daemon file's "

@@ -15,6 +15,7 @@
 #include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/adapters/sql_runner.hpp"
+#include "framework/config/checks.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/schema/fields.hpp"
@@ -215,6 +216,7 @@ struct PipelineConfig {
   int priority = 0;
   Notifications notifications;
   std::vector<Dependency> depends_on;  // in file order
+  std::vector<CheckSpec> checks;       // `checks:`, in file order
   // `layer`, or the one layer whose `naming` pattern the target table matches when unset.
   std::optional<Layer> layer;
   bool layer_inferred = false;

@@ -15,7 +15,8 @@ KindSet pipeline_email_kinds(const config::Notifications& n) {
   KindSet s;
   if (n.email_on_failure) {
     for (auto k : {EventKind::window_failed, EventKind::audit_mismatch, EventKind::sla_missed,
-                   EventKind::backfill_failed, EventKind::config_error})
+                   EventKind::backfill_failed, EventKind::config_error, EventKind::check_failed,
+                   EventKind::check_warning})
       s.add(k);
   }
   if (n.email_on_retry) s.add(EventKind::window_retry);

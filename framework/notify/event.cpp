@@ -25,6 +25,8 @@ constexpr std::array kKinds{
     KindName{EventKind::database_down, "database_down", "database unreachable"},
     KindName{EventKind::database_back, "database_back", "database reachable again"},
     KindName{EventKind::test, "test", "test message"},
+    KindName{EventKind::check_failed, "check_failed", "data check failed"},
+    KindName{EventKind::check_warning, "check_warning", "data check warning"},
 };
 
 }  // namespace
@@ -56,6 +58,7 @@ KindSet kinds_of_choices(const std::vector<std::string>& choices) {
     if (c == "failure") {
       s.add(EventKind::window_failed);
       s.add(EventKind::audit_mismatch);
+      s.add(EventKind::check_failed);
     } else if (c == "retry") {
       s.add(EventKind::window_retry);
     } else if (c == "success") {

@@ -25,6 +25,10 @@ enum class EventKind : std::uint8_t {
   database_down,  // sent directly (no outbox without the database), as is its recovery
   database_back,
   test,  // `sluicectl notifications test`
+  // Data checks (`checks:`): a window FAILED by a check of severity error, and a check of
+  // severity warn that failed (the window went on).
+  check_failed,
+  check_warning,
 };
 
 std::string_view to_string(EventKind k);
@@ -48,8 +52,9 @@ class KindSet {
   std::uint32_t bits_ = 0;
 };
 
-// A webhook's `events` choices: `failure` is a failed window or an audit mismatch (how that
-// window failed), `retry` and `success` one kind each, the rest are kinds by name.
+// A webhook's `events` choices: `failure` is a failed window, an audit mismatch or a failed
+// check (how that window failed), `retry` and `success` one kind each, the rest are kinds by
+// name.
 KindSet kinds_of_choices(const std::vector<std::string>& choices);
 
 // One event, as the outbox holds it and a message shows it.

@@ -73,6 +73,8 @@ struct RecordDetail {
   // checksum, created_by, created_at; null before it ran.
   nlohmann::ordered_json definition;
   nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  // Its window_checks rows (data checks), oldest run first.
+  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
 };
 
 // Per pipeline, from the records (`status`).

@@ -132,6 +132,13 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
         "WHERE e.record_id = $1",
         id);
     detail.events = nlohmann::ordered_json::parse(events[0][0].as<std::string>());
+    const auto checks = tx.exec_params(
+        "SELECT coalesce(json_agg(json_build_object('run_id', c.run_id, 'check_name', "
+        "c.check_name, 'kind', c.kind, 'severity', c.severity, 'passed', c.passed, 'observed', "
+        "c.observed::text, 'message', c.message, 'checked_at', sluice_utc_text(c.checked_at)) "
+        "ORDER BY c.id), '[]')::text FROM window_checks c WHERE c.record_id = $1",
+        id);
+    detail.checks = nlohmann::ordered_json::parse(checks[0][0].as<std::string>());
     return detail;
   });
 }

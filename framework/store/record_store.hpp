@@ -83,6 +83,16 @@ enum class Outcome { success, skipped, not_stable, retry, failed, released };
 // SUCCESS, SKIPPED, NOT_STABLE, RETRY, FAILED, RELEASED
 std::string_view to_string(Outcome o);
 
+// One data check's outcome (`checks:` of the pipeline), a row of window_checks.
+struct CheckResult {
+  std::string name;
+  std::string kind;      // not_null, unique, sum_match, sql
+  std::string severity;  // error, warn
+  bool passed = true;
+  std::optional<std::string> observed;  // a number as text (window_checks.observed)
+  std::string message;
+};
+
 // One task's outcome as written by the holder of the lock.
 struct TaskWrite {
   Task task = Task::pre_validation;
@@ -100,6 +110,8 @@ struct TaskWrite {
   std::optional<std::chrono::seconds> retry_delay;  // with Move::retry: next_attempt_at
   std::string message;                              // error_message and the event's message
   std::optional<int> config_version;  // the definition the run uses (pipeline_definitions)
+  // The audit's: the data checks run after the counts passed, written in the same statement.
+  std::vector<CheckResult> checks;
 };
 
 struct StaleLimit {

@@ -60,6 +60,17 @@ std::string write_statement_name(Task task) {
   return "sluice_write_" + std::string(to_string(task));
 }
 
+// The audit's data checks (window_checks), one row per element of the arrays $21..$26, in
+// the audit's statement: written only when its fenced UPDATE matched (`FROM u`).
+const std::string kCheckRows =
+    ", c AS (INSERT INTO window_checks (record_id, pipeline_id, run_id, check_name, kind, "
+    "severity, passed, observed, message) "
+    "SELECT u.id, u.pipeline_id, $2, x.name, x.kind, x.severity, x.passed, "
+    "nullif(x.observed, '')::numeric, nullif(x.message, '') "
+    "FROM u, unnest($21::text[], $22::text[], $23::text[], $24::boolean[], $25::text[], "
+    "$26::text[]) WITH ORDINALITY AS x(name, kind, severity, passed, observed, message, n) "
+    "ORDER BY x.n) ";
+
 // One statement per task: the fenced UPDATE and the event row, one round trip.
 std::string write_statement(Task task) {
   const std::string prefix = task_columns(task);
@@ -95,7 +106,8 @@ std::string write_statement(Task task) {
          "WHERE id = $1 AND dag_run_id = $2 AND pipeline_status = 'IN_PROGRESS' "
          // Always true; it gives $4 a type in the statements of tasks without own columns.
          "AND $4::text IS NOT NULL "
-         "RETURNING id, pipeline_id) "
+         "RETURNING id, pipeline_id) " +
+         (task == Task::audit ? kCheckRows : std::string()) +
          "INSERT INTO pipeline_events (record_id, pipeline_id, dag_run_id, task, from_status, "
          "to_status, "
          "outcome, started_at, ended_at, rows, message, host) "
@@ -114,6 +126,22 @@ constexpr const char* kRecordColumns =
     "trigger, dag_run_id, pipeline_status, phase_completed, retry_attempt, locked_by, "
     "source_count, "
     "target_count, business_fields::text AS business_fields, force_reload";
+
+// $21..$26 of the audit's statement: the checks column by column, as arrays (an empty text
+// stands for NULL: observed and message are never empty otherwise).
+void add_checks(Params& p, const std::vector<CheckResult>& checks) {
+  std::vector<std::string> name, kind, severity, passed, observed, message;
+  for (const auto& c : checks) {
+    name.push_back(c.name);
+    kind.push_back(c.kind);
+    severity.push_back(c.severity);
+    passed.emplace_back(c.passed ? "true" : "false");
+    observed.push_back(c.observed.value_or(""));
+    message.push_back(stored_message(c.message));
+  }
+  for (const auto* column : {&name, &kind, &severity, &passed, &observed, &message})
+    p.add(array_literal(*column));
+}
 
 Record to_record(const pqxx::row& row) {
   Record r;
@@ -317,6 +345,7 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
       .add(w.rows)
       .add(std::string(holder))
       .add(w.config_version ? std::optional<std::int64_t>(*w.config_version) : std::nullopt);
+  if (w.task == Task::audit) add_checks(p, w.checks);
   return Statement{write_statement_name(w.task), write_statement(w.task), p.take()};
 }
 

@@ -164,6 +164,18 @@ constexpr Column kColumns[] = {
     {"pipeline_definitions", "created_at", "timestamp with time zone"},
     {"pipeline_definitions", "comment", "text"},
     {"pipeline_definitions", "deleted", "boolean"},
+    // window_checks
+    {"window_checks", "id", "bigint"},
+    {"window_checks", "record_id", "bigint"},
+    {"window_checks", "pipeline_id", "text"},
+    {"window_checks", "run_id", "text"},
+    {"window_checks", "check_name", "text"},
+    {"window_checks", "kind", "text"},
+    {"window_checks", "severity", "text"},
+    {"window_checks", "passed", "boolean"},
+    {"window_checks", "observed", "numeric"},
+    {"window_checks", "message", "text"},
+    {"window_checks", "checked_at", "timestamp with time zone"},
     // schema_migrations
     {"schema_migrations", "version", "integer"},
     {"schema_migrations", "name", "text"},
@@ -193,6 +205,7 @@ constexpr Function kFunctions[] = {
     {"sluice_notify_pool_freed()", "trigger"},
     {"sluice_notification_add(text, pipeline_events)", "void"},
     {"sluice_notification_from_backfill()", "trigger"},
+    {"sluice_notification_from_check()", "trigger"},
     {"sluice_notification_from_event()", "trigger"},
     {"sluice_notification_wake()", "trigger"},
     {"sluice_refuse_definition_change()", "trigger"},
@@ -230,6 +243,7 @@ constexpr const char* kTriggers[] = {
     "pipelines.pipelines_console_paused",
     "pipelines.pipelines_notify_unpaused",
     "pipelines.pipelines_touch",
+    "window_checks.window_checks_notification",
 };
 
 void compare_one_way(const SchemaObjects& a, const SchemaObjects& b, bool reporting_missing,

@@ -30,6 +30,7 @@
 // own, and one INSERT ... SELECT at commit evaluates them on the way to the target (or the
 // staging table): see rows_table_ddl below. A delete_insert whose INSERT ... SELECT fails
 // removes its window again, as a failed insert does.
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,6 +83,9 @@ std::string computed_insert(std::string_view into, std::string_view rows,
 // A SQL pipeline's runner on the table of `options` (sql_runner.cpp says how it replaces a
 // window).
 std::unique_ptr<SqlRunner> make_sql_runner(TargetOptions options);
+// The placeholders of sql_template.hpp as literals of ctx's window: toDateTime(<unix
+// seconds>), toDate('YYYY-MM-DD') (18.16 has no query parameters), for sql::render.
+std::function<std::string(sql::Param)> literals(const WindowContext& ctx);
 
 // The registry row's factories and probe (framework/adapters/registry.hpp).
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
@@ -91,5 +95,12 @@ Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionCon
 Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
     const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 Result<std::string> probe(const adapters::ConnectionConfig& connection);
+// Data checks (window_query.hpp; check_server.cpp): on the connection of `options`, for the
+// window's rows of `rows` (a source's query or table, or a target's table).
+std::unique_ptr<CheckServer> make_check_server(ConnectionOptions options,
+                                               std::optional<SourceOptions> rows);
+Result<std::unique_ptr<CheckServer>> check_server_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig* section,
+    Role role);
 
 }  // namespace sluice::adapters::clickhouse

@@ -3,6 +3,7 @@
 #include "framework/adapters/clickhouse/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/endpoint.hpp"
+#include "framework/adapters/window_query.hpp"
 
 namespace sluice::adapters::clickhouse {
 namespace {
@@ -86,6 +87,17 @@ Result<std::string> probe(const adapters::ConnectionConfig& connection) {
   if (!version) return fail(version.error());
   while (!version->empty() && version->back() == '\n') version->pop_back();
   return "ClickHouse " + *version;
+}
+
+Result<std::unique_ptr<CheckServer>> check_server_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig* section,
+    Role role) {
+  auto c = connection_of(connection);
+  if (!c) return fail(c.error());
+  std::optional<SourceOptions> rows;
+  if (auto r = window_rows_settings(section, role))
+    rows = SourceOptions{*c, std::move(r->query), std::move(r->table), std::move(r->time_column)};
+  return make_check_server(std::move(*c), std::move(rows));
 }
 
 }  // namespace sluice::adapters::clickhouse

@@ -143,6 +143,7 @@ const AdapterInfo& clickhouse_adapter() {
       .make_target = clickhouse::target_from_config,
       .make_sql_runner = clickhouse::sql_runner_from_config,
       .probe = clickhouse::probe,
+      .make_check_server = clickhouse::check_server_from_config,
       .sql_dialect = sql::Dialect::clickhouse,
       .sql_expressions = true,
   };

@@ -130,16 +130,20 @@ std::string quote_string(std::string_view text) {
   return out + "'";
 }
 
+std::string quote_column(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '`';
+}
+
 std::string quote_name(std::string_view name) {
   std::string out;
   for (;;) {
     const auto dot = name.find('.');
-    out += '`';
-    for (char c : name.substr(0, dot)) {
-      if (c == '`' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '`';
+    out += quote_column(name.substr(0, dot));
     if (dot == std::string_view::npos) break;
     out += '.';
     name.remove_prefix(dot + 1);

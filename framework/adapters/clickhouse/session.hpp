@@ -36,6 +36,8 @@ struct ConnectionOptions {
 std::string quote_string(std::string_view text);
 // `a` or `db`.`a`: every dotted part in backquotes.
 std::string quote_name(std::string_view name);
+// One name in backquotes, dots and all (a column `t.x` of a join).
+std::string quote_column(std::string_view name);
 // toDateTime(<unix seconds>): a window bound the server's time zone cannot shift.
 std::string datetime_literal(Instant t);
 

@@ -148,12 +148,7 @@ class ClickHouseSource final : public Source {
       if (fields.size() < 2 || !fields[0] || !fields[1])
         return fail(Error::permanent("ClickHouse DESCRIBE: unexpected answer"));
       // One name, dots and all (`t.x` of a join): quote_name would split it.
-      std::string name = "`";
-      for (char c : *fields[0]) {
-        if (c == '`' || c == '\\') name += '\\';
-        name += c;
-      }
-      name += '`';
+      const std::string name = quote_column(*fields[0]);
       const std::string utc = in_utc(name, *fields[1]);
       converted = converted || !utc.empty();
       if (!columns.empty()) columns += ", ";

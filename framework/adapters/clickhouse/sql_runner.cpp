@@ -31,6 +31,8 @@ namespace {
 
 constexpr auto kDialect = sql::Dialect::clickhouse;
 
+}  // namespace
+
 std::function<std::string(sql::Param)> literals(const WindowContext& ctx) {
   return [v = window_values(ctx)](sql::Param p) -> std::string {
     switch (p) {
@@ -41,6 +43,8 @@ std::function<std::string(sql::Param)> literals(const WindowContext& ctx) {
     return "NULL";
   };
 }
+
+namespace {
 
 std::vector<std::string> lines_of(const std::string& body) {
   std::vector<std::string> out;

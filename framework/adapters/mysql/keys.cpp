@@ -107,6 +107,7 @@ const AdapterInfo& mysql_adapter() {
       .make_source = mysql::source_from_config,
       .make_sql_runner = mysql::sql_runner_from_config,
       .probe = mysql::probe,
+      .make_check_server = mysql::check_server_from_config,
       .sql_dialect = sql::Dialect::mysql,
   };
   return info;

@@ -23,25 +23,6 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
-// The bounds as session variables: their values are our own formatting of the window, and
-// the statement that uses them is the same text for every window. The same SET limits the
-// statement's time to what is left before the deadline.
-Result<void> bind_window(Connection& conn, const Window& w) {
-  auto limit = conn.limit_assignment();
-  if (!limit) return fail(limit.error());
-  return conn.exec(date::format("SET @sluice_window_start = '%Y-%m-%d %H:%M:%S', ", w.start) +
-                   date::format("@sluice_window_end = '%Y-%m-%d %H:%M:%S'", w.end) + *limit);
-}
-
 class MysqlSource final : public Source {
  public:
   explicit MysqlSource(SourceOptions o)
@@ -131,6 +112,25 @@ class MysqlSource final : public Source {
 };
 
 }  // namespace
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
+// The bounds as session variables: their values are our own formatting of the window, and
+// the statement that uses them is the same text for every window. The same SET limits the
+// statement's time to what is left before the deadline.
+Result<void> bind_window(Connection& conn, const Window& w) {
+  auto limit = conn.limit_assignment();
+  if (!limit) return fail(limit.error());
+  return conn.exec(date::format("SET @sluice_window_start = '%Y-%m-%d %H:%M:%S', ", w.start) +
+                   date::format("@sluice_window_end = '%Y-%m-%d %H:%M:%S'", w.end) + *limit);
+}
 
 std::string quote_qualified(std::string_view name) {
   const auto dot = name.find('.');

@@ -20,6 +20,7 @@
 
 #include "framework/adapters/interfaces.hpp"
 #include "framework/adapters/mysql/connection.hpp"
+#include "framework/adapters/mysql/statement.hpp"
 #include "framework/adapters/registry.hpp"
 #include "framework/adapters/sql_runner.hpp"
 
@@ -42,6 +43,20 @@ std::unique_ptr<Source> make_source(SourceOptions options);
 std::string window_select(const SourceOptions& options);
 // `a.b` -> `` `a`.`b` ``, with backticks doubled.
 std::string quote_qualified(std::string_view name);
+// One name in backticks (doubled inside), dots and all.
+std::string quote_identifier(std::string_view name);
+// Sets the session variables window_select() reads to `w`'s bounds, with the server's limit
+// on the statements' time from the connection's deadline.
+Result<void> bind_window(Connection& conn, const Window& w);
+
+// A statement with the placeholders of sql_template.hpp: `?` for each one, and the values
+// they take in ctx's window, in order (sql_runner.cpp).
+struct Bound {
+  std::string sql;
+  std::vector<Value> values;
+};
+Bound bound_statement(std::string_view statement, const sql::Scanned& scanned,
+                      const WindowContext& ctx);
 
 // A SQL pipeline's runner on `table` (`table` or `database.table`) and its time column
 // (sql_runner.cpp).
@@ -55,5 +70,9 @@ Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionCon
 Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
     const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 Result<std::string> probe(const adapters::ConnectionConfig& connection);
+// Data checks (window_query.hpp; check_server.cpp).
+Result<std::unique_ptr<CheckServer>> check_server_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig* section,
+    Role role);
 
 }  // namespace sluice::adapters::mysql

@@ -22,11 +22,7 @@ namespace {
 
 constexpr auto kDialect = sql::Dialect::mysql;
 
-// The statement with `?` for each placeholder, and the values they take, in order.
-struct Bound {
-  std::string sql;
-  std::vector<Value> values;
-};
+}  // namespace
 
 Bound bound_statement(std::string_view statement, const sql::Scanned& scanned,
                       const WindowContext& ctx) {
@@ -44,6 +40,8 @@ Bound bound_statement(std::string_view statement, const sql::Scanned& scanned,
   });
   return out;
 }
+
+namespace {
 
 // The server's limit on the next statements' time, from the connection's deadline.
 Result<void> limit_time(Connection& conn) {

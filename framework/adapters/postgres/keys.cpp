@@ -111,6 +111,7 @@ const AdapterInfo& postgres_adapter() {
       .make_target = postgres::target_from_config,
       .make_sql_runner = postgres::sql_runner_from_config,
       .probe = postgres::probe,
+      .make_check_server = postgres::check_server_from_config,
       .sql_expressions = true,
   };
   return info;

@@ -40,6 +40,11 @@ std::unique_ptr<SqlRunner> make_sql_runner(TargetOptions options);
 Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
     const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 
+// The registry row's data checks (window_query.hpp; check_server.cpp).
+Result<std::unique_ptr<CheckServer>> check_server_from_config(
+    const adapters::ConnectionConfig& connection, const adapters::EndpointConfig* section,
+    Role role);
+
 // The registry row's connection probe: the server's version, database and user.
 Result<std::string> probe(const adapters::ConnectionConfig& connection);
 

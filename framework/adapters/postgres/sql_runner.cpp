@@ -15,11 +15,11 @@
 #include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/adapters/postgres/postgres.hpp"
+#include "framework/adapters/postgres/window_template.hpp"
 #include "framework/adapters/sql_runner.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::postgres {
-namespace {
 
 using PgType = Connection::ParamType;
 const std::vector<PgType> kWindowTypes{PgType::timestamptz, PgType::timestamptz, PgType::date};
@@ -37,6 +37,8 @@ std::vector<std::string> window_parameters(const WindowContext& ctx) {
   const auto v = window_values(ctx);
   return {format_utc(v.start), format_utc(v.end), date::format("%F", v.target_day)};
 }
+
+namespace {
 
 // A written type as to_regtype takes it: the serial pseudo-types are their integer types.
 std::string regtype_input(const std::string& written) {

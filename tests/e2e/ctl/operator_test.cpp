@@ -93,11 +93,13 @@ TEST_CASE(
   CHECK(show.out.find("claim ") != std::string::npos);
   const auto shown =
       nlohmann::ordered_json::parse(e.ctl({"-o", "json", "records", "show", first}).out);
-  // Every column of pipeline_records, then waiting_on, the definition and the events.
+  // Every column of pipeline_records, then waiting_on, the definition, the events and the
+  // data checks.
   CHECK(shown.size() ==
         static_cast<std::size_t>(e.count("SELECT count(*) FROM information_schema.columns WHERE "
                                          "table_name = 'pipeline_records'")) +
-            3);
+            4);
+  CHECK(shown["checks"].empty());
   CHECK(shown["definition"].is_null());  // run by run-once, before any daemon loaded it
   CHECK(shown["waiting_on"].is_null());
   CHECK(shown["pipeline_status"] == "SUCCESS");

@@ -65,6 +65,15 @@ function eventItem(e, zone) {
     e.message ? h('span', { class: 'message' }, e.message) : null);
 }
 
+// A window's data checks (window_checks), one row each, newest run last.
+function checkRows(checks, zone) {
+  if (!checks.length) return [h('tr', null, h('td', { colspan: 7, class: 'muted empty' }, 'No data checks.'))];
+  return checks.map((c) => h('tr', { 'data-check': c.check_name, 'data-passed': String(c.passed) },
+    h('td', null, fmt(c.checked_at, zone)), h('td', null, c.check_name), h('td', null, c.kind),
+    h('td', null, c.severity), h('td', { class: c.passed ? 'passed' : 'failed' }, c.passed ? 'passed' : 'FAILED'),
+    h('td', null, c.observed ?? '—'), h('td', null, c.message || '')));
+}
+
 export function mount(main, params, ctx) {
   const id = params.id;
   let rec = null;
@@ -79,6 +88,7 @@ export function mount(main, params, ctx) {
   const time = h('div', { id: 'timeline', class: 'timeline' });
   const events = h('ol', { id: 'events', class: 'events' });
   const table = h('table', { id: 'record', class: 'data fields', 'aria-label': 'Every column of the record' });
+  const checks = h('table', { id: 'checks', class: 'data', 'aria-label': 'Data checks of the window' });
 
   const zone = () => ctx.zoneOf(rec?.pipeline_id);
   const when = () => fmt(rec.window_start_time, zone());
@@ -145,9 +155,13 @@ export function mount(main, params, ctx) {
     time.replaceChildren(...timeline(rec));
     const evs = rec.events || [];
     events.replaceChildren(...(evs.length ? evs.map((e) => eventItem(e, z)) : [h('li', { class: 'muted empty' }, 'No events.')]));
+    checks.replaceChildren(
+      h('thead', null, h('tr', null, ['Checked', 'Check', 'Kind', 'Severity', 'Result', 'Observed', 'Message']
+        .map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', null, checkRows(rec.checks || [], z)));
     const body = h('tbody');
     for (const [k, v] of Object.entries(rec)) {
-      if (k === 'events') continue;
+      if (k === 'events' || k === 'checks') continue;
       body.append(h('tr', { 'data-field': k }, h('th', { scope: 'row' }, k), h('td', null, value(k, v, z))));
     }
     table.replaceChildren(body);
@@ -158,6 +172,7 @@ export function mount(main, params, ctx) {
     h('h1', null, 'Record ' + id), head, waiting, actions, fb.el, error,
     section('Timeline', time),
     section('Events', events),
+    section('Data checks', tableWrap(checks)),
     section('Business fields', business),
     section('Columns', tableWrap(table)));
 
