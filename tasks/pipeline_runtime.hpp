@@ -16,6 +16,7 @@
 #include "framework/time/window_generator.hpp"
 #include "framework/transform/transform.hpp"
 #include "tasks/backoff.hpp"
+#include "tasks/run_if.hpp"
 
 namespace sluice::tasks {
 
@@ -48,6 +49,7 @@ struct PipelineRuntime {
   time::WindowSpec windows;
   std::map<std::string, time::FieldTemplate> business_fields;
   std::vector<std::string> check_fields;  // business fields a record must carry
+  std::optional<RunIf> run_if;  // conditions checked by store & validate (tasks/run_if.hpp)
 
   double max_difference_pct = 0;
   int max_retries = 3;

@@ -18,6 +18,8 @@ const KeyTable& target_common_keys();
 // pipeline.notifications and the daemon file's notifications (keys_notifications.cpp).
 const KeyTable& pipeline_notifications_keys();
 const KeyTable& daemon_notifications_keys();
+// pipeline.run_if (keys_run_if.cpp).
+const KeyTable& run_if_keys();
 
 // Markdown reference of every table (daemon, pipeline, each adapter).
 std::string render_key_reference();
