@@ -5,14 +5,17 @@
 // nothing read either way (a calendar day is skipped even under wait). A marker that
 // appears later lets a waiting window run; give_up_after reached ends it FAILED with the
 // reason; a query that errors is a retryable error, never a pass; `status` says why the
-// window waits.
+// window waits; a query on a named connection to MariaDB or ClickHouse decides as well.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <thread>
 
 #include "framework/store/operator.hpp"
 #include "tests/support/chain_fixture.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/mysql_database.hpp"
+#include "tests/support/test_clickhouse.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -34,16 +37,18 @@ struct Setup {
   }
 
   // One hourly window, 2024-01-01T00:00Z (a Monday), src -> dst with `run_if` (its lines,
-  // indented) and retries every second.
-  std::shared_ptr<const tasks::PipelineRuntime> pipeline(const std::string& run_if,
-                                                         const std::string& retries = "1") {
+  // indented) and retries every second; `connections` (their lines) beside `warehouse`.
+  std::shared_ptr<const tasks::PipelineRuntime> pipeline(
+      const std::string& run_if, const std::string& retries = "1",
+      const std::string& connections = "", std::map<std::string, std::string> env = {}) {
     return f.runtime_from_yaml(
         dir.path(), "orders.yaml",
         "id: orders\nsource:\n  connection: warehouse\n  table: src\n  time_column: event_time\n"
         "target:\n  connection: warehouse\n  table: dst\nwindow:\n  granularity: 1h\n"
         "  start_date: 2024-01-01\n  end_date: 2024-01-01T01:00:00Z\n"
         "retries:\n  max: " +
-            retries + "\n  base_delay: 1s\n  max_delay: 1s\nrun_if:\n" + run_if);
+            retries + "\n  base_delay: 1s\n  max_delay: 1s\nrun_if:\n" + run_if,
+        connections, std::move(env));
   }
 
   void run(std::shared_ptr<const tasks::PipelineRuntime> p, int rounds = 1) {
@@ -87,6 +92,38 @@ std::vector<Kind> kinds(const Setup& s) {
       {"calendar", "  calendar: [sunday, 2024-01-02]\n", "  calendar: [2024-12-25, mon]\n",
        "calendar: Monday 2024-01-01 is listed (monday)"},
   };
+}
+
+// `sql` on the connection `control` (`connection`: its lines), another server: the query
+// `holds` for 2024-01-01, `fails` (the server's answer: `selected`) makes the window wait, or
+// with on_false: skip end SKIPPED.
+void named_connection_decides(Setup& s, const std::string& connection,
+                              const std::map<std::string, std::string>& env,
+                              const std::string& holds, const std::string& fails,
+                              const std::string& selected) {
+  const auto on_control = [&](const std::string& query, const std::string& more = "") {
+    return s.pipeline("  connection: control\n  sql: " + query + "\n" + more, "1",
+                      "  control:\n" + connection, env);
+  };
+  s.run(on_control(holds));
+  CHECK(s.record("pipeline_status") == "SUCCESS");
+  CHECK(s.loaded() == 10);
+
+  s.forget();
+  s.run(on_control(fails));
+  CHECK(s.record("pipeline_status") == "PENDING");
+  CHECK(s.record("retry_attempt") == "0");
+  CHECK_THAT(s.record("error_message"),
+             StartsWith("waiting for run_if: sql on connection 'control' selected '" + selected +
+                        "'; next check at "));
+  CHECK(s.loaded() == 0);
+
+  s.forget();
+  s.run(on_control(fails, "  on_false: skip\n"));
+  CHECK(s.record("pipeline_status") == "SKIPPED");
+  CHECK(s.record("error_message") ==
+        "skipped by run_if: sql on connection 'control' selected '" + selected + "'");
+  CHECK(s.loaded() == 0);
 }
 
 }  // namespace
@@ -250,4 +287,31 @@ TEST_CASE("run_if: status says why the oldest window waits", "[integration][chai
   counts = op.counts(ids);
   REQUIRE(counts);
   CHECK(counts->front().waiting_on.empty());
+}
+
+TEST_CASE("run_if: sql on a named MariaDB connection decides whether a window loads",
+          "[integration][chain][run_if][mysql]") {
+  SLUICE_REQUIRE_MYSQL();
+  test::MysqlDatabase my;
+  my.exec("CREATE TABLE batches (day DATE PRIMARY KEY, done BOOLEAN NOT NULL)");
+  my.exec("INSERT INTO batches VALUES ('2024-01-01', TRUE), ('2023-12-31', FALSE)");
+  Setup s;
+  named_connection_decides(s, "    kind: mysql\n    url: ${env:MY_URL}\n", {{"MY_URL", my.url()}},
+                           "SELECT done FROM batches WHERE day = :target_day",
+                           "SELECT done FROM batches WHERE day = :target_day - INTERVAL 1 DAY",
+                           "0");
+}
+
+TEST_CASE("run_if: sql on a named ClickHouse connection decides whether a window loads",
+          "[integration][chain][run_if][clickhouse]") {
+  auto ch = test::TestClickHouse::open_or_skip();
+  if (!ch) return;
+  ch->query_in_database(
+      "CREATE TABLE batches (day Date, rows UInt64) ENGINE = MergeTree ORDER BY day");
+  ch->query_in_database("INSERT INTO batches VALUES ('2024-01-01', 10), ('2023-12-31', 0)");
+  Setup s;
+  named_connection_decides(
+      s, "    kind: clickhouse\n    url: ${env:CH_URL}\n    database: " + ch->database() + "\n",
+      {{"CH_URL", ch->url()}}, "SELECT rows >= 10 FROM batches WHERE day = :target_day",
+      "SELECT rows >= 10 FROM batches WHERE day = :target_day - 1", "0");
 }
