@@ -15,4 +15,14 @@ std::chrono::seconds backoff_delay(const BackoffPolicy& policy, int attempt, dou
   return std::chrono::seconds(static_cast<long>(std::llround(full / 2 + full / 2 * jitter)));
 }
 
+std::chrono::seconds condition_wait_delay(const BackoffPolicy& policy, std::chrono::seconds waited,
+                                          std::chrono::seconds left, double draw) {
+  const long base = std::max<long>(policy.base.count(), 1);
+  const long cap = std::max<long>(policy.cap.count(), base);
+  const double full = static_cast<double>(std::clamp<long>(waited.count(), base, cap));
+  const double jitter = std::clamp(draw, 0.0, 1.0 - 1e-12);
+  const long delay = std::llround(full / 2 + full / 2 * jitter);
+  return std::chrono::seconds(std::max<long>(1, std::min<long>(delay, left.count())));
+}
+
 }  // namespace sluice::tasks

@@ -16,4 +16,12 @@ struct BackoffPolicy {
 // failed together (a database restart) so they do not return together.
 std::chrono::seconds backoff_delay(const BackoffPolicy& policy, int attempt, double draw);
 
+// The wait before a window whose run_if is false is checked again: as long as it has waited
+// already (`waited`, since its first claim), so checks thin out as the wait grows (each wait
+// about doubles the total), within [base, cap] and with the same equal jitter; never beyond
+// `left` (the time to give_up_after), so the last check comes when the wait ends; at least a
+// second.
+std::chrono::seconds condition_wait_delay(const BackoffPolicy& policy, std::chrono::seconds waited,
+                                          std::chrono::seconds left, double draw);
+
 }  // namespace sluice::tasks

@@ -235,7 +235,7 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
 
   {
     const auto task_start = Clock::now();
-    auto checked = guarded([&] { return store_and_validate(ctx); });
+    auto checked = guarded([&] { return store_and_validate(ctx, clock_.jitter()); });
     if (!checked) {
       if (auto end = record_write(failure_write(store::Task::store_and_validate, checked.error(),
                                                 record, pipeline, clock_),

@@ -17,6 +17,7 @@
 #include "framework/transform/transform.hpp"
 #include "tasks/backoff.hpp"
 #include "tasks/check_runtime.hpp"
+#include "tasks/run_if.hpp"
 
 namespace sluice::tasks {
 
@@ -49,6 +50,7 @@ struct PipelineRuntime {
   time::WindowSpec windows;
   std::map<std::string, time::FieldTemplate> business_fields;
   std::vector<std::string> check_fields;  // business fields a record must carry
+  std::optional<RunIf> run_if;  // conditions checked by store & validate (tasks/run_if.hpp)
 
   double max_difference_pct = 0;
   // `checks:`, run by the audit once its counts pass (tasks/checks.cpp); empty: none.

@@ -61,6 +61,35 @@ Result<void> sql_runner(const config::Config& config, const config::PipelineConf
   return {};
 }
 
+// `run_if`, with a runner on the connection its query runs on.
+Result<void> run_if_of(const config::Config& config, const config::PipelineConfig& p,
+                       PipelineRuntime& r) {
+  if (!p.run_if) return {};
+  const config::RunIfConfig& c = *p.run_if;
+  RunIf out{.sql = c.sql,
+            .connection = c.connection,
+            .runner = nullptr,
+            .min_source_rows = c.min_source_rows,
+            .file_exists = c.file_exists,
+            .file_root = c.file_root,
+            .calendar = c.calendar,
+            .skip = c.skip,
+            .give_up_after = c.give_up_after.fixed};
+  if (c.sql) {
+    const auto* connection = config.daemon.find_connection(c.connection);
+    if (!connection || !connection->adapter)
+      return fail(refuse(p, "run_if.connection '" + c.connection + "' is not defined"));
+    if (!connection->adapter->make_sql_runner)
+      return fail(refuse(p, "run_if.sql on kind '" + std::string(connection->adapter->kind) +
+                                "' is not available in this build"));
+    auto runner = connection->adapter->make_sql_runner(*connection, adapters::EndpointConfig{});
+    if (!runner) return fail(refuse(p, "run_if.connection: " + runner.error().message));
+    out.runner = std::move(*runner);
+  }
+  r.run_if = std::move(out);
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
@@ -75,6 +104,7 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
                                                                : copy_adapters(config, p, *r);
       !built)
     return fail(built.error());
+  if (auto built = run_if_of(config, p, *r); !built) return fail(built.error());
   r->stage = std::make_shared<adapters::LocalStage>(
       config.daemon.stage.root,
       adapters::LocalStage::Layout{*stage_format, config.daemon.stage.compression == "zstd"});

@@ -23,7 +23,8 @@ struct TaskContext {
 using TaskResult = Result<store::TaskWrite>;
 
 // nullopt: the record may go on. A write: it may not (missing business fields: fail; window
-// not yet stable: release until it is).
+// not yet stable: release until it is; a run_if condition false: wait, skip or give up, with
+// `jitter` in [0, 1) the draw of the next check's delay: tasks/run_if.hpp).
 // The target's load fed during source->stage (when the target can take rows as they come):
 // the load, uncommitted, or the error that ended it. stage->target then only commits it.
 struct StreamedLoad {
@@ -34,7 +35,7 @@ struct StreamedLoad {
   bool started() const { return load || error; }
 };
 
-Result<std::optional<store::TaskWrite>> store_and_validate(const TaskContext& ctx);
+Result<std::optional<store::TaskWrite>> store_and_validate(const TaskContext& ctx, double jitter);
 TaskResult pre_validation(const TaskContext& ctx);
 // With `streamed`, the staged blocks also go to the target's load as they are written.
 TaskResult source_to_stage(const TaskContext& ctx, StreamedLoad* streamed = nullptr);

@@ -39,6 +39,12 @@ class SqlRunner {
 
   // The one number `query` selects, the window bound into it.
   virtual Result<std::int64_t> count(const WindowContext& ctx, std::string_view query) = 0;
+  // The first column of the first row `query` selects, the window bound into it, as the
+  // server writes it in text (`t`, `1`, `true`); nullopt when it selects no row, or NULL
+  // there. `what` names the query in errors (`run_if.sql`). The runner's table is not used.
+  virtual Result<std::optional<std::string>> first_value(const WindowContext& ctx,
+                                                         std::string_view query,
+                                                         std::string_view what) = 0;
   // The rows of the target table in the window, by its time column.
   virtual Result<std::int64_t> count_window(const WindowContext& ctx) = 0;
   // Replaces the window: the delete then the insert, all or nothing where the server has

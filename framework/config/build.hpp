@@ -31,6 +31,20 @@ std::vector<PoolConfig> build_pools(const Fields& daemon_fields);
 void build_pool(PipelineConfig& p, const Fields& f, const DaemonConfig& daemon,
                 const CheckContext& ctx);
 
+// The connection `name` when the daemon file defines it and it can play `role`; otherwise
+// nullptr, the error (an unknown name with a "did you mean", a kind that cannot) reported at
+// `at` under `path` (build_pipeline.cpp).
+const ConnectionConfig* find_role_connection(const std::string& name, adapters::Role role,
+                                             const YAML::Node& at, const std::string& path,
+                                             const DaemonConfig& daemon, const CheckContext& ctx);
+// Whether the statement of `key` has no problem in `dialect` (or is not set); each problem is
+// reported where it is in the statement (build_sql.cpp).
+bool check_statement(const Fields& section, std::string_view key, adapters::sql::Dialect dialect,
+                     const CheckContext& ctx);
+// `run_if`, once the pipeline's source and target are built (build_run_if.cpp).
+void build_run_if(PipelineConfig& p, const YAML::Node& root, const DaemonConfig& daemon,
+                  const CheckContext& ctx);
+
 // Never fails: problems go to ctx.diags and the affected values keep their defaults.
 DaemonConfig build_daemon(const YAML::Node& root, const CheckContext& ctx);
 PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon,

@@ -4,13 +4,11 @@
 #include "framework/transform/transform.hpp"
 
 namespace sluice::config {
-namespace {
 
-using adapters::Role;
-
-const ConnectionConfig* find_role_connection(const std::string& name, Role role,
+const ConnectionConfig* find_role_connection(const std::string& name, adapters::Role role,
                                              const YAML::Node& at, const std::string& path,
                                              const DaemonConfig& daemon, const CheckContext& ctx) {
+  using adapters::Role;
   const ConnectionConfig* c = daemon.find_connection(name);
   if (!c) {
     std::vector<std::string_view> names;
@@ -34,6 +32,10 @@ const ConnectionConfig* find_role_connection(const std::string& name, Role role,
   }
   return c;
 }
+
+namespace {
+
+using adapters::Role;
 
 // A copy pipeline's source or target, or (Role::sql) a SQL pipeline's target.
 EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonConfig& daemon,
@@ -206,6 +208,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   }
   build_sql(p, root, ctx);
   build_ddl(p, ctx);
+  build_run_if(p, root, daemon, ctx);
   if (auto* e = f.find("target")) e->children = {p.target.params};
 
   p.id.value = f.string_or("id");

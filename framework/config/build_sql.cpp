@@ -28,7 +28,8 @@ void error_in(const Fields& section, std::string_view key, std::size_t offset,
   ctx.error(at, section.path_of(key), message);
 }
 
-// Whether the statement has no problem (or is not set).
+}  // namespace
+
 bool check_statement(const Fields& sql, std::string_view key, Dialect dialect,
                      const CheckContext& ctx) {
   const auto* text = sql.get<std::string>(key);
@@ -37,8 +38,6 @@ bool check_statement(const Fields& sql, std::string_view key, Dialect dialect,
   for (const auto& problem : problems) error_in(sql, key, problem.offset, problem.message, ctx);
   return problems.empty();
 }
-
-}  // namespace
 
 void build_sql(PipelineConfig& p, const YAML::Node& root, const CheckContext& ctx) {
   Fields& f = p.fields;

@@ -20,6 +20,8 @@ const KeyTable& pipeline_notifications_keys();
 const KeyTable& daemon_notifications_keys();
 // One item of pipeline.checks (keys_checks.cpp).
 const KeyTable& check_keys();
+// pipeline.run_if (keys_run_if.cpp).
+const KeyTable& run_if_keys();
 
 // Markdown reference of every table (daemon, pipeline, each adapter).
 std::string render_key_reference();

@@ -350,6 +350,12 @@ const KeyTable& pipeline_keys() {
                           "for longer than this (`sluice_lateness_seconds`) fires the "
                           "SluicePipelineLate alert of deploy/prometheus/sluice.rules.yml, "
                           "which reads it as `sluice_pipeline_sla_seconds`. Unset: never late."},
+          {.name = "run_if",
+           .type = KeyType::section,
+           .description = "Conditions a window must meet before anything is read: `sql`, "
+                          "`min_source_rows`, `file_exists`, `calendar`; when one is false the "
+                          "window waits or is skipped (README, Conditions (run_if)).",
+           .section = &run_if_keys()},
           {.name = "business_fields",
            .type = KeyType::template_map,
            .description = "Fields stored with each record (the seed's key_x/key_y/key_z), "

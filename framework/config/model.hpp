@@ -16,6 +16,7 @@
 #include "framework/adapters/registry.hpp"
 #include "framework/adapters/sql_runner.hpp"
 #include "framework/config/checks.hpp"
+#include "framework/config/run_if.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/schema/fields.hpp"
@@ -206,6 +207,7 @@ struct PipelineConfig {
   time::Duration timeout;
   std::map<std::string, time::Duration, std::less<>> task_timeouts;
   std::optional<Seconds> sla;             // lateness allowed (metrics and alerts)
+  std::optional<RunIfConfig> run_if;      // `run_if`; none when the file has none
   NamedTemplates business_fields;         // in file order
   std::vector<std::string> check_fields;  // each one a business field
   int max_active_windows = 1;

@@ -158,8 +158,11 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
         "  extract(epoch FROM max(r.window_end_time) FILTER (WHERE r.trigger <> "
         "'backfill'))::bigint, "
         "  coalesce(bool_or(pl.paused), false), "
-        // What holds the oldest PENDING window, on the claim index.
-        "  (SELECT sluice_waiting_on(q.pipeline_id, q.window_start_time, q.window_end_time) "
+        // What holds the oldest PENDING window, on the claim index: its dependencies, or the
+        // run_if its last run waits for (that run's message).
+        "  (SELECT coalesce(sluice_waiting_on(q.pipeline_id, q.window_start_time, "
+        "q.window_end_time), CASE WHEN (SELECT e.outcome FROM pipeline_events e WHERE "
+        "e.record_id = q.id ORDER BY e.id DESC LIMIT 1) = 'WAITING' THEN q.error_message END) "
         "     FROM pipeline_records q WHERE q.pipeline_id = p.id "
         "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) "
         "FROM unnest($1::text[]) AS p(id) "

@@ -53,6 +53,9 @@ struct Record {
   // Set by the claim: how long the record was claimable (made, or its next_attempt_at
   // passed) before this claim took it. The claim latency metric.
   double claim_wait_seconds = 0;
+  // Set by the claim: the time since the window's first claim (pipeline_start_time, which a
+  // rerun clears), by the database clock. run_if's give_up_after counts from there.
+  std::chrono::seconds since_first_claim{0};
   // rerun/backfill --force: reload even when pre-validation finds equal counts.
   bool force_reload = false;
 };
@@ -79,8 +82,9 @@ enum class TaskStatus { success, skipped, failed, released };
 std::string_view to_string(TaskStatus s);  // SUCCESS, SKIPPED, FAILED, RELEASED
 
 // What became of a task: pipeline_events.outcome.
-enum class Outcome { success, skipped, not_stable, retry, failed, released };
-// SUCCESS, SKIPPED, NOT_STABLE, RETRY, FAILED, RELEASED
+// `waiting`: run_if was false and the window waits for it (released, no attempt counted).
+enum class Outcome { success, skipped, not_stable, retry, failed, released, waiting };
+// SUCCESS, SKIPPED, NOT_STABLE, RETRY, FAILED, RELEASED, WAITING
 std::string_view to_string(Outcome o);
 
 // One data check's outcome (`checks:` of the pipeline), a row of window_checks.

@@ -197,6 +197,7 @@ std::string_view to_string(Outcome o) {
     case Outcome::retry: return "RETRY";
     case Outcome::failed: return "FAILED";
     case Outcome::released: return "RELEASED";
+    case Outcome::waiting: return "WAITING";
   }
   return "UNKNOWN";
 }
@@ -292,7 +293,9 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
                        // Claimable since it was made, or since its backoff (or the rerun,
                        // release or cleanup that set next_attempt_at) let it run again.
                        ", extract(epoch FROM pipeline_locked_at - greatest("
-                       "record_first_created_time, next_attempt_at))::float8 AS waited_s "
+                       "record_first_created_time, next_attempt_at))::float8 AS waited_s, "
+                       "extract(epoch FROM pipeline_locked_at - pipeline_start_time)::bigint "
+                       "AS first_claim_s "
                        "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], "
                        "$5::text[], $6::int[], $7::int[], $8::int[], $9)",
                    Params()
@@ -355,6 +358,8 @@ Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits)
     if (result.empty()) return std::nullopt;
     auto record = to_record(result[0]);
     record.claim_wait_seconds = std::max(0.0, result[0]["waited_s"].as<double>(0.0));
+    record.since_first_claim = std::chrono::seconds(
+        std::max<std::int64_t>(0, result[0]["first_claim_s"].as<std::int64_t>(0)));
     return record;
   });
 }

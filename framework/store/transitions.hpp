@@ -24,10 +24,12 @@ bool is_terminal(Status s);  // success, skipped, failed: nothing happens withou
 enum class Move {
   claim,        // PENDING -> IN_PROGRESS: a worker takes the lock with a fresh run ID
   succeed,      // IN_PROGRESS -> SUCCESS: the audit passed
-  skip,         // IN_PROGRESS -> SKIPPED: pre-validation found the window already loaded
+  skip,         // IN_PROGRESS -> SKIPPED: pre-validation found the window already loaded,
+                // or a run_if condition was false (on_false: skip, or a calendar day)
   fail,         // IN_PROGRESS -> FAILED: permanent or integrity error, or retries used up
   retry,        // IN_PROGRESS -> PENDING: retryable error, next_attempt_at set
-  release,      // IN_PROGRESS -> PENDING: drain on shutdown, no attempt counted
+  release,      // IN_PROGRESS -> PENDING, no attempt counted: drain on shutdown, a window
+                // not yet stable, or one whose run_if condition is false (on_false: wait)
   expire,       // IN_PROGRESS -> PENDING: stale lock freed by cleanup, attempt counted
   expire_fail,  // IN_PROGRESS -> FAILED: stale lock and retries used up
   rerun,        // SUCCESS | SKIPPED | FAILED -> PENDING: operator rerun or backfill reprocess

@@ -101,13 +101,16 @@ void ChainFixture::forget_records() const {
 }
 
 std::shared_ptr<const tasks::PipelineRuntime> ChainFixture::runtime_from_yaml(
-    const std::filesystem::path& dir, const std::string& name, const std::string& yaml) const {
+    const std::filesystem::path& dir, const std::string& name, const std::string& yaml,
+    const std::string& connections, std::map<std::string, std::string> env) const {
   write_file(dir / "sluice.yaml",
              "stage:\n  root: " + stage_.path().string() +
-                 "\nconnections:\n  warehouse:\n    kind: postgres\n    url: ${env:PG_URL}\n");
+                 "\nconnections:\n  warehouse:\n    kind: postgres\n    url: ${env:PG_URL}\n" +
+                 connections);
   write_file(dir / "pipelines.d" / name, yaml);
-  const auto env = config::Environment::fixed({{"PG_URL", db_.url()}});
-  auto loaded = config::load_config(dir / "sluice.yaml", {&env, true});
+  env.emplace("PG_URL", db_.url());
+  const auto environment = config::Environment::fixed(std::move(env));
+  auto loaded = config::load_config(dir / "sluice.yaml", {&environment, true});
   if (!loaded) {
     for (const auto& d : loaded.error()) UNSCOPED_INFO(config::to_string(d));
   }

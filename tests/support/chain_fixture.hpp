@@ -2,6 +2,7 @@
 // A migrated test database with a PostgreSQL source table `src` and target table `dst`
 // (id, event_time, note, amount), a stage directory, and PG -> PG pipelines over them:
 // the real parts every chain test uses.
+#include <map>
 #include <memory>
 #include <string>
 
@@ -47,10 +48,11 @@ class ChainFixture {
 
   // The pipeline file `name` (`yaml`) in `dir`/pipelines.d beside a daemon file whose stage is the
   // fixture's and whose `warehouse` connection is its database, loaded as sluiced loads it
-  // and made a runtime; every diagnostic shown when it does not load.
-  std::shared_ptr<const tasks::PipelineRuntime> runtime_from_yaml(const std::filesystem::path& dir,
-                                                                  const std::string& name,
-                                                                  const std::string& yaml) const;
+  // and made a runtime; every diagnostic shown when it does not load. `connections`: more
+  // connections of the daemon file (their lines, indented), `${env:}` read from `env`.
+  std::shared_ptr<const tasks::PipelineRuntime> runtime_from_yaml(
+      const std::filesystem::path& dir, const std::string& name, const std::string& yaml,
+      const std::string& connections = "", std::map<std::string, std::string> env = {}) const;
 
   const TestDatabase& db() const { return db_; }
   const std::filesystem::path& stage_root() const { return stage_.path(); }

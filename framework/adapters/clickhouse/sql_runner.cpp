@@ -79,6 +79,20 @@ class ClickHouseSqlRunner final : public SqlRunner {
     return session_.count(sql::render(query, *scanned, literals(ctx)), "sql.count", ctx.deadline);
   }
 
+  // The answer is TabSeparated (the HTTP interface's default): the first field of the first
+  // line, `\N` for NULL.
+  Result<std::optional<std::string>> first_value(const WindowContext& ctx, std::string_view query,
+                                                 std::string_view what) override {
+    auto scanned = scan_checked(query, kDialect, what);
+    if (!scanned) return fail(scanned.error());
+    auto body = session_.execute(sql::render(query, *scanned, literals(ctx)), what, ctx.deadline);
+    if (!body) return fail(body.error());
+    if (body->empty()) return std::optional<std::string>{};
+    const std::string first = body->substr(0, body->find_first_of("\t\n"));
+    if (first == "\\N") return std::optional<std::string>{};
+    return std::optional(first);
+  }
+
   Result<std::int64_t> count_window(const WindowContext& ctx) override {
     return windows_.count(ctx.window, ctx.deadline);
   }

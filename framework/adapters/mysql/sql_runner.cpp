@@ -102,6 +102,20 @@ class MysqlSqlRunner final : public SqlRunner {
     return number_prepared(**conn, bound.sql, bound.values);
   }
 
+  Result<std::optional<std::string>> first_value(const WindowContext& ctx, std::string_view query,
+                                                 std::string_view what) override {
+    auto scanned = scan_checked(query, kDialect, what);
+    if (!scanned) return fail(scanned.error());
+    auto conn = pool_.acquire(ctx.deadline);
+    if (!conn) return fail(conn.error());
+    if (auto r = limit_time(**conn); !r) return fail(r.error());
+    const auto bound = bound_statement(query, *scanned, ctx);
+    auto rows = query_prepared(**conn, bound.sql, bound.values);
+    if (!rows) return fail(rows.error());
+    if (rows->empty() || rows->front().empty()) return std::optional<std::string>{};
+    return rows->front().front();
+  }
+
   Result<std::int64_t> count_window(const WindowContext& ctx) override {
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());

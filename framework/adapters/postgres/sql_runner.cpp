@@ -58,14 +58,19 @@ class PostgresSqlRunner final : public SqlRunner {
         time_column_(std::move(time_column)) {}
 
   Result<std::int64_t> count(const WindowContext& ctx, std::string_view query) override {
-    auto scanned = scan_checked(query, sql::Dialect::postgres, "sql.count");
-    if (!scanned) return fail(scanned.error());
-    auto conn = pool_.acquire(ctx.deadline);
-    if (!conn) return fail(conn.error());
-    auto r = (*conn)->exec_typed(sql::render(query, *scanned, parameter_of), window_parameters(ctx),
-                                 kWindowTypes);
+    auto r = query_window(ctx, query, "sql.count");
     if (!r) return fail(r.error());
     return single_number(r->get());
+  }
+
+  Result<std::optional<std::string>> first_value(const WindowContext& ctx, std::string_view query,
+                                                 std::string_view what) override {
+    auto r = query_window(ctx, query, what);
+    if (!r) return fail(r.error());
+    const PGresult* result = r->get();
+    if (PQntuples(result) == 0 || PQnfields(result) == 0 || PQgetisnull(result, 0, 0))
+      return std::optional<std::string>{};
+    return std::optional<std::string>(PQgetvalue(result, 0, 0));
   }
 
   Result<std::int64_t> count_window(const WindowContext& ctx) override {
@@ -161,6 +166,17 @@ class PostgresSqlRunner final : public SqlRunner {
   }
 
  private:
+  // `query` with the window bound into it, on a pooled connection.
+  Result<ResultPtr> query_window(const WindowContext& ctx, std::string_view query,
+                                 std::string_view what) {
+    auto scanned = scan_checked(query, sql::Dialect::postgres, what);
+    if (!scanned) return fail(scanned.error());
+    auto conn = pool_.acquire(ctx.deadline);
+    if (!conn) return fail(conn.error());
+    return (*conn)->exec_typed(sql::render(query, *scanned, parameter_of), window_parameters(ctx),
+                               kWindowTypes);
+  }
+
   std::string window_condition() const {
     const std::string col = quote_identifier(time_column_);
     return col + " >= $1 AND " + col + " < $2";

@@ -234,6 +234,9 @@ Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::C
   row.record.run = next_run(row.record.trigger);
   row.record.locked_by = holder_;
   row.heartbeat_at = now_;
+  if (!row.pipeline_start_time) row.pipeline_start_time = now_;
+  row.record.since_first_claim =
+      std::chrono::duration_cast<std::chrono::seconds>(now_ - *row.pipeline_start_time);
   events_.push_back({row.record.id, row.record.run, "claim", t->from, t->to, "CLAIMED", ""});
   return std::optional(row.record);
 }

@@ -28,6 +28,7 @@ class FakeRecords final : public store::RecordStore {
     store::Record record;
     std::optional<Instant> next_attempt_at;
     std::optional<Instant> heartbeat_at;
+    std::optional<Instant> pipeline_start_time;  // the first claim
     std::optional<std::int64_t> stage_count, count_difference;
     std::optional<double> percentage_difference;
     std::optional<std::string> audit_result;
