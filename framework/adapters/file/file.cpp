@@ -230,7 +230,7 @@ class FileTarget final : public Target {
     return std::unique_ptr<TargetLoad>(std::move(*load));
   }
 
-  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
+  Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
     auto load = open_load(ctx, staged.manifest().columns);
     if (!load) return fail(load.error());
     for (;;) {
@@ -240,7 +240,7 @@ class FileTarget final : public Target {
       if (auto p = (*load)->put(*block); !p) return fail(p.error());
     }
     if (auto c = (*load)->commit(); !c) return fail(c.error());
-    return (*load)->rows();
+    return Loaded{.rows = (*load)->rows(), .held = std::nullopt};
   }
 
  private:

@@ -23,15 +23,6 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
 // The bounds as session variables: their values are our own formatting of the window, and
 // the statement that uses them is the same text for every window. The same SET limits the
 // statement's time to what is left before the deadline.
@@ -131,6 +122,15 @@ class MysqlSource final : public Source {
 };
 
 }  // namespace
+
+std::string quote_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
 
 std::string quote_qualified(std::string_view name) {
   const auto dot = name.find('.');
