@@ -2,6 +2,7 @@
 // replacement; clickhouse.hpp says why each is idempotent), from the stage file or fed while
 // the rows are extracted; with computed columns through a rows table (clickhouse.hpp).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <random>
@@ -11,6 +12,7 @@
 #include "framework/adapters/clickhouse/clickhouse.hpp"
 #include "framework/adapters/clickhouse/streamed_insert.hpp"
 #include "framework/adapters/clickhouse/table_windows.hpp"
+#include "framework/adapters/staged_load.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::clickhouse {
@@ -81,9 +83,13 @@ class ClickHouseTarget final : public Target {
 
   LoadMode mode() const override { return options_.load.mode; }
 
-  // An upsert's window is read as its readers see it: one row per key (FINAL).
+  // An upsert's window is read as its readers see it: one row per key (FINAL, which only a
+  // ReplacingMergeTree has: the table is checked first).
   Result<std::int64_t> count(const WindowContext& ctx) override {
     if (!upsert()) return windows_.count(ctx.window, ctx.deadline);
+    if (!replacing_.load()) {
+      if (auto r = check_replacing(ctx.deadline); !r) return fail(r.error());
+    }
     return session_.count("SELECT count() FROM " + windows_.quoted() + " FINAL WHERE " +
                               windows_.window_condition(ctx.window),
                           "count of " + options_.table, ctx.deadline);
@@ -134,17 +140,7 @@ class ClickHouseTarget final : public Target {
   }
 
   Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
-    auto started = start_load(ctx, staged.manifest().columns);
-    if (!started) return fail(started.error());
-    auto& load = static_cast<ClickHouseLoad&>(**started);
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto r = load.put(*block); !r) return fail(r.error());
-    }
-    if (auto r = load.commit(); !r) return fail(r.error());
-    return Loaded{load.rows(), load.held()};
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:
@@ -182,7 +178,10 @@ class ClickHouseTarget final : public Target {
     }
     std::sort(order.begin(), order.end());
     std::sort(key.begin(), key.end());
-    if (engine.ends_with("ReplacingMergeTree") && order == key) return {};
+    if (engine.ends_with("ReplacingMergeTree") && order == key) {
+      replacing_.store(true);
+      return {};
+    }
     return fail(Error::permanent("ClickHouse: upsert into " + options_.table +
                                  " needs a ReplacingMergeTree table ordered by exactly " +
                                  key_tuple() + "; it is " + engine +
@@ -216,6 +215,8 @@ class ClickHouseTarget final : public Target {
   Session session_;
   TableWindows windows_;
   std::vector<ComputedColumn> computed_;
+  // check_replacing() passed once: counts need not ask again (a load always does).
+  std::atomic<bool> replacing_{false};
 };
 
 ClickHouseLoad::~ClickHouseLoad() {

@@ -6,31 +6,13 @@
 #include <date/date.h>
 
 #include "framework/adapters/copy_text.hpp"
+#include "framework/adapters/mysql/encode.hpp"
 #include "framework/core/ascii.hpp"
 
 namespace sluice::adapters::mysql {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-// Escaped for LOAD DATA: its terminators, its escape character and NUL.
-void append_infile_escaped(std::string& out, std::string_view v) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    const char c = v[i];
-    const char* esc = c == '\\'   ? "\\\\"
-                      : c == '\t' ? "\\t"
-                      : c == '\n' ? "\\n"
-                      : c == '\r' ? "\\r"
-                      : c == '\0' ? "\\0"
-                                  : nullptr;
-    if (!esc) continue;
-    out.append(v.data() + run, i - run);
-    out.append(esc, 2);
-    run = i + 1;
-  }
-  out.append(v.data() + run, v.size() - run);
-}
 
 bool digits(std::string_view text, std::size_t at, std::size_t n) {
   if (at + n > text.size()) return false;
@@ -144,7 +126,7 @@ Result<void> InfileEncoder::field(std::string_view raw, Conversion conversion, s
       }
       return {};
   }
-  append_infile_escaped(out, value);
+  append_escaped(out, value, /*nul=*/true);
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include "framework/adapters/mysql/mysql.hpp"
 #include "framework/adapters/mysql/statement.hpp"
 #include "framework/adapters/mysql/target_load.hpp"
+#include "framework/adapters/staged_load.hpp"
 #include "framework/core/ascii.hpp"
 
 namespace sluice::adapters::mysql {
@@ -60,17 +61,7 @@ class MysqlTarget final : public Target {
   }
 
   Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
-    auto started = start_load(ctx, staged.manifest().columns);
-    if (!started) return fail(started.error());
-    auto& load = static_cast<MysqlLoad&>(**started);
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto r = load.put(*block); !r) return fail(r.error());
-    }
-    if (auto r = load.commit(); !r) return fail(r.error());
-    return Loaded{load.rows(), load.held()};
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:

@@ -101,20 +101,20 @@ Result<void> MysqlLoad::check_taken() {
 }
 
 Result<void> MysqlLoad::upsert() {
-  auto without = conn_->query_int(statements_.null_keys);
-  if (!without) return fail(without.error());
-  if (*without > 0)
-    return fail(Error::permanent(fmt::format(
-        "upsert into {}: {} row(s) of the window have a NULL in the key, which no row would "
-        "match: each run would add them again",
-        table_, *without)));
-  auto repeated = conn_->query_int(statements_.repeated_keys);
-  if (!repeated) return fail(repeated.error());
-  if (*repeated > 0)
-    return fail(Error::permanent(fmt::format(
-        "upsert into {}: {} key(s) are held by more than one row of the window, and which of "
-        "them should stay is not known",
-        table_, *repeated)));
+  // What would make an upsert double rows, or pick one of two rows at random.
+  const std::pair<const std::string*, const char*> refusals[] = {
+      {&statements_.null_keys,
+       "row(s) of the window have a NULL in the key, which no row would match: each run would "
+       "add them again"},
+      {&statements_.repeated_keys,
+       "key(s) are held by more than one row of the window, and which of them should stay is "
+       "not known"}};
+  for (const auto& [sql, says] : refusals) {
+    auto n = conn_->query_int(*sql);
+    if (!n) return fail(n.error());
+    if (*n > 0)
+      return fail(Error::permanent(fmt::format("upsert into {}: {} {}", table_, *n, says)));
+  }
   if (auto r = conn_->exec(statements_.upsert); !r) return r;
   if (const unsigned n = mysql_warning_count(conn_->raw()); n > 0)
     return fail(Error::permanent(fmt::format("upsert into {}: {} warning(s): {}; nothing is loaded",

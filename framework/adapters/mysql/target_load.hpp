@@ -42,7 +42,6 @@ class MysqlLoad final : public TargetLoad {
   Result<void> put(std::string_view block) override;
   Result<void> commit() override;
   std::optional<std::int64_t> held() const override { return held_; }
-  std::int64_t rows() const { return rows_; }
 
  private:
   void run();  // the LOAD DATA statement, on thread_

@@ -5,6 +5,7 @@
 #include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/adapters/postgres/load_plan.hpp"
+#include "framework/adapters/staged_load.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::postgres {
@@ -188,17 +189,7 @@ class PostgresTarget final : public Target {
   }
 
   Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
-    auto started = start_load(ctx, staged.manifest().columns);
-    if (!started) return fail(started.error());
-    auto& load = **started;
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto r = load.put(*block); !r) return fail(r.error());
-    }
-    if (auto r = load.commit(); !r) return fail(r.error());
-    return Loaded{staged.manifest().rows, load.held()};
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:

@@ -197,36 +197,44 @@ std::unique_ptr<Sink> sink_named(const std::string& kind, const test::ChainFixtu
   return std::make_unique<ClickHouseSink>(std::move(*ch));
 }
 
+// A Setup on `kind`'s server with the source's rows, or null (and a warning) without that
+// server.
+std::unique_ptr<Setup> setup_on(const std::string& kind) {
+  auto s = std::make_unique<Setup>();
+  s->sink = sink_named(kind, s->f);
+  if (!s->sink) {
+    WARN("SKIPPED: no " + kind + " server");
+    return nullptr;
+  }
+  s->f.exec(kSource);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("append: each run adds the window's rows, audited on the rows it added",
           "[integration][chain][load_modes]") {
   for (const std::string kind : {"postgres", "mysql"}) {
     DYNAMIC_SECTION(kind) {
-      Setup s;
-      s.sink = sink_named(kind, s.f);
-      if (!s.sink) {
-        WARN("SKIPPED: no " + kind + " server");
-        continue;
-      }
-      s.f.exec(kSource);
-      s.sink->create(false);
-      s.sink->insert(900, 5, "from elsewhere");
-      s.sink->insert(901, 6, "from elsewhere");
-      const auto p = s.pipeline("  load: append\n");
-      CHECK(s.run(p).success == 1);
-      CHECK(s.record() == "SUCCESS 5 5 PASS");
-      CHECK(s.sink->rows().size() == 7);
+      auto s = setup_on(kind);
+      if (!s) continue;
+      s->sink->create(false);
+      s->sink->insert(900, 5, "from elsewhere");
+      s->sink->insert(901, 6, "from elsewhere");
+      const auto p = s->pipeline("  load: append\n");
+      CHECK(s->run(p).success == 1);
+      CHECK(s->record() == "SUCCESS 5 5 PASS");
+      CHECK(s->sink->rows().size() == 7);
 
       // Run again: appended again, and the audit still passes on the rows this run added.
-      s.rerun(false);
-      CHECK(s.run(p).success == 1);
-      CHECK(s.record() == "SUCCESS 5 5 PASS");
-      const auto rows = s.sink->rows();
+      s->rerun(false);
+      CHECK(s->run(p).success == 1);
+      CHECK(s->record() == "SUCCESS 5 5 PASS");
+      const auto rows = s->sink->rows();
       CHECK(rows.size() == 12);
       CHECK(std::count(rows.begin(), rows.end(), "3|three") == 2);
-      CHECK(s.f.count("SELECT count(*) FROM pipeline_events WHERE task = 'audit' AND message LIKE "
-                      "'%held 7 rows before the load and 12 after%'") == 1);
+      CHECK(s->f.count("SELECT count(*) FROM pipeline_events WHERE task = 'audit' AND message LIKE "
+                       "'%held 7 rows before the load and 12 after%'") == 1);
     }
   }
 }
@@ -235,38 +243,33 @@ TEST_CASE("upsert: re-running the window leaves one row per key, with the newest
           "[integration][chain][load_modes]") {
   for (const std::string kind : {"postgres", "mysql", "clickhouse"}) {
     DYNAMIC_SECTION(kind) {
-      Setup s;
-      s.sink = sink_named(kind, s.f);
-      if (!s.sink) {
-        WARN("SKIPPED: no " + kind + " server");
-        continue;
-      }
-      s.f.exec(kSource);
-      s.sink->create(true);
-      s.sink->insert(1, 0, "stale");
-      s.sink->insert(77, 300, "other window");  // not the window's: untouched
-      const auto p = s.pipeline("  load: upsert\n  key: [id]\n");
-      CHECK(s.run(p).success == 1);
-      INFO(s.error_message());
-      CHECK(s.record() == "SUCCESS 5 5 PASS");
+      auto s = setup_on(kind);
+      if (!s) continue;
+      s->sink->create(true);
+      s->sink->insert(1, 0, "stale");
+      s->sink->insert(77, 300, "other window");  // not the window's: untouched
+      const auto p = s->pipeline("  load: upsert\n  key: [id]\n");
+      CHECK(s->run(p).success == 1);
+      INFO(s->error_message());
+      CHECK(s->record() == "SUCCESS 5 5 PASS");
       const std::vector<std::string> first{"1|one",  "2|two",  "3|three",
                                            "4|four", "5|five", "77|other window"};
-      CHECK(s.sink->rows() == first);
+      CHECK(s->sink->rows() == first);
 
       // Equal counts: loaded already, skipped.
-      s.rerun(false);
-      CHECK(s.run(p).skipped == 1);
-      CHECK(s.sink->rows() == first);
+      s->rerun(false);
+      CHECK(s->run(p).skipped == 1);
+      CHECK(s->sink->rows() == first);
 
       // The source changed: a forced re-run, twice, updates the rows and doubles none.
-      s.f.exec("UPDATE src SET note = 'two, changed' WHERE id = 2");
+      s->f.exec("UPDATE src SET note = 'two, changed' WHERE id = 2");
       auto changed = first;
       changed[1] = "2|two, changed";
       for (int i = 0; i < 2; ++i) {
-        s.rerun(true);
-        CHECK(s.run(p).success == 1);
-        CHECK(s.record() == "SUCCESS 5 5 PASS");
-        CHECK(s.sink->rows() == changed);
+        s->rerun(true);
+        CHECK(s->run(p).success == 1);
+        CHECK(s->record() == "SUCCESS 5 5 PASS");
+        CHECK(s->sink->rows() == changed);
       }
     }
   }
@@ -294,25 +297,20 @@ TEST_CASE("upsert refuses, before writing, what would double or drop rows",
   for (const std::string kind : {"postgres", "mysql", "clickhouse"}) {
     for (const auto& c : cases) {
       DYNAMIC_SECTION(kind << ": " << c.name) {
-        Setup s;
-        s.sink = sink_named(kind, s.f);
-        if (!s.sink) {
-          WARN("SKIPPED: no " + kind + " server");
-          continue;
-        }
-        s.f.exec(kSource);
-        if (c.source) s.f.exec(c.source);
-        s.sink->create(c.keyed);
-        s.sink->insert(1, 0, "kept");
-        const auto p = s.pipeline("  load: upsert\n  key: [id]\n");
-        CHECK(s.run(p).failed == 1);
-        const std::string error = s.error_message();
+        auto s = setup_on(kind);
+        if (!s) continue;
+        if (c.source) s->f.exec(c.source);
+        s->sink->create(c.keyed);
+        s->sink->insert(1, 0, "kept");
+        const auto p = s->pipeline("  load: upsert\n  key: [id]\n");
+        CHECK(s->run(p).failed == 1);
+        const std::string error = s->error_message();
         INFO(error);
         CHECK(error.starts_with("permanent: "));
         CHECK(std::any_of(c.says.begin(), c.says.end(), [&](const std::string& text) {
           return error.find(text) != std::string::npos;
         }));
-        CHECK(s.sink->rows() == std::vector<std::string>{"1|kept"});
+        CHECK(s->sink->rows() == std::vector<std::string>{"1|kept"});
       }
     }
   }
