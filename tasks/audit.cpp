@@ -39,6 +39,14 @@ namespace {
 // and a large window's counts are the longest part of the audit. A counting error is
 // retryable like any other; counts that differ beyond the threshold are an integrity
 // failure: FAILED, not retried.
+//
+// What the target's side is depends on the load mode (README, Load modes):
+// - replace_window: the target's window, counted now;
+// - append: the rows this run added, the window counted now less its count before the load
+//   (pre-validation's target_count);
+// - upsert: the target's rows holding the window's keys, counted by the load in its own
+//   transaction (stage->target's target_count).
+// Both of the recorded counts are in the record, so that an audit retried on its own has them.
 TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
   if (ctx.pipeline.sql) return sql_audit(ctx, source_count);
   std::future<Result<std::int64_t>> own;
@@ -46,11 +54,32 @@ TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>
     own = start_source_count(ctx);
     source_count = &own;
   }
-  auto target = timed_count(ctx, "target", [&] { return ctx.pipeline.target->count(ctx.window); });
+  const auto mode = ctx.pipeline.target->mode();
+  const auto recorded = ctx.record.target_count;
+  Result<std::int64_t> target = 0;
+  if (mode != adapters::LoadMode::replace_window && !recorded) {
+    target = fail(Error::permanent(
+        std::string(adapters::to_string(mode)) + ": the target count " +
+        (mode == adapters::LoadMode::append ? "before the load" : "of the window's keys") +
+        " is not recorded: rerun the window"));
+  } else if (mode == adapters::LoadMode::upsert) {
+    target = *recorded;
+  } else {
+    target = timed_count(ctx, "target", [&] { return ctx.pipeline.target->count(ctx.window); });
+  }
   auto source = source_count->get();
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
-  return audit_of_counts(ctx, *source, *target);
+  if (mode != adapters::LoadMode::append) return audit_of_counts(ctx, *source, *target);
+  auto w = audit_of_counts(ctx, *source, *target - *recorded);
+  if (w) {
+    const std::string counts = fmt::format(
+        "append: the target's window held {} rows before the "
+        "load and {} after",
+        *recorded, *target);
+    w->message = w->message.empty() ? counts : w->message + " (" + counts + ")";
+  }
+  return w;
 }
 
 }  // namespace

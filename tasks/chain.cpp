@@ -147,7 +147,11 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
   const auto started = Clock::now();
-  const TaskContext ctx{record, pipeline,
+  // The record as the tasks have written it so far: a later task of this run reads the counts
+  // an earlier one recorded (an append's audit, the window's count before the load) as a
+  // retried run reads them from the record.
+  store::Record as_written = record;
+  const TaskContext ctx{as_written, pipeline,
                         adapters::WindowContext{record.pipeline, record.window, record.run,
                                                 pipeline.windows.zone, &lease.deadline},
                         clock_.now()};
@@ -192,6 +196,8 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
                 to_string(w.task));
       return ChainOutcome{ChainEnd::lock_lost, "lock taken over"};
     }
+    if (w.source_count) as_written.source_count = w.source_count;
+    if (w.target_count) as_written.target_count = w.target_count;
     log->debug("{} {} {} in {} ms", where, to_string(w.task), to_string(w.outcome),
                w.elapsed.count() / 1000);
     record_task_metrics(record.pipeline.value, w);

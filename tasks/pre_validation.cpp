@@ -1,6 +1,33 @@
 #include "tasks/task.hpp"
 
 namespace sluice::tasks {
+namespace {
+
+// An append's target says nothing of whether this window was loaded: its rows add to what it
+// holds. Its count now is the baseline the audit subtracts (record.target_count, so that a
+// retried audit has it too); only a source window without rows is skipped, with nothing to
+// add.
+TaskResult append_baseline(const TaskContext& ctx, std::int64_t target) {
+  auto any = ctx.pipeline.source->has_rows(ctx.window);
+  if (!any) return fail(any.error());
+  store::TaskWrite w;
+  w.task = store::Task::pre_validation;
+  w.phase_completed = store::Phase::pre_validation;
+  w.target_count = target;
+  if (!*any) {
+    w.source_count = 0;
+    w.rows = 0;
+    w.outcome = store::Outcome::skipped;
+    w.move = store::Move::skip;
+    w.message = "append: the source window has no rows, nothing to add";
+    return w;
+  }
+  w.message =
+      "append: the target's window holds " + std::to_string(target) + " rows before the load";
+  return w;
+}
+
+}  // namespace
 
 // Equal counts mean the window is already loaded (or empty on both sides) and the record
 // ends SKIPPED with the target untouched, unless the record says to force a reload. The target is
@@ -11,6 +38,8 @@ TaskResult pre_validation(const TaskContext& ctx) {
   if (ctx.pipeline.sql) return sql_pre_validation(ctx);
   auto target = ctx.pipeline.target->count(ctx.window);
   if (!target) return fail(target.error());
+  if (ctx.pipeline.target->mode() == adapters::LoadMode::append)
+    return append_baseline(ctx, *target);
   std::optional<std::int64_t> source;
   if (*target == 0) {
     auto any = ctx.pipeline.source->has_rows(ctx.window);

@@ -48,10 +48,6 @@ std::int64_t count_rows(std::string_view block) {
   return static_cast<std::int64_t>(std::count(block.begin(), block.end(), '\n'));
 }
 
-namespace {
-
-// Decodes one field's escapes into `out`. PostgreSQL's full set: \b \f \n \r \t \v, octal
-// \NNN, hex \xHH, and any other escaped character as itself.
 Result<void> unescape(std::string_view raw, std::string& out) {
   out.clear();
   for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -97,8 +93,6 @@ Result<void> unescape(std::string_view raw, std::string& out) {
   }
   return {};
 }
-
-}  // namespace
 
 Result<bool> Decoder::next(std::string_view& block, std::vector<Field>& fields) {
   const auto eol = block.find('\n');

@@ -16,6 +16,10 @@ namespace sluice::adapters::copy_text {
 void append_field(std::string& out, const Field& field);
 void append_row(std::string& out, std::span<const Field> fields);
 
+// Decodes one field's escapes into `out`. PostgreSQL's full set: \b \f \n \r \t \v, octal
+// \NNN, hex \xHH, and any other escaped character as itself.
+Result<void> unescape(std::string_view raw, std::string& out);
+
 // Number of rows in a block of whole rows (newlines are always escaped inside values).
 std::int64_t count_rows(std::string_view block);
 

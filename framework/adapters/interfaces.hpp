@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "framework/adapters/computed.hpp"
+#include "framework/adapters/load_mode.hpp"
 #include "framework/adapters/rows.hpp"
 #include "framework/core/deadline.hpp"
 #include "framework/core/error.hpp"
@@ -94,6 +95,14 @@ class Stage {
                                        const std::function<Result<void>(Instant)>& visit) = 0;
 };
 
+// What a load did.
+struct Loaded {
+  std::int64_t rows = 0;  // the staged rows it took
+  // An upsert's count of the target's rows holding the window's keys, taken in the load's own
+  // transaction (only there are the keys at hand): what the audit compares with the source.
+  std::optional<std::int64_t> held;
+};
+
 // A load in progress: blocks of whole COPY text rows go in, and nothing is visible in the
 // target until commit(). Destroying it uncommitted rolls it back.
 class TargetLoad {
@@ -101,6 +110,8 @@ class TargetLoad {
   virtual ~TargetLoad() = default;
   virtual Result<void> put(std::string_view block) = 0;
   virtual Result<void> commit() = 0;
+  // After commit(): Loaded::held of an upsert.
+  virtual std::optional<std::int64_t> held() const { return std::nullopt; }
 };
 
 class Target {
@@ -114,12 +125,16 @@ class Target {
     if (columns.empty()) return {};
     return fail(Error::permanent("this target cannot compute columns with SQL expressions"));
   }
+  // How the loads take the window's rows (`target.load`).
+  virtual LoadMode mode() const { return LoadMode::replace_window; }
+  // The rows of the window: those with the time column in it.
   virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
-  // Replaces the window's rows with the staged ones, all or nothing; returns rows loaded.
-  virtual Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) = 0;
-  // The same replacement fed while the rows are being extracted, so that extracting and
-  // loading overlap; nullptr when the target cannot, and the chain loads from the stage
-  // file once it is written.
+  // Loads the staged rows in mode(), all or nothing: replaces the window's rows with them,
+  // appends them, or upserts them by key.
+  virtual Result<Loaded> load(const WindowContext& ctx, StageReader& staged) = 0;
+  // The same load fed while the rows are being extracted, so that extracting and loading
+  // overlap; nullptr when the target cannot, and the chain loads from the stage file once it
+  // is written.
   virtual Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                          std::span<const Column> columns) {
     (void)ctx;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "framework/adapters/load_mode.hpp"
 #include "framework/adapters/sql_lexer.hpp"
 #include "framework/core/error.hpp"
 #include "framework/schema/bind.hpp"
@@ -91,6 +92,8 @@ struct AdapterInfo {
   // The target evaluates SQL expressions over the loaded columns (`transform.columns[].sql`,
   // Target::compute_columns).
   bool sql_expressions = false;
+  // What `target.load` may say (load_mode.hpp): every target replaces windows.
+  std::vector<LoadMode> load_modes{LoadMode::replace_window};
 
   bool can(Role role) const;
   std::string roles_text() const;  // `source, target`

@@ -56,6 +56,8 @@ EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonCon
   }
   std::vector<const KeyTable*> tables = {role == Role::source ? &source_common_keys()
                                                               : &target_common_keys()};
+  // A copy pipeline's target says how it loads; a SQL pipeline's statements do that.
+  if (role == Role::target) tables.push_back(&adapters::load_keys());
   if (adapter) {
     const auto& own = role == Role::source   ? adapter->source_keys
                       : role == Role::target ? adapter->target_keys
@@ -69,6 +71,7 @@ EndpointConfig check_endpoint(const YAML::Node& root, Role role, const DaemonCon
                        : role == Role::target ? adapter->check_target
                                               : adapter->check_sql;
     if (check) check(out.params, *ctx.diags);
+    if (role == Role::target) adapters::check_load(out.params, *adapter, *ctx.diags);
   }
   return out;
 }

@@ -80,9 +80,10 @@ void adapter_section(std::ostream& out, const adapters::AdapterInfo& a) {
     table(out, source, "source.");
   }
   if (a.can(adapters::Role::target)) {
-    std::vector<const KeyTable*> target = {&target_common_keys()};
+    std::vector<const KeyTable*> target = {&target_common_keys(), &adapters::load_keys()};
     target.insert(target.end(), a.target_keys.begin(), a.target_keys.end());
-    out << "As a pipeline's `target`:\n\n";
+    out << "As a pipeline's `target` (load modes: " << adapters::load_modes_text(a.load_modes)
+        << "):\n\n";
     table(out, target, "target.");
   }
   // Said only where it differs from the copy target's keys.

@@ -197,7 +197,7 @@ double load_alone(const Settings& s) {
         {.connection = ch_connection(s), .table = "bench_dst", .time_column = "event_time"});
     const auto t0 = Clock::now();
     if (auto reader = stage.open_reader(load_context(s))) {
-      if (auto n = target->load(load_context(s), **reader)) l.rows = static_cast<long>(*n);
+      if (auto n = target->load(load_context(s), **reader)) l.rows = static_cast<long>(n->rows);
     }
     l.seconds = seconds_since(t0);
     l.peak_rss_mib = peak_rss_mib();

@@ -26,6 +26,16 @@
 // exactly one partition of `partition_expression` (checked before anything is written);
 // the staging table shares the target's engine, so Replicated tables are not supported.
 //
+// `load: upsert`: ClickHouse has no UPDATE to upsert with, but a ReplacingMergeTree table
+// keeps one row per sorting key (the last inserted, or the one of the highest version): the
+// table must be one, ordered by exactly the `key` columns (checked before anything is
+// written). The rows go to a rows table of the load's own, and commit() checks that no key
+// repeats among them, INSERTs them into the table (no delete: the window's older versions are
+// replaced when ClickHouse merges, and `FINAL` reads see one row per key meanwhile), and
+// counts the table's rows holding the window's keys (with FINAL) for the audit; the window
+// counts of pre-validation read with FINAL too. A failed attempt leaves at most rows that the
+// next attempt's replace: running a window again doubles nothing.
+//
 // Computed columns: with either method the streamed INSERT fills a rows table of the load's
 // own, and one INSERT ... SELECT at commit evaluates them on the way to the target (or the
 // staging table): see rows_table_ddl below. A delete_insert whose INSERT ... SELECT fails
@@ -61,6 +71,8 @@ struct TargetOptions {
   std::string partition_expression{};  // replace_partition only
   // How long a load waits for its DELETE mutation before giving up (retryable).
   std::chrono::milliseconds mutation_timeout{std::chrono::minutes(10)};
+  // replace_window (by load_method) or upsert: a copy target's `load` and `key`.
+  LoadSettings load{};
 };
 
 std::unique_ptr<Source> make_source(SourceOptions options);

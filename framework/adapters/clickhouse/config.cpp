@@ -60,6 +60,8 @@ Result<TargetOptions> target_options(const adapters::ConnectionConfig& connectio
                   .time_column = std::move(sql.time_column),
                   .method = own.load_method};
   if (o.method == LoadMethod::replace_partition) o.partition_expression = own.partition_expression;
+  // A SQL pipeline's target section has no `load`: its windows are replaced.
+  if (target.params.find("load")) o.load = load_settings(target.params);
   return o;
 }
 

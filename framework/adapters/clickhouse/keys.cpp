@@ -83,6 +83,11 @@ const KeyTable& target_keys() {
 }
 
 void check_target(const config::Fields& target, config::Diagnostics& diags) {
+  const auto* load = target.get<std::string>("load");
+  if (load && *load == "upsert" && target.is_set("load_method"))
+    target.error(diags, "load_method",
+                 "only with load: replace_window (an upsert inserts into a ReplacingMergeTree "
+                 "and replaces nothing)");
   const auto* method = target.get<std::string>("load_method");
   if (method && *method == "replace_partition" && !target.is_set("partition_expression")) {
     target.error(diags, "partition_expression", "required with load_method replace_partition");
@@ -126,7 +131,8 @@ const AdapterInfo& clickhouse_adapter() {
   static const AdapterInfo info{
       .kind = "clickhouse",
       .description =
-          "ClickHouse over HTTP: a table or query as source, a table as target; "
+          "ClickHouse over HTTP: a table or query as source, a table as target (windows "
+          "replaced, or upserted into a ReplacingMergeTree ordered by the key); "
           "evaluates `transform.columns[].sql`; runs SQL pipelines (each window computed into "
           "a scratch table, then swapped in: README, SQL pipelines).",
       .roles = {Role::source, Role::target, Role::sql},
@@ -146,6 +152,7 @@ const AdapterInfo& clickhouse_adapter() {
       .make_check_server = clickhouse::check_server_from_config,
       .sql_dialect = sql::Dialect::clickhouse,
       .sql_expressions = true,
+      .load_modes = {LoadMode::replace_window, LoadMode::upsert},
   };
   return info;
 }

@@ -1,6 +1,8 @@
 // ClickHouse as a target: count a window, and replace it (delete + insert, or partition
 // replacement; clickhouse.hpp says why each is idempotent), from the stage file or fed while
 // the rows are extracted; with computed columns through a rows table (clickhouse.hpp).
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <random>
@@ -10,6 +12,7 @@
 #include "framework/adapters/clickhouse/clickhouse.hpp"
 #include "framework/adapters/clickhouse/streamed_insert.hpp"
 #include "framework/adapters/clickhouse/table_windows.hpp"
+#include "framework/adapters/staged_load.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::clickhouse {
@@ -25,21 +28,25 @@ class ClickHouseLoad final : public TargetLoad {
  public:
   ClickHouseLoad(ClickHouseTarget& target, WindowContext ctx, std::string into,
                  std::optional<std::string> partition, std::optional<std::string> rows_table,
-                 std::vector<Column> columns, std::unique_ptr<StreamedInsert> insert)
+                 std::vector<Column> columns, std::unique_ptr<StreamedInsert> insert, bool upsert)
       : target_(target),
         ctx_(std::move(ctx)),
         into_(std::move(into)),
         partition_(std::move(partition)),
         rows_table_(std::move(rows_table)),
         columns_(std::move(columns)),
-        insert_(std::move(insert)) {}
+        insert_(std::move(insert)),
+        upsert_(upsert) {}
   ~ClickHouseLoad() override;
 
   Result<void> put(std::string_view block) override { return insert_->put(block); }
   Result<void> commit() override;
   std::int64_t rows() const { return insert_->rows(); }
+  std::optional<std::int64_t> held() const override { return held_; }
 
  private:
+  // An upsert's commit, once the rows table holds the rows (clickhouse.hpp).
+  Result<void> commit_upsert();
   // Removes what the load wrote (the window's rows, or the staging table); `e` comes back,
   // with a word on the removal if that failed too. The removal takes no deadline: it is what
   // must still happen once the window's has passed.
@@ -57,6 +64,8 @@ class ClickHouseLoad final : public TargetLoad {
   std::unique_ptr<StreamedInsert> insert_;
   bool computing_ = false;  // the INSERT ... SELECT of the computed columns was sent
   bool over_ = false;       // committed, or undone by a failed commit
+  const bool upsert_;
+  std::optional<std::int64_t> held_;
 };
 
 class ClickHouseTarget final : public Target {
@@ -72,16 +81,32 @@ class ClickHouseTarget final : public Target {
     return {};
   }
 
+  LoadMode mode() const override { return options_.load.mode; }
+
+  // An upsert's window is read as its readers see it: one row per key (FINAL, which only a
+  // ReplacingMergeTree has: the table is checked first).
   Result<std::int64_t> count(const WindowContext& ctx) override {
-    return windows_.count(ctx.window, ctx.deadline);
+    if (!upsert()) return windows_.count(ctx.window, ctx.deadline);
+    if (!replacing_.load()) {
+      if (auto r = check_replacing(ctx.deadline); !r) return fail(r.error());
+    }
+    return session_.count("SELECT count() FROM " + windows_.quoted() + " FINAL WHERE " +
+                              windows_.window_condition(ctx.window),
+                          "count of " + options_.table, ctx.deadline);
   }
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                  std::span<const Column> columns) override {
     if (auto r = check_computed_names(columns, computed_); !r) return fail(r.error());
+    if (upsert()) {
+      if (auto r = check_key_loaded(options_.load.key, columns); !r) return fail(r.error());
+      if (auto r = check_replacing(ctx.deadline); !r) return fail(r.error());
+    }
     std::string into = windows_.quoted();
     std::optional<std::string> partition;
-    if (options_.method == LoadMethod::replace_partition) {
+    if (upsert()) {
+      // Nothing is removed: the rows replace their keys' older versions.
+    } else if (options_.method == LoadMethod::replace_partition) {
       auto p = windows_.window_partition(ctx.window, ctx.deadline);
       if (!p) return fail(p.error());
       partition = std::move(*p);
@@ -95,7 +120,7 @@ class ClickHouseTarget final : public Target {
       return fail(r.error());
     }
     std::optional<std::string> rows_table;
-    if (!computed_.empty()) {
+    if (!computed_.empty() || upsert()) {
       rows_table = windows_.scratch_table(ctx, "rows_");
       Result<std::string> made = windows_.drop(*rows_table, ctx.deadline);
       if (made)
@@ -111,25 +136,57 @@ class ClickHouseTarget final : public Target {
         "INSERT into " + options_.table, query_id(ctx));
     return std::unique_ptr<TargetLoad>(std::make_unique<ClickHouseLoad>(
         *this, ctx, std::move(into), std::move(partition), std::move(rows_table),
-        std::vector<Column>(columns.begin(), columns.end()), std::move(insert)));
+        std::vector<Column>(columns.begin(), columns.end()), std::move(insert), upsert()));
   }
 
-  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
-    auto started = start_load(ctx, staged.manifest().columns);
-    if (!started) return fail(started.error());
-    auto& load = static_cast<ClickHouseLoad&>(**started);
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto r = load.put(*block); !r) return fail(r.error());
-    }
-    if (auto r = load.commit(); !r) return fail(r.error());
-    return load.rows();
+  Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:
   friend class ClickHouseLoad;
+
+  bool upsert() const { return options_.load.mode == LoadMode::upsert; }
+
+  // `(a, b)`: the key's columns, quoted.
+  std::string key_tuple() const {
+    std::string out;
+    for (const auto& k : options_.load.key) out += (out.empty() ? "" : ", ") + quote_name(k);
+    return "(" + out + ")";
+  }
+
+  // An upsert needs the table to keep one row per key: a ReplacingMergeTree (of any kind)
+  // whose sorting key is the `key` columns.
+  Result<void> check_replacing(Deadline* deadline) {
+    auto said = session_.execute("SELECT engine, sorting_key FROM system.tables WHERE database = " +
+                                     quote_string(windows_.database()) + " AND name = " +
+                                     quote_string(windows_.name()) + " FORMAT TabSeparated",
+                                 "engine of " + options_.table, deadline);
+    if (!said) return fail(said.error());
+    const std::string line = said->substr(0, said->find('\n'));
+    if (line.empty())
+      return fail(Error::permanent("ClickHouse: table " + options_.table + " does not exist"));
+    const auto tab = line.find('\t');
+    const std::string engine = line.substr(0, tab);
+    const std::string sorting = tab == std::string::npos ? "" : line.substr(tab + 1);
+    std::vector<std::string> order, key = options_.load.key;
+    for (std::size_t at = 0; at <= sorting.size() && !sorting.empty();) {
+      const auto comma = sorting.find(", ", at);
+      order.push_back(sorting.substr(at, comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 2;
+    }
+    std::sort(order.begin(), order.end());
+    std::sort(key.begin(), key.end());
+    if (engine.ends_with("ReplacingMergeTree") && order == key) {
+      replacing_.store(true);
+      return {};
+    }
+    return fail(Error::permanent("ClickHouse: upsert into " + options_.table +
+                                 " needs a ReplacingMergeTree table ordered by exactly " +
+                                 key_tuple() + "; it is " + engine +
+                                 (sorting.empty() ? "" : " ORDER BY (" + sorting + ")")));
+  }
 
   std::string insert_statement(const std::string& into, std::span<const Column> columns) const {
     std::string sql = "INSERT INTO " + into + " (";
@@ -158,6 +215,8 @@ class ClickHouseTarget final : public Target {
   Session session_;
   TableWindows windows_;
   std::vector<ComputedColumn> computed_;
+  // check_replacing() passed once: counts need not ask again (a load always does).
+  std::atomic<bool> replacing_{false};
 };
 
 ClickHouseLoad::~ClickHouseLoad() {
@@ -180,6 +239,8 @@ Result<void> ClickHouseLoad::remove_written() {
   if (rows_table_) {
     if (auto r = target_.windows_.drop(*rows_table_); !r) return fail(r.error());
   }
+  // Rows an upsert moved stay: they are the window's, and its next attempt replaces them.
+  if (upsert_) return {};
   if (partition_) {
     if (auto r = target_.windows_.drop(into_); !r) return fail(r.error());
     return {};
@@ -200,8 +261,45 @@ Error ClickHouseLoad::undo(Error e) {
   return e;
 }
 
+Result<void> ClickHouseLoad::commit_upsert() {
+  auto& session = target_.session_;
+  const std::string& table = target_.options_.table;
+  const std::string key = target_.key_tuple();
+  auto held = session.count("SELECT count() FROM " + *rows_table_, "count of the rows table",
+                            ctx_.deadline);
+  if (!held) return fail(undo(held.error()));
+  if (*held != rows())
+    return fail(undo(Error::retryable(
+        fmt::format("ClickHouse: the rows table of {} holds {} rows after an INSERT of {}", table,
+                    *held, rows()))));
+  const std::string columns = key.substr(1, key.size() - 2);
+  auto repeated = session.count("SELECT count() FROM (SELECT 1 FROM " + *rows_table_ +
+                                    " GROUP BY " + columns + " HAVING count() > 1)",
+                                "keys held twice", ctx_.deadline);
+  if (!repeated) return fail(undo(repeated.error()));
+  if (*repeated > 0)
+    return fail(undo(Error::permanent(fmt::format(
+        "ClickHouse: upsert into {}: {} key(s) are held by more than one row of the window, and "
+        "which of them should stay is not known",
+        table, *repeated))));
+  computing_ = true;
+  if (auto r = session.execute(computed_insert(into_, *rows_table_, columns_, target_.computed_),
+                               "upsert into " + table, ctx_.deadline);
+      !r)
+    return fail(undo(r.error()));
+  held = session.count("SELECT count() FROM " + into_ + " FINAL WHERE " + key + " IN (SELECT " +
+                           columns + " FROM " + *rows_table_ + ")",
+                       "count of the window's keys in " + table, ctx_.deadline);
+  if (!held) return fail(undo(held.error()));
+  held_ = *held;
+  over_ = true;
+  if (auto r = target_.windows_.drop(*rows_table_); !r) return fail(r.error());
+  return {};
+}
+
 Result<void> ClickHouseLoad::commit() {
   if (auto r = insert_->finish(); !r) return fail(undo(r.error()));
+  if (upsert_) return commit_upsert();
   if (rows_table_) {
     computing_ = true;
     if (auto r = target_.session_.execute(

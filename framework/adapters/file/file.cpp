@@ -1,4 +1,5 @@
 #include "framework/adapters/file/file.hpp"
+#include "framework/adapters/staged_load.hpp"
 
 #include <unistd.h>
 
@@ -200,7 +201,6 @@ class FileLoad final : public TargetLoad {
     committed_ = true;
     return {};
   }
-  std::int64_t rows() const { return writer_.rows(); }
 
  private:
   Resolved r_;
@@ -230,17 +230,8 @@ class FileTarget final : public Target {
     return std::unique_ptr<TargetLoad>(std::move(*load));
   }
 
-  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
-    auto load = open_load(ctx, staged.manifest().columns);
-    if (!load) return fail(load.error());
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto p = (*load)->put(*block); !p) return fail(p.error());
-    }
-    if (auto c = (*load)->commit(); !c) return fail(c.error());
-    return (*load)->rows();
+  Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "framework/adapters/mysql/infile_feed.hpp"
 #include "framework/observe/log.hpp"
 #include "framework/schema/credentials.hpp"
 
@@ -223,6 +224,11 @@ Result<Connection> Connection::open(const ConnectParams& p) {
     mysql_options(h, MYSQL_OPT_SSL_ENFORCE, &on);
     if (p.ssl_mode != "required") mysql_options(h, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
   }
+  if (p.local_infile) {
+    const unsigned on = 1;
+    mysql_options(h, MYSQL_OPT_LOCAL_INFILE, &on);
+    InfileFeed::refuse_all(h);
+  }
   const bool socket = p.host.starts_with('/');
   if (!mysql_real_connect(h, socket ? nullptr : p.host.c_str(), p.user.c_str(), p.password.c_str(),
                           p.database.empty() ? nullptr : p.database.c_str(), socket ? 0 : p.port,
@@ -303,6 +309,13 @@ Result<std::string> Connection::limit_assignment() {
     return fmt::format(", max_statement_time = {}.{:03}", left->count() / 1000,
                        left->count() % 1000);
   return fmt::format(", max_execution_time = {}", left->count());
+}
+
+Result<void> Connection::limit_time() {
+  auto assignment = limit_assignment();
+  if (!assignment) return fail(assignment.error());
+  if (assignment->empty()) return {};
+  return exec("SET " + assignment->substr(2));  // `, max_statement_time = ...`
 }
 
 Error Connection::error(std::string_view what) const {

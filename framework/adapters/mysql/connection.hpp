@@ -30,6 +30,9 @@ struct ConnectParams {
   std::string ssl_mode = "preferred";  // disabled|preferred|required|verify_ca|verify_identity
   std::string charset = "utf8mb4";
   std::chrono::seconds connect_timeout{10};
+  // LOAD DATA LOCAL INFILE allowed: a target's connections, which read only what the load
+  // feeds them (infile_feed.hpp), never a file of the host.
+  bool local_infile = false;
 
   std::string describe() const;  // host:port/database, for messages
 };
@@ -81,6 +84,8 @@ class Connection {
   // empty when nothing is to change or the server has no such setting. An error once the
   // deadline has passed: the statement must not start.
   Result<std::string> limit_assignment();
+  // limit_assignment() SET on its own, for the statements that follow.
+  Result<void> limit_time();
 
   std::string server_version() const;
   // The handle, for the prepared statements of statement.hpp.

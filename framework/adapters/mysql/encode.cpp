@@ -9,17 +9,20 @@ namespace {
 
 constexpr unsigned kBinaryCharset = 63;
 
-// Copies runs that need no escape in one append: most values have no tab, newline, CR or
-// backslash at all.
-void append_escaped(std::string& out, std::string_view v) {
+}  // namespace
+
+void append_escaped(std::string& out, std::string_view v, bool nul) {
+  // Runs that need no escape are copied in one append: most values have no tab, newline, CR
+  // or backslash at all.
   std::size_t run = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const char c = v[i];
-    const char* esc = c == '\\'   ? "\\\\"
-                      : c == '\t' ? "\\t"
-                      : c == '\n' ? "\\n"
-                      : c == '\r' ? "\\r"
-                                  : nullptr;
+    const char* esc = c == '\\'          ? "\\\\"
+                      : c == '\t'        ? "\\t"
+                      : c == '\n'        ? "\\n"
+                      : c == '\r'        ? "\\r"
+                      : c == '\0' && nul ? "\\0"
+                                         : nullptr;
     if (!esc) continue;
     out.append(v.data() + run, i - run);
     out.append(esc, 2);
@@ -27,8 +30,6 @@ void append_escaped(std::string& out, std::string_view v) {
   }
   out.append(v.data() + run, v.size() - run);
 }
-
-}  // namespace
 
 Encoding encoding_of(int type, unsigned charsetnr) {
   switch (type) {

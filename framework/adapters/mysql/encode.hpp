@@ -17,6 +17,11 @@ enum class Encoding {
 // is binary) and length (for BIT, the number of bits).
 Encoding encoding_of(int type, unsigned charsetnr);
 
+// Appends `v` with backslash, tab, newline and carriage return backslash-escaped, and NUL as
+// `\0` when `nul` is set (LOAD DATA's escape; in COPY text `\0` would be an octal NUL, which
+// PostgreSQL refuses either way).
+void append_escaped(std::string& out, std::string_view v, bool nul = false);
+
 // Appends the value (never NULL here) as a COPY text field: escaped, not delimited.
 void append_value(std::string& out, Encoding encoding, std::string_view value, unsigned long bits);
 

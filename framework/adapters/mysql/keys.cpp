@@ -1,4 +1,4 @@
-// MySQL / MariaDB (libmariadb): connection and source keys.
+// MySQL / MariaDB (libmariadb): connection, source and target keys.
 #include "framework/adapters/mysql/keys.hpp"
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/mysql/mysql.hpp"
@@ -95,20 +95,26 @@ const AdapterInfo& mysql_adapter() {
           "MySQL or MariaDB as a source: a table or query, the window bound as session "
           "variables, rows streamed (mysql_use_result). Values as text: DATETIME and TIMESTAMP "
           "read in UTC and written with `+00`, DECIMAL exact, binary strings as PostgreSQL "
-          "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4. Runs SQL pipelines "
-          "(InnoDB tables: each window in one transaction).",
-      .roles = {Role::source, Role::sql},
+          "bytea hex (`\\x0aff`), BIT(n) as n 0/1 digits, text in utf8mb4. As a target: each "
+          "window in one transaction (InnoDB), the rows streamed with LOAD DATA LOCAL INFILE "
+          "(the server's `local_infile` must be ON), those encodings taken back, and the load "
+          "refused on any warning of the server. Runs SQL pipelines (InnoDB tables: each "
+          "window in one transaction).",
+      .roles = {Role::source, Role::target, Role::sql},
       .connection_keys = {&mysql_connection_keys()},
       .source_keys = {&sql_source_keys()},
+      .target_keys = {&sql_target_keys()},
       .sql_keys = {&sql_target_keys()},
       .bindings = {&mysql::connection_binding(), &sql_source_binding(), &sql_target_binding()},
       .check_connection = check_mysql_connection,
       .check_source = check_sql_source,
       .make_source = mysql::source_from_config,
+      .make_target = mysql::target_from_config,
       .make_sql_runner = mysql::sql_runner_from_config,
       .probe = mysql::probe,
       .make_check_server = mysql::check_server_from_config,
       .sql_dialect = sql::Dialect::mysql,
+      .load_modes = {LoadMode::replace_window, LoadMode::append, LoadMode::upsert},
   };
   return info;
 }

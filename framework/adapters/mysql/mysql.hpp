@@ -1,7 +1,7 @@
 #pragma once
-// MySQL / MariaDB as a source: a query with the window bound, or a table and its time
-// column, read over the text protocol as the server sends it (mysql_use_result) and written
-// to the sink as blocks of PostgreSQL COPY text.
+// MySQL / MariaDB as a source (and as a target: TargetOptions below): a query with the window
+// bound, or a table and its time column, read over the text protocol as the server sends it
+// (mysql_use_result) and written to the sink as blocks of PostgreSQL COPY text.
 //
 // Values travel as text, as faithfully as the target can take them:
 // - NULL is NULL; DECIMAL is the server's exact digits; floats the server's shortest text.
@@ -37,6 +37,21 @@ struct SourceOptions {
 
 std::unique_ptr<Source> make_source(SourceOptions options);
 
+// MariaDB (or MySQL) as a target (target.cpp): each window's load in one transaction, the
+// rows streamed with LOAD DATA LOCAL INFILE (infile_feed.hpp; their text made what the
+// columns take: infile_text.hpp), all or nothing on InnoDB. replace_window deletes the window
+// first; append only loads; upsert loads a temporary table and moves its rows with INSERT ...
+// ON DUPLICATE KEY UPDATE. The load fails on any warning of the server (with LOCAL, a value
+// the column cannot take or a duplicate key is only a warning), so nothing is silently
+// changed or dropped.
+struct TargetOptions {
+  ConnectParams connection;
+  std::string table;        // `table` or `database.table`
+  std::string time_column;  // the window's rows are those with it in [start, end)
+  LoadSettings load{};
+};
+std::unique_ptr<Target> make_target(TargetOptions options);
+
 // The SELECT of a window. {window_start} and {window_end} become the session variables
 // @sluice_window_start / @sluice_window_end as DATETIME(6), set before each statement: the
 // bounds are bound, never spliced into the query text.
@@ -67,6 +82,8 @@ std::unique_ptr<SqlRunner> make_sql_runner(ConnectParams connection, std::string
 Result<ConnectParams> connect_params(const adapters::ConnectionConfig& connection);
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,
                                                    const adapters::EndpointConfig& source);
+Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionConfig& connection,
+                                                   const adapters::EndpointConfig& target);
 Result<std::unique_ptr<SqlRunner>> sql_runner_from_config(
     const adapters::ConnectionConfig& connection, const adapters::EndpointConfig& target);
 Result<std::string> probe(const adapters::ConnectionConfig& connection);

@@ -43,14 +43,6 @@ Bound bound_statement(std::string_view statement, const sql::Scanned& scanned,
 
 namespace {
 
-// The server's limit on the next statements' time, from the connection's deadline.
-Result<void> limit_time(Connection& conn) {
-  auto assignment = conn.limit_assignment();
-  if (!assignment) return fail(assignment.error());
-  if (assignment->empty()) return {};
-  return conn.exec("SET " + assignment->substr(2));  // `, max_statement_time = ...`
-}
-
 // A written type as information_schema's DATA_TYPE names it: its first word, lower case,
 // through MariaDB's synonyms (INTEGER is int, BOOLEAN tinyint, NUMERIC decimal...).
 std::string data_type(std::string_view written) {
@@ -97,7 +89,7 @@ class MysqlSqlRunner final : public SqlRunner {
     if (!scanned) return fail(scanned.error());
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
-    if (auto r = limit_time(**conn); !r) return fail(r.error());
+    if (auto r = (*conn)->limit_time(); !r) return fail(r.error());
     const auto bound = bound_statement(query, *scanned, ctx);
     return number_prepared(**conn, bound.sql, bound.values);
   }
@@ -108,7 +100,7 @@ class MysqlSqlRunner final : public SqlRunner {
     if (!scanned) return fail(scanned.error());
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
-    if (auto r = limit_time(**conn); !r) return fail(r.error());
+    if (auto r = (*conn)->limit_time(); !r) return fail(r.error());
     const auto bound = bound_statement(query, *scanned, ctx);
     auto rows = query_prepared(**conn, bound.sql, bound.values);
     if (!rows) return fail(rows.error());
@@ -119,7 +111,7 @@ class MysqlSqlRunner final : public SqlRunner {
   Result<std::int64_t> count_window(const WindowContext& ctx) override {
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
-    if (auto r = limit_time(**conn); !r) return fail(r.error());
+    if (auto r = (*conn)->limit_time(); !r) return fail(r.error());
     return count_in_window(**conn, ctx);
   }
 
@@ -144,7 +136,7 @@ class MysqlSqlRunner final : public SqlRunner {
   Result<std::optional<std::vector<TableColumn>>> table_columns(Deadline* deadline) override {
     auto conn = pool_.acquire(deadline);
     if (!conn) return fail(conn.error());
-    const auto where = table_where();
+    const auto where = table_condition(table_);
     auto exists = number_prepared(
         **conn, "SELECT count(*) FROM information_schema.TABLES WHERE " + where.sql, where.values);
     if (!exists) return fail(exists.error());
@@ -178,7 +170,7 @@ class MysqlSqlRunner final : public SqlRunner {
   Result<void> execute(const std::string& ddl, Deadline* deadline) override {
     auto conn = pool_.acquire(deadline);
     if (!conn) return fail(conn.error());
-    if (auto r = limit_time(**conn); !r) return fail(r.error());
+    if (auto r = (*conn)->limit_time(); !r) return fail(r.error());
     return (*conn)->exec(ddl);
   }
 
@@ -190,7 +182,7 @@ class MysqlSqlRunner final : public SqlRunner {
   Result<std::int64_t> in_transaction(Connection& conn, const WindowContext& ctx,
                                       const SqlStatements& s, const sql::Scanned& insert,
                                       const std::optional<sql::Scanned>& remove) {
-    if (auto r = limit_time(conn); !r) return fail(r.error());
+    if (auto r = conn.limit_time(); !r) return fail(r.error());
     if (auto r = conn.exec("START TRANSACTION"); !r) return fail(r.error());
     const auto window = window_bounds(ctx);
     const auto removed =
@@ -223,16 +215,6 @@ class MysqlSqlRunner final : public SqlRunner {
     return number_prepared(
         conn, "SELECT count(*) FROM " + quote_qualified(table_) + " WHERE " + window_condition(),
         window_bounds(ctx));
-  }
-
-  // information_schema's condition for the table: its database as configured, or the
-  // connection's.
-  Bound table_where() const {
-    const auto dot = table_.find('.');
-    if (dot == std::string::npos)
-      return {"TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", {Value::string(table_)}};
-    return {"TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-            {Value::string(table_.substr(0, dot)), Value::string(table_.substr(dot + 1))}};
   }
 
   ConnectionPool pool_;

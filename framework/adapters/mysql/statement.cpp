@@ -82,6 +82,14 @@ Result<StatementPtr> execute(Connection& conn, const std::string& sql,
 
 }  // namespace
 
+TableCondition table_condition(const std::string& table) {
+  const auto dot = table.find('.');
+  if (dot == std::string::npos)
+    return {"TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?", {Value::string(table)}};
+  return {"TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+          {Value::string(table.substr(0, dot)), Value::string(table.substr(dot + 1))}};
+}
+
 Result<std::int64_t> run_prepared(Connection& conn, const std::string& sql,
                                   const std::vector<Value>& values) {
   auto st = execute(conn, sql, values);

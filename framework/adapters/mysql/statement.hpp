@@ -23,6 +23,14 @@ struct Value {
   static Value string(std::string s) { return {Type::text, {}, std::move(s)}; }
 };
 
+// information_schema's condition on TABLE_SCHEMA and TABLE_NAME for `table` (`table` or
+// `database.table`; without a database, the connection's), and the values of its `?`.
+struct TableCondition {
+  std::string sql;
+  std::vector<Value> values;
+};
+TableCondition table_condition(const std::string& table);
+
 using TextRows = std::vector<std::vector<std::optional<std::string>>>;
 
 // Runs `sql`, its `?` bound to `values` in order; returns the rows it affected.

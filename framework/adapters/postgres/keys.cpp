@@ -97,7 +97,8 @@ const AdapterInfo& postgres_adapter() {
       .kind = "postgres",
       .description =
           "PostgreSQL: a table or query as source; a table as target, each window "
-          "replaced in one transaction (delete the window, COPY the rows); evaluates "
+          "replaced in one transaction (delete the window, COPY the rows), appended, or "
+          "upserted by key (INSERT ... ON CONFLICT from a temporary table); evaluates "
           "`transform.columns[].sql`; runs SQL pipelines, each window in one transaction.",
       .roles = {Role::source, Role::target, Role::sql},
       .connection_keys = {&postgres_connection_keys()},
@@ -113,6 +114,7 @@ const AdapterInfo& postgres_adapter() {
       .probe = postgres::probe,
       .make_check_server = postgres::check_server_from_config,
       .sql_expressions = true,
+      .load_modes = {LoadMode::replace_window, LoadMode::append, LoadMode::upsert},
   };
   return info;
 }

@@ -5,6 +5,7 @@
 #include "framework/adapters/postgres/conninfo.hpp"
 #include "framework/adapters/postgres/libpq.hpp"
 #include "framework/adapters/postgres/load_plan.hpp"
+#include "framework/adapters/staged_load.hpp"
 #include "framework/observe/log.hpp"
 
 namespace sluice::adapters::postgres {
@@ -75,19 +76,21 @@ class PostgresSource final : public Source {
   ConnectionPool pool_;
 };
 
-// One window's replacement in one transaction: BEGIN, the window's advisory lock, DELETE of
-// the window, COPY of the new rows (and, with computed columns, the INSERT ... SELECT of
-// load_plan.hpp), COMMIT. Until commit() nothing of it is visible; ending it any other way
-// aborts the COPY, and the connection, left inside a failed transaction, is closed rather
-// than pooled, which rolls everything back.
+// One window's load in one transaction: BEGIN, the window's advisory lock, DELETE of the
+// window (replace_window), COPY of the new rows (and, through a temporary table, the INSERT
+// ... SELECT of load_plan.hpp), COMMIT. Until commit() nothing of it is visible; ending it
+// any other way aborts the COPY, and the connection, left inside a failed transaction, is
+// closed rather than pooled, which rolls everything back.
 class PostgresLoad final : public TargetLoad {
  public:
   PostgresLoad(ConnectionPool::Lease connection, LoadPlan plan,
-               std::vector<ComputedColumn> computed, std::string table)
+               std::vector<ComputedColumn> computed, std::string table,
+               std::vector<std::string> key)
       : conn_(std::move(connection)),
         plan_(std::move(plan)),
         computed_(std::move(computed)),
-        table_(std::move(table)) {}
+        table_(std::move(table)),
+        key_(std::move(key)) {}
   ~PostgresLoad() override {
     if (copying_) conn_->copy_in_abort("load abandoned");
   }
@@ -97,22 +100,41 @@ class PostgresLoad final : public TargetLoad {
   Result<void> commit() override {
     copying_ = false;
     if (auto r = conn_->copy_in_end(); !r) return r;
-    if (plan_.computes()) {
+    if (plan_.upserts()) {
+      auto without = conn_->exec_count(plan_.null_keys, {});
+      if (!without) return fail(without.error());
+      if (*without > 0)
+        return fail(Error::permanent(
+            "upsert into " + table_ + ": " + std::to_string(*without) +
+            " row(s) of the window have a NULL in the key, which no row would match: each run "
+            "would add them again"));
+    }
+    if (plan_.through_temporary()) {
       ServerError said;
       if (auto r = conn_->exec(plan_.insert, {}, &said); !r)
         return fail(said.sqlstate.empty() ? r.error()
-                                          : insert_error(plan_, computed_, table_, said));
+                                          : insert_error(plan_, computed_, table_, said, key_));
+    }
+    if (plan_.upserts()) {
+      auto held = conn_->exec_count(plan_.held, {});
+      if (!held) return fail(held.error());
+      held_ = *held;
     }
     if (auto r = conn_->exec("COMMIT"); !r) return fail(r.error());
     return {};
   }
 
+  std::optional<std::int64_t> held() const override { return held_; }
+
  private:
   ConnectionPool::Lease conn_;
   LoadPlan plan_;
-  std::vector<ComputedColumn> computed_;  // for the messages of a failed INSERT
+  // For the messages of a failed INSERT.
+  std::vector<ComputedColumn> computed_;
   std::string table_;
+  std::vector<std::string> key_;
   bool copying_ = true;
+  std::optional<std::int64_t> held_;
 };
 
 class PostgresTarget final : public Target {
@@ -125,6 +147,8 @@ class PostgresTarget final : public Target {
     return {};
   }
 
+  LoadMode mode() const override { return options_.load.mode; }
+
   Result<std::int64_t> count(const WindowContext& ctx) override {
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
@@ -135,44 +159,37 @@ class PostgresTarget final : public Target {
 
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                  std::span<const Column> columns) override {
-    auto plan = plan_load(options_.table, columns, computed_);
+    auto plan =
+        plan_load(options_.table, columns, computed_, options_.load.mode, options_.load.key);
     if (!plan) return fail(plan.error());
     auto conn = pool_.acquire(ctx.deadline);
     if (!conn) return fail(conn.error());
     if (auto r = (*conn)->exec("BEGIN"); !r) return fail(r.error());
     // Loads of one window are serialised on the target: should a worker that lost its lease
     // still be loading, the second DELETE waits for it and removes its rows, so the window
-    // never holds two copies.
+    // never holds two copies (an append's second load waits, then adds its rows).
     if (auto r =
             (*conn)->exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                           {"sluice.load." + options_.table + "." + format_utc(ctx.window.start)});
         !r)
       return fail(r.error());
-    if (auto r = (*conn)->exec(
-            "DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
-            window_params(ctx.window), nullptr, kBounds);
-        !r)
-      return fail(r.error());
-    if (plan->computes()) {
+    if (options_.load.mode == LoadMode::replace_window) {
+      if (auto r = (*conn)->exec(
+              "DELETE FROM " + quote_qualified(options_.table) + " WHERE " + window_condition(),
+              window_params(ctx.window), nullptr, kBounds);
+          !r)
+        return fail(r.error());
+    }
+    if (plan->through_temporary()) {
       if (auto r = (*conn)->exec(plan->create_temporary); !r) return fail(r.error());
     }
     if (auto r = (*conn)->copy_in_start(plan->copy); !r) return fail(r.error());
     return std::unique_ptr<TargetLoad>(std::make_unique<PostgresLoad>(
-        std::move(*conn), std::move(*plan), computed_, options_.table));
+        std::move(*conn), std::move(*plan), computed_, options_.table, options_.load.key));
   }
 
-  Result<std::int64_t> load(const WindowContext& ctx, StageReader& staged) override {
-    auto started = start_load(ctx, staged.manifest().columns);
-    if (!started) return fail(started.error());
-    auto& load = **started;
-    for (;;) {
-      auto block = staged.next_block();
-      if (!block) return fail(block.error());
-      if (block->empty()) break;
-      if (auto r = load.put(*block); !r) return fail(r.error());
-    }
-    if (auto r = load.commit(); !r) return fail(r.error());
-    return staged.manifest().rows;
+  Result<Loaded> load(const WindowContext& ctx, StageReader& staged) override {
+    return load_from_stage(*this, ctx, staged);
   }
 
  private:
@@ -218,7 +235,8 @@ Result<std::unique_ptr<Target>> target_from_config(const adapters::ConnectionCon
   auto conninfo = resolved_conninfo(connection);
   if (!conninfo) return fail(conninfo.error());
   auto t = config::bind(sql_target_binding(), target.params);
-  return make_target({*conninfo, std::move(t.table), std::move(t.time_column)});
+  return make_target(
+      {*conninfo, std::move(t.table), std::move(t.time_column), load_settings(target.params)});
 }
 
 std::unique_ptr<Source> make_source(SourceOptions options) {

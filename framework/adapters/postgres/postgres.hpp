@@ -1,7 +1,7 @@
 #pragma once
 // PostgreSQL as a source (a query with the window bound, or a table and its time column)
 // and as a target (delete the window and COPY the staged rows in one transaction, so a
-// crash never leaves half a window).
+// crash never leaves half a window; or append them, or upsert them by key: load_plan.hpp).
 #include <optional>
 #include <string>
 
@@ -24,6 +24,7 @@ struct TargetOptions {
   std::string conninfo;
   std::string table;        // `schema.table`
   std::string time_column;  // the window's rows are those with time_column in [start, end)
+  LoadSettings load{};
 };
 
 std::unique_ptr<Source> make_source(SourceOptions options);

@@ -47,7 +47,7 @@ TEST_CASE("validate: --skip-secrets checks a config whose secrets are absent", "
   const auto lenient = sluicectl({"-c", config, "validate", "--skip-secrets"});
   CHECK(lenient.exit_code == 0);
   CHECK(lenient.out ==
-        "valid: " + config + ": 6 connection(s), 7 pipeline(s) (secrets not read)\n");
+        "valid: " + config + ": 6 connection(s), 11 pipeline(s) (secrets not read)\n");
 }
 
 TEST_CASE("validate: exit 1 with every error on stderr", "[e2e][config]") {

@@ -12,27 +12,18 @@
 #include <thread>
 
 #include "tests/e2e/daemon/harness.hpp"
+#include "tests/e2e/daemon/kill_takeover.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/test_clickhouse.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
+using test::Expect;
+using test::judged;
+using test::kill_and_take_over;
 
 namespace {
-
-// The window's rows before the run (5, noted 'old') and after (100 or 30, noted 'new').
-struct Expect {
-  std::int64_t old_rows;
-  std::int64_t new_rows;
-};
-
-// `old new` counts of the window -> what a look found.
-std::string judged(std::int64_t old_rows, std::int64_t new_rows, const Expect& e) {
-  if (old_rows == e.old_rows && new_rows == 0) return "untouched";
-  if (old_rows == 0 && new_rows == e.new_rows) return "whole";
-  return "partial: " + std::to_string(old_rows) + " old, " + std::to_string(new_rows) + " new";
-}
 
 std::string pipeline_yaml(const std::string& connection, const std::string& insert,
                           const std::string& target_extra) {
@@ -41,59 +32,6 @@ std::string pipeline_yaml(const std::string& connection, const std::string& inse
          "\nschedule:\n  cron: \"0 * * * *\"\n  timezone: UTC\nwindow:\n  granularity: 1h\n"
          "  start_date: \"2024-01-01\"\n  end_date: \"2024-01-01T01:00:00Z\"\n"
          "retries:\n  max: 10\n  base_delay: 1s\n  max_delay: 2s\n";
-}
-
-// Runs the victim until its insert is running (`inserting`), kills it, and looks at the window
-// (`look`) until the insert it left is gone and then while an heir runs the window to SUCCESS.
-// `strict_with_heir`: the heir's own run must also show only untouched or whole (false where
-// its replacement deletes first). Returns what the looks found.
-std::set<std::string> kill_and_take_over(const test::TestDatabase& db, store::Connection& c,
-                                         const std::filesystem::path& dir,
-                                         const std::function<bool()>& inserting,
-                                         const std::function<std::string()>& look,
-                                         bool strict_with_heir) {
-  const auto record = [&] {
-    const auto r = test::run_sql(c,
-                                 "SELECT pipeline_status || ' ' || coalesce(locked_by, '') || ' ' "
-                                 "|| retry_attempt FROM pipeline_records");
-    return r.empty() ? std::string() : r[0][0].as<std::string>();
-  };
-  std::set<std::string> seen;
-  {
-    test::DaemonProcess victim(dir, db.url(), "victim");
-    const std::string pid = ":" + std::to_string(victim.pid());
-    const bool running =
-        test::eventually([&] { return record().find("IN_PROGRESS") == 0 && inserting(); }, 30s);
-    INFO(victim.log());
-    REQUIRE(running);
-    CHECK(record().find(pid) != std::string::npos);
-    victim.signal(SIGKILL);
-    victim.wait();
-  }
-  // The server may finish the dead daemon's statement on its own: watch for a while.
-  const auto until = std::chrono::steady_clock::now() + 6s;
-  while (std::chrono::steady_clock::now() < until) {
-    seen.insert(look());
-    std::this_thread::sleep_for(100ms);
-  }
-  CHECK(seen == std::set<std::string>{"untouched"});
-  test::DaemonProcess heir(dir, db.url(), "heir");
-  const bool done = test::eventually(
-      [&] {
-        const auto state = look();
-        if (strict_with_heir) seen.insert(state);
-        return record().find("SUCCESS ") == 0;
-      },
-      120s);
-  INFO(heir.log());
-  CHECK(done);
-  CHECK(look() == "whole");
-  seen.insert(look());
-  // The killed attempt counted.
-  CHECK(test::count(c, "SELECT retry_attempt FROM pipeline_records") >= 1);
-  heir.signal(SIGTERM);
-  CHECK(heir.wait().exit_code == 0);
-  return seen;
 }
 
 }  // namespace

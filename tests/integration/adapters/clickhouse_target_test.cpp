@@ -130,7 +130,7 @@ TEST_CASE("ClickHouse load of a staged window twice (a lost response, retried) l
       REQUIRE(reader);
       auto loaded = target->load(ctx, **reader);
       REQUIRE(loaded);
-      CHECK(*loaded == 3);
+      CHECK(loaded->rows == 3);
       CHECK(*target->count(ctx) == 3);
     }
     const auto rows = clickhouse_rows(*ch, ch->database() + "." + table);

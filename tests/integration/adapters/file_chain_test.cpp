@@ -47,7 +47,8 @@ class FromStageOnly final : public adapters::Target {
  public:
   explicit FromStageOnly(std::unique_ptr<adapters::Target> t) : t_(std::move(t)) {}
   Result<std::int64_t> count(const adapters::WindowContext& c) override { return t_->count(c); }
-  Result<std::int64_t> load(const adapters::WindowContext& c, adapters::StageReader& r) override {
+  Result<adapters::Loaded> load(const adapters::WindowContext& c,
+                                adapters::StageReader& r) override {
     return t_->load(c, r);
   }
 
@@ -154,7 +155,7 @@ TEST_CASE("the file target replaces its file on a re-run: same bytes, same count
     REQUIRE(reader);
     auto loaded = target->load(ctx, **reader);
     REQUIRE(loaded);
-    CHECK(*loaded == 25);
+    CHECK(loaded->rows == 25);
     CHECK(*target->count(ctx) == 25);
     std::ifstream in(file, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -100,9 +100,9 @@ std::int64_t stage_window(Source& source, Stage& stage, const WindowContext& c) 
 std::int64_t load_window(Target& t, Stage& stage, const WindowContext& c) {
   auto reader = stage.open_reader(c);
   REQUIRE(reader);
-  auto rows = t.load(c, **reader);
-  if (!rows) FAIL(rows.error().message);
-  return *rows;
+  auto loaded = t.load(c, **reader);
+  if (!loaded) FAIL(loaded.error().message);
+  return loaded->rows;
 }
 
 // Rows of the window that differ between src and dst, both ways.

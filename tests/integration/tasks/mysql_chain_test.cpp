@@ -159,7 +159,7 @@ TEST_CASE("MariaDB -> PostgreSQL: three windows, one empty, values and edges exa
     REQUIRE(reader);
     auto loaded = p->target->load(ctx, **reader);
     if (!loaded) FAIL(loaded.error().message);
-    CHECK(*loaded == 5);
+    CHECK(loaded->rows == 5);
     CHECK(s.target_rows() == expected);
   }
 }

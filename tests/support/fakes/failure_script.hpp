@@ -17,7 +17,12 @@ class FailureScript {
   // The next `times` calls of `call` fail with `error`.
   void fail(std::string call, int times, Error error) {
     std::lock_guard lock(mutex_);
-    planned_[std::move(call)] = {times, std::move(error)};
+    planned_[std::move(call)] = {0, times, std::move(error)};
+  }
+  // The `nth` call of `call` from now (1: the next one) fails with `error`, once.
+  void fail_at(std::string call, int nth, Error error) {
+    std::lock_guard lock(mutex_);
+    planned_[std::move(call)] = {nth - 1, 1, std::move(error)};
   }
 
   // Counts the call; the error it must fail with, if one is planned.
@@ -25,9 +30,13 @@ class FailureScript {
     std::lock_guard lock(mutex_);
     ++calls_[std::string(call)];
     const auto it = planned_.find(call);
-    if (it == planned_.end() || it->second.first <= 0) return std::nullopt;
-    --it->second.first;
-    return it->second.second;
+    if (it == planned_.end() || it->second.times <= 0) return std::nullopt;
+    if (it->second.skip > 0) {
+      --it->second.skip;
+      return std::nullopt;
+    }
+    --it->second.times;
+    return it->second.error;
   }
 
   int calls(std::string_view call) const {
@@ -38,7 +47,12 @@ class FailureScript {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::pair<int, Error>, std::less<>> planned_;
+  struct Planned {
+    int skip = 0;  // calls that pass before the failures
+    int times = 0;
+    Error error;
+  };
+  std::map<std::string, Planned, std::less<>> planned_;
   std::map<std::string, int, std::less<>> calls_;
 };
 

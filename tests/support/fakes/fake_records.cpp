@@ -45,6 +45,22 @@ void FakeRecords::set_phase(RecordId id, store::Phase phase) {
   rows_.at(id.value).record.phase = phase;
 }
 
+void FakeRecords::rerun(RecordId id, bool force) {
+  std::lock_guard lock(mutex_);
+  auto& row = rows_.at(id.value);
+  Row fresh;
+  fresh.record = row.record;
+  row = fresh;
+  auto& r = row.record;
+  r.status = store::Status::pending;
+  r.phase = store::Phase::none;
+  r.retry_attempt = 0;
+  r.source_count.reset();
+  r.target_count.reset();
+  r.force_reload = force;
+  row.next_attempt_at = now_;
+}
+
 void FakeRecords::take_over(RecordId id) {
   std::lock_guard lock(mutex_);
   auto& r = rows_.at(id.value).record;

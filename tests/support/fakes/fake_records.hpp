@@ -56,6 +56,8 @@ class FakeRecords final : public store::RecordStore {
   RecordId add(const PipelineId& pipeline, Window window, Trigger trigger = Trigger::scheduled);
   // The last task completed, as a retry left it.
   void set_phase(RecordId id, store::Phase phase);
+  // An operator's rerun (optionally forced): PENDING again, no phase, no counts.
+  void rerun(RecordId id, bool force = false);
   // Another worker's claim: a new run ID on the record, so the holder's fence fails.
   void take_over(RecordId id);
 

@@ -18,14 +18,18 @@ class Load final : public adapters::TargetLoad {
   }
   Result<void> commit() override {
     if (auto error = target_.script().next("commit")) return fail(*error);
-    target_.replace(ctx_.pipeline, ctx_.window.start, rows_);
+    held_ = target_.replace(ctx_.pipeline, ctx_.window.start, rows_);
     return {};
+  }
+  std::optional<std::int64_t> held() const override {
+    return target_.mode() == adapters::LoadMode::upsert ? std::optional(held_) : std::nullopt;
   }
 
  private:
   FakeTarget& target_;
   adapters::WindowContext ctx_;
   std::int64_t rows_ = 0;
+  std::int64_t held_ = 0;
 };
 
 }  // namespace
@@ -46,9 +50,13 @@ void FakeTarget::drop_rows(std::int64_t rows) {
   dropped_ = rows;
 }
 
-void FakeTarget::replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows) {
+std::int64_t FakeTarget::replace(const PipelineId& pipeline, Instant window_start,
+                                 std::int64_t rows) {
   std::lock_guard lock(mutex_);
-  rows_[{pipeline.value, window_start}] = std::max<std::int64_t>(rows - dropped_, 0);
+  auto& held = rows_[{pipeline.value, window_start}];
+  const std::int64_t kept = std::max<std::int64_t>(rows - dropped_, 0);
+  held = mode_ == adapters::LoadMode::append ? held + kept : kept;
+  return held;
 }
 
 Result<std::int64_t> FakeTarget::count(const adapters::WindowContext& ctx) {
@@ -56,8 +64,8 @@ Result<std::int64_t> FakeTarget::count(const adapters::WindowContext& ctx) {
   return rows(ctx.pipeline, ctx.window.start);
 }
 
-Result<std::int64_t> FakeTarget::load(const adapters::WindowContext& ctx,
-                                      adapters::StageReader& staged) {
+Result<adapters::Loaded> FakeTarget::load(const adapters::WindowContext& ctx,
+                                          adapters::StageReader& staged) {
   if (auto error = script_.next("load")) return fail(*error);
   std::int64_t rows = 0;
   for (;;) {
@@ -66,8 +74,10 @@ Result<std::int64_t> FakeTarget::load(const adapters::WindowContext& ctx,
     if (block->empty()) break;
     rows += adapters::copy_text::count_rows(*block);
   }
-  replace(ctx.pipeline, ctx.window.start, rows);
-  return rows;
+  const auto held = replace(ctx.pipeline, ctx.window.start, rows);
+  return adapters::Loaded{
+      .rows = rows,
+      .held = mode_ == adapters::LoadMode::upsert ? std::optional(held) : std::nullopt};
 }
 
 Result<std::unique_ptr<adapters::TargetLoad>> FakeTarget::start_load(

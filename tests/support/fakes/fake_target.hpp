@@ -1,8 +1,10 @@
 #pragma once
 // An in-process fake of adapters::Target: the rows loaded per window (replaced whole by each
-// load, as the real targets do in one transaction). Built `streaming`, it takes rows while
-// they are staged (start_load) and shows them only at commit; a load destroyed uncommitted
-// leaves nothing. drop_rows() plays a target that loses rows. Failures are planned per call
+// load, as the real targets do in one transaction; added to in `append` mode; replaced in
+// `upsert` mode, which counts the window's rows as the ones holding its keys). Built `streaming`,
+// it takes rows while they are staged (start_load) and shows them only at commit; a load destroyed
+// uncommitted leaves nothing. drop_rows() plays a target that loses rows. Failures are planned per
+// call
 // ("count", "load", "start_load", "put", "commit").
 #include <map>
 #include <mutex>
@@ -15,7 +17,11 @@ namespace sluice::test {
 
 class FakeTarget final : public adapters::Target {
  public:
-  explicit FakeTarget(bool streaming = false) : streaming_(streaming) {}
+  explicit FakeTarget(bool streaming = false,
+                      adapters::LoadMode mode = adapters::LoadMode::replace_window)
+      : streaming_(streaming), mode_(mode) {}
+
+  adapters::LoadMode mode() const override { return mode_; }
 
   // The window's rows as loaded (or set): what count() reports.
   std::int64_t rows(const PipelineId& pipeline, Instant window_start) const;
@@ -27,16 +33,18 @@ class FakeTarget final : public adapters::Target {
   FailureScript& script() { return script_; }
 
   Result<std::int64_t> count(const adapters::WindowContext& ctx) override;
-  Result<std::int64_t> load(const adapters::WindowContext& ctx,
-                            adapters::StageReader& staged) override;
+  Result<adapters::Loaded> load(const adapters::WindowContext& ctx,
+                                adapters::StageReader& staged) override;
   Result<std::unique_ptr<adapters::TargetLoad>> start_load(
       const adapters::WindowContext& ctx, std::span<const adapters::Column> columns) override;
 
-  // A load's commit: the window's rows replaced.
-  void replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows);
+  // A load's commit: the window's rows replaced (added to, in append mode); what an upsert
+  // counts after it.
+  std::int64_t replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows);
 
  private:
   const bool streaming_;
+  const adapters::LoadMode mode_;
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, Instant>, std::int64_t> rows_;
   std::int64_t dropped_ = 0;

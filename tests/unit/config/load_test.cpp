@@ -288,7 +288,7 @@ TEST_CASE("the example configs are valid", "[config][load][examples]") {
     REQUIRE(c);
     CHECK(c->warnings.empty());  // it sets no planned key
     CHECK(c->daemon.connections.size() == 6);
-    CHECK(c->pipelines.size() == 7);
+    CHECK(c->pipelines.size() == 11);
     // Three levels: orders -> orders_clean -> orders_fct_daily.
     const config::PipelineGraph graph(*c);
     CHECK(graph.descendants("orders") ==

@@ -21,7 +21,7 @@ TEST_CASE("without computed columns the rows are copied straight into the table"
           "[postgres][load]") {
   auto plan = plan_load("demo.orders", kLoaded, {});
   REQUIRE(plan);
-  CHECK_FALSE(plan->computes());
+  CHECK_FALSE(plan->through_temporary());
   CHECK(plan->copy == R"(COPY "demo"."orders" ("id", "amount", "note") FROM STDIN)");
   CHECK(plan->create_temporary.empty());
   CHECK(plan->insert.empty());
@@ -31,7 +31,7 @@ TEST_CASE("computed columns go through a temporary table and one INSERT ... SELE
           "[postgres][load]") {
   auto plan = plan_load("demo.orders", kLoaded, kComputed);
   REQUIRE(plan);
-  CHECK(plan->computes());
+  CHECK(plan->through_temporary());
   CHECK(
       plan->create_temporary ==
       R"(CREATE TEMPORARY TABLE sluice_window_rows ON COMMIT DROP AS SELECT "id", "amount", "note" FROM "demo"."orders" WITH NO DATA)");
@@ -122,6 +122,70 @@ TEST_CASE("a failed INSERT names the computed column the server points at", "[po
       CHECK(e.kind == c.kind);
       CHECK(e.message == c.message);
     }
+  }
+}
+
+TEST_CASE("append copies straight into the table, as a replacement does after its DELETE",
+          "[postgres][load][load_modes]") {
+  auto plan = plan_load("demo.orders", kLoaded, {}, LoadMode::append);
+  REQUIRE(plan);
+  CHECK_FALSE(plan->through_temporary());
+  CHECK_FALSE(plan->upserts());
+  CHECK(plan->copy == R"(COPY "demo"."orders" ("id", "amount", "note") FROM STDIN)");
+}
+
+TEST_CASE("upsert goes through the temporary table and ON CONFLICT of its key",
+          "[postgres][load][load_modes]") {
+  const std::vector<std::string> key{"id"};
+  auto plan = plan_load("demo.orders", kLoaded, {}, LoadMode::upsert, key);
+  REQUIRE(plan);
+  CHECK(plan->upserts());
+  CHECK(plan->copy == R"(COPY pg_temp.sluice_window_rows ("id", "amount", "note") FROM STDIN)");
+  CHECK(plan->insert ==
+        "INSERT INTO \"demo\".\"orders\" (\"id\", \"amount\", \"note\") SELECT loaded.\"id\", "
+        "loaded.\"amount\", loaded.\"note\" FROM pg_temp.sluice_window_rows AS loaded ON CONFLICT "
+        "(\"id\") DO UPDATE SET \"amount\" = EXCLUDED.\"amount\", \"note\" = EXCLUDED.\"note\"");
+  CHECK(plan->null_keys == "SELECT count(*) FROM pg_temp.sluice_window_rows WHERE \"id\" IS NULL");
+  CHECK(plan->held ==
+        "SELECT count(*) FROM \"demo\".\"orders\" AS t WHERE (t.\"id\") IN (SELECT \"id\" FROM "
+        "pg_temp.sluice_window_rows)");
+
+  SECTION("computed columns are updated too; a key of every column updates nothing") {
+    auto computed = plan_load("demo.orders", kLoaded, kComputed, LoadMode::upsert, key);
+    REQUIRE(computed);
+    CHECK(computed->insert.ends_with(
+        "ON CONFLICT (\"id\") DO UPDATE SET \"amount\" = EXCLUDED.\"amount\", \"note\" = "
+        "EXCLUDED.\"note\", \"cents\" = EXCLUDED.\"cents\", \"lowered\" = EXCLUDED.\"lowered\""));
+    const std::vector<std::string> all{"note", "id", "amount"};
+    auto every = plan_load("demo.orders", kLoaded, {}, LoadMode::upsert, all);
+    REQUIRE(every);
+    CHECK(every->insert.ends_with(" ON CONFLICT (\"note\", \"id\", \"amount\") DO NOTHING"));
+  }
+  SECTION("a key column that is not loaded is refused before anything runs") {
+    const std::vector<std::string> region{"id", "region"};
+    auto refused = plan_load("demo.orders", kLoaded, {}, LoadMode::upsert, region);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == ErrorKind::permanent);
+    CHECK(refused.error().message ==
+          "upsert: key column 'region' is not among the loaded columns (id, amount, note)");
+  }
+  SECTION("a key repeated in the window, or no unique index, is said as such") {
+    const Error twice = insert_error(
+        *plan, {}, "demo.orders",
+        {"21000", "ON CONFLICT DO UPDATE command cannot affect row a second time", "", "", 0}, key);
+    CHECK(twice.kind == ErrorKind::permanent);
+    CHECK(twice.message.starts_with(
+        "upsert into demo.orders: two rows of the window have the same key (\"id\")"));
+    const Error no_index =
+        insert_error(*plan, {}, "demo.orders",
+                     {"42P10",
+                      "there is no unique or exclusion constraint matching the ON CONFLICT "
+                      "specification",
+                      "", "", 0},
+                     key);
+    CHECK(no_index.kind == ErrorKind::permanent);
+    CHECK(no_index.message.starts_with(
+        "upsert into demo.orders needs a primary key or unique index on exactly (\"id\")"));
   }
 }
 
