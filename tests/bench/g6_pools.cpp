@@ -25,6 +25,7 @@
 #include "framework/store/migrations.hpp"
 #include "framework/store/records.hpp"
 #include "tests/bench/support/measure.hpp"
+#include "tests/bench/support/server.hpp"
 
 using namespace sluice;
 using bench::Clock;
@@ -41,14 +42,8 @@ std::string pipeline_id(int i) {
   return fmt::format("p_{:03}", i);
 }
 
-std::string with_database(const std::string& url, const std::string& name) {
-  return url.substr(0, url.rfind('/') + 1) + name;
-}
-
-void exec(const std::string& url, const std::string& sql) {
-  pqxx::connection c(url);
-  pqxx::nontransaction tx(c);
-  tx.exec(sql);
+void exec(const std::string& url, const std::string& statement) {
+  bench::sql(url, statement);
 }
 
 void seed(const std::string& url) {
@@ -182,16 +177,7 @@ int main() {
   const long claims = bench::env_number("SLUICE_BENCH_CLAIMS", 2000);
   const int in_flight = static_cast<int>(bench::env_number("SLUICE_BENCH_IN_FLIGHT", 80));
   const bool keep = bench::env_number("SLUICE_BENCH_KEEP", 0) != 0;
-  const std::string tmpl = with_database(server, "g6_template");
-  exec(server, "DROP DATABASE IF EXISTS g6_template");
-  exec(server, "CREATE DATABASE g6_template");
-  {
-    auto c = store::connect(tmpl, {"bench", 5});
-    if (!c || !store::migrate(**c)) {
-      std::fprintf(stderr, "could not migrate the template database\n");
-      return 1;
-    }
-  }
+  const std::string tmpl = bench::fresh_database(server, "g6_template");
   seed(tmpl);
   exec(tmpl, "VACUUM ANALYZE");
   {
@@ -214,7 +200,7 @@ int main() {
       const std::string name = names[k];
       exec(server, "DROP DATABASE IF EXISTS " + name);
       exec(server, "CREATE DATABASE " + name + " TEMPLATE g6_template");
-      const std::string url = with_database(server, name);
+      const std::string url = store::with_database(server, name);
       if (kind == Claim::previous) install_previous_claim(url);
       exec(url, "ANALYZE");
       const auto f = run(url, workers, claims, in_flight, kind);

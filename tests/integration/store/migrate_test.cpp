@@ -61,7 +61,7 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         std::set<std::string>{"pipeline_records", "pipeline_events", "pipelines",
                               "backfill_requests", "audit_log", "schema_migrations",
                               "notifications", "notification_deliveries", "notification_streams",
-                              "pipeline_dependencies", "pipeline_definitions"});
+                              "pipeline_dependencies", "pipeline_definitions", "window_checks"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
                               "window_latency"});
@@ -71,7 +71,8 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         "pipeline_records_lease_idx", "pipeline_records_window_idx", "pipeline_records_failed_idx",
         "pipeline_events_record_idx", "pipeline_events_time_idx", "backfill_requests_open_idx",
         "audit_log_at_idx", "notifications_dedupe_idx", "notification_deliveries_due_idx",
-        "pipeline_dependencies_upstream_idx", "pipeline_records_pool_idx"}) {
+        "pipeline_dependencies_upstream_idx", "pipeline_records_pool_idx",
+        "window_checks_record_idx", "window_checks_failed_idx"}) {
     INFO(index);
     CHECK(indexes.contains(index));
   }
@@ -98,7 +99,8 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "pipeline_records_track_done_delete",
                               "pipeline_definitions_append_only",
                               "pipeline_definitions_notify",
-                              "pipeline_records_notify_pool_freed"});
+                              "pipeline_records_notify_pool_freed",
+                              "window_checks_notification"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

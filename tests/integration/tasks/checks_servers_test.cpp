@@ -183,3 +183,55 @@ TEST_CASE("a MariaDB source's sum, and assertion queries on MariaDB",
                "check_name = 'maria_nulls' AND NOT passed AND message = '1 row; the first: "
                "(''2'', NULL)'") == 1);
 }
+
+TEST_CASE(
+    "checks on a MariaDB target: NULLs, duplicates, a sum against PostgreSQL's, an "
+    "assertion query",
+    "[integration][chain][checks][mysql]") {
+  SLUICE_REQUIRE_MYSQL();
+  test::ChainFixture f;
+  test::MysqlDatabase my;
+  test::TempDir dir;
+  f.exec(
+      "CREATE TABLE msrc (id bigint, amount numeric(12,2), note text, ts timestamptz NOT NULL);"
+      "INSERT INTO msrc VALUES (1, 1.25, E'ünï ''q'' \\t tab', '2024-01-01T00:10Z'),"
+      "(2, 2.50, NULL, '2024-01-01T00:20Z'),"
+      "(3, 3.00, 'x', '2024-01-01T01:10Z'), (3, 4.00, 'y', '2024-01-01T01:20Z')");
+  my.exec(
+      "CREATE TABLE dst (id BIGINT, amount DECIMAL(12,2), note TEXT, ts DATETIME(6) NOT NULL) "
+      "CHARACTER SET utf8mb4");
+  const auto env = config::Environment::fixed({{"PG_URL", f.db().url()}, {"MYSQL_URL", my.url()}});
+  auto p = load(f, dir, "  maria:\n    kind: mysql\n    url: ${env:MYSQL_URL}\n",
+                pipeline_yaml("  connection: warehouse\n  table: msrc\n  time_column: ts\n",
+                              "  connection: maria\n  table: dst\n  time_column: ts\n",
+                              "  - {not_null: [note], severity: warn}\n"
+                              "  - unique: [id]\n"
+                              "  - sum_match: amount\n"
+                              "  - {name: big, severity: warn, sql: 'SELECT id, amount FROM dst "
+                              "WHERE ts >= :window_start AND ts < :window_end AND amount > 3.5'}\n",
+                              2),
+                env);
+  const auto summary = test::run_until_settled(f, p, kNow);
+  INFO(f.error_messages());
+  // Window 0: a NULL note, warned. Window 1: id 3 twice, which the error check fails.
+  CHECK(summary.success == 1);
+  CHECK(summary.failed == 1);
+  CHECK(summary.retries == 0);
+  CHECK(my.count("SELECT count(*) FROM dst") == 4);
+  CHECK(f.count("SELECT count(*) FROM pipeline_records WHERE window_start_time = "
+                "'2024-01-01T01:00Z' AND pipeline_status = 'FAILED' AND audit_result = "
+                "'CHECK_FAILED' AND error_message LIKE 'integrity: check ''unique_id'' failed: "
+                "1 duplicate row: 1 value of (id) appears more than once%'") == 1);
+  CHECK(checks(f, "check_name = 'not_null_note' AND NOT passed AND observed = 1") == 1);
+  CHECK(checks(f, "check_name = 'not_null_note' AND passed") == 1);
+  CHECK(checks(f, "check_name = 'unique_id' AND passed") == 1);
+  CHECK(checks(f, "check_name = 'unique_id' AND NOT passed AND observed = 1") == 1);
+  // MariaDB's DECIMAL sum against PostgreSQL's numeric, each window.
+  CHECK(checks(f,
+               "check_name = 'sum_match_amount' AND passed AND message LIKE 'source sum of amount "
+               "3.75, target sum of amount 3.75:%'") == 1);
+  CHECK(checks(f, "check_name = 'big' AND passed") == 1);
+  CHECK(checks(f,
+               "check_name = 'big' AND NOT passed AND message = '1 row; the first: (''3'', "
+               "''4.00'')'") == 1);
+}
