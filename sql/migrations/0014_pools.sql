@@ -71,6 +71,10 @@ CREATE FUNCTION sluice_claim(
 LANGUAGE plpgsql
 -- As in 0012: compiling the candidate scan's plan cost more than running it.
 SET jit = off
+-- Each pipeline's first PENDING window is one step down the claim index, in its order. With
+-- a backlog the planner guesses small, it fetched the whole backlog by bitmap and sorted it
+-- instead: 500 pipelines of 25 PENDING windows took 19.6 ms a claim, 4.4 ms this way.
+SET enable_bitmapscan = off
 AS $$
 DECLARE
     c          record;

@@ -2,7 +2,7 @@
 // or table) or of a target table, as window_select writes them over the session variables
 // bind_window sets, and assertion queries as prepared statements with the placeholders
 // bound as typed `?` values. A target section is read with the target keys every SQL target
-// has (table, time_column), so a MariaDB target runs checks as soon as the kind can be one.
+// has (table, time_column).
 #include "framework/adapters/mysql/mysql.hpp"
 #include "framework/adapters/window_query.hpp"
 
