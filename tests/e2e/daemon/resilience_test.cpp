@@ -51,7 +51,27 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
   pg.start();
   // One window at a time, each about a second of pg_sleep: about 50 s on an idle machine,
   // more on a loaded one.
-  CHECK(test::eventually([&] { return finished() == 48; }, 180s));
+  const bool all_finished = test::eventually([&] { return finished() == 48; }, 180s);
+  if (!all_finished) {
+    // What the window that did not finish went through, and what the daemon said.
+    auto d = store::connect(pg.url());
+    REQUIRE(d);
+    for (const char* sql :
+         {"SELECT id, window_start_time, pipeline_status, retry_attempt, next_attempt_at, "
+          "locked_by, pipeline_locked_at, heartbeat_at, phase_completed, error_message FROM "
+          "pipeline_records WHERE pipeline_status <> 'SUCCESS'",
+          "SELECT e.record_id, e.task, e.from_status, e.to_status, e.outcome, e.ended_at, "
+          "e.message FROM pipeline_events e JOIN pipeline_records r ON r.id = e.record_id WHERE "
+          "r.pipeline_status <> 'SUCCESS' ORDER BY e.id"})
+      for (const auto& row : test::run_sql(**d, sql)) {
+        std::string line;
+        for (const auto& field : row)
+          line += (field.is_null() ? "NULL" : field.c_str()) + std::string(" | ");
+        WARN(line);
+      }
+    WARN(daemon.log());
+  }
+  CHECK(all_finished);
   auto c = store::connect(pg.url());
   REQUIRE(c);
   CHECK(test::count(**c, "SELECT count(*) FROM dst") == 480);
