@@ -34,6 +34,7 @@ std::vector<ops::PoolView> pools_of(store::Connection& connection, const config:
 
 void print_pools(std::ostream& out, const std::vector<ops::PoolView>& pools) {
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(pools.size());
   for (const auto& p : pools)
     rows.push_back({p.name, std::to_string(p.size), std::to_string(p.use.slots_used),
                     std::to_string(p.use.running), std::to_string(p.use.waiting)});

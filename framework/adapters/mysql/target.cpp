@@ -198,7 +198,11 @@ class MysqlTarget final : public Target {
       if (conversions[i] == Conversion::bit)
         value = "CAST(CONV(" + variable + ", 2, 10) AS UNSIGNED)";
       targets += (i ? ", " : "") + (value.empty() ? column : variable);
-      if (!value.empty()) set += (set.empty() ? " SET " : ", ") + column + " = " + value;
+      if (value.empty()) continue;
+      set += set.empty() ? " SET " : ", ";
+      set += column;
+      set += " = ";
+      set += value;
     }
     // The terminators in hex: their text reads the same under any sql_mode.
     return "LOAD DATA LOCAL INFILE '" + std::string(kInfileName) + "' INTO TABLE " + into +
