@@ -42,19 +42,16 @@ std::string pipeline_id(int i) {
   return fmt::format("p_{:03}", i);
 }
 
-void exec(const std::string& url, const std::string& statement) {
-  bench::sql(url, statement);
-}
-
 void seed(const std::string& url) {
-  exec(url, fmt::format("INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, "
-                        "window_end_time, time_interval, pipeline_status) "
-                        "SELECT format('p_%s', lpad(p::text, 3, '0')), '2024-01-01', "
-                        "'2024-01-01'::timestamptz + n * interval '1 hour', "
-                        "'2024-01-01'::timestamptz + (n + 1) * interval '1 hour', '1h', "
-                        "CASE WHEN n < {0} THEN 'SUCCESS' ELSE 'PENDING' END "
-                        "FROM generate_series(0, {1}) p, generate_series(0, {2}) n",
-                        kWindows - kPending, kPipelines - 1, kWindows - 1));
+  bench::sql(
+      url, fmt::format("INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, "
+                       "window_end_time, time_interval, pipeline_status) "
+                       "SELECT format('p_%s', lpad(p::text, 3, '0')), '2024-01-01', "
+                       "'2024-01-01'::timestamptz + n * interval '1 hour', "
+                       "'2024-01-01'::timestamptz + (n + 1) * interval '1 hour', '1h', "
+                       "CASE WHEN n < {0} THEN 'SUCCESS' ELSE 'PENDING' END "
+                       "FROM generate_series(0, {1}) p, generate_series(0, {2}) n",
+                       kWindows - kPending, kPipelines - 1, kWindows - 1));
 }
 
 // Pipeline i is in pool i % 50; every tenth takes both of its pool's slots; priorities 0-2.
@@ -82,7 +79,7 @@ void install_previous_claim(const std::string& url) {
     std::string sql = m.sql.substr(from, to + 3 - from);
     sql.replace(0, std::string("CREATE FUNCTION sluice_claim(").size(),
                 "CREATE FUNCTION sluice_claim_0013(");
-    exec(url, sql);
+    bench::sql(url, sql);
   }
 }
 
@@ -169,17 +166,13 @@ Figures run(const std::string& url, int workers, long claims, int in_flight, Cla
 
 int main() {
   bench::init_bench_logging();
-  const std::string server = bench::env_or("SLUICE_BENCH_DATABASE_URL", "");
-  if (server.empty()) {
-    std::fprintf(stderr, "SLUICE_BENCH_DATABASE_URL is not set (tests/bench/g6_pools_bench.sh)\n");
-    return 2;
-  }
+  const std::string server = bench::server_url_or_skip("g6_pools");
   const long claims = bench::env_number("SLUICE_BENCH_CLAIMS", 2000);
   const int in_flight = static_cast<int>(bench::env_number("SLUICE_BENCH_IN_FLIGHT", 80));
   const bool keep = bench::env_number("SLUICE_BENCH_KEEP", 0) != 0;
   const std::string tmpl = bench::fresh_database(server, "g6_template");
   seed(tmpl);
-  exec(tmpl, "VACUUM ANALYZE");
+  bench::sql(tmpl, "VACUUM ANALYZE");
   {
     pqxx::connection c(tmpl);
     pqxx::nontransaction tx(c);
@@ -198,23 +191,23 @@ int main() {
       const char* names[] = {"g6_without", "g6_with", "g6_previous"};
       const char* labels[] = {"without (baseline)", "with pools", "0013 claim, no pools"};
       const std::string name = names[k];
-      exec(server, "DROP DATABASE IF EXISTS " + name);
-      exec(server, "CREATE DATABASE " + name + " TEMPLATE g6_template");
+      bench::sql(server, "DROP DATABASE IF EXISTS " + name);
+      bench::sql(server, "CREATE DATABASE " + name + " TEMPLATE g6_template");
       const std::string url = store::with_database(server, name);
       if (kind == Claim::previous) install_previous_claim(url);
-      exec(url, "ANALYZE");
+      bench::sql(url, "ANALYZE");
       const auto f = run(url, workers, claims, in_flight, kind);
       rate[k] = static_cast<double>(f.claims) / f.seconds;
       p99[k] = bench::percentile(f.latencies_ms, 0.99);
       std::printf("%-22s %8d %10ld %10ld %10.0f %10.2f %10.2f\n", labels[k], workers, f.claims,
                   f.empty, rate[k], bench::percentile(f.latencies_ms, 0.5), p99[k]);
-      if (!keep) exec(server, "DROP DATABASE " + name);
+      if (!keep) bench::sql(server, "DROP DATABASE " + name);
     }
     std::printf(
         "   %d worker(s): claims/s with / without = %.2f (target >= 0.5); p99 with pools "
         "%.2f ms (target <= 20); without pools, this claim / 0013's = %.2f\n",
         workers, rate[1] / rate[0], p99[1], rate[0] / rate[2]);
   }
-  if (!keep) exec(server, "DROP DATABASE g6_template");
+  if (!keep) bench::sql(server, "DROP DATABASE g6_template");
   return 0;
 }
