@@ -171,6 +171,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   std::vector<std::string> ids;
   ids.reserve(s->config.pipelines.size());
   for (const auto& p : s->config.pipelines) ids.push_back(p.id.value);
+  if (auto folded = store::fold_counts(c); !folded) return fail(folded.error());
   store::Operator op(c, options_.holder);
   auto counts = op.counts(ids);
   if (!counts) return fail(counts.error());
