@@ -160,12 +160,17 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
                                       [&](const auto& p) { return p->id == record.pipeline; });
     auto lease = leases.hold(record);
     const ChainOutcome outcome = chain.run(record, **runtime, *lease);
-    leases.release(record);
+    const bool refused = outcome.end == ChainEnd::store_error && !outcome.connection_lost;
+    if (refused) {
+      leases.leave(record);  // counted; the stale-lock cleanup frees it
+    } else {
+      leases.release(record);
+    }
     count(end.summary, outcome);
     if (record.trigger == Trigger::backfill && ends_window(outcome.end))
       settle_backfill(records, record);
     if (outcome.end == ChainEnd::store_error) {
-      if (!outcome.connection_lost) break;  // counted; the stale-lock cleanup frees it
+      if (refused) break;
       end.store_error = Error{ErrorKind::retryable, outcome.message, true};
       end.unfinished.push_back(record);
       break;

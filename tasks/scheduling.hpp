@@ -32,6 +32,15 @@ StalePolicy stale_policy(const config::Config& config);
 Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
                                               const StalePolicy& policy);
 
+class LeaseKeeper;
+// A daemon's own orphans: windows its holder has IN_PROGRESS that none of its workers holds
+// (`leases` does not account for them) and whose lease was not renewed for 3 heartbeat
+// intervals (the keeper's), by the database clock. A claim whose commit reached the server
+// while its reply was lost leaves one: no worker runs it, and without this it would wait for
+// the stale threshold. Each is released (back to PENDING, no attempt counted, fenced by its
+// run ID); returns how many.
+Result<std::int64_t> release_orphans(store::RecordStore& records, LeaseKeeper& leases);
+
 struct GenerateLimits {
   std::size_t batch = 1000;  // windows per statement (scheduler.max_windows_per_tick)
   // Time one pipeline may take in one call; the rest of a long catchup is `cut` for the

@@ -97,6 +97,9 @@ Result<void> Daemon::cleanup(store::Connection& c) {
   if (!report) return fail(report.error());
   if (report->returned_to_pending + report->failed > 0)
     boost::asio::post(io_, [this] { wake("stale locks freed"); });
+  auto orphans = tasks::release_orphans(records, leases_);
+  if (!orphans) return fail(orphans.error());
+  if (*orphans > 0) boost::asio::post(io_, [this] { wake("orphaned claims released"); });
   return tasks::sweep_stage(c, s->all, {s->config.daemon.stage.keep_failed}).map([](auto) {});
 }
 

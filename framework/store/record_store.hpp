@@ -156,6 +156,11 @@ class RecordStore {
   virtual Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
                                                    const StaleLimit& fallback) = 0;
 
+  // IN_PROGRESS records locked by this holder whose lease (COALESCE(heartbeat_at,
+  // pipeline_locked_at)) is older than `older_than`, by the database clock: the candidates of
+  // its orphan release (scheduling.hpp). Oldest lease first.
+  virtual Result<std::vector<Record>> own_unrenewed_locks(std::chrono::milliseconds older_than) = 0;
+
   virtual Result<std::optional<Record>> find(RecordId id) = 0;
 
   // A backfill window ended: its request's progress, settled when it was the request's last.

@@ -446,6 +446,24 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
   });
 }
 
+// On the stale-lock scan's partial index (IN_PROGRESS rows only): a handful of rows.
+Result<std::vector<Record>> Records::own_unrenewed_locks(std::chrono::milliseconds older_than) {
+  return attempt("reading this holder's unrenewed locks", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto rows = exec_with(
+        tx,
+        std::string("SELECT ") + kRecordColumns +
+            " FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS' AND locked_by = $1 "
+            "AND coalesce(heartbeat_at, pipeline_locked_at) < now() - $2::bigint * interval "
+            "'1 millisecond' ORDER BY coalesce(heartbeat_at, pipeline_locked_at), id",
+        {holder_, std::to_string(older_than.count())});
+    std::vector<Record> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(to_record(row));
+    return out;
+  });
+}
+
 Result<std::optional<Record>> Records::find(RecordId id) {
   return attempt("reading a record", [&]() -> std::optional<Record> {
     pqxx::nontransaction tx(connection_);

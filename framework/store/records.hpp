@@ -37,6 +37,7 @@ class Records : public RecordStore {
   // Re-checked in the UPDATE itself: a record finished a moment ago is left alone.
   Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
                                            const StaleLimit& fallback) override;
+  Result<std::vector<Record>> own_unrenewed_locks(std::chrono::milliseconds older_than) override;
   Result<std::optional<Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const Record& record) override;
 

@@ -125,6 +125,10 @@ class Connection final : public store::RecordStore {
                                                   const store::StaleLimit& fallback) override {
     return db_.expire_stale_locks(limits, fallback);
   }
+  Result<std::vector<store::Record>> own_unrenewed_locks(
+      std::chrono::milliseconds older_than) override {
+    return db_.own_unrenewed_locks(older_than);
+  }
   Result<std::optional<store::Record>> find(RecordId id) override { return db_.find(id); }
   Result<std::int64_t> settle_backfill(const store::Record& record) override {
     return db_.settle_backfill(record);
@@ -337,6 +341,23 @@ Result<store::CleanupReport> FakeRecords::expire_stale_locks(
     ++(used_up ? report.failed : report.returned_to_pending);
   }
   return report;
+}
+
+Result<std::vector<store::Record>> FakeRecords::own_unrenewed_locks(
+    std::chrono::milliseconds older_than) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("own_unrenewed_locks")) return fail(*error);
+  std::vector<const Row*> old;
+  for (const auto& [id, row] : rows_)
+    if (row.record.status == Status::in_progress && row.record.locked_by == holder_ &&
+        row.heartbeat_at && *row.heartbeat_at < now_ - older_than)
+      old.push_back(&row);
+  std::stable_sort(old.begin(), old.end(),
+                   [](const Row* a, const Row* b) { return *a->heartbeat_at < *b->heartbeat_at; });
+  std::vector<store::Record> out;
+  out.reserve(old.size());
+  for (const auto* row : old) out.push_back(row->record);
+  return out;
 }
 
 Result<std::optional<store::Record>> FakeRecords::find(RecordId id) {

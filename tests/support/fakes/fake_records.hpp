@@ -6,8 +6,8 @@
 // come, live before backfill, within each pipeline's max_active limits; stale locks are
 // judged against heartbeat_at. "The database clock" is a clock the test sets and advances.
 // Failures of the store itself are planned per call ("insert_pending", "last_window_end",
-// "claim", "write_task", "heartbeat", "expire_stale_locks", "find", "settle_backfill",
-// "connect"), or decided per write by refuse_write.
+// "claim", "write_task", "heartbeat", "expire_stale_locks", "own_unrenewed_locks", "find",
+// "settle_backfill", "connect"), or decided per write by refuse_write.
 #include <functional>
 #include <map>
 #include <memory>
@@ -86,6 +86,8 @@ class FakeRecords final : public store::RecordStore {
   Result<bool> heartbeat(const store::Record& record) override;
   Result<store::CleanupReport> expire_stale_locks(std::span<const store::StaleLimit> limits,
                                                   const store::StaleLimit& fallback) override;
+  Result<std::vector<store::Record>> own_unrenewed_locks(
+      std::chrono::milliseconds older_than) override;
   Result<std::optional<store::Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const store::Record& record) override;
 
