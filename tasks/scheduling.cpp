@@ -2,7 +2,6 @@
 
 #include "framework/observe/log.hpp"
 #include "framework/observe/metrics.hpp"
-#include "tasks/runner.hpp"
 
 namespace sluice::tasks {
 
@@ -33,31 +32,6 @@ Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
     observe::logger("claims")->warn(
         "stale locks: {} window(s) back to PENDING, {} FAILED (retries used up)",
         report->returned_to_pending, report->failed);
-  return report;
-}
-
-GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
-                            const GenerateLimits& limits) {
-  const auto log = observe::logger("scheduler");
-  const auto going = [&] { return !limits.keep_going || limits.keep_going(); };
-  GenerateReport report;
-  for (const auto& p : pipelines) {
-    if (!going()) break;  // draining: the next daemon generates the rest
-    const auto until = std::chrono::steady_clock::now() + limits.budget;
-    bool cut = false;
-    auto n = generate_due(records, *p, now, limits.batch, [&] {
-      cut = limits.budget.count() > 0 && std::chrono::steady_clock::now() >= until;
-      return going() && !cut;
-    });
-    if (cut && going()) report.cut.push_back(p);
-    if (!n) {
-      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
-      report.failed.emplace_back(p->id, n.error());
-      continue;
-    }
-    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
-    report.created += *n;
-  }
   return report;
 }
 
