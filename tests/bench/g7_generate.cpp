@@ -176,8 +176,8 @@ int main() {
     const auto seeded = Clock::now();
     const auto first = tasks::generate_all(records, all, now0, {.batch = 1000});
     const double catchup = seconds_since(seeded);
-    sql(url,
-        "UPDATE pipeline_records SET pipeline_status = 'SUCCESS'; VACUUM ANALYZE pipeline_records");
+    sql(url, "UPDATE pipeline_records SET pipeline_status = 'SUCCESS'");
+    sql(url, "VACUUM ANALYZE pipeline_records");
     int hour = 0;
     std::vector<Tick> ours, theirs;
     const Paired runs = run_paired(
@@ -204,7 +204,9 @@ int main() {
     // The daemon computes each pipeline's next fire on its event loop after every tick.
     const auto cron = time::Cron::parse("0 * * * *").value();
     const auto t0 = Clock::now();
-    for (const auto& p : all) (void)cron.next_fire(now0, p->windows.zone);
+    static volatile std::int64_t sink = 0;  // kept, so the loop is not optimised away
+    for (const auto& p : all)
+      sink = sink + cron.next_fire(now0, p->windows.zone)->time_since_epoch().count();
     std::printf("%9s   next cron fire of every pipeline: %.1f ms\n", "", seconds_since(t0) * 1000);
   }
   std::printf("target: <= 2000 ms per tick at 10,000 pipelines\n");
