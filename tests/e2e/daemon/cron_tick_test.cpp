@@ -3,9 +3,11 @@
 // changes decide the next tick: an added pipeline fires with the others, a paused one does not.
 #include <signal.h>
 
+#include <date/date.h>
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "framework/core/instant.hpp"
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/files.hpp"
 
