@@ -96,7 +96,13 @@ Result<std::int64_t> generate_due(store::RecordStore& records, const PipelineRun
                                   const std::function<bool()>& keep_going) {
   auto last = records.last_window_end(p.id);
   if (!last) return fail(last.error());
-  std::optional<Instant> after = *last;
+  return generate_due_after(records, p, *last, now, batch, keep_going);
+}
+
+Result<std::int64_t> generate_due_after(store::RecordStore& records, const PipelineRuntime& p,
+                                        std::optional<Instant> after, Instant now,
+                                        std::size_t batch,
+                                        const std::function<bool()>& keep_going) {
   std::int64_t created = 0;
   for (;;) {
     const auto due = time::due_windows(p.windows, after, now, batch);
@@ -247,6 +253,7 @@ Result<std::int64_t> Runner::generate(Instant now) {
   const auto report = generate_all(
       records, pipelines_, now, {.batch = options_.generate_batch, .budget = {}, .keep_going = {}});
   // Every pipeline generated what it could; the run reports the first that could not.
+  if (report.lost) return fail(*report.lost);
   if (!report.failed.empty()) return fail(report.failed.front().second);
   return report.created;
 }

@@ -61,29 +61,4 @@ Result<std::int64_t> release_orphans(store::RecordStore& records, LeaseKeeper& l
   return release_windows(records, orphans, "released: orphaned claim of this daemon");
 }
 
-GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
-                            const GenerateLimits& limits) {
-  const auto log = observe::logger("scheduler");
-  const auto going = [&] { return !limits.keep_going || limits.keep_going(); };
-  GenerateReport report;
-  for (const auto& p : pipelines) {
-    if (!going()) break;  // draining: the next daemon generates the rest
-    const auto until = std::chrono::steady_clock::now() + limits.budget;
-    bool cut = false;
-    auto n = generate_due(records, *p, now, limits.batch, [&] {
-      cut = limits.budget.count() > 0 && std::chrono::steady_clock::now() >= until;
-      return going() && !cut;
-    });
-    if (cut && going()) report.cut.push_back(p);
-    if (!n) {
-      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
-      report.failed.emplace_back(p->id, n.error());
-      continue;
-    }
-    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
-    report.created += *n;
-  }
-  return report;
-}
-
 }  // namespace sluice::tasks

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "framework/config/model.hpp"
@@ -47,7 +48,9 @@ struct GenerateLimits {
   // caller to go on with. Zero: no limit.
   std::chrono::steady_clock::duration budget{};
   // Asked between batches and pipelines: false stops (a drain).
-  std::function<bool()> keep_going;
+  std::function<bool()> keep_going{};
+  // Pipelines whose newest windows one statement reads (generation.cpp).
+  std::size_t pipelines = 1000;
 };
 
 struct GenerateReport {
@@ -56,8 +59,14 @@ struct GenerateReport {
   Runtimes cut;
   // One entry per pipeline that could not generate; the others went on.
   std::vector<std::pair<PipelineId, Error>> failed;
+  // The connection was lost: generation stopped there, and what it did not reach is caught
+  // up from the records at the next call.
+  std::optional<Error> lost;
 };
 
+// Every pipeline's due windows at `now`, in a few statements however many pipelines there
+// are (generation.cpp): the windows generate_due would make for each, in batches of
+// `limits.batch` windows of many pipelines; a long catchup goes on alone, under `budget`.
 GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
                             const GenerateLimits& limits);
 

@@ -30,6 +30,12 @@ class Records : public RecordStore {
   // ON CONFLICT (pipeline_id, window_start_time) DO NOTHING.
   Result<std::int64_t> insert_pending(std::span<const NewRecord> records) override;
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
+  // One statement each: the newest window of every pipeline by an index probe (unnest +
+  // LATERAL), the records of many pipelines counted per pipeline (RETURNING).
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override;
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const NewRecord> records) override;
   // One call of sluice_claim (sql/migrations/0006_claim.sql; pools and priorities: 0014).
   Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
   Result<bool> write_task(const Record& record, const TaskWrite& write) override;

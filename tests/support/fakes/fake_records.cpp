@@ -114,6 +114,14 @@ class Connection final : public store::RecordStore {
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override {
     return db_.last_window_end(pipeline);
   }
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override {
+    return db_.last_window_ends(pipelines);
+  }
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const store::NewRecord> records) override {
+    return db_.insert_pending_each(records);
+  }
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override {
     return db_.claim(limits);
   }
@@ -193,6 +201,31 @@ Result<std::optional<Instant>> FakeRecords::last_window_end(const PipelineId& pi
     if (row.record.pipeline == pipeline && !is_backfill(row.record))
       last = std::max(last.value_or(row.record.window.end), row.record.window.end);
   return last;
+}
+
+Result<std::vector<std::optional<Instant>>> FakeRecords::last_window_ends(
+    std::span<const PipelineId> pipelines) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("last_window_ends")) return fail(*error);
+  std::vector<std::optional<Instant>> ends;
+  for (const auto& pipeline : pipelines) {
+    std::optional<Instant> last;
+    for (const auto& [id, row] : rows_)
+      if (row.record.pipeline == pipeline && !is_backfill(row.record))
+        last = std::max(last.value_or(row.record.window.end), row.record.window.end);
+    ends.push_back(last);
+  }
+  return ends;
+}
+
+Result<std::vector<std::pair<PipelineId, std::int64_t>>> FakeRecords::insert_pending_each(
+    std::span<const store::NewRecord> records) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("insert_pending_each")) return fail(*error);
+  std::map<PipelineId, std::int64_t> made;
+  for (const auto& n : records)
+    if (insert(n)) ++made[n.pipeline];
+  return std::vector<std::pair<PipelineId, std::int64_t>>(made.begin(), made.end());
 }
 
 Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::ClaimLimit> limits) {

@@ -6,8 +6,9 @@
 // come, live before backfill, within each pipeline's max_active limits; stale locks are
 // judged against heartbeat_at. "The database clock" is a clock the test sets and advances.
 // Failures of the store itself are planned per call ("insert_pending", "last_window_end",
-// "claim", "write_task", "heartbeat", "expire_stale_locks", "own_unrenewed_locks", "find",
-// "settle_backfill", "connect"), or decided per write by refuse_write.
+// "insert_pending_each", "last_window_ends", "claim", "write_task", "heartbeat",
+// "expire_stale_locks", "own_unrenewed_locks", "find", "settle_backfill", "connect"), or
+// decided per write by refuse_write.
 #include <functional>
 #include <map>
 #include <memory>
@@ -81,6 +82,12 @@ class FakeRecords final : public store::RecordStore {
 
   Result<std::int64_t> insert_pending(std::span<const store::NewRecord> records) override;
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
+  // One call each, whatever the number of pipelines ("last_window_ends",
+  // "insert_pending_each"), as store::Records makes one statement of each.
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override;
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const store::NewRecord> records) override;
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override;
   Result<bool> write_task(const store::Record& record, const store::TaskWrite& write) override;
   Result<bool> heartbeat(const store::Record& record) override;
