@@ -24,7 +24,7 @@
 # Default points (SLUICE_SCALE_POINTS, RECORDSxPIPELINES, k and M allowed): the records axis
 # at 1,000 pipelines, the pipelines axis at 1 M records, and 10 M records x 10,000 pipelines
 # where the targets are stated:
-#   "10kx1000 1Mx100 1Mx1000 1Mx10000 10Mx1000 10Mx10000"   (about 40 minutes on 2 cores)
+#   "10kx1000 1Mx100 1Mx1000 1Mx10000 10Mx1000 10Mx10000"   (1 h 50 min on 2 busy cores)
 # A quick run: SLUICE_SCALE_POINTS="10kx100 100kx1000" SLUICE_SCALE_REPEATS=1 \
 #              SLUICE_SCALE_SECONDS=2 SLUICE_SCALE_IDLE_SECONDS=5 tests/bench/scale_bench.sh
 # Knobs: SLUICE_SCALE_REPEATS (3), SLUICE_SCALE_FIGURE_SECONDS (60: no further run of a
@@ -131,7 +131,7 @@ run_daemon() {
   # Nothing may be claimed while it idles: every pipeline paused, as `sluicectl pause` does.
   psql -d sluice_scale -q -v ON_ERROR_STOP=1 -c "UPDATE pipelines SET paused = true,
     paused_by = 'scale benchmark', paused_at = now()"
-  local t0 ready=0 before after pg_pids pg0 pg1 cpu0 cpu1 rss hwm
+  local t0 ready_s ready=0 before after pg_pids pg0 pg1 cpu0 cpu1 rss hwm hz
   t0=$(now_ms)
   "$sluiced" -c "$dir/sluice.yaml" >"$dir/sluiced.log" 2>&1 &
   pid=$!
@@ -141,7 +141,8 @@ run_daemon() {
     sleep 0.1
   done
   [ $ready = 1 ] || broke "sluiced not ready after 30 minutes"
-  fig daemon_ready_s "$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN {print ms / 1000}')"
+  ready_s=$(awk -v ms=$(($(now_ms) - t0)) 'BEGIN {print ms / 1000}')
+  fig daemon_ready_s "$ready_s"
   # Settled: its catchup of the windows due since the seed made, no record made for 5 s.
   before=-1
   for _ in $(seq 60); do
@@ -150,23 +151,27 @@ run_daemon() {
     before=$after
     sleep 5
   done
+  # Idle: nothing to claim. A cron tick that falls in the window (15-minute pipelines every
+  # quarter hour, hourly ones at :05) makes windows, counted beside the CPU.
   read -ra pg_pids <<<"$(postgres_pids | tr '\n' ' ')"
   cpu0=$(ticks "$pid")
   pg0=$(ticks "${pg_pids[@]}")
   sleep "$idle_seconds"
   cpu1=$(ticks "$pid")
   pg1=$(ticks "${pg_pids[@]}")
-  read -ra pg_pids <<<"$(postgres_pids | tr '\n' ' ')"
+  before=$after
+  after=$(psql -d sluice_scale -Atqc "SELECT count(*) FROM pipeline_records")
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
-  local hz
   hz=$(getconf CLK_TCK)
   fig idle_cpu_pct "$(awk -v t=$((cpu1 - cpu0)) -v hz="$hz" -v s="$idle_seconds" 'BEGIN {print 100 * t / hz / s}')"
   fig idle_pg_cpu_pct "$(awk -v t=$((pg1 - pg0)) -v hz="$hz" -v s="$idle_seconds" 'BEGIN {print 100 * t / hz / s}')"
+  fig idle_windows_made $((after - before))
   fig idle_rss_mib "$(awk -v k="$rss" 'BEGIN {print k / 1024}')"
   fig daemon_hwm_mib "$(awk -v k="$hwm" 'BEGIN {print k / 1024}')"
-  echo "   sluiced: ready in $(awk -v ms=$(($(now_ms) - t0)) 'BEGIN {print ms / 1000}') s of its start and settle," \
-       "idle ${idle_seconds} s: $((cpu1 - cpu0)) ticks, PostgreSQL $((pg1 - pg0)) ticks; RSS $((rss / 1024)) MiB, peak $((hwm / 1024)) MiB"
+  echo "   sluiced: ready in $ready_s s, settled $(awk -v ms=$(($(now_ms) - t0)) -v i="$idle_seconds" 'BEGIN {print ms / 1000 - i}') s after its start;" \
+       "idle ${idle_seconds} s: $((cpu1 - cpu0)) ticks, PostgreSQL $((pg1 - pg0)) ticks, $((after - before)) windows made;" \
+       "RSS $((rss / 1024)) MiB, peak $((hwm / 1024)) MiB"
 
   time_api api_pipelines /api/v1/pipelines
   time_api api_records "/api/v1/records?limit=100"

@@ -141,6 +141,7 @@ END {
   row("idle_rss_mib", "sluiced idle RSS, MiB", "<= 200 at fleet")
   row("daemon_hwm_mib", "sluiced peak RSS, MiB", "")
   row("idle_pg_cpu_pct", "PostgreSQL CPU meanwhile, % of a core", "")
+  row("idle_windows_made", "windows a cron tick made meanwhile", "")
   row("api_pipelines", "GET /api/v1/pipelines, ms", "")
   row("api_records", "GET /api/v1/records?limit=100, ms", "")
   row("api_records_pipeline", "  pipeline=P&order=newest, ms", "")
