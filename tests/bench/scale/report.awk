@@ -21,7 +21,7 @@ function show(v) {
 }
 
 function ratio(key, a, b) {
-  if (a == "" || b == "" || !((a, key) in fig) || !((b, key) in fig) || fig[b, key] + 0 == 0)
+  if (a == "" || b == "" || a == b || !((a, key) in fig) || !((b, key) in fig) || fig[b, key] + 0 == 0)
     return "-"
   return sprintf("%.2fx", fig[a, key] / fig[b, key])
 }
