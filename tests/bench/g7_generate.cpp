@@ -65,6 +65,9 @@ class CountingStore final : public store::RecordStore {
                                                   const store::StaleLimit& f) override {
     return inner_.expire_stale_locks(l, f);
   }
+  Result<std::vector<store::Record>> own_unrenewed_locks(std::chrono::milliseconds age) override {
+    return inner_.own_unrenewed_locks(age);
+  }
   Result<std::optional<store::Record>> find(RecordId id) override { return inner_.find(id); }
   Result<std::int64_t> settle_backfill(const store::Record& r) override {
     return inner_.settle_backfill(r);
