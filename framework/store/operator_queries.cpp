@@ -146,36 +146,54 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
 Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines) {
   return attempt("counting records per pipeline", [&] {
     pqxx::nontransaction tx(connection_);
-    // The history's counts are kept incrementally (0016: sluice_finished_counts); the live
-    // part is read from its partial indexes, and each newest window by one index probe: the
-    // cost follows the number of pipelines and live windows, not the length of the history.
+    // One aggregate over each pipeline's registration, its kept counts (0016) and its live
+    // windows (the partial indexes of PENDING and IN_PROGRESS), instead of a count per pipeline
+    // and status: the cost follows the number of pipelines and live windows, not the length of
+    // the history. Per pipeline, the newest window is one index probe; the oldest PENDING one,
+    // what holds it back, is read only where there is one.
     const auto result = tx.exec_params(
-        "WITH running AS (SELECT pipeline_id, count(*) AS n FROM pipeline_records "
-        "                  WHERE pipeline_status = 'IN_PROGRESS' GROUP BY pipeline_id) "
-        "SELECT p.id, "
-        "  (SELECT count(*) FROM pipeline_records q "
-        "    WHERE q.pipeline_id = p.id AND q.pipeline_status = 'PENDING'), "
-        "  coalesce(r.n, 0), coalesce(f.failed, 0), coalesce(f.succeeded, 0), "
-        "  coalesce(f.skipped, 0), "
-        "  extract(epoch FROM CASE WHEN pl.pipeline_id IS NOT NULL THEN pl.newest_done_end "
+        "WITH ids AS MATERIALIZED (SELECT unnest($1::text[]) AS id) "
+        "SELECT p.id, coalesce(s.pending, 0), coalesce(s.running, 0), coalesce(s.failed, 0), "
+        "  coalesce(s.succeeded, 0), coalesce(s.skipped, 0), "
+        "  extract(epoch FROM CASE WHEN s.registered THEN s.newest_done_end "
         "    ELSE (SELECT d.window_end_time FROM pipeline_records d WHERE d.pipeline_id = p.id "
         "           AND d.pipeline_status IN ('SUCCESS', 'SKIPPED') "
         "         ORDER BY d.window_start_time DESC LIMIT 1) END)::bigint, "
         "  extract(epoch FROM (SELECT g.window_end_time FROM pipeline_records g "
         "    WHERE g.pipeline_id = p.id AND g.trigger <> 'backfill' "
         "    ORDER BY g.window_start_time DESC LIMIT 1))::bigint, "
-        "  coalesce(pl.paused, false), "
+        "  coalesce(s.paused, false), "
         // What holds the oldest PENDING window, on the claim index: its dependencies, or the
         // run_if its last run waits for (that run's message).
-        "  (SELECT coalesce(sluice_waiting_on(q.pipeline_id, q.window_start_time, "
-        "q.window_end_time), CASE WHEN (SELECT e.outcome FROM pipeline_events e WHERE "
-        "e.record_id = q.id ORDER BY e.id DESC LIMIT 1) = 'WAITING' THEN q.error_message END) "
+        "  CASE WHEN s.pending > 0 THEN (SELECT coalesce(sluice_waiting_on(q.pipeline_id, "
+        "q.window_start_time, q.window_end_time), CASE WHEN (SELECT e.outcome FROM "
+        "pipeline_events e WHERE e.record_id = q.id ORDER BY e.id DESC LIMIT 1) = 'WAITING' "
+        "THEN q.error_message END) "
         "     FROM pipeline_records q WHERE q.pipeline_id = p.id "
-        "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) "
-        "FROM unnest($1::text[]) AS p(id) "
-        "LEFT JOIN pipelines pl ON pl.pipeline_id = p.id "
-        "LEFT JOIN sluice_finished_counts f ON f.pipeline_id = p.id "
-        "LEFT JOIN running r ON r.pipeline_id = p.id "
+        "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) END "
+        "FROM ids p LEFT JOIN ("
+        "  SELECT u.pipeline_id, bool_or(u.registered) AS registered, bool_or(u.paused) AS paused, "
+        "         max(u.newest_done_end) AS newest_done_end, sum(u.pending) AS pending, "
+        "         sum(u.running) AS running, sum(u.succeeded)::bigint AS succeeded, "
+        "         sum(u.skipped)::bigint AS skipped, sum(u.failed)::bigint AS failed "
+        "    FROM (SELECT pipeline_id, true AS registered, paused, newest_done_end, 0 AS pending, "
+        "                 0 AS running, 0::bigint AS succeeded, 0::bigint AS skipped, "
+        "                 0::bigint AS failed "
+        "            FROM pipelines WHERE pipeline_id = ANY($1::text[]) "
+        "          UNION ALL "
+        "          SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed "
+        "            FROM pipeline_counts WHERE pipeline_id = ANY($1::text[]) "
+        "          UNION ALL "
+        "          SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed "
+        "            FROM pipeline_count_deltas WHERE pipeline_id = ANY($1::text[]) "
+        "          UNION ALL "
+        "          SELECT pipeline_id, false, NULL, NULL, 1, 0, 0, 0, 0 FROM pipeline_records "
+        "           WHERE pipeline_status = 'PENDING' AND pipeline_id = ANY($1::text[]) "
+        "          UNION ALL "
+        "          SELECT pipeline_id, false, NULL, NULL, 0, 1, 0, 0, 0 FROM pipeline_records "
+        "           WHERE pipeline_status = 'IN_PROGRESS' "
+        "             AND pipeline_id = ANY($1::text[])) u "
+        "   GROUP BY u.pipeline_id) s ON s.pipeline_id = p.id "
         "ORDER BY p.id",
         array_literal(pipelines));
     std::vector<PipelineCounts> out;

@@ -9,7 +9,9 @@
 // Knobs: SLUICE_BENCH_DATABASE_URL (a server where databases can be made), SLUICE_SCALE_SECONDS
 // (5: each claim run), SLUICE_SCALE_REPEATS (3: runs per figure, the median is printed),
 // SLUICE_SCALE_CLAIMERS ("1 4 8": claimer processes), SLUICE_SCALE_FIGURE_SECONDS (60: no
-// further run of a figure once its runs took this long).
+// further run of a figure once its runs took this long), SLUICE_SCALE_DATABASE (sluice_scale:
+// the database made afresh), SLUICE_SCALE_SEED_ONLY (1: seed, check and size the database,
+// measure nothing else; for looking at plans by hand).
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -37,7 +39,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDatabase = "sluice_scale";
 constexpr const char* kProbe = "p00004";  // hourly, with a backlog, a retry waiting, failures
 
 void figure(const std::string& name, double value) {
@@ -264,7 +265,7 @@ int main(int argc, char** argv) {
   setenv("SLUICE_SCALE_VIEWER_TOKEN", "scale-viewer-token-0123456789", 0);
   setenv("SLUICE_SCALE_ADMIN_TOKEN", "scale-admin-token-0123456789", 0);
   try {
-    const std::string url = fresh_database(server, kDatabase);
+    const std::string url = fresh_database(server, env_or("SLUICE_SCALE_DATABASE", "sluice_scale"));
     setenv("SLUICE_DATABASE_URL", url.c_str(), 1);
     const auto plan = scale::plan(records, pipelines);
     scale::write_fleet(dir, pipelines, std::stoi(argv[4]));
@@ -275,6 +276,10 @@ int main(int argc, char** argv) {
     seed(url, fleet, plan, now);
     verify_windows(url, fleet, pipelines);
     measure_sizes(url);
+    if (env_or("SLUICE_SCALE_SEED_ONLY", "0") == "1") {
+      write_point_env(dir, url, plan, now);
+      return 0;
+    }
     for (const auto& s : scale::operator_statements(kProbe)) {
       const auto t = scale::time_statement(url, s.sql, runs);
       figure(s.key + "_ms", t.median_ms);

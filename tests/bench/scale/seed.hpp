@@ -244,13 +244,25 @@ SELECT timestamptz '{0}' - (p % 1000) * interval '1 minute', 'ops@scale', 'rerun
                      now);
 }
 
-// What the triggers keep, set once: each pipeline's newest finished window's end.
+// What the triggers keep, set once: each pipeline's newest finished window's end, and its
+// finished windows' counts (pipeline_counts, as migration 0016 fills it).
 inline constexpr const char* kFinishSeed = R"(
 UPDATE pipelines p
    SET newest_done_end = d.newest
   FROM (SELECT pipeline_id, max(window_end_time) AS newest FROM pipeline_records
          WHERE pipeline_status IN ('SUCCESS', 'SKIPPED') GROUP BY pipeline_id) d
  WHERE d.pipeline_id = p.pipeline_id;
+INSERT INTO pipeline_counts (pipeline_id, succeeded, skipped, failed, last_success_at,
+                             last_failure_at)
+SELECT pipeline_id,
+       count(*) FILTER (WHERE pipeline_status = 'SUCCESS'),
+       count(*) FILTER (WHERE pipeline_status = 'SKIPPED'),
+       count(*) FILTER (WHERE pipeline_status = 'FAILED'),
+       max(pipeline_end_time) FILTER (WHERE pipeline_status = 'SUCCESS'),
+       max(record_last_updated_time) FILTER (WHERE pipeline_status = 'FAILED')
+  FROM pipeline_records
+ WHERE pipeline_status IN ('SUCCESS', 'SKIPPED', 'FAILED')
+ GROUP BY pipeline_id;
 )";
 
 }  // namespace sluice::bench::scale
