@@ -22,7 +22,7 @@ void write_value(std::string& out, double v) {
 
 // `\`, `"` and newlines escaped, as the format asks of label values (and `\` and newlines of
 // help text).
-void write_escaped(std::string& out, const std::string& text, bool quotes) {
+void write_escaped(std::string& out, std::string_view text, bool quotes) {
   for (char c : text) {
     if (c == '\\') {
       out += "\\\\";
@@ -88,15 +88,7 @@ std::string render_exposition(const std::vector<prometheus::MetricFamily>& famil
   std::string bound;
   for (const auto& f : families) {
     if (f.metric.empty()) continue;
-    out += "# HELP ";
-    out += f.name;
-    out += ' ';
-    write_escaped(out, f.help, false);
-    out += "\n# TYPE ";
-    out += f.name;
-    out += ' ';
-    out += type_name(f.type);
-    out += '\n';
+    append_family_header(out, f.name, f.help, type_name(f.type));
     for (const auto& m : f.metric) {
       switch (f.type) {
         case prometheus::MetricType::Counter:
@@ -132,6 +124,41 @@ std::string render_exposition(const std::vector<prometheus::MetricFamily>& famil
     }
   }
   return out;
+}
+
+void append_family_header(std::string& out, std::string_view name, std::string_view help,
+                          std::string_view type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  write_escaped(out, help, false);
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void append_sample(std::string& out, std::string_view name,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> labels,
+                   double value) {
+  out += name;
+  if (labels.size() > 0) {
+    out += '{';
+    bool first = true;
+    for (const auto& [label, text] : labels) {
+      if (!first) out += ',';
+      first = false;
+      out += label;
+      out += "=\"";
+      write_escaped(out, text, true);
+      out += '"';
+    }
+    out += '}';
+  }
+  out += ' ';
+  write_value(out, value);
+  out += '\n';
 }
 
 }  // namespace sluice::observe

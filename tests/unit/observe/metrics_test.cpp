@@ -68,6 +68,12 @@ TEST_CASE("per-pipeline gauges follow the latest snapshot", "[observe][metrics]"
   CHECK(has_line(text, R"(sluice_windows{pipeline="billing",status="PENDING"} 1)"));
   CHECK(
       has_line(text, R"(sluice_backfill_windows{pipeline="orders",request="7",state="done"} 12)"));
+  // Rendered once per snapshot, with their help and type, each family once.
+  CHECK(has_line(text, "# TYPE sluice_windows gauge"));
+  CHECK(text.find("# TYPE sluice_windows gauge") == text.rfind("# TYPE sluice_windows gauge"));
+  CHECK(has_line(text, "# TYPE sluice_pipeline_sla_seconds gauge"));
+  CHECK(m.exposition().find(R"(sluice_windows{pipeline="orders",status="FAILED"} 3)") !=
+        std::string::npos);
 
   // billing removed from the config, orders' backfill done: their series go.
   m.set_pipelines({{.pipeline = "orders", .windows = {{"FAILED", 0}, {"SUCCESS", 13}}}});
