@@ -145,7 +145,10 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
 
 Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines) {
   return attempt("counting records per pipeline", [&] {
-    pqxx::nontransaction tx(connection_);
+    pqxx::work tx(connection_);
+    // Its estimated cost (a probe per pipeline) passes jit_above_cost at a few thousand
+    // pipelines: compiling it to machine code took longer than running it, at every refresh.
+    tx.exec("SET LOCAL jit = off");
     // One aggregate over each pipeline's registration, its kept counts (0016) and its live
     // windows (the partial indexes of PENDING and IN_PROGRESS), instead of a count per pipeline
     // and status: the cost follows the number of pipelines and live windows, not the length of
@@ -211,6 +214,7 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
       c.waiting_on = text_or_empty(row[9]);
       out.push_back(std::move(c));
     }
+    tx.commit();
     return out;
   });
 }

