@@ -2,7 +2,9 @@
 // private cluster and builds Release). Printed, never asserted.
 //   due -> claim latency p50/p99, with notifications and, as the baseline, polling only
 //   task end -> next claim p50/p99 and 40 sequential empty windows end to end
+//   a backfill of one year of hourly empty windows, with where its time goes
 //   idle daemon: CPU and RSS over SLUICE_BENCH_IDLE_SECONDS (30)
+// SLUICE_BENCH_ONLY (a comma list of due, chain, backfill, idle) runs those sections only.
 #include <fcntl.h>
 #include <signal.h>
 
@@ -73,9 +75,12 @@ std::vector<double> column(const std::string& url, const std::string& statement)
 
 bool wait_for(const std::string& url, const std::string& count_sql, std::int64_t want,
               double limit_s) {
+  // One connection for the whole wait: a new one every 20 ms would cost the server a process
+  // each, taken from the daemon it measures.
+  const auto c = connect(url);
   const auto start = Clock::now();
   while (seconds_since(start) < limit_s) {
-    if (scalar(url, count_sql) >= want) return true;
+    if (pqxx::nontransaction(*c).exec(count_sql)[0][0].as<std::int64_t>() >= want) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -101,6 +106,54 @@ std::vector<double> due_to_claim(const std::string& url, int n, std::chrono::mil
                 "AND e.task = 'claim'");
 }
 
+bool wanted(const char* section) {
+  const std::string only = "," + env_or("SLUICE_BENCH_ONLY", "due,chain,backfill,idle") + ",";
+  return only.find("," + std::string(section) + ",") != std::string::npos;
+}
+
+// Where a backfill's time went, from its records and events: planning (the request until its
+// last window existed), the first claim, the windows' own run (claim to end), and how busy
+// the workers were (the windows' run time over workers x the span from first claim to last end).
+void print_backfill_phases(const std::string& server, const std::string& url,
+                           const ServerCounters& counters, double windows, int workers) {
+  const auto row =
+      sql(url,
+          "WITH b AS (SELECT requested_at FROM backfill_requests ORDER BY id LIMIT 1), "
+          "w AS (SELECT r.record_first_created_time AS created, e.started_at AS claimed, "
+          "             r.pipeline_end_time AS ended FROM pipeline_records r "
+          "        JOIN pipeline_events e ON e.record_id = r.id AND e.task = 'claim' "
+          "       WHERE r.trigger = 'backfill') "
+          "SELECT extract(epoch FROM max(created) - b.requested_at), "
+          "       extract(epoch FROM min(claimed) - b.requested_at), "
+          "       extract(epoch FROM max(ended) - b.requested_at), "
+          "       avg(extract(epoch FROM ended - claimed)) * 1000, "
+          "       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended - claimed)) "
+          "         * 1000, "
+          "       sum(extract(epoch FROM ended - claimed)) / " +
+              std::to_string(workers) +
+              " / nullif(extract(epoch FROM max(ended) - min(claimed)), 0) * 100 "
+              "FROM w, b GROUP BY b.requested_at")[0];
+  std::printf(
+      "  phases: last window created at %.1f s, first claim at %.2f s, last end at %.1f s; "
+      "claim to end per window: mean %.2f ms, p50 %.2f ms; workers busy %.0f%%\n",
+      row[0].as<double>(0), row[1].as<double>(0), row[2].as<double>(0), row[3].as<double>(0),
+      row[4].as<double>(0), row[5].as<double>(0));
+  std::printf(
+      "  %.2f statements, %.2f commits per window (the benchmark's own polling included); "
+      "the costliest:\n",
+      static_cast<double>(counters.statements) / windows,
+      static_cast<double>(counters.commits) / windows);
+  for (const auto& r :
+       sql(server,
+           "SELECT sum(s.calls)::float8 / " + std::to_string(windows) +
+               ", sum(s.total_exec_time) / sum(s.calls), sum(s.total_exec_time) / 1000, "
+               "left(regexp_replace(s.query, '\\s+', ' ', 'g'), 80) FROM pg_stat_statements s "
+               "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'sluice_f5_backfill' "
+               "AND s.toplevel GROUP BY s.query ORDER BY sum(s.total_exec_time) DESC LIMIT 8"))
+    std::printf("    %5.2f x %7.3f ms = %6.2f s  %s\n", r[0].as<double>(), r[1].as<double>(),
+                r[2].as<double>(), r[3].c_str());
+}
+
 std::pair<long, long> cpu_ticks_and_rss_kib(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), {});
@@ -124,7 +177,7 @@ int main() {
 
   // 1. Due -> claim: with notifications, then polling only (notify triggers dropped).
   std::vector<double> latency[2];
-  for (int polling = 0; polling < 2; ++polling) {
+  for (int polling = 0; polling < 2 && wanted("due"); ++polling) {
     const auto url = prepare(server, polling ? "sluice_f5_poll" : "sluice_f5_notify");
     if (polling) sql(url, "DROP TRIGGER pipeline_records_notify_insert ON pipeline_records");
     const auto dir = work / (polling ? "poll" : "notify");
@@ -134,14 +187,16 @@ int main() {
                                     std::chrono::milliseconds(polling ? 150 : 50));
     stop_daemon(pid);
   }
-  std::printf("due -> claim (ms), notifications: p50 %.1f p99 %.1f (n=%zu; target p99 <= 100)\n",
-              percentile(latency[0], 0.5), percentile(latency[0], 0.99), latency[0].size());
-  std::printf("due -> claim (ms), polling every 1 s: p50 %.1f p99 %.1f; ratio of p50s %.1fx\n",
-              percentile(latency[1], 0.5), percentile(latency[1], 0.99),
-              percentile(latency[1], 0.5) / std::max(0.001, percentile(latency[0], 0.5)));
+  if (wanted("due")) {
+    std::printf("due -> claim (ms), notifications: p50 %.1f p99 %.1f (n=%zu; target p99 <= 100)\n",
+                percentile(latency[0], 0.5), percentile(latency[0], 0.99), latency[0].size());
+    std::printf("due -> claim (ms), polling every 1 s: p50 %.1f p99 %.1f; ratio of p50s %.1fx\n",
+                percentile(latency[1], 0.5), percentile(latency[1], 0.99),
+                percentile(latency[1], 0.5) / std::max(0.001, percentile(latency[0], 0.5)));
+  }
 
   // 2. A sequential chain of 40 empty windows, one at a time.
-  {
+  if (wanted("chain")) {
     const auto url = prepare(server, "sluice_f5_chain");
     const auto dir = work / "chain";
     const auto started = Clock::now();
@@ -171,7 +226,7 @@ int main() {
 
   // 3. A backfill of one year of hourly windows (8,760, no rows), raised as a request row the
   // way an operator's SQL does; the schedule itself (catchup off) makes only its newest window.
-  {
+  if (wanted("backfill")) {
     const auto url = prepare(server, "sluice_f5_backfill");
     const auto dir = work / "backfill";
     const auto config = write_config(dir, 0, 4, "  backfill_max_active_windows: 4\n");
@@ -181,6 +236,8 @@ int main() {
         << "window:\n  granularity: 1h\n  start_date: \"2023-01-01\"\n  catchup: false\n";
     const pid_t pid = start_daemon(sluiced, config, url, dir / "sluiced.log");
     wait_for(url, "SELECT count(*) FROM pipeline_records", 1, 30);
+    ServerStats stats(server, "sluice_f5_backfill");
+    stats.start();
     const auto started = Clock::now();
     sql(url,
         "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess) "
@@ -191,6 +248,7 @@ int main() {
                                8760, 600);
     const double wall = seconds_since(started);
     stop_daemon(pid);
+    const auto counters = stats.finish();
     std::printf(
         "backfill of one year of hourly windows: %s %lld windows in %.1f s, %.0f windows/s "
         "(target <= 30 s)\n",
@@ -200,10 +258,11 @@ int main() {
                    "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
                    "AND pipeline_status IN ('SUCCESS','SKIPPED')")),
         wall, 8760.0 / wall);
+    print_backfill_phases(server, url, counters, 8760.0, 4);
   }
 
   // 4. Idle: nothing due.
-  {
+  if (wanted("idle")) {
     const auto url = prepare(server, "sluice_f5_idle");
     const auto dir = work / "idle";
     const pid_t pid = start_daemon(sluiced, write_config(dir, 0, 4), url, dir / "sluiced.log");
