@@ -32,13 +32,19 @@ class Records : public RecordStore {
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
   // One call of sluice_claim (sql/migrations/0006_claim.sql; pools and priorities: 0014).
   Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
+  // One call of sluice_claim_windows (sql/migrations/0017_claim_windows.sql).
+  Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) override;
   Result<bool> write_task(const Record& record, const TaskWrite& write) override;
+  Result<std::vector<bool>> write_tasks(std::span<const Record> records,
+                                        std::span<const TaskWrite> writes) override;
   Result<bool> heartbeat(const Record& record) override;
   // Re-checked in the UPDATE itself: a record finished a moment ago is left alone.
   Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
                                            const StaleLimit& fallback) override;
   Result<std::optional<Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const Record& record) override;
+  // One statement for all of them.
+  Result<std::int64_t> settle_backfills(std::span<const Record> records, bool progress) override;
 
  private:
   pqxx::connection& connection_;
@@ -62,9 +68,15 @@ struct Statement {
   std::vector<std::optional<std::string>> params;
 };
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder);
+Statement claim_windows_statement(std::span<const ClaimLimit> limits, std::string_view holder,
+                                  int max);
 // Throws std::logic_error for a move that is not the lock holder's to make.
 Statement write_task_statement(const Record& record, const TaskWrite& write,
                                std::string_view holder);
+// Several writes of one task in one statement (Records::write_tasks). Throws
+// std::logic_error for writes of different tasks, or of the audit.
+Statement write_tasks_statement(std::span<const Record> records, std::span<const TaskWrite> writes,
+                                std::string_view holder);
 
 // `{"a","b"}`: a PostgreSQL array literal, for passing lists as one text parameter.
 std::string array_literal(std::span<const std::string> values);

@@ -194,6 +194,9 @@ constexpr Function kFunctions[] = {
     {"sluice_claim(text[], integer[], integer[], integer[], text[], integer[], integer[], "
      "integer[], text)",
      "SETOF pipeline_records"},
+    {"sluice_claim_windows(text[], integer[], integer[], integer[], text[], integer[], integer[], "
+     "integer[], text, integer)",
+     "SETOF pipeline_records"},
     {"sluice_console_backfill_changed()", "trigger"},
     {"sluice_console_pipeline_changed()", "trigger"},
     {"sluice_console_record_changed()", "trigger"},
