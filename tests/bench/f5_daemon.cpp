@@ -29,7 +29,7 @@ fs::path write_config(const fs::path& dir, int windows, int workers,
   fs::create_directories(dir / "pipelines.d");
   std::ofstream(dir / "sluice.yaml")
       << "database:\n  url: ${env:SLUICE_DATABASE_URL}\nstage:\n  root: stage\n"
-      << "workers: " << workers << "\nlog:\n  level: warn\nscheduler:\n"
+      << "workers: " << workers << "\nlog:\n  level: warn\nhttp:\n  enabled: false\nscheduler:\n"
       << "  poll_interval: 1s\n  heartbeat_interval: 5s\n"
       << scheduler_extra
       << "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n";
@@ -116,7 +116,7 @@ bool wanted(const char* section) {
 // the workers were (the windows' run time over workers x the span from first claim to last end).
 void print_backfill_phases(const std::string& server, const std::string& url,
                            const ServerCounters& counters, double windows, int workers) {
-  const auto row =
+  const auto rows =
       sql(url,
           "WITH b AS (SELECT requested_at FROM backfill_requests ORDER BY id LIMIT 1), "
           "w AS (SELECT r.record_first_created_time AS created, e.started_at AS claimed, "
@@ -132,7 +132,9 @@ void print_backfill_phases(const std::string& server, const std::string& url,
           "       sum(extract(epoch FROM ended - claimed)) / " +
               std::to_string(workers) +
               " / nullif(extract(epoch FROM max(ended) - min(claimed)), 0) * 100 "
-              "FROM w, b GROUP BY b.requested_at")[0];
+              "FROM w, b GROUP BY b.requested_at");
+  if (rows.empty()) return;
+  const auto row = rows[0];
   std::printf(
       "  phases: last window created at %.1f s, first claim at %.2f s, last end at %.1f s; "
       "claim to end per window: mean %.2f ms, p50 %.2f ms; workers busy %.0f%%\n",
