@@ -85,8 +85,12 @@ Statement write_tasks_statement(std::span<const Record> records, std::span<const
   SqlParams params;
   params.reserve(columns.size());
   for (const auto& column : columns) params.emplace_back(nullable_array_literal(column));
+  // Made once per task: the text is the same at every call.
+  static const std::string kBatchStatements[] = {
+      batch_write_statement(Task::store_and_validate), batch_write_statement(Task::pre_validation),
+      batch_write_statement(Task::source_to_stage), batch_write_statement(Task::stage_to_target)};
   return Statement{"sluice_write_batch_" + std::string(to_string(task)),
-                   batch_write_statement(task), std::move(params)};
+                   kBatchStatements[static_cast<int>(task)], std::move(params)};
 }
 
 Result<std::vector<Record>> Records::claim_windows(std::span<const ClaimLimit> limits, int max) {
