@@ -13,15 +13,6 @@ began=$SECONDS
 ./deploy/install-deps.sh
 echo "test: the packages took $((SECONDS - began)) s"
 
-# The OpenAPI linter's and the browser suite's npm packages (pinned by their
-# package-lock.json) come down while the build compiles.
-mkdir -p var
-(
-  cd tests/lint/openapi && npm ci --no-audit --no-fund --ignore-scripts &&
-    cd ../../browser && npm ci --no-audit --no-fund --ignore-scripts
-) >var/npm-ci.log 2>&1 &
-npm_pid=$!
-
 build=${SLUICE_TEST_BUILD_DIR:-build/test}
 jobs=$(nproc)
 tsan_build=${SLUICE_TSAN_BUILD_DIR:-build/tsan}
@@ -51,13 +42,6 @@ tsan_build_tests() {
   cmake -S . -B "$tsan_build" "${common[@]}" -DSLUICE_TSAN=ON >/dev/null &&
     cmake --build "$tsan_build" -j "$jobs" --target sluice_tsan_tests
 }
-(
-  renice -n 19 $BASHPID >/dev/null
-  side_step tsan-build tsan_build_tests
-  side_step tidy tidy_all
-) &
-side_pid=$!
-
 # shellcheck source=deploy/lib/pg.sh
 source deploy/lib/pg.sh
 # shellcheck source=deploy/lib/mariadb.sh
@@ -71,15 +55,41 @@ hostile_mariadb_options="--default-time-zone=+05:45 --character-set-server=latin
   --collation-server=latin1_swedish_ci --skip-character-set-client-handshake
   --sql-mode=PAD_CHAR_TO_FULL_LENGTH,ANSI_QUOTES,NO_BACKSLASH_ESCAPES,EMPTY_STRING_IS_NULL"
 ch_dir="$root/var/test-ch"
+npm_pid='' side_pid=''
 cleanup() {
-  # A failed build leaves the side steps running: they go with the script.
-  kill -- -$side_pid 2>/dev/null || pkill -P $side_pid 2>/dev/null || true
+  # Every step runs, whatever failed before: under errexit a failing command here would end
+  # the script with the servers after it still up.
+  set +e
+  # The background steps are process groups of their own, ended whole (a failed build leaves
+  # the side steps compiling). A group's ID is cleared once waited for: a PID that has gone
+  # is soon another process's, on a machine that forks this much.
+  for group in $npm_pid $side_pid; do kill -- "-$group" 2>/dev/null; done
+  # Interrupted, the script leaves its foreground step (the build, ctest) running.
+  pkill -P $$ 2>/dev/null
   pg_stop "$pg_dir"
   mariadb_stop "$mariadb_dir"
   mariadb_stop "$hostile_mariadb_dir"
   ch_stop "$ch_dir"
 }
 trap cleanup EXIT
+
+# The OpenAPI linter's and the browser suite's npm packages (pinned by their
+# package-lock.json) come down while the build compiles. Job control (set -m) puts each
+# background step in a process group of its own, which cleanup can end whole.
+mkdir -p var
+set -m
+(
+  cd tests/lint/openapi && npm ci --no-audit --no-fund --ignore-scripts &&
+    cd ../../browser && npm ci --no-audit --no-fund --ignore-scripts
+) >var/npm-ci.log 2>&1 &
+npm_pid=$!
+(
+  renice -n 19 $BASHPID >/dev/null
+  side_step tsan-build tsan_build_tests
+  side_step tidy tidy_all
+) &
+side_pid=$!
+set +m
 
 began=$SECONDS
 # clang: one build for the suite and the fuzz targets, where GCC's ASan build and clang's fuzz
@@ -89,7 +99,10 @@ cmake -S . -B "$build" "${common[@]}" -DCMAKE_CXX_COMPILER="${SLUICE_FUZZ_CXX:-c
   -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 echo "test: the ASan build took $((SECONDS - began)) s"
-if ! wait $npm_pid; then
+npm_status=0
+wait $npm_pid || npm_status=$?
+npm_pid=''
+if [ $npm_status -ne 0 ]; then
   echo "test: npm ci in tests/lint/openapi or tests/browser failed:" >&2
   tail -n 20 var/npm-ci.log >&2
   exit 1
@@ -111,7 +124,8 @@ started=$SECONDS
 # One more test than cores: most of them wait on servers, timers and child processes.
 ctest --test-dir "$build" --output-on-failure -j "$((jobs + 1))" --timeout 600 || status=$?
 echo "test: the suite took $((SECONDS - started)) s"
-wait $side_pid
+wait $side_pid || true
+side_pid=''
 echo "test: the side steps ended $((SECONDS - started)) s after the suite began"
 
 side_ok() {  # NAME: prints its log's tail on failure
