@@ -55,7 +55,17 @@ hostile_mariadb_options="--default-time-zone=+05:45 --character-set-server=latin
   --collation-server=latin1_swedish_ci --skip-character-set-client-handshake
   --sql-mode=PAD_CHAR_TO_FULL_LENGTH,ANSI_QUOTES,NO_BACKSLASH_ESCAPES,EMPTY_STRING_IS_NULL"
 ch_dir="$root/var/test-ch"
-npm_pid='' side_pid=''
+start_servers() {  # starts each server, or finds it up, and exports the URLs the tests read
+  SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    pg_start "$pg_dir" sluice_test
+  export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
+  # A server whose defaults all differ from what sluice relies on (session settings tests).
+  SLUICE_MARIADB_OPTIONS="$hostile_mariadb_options" mariadb_start "$hostile_mariadb_dir" sluice_test
+  export SLUICE_TEST_MYSQL_HOSTILE_URL=$SLUICE_TEST_MYSQL_URL
+  mariadb_start "$mariadb_dir" sluice_test # exports SLUICE_TEST_MYSQL_URL
+  ch_start "$ch_dir"                       # exports SLUICE_TEST_CLICKHOUSE_URL
+}
+npm_pid='' side_pid='' servers_pid=''
 cleanup() {
   # Every step runs, whatever failed before: under errexit a failing command here would end
   # the script with the servers after it still up.
@@ -63,7 +73,7 @@ cleanup() {
   # The background steps are process groups of their own, ended whole (a failed build leaves
   # the side steps compiling). A group's ID is cleared once waited for: a PID that has gone
   # is soon another process's, on a machine that forks this much.
-  for group in $npm_pid $side_pid; do kill -- "-$group" 2>/dev/null; done
+  for group in $npm_pid $side_pid $servers_pid; do kill -- "-$group" 2>/dev/null; done
   # Interrupted, the script leaves its foreground step (the build, ctest) running.
   pkill -P $$ 2>/dev/null
   pg_stop "$pg_dir"
@@ -75,20 +85,29 @@ trap cleanup EXIT
 
 # The OpenAPI linter's and the browser suite's npm packages (pinned by their
 # package-lock.json) come down while the build compiles. Job control (set -m) puts each
-# background step in a process group of its own, which cleanup can end whole.
+# background step in a process group of its own, which cleanup can end whole (and which
+# reads nothing from a terminal: a background group that did would be stopped).
 mkdir -p var
 set -m
 (
   cd tests/lint/openapi && npm ci --no-audit --no-fund --ignore-scripts &&
     cd ../../browser && npm ci --no-audit --no-fund --ignore-scripts
-) >var/npm-ci.log 2>&1 &
+) </dev/null >var/npm-ci.log 2>&1 &
 npm_pid=$!
 (
   renice -n 19 $BASHPID >/dev/null
   side_step tsan-build tsan_build_tests
   side_step tidy tidy_all
-) &
+) </dev/null &
 side_pid=$!
+# The servers start while the build compiles (initdb and the rest wait on the disk more than
+# they compute); the suite begins as soon as the build is done.
+(
+  began=$SECONDS
+  start_servers
+  echo "test: the servers took $((SECONDS - began)) s to start (beside the build)"
+) </dev/null >var/servers.log 2>&1 &
+servers_pid=$!
 set +m
 
 began=$SECONDS
@@ -108,14 +127,16 @@ if [ $npm_status -ne 0 ]; then
   exit 1
 fi
 
-SLUICE_PG_OPTIONS="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  pg_start "$pg_dir" sluice_test
-export SLUICE_TEST_DATABASE_URL=$SLUICE_DATABASE_URL
-# A server whose defaults all differ from what sluice relies on (session settings tests).
-SLUICE_MARIADB_OPTIONS="$hostile_mariadb_options" mariadb_start "$hostile_mariadb_dir" sluice_test
-export SLUICE_TEST_MYSQL_HOSTILE_URL=$SLUICE_TEST_MYSQL_URL
-mariadb_start "$mariadb_dir" sluice_test # exports SLUICE_TEST_MYSQL_URL
-ch_start "$ch_dir"  # exports SLUICE_TEST_CLICKHOUSE_URL
+servers_status=0
+wait $servers_pid || servers_status=$?
+servers_pid=''
+if [ $servers_status -ne 0 ]; then
+  echo "test: the servers did not start:" >&2
+  tail -n 20 var/servers.log >&2
+  exit 1
+fi
+cat var/servers.log
+start_servers # up already: exports their URLs in this shell
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
