@@ -37,12 +37,25 @@ std::shared_ptr<Lease> LeaseKeeper::hold(const store::Record& record) {
   auto lease = std::make_shared<Lease>();
   std::lock_guard lock(mutex_);
   held_[record.id.value] = {record, lease};
+  left_.erase(record.id.value);
   return lease;
 }
 
 void LeaseKeeper::release(const store::Record& record) {
   std::lock_guard lock(mutex_);
   held_.erase(record.id.value);
+}
+
+void LeaseKeeper::leave(const store::Record& record) {
+  std::lock_guard lock(mutex_);
+  held_.erase(record.id.value);
+  left_[record.id.value] = record.run;
+}
+
+bool LeaseKeeper::accounts_for(const store::Record& record) {
+  std::lock_guard lock(mutex_);
+  const auto left = left_.find(record.id.value);
+  return held_.contains(record.id.value) || (left != left_.end() && left->second == record.run);
 }
 
 std::vector<store::Record> LeaseKeeper::abandon_all() {

@@ -37,6 +37,15 @@ class LeaseKeeper {
   // Renews the record's lease until release(); the Lease is the chain's to watch and raise.
   std::shared_ptr<Lease> hold(const store::Record& record);
   void release(const store::Record& record);
+  // No longer renewed, like release(), but still this keeper's: its worker left it
+  // IN_PROGRESS to the stale-lock cleanup (its writes were refused), which counts an attempt.
+  // The orphan release must not free it sooner with none counted, or a write refused at
+  // every run would run the window again and again.
+  void leave(const store::Record& record);
+  // Whether this run of the record is one of this keeper's: held by a worker, or left.
+  // Any other window its holder has IN_PROGRESS is an orphan (scheduling.hpp).
+  bool accounts_for(const store::Record& record);
+  std::chrono::milliseconds interval() const { return interval_; }
   // Drain deadline: raises every held window's `lost` so its worker writes nothing more, and
   // returns those windows for their locks to be released.
   std::vector<store::Record> abandon_all();
@@ -53,6 +62,9 @@ class LeaseKeeper {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::map<std::int64_t, std::pair<store::Record, std::shared_ptr<Lease>>> held_;
+  // Left windows, id to run ID. A handful at most (a write refused twice leaves one); an
+  // entry goes when this keeper holds that record again.
+  std::map<std::int64_t, RunId> left_;
   std::thread thread_;
 };
 

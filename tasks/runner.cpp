@@ -97,7 +97,13 @@ Result<std::int64_t> generate_due(store::RecordStore& records, const PipelineRun
                                   const std::function<bool()>& keep_going) {
   auto last = records.last_window_end(p.id);
   if (!last) return fail(last.error());
-  std::optional<Instant> after = *last;
+  return generate_due_after(records, p, *last, now, batch, keep_going);
+}
+
+Result<std::int64_t> generate_due_after(store::RecordStore& records, const PipelineRuntime& p,
+                                        std::optional<Instant> after, Instant now,
+                                        std::size_t batch,
+                                        const std::function<bool()>& keep_going) {
   std::int64_t created = 0;
   for (;;) {
     const auto due = time::due_windows(p.windows, after, now, batch);
@@ -152,12 +158,16 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
     go_on = false;
   };
   const auto finished = [&](const store::Record& record, const ChainOutcome& outcome) {
-    leases.release(record);
+    const bool refused = outcome.end == ChainEnd::store_error && !outcome.connection_lost;
+    if (refused) {
+      leases.leave(record);  // counted; the stale-lock cleanup frees it
+    } else {
+      leases.release(record);
+    }
     count(w.end.summary, outcome);
     all_empty = all_empty && outcome.end == ChainEnd::skipped;
     if (record.trigger == Trigger::backfill && ends_window(outcome.end)) settle.push_back(record);
     if (outcome.end != ChainEnd::store_error) return;
-    // Counted; a refused write's window is freed by the stale-lock cleanup.
     go_on = false;
     if (outcome.connection_lost) lost(record, Error{ErrorKind::retryable, outcome.message, true});
   };
@@ -308,6 +318,7 @@ Result<std::int64_t> Runner::generate(Instant now) {
   const auto report = generate_all(
       records, pipelines_, now, {.batch = options_.generate_batch, .budget = {}, .keep_going = {}});
   // Every pipeline generated what it could; the run reports the first that could not.
+  if (report.lost) return fail(*report.lost);
   if (!report.failed.empty()) return fail(report.failed.front().second);
   return report.created;
 }

@@ -61,6 +61,12 @@ std::vector<store::NewRecord> new_records(const PipelineRuntime& pipeline,
 Result<std::int64_t> generate_due(store::RecordStore& records, const PipelineRuntime& pipeline,
                                   Instant now, std::size_t batch,
                                   const std::function<bool()>& keep_going = {});
+// The same once the end of the pipeline's newest record is known (nullopt: none yet).
+Result<std::int64_t> generate_due_after(store::RecordStore& records,
+                                        const PipelineRuntime& pipeline,
+                                        std::optional<Instant> after, Instant now,
+                                        std::size_t batch,
+                                        const std::function<bool()>& keep_going = {});
 
 // What a worker asks its owner before each claim: the pipelines it may claim now (a reload
 // may change them) and whether to claim at all (drain, database gone).

@@ -2,6 +2,7 @@
 
 #include "framework/observe/log.hpp"
 #include "framework/observe/metrics.hpp"
+#include "framework/time/duration.hpp"
 #include "tasks/runner.hpp"
 
 namespace sluice::tasks {
@@ -36,29 +37,28 @@ Result<store::CleanupReport> free_stale_locks(store::RecordStore& records,
   return report;
 }
 
-GenerateReport generate_all(store::RecordStore& records, const Runtimes& pipelines, Instant now,
-                            const GenerateLimits& limits) {
-  const auto log = observe::logger("scheduler");
-  const auto going = [&] { return !limits.keep_going || limits.keep_going(); };
-  GenerateReport report;
-  for (const auto& p : pipelines) {
-    if (!going()) break;  // draining: the next daemon generates the rest
-    const auto until = std::chrono::steady_clock::now() + limits.budget;
-    bool cut = false;
-    auto n = generate_due(records, *p, now, limits.batch, [&] {
-      cut = limits.budget.count() > 0 && std::chrono::steady_clock::now() >= until;
-      return going() && !cut;
-    });
-    if (cut && going()) report.cut.push_back(p);
-    if (!n) {
-      log->error("pipeline={} cannot generate its due windows: {}", p->id.value, n.error().message);
-      report.failed.emplace_back(p->id, n.error());
-      continue;
-    }
-    if (*n > 0) log->info("pipeline={} {} new window(s) due", p->id.value, *n);
-    report.created += *n;
-  }
-  return report;
+// A worker holds its claim the moment the claim returns, and the keeper renews what is held
+// every interval, so no running window is ever this old. The age also covers a claim that
+// committed a moment ago and is not held yet (its lease is the claim's own instant); the
+// keeper is asked after the query, so a window held meanwhile is kept.
+constexpr int kOrphanIntervals = 3;
+
+Result<std::int64_t> release_orphans(store::RecordStore& records, LeaseKeeper& leases) {
+  const auto age = kOrphanIntervals * leases.interval();
+  auto unrenewed = records.own_unrenewed_locks(age);
+  if (!unrenewed) return fail(unrenewed.error());
+  std::vector<store::Record> orphans;
+  for (auto& record : *unrenewed)
+    if (!leases.accounts_for(record)) orphans.push_back(std::move(record));
+  if (orphans.empty()) return 0;
+  const auto log = observe::logger("claims");
+  for (const auto& r : orphans)
+    log->warn(
+        "{} is IN_PROGRESS under this daemon, yet none of its workers holds it and its lease "
+        "was not renewed for {}: releasing the orphaned claim",
+        observe::window_context(r.pipeline, r.window, r.run),
+        time::to_string({.fixed = std::chrono::duration_cast<Seconds>(age)}));
+  return release_windows(records, orphans, "released: orphaned claim of this daemon");
 }
 
 }  // namespace sluice::tasks

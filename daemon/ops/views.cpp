@@ -1,6 +1,8 @@
 #include "daemon/ops/views.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "framework/time/duration.hpp"
 #include "framework/time/window_generator.hpp"
@@ -118,14 +120,20 @@ std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
                                               Instant now) {
   std::vector<PipelineStatus> out;
   out.reserve(counts.size());
+  // Indexed once: a linear find per pipeline is 10^8 comparisons with 10,000 pipelines, at
+  // every metrics refresh of an idle daemon.
+  std::unordered_map<std::string_view, const config::PipelineConfig*> by_id;
+  by_id.reserve(config.pipelines.size());
+  for (const auto& p : config.pipelines) by_id.emplace(p.id.value, &p);
   for (auto& c : counts) {
     // A quarantined file with no definition: its id's records, no schedule.
     for (const auto& q : config.quarantined)
       if (!q.kept_previous && q.pipeline.value == c.pipeline)
         out.push_back(
             {.counts = c, .paused = c.paused, .config_error = &q, .zone = config.daemon.timezone});
-    const auto* p = config.find_pipeline(c.pipeline);
-    if (!p) continue;  // records of a pipeline no longer configured
+    const auto found = by_id.find(c.pipeline);
+    if (found == by_id.end()) continue;  // records of a pipeline no longer configured
+    const auto* p = found->second;
     PipelineStatus s{.pipeline = p, .counts = std::move(c), .zone = p->zone};
     s.paused = s.counts.paused || p->paused;
     s.next_due = next_due(p->window, s.counts.last_generated_end);

@@ -36,6 +36,7 @@ Daemon::Daemon(DaemonOptions options, std::shared_ptr<const State> state)
       state_(std::move(state)),
       last_loaded_(state_),
       catalog_access_{options_.database_url, options_.holder},
+      cron_timer_(io_),
       poll_timer_(io_),
       cleanup_timer_(io_),
       retention_timer_(io_),
@@ -150,34 +151,6 @@ void Daemon::start_timers() {
     retention_timer_.cancel();
   }
   arm_crons();
-}
-
-void Daemon::arm_crons() {
-  cron_timers_.clear();
-  for (const auto& runtime : state()->active) {
-    cron_timers_[runtime->id.value] = std::make_unique<Timer>(io_);
-    arm_cron(runtime->id.value);
-  }
-}
-
-// A cron tick looks for due windows of its pipeline; what is due is the window generator's call.
-void Daemon::arm_cron(const std::string& id) {
-  const auto s = state();
-  const auto* p = s->config.find_pipeline(id);
-  const auto timer = cron_timers_.find(id);
-  if (!p || timer == cron_timers_.end()) return;
-  const auto now = std::chrono::system_clock::now();
-  const auto next = p->cron.next_fire(std::chrono::floor<Seconds>(now), p->zone);
-  if (!next) return;
-  timer->second->expires_after(std::chrono::duration_cast<Clock::duration>(*next - now) +
-                               std::chrono::milliseconds(50));
-  timer->second->async_wait([this, id](const boost::system::error_code& ec) {
-    if (ec || draining_) return;
-    for (const auto& runtime : state()->active)
-      if (runtime->id.value == id)
-        control("cron tick " + id, [this, runtime](auto& c) { return generate(c, {runtime}); });
-    arm_cron(id);
-  });
 }
 
 void Daemon::wake(const char*) {

@@ -5,7 +5,7 @@
 //   control  one thread with one connection: cron-tick generation, stale-lock cleanup,
 //            retention, backlog counts, backfill requests, reconnect probes, config loads
 // and the HTTP server's own pool (http_server.hpp) answers the API.
-// Named timers, one per duty: `cron.<pipeline>` (one per active pipeline), `poll`, `cleanup`,
+// Named timers, one per duty: `cron` (the next fire of any active pipeline), `poll`, `cleanup`,
 // `retention`, `backfill`, `status`, `metrics`, `watchdog`, `reconnect`, `drain`.
 #include <atomic>
 #include <chrono>
@@ -14,6 +14,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <queue>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,8 +55,14 @@ class Daemon {
   // Event loop.
   void every(Timer& timer, Clock::duration period, std::function<void()> duty);
   void start_timers();
+  // Cron: one timer for the earliest next fire of every active pipeline. The pipelines whose
+  // fire came join the due set, which one control duty (`cron tick`) drains: a second in which
+  // 10,000 pipelines fire is one duty and a few statements, not 10,000 duties.
   void arm_crons();
-  void arm_cron(const std::string& pipeline);
+  void fire_crons();
+  void arm_cron_timer();
+  void add_due(const std::vector<std::string>& pipelines);
+  Result<void> cron_tick(store::Connection& c);
   void wake(const char* why);
   void launch_worker();
   void worker_ended(tasks::WorkerEnd end);
@@ -121,7 +129,14 @@ class Daemon {
   std::atomic<bool> reload_queued_{false};
 
   // Event loop only.
-  std::map<std::string, std::unique_ptr<Timer>> cron_timers_;
+  struct CronFire {
+    Instant at;
+    const config::PipelineConfig* pipeline;  // of cron_state_
+    bool operator>(const CronFire& o) const { return at > o.at; }
+  };
+  std::priority_queue<CronFire, std::vector<CronFire>, std::greater<>> cron_fires_;
+  std::shared_ptr<const State> cron_state_;  // the state cron_fires_ points into
+  Timer cron_timer_;
   Timer poll_timer_, cleanup_timer_, retention_timer_, backfill_timer_, status_timer_,
       watchdog_timer_, reconnect_timer_, listen_timer_, drain_timer_, metrics_timer_,
       db_down_timer_;
@@ -151,6 +166,7 @@ class Daemon {
   };
   std::mutex duties_mutex_;
   std::map<std::string, DutyState, std::less<>> duties_;
+  std::set<std::string> due_;  // under duties_mutex_: pipelines whose cron fired, for `cron tick`
   std::atomic<std::int64_t> backlog_{-1};
   std::unique_ptr<store::Connection> control_connection_;  // control pool only
 

@@ -73,7 +73,7 @@ void Daemon::run_duty(const std::string& what,
 
 // One failing pipeline (a generation error of its own) is logged and the others go on. A
 // long catchup gets a second of the control thread per run and goes on behind the other
-// duties (a cron tick of its own), so it never holds them up, nor a drain.
+// duties (due again, at the next `cron tick`), so it never holds them up, nor a drain.
 Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
   store::Records records(c, options_.holder);
   const tasks::GenerateLimits limits{.batch = state()->config.daemon.scheduler.max_windows_per_tick,
@@ -81,10 +81,14 @@ Result<void> Daemon::generate(store::Connection& c, const Runtimes& which) {
                                      .keep_going = [this] { return !stopping_.load(); }};
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   const auto report = tasks::generate_all(records, which, now, limits);
-  for (const auto& p : report.cut)
-    control("cron tick " + p->id.value, [this, p](auto& conn) { return generate(conn, {p}); });
+  if (!report.cut.empty()) {
+    std::vector<std::string> cut;
+    for (const auto& p : report.cut) cut.push_back(p->id.value);
+    add_due(cut);
+  }
   // The insert trigger notifies too; this covers a daemon whose LISTEN is down.
   if (report.created > 0) boost::asio::post(io_, [this] { wake("generated"); });
+  if (report.lost) return fail(*report.lost);
   if (!report.failed.empty()) return fail(report.failed.back().second);
   return {};
 }
@@ -97,6 +101,9 @@ Result<void> Daemon::cleanup(store::Connection& c) {
   if (!report) return fail(report.error());
   if (report->returned_to_pending + report->failed > 0)
     boost::asio::post(io_, [this] { wake("stale locks freed"); });
+  auto orphans = tasks::release_orphans(records, leases_);
+  if (!orphans) return fail(orphans.error());
+  if (*orphans > 0) boost::asio::post(io_, [this] { wake("orphaned claims released"); });
   return tasks::sweep_stage(c, s->all, {s->config.daemon.stage.keep_failed}).map([](auto) {});
 }
 
@@ -171,6 +178,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   std::vector<std::string> ids;
   ids.reserve(s->config.pipelines.size());
   for (const auto& p : s->config.pipelines) ids.push_back(p.id.value);
+  if (auto folded = store::fold_counts(c); !folded) return fail(folded.error());
   store::Operator op(c, options_.holder);
   auto counts = op.counts(ids);
   if (!counts) return fail(counts.error());

@@ -42,7 +42,8 @@ void Daemon::drain() {
   for (auto* t : {&poll_timer_, &cleanup_timer_, &retention_timer_, &backfill_timer_,
                   &reconnect_timer_, &listen_timer_})
     t->cancel();
-  cron_timers_.clear();
+  cron_timer_.cancel();
+  cron_fires_ = {};
   listener_.stop();
   const auto timeout = state()->config.daemon.drain_timeout;
   observe::logger("scheduler")

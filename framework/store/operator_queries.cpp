@@ -146,18 +146,25 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
 Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines) {
   return attempt("counting records per pipeline", [&] {
     pqxx::nontransaction tx(connection_);
+    // The history's counts are kept incrementally (0016: sluice_finished_counts); the live
+    // part is read from its partial indexes, and each newest window by one index probe: the
+    // cost follows the number of pipelines and live windows, not the length of the history.
     const auto result = tx.exec_params(
+        "WITH running AS (SELECT pipeline_id, count(*) AS n FROM pipeline_records "
+        "                  WHERE pipeline_status = 'IN_PROGRESS' GROUP BY pipeline_id) "
         "SELECT p.id, "
-        "  count(*) FILTER (WHERE r.pipeline_status = 'PENDING'), "
-        "  count(*) FILTER (WHERE r.pipeline_status = 'IN_PROGRESS'), "
-        "  count(*) FILTER (WHERE r.pipeline_status = 'FAILED'), "
-        "  count(*) FILTER (WHERE r.pipeline_status = 'SUCCESS'), "
-        "  count(*) FILTER (WHERE r.pipeline_status = 'SKIPPED'), "
-        "  extract(epoch FROM max(r.window_end_time) "
-        "          FILTER (WHERE r.pipeline_status IN ('SUCCESS', 'SKIPPED')))::bigint, "
-        "  extract(epoch FROM max(r.window_end_time) FILTER (WHERE r.trigger <> "
-        "'backfill'))::bigint, "
-        "  coalesce(bool_or(pl.paused), false), "
+        "  (SELECT count(*) FROM pipeline_records q "
+        "    WHERE q.pipeline_id = p.id AND q.pipeline_status = 'PENDING'), "
+        "  coalesce(r.n, 0), coalesce(f.failed, 0), coalesce(f.succeeded, 0), "
+        "  coalesce(f.skipped, 0), "
+        "  extract(epoch FROM CASE WHEN pl.pipeline_id IS NOT NULL THEN pl.newest_done_end "
+        "    ELSE (SELECT d.window_end_time FROM pipeline_records d WHERE d.pipeline_id = p.id "
+        "           AND d.pipeline_status IN ('SUCCESS', 'SKIPPED') "
+        "         ORDER BY d.window_start_time DESC LIMIT 1) END)::bigint, "
+        "  extract(epoch FROM (SELECT g.window_end_time FROM pipeline_records g "
+        "    WHERE g.pipeline_id = p.id AND g.trigger <> 'backfill' "
+        "    ORDER BY g.window_start_time DESC LIMIT 1))::bigint, "
+        "  coalesce(pl.paused, false), "
         // What holds the oldest PENDING window, on the claim index: its dependencies, or the
         // run_if its last run waits for (that run's message).
         "  (SELECT coalesce(sluice_waiting_on(q.pipeline_id, q.window_start_time, "
@@ -166,9 +173,10 @@ Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string
         "     FROM pipeline_records q WHERE q.pipeline_id = p.id "
         "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) "
         "FROM unnest($1::text[]) AS p(id) "
-        "LEFT JOIN pipeline_records r ON r.pipeline_id = p.id "
         "LEFT JOIN pipelines pl ON pl.pipeline_id = p.id "
-        "GROUP BY p.id ORDER BY p.id",
+        "LEFT JOIN sluice_finished_counts f ON f.pipeline_id = p.id "
+        "LEFT JOIN running r ON r.pipeline_id = p.id "
+        "ORDER BY p.id",
         array_literal(pipelines));
     std::vector<PipelineCounts> out;
     for (const auto& row : result) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <date/date.h>
@@ -142,6 +143,33 @@ class RecordStore {
   // skip the windows in between (they are inserted ON CONFLICT DO NOTHING, so none doubles).
   virtual Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) = 0;
 
+  // Generation of many pipelines at once (a cron tick of thousands): last_window_end of each
+  // pipeline, in the order given, and insert_pending for the records of several pipelines
+  // with how many were new for each (pipelines with none new are left out). Records does
+  // each in one statement; these defaults take one pipeline at a time.
+  virtual Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) {
+    std::vector<std::optional<Instant>> ends;
+    ends.reserve(pipelines.size());
+    for (const auto& p : pipelines) {
+      auto end = last_window_end(p);
+      if (!end) return fail(end.error());
+      ends.push_back(*end);
+    }
+    return ends;
+  }
+  virtual Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const NewRecord> records) {
+    std::vector<std::pair<PipelineId, std::int64_t>> counts;
+    for (std::size_t i = 0, j = 0; i < records.size(); i = j) {
+      while (j < records.size() && records[j].pipeline == records[i].pipeline) ++j;
+      auto made = insert_pending(records.subspan(i, j - i));
+      if (!made) return fail(made.error());
+      if (*made > 0) counts.emplace_back(records[i].pipeline, *made);
+    }
+    return counts;
+  }
+
   // The oldest claimable window among `limits`' pipelines, or nullopt.
   virtual Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) = 0;
   // Up to `max` windows in one claim: the oldest claimable ones of the pipeline the single
@@ -179,6 +207,11 @@ class RecordStore {
   // `limits` use `fallback`.
   virtual Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
                                                    const StaleLimit& fallback) = 0;
+
+  // IN_PROGRESS records locked by this holder whose lease (COALESCE(heartbeat_at,
+  // pipeline_locked_at)) is older than `older_than`, by the database clock: the candidates of
+  // its orphan release (scheduling.hpp). Oldest lease first.
+  virtual Result<std::vector<Record>> own_unrenewed_locks(std::chrono::milliseconds older_than) = 0;
 
   virtual Result<std::optional<Record>> find(RecordId id) = 0;
 

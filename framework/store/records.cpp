@@ -228,9 +228,22 @@ std::string array_literal(std::span<const std::string> values) {
 Records::Records(pqxx::connection& connection, std::string holder)
     : connection_(connection), holder_(std::move(holder)) {}
 
-std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRecord> records) {
-  if (records.empty()) return 0;
-  // Arrays of columns, unnested server-side: one statement whatever the batch size.
+namespace {
+
+// Arrays of columns, unnested server-side: one statement whatever the batch size. Ordered by
+// the unique key, so two daemons inserting the same windows of several pipelines take their
+// locks in one order and never deadlock.
+const std::string kInsertPending =
+    "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, target_day, "
+    "time_interval, trigger, source_name, target_name, business_fields) "
+    "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, nullif(src, ''), "
+    "nullif(tgt, ''), f::jsonb "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
+    "ORDER BY s::bigint, p "
+    "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING";
+
+SqlParams insert_params(std::span<const NewRecord> records) {
   std::vector<std::string> pipeline, start, end, day, interval, trigger, source, target, fields;
   for (const auto& r : records) {
     pipeline.push_back(r.pipeline.value);
@@ -243,23 +256,17 @@ std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRe
     target.push_back(r.target_name);
     fields.push_back(stored_json(r.business_fields));
   }
-  const auto result =
-      exec_with(tx,
-                "INSERT INTO pipeline_records (pipeline_id, window_start_time, window_end_time, "
-                "target_day, "
-                "time_interval, trigger, source_name, target_name, business_fields) "
-                "SELECT p, to_timestamp(s::bigint), to_timestamp(e::bigint), d::date, i, t, "
-                "nullif(src, ''), "
-                "nullif(tgt, ''), f::jsonb "
-                "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                "$6::text[], $7::text[], "
-                "$8::text[], $9::text[]) AS x(p, s, e, d, i, t, src, tgt, f) "
-                "ORDER BY s::bigint "
-                "ON CONFLICT (pipeline_id, window_start_time) DO NOTHING",
-                {array_literal(pipeline), array_literal(start), array_literal(end),
-                 array_literal(day), array_literal(interval), array_literal(trigger),
-                 array_literal(source), array_literal(target), array_literal(fields)});
-  return static_cast<std::int64_t>(result.affected_rows());
+  return {array_literal(pipeline), array_literal(start),    array_literal(end),
+          array_literal(day),      array_literal(interval), array_literal(trigger),
+          array_literal(source),   array_literal(target),   array_literal(fields)};
+}
+
+}  // namespace
+
+std::int64_t insert_pending_in(pqxx::transaction_base& tx, std::span<const NewRecord> records) {
+  if (records.empty()) return 0;
+  return static_cast<std::int64_t>(
+      exec_with(tx, kInsertPending, insert_params(records)).affected_rows());
 }
 
 Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records) {
@@ -270,16 +277,67 @@ Result<std::int64_t> Records::insert_pending(std::span<const NewRecord> records)
   });
 }
 
+Result<std::vector<std::pair<PipelineId, std::int64_t>>> Records::insert_pending_each(
+    std::span<const NewRecord> records) {
+  using Counts = std::vector<std::pair<PipelineId, std::int64_t>>;
+  if (records.empty()) return Counts{};
+  return attempt("inserting pending records", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto rows = exec_with(tx,
+                                "WITH made AS (" + kInsertPending +
+                                    " RETURNING pipeline_id) "
+                                    "SELECT pipeline_id, count(*) FROM made GROUP BY pipeline_id",
+                                insert_params(records));
+    Counts counts;
+    counts.reserve(rows.size());
+    for (const auto& row : rows)
+      counts.emplace_back(PipelineId{row[0].as<std::string>()}, row[1].as<std::int64_t>());
+    return counts;
+  });
+}
+
+// The newest scheduled window by start, found by walking the unique index on (pipeline_id,
+// window_start_time) backwards: one probe, however long the history. The windows of the
+// schedule never overlap (each starts at or after the end of the one before), so it is also
+// the one that ends last.
 Result<std::optional<Instant>> Records::last_window_end(const PipelineId& pipeline) {
   return attempt("reading the last window", [&]() -> std::optional<Instant> {
     pqxx::nontransaction tx(connection_);
     const auto rows =
         exec_with(tx,
-                  "SELECT extract(epoch FROM max(window_end_time))::bigint FROM pipeline_records "
-                  "WHERE pipeline_id = $1 AND trigger <> 'backfill'",
+                  "SELECT extract(epoch FROM window_end_time)::bigint FROM pipeline_records "
+                  "WHERE pipeline_id = $1 AND trigger <> 'backfill' "
+                  "ORDER BY window_start_time DESC LIMIT 1",
                   {pipeline.value});
-    if (rows[0][0].is_null()) return std::nullopt;
+    if (rows.empty()) return std::nullopt;
     return Instant{Seconds{rows[0][0].as<std::int64_t>()}};
+  });
+}
+
+Result<std::vector<std::optional<Instant>>> Records::last_window_ends(
+    std::span<const PipelineId> pipelines) {
+  using Ends = std::vector<std::optional<Instant>>;
+  if (pipelines.empty()) return Ends{};
+  return attempt("reading the last windows", [&] {
+    std::vector<std::string> ids;
+    ids.reserve(pipelines.size());
+    for (const auto& p : pipelines) ids.push_back(p.value);
+    pqxx::nontransaction tx(connection_);
+    // The probe of last_window_end, once per pipeline, in one statement.
+    const auto rows = exec_with(tx,
+                                "SELECT extract(epoch FROM l.window_end_time)::bigint "
+                                "FROM unnest($1::text[]) WITH ORDINALITY AS p(id, n) "
+                                "LEFT JOIN LATERAL (SELECT window_end_time FROM pipeline_records r "
+                                "WHERE r.pipeline_id = p.id AND r.trigger <> 'backfill' "
+                                "ORDER BY r.window_start_time DESC LIMIT 1) l ON true ORDER BY p.n",
+                                {array_literal(ids)});
+    Ends ends;
+    ends.reserve(rows.size());
+    for (const auto& row : rows)
+      ends.push_back(row[0].is_null()
+                         ? std::nullopt
+                         : std::optional<Instant>(Instant{Seconds{row[0].as<std::int64_t>()}}));
+    return ends;
   });
 }
 
@@ -482,6 +540,24 @@ Result<CleanupReport> Records::expire_stale_locks(std::span<const StaleLimit> li
       }
     }
     return report;
+  });
+}
+
+// On the stale-lock scan's partial index (IN_PROGRESS rows only): a handful of rows.
+Result<std::vector<Record>> Records::own_unrenewed_locks(std::chrono::milliseconds older_than) {
+  return attempt("reading this holder's unrenewed locks", [&] {
+    pqxx::nontransaction tx(connection_);
+    const auto rows = exec_with(
+        tx,
+        std::string("SELECT ") + kRecordColumns +
+            " FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS' AND locked_by = $1 "
+            "AND coalesce(heartbeat_at, pipeline_locked_at) < now() - $2::bigint * interval "
+            "'1 millisecond' ORDER BY coalesce(heartbeat_at, pipeline_locked_at), id",
+        {holder_, std::to_string(older_than.count())});
+    std::vector<Record> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) out.push_back(to_record(row));
+    return out;
   });
 }
 

@@ -30,6 +30,12 @@ class Records : public RecordStore {
   // ON CONFLICT (pipeline_id, window_start_time) DO NOTHING.
   Result<std::int64_t> insert_pending(std::span<const NewRecord> records) override;
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
+  // One statement each: the newest window of every pipeline by an index probe (unnest +
+  // LATERAL), the records of many pipelines counted per pipeline (RETURNING).
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override;
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const NewRecord> records) override;
   // One call of sluice_claim (sql/migrations/0006_claim.sql; pools and priorities: 0014).
   Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
   // One call of sluice_claim_windows (sql/migrations/0017_claim_windows.sql).
@@ -41,6 +47,7 @@ class Records : public RecordStore {
   // Re-checked in the UPDATE itself: a record finished a moment ago is left alone.
   Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
                                            const StaleLimit& fallback) override;
+  Result<std::vector<Record>> own_unrenewed_locks(std::chrono::milliseconds older_than) override;
   Result<std::optional<Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const Record& record) override;
   // One statement for all of them.

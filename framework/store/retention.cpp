@@ -66,6 +66,13 @@ std::string to_interval(const time::Duration& d) {
   return std::to_string(d.months) + " months " + std::to_string(d.fixed.count()) + " seconds";
 }
 
+Result<std::int64_t> fold_counts(pqxx::connection& connection) {
+  return attempt("folding the finished-window counts", [&] {
+    pqxx::nontransaction tx(connection);
+    return tx.exec("SELECT sluice_fold_counts()")[0][0].as<std::int64_t>();
+  });
+}
+
 Result<PruneReport> prune(pqxx::connection& connection, const RetentionPolicy& policy) {
   PruneReport report;
   int budget = policy.max_batches;

@@ -28,6 +28,11 @@ struct PruneReport {
 // whatever its age: generation resumes after it, so deleting it would regenerate history.
 Result<PruneReport> prune(pqxx::connection& connection, const RetentionPolicy& policy);
 
+// Moves the deltas of the finished-window counts (0016) into their one row per pipeline, so
+// reading the counts costs one row per pipeline. Returns how many deltas it moved: 0 also
+// when another session is folding at that moment.
+Result<std::int64_t> fold_counts(pqxx::connection& connection);
+
 // `N months S seconds`: a Duration as a PostgreSQL interval.
 std::string to_interval(const time::Duration& d);
 

@@ -4,7 +4,7 @@
 # (with its phases and statements per window), an idle daemon's CPU and RSS. Builds
 # Release under build/bench, prints the figures, stops the cluster. Printed, never asserted.
 # Knobs: SLUICE_BENCH_DUE (100 windows), SLUICE_BENCH_IDLE_SECONDS (30), SLUICE_JOBS (2),
-# SLUICE_BENCH_ONLY (a comma list of due, chain, backfill, idle).
+# SLUICE_BENCH_PARTS (a comma list of due, chain, backfill, idle).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD

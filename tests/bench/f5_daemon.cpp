@@ -3,8 +3,9 @@
 //   due -> claim latency p50/p99, with notifications and, as the baseline, polling only
 //   task end -> next claim p50/p99 and 40 sequential empty windows end to end
 //   a backfill of one year of hourly empty windows, with where its time goes
-//   idle daemon: CPU and RSS over SLUICE_BENCH_IDLE_SECONDS (30)
-// SLUICE_BENCH_ONLY (a comma list of due, chain, backfill, idle) runs those sections only.
+//   idle daemon: CPU and RSS over SLUICE_BENCH_IDLE_SECONDS (30), with
+//     SLUICE_BENCH_IDLE_PIPELINES (1) hourly pipeline files loaded, none of them due
+// SLUICE_BENCH_PARTS (due,chain,backfill,idle) picks the parts to run.
 #include <fcntl.h>
 #include <signal.h>
 
@@ -29,9 +30,11 @@ fs::path write_config(const fs::path& dir, int windows, int workers,
   fs::create_directories(dir / "pipelines.d");
   std::ofstream(dir / "sluice.yaml")
       << "database:\n  url: ${env:SLUICE_DATABASE_URL}\nstage:\n  root: stage\n"
-      << "workers: " << workers << "\nlog:\n  level: warn\nhttp:\n  enabled: false\nscheduler:\n"
+      << "workers: " << workers << "\nlog:\n  level: warn\nscheduler:\n"
       << "  poll_interval: 1s\n  heartbeat_interval: 5s\n"
       << scheduler_extra
+      // A free port: another daemon on this host (a benchmark of another tree) may hold 8470.
+      << "http:\n  listen: 127.0.0.1:0\n"
       << "connections:\n  db:\n    kind: postgres\n    url: ${env:SLUICE_DATABASE_URL}\n";
   const std::string start = windows > 0 ? "2024-01-01" : "2030-01-01";
   const std::string end = windows > 0 ? "\"2024-01-01T00:00:00Z\"" : "\"2030-01-02\"";
@@ -49,6 +52,22 @@ std::string prepare(const std::string& server, const std::string& name) {
   const auto url = fresh_database(server, name);
   sql(url, "CREATE TABLE src (id int, event_time timestamptz); CREATE TABLE dst (LIKE src)");
   return url;
+}
+
+// `n` more pipeline files like bench.yaml (hourly, nothing due before 2030): an idle daemon
+// loaded with many pipelines.
+void write_idle_pipelines(const fs::path& dir, long n) {
+  for (long i = 1; i < n; ++i)
+    std::ofstream(dir / "pipelines.d" / ("idle_" + std::to_string(i) + ".yaml"))
+        << "id: idle_" << i << "\nsource:\n  connection: db\n  table: src\n"
+        << "  time_column: event_time\ntarget:\n  connection: db\n  table: dst\n"
+        << "schedule:\n  cron: \"0 * * * *\"\nwindow:\n  granularity: 1h\n"
+        << "  start_date: \"2030-01-01\"\n";
+}
+
+bool part(const char* name) {
+  const std::string parts = "," + env_or("SLUICE_BENCH_PARTS", "due,chain,backfill,idle") + ",";
+  return parts.find("," + std::string(name) + ",") != std::string::npos;
 }
 
 pid_t start_daemon(const std::string& sluiced, const fs::path& config, const std::string& url,
@@ -104,11 +123,6 @@ std::vector<double> due_to_claim(const std::string& url, int n, std::chrono::mil
                 "SELECT extract(epoch FROM e.started_at - r.record_first_created_time) * 1000 "
                 "FROM pipeline_records r JOIN pipeline_events e ON e.record_id = r.id "
                 "AND e.task = 'claim'");
-}
-
-bool wanted(const char* section) {
-  const std::string only = "," + env_or("SLUICE_BENCH_ONLY", "due,chain,backfill,idle") + ",";
-  return only.find("," + std::string(section) + ",") != std::string::npos;
 }
 
 // Where a backfill's time went, from its records and events: planning (the request until its
@@ -179,7 +193,7 @@ int main() {
 
   // 1. Due -> claim: with notifications, then polling only (notify triggers dropped).
   std::vector<double> latency[2];
-  for (int polling = 0; polling < 2 && wanted("due"); ++polling) {
+  for (int polling = 0; polling < 2 && part("due"); ++polling) {
     const auto url = prepare(server, polling ? "sluice_f5_poll" : "sluice_f5_notify");
     if (polling) sql(url, "DROP TRIGGER pipeline_records_notify_insert ON pipeline_records");
     const auto dir = work / (polling ? "poll" : "notify");
@@ -189,7 +203,7 @@ int main() {
                                     std::chrono::milliseconds(polling ? 150 : 50));
     stop_daemon(pid);
   }
-  if (wanted("due")) {
+  if (part("due")) {
     std::printf("due -> claim (ms), notifications: p50 %.1f p99 %.1f (n=%zu; target p99 <= 100)\n",
                 percentile(latency[0], 0.5), percentile(latency[0], 0.99), latency[0].size());
     std::printf("due -> claim (ms), polling every 1 s: p50 %.1f p99 %.1f; ratio of p50s %.1fx\n",
@@ -198,7 +212,7 @@ int main() {
   }
 
   // 2. A sequential chain of 40 empty windows, one at a time.
-  if (wanted("chain")) {
+  if (part("chain")) {
     const auto url = prepare(server, "sluice_f5_chain");
     const auto dir = work / "chain";
     const auto started = Clock::now();
@@ -228,7 +242,7 @@ int main() {
 
   // 3. A backfill of one year of hourly windows (8,760, no rows), raised as a request row the
   // way an operator's SQL does; the schedule itself (catchup off) makes only its newest window.
-  if (wanted("backfill")) {
+  if (part("backfill")) {
     const auto url = prepare(server, "sluice_f5_backfill");
     const auto dir = work / "backfill";
     const auto config = write_config(dir, 0, 4, "  backfill_max_active_windows: 4\n");
@@ -266,11 +280,19 @@ int main() {
     print_backfill_phases(server, url, counters, 8760.0, 4);
   }
 
-  // 4. Idle: nothing due.
-  if (wanted("idle")) {
+  // 4. Idle: nothing due, once the daemon registered every pipeline it loaded.
+  if (part("idle")) {
     const auto url = prepare(server, "sluice_f5_idle");
     const auto dir = work / "idle";
-    const pid_t pid = start_daemon(sluiced, write_config(dir, 0, 4), url, dir / "sluiced.log");
+    const long pipelines = env_number("SLUICE_BENCH_IDLE_PIPELINES", 1);
+    const auto config = write_config(dir, 0, 4);
+    write_idle_pipelines(dir, pipelines);
+    const auto started = Clock::now();
+    const pid_t pid = start_daemon(sluiced, config, url, dir / "sluiced.log");
+    if (!wait_for(url, "SELECT count(*) FROM pipelines", pipelines, 600))
+      std::printf("idle daemon: NOT ALL %ld pipelines registered within 600 s\n", pipelines);
+    std::printf("idle daemon with %ld pipeline(s): loaded and registered in %.1f s\n", pipelines,
+                seconds_since(started));
     std::this_thread::sleep_for(std::chrono::seconds(2));
     const auto [t0, rss0] = cpu_ticks_and_rss_kib(pid);
     const long seconds = env_number("SLUICE_BENCH_IDLE_SECONDS", 30);
@@ -279,8 +301,10 @@ int main() {
     stop_daemon(pid);
     const double cpu = 100.0 * static_cast<double>(t1 - t0) /
                        static_cast<double>(sysconf(_SC_CLK_TCK)) / static_cast<double>(seconds);
-    std::printf("idle daemon over %ld s: CPU %.2f%% (target <= 1%%), RSS %.1f MiB (target <= 50)\n",
-                seconds, cpu, static_cast<double>(std::max(rss0, rss1)) / 1024.0);
+    std::printf(
+        "idle daemon with %ld pipeline(s) over %ld s: CPU %.2f%% (target <= 1%%; <= 2%% with "
+        "10,000 pipelines), RSS %.1f MiB (target <= 50; <= 200 with 10,000 pipelines)\n",
+        pipelines, seconds, cpu, static_cast<double>(std::max(rss0, rss1)) / 1024.0);
   }
   return 0;
 }

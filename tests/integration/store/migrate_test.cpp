@@ -61,10 +61,11 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
         std::set<std::string>{"pipeline_records", "pipeline_events", "pipelines",
                               "backfill_requests", "audit_log", "schema_migrations",
                               "notifications", "notification_deliveries", "notification_streams",
-                              "pipeline_dependencies", "pipeline_definitions", "window_checks"});
+                              "pipeline_dependencies", "pipeline_definitions", "window_checks",
+                              "pipeline_counts", "pipeline_count_deltas"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
-                              "window_latency"});
+                              "window_latency", "sluice_finished_counts"});
   const auto indexes = names(*c, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'");
   for (const char* index :
        {"pipeline_records_window_unique", "pipeline_records_claim_kind_idx",
@@ -97,6 +98,10 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "pipeline_records_track_done_insert",
                               "pipeline_records_track_done_update",
                               "pipeline_records_track_done_delete",
+                              "pipeline_records_count_insert",
+                              "pipeline_records_count_update",
+                              "pipeline_records_count_delete",
+                              "pipeline_records_count_truncate",
                               "pipeline_definitions_append_only",
                               "pipeline_definitions_notify",
                               "pipeline_records_notify_pool_freed",

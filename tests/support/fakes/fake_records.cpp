@@ -114,6 +114,14 @@ class Connection final : public store::RecordStore {
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override {
     return db_.last_window_end(pipeline);
   }
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override {
+    return db_.last_window_ends(pipelines);
+  }
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const store::NewRecord> records) override {
+    return db_.insert_pending_each(records);
+  }
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override {
     return db_.claim(limits);
   }
@@ -128,6 +136,10 @@ class Connection final : public store::RecordStore {
   Result<store::CleanupReport> expire_stale_locks(std::span<const store::StaleLimit> limits,
                                                   const store::StaleLimit& fallback) override {
     return db_.expire_stale_locks(limits, fallback);
+  }
+  Result<std::vector<store::Record>> own_unrenewed_locks(
+      std::chrono::milliseconds older_than) override {
+    return db_.own_unrenewed_locks(older_than);
   }
   Result<std::optional<store::Record>> find(RecordId id) override { return db_.find(id); }
   Result<std::int64_t> settle_backfill(const store::Record& record) override {
@@ -193,6 +205,31 @@ Result<std::optional<Instant>> FakeRecords::last_window_end(const PipelineId& pi
     if (row.record.pipeline == pipeline && !is_backfill(row.record))
       last = std::max(last.value_or(row.record.window.end), row.record.window.end);
   return last;
+}
+
+Result<std::vector<std::optional<Instant>>> FakeRecords::last_window_ends(
+    std::span<const PipelineId> pipelines) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("last_window_ends")) return fail(*error);
+  std::vector<std::optional<Instant>> ends;
+  for (const auto& pipeline : pipelines) {
+    std::optional<Instant> last;
+    for (const auto& [id, row] : rows_)
+      if (row.record.pipeline == pipeline && !is_backfill(row.record))
+        last = std::max(last.value_or(row.record.window.end), row.record.window.end);
+    ends.push_back(last);
+  }
+  return ends;
+}
+
+Result<std::vector<std::pair<PipelineId, std::int64_t>>> FakeRecords::insert_pending_each(
+    std::span<const store::NewRecord> records) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("insert_pending_each")) return fail(*error);
+  std::map<PipelineId, std::int64_t> made;
+  for (const auto& n : records)
+    if (insert(n)) ++made[n.pipeline];
+  return std::vector<std::pair<PipelineId, std::int64_t>>(made.begin(), made.end());
 }
 
 Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::ClaimLimit> limits) {
@@ -365,6 +402,23 @@ Result<store::CleanupReport> FakeRecords::expire_stale_locks(
     ++(used_up ? report.failed : report.returned_to_pending);
   }
   return report;
+}
+
+Result<std::vector<store::Record>> FakeRecords::own_unrenewed_locks(
+    std::chrono::milliseconds older_than) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("own_unrenewed_locks")) return fail(*error);
+  std::vector<const Row*> old;
+  for (const auto& [id, row] : rows_)
+    if (row.record.status == Status::in_progress && row.record.locked_by == holder_ &&
+        row.heartbeat_at && *row.heartbeat_at < now_ - older_than)
+      old.push_back(&row);
+  std::stable_sort(old.begin(), old.end(),
+                   [](const Row* a, const Row* b) { return *a->heartbeat_at < *b->heartbeat_at; });
+  std::vector<store::Record> out;
+  out.reserve(old.size());
+  for (const auto* row : old) out.push_back(row->record);
+  return out;
 }
 
 Result<std::optional<store::Record>> FakeRecords::find(RecordId id) {

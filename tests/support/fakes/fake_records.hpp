@@ -6,8 +6,9 @@
 // come, live before backfill, within each pipeline's max_active limits; stale locks are
 // judged against heartbeat_at. "The database clock" is a clock the test sets and advances.
 // Failures of the store itself are planned per call ("insert_pending", "last_window_end",
-// "claim", "write_task", "heartbeat", "expire_stale_locks", "find", "settle_backfill",
-// "connect"), or decided per write by refuse_write.
+// "insert_pending_each", "last_window_ends", "claim", "write_task", "heartbeat",
+// "expire_stale_locks", "own_unrenewed_locks", "find", "settle_backfill", "connect"), or
+// decided per write by refuse_write.
 #include <functional>
 #include <map>
 #include <memory>
@@ -81,6 +82,12 @@ class FakeRecords final : public store::RecordStore {
 
   Result<std::int64_t> insert_pending(std::span<const store::NewRecord> records) override;
   Result<std::optional<Instant>> last_window_end(const PipelineId& pipeline) override;
+  // One call each, whatever the number of pipelines ("last_window_ends",
+  // "insert_pending_each"), as store::Records makes one statement of each.
+  Result<std::vector<std::optional<Instant>>> last_window_ends(
+      std::span<const PipelineId> pipelines) override;
+  Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
+      std::span<const store::NewRecord> records) override;
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override;
   // Claims as claim() does, then more windows of the first one's pipeline and kind, up to
   // `max`, within its limit and pool (not stopping, as the real claim does, before another
@@ -91,6 +98,8 @@ class FakeRecords final : public store::RecordStore {
   Result<bool> heartbeat(const store::Record& record) override;
   Result<store::CleanupReport> expire_stale_locks(std::span<const store::StaleLimit> limits,
                                                   const store::StaleLimit& fallback) override;
+  Result<std::vector<store::Record>> own_unrenewed_locks(
+      std::chrono::milliseconds older_than) override;
   Result<std::optional<store::Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const store::Record& record) override;
 

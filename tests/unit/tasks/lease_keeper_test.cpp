@@ -1,6 +1,7 @@
 // The lease keeper without a server, renewing through the fake store: a held window's
 // lease is renewed, a lock taken over raises `lost`, the chain's own final write does not,
-// and a lost connection is reopened at the next round.
+// a lost connection is reopened at the next round, and a window its worker left to the
+// stale-lock cleanup is accounted for in that run only.
 #include <catch2/catch.hpp>
 
 #include <thread>
@@ -135,4 +136,21 @@ TEST_CASE("the keeper stops renewing a window still in its task past its deadlin
   CHECK_FALSE(renewed(stuck));
   CHECK(renewed(running));  // the others are still renewed
   CHECK_FALSE(stuck_lease->lost);
+}
+
+TEST_CASE("a left window is accounted for in its own run only",
+          "[tasks][lease][orphans][threads]") {
+  Held h;
+  const auto& first = h.record;
+  auto& keeper = h.keeper;
+  keeper.hold(first);
+  keeper.leave(first);
+  CHECK(keeper.running() == 0);
+  CHECK(keeper.accounts_for(first));
+  auto again = first;
+  again.run = RunId{"scheduled__later"};  // the stale-lock cleanup freed it, this daemon claimed it
+  CHECK_FALSE(keeper.accounts_for(again));
+  keeper.hold(again);
+  keeper.release(again);
+  CHECK_FALSE(keeper.accounts_for(first));  // held again, the left entry went
 }

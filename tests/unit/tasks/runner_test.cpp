@@ -154,6 +154,35 @@ TEST_CASE("a write lost with the connection leaves the window to release",
   CHECK(w.claim_order().size() == 1);  // the worker stopped
 }
 
+TEST_CASE("a window whose writes are refused is left to the stale-lock cleanup, not orphaned",
+          "[tasks][runner][orphans][threads]") {
+  Worker w;
+  const auto id = w.add(0);
+  // Refused, not lost: its outcome, then the failure written in its place.
+  w.records.refuse_write([](const auto&, const auto&) {
+    return std::optional(Error::retryable("canceling statement due to statement timeout"));
+  });
+  const auto end = w.run();
+  CHECK(end.summary.store_errors == 1);
+  CHECK_FALSE(end.store_error);
+  CHECK(end.unfinished.empty());
+  CHECK(w.leases.running() == 0);  // no longer renewed
+  const auto row = w.records.row(id);
+  REQUIRE(row.record.status == Status::in_progress);
+  CHECK(w.leases.accounts_for(row.record));
+  w.records.refuse_write({});
+  w.records.advance(3600s);
+  // The orphan release leaves it; the stale-lock cleanup frees it and counts the attempt, so
+  // a write refused at every run ends FAILED once its retries are used up.
+  CHECK(*tasks::release_orphans(w.records, w.leases) == 0);
+  CHECK(w.records.row(id).record.status == Status::in_progress);
+  const auto report =
+      tasks::free_stale_locks(w.records, tasks::stale_policy(w.pipelines, std::chrono::hours(2)));
+  REQUIRE(report);
+  CHECK(report->returned_to_pending == 1);
+  CHECK(w.records.row(id).record.retry_attempt == 1);
+}
+
 TEST_CASE("a backfill window that ends settles its request, a retried one does not yet",
           "[tasks][runner][threads]") {
   Worker w;

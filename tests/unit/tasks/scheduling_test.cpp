@@ -1,8 +1,10 @@
 // The scheduling duties without a server, on the fake store: generating due windows (batches,
-// a cut catchup, backfill windows ahead, a failing pipeline among others) and freeing stale
-// locks with each pipeline's threshold and the daemon's fallback.
+// a cut catchup, backfill windows ahead, a failing pipeline among others), freeing stale
+// locks with each pipeline's threshold and the daemon's fallback, and releasing a daemon's
+// own orphaned claims.
 #include <catch2/catch.hpp>
 
+#include "tasks/lease_keeper.hpp"
 #include "tasks/runner.hpp"
 #include "tasks/scheduling.hpp"
 #include "tests/support/fakes/fake_pipeline.hpp"
@@ -80,6 +82,8 @@ TEST_CASE("a backfill window ahead of the schedule does not make generation skip
 TEST_CASE("generate_all goes on past a pipeline that cannot generate", "[tasks][scheduling]") {
   test::FakeRecords records(kNow);
   const tasks::Runtimes pipelines{hourly("broken", 3), hourly("orders", 3)};
+  // The read of both fails, then broken's alone (generation_test.cpp: the batches).
+  records.script().fail("last_window_ends", 1, Error::retryable("statement timeout"));
   records.script().fail("last_window_end", 1, Error::retryable("statement timeout"));
   const auto report = tasks::generate_all(records, pipelines, kNow, {});
   CHECK(report.created == 3);
@@ -161,4 +165,65 @@ TEST_CASE("a heartbeat keeps a lock, retries used up make an expired one FAILED"
   CHECK(report->returned_to_pending == 0);
   CHECK(records.row(renewed.id).record.status == Status::in_progress);
   CHECK(records.row(renewed.id == first ? second : first).record.status == Status::failed);
+}
+
+TEST_CASE("own orphans: unheld and unrenewed for 3 intervals are released, the rest kept",
+          "[tasks][scheduling][orphans][threads]") {
+  test::FakeRecords records(kNow);
+  auto p = hourly("orders", 6);
+  for (int i = 0; i < 6; ++i) records.add(p->id, test::FakePipeline::window(i));
+  const std::vector<store::ClaimLimit> limits{{p->id, 6, 1}};
+  const auto claim = [&] { return **records.claim(limits); };
+  const auto held = claim(), left = claim(), other = claim(), orphan = claim();
+  // An hour's interval: the keeper renews nothing during the test, so only what it
+  // accounts for keeps a window.
+  tasks::LeaseKeeper keeper([&] { return records.connect(); }, std::chrono::hours(1));
+  keeper.hold(held);
+  keeper.hold(left);
+  keeper.leave(left);
+  records.take_over(other.id);  // another daemon's now
+  records.advance(3h);
+  const auto young = claim();  // a claim not held yet: its lease is the claim's own instant
+  const auto status = [&](const store::Record& r) { return records.row(r.id).record.status; };
+
+  CHECK(*tasks::release_orphans(records, keeper) == 0);  // 3 h exactly is not older
+  records.advance(1s);
+  const auto released = tasks::release_orphans(records, keeper);
+  REQUIRE(released);
+  CHECK(*released == 1);
+  for (const auto& kept : {held, left, other, young}) CHECK(status(kept) == Status::in_progress);
+  const auto row = records.row(orphan.id);
+  CHECK(row.record.status == Status::pending);
+  CHECK(row.record.retry_attempt == 0);
+  CHECK(row.error_message == "released: orphaned claim of this daemon");
+  CHECK(row.next_attempt_at == records.now());
+  const auto events = records.events();
+  CHECK(events.back().record == orphan.id);
+  CHECK(events.back().run == orphan.run);
+  CHECK(events.back().outcome == "RELEASED");
+
+  // A window its worker lets go without ending it is an orphan like any other, and the young
+  // one is once it is old enough; the left one stays the stale-lock cleanup's.
+  CHECK(*tasks::release_orphans(records, keeper) == 0);
+  keeper.release(held);
+  records.advance(3h);
+  CHECK(*tasks::release_orphans(records, keeper) == 2);  // `held` and `young`
+  CHECK(status(held) == Status::pending);
+  CHECK(status(young) == Status::pending);
+  CHECK(status(left) == Status::in_progress);
+}
+
+TEST_CASE("an orphan release whose query fails frees nothing", "[tasks][scheduling][orphans]") {
+  test::FakeRecords records(kNow);
+  auto p = hourly("orders", 1);
+  records.add(p->id, test::FakePipeline::window(0));
+  const auto r = **records.claim(std::vector<store::ClaimLimit>{{p->id, 1, 1}});
+  records.advance(24h);
+  tasks::LeaseKeeper keeper([&] { return records.connect(); }, std::chrono::hours(1));
+  records.script().fail("own_unrenewed_locks", 1, Error::retryable("statement timeout"));
+  const auto released = tasks::release_orphans(records, keeper);
+  REQUIRE_FALSE(released);
+  CHECK(released.error().message == "statement timeout");
+  CHECK(records.row(r.id).record.status == Status::in_progress);
+  CHECK(*tasks::release_orphans(records, keeper) == 1);  // the next round
 }
