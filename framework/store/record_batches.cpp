@@ -5,6 +5,8 @@
 #include <regex>
 #include <stdexcept>
 
+#include <pqxx/except>
+
 #include "framework/store/backfill.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/records.hpp"
@@ -12,6 +14,9 @@
 
 namespace sluice::store {
 namespace {
+
+// sluice_claim_windows: the fingerprint is not the one stored for this holder.
+constexpr const char* kLimitsNotStored = "SLU02";
 
 // `{"a",NULL,"b"}`: array_literal with NULL elements.
 std::string nullable_array_literal(const std::vector<std::optional<std::string>>& values) {
@@ -94,11 +99,24 @@ Statement write_tasks_statement(std::span<const Record> records, std::span<const
 }
 
 Result<std::vector<Record>> Records::claim_windows(std::span<const ClaimLimit> limits, int max) {
+  if (limits.empty()) return std::vector<Record>{};
+  const std::int64_t fingerprint = claim_limits_fingerprint(limits);
   return attempt("claiming windows", [&] {
     std::vector<Record> claimed;
-    for (const auto& row :
-         detail::execute(connection_, claim_windows_statement(limits, holder_, max)))
-      claimed.push_back(detail::claimed_record(row));
+    const auto claim = [&] {
+      for (const auto& row :
+           detail::execute(connection_, claim_windows_statement(fingerprint, holder_, max)))
+        claimed.push_back(detail::claimed_record(row));
+    };
+    try {
+      claim();
+    } catch (const pqxx::sql_error& e) {
+      // The limits stored under this holder are another set (a reload, a restart, a fresh
+      // database): store these and claim again. Only this sends every pipeline's limits.
+      if (e.sqlstate() != kLimitsNotStored) throw;
+      detail::execute(connection_, store_claim_limits_statement(limits, holder_));
+      claim();
+    }
     return claimed;
   });
 }

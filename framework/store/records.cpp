@@ -343,10 +343,18 @@ Result<std::vector<std::optional<Instant>>> Records::last_window_ends(
 
 namespace {
 
-// The claim's statement over `function` (sluice_claim, or sluice_claim_windows with its
-// tenth argument, the most windows to take).
-Statement claim_over(const char* name, const char* function, std::span<const ClaimLimit> limits,
-                     std::string_view holder, std::optional<int> max) {
+// The columns every claim returns: the record, how long it waited to be claimed and since
+// its first claim.
+const std::string kClaimedColumns =
+    std::string(kRecordColumns) +
+    // Claimable since it was made, or since its backoff (or the rerun, release or cleanup
+    // that set next_attempt_at) let it run again.
+    ", extract(epoch FROM pipeline_locked_at - greatest(record_first_created_time, "
+    "next_attempt_at))::float8 AS waited_s, "
+    "extract(epoch FROM pipeline_locked_at - pipeline_start_time)::bigint AS first_claim_s";
+
+// The limits as the eight arrays of sluice_store_claim_limits and sluice_claim.
+Params limit_arrays(std::span<const ClaimLimit> limits) {
   std::vector<std::string> ids, live, backfill, versions, pools, slots, sizes, priorities;
   for (const auto& l : limits) {
     ids.push_back(l.pipeline.value);
@@ -366,33 +374,56 @@ Statement claim_over(const char* name, const char* function, std::span<const Cla
       .add(array_literal(pools))
       .add(array_literal(slots))
       .add(array_literal(sizes))
-      .add(array_literal(priorities))
-      .add(std::string(holder));
-  if (max) params.add(std::to_string(*max));
-  return Statement{name,
-                   std::string("SELECT ") + kRecordColumns +
-                       // Claimable since it was made, or since its backoff (or the rerun,
-                       // release or cleanup that set next_attempt_at) let it run again.
-                       ", extract(epoch FROM pipeline_locked_at - greatest("
-                       "record_first_created_time, next_attempt_at))::float8 AS waited_s, "
-                       "extract(epoch FROM pipeline_locked_at - pipeline_start_time)::bigint "
-                       "AS first_claim_s FROM " +
-                       function +
-                       "($1::text[], $2::int[], $3::int[], $4::int[], "
-                       "$5::text[], $6::int[], $7::int[], $8::int[], $9" +
-                       (max ? ", $10::int)" : ")"),
-                   params.take()};
+      .add(array_literal(priorities));
+  return params;
 }
 
 }  // namespace
 
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
-  return claim_over("sluice_claim", "sluice_claim", limits, holder, std::nullopt);
+  return Statement{"sluice_claim",
+                   "SELECT " + kClaimedColumns +
+                       " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], "
+                       "$5::text[], $6::int[], $7::int[], $8::int[], $9)",
+                   limit_arrays(limits).add(std::string(holder)).take()};
 }
 
-Statement claim_windows_statement(std::span<const ClaimLimit> limits, std::string_view holder,
-                                  int max) {
-  return claim_over("sluice_claim_windows", "sluice_claim_windows", limits, holder, max);
+std::int64_t claim_limits_fingerprint(std::span<const ClaimLimit> limits) {
+  // FNV-1a over every field, each ended by a byte no id holds.
+  std::uint64_t h = 14695981039346656037ULL;
+  const auto mix = [&h](std::string_view text) {
+    for (const unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+    h = (h ^ 0x1fU) * 1099511628211ULL;
+  };
+  for (const auto& l : limits) {
+    mix(l.pipeline.value);
+    for (const int n : {l.live, l.backfill, l.version, l.pool_slots, l.pool_size, l.priority})
+      mix(std::to_string(n));
+    mix(l.pool);
+  }
+  return static_cast<std::int64_t>(h);
+}
+
+Statement store_claim_limits_statement(std::span<const ClaimLimit> limits,
+                                       std::string_view holder) {
+  Params params;
+  params.add(std::string(holder)).add(std::to_string(claim_limits_fingerprint(limits)));
+  for (auto& array : limit_arrays(limits).take()) params.add(std::move(*array));
+  return Statement{"sluice_store_claim_limits",
+                   "SELECT sluice_store_claim_limits($1, $2::bigint, $3::text[], $4::int[], "
+                   "$5::int[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[])",
+                   params.take()};
+}
+
+Statement claim_windows_statement(std::int64_t fingerprint, std::string_view holder, int max) {
+  return Statement{
+      "sluice_claim_windows",
+      "SELECT " + kClaimedColumns + " FROM sluice_claim_windows($1, $2::bigint, $3::int)",
+      Params()
+          .add(std::string(holder))
+          .add(std::to_string(fingerprint))
+          .add(std::to_string(max))
+          .take()};
 }
 
 namespace detail {
@@ -454,11 +485,10 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
 }
 
 Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits) {
-  return attempt("claiming a window", [&]() -> std::optional<Record> {
-    const auto result = detail::execute(connection_, claim_statement(limits, holder_));
-    if (result.empty()) return std::nullopt;
-    return detail::claimed_record(result[0]);
-  });
+  auto claimed = claim_windows(limits, 1);
+  if (!claimed) return fail(claimed.error());
+  if (claimed->empty()) return std::optional<Record>{};
+  return std::optional(std::move(claimed->front()));
 }
 
 Result<bool> Records::write_task(const Record& record, const TaskWrite& w) {
