@@ -35,8 +35,7 @@ void BatchedEnds::flush() {
   } else {
     log->error("{} window end(s) refused together ({}): writing them one by one", deferred_.size(),
                written.error().message);
-    for (std::size_t i = 0; i < deferred_.size(); ++i) {
-      const auto& d = deferred_[i];
+    for (const auto& d : deferred_) {
       if (lost_error_) {
         lost_.push_back(d.record);
         continue;
