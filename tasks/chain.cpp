@@ -128,10 +128,29 @@ std::string_view to_string(ChainEnd end) {
   return "UNKNOWN";
 }
 
-ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline,
-                        Lease& lease) {
+void record_deferred_end(const store::Record& record, const store::TaskWrite& write, bool written,
+                         Clock::time_point started) {
+  auto& m = observe::metrics();
+  const std::string& id = record.pipeline.value;
+  const std::string where = observe::window_context(record.pipeline, record.window, record.run);
+  if (written) {
+    observe::logger("chain")->debug("{} {} {} in {} ms", where, to_string(write.task),
+                                    to_string(write.outcome), write.elapsed.count() / 1000);
+    record_task_metrics(id, write);
+  } else {
+    observe::logger("chain")->warn("{} lock lost before {} was recorded: nothing written", where,
+                                   to_string(write.task));
+    m.lease_lost(id);
+  }
+  m.window_finished(id, to_string(written ? ChainEnd::skipped : ChainEnd::lock_lost),
+                    std::chrono::duration<double>(Clock::now() - started).count());
+}
+
+ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
+                        EndWrites* ends) {
   const auto started = Clock::now();
-  ChainOutcome outcome = run_tasks(record, pipeline, lease);
+  ChainOutcome outcome = run_tasks(record, pipeline, lease, ends);
+  if (outcome.deferred) return outcome;  // its metrics when its write is made
   auto& m = observe::metrics();
   const std::string& id = record.pipeline.value;
   if (outcome.end == ChainEnd::lock_lost) m.lease_lost(id);
@@ -142,7 +161,7 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
 }
 
 ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime& pipeline,
-                              Lease& lease) {
+                              Lease& lease, EndWrites* ends) {
   const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
@@ -180,6 +199,11 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
       return ChainOutcome{ChainEnd::lock_lost,
                           "lease lost during " + std::string(to_string(w.task))};
     if (w.move) lease.ending = true;
+    if (ends && w.task == store::Task::pre_validation && w.move == store::Move::skip) {
+      ends->defer(record, w, started);
+      return ChainOutcome{.end = ChainEnd::skipped, .message = w.message, .deferred = true};
+    }
+    if (ends) ends->flush();
     auto written = records_.write_task(record, w);
     if (!written && !written.error().connection_lost) {
       log->error("{} cannot record {}: {}", where, to_string(w.task), written.error().message);

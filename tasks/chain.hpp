@@ -11,6 +11,7 @@
 // connection) is replaced by a plain failure write carrying the refusal, so the window fails,
 // or is retried with the attempt counted, instead of staying claimed.
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -31,7 +32,29 @@ struct ChainOutcome {
   // statement was refused even in its plainest form: the window stays IN_PROGRESS for the
   // stale-lock cleanup, which counts the attempt.
   bool connection_lost = false;
+  // The write that ends the window was left to EndWrites: the window has not ended yet.
+  bool deferred = false;
 };
+
+// Where the chain leaves the write that ends an empty window (pre-validation's SKIPPED), so
+// that its caller makes the writes of several windows in one statement
+// (RecordStore::write_tasks). Until then the window stays IN_PROGRESS under its run ID, its
+// lease held; the write is fenced like any other.
+class EndWrites {
+ public:
+  virtual ~EndWrites() = default;
+  // `started`: when the window's run began (its time in the metrics).
+  virtual void defer(const store::Record& record, const store::TaskWrite& write,
+                     std::chrono::steady_clock::time_point started) = 0;
+  // Makes the deferred writes; the chain calls it before any write of its own, so that no
+  // window's end waits behind another window's load.
+  virtual void flush() = 0;
+};
+
+// The metrics and log line of a window whose end was deferred, once its write was made
+// (`written`) or found the lock lost.
+void record_deferred_end(const store::Record& record, const store::TaskWrite& write, bool written,
+                         std::chrono::steady_clock::time_point started);
 
 struct ChainClock {
   std::function<Instant()> now;    // for the stability check of store & validate
@@ -44,12 +67,14 @@ class Chain {
       : records_(records), clock_(std::move(clock)) {}
 
   // `lease.lost` is raised by the lease keeper when a heartbeat finds the lock gone; run()
-  // raises `lease.ending` before the write that ends the run.
-  ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease);
+  // raises `lease.ending` before the write that ends the run. With `ends`, an empty window's
+  // end is deferred to it (the outcome says `deferred`).
+  ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
+                   EndWrites* ends = nullptr);
 
  private:
-  ChainOutcome run_tasks(const store::Record& record, const PipelineRuntime& pipeline,
-                         Lease& lease);
+  ChainOutcome run_tasks(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
+                         EndWrites* ends);
 
   store::RecordStore& records_;
   ChainClock clock_;

@@ -13,6 +13,7 @@
 #include "framework/store/records.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/stage_sweep.hpp"
+#include "tasks/window_batch.hpp"
 
 namespace sluice::tasks {
 namespace {
@@ -124,14 +125,98 @@ bool ends_window(ChainEnd end) {
   return end == ChainEnd::success || end == ChainEnd::skipped || end == ChainEnd::failed;
 }
 
-// A backfill window that ended may be its request's last: the request settles now, not at a
-// later pass of a processor (there may be none: this daemon may be draining).
-void settle_backfill(store::RecordStore& records, const store::Record& record) {
-  if (auto settled = records.settle_backfill(record); !settled)
-    observe::logger("scheduler")
-        ->warn("{} backfill progress not updated: {}",
-               observe::window_context(record.pipeline, record.window, record.run),
-               settled.error().message);
+using Pipelines = std::vector<std::shared_ptr<const PipelineRuntime>>;
+
+// What one worker keeps from one claim to the next.
+struct WorkerState {
+  Chain& chain;
+  BatchedEnds ends;
+  BatchSize size;
+  // The last time this worker read its backfill requests' progress again (settle_backfills).
+  std::chrono::steady_clock::time_point progress_at{};
+  WorkerEnd end;
+};
+
+constexpr std::chrono::seconds kProgressEvery{1};
+
+// Runs the windows of one claim, oldest first. Returns false when the worker stops.
+bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerSource& source,
+                 const Pipelines& pipelines, const std::vector<store::Record>& claimed,
+                 WorkerState& w) {
+  std::vector<std::shared_ptr<Lease>> held;
+  held.reserve(claimed.size());
+  for (const auto& record : claimed) {
+    observe::metrics().claimed(record.claim_wait_seconds);
+    held.push_back(leases.hold(record));
+  }
+  bool all_empty = true;
+  bool go_on = true;
+  std::vector<store::Record> settle, unstarted;
+  const auto lost = [&](const store::Record& record, const Error& error) {
+    w.end.store_error = error;
+    w.end.unfinished.push_back(record);
+    go_on = false;
+  };
+  const auto finished = [&](const store::Record& record, const ChainOutcome& outcome) {
+    const bool refused = outcome.end == ChainEnd::store_error && !outcome.connection_lost;
+    if (refused) {
+      leases.leave(record);  // counted; the stale-lock cleanup frees it
+    } else {
+      leases.release(record);
+    }
+    count(w.end.summary, outcome);
+    all_empty = all_empty && outcome.end == ChainEnd::skipped;
+    if (record.trigger == Trigger::backfill && ends_window(outcome.end)) settle.push_back(record);
+    if (outcome.end != ChainEnd::store_error) return;
+    go_on = false;
+    if (outcome.connection_lost) lost(record, Error{ErrorKind::retryable, outcome.message, true});
+  };
+  const auto take_ends = [&] {
+    for (const auto& e : w.ends.take_ended()) finished(e.record, e.outcome);
+    for (const auto& record : w.ends.take_lost()) {
+      leases.release(record);
+      lost(record, *w.ends.lost_error());
+    }
+  };
+  for (std::size_t i = 0; i < claimed.size(); ++i) {
+    const store::Record& record = claimed[i];
+    // Draining, or the database gone: the windows not started yet are given back.
+    if (!go_on || (i > 0 && !source.keep_claiming())) {
+      leases.release(record);
+      unstarted.push_back(record);
+      continue;
+    }
+    const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
+                                      [&](const auto& p) { return p->id == record.pipeline; });
+    const ChainOutcome outcome = w.chain.run(record, **runtime, *held[i], &w.ends);
+    take_ends();  // the ends written before this window's own writes
+    if (!outcome.deferred) finished(record, outcome);
+  }
+  w.ends.flush();
+  take_ends();
+  if (!unstarted.empty()) {
+    if (w.end.store_error) {
+      w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin(), unstarted.end());
+    } else if (auto released = release_windows(records, unstarted,
+                                               "released: its worker stopped before it started");
+               !released) {
+      lost(unstarted.front(), released.error());
+      w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin() + 1, unstarted.end());
+    }
+  }
+  // A backfill window that ended may be its request's last: the request settles now, not at a
+  // later pass of a processor (there may be none: this daemon may be draining).
+  if (!settle.empty()) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool progress = now - w.progress_at >= kProgressEvery;
+    if (progress) w.progress_at = now;
+    if (auto settled = records.settle_backfills(settle, progress); !settled)
+      observe::logger("scheduler")
+          ->warn("backfill progress of {} window(s) not updated: {}", settle.size(),
+                 settled.error().message);
+  }
+  w.size.after(all_empty);
+  return go_on;
 }
 
 }  // namespace
@@ -144,45 +229,25 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
       records,
       ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
                  [&] { return uniform(random); }});
-  WorkerEnd end;
+  WorkerState w{.chain = chain, .ends = BatchedEnds(records), .size = {}, .end = {}};
   while (source.keep_claiming()) {
     const auto pipelines = source.pipelines();
-    auto claimed = records.claim(claim_limits(pipelines));
+    auto claimed = records.claim_windows(claim_limits(pipelines), w.size.next());
     if (!claimed) {
       // A claim the database refuses is no outage: this worker stops, the next wake-up
       // (poll, notification) tries again, and no other pipeline waits for a reconnect.
       if (claimed.error().connection_lost) {
-        end.store_error = claimed.error();
+        w.end.store_error = claimed.error();
       } else {
         observe::logger("claims")->error("claiming a window: {}", claimed.error().message);
-        ++end.summary.store_errors;
+        ++w.end.summary.store_errors;
       }
       break;
     }
-    if (!*claimed) break;
-    const store::Record& record = **claimed;
-    observe::metrics().claimed(record.claim_wait_seconds);
-    const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
-                                      [&](const auto& p) { return p->id == record.pipeline; });
-    auto lease = leases.hold(record);
-    const ChainOutcome outcome = chain.run(record, **runtime, *lease);
-    const bool refused = outcome.end == ChainEnd::store_error && !outcome.connection_lost;
-    if (refused) {
-      leases.leave(record);  // counted; the stale-lock cleanup frees it
-    } else {
-      leases.release(record);
-    }
-    count(end.summary, outcome);
-    if (record.trigger == Trigger::backfill && ends_window(outcome.end))
-      settle_backfill(records, record);
-    if (outcome.end == ChainEnd::store_error) {
-      if (refused) break;
-      end.store_error = Error{ErrorKind::retryable, outcome.message, true};
-      end.unfinished.push_back(record);
-      break;
-    }
+    if (claimed->empty()) break;
+    if (!run_claimed(records, leases, source, pipelines, *claimed, w)) break;
   }
-  return end;
+  return std::move(w.end);
 }
 
 WorkerEnd run_worker(std::unique_ptr<store::RecordStore>& records, const OpenStore& open,

@@ -327,6 +327,31 @@ Result<std::int64_t> Backfills::settle_window(const PipelineId& pipeline, Instan
       {pipeline.value, std::to_string(window_start.time_since_epoch().count())});
 }
 
+Result<std::int64_t> Backfills::settle_windows(std::span<const Record> windows, bool progress) {
+  std::vector<std::string> pipelines, starts;
+  for (const auto& w : windows) {
+    pipelines.push_back(w.pipeline.value);
+    starts.push_back(std::to_string(w.window.start.time_since_epoch().count()));
+  }
+  // Each probe for a window left is one step down a partial index: the PENDING ones of each
+  // kind on the claim index, the IN_PROGRESS ones on the (small) lease index.
+  const std::string open_left =
+      "EXISTS (SELECT 1 FROM pipeline_records o WHERE o.pipeline_id = b.pipeline_id "
+      "AND o.pipeline_status = 'PENDING' AND (o.trigger = 'backfill') = k.kind "
+      "AND o.window_start_time >= b.from_time AND o.window_start_time < b.to_time)";
+  return update_progress_where(
+      " AND EXISTS (SELECT 1 FROM unnest($1::text[], $2::bigint[]) AS w(p, s) "
+      "WHERE w.p = b.pipeline_id AND b.from_time <= to_timestamp(w.s) "
+      "AND to_timestamp(w.s) < b.to_time) "
+      "AND ($3::boolean OR NOT (EXISTS (SELECT 1 FROM (VALUES (true), (false)) AS k(kind) "
+      "WHERE " +
+          open_left +
+          ") OR EXISTS (SELECT 1 FROM pipeline_records o WHERE o.pipeline_status = 'IN_PROGRESS' "
+          "AND o.pipeline_id = b.pipeline_id AND o.window_start_time >= b.from_time "
+          "AND o.window_start_time < b.to_time)))",
+      {array_literal(pipelines), array_literal(starts), progress ? "true" : "false"});
+}
+
 Result<std::int64_t> Backfills::update_progress_where(const std::string& only,
                                                       const SqlParams& params) {
   return attempt("updating backfill progress", [&] {

@@ -148,6 +148,11 @@ class Backfills {
   // `window_start`: called when that window ends, so the request's last window settles it
   // even when no processor passes again (its daemon drained right after).
   Result<std::int64_t> settle_window(const PipelineId& pipeline, Instant window_start);
+  // settle_window for several windows that ended, in one statement. Without `progress`, only
+  // the requests none of whose windows is left PENDING or IN_PROGRESS are read (the ones these
+  // windows may have finished): reading a request's range costs as much as the range is long,
+  // so a caller ending many windows refreshes windows_done now and then, not at each window.
+  Result<std::int64_t> settle_windows(std::span<const Record> windows, bool progress);
 
   Result<BackfillProgress> progress(std::int64_t id);
 

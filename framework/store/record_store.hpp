@@ -172,9 +172,33 @@ class RecordStore {
 
   // The oldest claimable window among `limits`' pipelines, or nullopt.
   virtual Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) = 0;
+  // Up to `max` windows in one claim: the oldest claimable ones of the pipeline the single
+  // claim would pick, of that kind (live or backfill), as many as its limit and its pool leave
+  // room for; each with its own run ID. None: nothing claimable. This default claims one.
+  virtual Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) {
+    (void)max;
+    auto one = claim(limits);
+    if (!one) return fail(one.error());
+    if (!*one) return std::vector<Record>{};
+    return std::vector<Record>{std::move(**one)};
+  }
 
   // Fenced. false: the lock was lost and nothing was written.
   virtual Result<bool> write_task(const Record& record, const TaskWrite& write) = 0;
+  // Several writes of one task (not the audit's), each fenced as write_task's: element i says
+  // whether writes[i] was made (false: that record's lock was lost). store::Records makes them
+  // in one statement, so an error means none was made; this default makes them one by one
+  // and stops at the first error.
+  virtual Result<std::vector<bool>> write_tasks(std::span<const Record> records,
+                                                std::span<const TaskWrite> writes) {
+    std::vector<bool> written;
+    for (std::size_t i = 0; i < records.size() && i < writes.size(); ++i) {
+      auto one = write_task(records[i], writes[i]);
+      if (!one) return fail(one.error());
+      written.push_back(*one);
+    }
+    return written;
+  }
   virtual Result<bool> heartbeat(const Record& record) = 0;
 
   // Frees IN_PROGRESS records whose lease (COALESCE(heartbeat_at, pipeline_locked_at)) is
@@ -194,6 +218,20 @@ class RecordStore {
   // A backfill window ended: its request's progress, settled when it was the request's last.
   // Returns how many requests settled.
   virtual Result<std::int64_t> settle_backfill(const Record& record) = 0;
+  // The same for several backfill windows that ended. Without `progress`, only the requests
+  // with no window left to run are read again (settled); the others' windows_done waits for
+  // a later call with it, or the processor's pass: reading a request's range costs as much as
+  // the range is long. This default settles each one.
+  virtual Result<std::int64_t> settle_backfills(std::span<const Record> records, bool progress) {
+    (void)progress;
+    std::int64_t settled = 0;
+    for (const auto& record : records) {
+      auto one = settle_backfill(record);
+      if (!one) return fail(one.error());
+      settled += *one;
+    }
+    return settled;
+  }
 };
 
 }  // namespace sluice::store

@@ -9,6 +9,7 @@
 #include "framework/store/backfill.hpp"
 #include "framework/store/errors.hpp"
 #include "framework/store/params.hpp"
+#include "framework/store/records_detail.hpp"
 
 namespace sluice::store {
 namespace {
@@ -37,14 +38,6 @@ class Params {
   std::vector<std::optional<std::string>> values_;
 };
 
-// Prepared once per connection (libpqxx prepares lazily, at the first execution), then
-// one round trip per call.
-pqxx::result execute(pqxx::connection& connection, const Statement& s) {
-  connection.prepare(s.name, s.sql);
-  pqxx::nontransaction tx(connection);
-  return exec_prepared_with(tx, s.name, s.params);
-}
-
 std::string task_columns(Task task) {
   switch (task) {
     case Task::source_to_stage: return "source_to_stage_ingestion";
@@ -70,6 +63,16 @@ const std::string kCheckRows =
     "FROM u, unnest($21::text[], $22::text[], $23::text[], $24::boolean[], $25::text[], "
     "$26::text[]) WITH ORDINALITY AS x(name, kind, severity, passed, observed, message, n) "
     "ORDER BY x.n) ";
+
+}  // namespace
+
+namespace detail {
+
+pqxx::result execute(pqxx::connection& connection, const Statement& s) {
+  connection.prepare(s.name, s.sql);
+  pqxx::nontransaction tx(connection);
+  return exec_prepared_with(tx, s.name, s.params);
+}
 
 // One statement per task: the fenced UPDATE and the event row, one round trip.
 std::string write_statement(Task task) {
@@ -118,6 +121,10 @@ std::string write_statement(Task task) {
          "$18::bigint, $16, $19 "
          "FROM u RETURNING record_id";
 }
+
+}  // namespace detail
+
+namespace {
 
 constexpr const char* kRecordColumns =
     "id, pipeline_id, extract(epoch FROM window_start_time)::bigint AS start_s, "
@@ -334,7 +341,20 @@ Result<std::vector<std::optional<Instant>>> Records::last_window_ends(
   });
 }
 
-Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
+namespace {
+
+// The columns every claim returns: the record, how long it waited to be claimed and since
+// its first claim.
+const std::string kClaimedColumns =
+    std::string(kRecordColumns) +
+    // Claimable since it was made, or since its backoff (or the rerun, release or cleanup
+    // that set next_attempt_at) let it run again.
+    ", extract(epoch FROM pipeline_locked_at - greatest(record_first_created_time, "
+    "next_attempt_at))::float8 AS waited_s, "
+    "extract(epoch FROM pipeline_locked_at - pipeline_start_time)::bigint AS first_claim_s";
+
+// The limits as the eight arrays of sluice_store_claim_limits and sluice_claim.
+Params limit_arrays(std::span<const ClaimLimit> limits) {
   std::vector<std::string> ids, live, backfill, versions, pools, slots, sizes, priorities;
   for (const auto& l : limits) {
     ids.push_back(l.pipeline.value);
@@ -346,30 +366,77 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
     sizes.push_back(std::to_string(l.pool_size));
     priorities.push_back(std::to_string(l.priority));
   }
-  return Statement{"sluice_claim",
-                   std::string("SELECT ") + kRecordColumns +
-                       // Claimable since it was made, or since its backoff (or the rerun,
-                       // release or cleanup that set next_attempt_at) let it run again.
-                       ", extract(epoch FROM pipeline_locked_at - greatest("
-                       "record_first_created_time, next_attempt_at))::float8 AS waited_s, "
-                       "extract(epoch FROM pipeline_locked_at - pipeline_start_time)::bigint "
-                       "AS first_claim_s "
-                       "FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], "
-                       "$5::text[], $6::int[], $7::int[], $8::int[], $9)",
-                   Params()
-                       .add(array_literal(ids))
-                       .add(array_literal(live))
-                       .add(array_literal(backfill))
-                       .add(array_literal(versions))
-                       .add(array_literal(pools))
-                       .add(array_literal(slots))
-                       .add(array_literal(sizes))
-                       .add(array_literal(priorities))
-                       .add(std::string(holder))
-                       .take()};
+  Params params;
+  params.add(array_literal(ids))
+      .add(array_literal(live))
+      .add(array_literal(backfill))
+      .add(array_literal(versions))
+      .add(array_literal(pools))
+      .add(array_literal(slots))
+      .add(array_literal(sizes))
+      .add(array_literal(priorities));
+  return params;
 }
 
-Statement write_task_statement(const Record& record, const TaskWrite& w, std::string_view holder) {
+}  // namespace
+
+Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder) {
+  return Statement{"sluice_claim",
+                   "SELECT " + kClaimedColumns +
+                       " FROM sluice_claim($1::text[], $2::int[], $3::int[], $4::int[], "
+                       "$5::text[], $6::int[], $7::int[], $8::int[], $9)",
+                   limit_arrays(limits).add(std::string(holder)).take()};
+}
+
+std::int64_t claim_limits_fingerprint(std::span<const ClaimLimit> limits) {
+  // FNV-1a over every field, each ended by a byte no id holds.
+  std::uint64_t h = 14695981039346656037ULL;
+  const auto mix = [&h](std::string_view text) {
+    for (const unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
+    h = (h ^ 0x1fU) * 1099511628211ULL;
+  };
+  for (const auto& l : limits) {
+    mix(l.pipeline.value);
+    for (const int n : {l.live, l.backfill, l.version, l.pool_slots, l.pool_size, l.priority})
+      mix(std::to_string(n));
+    mix(l.pool);
+  }
+  return static_cast<std::int64_t>(h);
+}
+
+Statement store_claim_limits_statement(std::span<const ClaimLimit> limits,
+                                       std::string_view holder) {
+  Params params;
+  params.add(std::string(holder)).add(std::to_string(claim_limits_fingerprint(limits)));
+  for (auto& array : limit_arrays(limits).take()) params.add(std::move(*array));
+  return Statement{"sluice_store_claim_limits",
+                   "SELECT sluice_store_claim_limits($1, $2::bigint, $3::text[], $4::int[], "
+                   "$5::int[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[])",
+                   params.take()};
+}
+
+Statement claim_windows_statement(std::int64_t fingerprint, std::string_view holder, int max) {
+  return Statement{
+      "sluice_claim_windows",
+      "SELECT " + kClaimedColumns + " FROM sluice_claim_windows($1, $2::bigint, $3::int)",
+      Params()
+          .add(std::string(holder))
+          .add(std::to_string(fingerprint))
+          .add(std::to_string(max))
+          .take()};
+}
+
+namespace detail {
+
+Record claimed_record(const pqxx::row& row) {
+  auto record = to_record(row);
+  record.claim_wait_seconds = std::max(0.0, row["waited_s"].as<double>(0.0));
+  record.since_first_claim =
+      std::chrono::seconds(std::max<std::int64_t>(0, row["first_claim_s"].as<std::int64_t>(0)));
+  return record;
+}
+
+SqlParams write_params(const Record& record, const TaskWrite& w, std::string_view holder) {
   std::optional<std::string> to_status;
   bool counts_attempt = false;
   if (w.move) {
@@ -407,24 +474,26 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
       .add(std::string(holder))
       .add(w.config_version ? std::optional<std::int64_t>(*w.config_version) : std::nullopt);
   if (w.task == Task::audit) add_checks(p, w.checks);
-  return Statement{write_statement_name(w.task), write_statement(w.task), p.take()};
+  return p.take();
+}
+
+}  // namespace detail
+
+Statement write_task_statement(const Record& record, const TaskWrite& w, std::string_view holder) {
+  return Statement{write_statement_name(w.task), detail::write_statement(w.task),
+                   detail::write_params(record, w, holder)};
 }
 
 Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits) {
-  return attempt("claiming a window", [&]() -> std::optional<Record> {
-    const auto result = execute(connection_, claim_statement(limits, holder_));
-    if (result.empty()) return std::nullopt;
-    auto record = to_record(result[0]);
-    record.claim_wait_seconds = std::max(0.0, result[0]["waited_s"].as<double>(0.0));
-    record.since_first_claim = std::chrono::seconds(
-        std::max<std::int64_t>(0, result[0]["first_claim_s"].as<std::int64_t>(0)));
-    return record;
-  });
+  auto claimed = claim_windows(limits, 1);
+  if (!claimed) return fail(claimed.error());
+  if (claimed->empty()) return std::optional<Record>{};
+  return std::optional(std::move(claimed->front()));
 }
 
 Result<bool> Records::write_task(const Record& record, const TaskWrite& w) {
   return attempt("writing a task outcome", [&] {
-    return !execute(connection_, write_task_statement(record, w, holder_)).empty();
+    return !detail::execute(connection_, write_task_statement(record, w, holder_)).empty();
   });
 }
 

@@ -36,9 +36,15 @@ class Records : public RecordStore {
       std::span<const PipelineId> pipelines) override;
   Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
       std::span<const NewRecord> records) override;
-  // One call of sluice_claim (sql/migrations/0006_claim.sql; pools and priorities: 0014).
+  // claim_windows for one window.
   Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
+  // One call of sluice_claim_windows (sql/migrations/0017_claim_windows.sql) with the
+  // limits' fingerprint: the limits themselves are sent (sluice_store_claim_limits) only
+  // when the database holds another set under this holder.
+  Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) override;
   Result<bool> write_task(const Record& record, const TaskWrite& write) override;
+  Result<std::vector<bool>> write_tasks(std::span<const Record> records,
+                                        std::span<const TaskWrite> writes) override;
   Result<bool> heartbeat(const Record& record) override;
   // Re-checked in the UPDATE itself: a record finished a moment ago is left alone.
   Result<CleanupReport> expire_stale_locks(std::span<const StaleLimit> limits,
@@ -46,6 +52,8 @@ class Records : public RecordStore {
   Result<std::vector<Record>> own_unrenewed_locks(std::chrono::milliseconds older_than) override;
   Result<std::optional<Record>> find(RecordId id) override;
   Result<std::int64_t> settle_backfill(const Record& record) override;
+  // One statement for all of them.
+  Result<std::int64_t> settle_backfills(std::span<const Record> records, bool progress) override;
 
  private:
   pqxx::connection& connection_;
@@ -68,10 +76,23 @@ struct Statement {
   std::string sql;
   std::vector<std::optional<std::string>> params;
 };
+// sluice_claim: stores `limits` under `holder` when they changed, claims one window.
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder);
+// What identifies a set of limits: sluice_claim_windows claims only under the set stored
+// with this fingerprint.
+std::int64_t claim_limits_fingerprint(std::span<const ClaimLimit> limits);
+// Stores `limits` as `holder`'s claim limits, with their fingerprint.
+Statement store_claim_limits_statement(std::span<const ClaimLimit> limits, std::string_view holder);
+// Up to `max` windows under the limits stored for `holder` with `fingerprint`; SQLSTATE SLU02
+// when the stored set is another.
+Statement claim_windows_statement(std::int64_t fingerprint, std::string_view holder, int max);
 // Throws std::logic_error for a move that is not the lock holder's to make.
 Statement write_task_statement(const Record& record, const TaskWrite& write,
                                std::string_view holder);
+// Several writes of one task in one statement (Records::write_tasks). Throws
+// std::logic_error for writes of different tasks, or of the audit.
+Statement write_tasks_statement(std::span<const Record> records, std::span<const TaskWrite> writes,
+                                std::string_view holder);
 
 // `{"a","b"}`: a PostgreSQL array literal, for passing lists as one text parameter.
 std::string array_literal(std::span<const std::string> values);

@@ -189,6 +189,21 @@ constexpr Column kColumns[] = {
     {"pipeline_count_deltas", "failed", "integer"},
     {"pipeline_count_deltas", "last_success_at", "timestamp with time zone"},
     {"pipeline_count_deltas", "last_failure_at", "timestamp with time zone"},
+    // claim_limit_sets, claim_limits
+    {"claim_limit_sets", "holder", "text"},
+    {"claim_limit_sets", "fingerprint", "bigint"},
+    {"claim_limit_sets", "priorities", "integer[]"},
+    {"claim_limit_sets", "stored_at", "timestamp with time zone"},
+    {"claim_limit_sets", "seen_at", "timestamp with time zone"},
+    {"claim_limits", "holder", "text"},
+    {"claim_limits", "pipeline_id", "text"},
+    {"claim_limits", "live_limit", "integer"},
+    {"claim_limits", "backfill_limit", "integer"},
+    {"claim_limits", "version", "integer"},
+    {"claim_limits", "pool", "text"},
+    {"claim_limits", "pool_slots", "integer"},
+    {"claim_limits", "pool_size", "integer"},
+    {"claim_limits", "priority", "integer"},
     // schema_migrations
     {"schema_migrations", "version", "integer"},
     {"schema_migrations", "name", "text"},
@@ -207,6 +222,10 @@ constexpr Function kFunctions[] = {
     {"sluice_claim(text[], integer[], integer[], integer[], text[], integer[], integer[], "
      "integer[], text)",
      "SETOF pipeline_records"},
+    {"sluice_claim_windows(text, bigint, integer)", "SETOF pipeline_records"},
+    {"sluice_store_claim_limits(text, bigint, text[], integer[], integer[], integer[], text[], "
+     "integer[], integer[], integer[])",
+     "void"},
     {"sluice_console_backfill_changed()", "trigger"},
     {"sluice_count_delta()", "trigger"},
     {"sluice_count_truncate()", "trigger"},

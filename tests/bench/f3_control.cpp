@@ -1,6 +1,6 @@
 // Control plane of the chain: windows carried from PENDING to their final status per second
 // by the runner, against pgbench replaying the statements the chain sends for such a window
-// (the sluice_claim call and the fenced writes, produced by the product's own code) on the
+// (the sluice_claim_windows call and the fenced writes, produced by the product's own code) on the
 // same server, the same schema and the same number of clients. Also the server's count of
 // statements and commits per window. Printed, never asserted.
 //
@@ -20,6 +20,7 @@
 #include "framework/adapters/postgres/postgres.hpp"
 #include "framework/adapters/stage_local/local_stage.hpp"
 #include "framework/observe/log.hpp"
+#include "framework/store/params.hpp"
 #include "framework/store/records.hpp"
 #include "framework/time/zone.hpp"
 #include "tasks/runner.hpp"
@@ -187,9 +188,18 @@ Run run_pgbench(const Settings& s, const Scenario& sc) {
     limits.push_back({p->id, p->max_active_windows, p->max_active_backfill});
   }
 
+  // The limits stored once, as a daemon stores them at its start; each claim then sends its
+  // holder and their fingerprint, as the runner's claim does.
+  {
+    pqxx::connection c(url);
+    pqxx::nontransaction tx(c);
+    const auto stored = store::store_claim_limits_statement(limits, "bench:pgbench");
+    store::exec_with(tx, stored.sql, stored.params);
+  }
   std::vector<std::string> defines;
   std::string script = script_line(
-                           store::claim_statement(limits, "bench:pgbench"),
+                           store::claim_windows_statement(store::claim_limits_fingerprint(limits),
+                                                          "bench:pgbench", 1),
                            [](std::size_t n) { return "c" + std::to_string(n); }, defines) +
                        " \\gset\n";
   store::Record placeholder;  // its id and run become :id and :dag_run_id from the claim

@@ -2,6 +2,7 @@
 // private cluster and builds Release). Printed, never asserted.
 //   due -> claim latency p50/p99, with notifications and, as the baseline, polling only
 //   task end -> next claim p50/p99 and 40 sequential empty windows end to end
+//   a backfill of one year of hourly empty windows, with where its time goes
 //   idle daemon: CPU and RSS over SLUICE_BENCH_IDLE_SECONDS (30), with
 //     SLUICE_BENCH_IDLE_PIPELINES (1) hourly pipeline files loaded, none of them due
 // SLUICE_BENCH_PARTS (due,chain,backfill,idle) picks the parts to run.
@@ -92,11 +93,14 @@ std::vector<double> column(const std::string& url, const std::string& statement)
 }
 
 bool wait_for(const std::string& url, const std::string& count_sql, std::int64_t want,
-              double limit_s) {
+              double limit_s, std::chrono::milliseconds every = std::chrono::milliseconds(20)) {
+  // One connection for the whole wait: a new one every 20 ms would cost the server a process
+  // each, taken from the daemon it measures.
+  const auto c = connect(url);
   const auto start = Clock::now();
   while (seconds_since(start) < limit_s) {
-    if (scalar(url, count_sql) >= want) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (pqxx::nontransaction(*c).exec(count_sql)[0][0].as<std::int64_t>() >= want) return true;
+    std::this_thread::sleep_for(every);
   }
   return false;
 }
@@ -119,6 +123,51 @@ std::vector<double> due_to_claim(const std::string& url, int n, std::chrono::mil
                 "SELECT extract(epoch FROM e.started_at - r.record_first_created_time) * 1000 "
                 "FROM pipeline_records r JOIN pipeline_events e ON e.record_id = r.id "
                 "AND e.task = 'claim'");
+}
+
+// Where a backfill's time went, from its records and events: planning (the request until its
+// last window existed), the first claim, the windows' own run (claim to end), and how busy
+// the workers were (the windows' run time over workers x the span from first claim to last end).
+void print_backfill_phases(const std::string& server, const std::string& url,
+                           const ServerCounters& counters, double windows, int workers) {
+  const auto rows =
+      sql(url,
+          "WITH b AS (SELECT requested_at FROM backfill_requests ORDER BY id LIMIT 1), "
+          "w AS (SELECT r.record_first_created_time AS created, e.started_at AS claimed, "
+          "             r.pipeline_end_time AS ended FROM pipeline_records r "
+          "        JOIN pipeline_events e ON e.record_id = r.id AND e.task = 'claim' "
+          "       WHERE r.trigger = 'backfill') "
+          "SELECT extract(epoch FROM max(created) - b.requested_at), "
+          "       extract(epoch FROM min(claimed) - b.requested_at), "
+          "       extract(epoch FROM max(ended) - b.requested_at), "
+          "       avg(extract(epoch FROM ended - claimed)) * 1000, "
+          "       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ended - claimed)) "
+          "         * 1000, "
+          "       sum(extract(epoch FROM ended - claimed)) / " +
+              std::to_string(workers) +
+              " / nullif(extract(epoch FROM max(ended) - min(claimed)), 0) * 100 "
+              "FROM w, b GROUP BY b.requested_at");
+  if (rows.empty()) return;
+  const auto row = rows[0];
+  std::printf(
+      "  phases: last window created at %.1f s, first claim at %.2f s, last end at %.1f s; "
+      "claim to end per window: mean %.2f ms, p50 %.2f ms; workers busy %.0f%%\n",
+      row[0].as<double>(0), row[1].as<double>(0), row[2].as<double>(0), row[3].as<double>(0),
+      row[4].as<double>(0), row[5].as<double>(0));
+  std::printf(
+      "  %.2f statements, %.2f commits per window (the benchmark's own polling included); "
+      "the costliest:\n",
+      static_cast<double>(counters.statements) / windows,
+      static_cast<double>(counters.commits) / windows);
+  for (const auto& r :
+       sql(server,
+           "SELECT sum(s.calls)::float8 / " + std::to_string(windows) +
+               ", sum(s.total_exec_time) / sum(s.calls), sum(s.total_exec_time) / 1000, "
+               "left(regexp_replace(s.query, '\\s+', ' ', 'g'), 80) FROM pg_stat_statements s "
+               "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'sluice_f5_backfill' "
+               "AND s.toplevel GROUP BY s.query ORDER BY sum(s.total_exec_time) DESC LIMIT 8"))
+    std::printf("    %5.2f x %7.3f ms = %6.2f s  %s\n", r[0].as<double>(), r[1].as<double>(),
+                r[2].as<double>(), r[3].c_str());
 }
 
 std::pair<long, long> cpu_ticks_and_rss_kib(pid_t pid) {
@@ -203,6 +252,9 @@ int main() {
         << "window:\n  granularity: 1h\n  start_date: \"2023-01-01\"\n  catchup: false\n";
     const pid_t pid = start_daemon(sluiced, config, url, dir / "sluiced.log");
     wait_for(url, "SELECT count(*) FROM pipeline_records", 1, 30);
+    ServerStats stats(server, "sluice_f5_backfill");
+    stats.start();
+    const long cpu_before = cpu_ticks_and_rss_kib(pid).first;
     const auto started = Clock::now();
     sql(url,
         "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, reprocess) "
@@ -210,18 +262,22 @@ int main() {
     const bool done = wait_for(url,
                                "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
                                "AND pipeline_status IN ('SUCCESS','SKIPPED')",
-                               8760, 600);
+                               8760, 600, std::chrono::milliseconds(100));
     const double wall = seconds_since(started);
+    const double cpu = static_cast<double>(cpu_ticks_and_rss_kib(pid).first - cpu_before) /
+                       static_cast<double>(sysconf(_SC_CLK_TCK));
     stop_daemon(pid);
+    const auto counters = stats.finish();
     std::printf(
-        "backfill of one year of hourly windows: %s %lld windows in %.1f s, %.0f windows/s "
-        "(target <= 30 s)\n",
+        "backfill of one year of hourly windows: %s %lld windows in %.1f s, %.0f windows/s, "
+        "daemon CPU %.1f s (target <= 10 s)\n",
         done ? "all" : "NOT ALL of",
         static_cast<long long>(
             scalar(url,
                    "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill' "
                    "AND pipeline_status IN ('SUCCESS','SKIPPED')")),
-        wall, 8760.0 / wall);
+        wall, 8760.0 / wall, cpu);
+    print_backfill_phases(server, url, counters, 8760.0, 4);
   }
 
   // 4. Idle: nothing due, once the daemon registered every pipeline it loaded.

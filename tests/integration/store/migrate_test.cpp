@@ -58,11 +58,11 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
   CHECK(reported.front() == "0001_pipeline_records");
 
   CHECK(names(*c, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") ==
-        std::set<std::string>{"pipeline_records", "pipeline_events", "pipelines",
-                              "backfill_requests", "audit_log", "schema_migrations",
-                              "notifications", "notification_deliveries", "notification_streams",
-                              "pipeline_dependencies", "pipeline_definitions", "window_checks",
-                              "pipeline_counts", "pipeline_count_deltas"});
+        std::set<std::string>{
+            "pipeline_records", "pipeline_events", "pipelines", "backfill_requests", "audit_log",
+            "schema_migrations", "notifications", "notification_deliveries", "notification_streams",
+            "pipeline_dependencies", "pipeline_definitions", "window_checks", "pipeline_counts",
+            "pipeline_count_deltas", "claim_limit_sets", "claim_limits"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
                               "window_latency", "sluice_finished_counts"});

@@ -62,10 +62,21 @@ TEST_CASE("the claim and stale-lock queries use their indexes", "[store][schema]
   for (auto q : {
            Case{"claim: oldest claimable PENDING window of a pipeline",
                 "SELECT id FROM pipeline_records WHERE pipeline_status = 'PENDING'"
-                " AND pipeline_id = 'p3' AND (trigger = 'backfill') = false"
+                // The kind a parameter, as in the claim's generic plans (a constant false
+                // would be folded into trigger <> 'backfill', off the index's key).
+                " AND pipeline_id = 'p3' AND (trigger = 'backfill') = (SELECT false)"
                 " AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
                 " ORDER BY window_start_time LIMIT 4 FOR UPDATE SKIP LOCKED",
-                "pipeline_records_claim_kind_idx"},
+                // claim_kind_idx, or on a table this small the walk's claim_order_idx: both
+                // hold the PENDING windows only.
+                "pipeline_records_claim_"},
+           Case{"claim: the walk over PENDING windows of a kind in claim order",
+                "SELECT pipeline_id FROM pipeline_records WHERE pipeline_status = 'PENDING'"
+                " AND (trigger = 'backfill') = (SELECT false)"
+                " AND (window_start_time, pipeline_id) > ('-infinity'::timestamptz, '')"
+                " AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
+                " ORDER BY window_start_time, pipeline_id LIMIT 1",
+                "pipeline_records_claim_order_idx"},
            Case{"stale-lock scan",
                 "SELECT id FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'"
                 " AND COALESCE(heartbeat_at, pipeline_locked_at) < now() - interval '30 minutes'"

@@ -125,6 +125,10 @@ class Connection final : public store::RecordStore {
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override {
     return db_.claim(limits);
   }
+  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> limits,
+                                                   int max) override {
+    return db_.claim_windows(limits, max);
+  }
   Result<bool> write_task(const store::Record& record, const store::TaskWrite& write) override {
     return db_.write_task(record, write);
   }
@@ -231,6 +235,10 @@ Result<std::vector<std::pair<PipelineId, std::int64_t>>> FakeRecords::insert_pen
 Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::ClaimLimit> limits) {
   std::lock_guard lock(mutex_);
   if (auto error = script_.next("claim")) return fail(*error);
+  return std::optional(claim_one(limits));
+}
+
+std::optional<store::Record> FakeRecords::claim_one(std::span<const store::ClaimLimit> limits) {
   // Each pipeline's oldest claimable window, live and backfill apart; live first, then higher
   // priority, then the oldest window, as sluice_claim orders them. Inside a pool the order is
   // strict: a window without room for its slots holds back the windows after it.
@@ -277,7 +285,7 @@ Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::C
     chosen_limit = limit;
     break;
   }
-  if (!chosen) return std::optional<store::Record>{};
+  if (!chosen) return std::nullopt;
   Row& row = *chosen;
   row.pool = chosen_limit->pool;
   row.pool_slots = chosen_limit->pool_slots;
@@ -291,7 +299,27 @@ Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::C
   row.record.since_first_claim =
       std::chrono::duration_cast<std::chrono::seconds>(now_ - *row.pipeline_start_time);
   events_.push_back({row.record.id, row.record.run, "claim", t->from, t->to, "CLAIMED", ""});
-  return std::optional(row.record);
+  return row.record;
+}
+
+Result<std::vector<store::Record>> FakeRecords::claim_windows(
+    std::span<const store::ClaimLimit> limits, int max) {
+  std::lock_guard lock(mutex_);
+  if (auto error = script_.next("claim")) return fail(*error);
+  std::vector<store::Record> claimed;
+  auto first = claim_one(limits);
+  if (!first) return claimed;
+  claimed.push_back(*first);
+  const auto of = std::find_if(limits.begin(), limits.end(),
+                               [&](const auto& l) { return l.pipeline == claimed[0].pipeline; });
+  store::ClaimLimit only = *of;
+  (is_backfill(claimed[0]) ? only.live : only.backfill) = 0;
+  while (static_cast<int>(claimed.size()) < max) {
+    auto next = claim_one(std::span(&only, 1));
+    if (!next) break;
+    claimed.push_back(*next);
+  }
+  return claimed;
 }
 
 Result<bool> FakeRecords::write_task(const store::Record& record, const store::TaskWrite& w) {

@@ -89,6 +89,11 @@ class FakeRecords final : public store::RecordStore {
   Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
       std::span<const store::NewRecord> records) override;
   Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override;
+  // Claims as claim() does, then more windows of the first one's pipeline and kind, up to
+  // `max`, within its limit and pool (not stopping, as the real claim does, before another
+  // pipeline's window of the same pool).
+  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> limits,
+                                                   int max) override;
   Result<bool> write_task(const store::Record& record, const store::TaskWrite& write) override;
   Result<bool> heartbeat(const store::Record& record) override;
   Result<store::CleanupReport> expire_stale_locks(std::span<const store::StaleLimit> limits,
@@ -100,6 +105,7 @@ class FakeRecords final : public store::RecordStore {
 
  private:
   bool insert(const store::NewRecord& record);
+  std::optional<store::Record> claim_one(std::span<const store::ClaimLimit> limits);
   // The row a fenced write may change: same id, same run ID, IN_PROGRESS.
   Row* locked(const store::Record& record);
   RunId next_run(Trigger trigger);
