@@ -147,9 +147,9 @@ void record_deferred_end(const store::Record& record, const store::TaskWrite& wr
 }
 
 ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
-                        EndWrites* ends) {
+                        EndWrites* ends, CountsAhead* ahead) {
   const auto started = Clock::now();
-  ChainOutcome outcome = run_tasks(record, pipeline, lease, ends);
+  ChainOutcome outcome = run_tasks(record, pipeline, lease, ends, ahead);
   if (outcome.deferred) return outcome;  // its metrics when its write is made
   auto& m = observe::metrics();
   const std::string& id = record.pipeline.value;
@@ -161,7 +161,7 @@ ChainOutcome Chain::run(const store::Record& record, const PipelineRuntime& pipe
 }
 
 ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime& pipeline,
-                              Lease& lease, EndWrites* ends) {
+                              Lease& lease, EndWrites* ends, CountsAhead* ahead) {
   const std::atomic<bool>& lost = lease.lost;
   const auto log = observe::logger("chain");
   const std::string where = observe::window_context(record.pipeline, record.window, record.run);
@@ -170,11 +170,17 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
   // an earlier one recorded (an append's audit, the window's count before the load) as a
   // retried run reads them from the record.
   store::Record as_written = record;
-  const TaskContext ctx{as_written, pipeline,
-                        adapters::WindowContext{record.pipeline, record.window, record.run,
-                                                pipeline.windows.zone, &lease.deadline},
-                        clock_.now()};
+  const TaskContext ctx{
+      .record = as_written,
+      .pipeline = pipeline,
+      .window = adapters::WindowContext{record.pipeline, record.window, record.run,
+                                        pipeline.windows.zone, &lease.deadline},
+      .now = clock_.now(),
+      .ahead = ahead};
   std::int64_t loaded_rows = 0;
+  // Whether a write of this run has committed synchronously, flushing its claim's commit
+  // (RecordStore::claim_windows) to disk.
+  bool flushed = false;
   const std::optional<TaskLimit> window_limit =
       pipeline.timeouts.window
           ? std::optional<TaskLimit>(
@@ -220,6 +226,7 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
                 to_string(w.task));
       return ChainOutcome{ChainEnd::lock_lost, "lock taken over"};
     }
+    flushed = true;
     if (w.source_count) as_written.source_count = w.source_count;
     if (w.target_count) as_written.target_count = w.target_count;
     log->debug("{} {} {} in {} ms", where, to_string(w.task), to_string(w.outcome),
@@ -315,6 +322,21 @@ ChainOutcome Chain::run_tasks(const store::Record& record, const PipelineRuntime
       if (watched) deadline.set(Clock::now());
     }
   } cancel_leftover{lease.deadline, watchdog.has_value()};
+  // A run resumed at stage->target has written nothing yet: before its load commits, its
+  // lease renewal commits synchronously, so that no crash of the database can undo the claim
+  // of a window whose rows are loaded.
+  if (phase < store::Phase::stage_to_target && !flushed && !lost.load()) {
+    auto renewed = records_.heartbeat(record);
+    if (!renewed) {
+      log->error("{} cannot renew its lease before the load: {}", where, renewed.error().message);
+      return ChainOutcome{ChainEnd::store_error, renewed.error().message, 0,
+                          renewed.error().connection_lost};
+    }
+    if (!*renewed) {
+      log->warn("{} lock lost before the load: stopping without writing", where);
+      return ChainOutcome{ChainEnd::lock_lost, "lock taken over"};
+    }
+  }
   if (phase < store::Phase::stage_to_target && streamed.load && !lost.load())
     source_count = start_source_count(ctx);
   if (phase < store::Phase::stage_to_target)

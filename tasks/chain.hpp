@@ -21,6 +21,8 @@
 
 namespace sluice::tasks {
 
+class CountsAhead;
+
 enum class ChainEnd { success, skipped, failed, retry_scheduled, released, lock_lost, store_error };
 std::string_view to_string(ChainEnd end);
 
@@ -68,13 +70,14 @@ class Chain {
 
   // `lease.lost` is raised by the lease keeper when a heartbeat finds the lock gone; run()
   // raises `lease.ending` before the write that ends the run. With `ends`, an empty window's
-  // end is deferred to it (the outcome says `deferred`).
+  // end is deferred to it (the outcome says `deferred`); with `ahead`, pre-validation takes
+  // the counts it took with the claim's other windows (tasks/window_batch.hpp).
   ChainOutcome run(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
-                   EndWrites* ends = nullptr);
+                   EndWrites* ends = nullptr, CountsAhead* ahead = nullptr);
 
  private:
   ChainOutcome run_tasks(const store::Record& record, const PipelineRuntime& pipeline, Lease& lease,
-                         EndWrites* ends);
+                         EndWrites* ends, CountsAhead* ahead);
 
   store::RecordStore& records_;
   ChainClock clock_;

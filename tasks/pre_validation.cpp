@@ -1,14 +1,22 @@
 #include "tasks/task.hpp"
+#include "tasks/window_batch.hpp"
 
 namespace sluice::tasks {
 namespace {
+
+// The source's answer taken with the claim's other windows, or its own.
+Result<bool> source_has_rows(const TaskContext& ctx, const std::optional<WindowCounts>& ahead) {
+  if (ahead && ahead->source_has_rows) return *ahead->source_has_rows;
+  return ctx.pipeline.source->has_rows(ctx.window);
+}
 
 // An append's target says nothing of whether this window was loaded: its rows add to what it
 // holds. Its count now is the baseline the audit subtracts (record.target_count, so that a
 // retried audit has it too); only a source window without rows is skipped, with nothing to
 // add.
-TaskResult append_baseline(const TaskContext& ctx, std::int64_t target) {
-  auto any = ctx.pipeline.source->has_rows(ctx.window);
+TaskResult append_baseline(const TaskContext& ctx, std::int64_t target,
+                           const std::optional<WindowCounts>& ahead) {
+  auto any = source_has_rows(ctx, ahead);
   if (!any) return fail(any.error());
   store::TaskWrite w;
   w.task = store::Task::pre_validation;
@@ -36,13 +44,15 @@ TaskResult append_baseline(const TaskContext& ctx, std::int64_t target) {
 // after the load).
 TaskResult pre_validation(const TaskContext& ctx) {
   if (ctx.pipeline.sql) return sql_pre_validation(ctx);
-  auto target = ctx.pipeline.target->count(ctx.window);
+  const auto ahead = ctx.ahead ? ctx.ahead->take(ctx) : std::nullopt;
+  auto target =
+      ahead ? Result<std::int64_t>(ahead->target) : ctx.pipeline.target->count(ctx.window);
   if (!target) return fail(target.error());
   if (ctx.pipeline.target->mode() == adapters::LoadMode::append)
-    return append_baseline(ctx, *target);
+    return append_baseline(ctx, *target, ahead);
   std::optional<std::int64_t> source;
   if (*target == 0) {
-    auto any = ctx.pipeline.source->has_rows(ctx.window);
+    auto any = source_has_rows(ctx, ahead);
     if (!any) return fail(any.error());
     if (!*any) source = 0;
   } else {

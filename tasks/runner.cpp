@@ -134,10 +134,38 @@ struct WorkerState {
   BatchSize size;
   // The last time this worker read its backfill requests' progress again (settle_backfills).
   std::chrono::steady_clock::time_point progress_at{};
+  // The backfill windows it ended since its last settle.
+  std::vector<store::Record> unsettled;
   WorkerEnd end;
 };
 
 constexpr std::chrono::seconds kProgressEvery{1};
+
+// Settles the requests of the backfill windows this worker ended: with `now`, or when their
+// progress is due again. A window that ended may be its request's last, and the request then
+// settles at once, not at a later pass of a processor (there may be none: this daemon may be
+// draining); but while the worker's next claim is of the same pipeline's backfill, the windows
+// it ended were not the last of their range, and reading the range again after each claim
+// would cost a statement per claim for nothing.
+void settle(store::RecordStore& records, WorkerState& w, bool now) {
+  if (w.unsettled.empty()) return;
+  const auto at = std::chrono::steady_clock::now();
+  const bool progress = at - w.progress_at >= kProgressEvery;
+  if (!now && !progress) return;
+  if (progress) w.progress_at = at;
+  if (auto settled = records.settle_backfills(w.unsettled, progress); !settled)
+    observe::logger("scheduler")
+        ->warn("backfill progress of {} window(s) not updated: {}", w.unsettled.size(),
+               settled.error().message);
+  w.unsettled.clear();
+}
+
+// Whether `claimed` goes on with the backlog whose windows the worker ended last: the same
+// pipeline's backfill windows.
+bool same_backlog(const std::vector<store::Record>& claimed, const WorkerState& w) {
+  return !claimed.empty() && !w.unsettled.empty() && claimed.front().trigger == Trigger::backfill &&
+         claimed.front().pipeline == w.unsettled.back().pipeline;
+}
 
 // Runs the windows of one claim, oldest first. Returns false when the worker stops.
 bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerSource& source,
@@ -149,9 +177,10 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
     observe::metrics().claimed(record.claim_wait_seconds);
     held.push_back(leases.hold(record));
   }
+  CountsAhead ahead(claimed);
   bool all_empty = true;
   bool go_on = true;
-  std::vector<store::Record> settle, unstarted;
+  std::vector<store::Record> unstarted;
   const auto lost = [&](const store::Record& record, const Error& error) {
     w.end.store_error = error;
     w.end.unfinished.push_back(record);
@@ -166,7 +195,8 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
     }
     count(w.end.summary, outcome);
     all_empty = all_empty && outcome.end == ChainEnd::skipped;
-    if (record.trigger == Trigger::backfill && ends_window(outcome.end)) settle.push_back(record);
+    if (record.trigger == Trigger::backfill && ends_window(outcome.end))
+      w.unsettled.push_back(record);
     if (outcome.end != ChainEnd::store_error) return;
     go_on = false;
     if (outcome.connection_lost) lost(record, Error{ErrorKind::retryable, outcome.message, true});
@@ -188,9 +218,11 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
     }
     const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
                                       [&](const auto& p) { return p->id == record.pipeline; });
-    const ChainOutcome outcome = w.chain.run(record, **runtime, *held[i], &w.ends);
+    const ChainOutcome outcome = w.chain.run(record, **runtime, *held[i], &w.ends, &ahead);
     take_ends();  // the ends written before this window's own writes
-    if (!outcome.deferred) finished(record, outcome);
+    if (outcome.deferred) continue;
+    finished(record, outcome);
+    ahead.forget();  // counted before this window's run: stale
   }
   w.ends.flush();
   take_ends();
@@ -204,17 +236,7 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
       w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin() + 1, unstarted.end());
     }
   }
-  // A backfill window that ended may be its request's last: the request settles now, not at a
-  // later pass of a processor (there may be none: this daemon may be draining).
-  if (!settle.empty()) {
-    const auto now = std::chrono::steady_clock::now();
-    const bool progress = now - w.progress_at >= kProgressEvery;
-    if (progress) w.progress_at = now;
-    if (auto settled = records.settle_backfills(settle, progress); !settled)
-      observe::logger("scheduler")
-          ->warn("backfill progress of {} window(s) not updated: {}", settle.size(),
-                 settled.error().message);
-  }
+  settle(records, w, false);
   w.size.after(all_empty);
   return go_on;
 }
@@ -229,10 +251,12 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
       records,
       ChainClock{[] { return std::chrono::floor<Seconds>(std::chrono::system_clock::now()); },
                  [&] { return uniform(random); }});
-  WorkerState w{.chain = chain, .ends = BatchedEnds(records), .size = {}, .end = {}};
+  WorkerState w{
+      .chain = chain, .ends = BatchedEnds(records), .size = {}, .unsettled = {}, .end = {}};
   while (source.keep_claiming()) {
     const auto pipelines = source.pipelines();
     auto claimed = records.claim_windows(claim_limits(pipelines), w.size.next());
+    if (claimed && !same_backlog(*claimed, w)) settle(records, w, true);
     if (!claimed) {
       // A claim the database refuses is no outage: this worker stops, the next wake-up
       // (poll, notification) tries again, and no other pipeline waits for a reconnect.
@@ -247,6 +271,7 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
     if (claimed->empty()) break;
     if (!run_claimed(records, leases, source, pipelines, *claimed, w)) break;
   }
+  if (!w.end.store_error) settle(records, w, true);
   return std::move(w.end);
 }
 

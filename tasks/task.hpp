@@ -13,11 +13,16 @@
 
 namespace sluice::tasks {
 
+class CountsAhead;
+
 struct TaskContext {
   const store::Record& record;
   const PipelineRuntime& pipeline;
   adapters::WindowContext window;
   Instant now;
+  // The pre-validation counts of the windows of this window's claim, taken together
+  // (tasks/window_batch.hpp); null: each window counts its own.
+  CountsAhead* ahead = nullptr;
 };
 
 using TaskResult = Result<store::TaskWrite>;

@@ -67,4 +67,61 @@ std::vector<store::Record> BatchedEnds::take_lost() {
   return std::exchange(lost_, {});
 }
 
+std::optional<WindowCounts> CountsAhead::take(const TaskContext& ctx) {
+  const store::Record& record = ctx.record;
+  if (const auto it = counts_.find(record.id.value); it != counts_.end()) {
+    const WindowCounts counts = it->second;
+    counts_.erase(it);
+    return counts;
+  }
+  const PipelineRuntime& p = ctx.pipeline;
+  if (failed_ || !p.target || !p.source || !p.target->answers_windows_together())
+    return std::nullopt;
+  // This window, then the later windows of the claim that pre-validation will ask about.
+  std::vector<RecordId> ids{record.id};
+  std::vector<Window> windows{ctx.window.window};
+  bool later = false;
+  for (const auto& r : claimed_) {
+    if (later && r.pipeline == record.pipeline && r.phase < store::Phase::pre_validation) {
+      ids.push_back(r.id);
+      windows.push_back(r.window);
+    }
+    later = later || r.id == record.id;
+  }
+  if (windows.size() < 2) return std::nullopt;  // alone, its own count costs as much
+  const auto log = observe::logger("chain");
+  auto targets = p.target->count_each(ctx.window, windows);
+  if (targets && targets->size() != windows.size())
+    targets = fail(Error::permanent(std::to_string(targets->size()) + " counts"));
+  if (!targets) {
+    failed_ = true;
+    log->debug("counting {} windows together: {}", windows.size(), targets.error().message);
+    return std::nullopt;
+  }
+  std::vector<WindowCounts> counts;
+  std::vector<std::size_t> asked;
+  std::vector<Window> ask;
+  const bool append = p.target->mode() == adapters::LoadMode::append;
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    counts.push_back({.target = (*targets)[i], .source_has_rows = std::nullopt});
+    if (append || (*targets)[i] == 0) {
+      asked.push_back(i);
+      ask.push_back(windows[i]);
+    }
+  }
+  if (!ask.empty() && p.source->answers_windows_together()) {
+    auto any = p.source->has_rows_each(ctx.window, ask);
+    if (any && any->size() != ask.size())
+      any = fail(Error::permanent(std::to_string(any->size()) + " answers"));
+    if (!any) {
+      failed_ = true;
+      log->debug("asking the source for {} windows together: {}", ask.size(), any.error().message);
+      return std::nullopt;
+    }
+    for (std::size_t k = 0; k < asked.size(); ++k) counts[asked[k]].source_has_rows = (*any)[k];
+  }
+  for (std::size_t i = 1; i < ids.size(); ++i) counts_[ids[i].value] = counts[i];
+  return counts.front();
+}
+
 }  // namespace sluice::tasks

@@ -2,14 +2,18 @@
 // A worker's windows, several per claim and several ends per write, where that keeps every
 // guarantee: each window has its own run ID and every write is fenced by it, as one at a
 // time. Only the end of an empty window (pre-validation's SKIPPED) waits to be written with
-// others; a window that loads data writes each task's outcome as it comes.
+// others; a window that loads data writes each task's outcome as it comes. The
+// pre-validation counts of a claim's windows are taken together where the adapters can.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "framework/store/record_store.hpp"
 #include "tasks/chain.hpp"
+#include "tasks/task.hpp"
 
 namespace sluice::tasks {
 
@@ -64,6 +68,40 @@ class BatchedEnds final : public EndWrites {
   std::vector<Ended> ended_;
   std::vector<store::Record> lost_;
   std::optional<Error> lost_error_;
+};
+
+// What pre-validation decides a window by: the target's count of it and, where it needs it
+// (the target holds none of the window, or appends), whether the source has any row
+// (nullopt: pre-validation asks the source itself).
+struct WindowCounts {
+  std::int64_t target = 0;
+  std::optional<bool> source_has_rows;
+};
+
+// The pre-validation counts of a claim's windows, taken together: at a window's
+// pre-validation, the target counts it and the claim's later windows in one call, and the
+// source says in one more call which of those it needs have rows, where the adapters answer
+// for several windows at once (answers_windows_together). A backlog of empty windows then
+// costs two calls per claim instead of two per window. The counts of a later window are used
+// only while every window before it ended SKIPPED by pre-validation (the runner calls
+// forget() after any other outcome): they are older than its own count would be only by
+// those empty windows' pre-validations, and the claim holds every window counted, so no run
+// of sluice wrote to any of them meanwhile.
+class CountsAhead {
+ public:
+  // `claimed`: the windows of one claim, oldest first; kept by reference.
+  explicit CountsAhead(std::span<const store::Record> claimed) : claimed_(claimed) {}
+
+  // The counts of ctx's window, or nullopt: it counts its own (the adapters count one window
+  // at a time, it is the claim's last window, or counting together failed, and its own count
+  // then says why).
+  std::optional<WindowCounts> take(const TaskContext& ctx);
+  void forget() { counts_.clear(); }
+
+ private:
+  std::span<const store::Record> claimed_;
+  std::map<std::int64_t, WindowCounts> counts_;  // by record id
+  bool failed_ = false;
 };
 
 }  // namespace sluice::tasks

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,23 @@ class Source {
   }
   // Streams the window's rows into `sink` (begin, rows, end); returns the rows sent.
   virtual Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) = 0;
+  // Whether has_rows_each asks the source once for all its windows: only then does
+  // pre-validation ask it for several windows of a claim at once (tasks/window_batch.hpp).
+  virtual bool answers_windows_together() const { return false; }
+  // has_rows of each of `windows`, in their order; `ctx` names the first, and its deadline
+  // bounds the call.
+  virtual Result<std::vector<bool>> has_rows_each(const WindowContext& ctx,
+                                                  std::span<const Window> windows) {
+    std::vector<bool> out;
+    for (const auto& w : windows) {
+      WindowContext one = ctx;
+      one.window = w;
+      auto any = has_rows(one);
+      if (!any) return fail(any.error());
+      out.push_back(*any);
+    }
+    return out;
+  }
 };
 
 // What the stage records beside the data; the reader verifies it.
@@ -129,6 +147,22 @@ class Target {
   virtual LoadMode mode() const { return LoadMode::replace_window; }
   // The rows of the window: those with the time column in it.
   virtual Result<std::int64_t> count(const WindowContext& ctx) = 0;
+  // As Source's: whether count_each asks the target once for all its windows.
+  virtual bool answers_windows_together() const { return false; }
+  // count of each of `windows`, in their order; `ctx` names the first, and its deadline
+  // bounds the call.
+  virtual Result<std::vector<std::int64_t>> count_each(const WindowContext& ctx,
+                                                       std::span<const Window> windows) {
+    std::vector<std::int64_t> out;
+    for (const auto& w : windows) {
+      WindowContext one = ctx;
+      one.window = w;
+      auto n = count(one);
+      if (!n) return fail(n.error());
+      out.push_back(*n);
+    }
+    return out;
+  }
   // Loads the staged rows in mode(), all or nothing: replaces the window's rows with them,
   // appends them, or upserts them by key.
   virtual Result<Loaded> load(const WindowContext& ctx, StageReader& staged) = 0;

@@ -1,6 +1,7 @@
 // store::Records for several windows at a time: the batched claim, the batched task writes
 // and the batched backfill settle. Each keeps the rules of one: one run ID per window, every
 // write fenced by it, one statement (one commit) for the batch.
+#include <algorithm>
 #include <iterator>
 #include <regex>
 #include <stdexcept>
@@ -48,7 +49,9 @@ std::string respell(const std::string& sql, const std::string& prefix) {
 // detail::write_statement for many writes: each parameter $n is an array of every write's
 // n-th value, unnested into column pn of `x`; the UPDATE takes its values from x's row of its
 // record, and the event rows theirs from the rows the UPDATE matched. The fence is the same,
-// row by row.
+// row by row. The last parameter, a boolean, makes the commit one that does not wait for its
+// WAL flush (Records::write_tasks): set_config(..., true) lasts until the statement's own
+// implicit transaction commits, and its commit reads it.
 std::string batch_write_statement(Task task) {
   const std::string one = detail::write_statement(task);
   const std::string fence = "WHERE id = $1 AND dag_run_id = $2 ";
@@ -67,7 +70,10 @@ std::string batch_write_statement(Task task) {
     arrays += (n > 1 ? ", $" : "$") + std::to_string(n) + "::" + kParamTypes[n - 1] + "[]";
     names += (n > 1 ? ", p" : "p") + std::to_string(n);
   }
-  return "WITH x AS (SELECT * FROM unnest(" + arrays + ") AS x(" + names + ")), " +
+  const std::string unflushed = "$" + std::to_string(std::size(kParamTypes) + 1) + "::boolean";
+  return "WITH x AS (SELECT * FROM unnest(" + arrays + ") AS x(" + names + ") WHERE CASE WHEN " +
+         unflushed +
+         " THEN set_config('synchronous_commit', 'off', true) = 'off' ELSE true END), " +
          respell(update, "x.p") + "RETURNING id, pipeline_id, x.*) " + respell(events, "u.p");
 }
 
@@ -88,8 +94,12 @@ Statement write_tasks_statement(std::span<const Record> records, std::span<const
     for (std::size_t n = 0; n < params.size(); ++n) columns[n].push_back(std::move(params[n]));
   }
   SqlParams params;
-  params.reserve(columns.size());
+  params.reserve(columns.size() + 1);
   for (const auto& column : columns) params.emplace_back(nullable_array_literal(column));
+  // Every write ends an empty window SKIPPED: nothing outside the database was done.
+  const bool unflushed = std::all_of(writes.begin(), writes.end(),
+                                     [](const TaskWrite& w) { return w.move == Move::skip; });
+  params.emplace_back(unflushed ? "true" : "false");
   // Made once per task: the text is the same at every call.
   static const std::string kBatchStatements[] = {
       batch_write_statement(Task::store_and_validate), batch_write_statement(Task::pre_validation),

@@ -175,6 +175,13 @@ class RecordStore {
   // Up to `max` windows in one claim: the oldest claimable ones of the pipeline the single
   // claim would pick, of that kind (live or backfill), as many as its limit and its pool leave
   // room for; each with its own run ID. None: nothing claimable. This default claims one.
+  // store::Records commits a claim without waiting for its WAL flush: until a synchronous
+  // commit on the server flushes it, a server crash may undo it, and then every write of its
+  // run finds its fence closed. A run does nothing outside the database that a lost claim
+  // must not have done before a write of its own has committed synchronously, which flushes
+  // the claim first: pre-validation only reads; an empty window's end is itself unflushed
+  // (write_tasks); and a run that would load before any write of its own (one resumed at
+  // stage->target) renews its lease first (tasks/chain.cpp).
   virtual Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) {
     (void)max;
     auto one = claim(limits);
@@ -188,7 +195,12 @@ class RecordStore {
   // Several writes of one task (not the audit's), each fenced as write_task's: element i says
   // whether writes[i] was made (false: that record's lock was lost). store::Records makes them
   // in one statement, so an error means none was made; this default makes them one by one
-  // and stops at the first error.
+  // and stops at the first error. A batch whose every write ends its window SKIPPED is
+  // committed without waiting for its WAL flush: such a window loaded nothing, the next
+  // synchronous commit on the server (the worker's next claim, a dependent window's claim,
+  // the backfill's settle) flushes it first, and should the server crash before that, the
+  // window is IN_PROGRESS again under its run ID for the stale-lock cleanup, as if the crash
+  // had come a moment earlier.
   virtual Result<std::vector<bool>> write_tasks(std::span<const Record> records,
                                                 std::span<const TaskWrite> writes) {
     std::vector<bool> written;

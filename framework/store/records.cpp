@@ -416,14 +416,18 @@ Statement store_claim_limits_statement(std::span<const ClaimLimit> limits,
 }
 
 Statement claim_windows_statement(std::int64_t fingerprint, std::string_view holder, int max) {
-  return Statement{
-      "sluice_claim_windows",
-      "SELECT " + kClaimedColumns + " FROM sluice_claim_windows($1, $2::bigint, $3::int)",
-      Params()
-          .add(std::string(holder))
-          .add(std::to_string(fingerprint))
-          .add(std::to_string(max))
-          .take()};
+  // A claim that hands out windows commits without waiting for its WAL flush: set_config(...,
+  // true) lasts until the statement's own implicit transaction commits, and its commit reads
+  // it (why that is safe: RecordStore::claim_windows).
+  return Statement{"sluice_claim_windows",
+                   "SELECT " + kClaimedColumns +
+                       " FROM sluice_claim_windows($1, $2::bigint, $3::int) "
+                       "WHERE set_config('synchronous_commit', 'off', true) = 'off'",
+                   Params()
+                       .add(std::string(holder))
+                       .add(std::to_string(fingerprint))
+                       .add(std::to_string(max))
+                       .take()};
 }
 
 namespace detail {

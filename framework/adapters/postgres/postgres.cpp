@@ -1,5 +1,7 @@
 #include "framework/adapters/postgres/postgres.hpp"
 
+#include <charconv>
+
 #include "framework/adapters/common_keys.hpp"
 #include "framework/adapters/endpoint.hpp"
 #include "framework/adapters/postgres/conninfo.hpp"
@@ -24,6 +26,48 @@ std::vector<std::string> window_params(const Window& w) {
   return {format_utc(w.start), format_utc(w.end)};
 }
 
+// Several windows in one statement: `expression` (of the window's bounds sluice_w.s and
+// sluice_w.e) for each, in the windows' order, and the two arrays of bounds it takes.
+std::string each_window(const std::string& expression) {
+  return "SELECT " + expression +
+         " FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY "
+         "AS sluice_w(s, e, n) ORDER BY sluice_w.n";
+}
+
+std::vector<std::string> windows_params(std::span<const Window> windows) {
+  std::string starts = "{", ends = "{";
+  for (const auto& w : windows) {
+    if (starts.size() > 1) {
+      starts += ',';
+      ends += ',';
+    }
+    starts += '"' + format_utc(w.start) + '"';
+    ends += '"' + format_utc(w.end) + '"';
+  }
+  return {starts + "}", ends + "}"};
+}
+
+// The first column of each row, as each_window returned it; `expected` rows.
+Result<std::vector<std::string>> column_of(const PGresult* result, std::size_t expected) {
+  if (PQnfields(result) < 1 || static_cast<std::size_t>(PQntuples(result)) != expected)
+    return fail(Error::permanent("a query of several windows returned " +
+                                 std::to_string(PQntuples(result)) + " rows for " +
+                                 std::to_string(expected)));
+  std::vector<std::string> out;
+  for (int i = 0; i < PQntuples(result); ++i) {
+    if (PQgetisnull(result, i, 0))
+      return fail(Error::permanent("a query of several windows returned NULL"));
+    out.emplace_back(PQgetvalue(result, i, 0));
+  }
+  return out;
+}
+
+std::string time_range(const std::string& column, const std::string& start,
+                       const std::string& end) {
+  const std::string col = quote_identifier(column);
+  return col + " >= " + start + " AND " + col + " < " + end;
+}
+
 class PostgresSource final : public Source {
  public:
   explicit PostgresSource(SourceOptions o)
@@ -46,6 +90,27 @@ class PostgresSource final : public Source {
                                  window_params(ctx.window), kBounds);
     if (!n) return fail(n.error());
     return *n > 0;
+  }
+
+  // A query's placeholders would become references to the windows' row inside SQL sluice
+  // does not know: a table's windows only.
+  bool answers_windows_together() const override { return !options_.query; }
+
+  Result<std::vector<bool>> has_rows_each(const WindowContext& ctx,
+                                          std::span<const Window> windows) override {
+    if (options_.query) return Source::has_rows_each(ctx, windows);
+    auto conn = pool_.acquire(ctx.deadline);
+    if (!conn) return fail(conn.error());
+    auto r = (*conn)->exec(
+        each_window("EXISTS (SELECT 1 FROM " + quote_qualified(options_.table.value_or("")) +
+                    " WHERE " + time_range(options_.time_column, "sluice_w.s", "sluice_w.e") + ")"),
+        windows_params(windows));
+    if (!r) return fail(r.error());
+    auto values = column_of(r->get(), windows.size());
+    if (!values) return fail(values.error());
+    std::vector<bool> out;
+    for (const auto& v : *values) out.push_back(v == "t");
+    return out;
   }
 
   Result<std::int64_t> extract(const WindowContext& ctx, RowSink& sink) override {
@@ -157,6 +222,29 @@ class PostgresTarget final : public Target {
         window_params(ctx.window), kBounds);
   }
 
+  bool answers_windows_together() const override { return true; }
+
+  Result<std::vector<std::int64_t>> count_each(const WindowContext& ctx,
+                                               std::span<const Window> windows) override {
+    auto conn = pool_.acquire(ctx.deadline);
+    if (!conn) return fail(conn.error());
+    auto r = (*conn)->exec(
+        each_window("(SELECT count(*) FROM " + quote_qualified(options_.table) + " WHERE " +
+                    time_range(options_.time_column, "sluice_w.s", "sluice_w.e") + ")"),
+        windows_params(windows));
+    if (!r) return fail(r.error());
+    auto values = column_of(r->get(), windows.size());
+    if (!values) return fail(values.error());
+    std::vector<std::int64_t> out;
+    for (const auto& v : *values) {
+      std::int64_t n = 0;
+      if (std::from_chars(v.data(), v.data() + v.size(), n).ptr != v.data() + v.size())
+        return fail(Error::permanent("count query returned '" + v + "', not a number"));
+      out.push_back(n);
+    }
+    return out;
+  }
+
   Result<std::unique_ptr<TargetLoad>> start_load(const WindowContext& ctx,
                                                  std::span<const Column> columns) override {
     auto plan =
@@ -194,8 +282,7 @@ class PostgresTarget final : public Target {
 
  private:
   std::string window_condition() const {
-    const std::string col = quote_identifier(options_.time_column);
-    return col + " >= $1::timestamptz AND " + col + " < $2::timestamptz";
+    return time_range(options_.time_column, "$1::timestamptz", "$2::timestamptz");
   }
 
   TargetOptions options_;
@@ -216,10 +303,8 @@ std::string window_select(const SourceOptions& o, const Window& window, bool lit
     return replace_all(replace_all(*o.query, "{window_start}", bound(window, true, literal)),
                        "{window_end}", bound(window, false, literal));
   }
-  const std::string col = quote_identifier(o.time_column);
-  return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " + col +
-         " >= " + bound(window, true, literal) + " AND " + col + " < " +
-         bound(window, false, literal);
+  return "SELECT * FROM " + quote_qualified(o.table.value_or("")) + " WHERE " +
+         time_range(o.time_column, bound(window, true, literal), bound(window, false, literal));
 }
 
 Result<std::unique_ptr<Source>> source_from_config(const adapters::ConnectionConfig& connection,

@@ -357,3 +357,62 @@ TEST_CASE("a connection pool keeps at most max_idle connections, none older than
     CHECK(pid(*b) != first);
   }
 }
+
+TEST_CASE("several windows are counted in one statement, each as count and has_rows count it alone",
+          "[integration][postgres]") {
+  Scratch s;
+  seed_awkward_rows(s);
+  s.exec("INSERT INTO " + s.table("dst") + " SELECT * FROM " + s.table("src") + " WHERE id = 3");
+  // 07:00 (id 4), 08:00 (seven rows), 09:00 (id 3, also in the target), 10:00 (none).
+  std::vector<Window> windows;
+  for (int h = -1; h < 3; ++h)
+    windows.push_back({kStart + std::chrono::hours(h), kStart + std::chrono::hours(h + 1)});
+  auto source = pg::make_source(table_source(s));
+  auto sink = pg::make_target(target(s));
+  CHECK(source->answers_windows_together());
+  CHECK(sink->answers_windows_together());
+  const auto any = source->has_rows_each(ctx(), windows);
+  if (!any) FAIL(any.error().message);
+  CHECK(*any == std::vector<bool>{true, true, true, false});
+  const auto counts = sink->count_each(ctx(), windows);
+  if (!counts) FAIL(counts.error().message);
+  CHECK(*counts == std::vector<std::int64_t>{0, 0, 1, 0});
+  for (std::size_t i = 0; i < windows.size(); ++i) {
+    WindowContext one = ctx();
+    one.window = windows[i];
+    CHECK(*source->has_rows(one) == (*any)[i]);
+    CHECK(*sink->count(one) == (*counts)[i]);
+  }
+  CHECK(sink->count_each(ctx(), {})->empty());
+
+  SECTION("a query source answers one window at a time, alike") {
+    auto query = pg::make_source({s.url(),
+                                  "SELECT * FROM " + s.table("src") +
+                                      " WHERE event_time >= {window_start} AND "
+                                      "event_time < {window_end}",
+                                  std::nullopt, ""});
+    CHECK_FALSE(query->answers_windows_together());
+    const auto alike = query->has_rows_each(ctx(), windows);
+    REQUIRE(alike);
+    CHECK(*alike == *any);
+  }
+  SECTION("hostile table and column names are quoted") {
+    s.exec("CREATE TABLE " + s.table("\"we\"\"ird; drop\"") + " (\"t \"\"c\" timestamptz)");
+    s.exec("INSERT INTO " + s.table("\"we\"\"ird; drop\"") + " VALUES ('2024-03-10 09:30+00')");
+    const std::string table = s.table("we\"ird; drop");
+    auto odd_source = pg::make_source({s.url(), std::nullopt, table, "t \"c"});
+    auto odd_target = pg::make_target({s.url(), table, "t \"c"});
+    const auto odd_any = odd_source->has_rows_each(ctx(), windows);
+    if (!odd_any) FAIL(odd_any.error().message);
+    CHECK(*odd_any == std::vector<bool>{false, false, true, false});
+    const auto odd_counts = odd_target->count_each(ctx(), windows);
+    if (!odd_counts) FAIL(odd_counts.error().message);
+    CHECK(*odd_counts == std::vector<std::int64_t>{0, 0, 1, 0});
+  }
+  SECTION("a missing table fails the call, classified") {
+    auto missing = pg::make_target({s.url(), s.table("nope"), "event_time"});
+    const auto r = missing->count_each(ctx(), windows);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == ErrorKind::permanent);
+  }
+}

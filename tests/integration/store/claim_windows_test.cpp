@@ -2,8 +2,10 @@
 // per statement on a real PostgreSQL: a batch stays within the pipeline's live/backfill limit,
 // its pool's free slots and its dependencies, and never passes a window of another pipeline
 // of its pool; each window gets its own run ID and claim event; claimers racing for one
-// backlog never share a window; the batched write is fenced row by row; the backfill settle
-// of several windows reads a request's range only when asked or when the range is done.
+// backlog never share a window; the batched write is fenced row by row, and commits without
+// waiting for its flush (as a claim does) only when every write in it ends an empty window;
+// the backfill settle of several windows reads a request's range only when asked or when the
+// range is done.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -373,4 +375,48 @@ TEST_CASE(
   CHECK(*settled == 1);
   CHECK(done() == 4);
   CHECK(test::count(*c, "SELECT count(*) FROM backfill_requests WHERE status = 'DONE'") == 1);
+}
+
+TEST_CASE(
+    "a claim, and a batch of empty windows' ends, commit without waiting for their flush, and "
+    "any other batch and the session after them as before",
+    "[integration][store][claim]") {
+  test::TestDatabase db;
+  db.migrate();
+  auto c = db.connect();
+  hours_of(*c, "a", "2024-01-01T00:00Z", 4, "backfill");
+  // What each event's transaction commits with: a deferred trigger runs at the commit.
+  test::run_sql(*c, R"(
+    CREATE TABLE commit_modes (task text, mode text);
+    CREATE FUNCTION note_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO commit_modes VALUES (NEW.task, current_setting('synchronous_commit'));
+      RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER note_commit_mode AFTER INSERT ON pipeline_events
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION note_commit_mode())");
+  test::run_sql(*c, "SET synchronous_commit = on");
+  store::Records records(*c, "host:1");
+  const auto batch = claim(records, {limit("a", 1, 4)}, 4);
+  REQUIRE(batch.size() == 4);
+  store::TaskWrite loads = skipped();  // counts that differ: the window goes on to load
+  loads.outcome = store::Outcome::success;
+  loads.move = std::nullopt;
+  loads.source_count = 5;
+  const std::span<const store::Record> all(batch);
+  REQUIRE(records.write_tasks(all.first(2), std::vector<store::TaskWrite>(2, skipped())));
+  REQUIRE(records.write_tasks(all.subspan(2), std::vector<store::TaskWrite>{skipped(), loads}));
+  const auto mode = [&](const std::string& task, const std::string& m) {
+    return test::count(
+        *c, "SELECT count(*) FROM commit_modes WHERE task = '" + task + "' AND mode = '" + m + "'");
+  };
+  CHECK(mode("claim", "off") == 4);
+  CHECK(mode("pre_validation", "off") == 2);  // the first batch: two SKIPPED ends
+  CHECK(mode("pre_validation", "on") == 2);   // the second: one window goes on
+  CHECK(test::count(*c,
+                    "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                    "'SKIPPED'") == 3);
+  // The setting lasted as long as its statement's transaction.
+  CHECK(test::run_sql(*c, "SHOW synchronous_commit")[0][0].as<std::string>() == "on");
+  CHECK(running(*c, "a") == 1);
 }

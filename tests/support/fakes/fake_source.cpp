@@ -33,6 +33,15 @@ Result<std::int64_t> FakeSource::count(const adapters::WindowContext& ctx) {
   return rows + count_offset_;
 }
 
+Result<std::vector<bool>> FakeSource::has_rows_each(const adapters::WindowContext& ctx,
+                                                    std::span<const Window> windows) {
+  (void)ctx;
+  if (auto error = script_.next("has_rows_each")) return fail(*error);
+  std::vector<bool> out;
+  for (const auto& w : windows) out.push_back(rows_of(w.start) > 0);
+  return out;
+}
+
 Result<std::int64_t> FakeSource::extract(const adapters::WindowContext& ctx,
                                          adapters::RowSink& sink) {
   if (auto error = script_.next("extract")) return fail(*error);

@@ -64,6 +64,14 @@ Result<std::int64_t> FakeTarget::count(const adapters::WindowContext& ctx) {
   return rows(ctx.pipeline, ctx.window.start);
 }
 
+Result<std::vector<std::int64_t>> FakeTarget::count_each(const adapters::WindowContext& ctx,
+                                                         std::span<const Window> windows) {
+  if (auto error = script_.next("count_each")) return fail(*error);
+  std::vector<std::int64_t> out;
+  for (const auto& w : windows) out.push_back(rows(ctx.pipeline, w.start));
+  return out;
+}
+
 Result<adapters::Loaded> FakeTarget::load(const adapters::WindowContext& ctx,
                                           adapters::StageReader& staged) {
   if (auto error = script_.next("load")) return fail(*error);

@@ -5,7 +5,7 @@
 // it takes rows while they are staged (start_load) and shows them only at commit; a load destroyed
 // uncommitted leaves nothing. drop_rows() plays a target that loses rows. Failures are planned per
 // call
-// ("count", "load", "start_load", "put", "commit").
+// ("count", "count_each", "load", "start_load", "put", "commit").
 #include <map>
 #include <mutex>
 #include <utility>
@@ -31,8 +31,13 @@ class FakeTarget final : public adapters::Target {
   void drop_rows(std::int64_t rows);
 
   FailureScript& script() { return script_; }
+  // Answers count_each in one call (counted as "count_each"), as a server target does.
+  void answer_windows_together() { together_ = true; }
 
   Result<std::int64_t> count(const adapters::WindowContext& ctx) override;
+  bool answers_windows_together() const override { return together_; }
+  Result<std::vector<std::int64_t>> count_each(const adapters::WindowContext& ctx,
+                                               std::span<const Window> windows) override;
   Result<adapters::Loaded> load(const adapters::WindowContext& ctx,
                                 adapters::StageReader& staged) override;
   Result<std::unique_ptr<adapters::TargetLoad>> start_load(
@@ -48,6 +53,7 @@ class FakeTarget final : public adapters::Target {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, Instant>, std::int64_t> rows_;
   std::int64_t dropped_ = 0;
+  bool together_ = false;
   FailureScript script_;
 };
 

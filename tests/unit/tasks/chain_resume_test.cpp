@@ -47,6 +47,40 @@ TEST_CASE("a load that failed is retried from the stage file, without extracting
   CHECK(c.records.row(id).record.retry_attempt == 1);
 }
 
+TEST_CASE(
+    "a run resumed at stage->target renews its lease before its load (its claim's commit "
+    "flushed), and loads nothing when that finds the lock gone",
+    "[tasks][chain][resume]") {
+  test::ChainRun c;
+  const auto id = c.add(0, 30);
+  c.p.target->script().fail("load", 1, Error::retryable("target busy"));
+  CHECK(c.run().end == tasks::ChainEnd::retry_scheduled);
+  CHECK(c.records.script().calls("heartbeat") == 0);  // its writes came before its load
+  c.records.advance(60s);
+  const auto record = c.claim();
+  tasks::Lease lease;
+  SECTION("renewed: the load follows") {
+    CHECK(c.run(record, lease).end == tasks::ChainEnd::success);
+    CHECK(c.records.script().calls("heartbeat") == 1);
+    CHECK(c.p.target->rows(c.p.runtime->id, record.window.start) == 30);
+  }
+  SECTION("another run holds the window now: nothing loaded, nothing written") {
+    c.records.take_over(id);
+    CHECK(c.run(record, lease).end == tasks::ChainEnd::lock_lost);
+    CHECK(c.p.target->script().calls("load") == 1);
+    CHECK(c.records.tasks_of(record.run) == Tasks{"claim"});
+  }
+  SECTION("the database is out of reach: nothing loaded, the window left for its release") {
+    c.records.script().fail("heartbeat", 1,
+                            Error{ErrorKind::retryable, "server closed the connection", true});
+    const auto outcome = c.run(record, lease);
+    CHECK(outcome.end == tasks::ChainEnd::store_error);
+    CHECK(outcome.connection_lost);
+    CHECK(c.p.target->script().calls("load") == 1);
+    CHECK(c.records.row(id).record.status == Status::in_progress);
+  }
+}
+
 TEST_CASE("a record past STAGE_TO_TARGET resumes at the audit", "[tasks][chain][resume]") {
   test::ChainRun c;
   const auto id = c.add(0, 15);

@@ -5,6 +5,7 @@
 // batch are held by the lease keeper from the claim on, so the orphan release leaves them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 
 #include "tasks/runner.hpp"
@@ -69,6 +70,10 @@ class Counting final : public store::RecordStore {
   Result<std::optional<store::Record>> find(RecordId id) override { return db_.find(id); }
   Result<std::int64_t> settle_backfill(const store::Record& r) override {
     return db_.settle_backfill(r);
+  }
+  Result<std::int64_t> settle_backfills(std::span<const store::Record> r, bool progress) override {
+    log.push_back("settle of " + std::to_string(r.size()));
+    return store::RecordStore::settle_backfills(r, progress);  // settle_backfill of each
   }
 
   std::vector<int> claims, ends;
@@ -234,4 +239,108 @@ TEST_CASE(
     CHECK(w.records.tasks_of(w.records.row(r).record.run) ==
           std::vector<std::string>{"claim", "pre_validation"});
   }
+}
+
+TEST_CASE("the windows of a claim are counted together: one call to each side per claim",
+          "[tasks][runner][batch][threads]") {
+  Worker w;
+  w.p.target->answer_windows_together();
+  w.p.source->answer_windows_together();
+  for (int i = 0; i < 20; ++i) w.add(i, 0);
+  const auto end = w.run();
+  CHECK(end.summary.skipped == 20);
+  CHECK(w.store.claims == std::vector{1, 2, 4, 8, 5});
+  // The claim of one window counts it alone; every other claim asks each side once.
+  CHECK(w.p.target->script().calls("count_each") == 4);
+  CHECK(w.p.source->script().calls("has_rows_each") == 4);
+  CHECK(w.p.target->script().calls("count") == 1);
+  CHECK(w.p.source->script().calls("count") == 1);
+  for (const auto& row : w.records.rows()) CHECK(row.record.status == Status::skipped);
+  for (const auto& e : w.records.events())
+    if (e.task == "pre_validation")
+      CHECK(e.message == "source and target both hold 0 rows: already loaded");
+}
+
+TEST_CASE(
+    "counts taken with a window that loads are taken again after it: rows that came while it "
+    "loaded are loaded",
+    "[tasks][runner][batch][threads]") {
+  Worker w;
+  w.p.target->answer_windows_together();
+  w.p.source->answer_windows_together();
+  for (int i = 0; i < 3; ++i) w.add(i, 0);  // claims of 1 and 2: the next one asks for 4
+  const auto full = w.add(3, 10);
+  const auto late = w.add(4, 0), last = w.add(5, 0);
+  // Hour 4's rows land while hour 3 loads, after its claim counted hour 4 empty.
+  w.p.source->on_extract([&] { w.p.source->set_rows(test::FakePipeline::window(4).start, 7); });
+  const auto end = w.run();
+  CHECK(w.store.claims == std::vector{1, 2, 3});
+  CHECK(w.records.row(full).record.status == Status::success);
+  CHECK(w.records.row(late).record.status == Status::success);
+  CHECK(w.records.row(last).record.status == Status::skipped);
+  CHECK(end.summary.rows == 17);
+  CHECK(w.p.target->rows(w.p.runtime->id, test::FakePipeline::window(4).start) == 7);
+  // Hours 1-2; 3-5; 4-5 after hour 3 loaded; then hour 5 alone after hour 4 loaded.
+  CHECK(w.p.target->script().calls("count_each") == 3);
+}
+
+TEST_CASE("a window whose target holds rows counts its source alone, its target counted ahead",
+          "[tasks][runner][batch][threads]") {
+  Worker w;
+  w.p.target->answer_windows_together();
+  w.p.source->answer_windows_together();
+  for (int i = 0; i < 7; ++i)
+    if (i != 5) w.add(i, 0);
+  const auto loaded = w.add(5, 4);
+  w.p.target->set_rows(w.p.runtime->id, test::FakePipeline::window(5).start, 4);  // loaded before
+  const auto end = w.run();
+  CHECK(end.summary.skipped == 7);
+  CHECK(w.store.claims == std::vector{1, 2, 4});
+  CHECK(w.p.target->script().calls("count") == 1);  // the first claim's window alone
+  CHECK(w.p.source->script().calls("count") == 2);  // that one, and hour 5's count
+  int checked = 0;
+  for (const auto& e : w.records.events())
+    if (e.record == loaded && e.task == "pre_validation") {
+      CHECK(e.message == "source and target both hold 4 rows: already loaded");
+      ++checked;
+    }
+  CHECK(checked == 1);
+}
+
+TEST_CASE("a failure to count windows together leaves each window of the claim to count its own",
+          "[tasks][runner][batch][threads]") {
+  Worker w;
+  w.p.target->answer_windows_together();
+  w.p.source->answer_windows_together();
+  for (int i = 0; i < 7; ++i) w.add(i, 0);
+  SECTION("the target's count") {
+    w.p.target->script().fail("count_each", 1, Error::retryable("connection reset"));
+  }
+  SECTION("the source's answer") {
+    w.p.source->script().fail("has_rows_each", 1, Error::permanent("permission denied"));
+  }
+  const auto end = w.run();
+  CHECK(end.summary.skipped == 7);
+  CHECK(end.summary.retries + end.summary.failed == 0);
+  CHECK(w.store.claims == std::vector{1, 2, 4});
+  // The first claim's window, then both of the second claim's alone; the third together.
+  CHECK(w.p.target->script().calls("count") == 3);
+  CHECK(w.p.source->script().calls("count") == 3);
+  CHECK(w.p.target->script().calls("count_each") == 2);
+}
+
+TEST_CASE(
+    "a worker walking a backfill settles its request after its last claim of it, each window "
+    "once",
+    "[tasks][runner][batch][backfill][threads]") {
+  Worker w;
+  std::vector<RecordId> backfill;
+  for (int i = 0; i < 20; ++i) backfill.push_back(w.add(i, 0, Trigger::backfill));
+  const auto end = w.run();
+  CHECK(end.summary.skipped == 20);
+  CHECK(w.store.claims == std::vector{1, 2, 4, 8, 5});
+  CHECK(w.store.log.back().starts_with("settle of "));  // after the claim that found none
+  auto settled = w.records.settled();
+  std::sort(settled.begin(), settled.end());
+  CHECK(settled == backfill);
 }
