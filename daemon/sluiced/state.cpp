@@ -130,6 +130,7 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
     const auto* p = state->config.find_pipeline(runtime->id.value);
     if (p && !p->paused) state->active.push_back(runtime);
   }
+  state->claimable = tasks::claimable(state->active);
   return std::shared_ptr<const State>(std::move(state));
 }
 
