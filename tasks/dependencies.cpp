@@ -22,12 +22,14 @@ std::chrono::seconds longest_window(const config::PipelineConfig* upstream) {
 
 std::vector<store::DependencyEdge> dependency_edges(const config::Config& config) {
   std::vector<store::DependencyEdge> out;
+  const auto by_id = config::index_pipelines(config);
   for (const auto& p : config.pipelines) {
     for (const auto& d : p.depends_on) {
+      const auto up = by_id.find(d.upstream.value);
       out.push_back({.pipeline = p.id.value,
                      .upstream = d.upstream.value,
                      .mode = std::string(config::to_string(d.mode)),
-                     .upstream_span = longest_window(config.find_pipeline(d.upstream.value))});
+                     .upstream_span = longest_window(up == by_id.end() ? nullptr : up->second)});
     }
   }
   return out;

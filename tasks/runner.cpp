@@ -18,16 +18,6 @@
 namespace sluice::tasks {
 namespace {
 
-std::vector<store::ClaimLimit> claim_limits(
-    const std::vector<std::shared_ptr<const PipelineRuntime>>& pipelines) {
-  std::vector<store::ClaimLimit> limits;
-  limits.reserve(pipelines.size());
-  for (const auto& p : pipelines)
-    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill, p->config_version,
-                      p->pool, p->pool_slots, p->pool_size, p->priority});
-  return limits;
-}
-
 void count(RunSummary& s, const ChainOutcome& o) {
   switch (o.end) {
     case ChainEnd::success:
@@ -87,7 +77,9 @@ std::vector<store::NewRecord> new_records(const PipelineRuntime& p, std::span<co
 }
 
 Runner::Runner(RunnerOptions options, std::vector<std::shared_ptr<const PipelineRuntime>> pipelines)
-    : options_(std::move(options)), pipelines_(std::move(pipelines)) {
+    : options_(std::move(options)),
+      pipelines_(std::move(pipelines)),
+      claimable_(claimable(pipelines_)) {
   if (options_.holder.empty()) options_.holder = default_holder();
   if (options_.workers < 1) options_.workers = 1;
 }
@@ -124,8 +116,6 @@ namespace {
 bool ends_window(ChainEnd end) {
   return end == ChainEnd::success || end == ChainEnd::skipped || end == ChainEnd::failed;
 }
-
-using Pipelines = std::vector<std::shared_ptr<const PipelineRuntime>>;
 
 // What one worker keeps from one claim to the next.
 struct WorkerState {
@@ -169,7 +159,7 @@ bool same_backlog(const std::vector<store::Record>& claimed, const WorkerState& 
 
 // Runs the windows of one claim, oldest first. Returns false when the worker stops.
 bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerSource& source,
-                 const Pipelines& pipelines, const std::vector<store::Record>& claimed,
+                 const ClaimablePipelines& pipelines, const std::vector<store::Record>& claimed,
                  WorkerState& w) {
   std::vector<std::shared_ptr<Lease>> held;
   held.reserve(claimed.size());
@@ -216,9 +206,9 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
       unstarted.push_back(record);
       continue;
     }
-    const auto runtime = std::find_if(pipelines.begin(), pipelines.end(),
-                                      [&](const auto& p) { return p->id == record.pipeline; });
-    const ChainOutcome outcome = w.chain.run(record, **runtime, *held[i], &w.ends, &ahead);
+    // The claim took it under these pipelines' limits: it is one of them.
+    const ChainOutcome outcome =
+        w.chain.run(record, *pipelines.find(record.pipeline), *held[i], &w.ends, &ahead);
     take_ends();  // the ends written before this window's own writes
     if (outcome.deferred) continue;
     finished(record, outcome);
@@ -255,7 +245,7 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
       .chain = chain, .ends = BatchedEnds(records), .size = {}, .unsettled = {}, .end = {}};
   while (source.keep_claiming()) {
     const auto pipelines = source.pipelines();
-    auto claimed = records.claim_windows(claim_limits(pipelines), w.size.next());
+    auto claimed = records.claim_windows(pipelines->limits(), w.size.next());
     if (claimed && !same_backlog(*claimed, w)) settle(records, w, true);
     if (!claimed) {
       // A claim the database refuses is no outage: this worker stops, the next wake-up
@@ -269,7 +259,7 @@ WorkerEnd claim_and_run(store::RecordStore& records, LeaseKeeper& leases,
       break;
     }
     if (claimed->empty()) break;
-    if (!run_claimed(records, leases, source, pipelines, *claimed, w)) break;
+    if (!run_claimed(records, leases, source, *pipelines, *claimed, w)) break;
   }
   if (!w.end.store_error) settle(records, w, true);
   return std::move(w.end);
@@ -360,7 +350,7 @@ Result<store::CleanupReport> Runner::cleanup() {
 RunSummary Runner::drain() {
   const auto log = observe::logger("scheduler");
   LeaseKeeper leases(options_.database_url, options_.holder, options_.heartbeat_interval);
-  const WorkerSource source{[this] { return pipelines_; },
+  const WorkerSource source{[this] { return claimable_; },
                             [this] { return !(options_.stop && options_.stop->load()); }};
   std::mutex mutex;
   RunSummary summary;

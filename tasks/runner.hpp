@@ -14,6 +14,7 @@
 #include "framework/store/record_store.hpp"
 #include "framework/time/duration.hpp"
 #include "tasks/chain.hpp"
+#include "tasks/claimable.hpp"
 #include "tasks/lease_keeper.hpp"
 #include "tasks/pipeline_runtime.hpp"
 #include "tasks/scheduling.hpp"
@@ -69,9 +70,10 @@ Result<std::int64_t> generate_due_after(store::RecordStore& records,
                                         const std::function<bool()>& keep_going = {});
 
 // What a worker asks its owner before each claim: the pipelines it may claim now (a reload
-// may change them) and whether to claim at all (drain, database gone).
+// may change them; made once per load, not per claim) and whether to claim at all (drain,
+// database gone).
 struct WorkerSource {
-  std::function<std::vector<std::shared_ptr<const PipelineRuntime>>()> pipelines;
+  std::function<std::shared_ptr<const ClaimablePipelines>()> pipelines;
   std::function<bool()> keep_claiming;
 };
 
@@ -125,6 +127,7 @@ class Runner {
  private:
   RunnerOptions options_;
   std::vector<std::shared_ptr<const PipelineRuntime>> pipelines_;
+  std::shared_ptr<const ClaimablePipelines> claimable_;
 };
 
 }  // namespace sluice::tasks

@@ -34,7 +34,7 @@ Result<void> copy_adapters(const config::Config& config, const config::PipelineC
   r.source_name = p.source.connection;
   r.source = std::move(*source);
   r.target = std::move(*target);
-  if (const auto* t = p.fields.section("transform")) {
+  if (const auto* t = p.transform()) {
     config::Diagnostics unused;  // the loader reported them already
     r.transform = transform::build_spec(*t, target_adapter, unused);
   }

@@ -178,7 +178,9 @@ std::vector<ops::BackfillOrder> orders_of(const config::Config& config, const Ba
 }
 
 int run_backfill(Context& ctx, const BackfillOptions& o) {
-  const auto config = load_all_pipelines(ctx);
+  // --downstream walks the graph below the pipeline: every file.
+  const auto config =
+      o.downstream ? load_all_pipelines(ctx) : load_named_pipelines(ctx, {o.pipeline});
   const auto orders = orders_of(config, o);
   if (o.dry_run) {
     for (const auto& order : orders)

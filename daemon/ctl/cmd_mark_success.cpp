@@ -15,7 +15,7 @@ namespace sluice::ctl {
 namespace {
 
 int run_mark_success(Context& ctx, const ops::AcceptInput& in) {
-  const auto config = load_all_pipelines(ctx);
+  const auto config = load_named_pipelines(ctx, {in.pipeline});
   const auto order = take(ops::resolve_accept(config, in, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());

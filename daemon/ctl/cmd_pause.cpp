@@ -16,7 +16,7 @@ namespace sluice::ctl {
 namespace {
 
 int run_pause(Context& ctx, const std::vector<std::string>& ids, bool paused) {
-  const auto config = load_all_pipelines(ctx);
+  const auto config = load_named_pipelines(ctx, ids);
   for (const auto& id : ids) find_pipeline(config, id);  // all checked before any change
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());

@@ -1,4 +1,5 @@
 // `sluicectl records list [filters]` and `records show ID`: the records table for people.
+#include <algorithm>
 #include <memory>
 #include <ostream>
 
@@ -29,12 +30,26 @@ time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
 }
 
 int run_list(Context& ctx, const ListOptions& o) {
-  const auto config = load_all_pipelines(ctx);
-  const auto s = take(ops::resolve_selection(config, o.selection, ops::Dialect::cli));
+  // A pipeline named: its file alone; --tag: every file (the tags known are the fleet's);
+  // neither: the daemon file first (its errors come first), then the files of the pipelines
+  // the rows show, for their zones.
+  const auto& in = o.selection;
+  const bool by_rows = in.pipeline.empty() && in.tags.empty();
+  auto config = !in.tags.empty()       ? load_all_pipelines(ctx)
+                : !in.pipeline.empty() ? load_named_pipelines(ctx, {in.pipeline})
+                                       : load_named_pipelines(ctx, {}, false, Missing::leave);
+  const auto s = take(ops::resolve_selection(config, in, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto rows = op.list(s.records, o.limit);
   if (!rows) throw Failure(rows.error());
+  if (by_rows) {
+    std::vector<std::string> shown;
+    for (const auto& r : *rows)
+      if (std::find(shown.begin(), shown.end(), r.pipeline) == shown.end())
+        shown.push_back(r.pipeline);
+    config = load_named_pipelines(ctx, shown, true, Missing::leave);
+  }
   if (ctx.output == Output::json) {
     json list = json::array();
     for (const auto& r : *rows) list.push_back(ops::record_row_json(r));

@@ -60,7 +60,12 @@ int run_status(Context& ctx, const StatusOptions& o) {
   if (o.pools && (!o.only.empty() || !o.tags.empty()))
     throw UsageError("--pools lists every pool: it takes no pipeline and no --tag");
   if (o.pools) return run_pools(ctx);
-  const auto config = load_all_pipelines(ctx, false);  // quarantined ones are rows here
+  // Pipelines named without --tag: their files alone, unless the pools' table (every
+  // pipeline's pool) is printed. Quarantined ones are rows here.
+  const bool named = !o.only.empty() && o.tags.empty();
+  auto config = named ? load_named_pipelines(ctx, o.only, false) : load_all_pipelines(ctx, false);
+  if (named && ctx.output != Output::json && !config.daemon.pools.empty())
+    config = load_all_pipelines(ctx, false);
   std::vector<std::string> ids;
   for (const auto& id : o.only) {
     if (!config.find_quarantined(id)) find_pipeline(config, id);  // refuses an unknown one

@@ -1,5 +1,6 @@
 #include "daemon/ctl/loaded_config.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 #include "daemon/ctl/database.hpp"
@@ -11,53 +12,76 @@ namespace sluice::ctl {
 
 namespace {
 
-config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& options, bool warn) {
+config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& options) {
   auto loaded = config::load_config_isolating(ctx.config_path, options);
-  if (loaded) {
-    if (warn) {
-      for (const auto& q : loaded->quarantined)
-        *ctx.err << "warning: pipeline " << q.pipeline.value
-                 << " left out: " << config::config_error_text(q) << "\n";
-    }
-    return std::move(*loaded);
-  }
+  if (loaded) return std::move(*loaded);
   std::string message = "invalid config " + ctx.config_path + " (see `sluicectl validate`):";
   for (const auto& d : loaded.error()) message += "\n  " + config::to_string(d);
   throw UsageError(message);
 }
 
-config::Config with_catalog(const Context& ctx, std::vector<store::Definition> current, bool warn) {
+config::Config warned(const Context& ctx, config::Config config, bool warn) {
+  if (warn) {
+    for (const auto& q : config.quarantined)
+      *ctx.err << "warning: pipeline " << q.pipeline.value
+               << " left out: " << config::config_error_text(q) << "\n";
+  }
+  return config;
+}
+
+config::Config with_catalog(const Context& ctx, std::vector<store::Definition> current,
+                            const std::vector<std::string>* only) {
   const auto catalog = ops::loader_definitions(std::move(current));
   config::LoadOptions options;
   options.catalog = &catalog;
-  return loaded_or_throw(ctx, options, warn);
+  options.only = only;
+  return loaded_or_throw(ctx, options);
+}
+
+// With the catalog's pipelines when the database answers, else the files alone.
+config::Config load_with_catalog(const Context& ctx, const std::vector<std::string>* only) {
+  config::LoadOptions files_alone;
+  files_alone.only = only;
+  std::unique_ptr<store::Connection> connection;
+  try {
+    connection = open_database(ctx);
+  } catch (const std::exception&) {
+    return loaded_or_throw(ctx, files_alone);
+  }
+  auto current = store::Catalog(*connection).current();
+  if (!current) {
+    *ctx.err << "warning: the catalog's pipelines left out: " << current.error().message << "\n";
+    return loaded_or_throw(ctx, files_alone);
+  }
+  return with_catalog(ctx, std::move(*current), only);
 }
 
 }  // namespace
 
 config::Config load_pipelines(const Context& ctx, bool warn, bool read_secrets) {
-  return loaded_or_throw(ctx, {nullptr, read_secrets}, warn);
+  config::LoadOptions options;
+  options.resolve_secrets = read_secrets;
+  return warned(ctx, loaded_or_throw(ctx, options), warn);
 }
 
 config::Config load_pipelines(const Context& ctx, store::Connection& connection, bool warn) {
   auto current = store::Catalog(connection).current();
   if (!current) throw Failure(current.error());
-  return with_catalog(ctx, std::move(*current), warn);
+  return warned(ctx, with_catalog(ctx, std::move(*current), nullptr), warn);
 }
 
 config::Config load_all_pipelines(const Context& ctx, bool warn) {
-  std::unique_ptr<store::Connection> connection;
-  try {
-    connection = open_database(ctx);
-  } catch (const std::exception&) {
-    return load_pipelines(ctx, warn);
-  }
-  auto current = store::Catalog(*connection).current();
-  if (!current) {
-    *ctx.err << "warning: the catalog's pipelines left out: " << current.error().message << "\n";
-    return load_pipelines(ctx, warn);
-  }
-  return with_catalog(ctx, std::move(*current), warn);
+  return warned(ctx, load_with_catalog(ctx, nullptr), warn);
+}
+
+config::Config load_named_pipelines(const Context& ctx, const std::vector<std::string>& ids,
+                                    bool warn, Missing missing) {
+  auto config = load_with_catalog(ctx, &ids);
+  const bool all_loaded = std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
+    return config.find_pipeline(id) != nullptr;
+  });
+  if (!all_loaded && missing == Missing::load_all) config = load_with_catalog(ctx, nullptr);
+  return warned(ctx, std::move(config), warn);
 }
 
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id) {

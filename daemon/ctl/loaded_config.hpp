@@ -17,6 +17,14 @@ config::Config load_pipelines(const Context& ctx, store::Connection& connection,
 // For commands that open the database next: with the catalog's pipelines when the database
 // answers, else the files alone (the command's own connection then reports why it cannot).
 config::Config load_all_pipelines(const Context& ctx, bool warn = true);
+// For commands that name their pipelines: as load_all_pipelines, but only these ids' files
+// (with their upstreams') are built (config::LoadOptions::only); each of them is loaded as
+// a whole load would. When one is not loaded (unknown, or quarantined), every file is loaded
+// unless `missing` is `leave`: the unknown id is then refused with the fleet's ids and its
+// "did you mean", the quarantined one with its error, as before.
+enum class Missing { load_all, leave };
+config::Config load_named_pipelines(const Context& ctx, const std::vector<std::string>& ids,
+                                    bool warn = true, Missing missing = Missing::load_all);
 
 // The pipeline, or UsageError naming the ids there are (with a "did you mean").
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id);

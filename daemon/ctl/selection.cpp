@@ -34,7 +34,9 @@ namespace sluice::ctl {
 int run_record_action(Context& ctx, const SelectionOptions& o, const std::string& verb,
                       const std::vector<store::Status>& acts_on, const RecordAction& act,
                       bool downstream) {
-  const auto config = load_all_pipelines(ctx);
+  // --downstream walks the graph below the pipeline: every file.
+  const auto config = downstream || o.pipeline.empty() ? load_all_pipelines(ctx)
+                                                       : load_named_pipelines(ctx, {o.pipeline});
   auto s = take(ops::resolve_selection(config, o, ops::Dialect::cli));
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());

@@ -122,9 +122,7 @@ std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
   out.reserve(counts.size());
   // Indexed once: a linear find per pipeline is 10^8 comparisons with 10,000 pipelines, at
   // every metrics refresh of an idle daemon.
-  std::unordered_map<std::string_view, const config::PipelineConfig*> by_id;
-  by_id.reserve(config.pipelines.size());
-  for (const auto& p : config.pipelines) by_id.emplace(p.id.value, &p);
+  const auto by_id = config::index_pipelines(config);
   for (auto& c : counts) {
     // A quarantined file with no definition: its id's records, no schedule.
     for (const auto& q : config.quarantined)

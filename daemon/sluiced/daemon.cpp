@@ -174,7 +174,7 @@ void Daemon::launch_worker() {
         idle_connections_.pop_back();
       }
     }
-    const tasks::WorkerSource source{[this] { return state()->active; },
+    const tasks::WorkerSource source{[this] { return state()->claimable; },
                                      [this] { return claiming_.load(); }};
     const auto open = [this] {
       return store::open_records(options_.database_url, {"sluiced", 5}, options_.holder);

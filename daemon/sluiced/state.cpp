@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <sstream>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "daemon/ops/catalog.hpp"
 #include "framework/config/load.hpp"
@@ -65,28 +68,49 @@ std::optional<CatalogRead> read_catalog(const CatalogAccess& access) {
 }
 
 // The version each pipeline's windows record: a catalog pipeline's own; a file pipeline's
-// text stored when new. Without the database, a file pipeline whose text `before` ran keeps
-// that version.
+// text stored when new, all of them in a few statements (a batch that fails is tried again
+// file by file, so one bad file costs its own version only). Without the database, a file
+// pipeline whose text `before` ran keeps that version.
 void set_versions(config::Config& config, const CatalogAccess& access, CatalogRead* read,
                   const State* before) {
   const auto log = observe::logger("config");
+  std::vector<config::PipelineConfig*> files;
   for (auto& p : config.pipelines) {
-    if (p.catalog_version) {
+    if (p.catalog_version)
       p.config_version = *p.catalog_version;
-      continue;
-    }
-    if (read) {
-      store::Catalog catalog(*read->connection);
-      auto version = catalog.file_version(p.id, p.file.string(), p.text, access.holder);
+    else
+      files.push_back(&p);
+  }
+  std::vector<bool> stored(files.size(), false);
+  const auto ran = before ? config::index_pipelines(before->config) : config::PipelineIndex{};
+  if (read && !files.empty()) {
+    store::Catalog catalog(*read->connection);
+    std::vector<store::Catalog::FileText> texts;
+    texts.reserve(files.size());
+    for (const auto* p : files) texts.push_back({p->id, p->file.string(), p->text});
+    auto versions = catalog.file_versions(texts, access.holder);
+    if (!versions)
+      log->warn("cannot store the versions of the pipeline files at once ({}): one by one",
+                versions.error().message);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      auto& p = *files[i];
+      auto version = versions ? Result<int>((*versions)[i])
+                              : catalog.file_version(p.id, p.file.string(), p.text, access.holder);
       if (version) {
         p.config_version = *version;
+        stored[i] = true;
         continue;
       }
       log->warn("pipeline={} cannot store the version of {}: {}", p.id.value, p.file.string(),
                 version.error().message);
     }
-    const auto* old = before ? before->config.find_pipeline(p.id.value) : nullptr;
-    if (old && old->text == p.text) p.config_version = old->config_version;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (stored[i]) continue;
+    auto& p = *files[i];
+    const auto old = ran.find(p.id.value);
+    if (old != ran.end() && old->second->text == p.text)
+      p.config_version = old->second->config_version;
   }
 }
 
@@ -107,6 +131,7 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
   }
   config::LoadOptions options;
   options.catalog = &catalog;
+  options.keep_fields = false;
   auto loaded = config::load_config_isolating(file, options);
   if (!loaded) {
     std::ostringstream text;
@@ -126,10 +151,18 @@ tl::expected<std::shared_ptr<const State>, std::vector<std::string>> load_state(
   if (access) set_versions(state->config, *access, read ? &*read : nullptr, before);
   state->all = tasks::runtimes_from_config(state->config);
   if (before) keep_previous(*state, *before);
+  const auto by_id = config::index_pipelines(state->config);
   for (const auto& runtime : state->all) {
-    const auto* p = state->config.find_pipeline(runtime->id.value);
-    if (p && !p->paused) state->active.push_back(runtime);
+    const auto p = by_id.find(runtime->id.value);
+    if (p != by_id.end() && !p->second->paused) state->active.push_back(runtime);
   }
+  state->claimable = tasks::claimable(state->active);
+#ifdef __GLIBC__
+  // A load of thousands of files frees most of what it allocated (YAML trees, checked trees,
+  // diagnostics) in small blocks among the ones it keeps: glibc keeps those pages unless
+  // asked, and an idle daemon's RSS would stay at the load's peak.
+  malloc_trim(0);
+#endif
   return std::shared_ptr<const State>(std::move(state));
 }
 
@@ -150,23 +183,24 @@ std::string StateDiff::describe() const {
 }
 
 StateDiff diff(const State& before, const State& after) {
-  const auto old_json = config::effective_config(before.config, std::nullopt)["pipelines"];
-  const auto new_json = config::effective_config(after.config, std::nullopt)["pipelines"];
   StateDiff d;
+  const auto was = config::index_pipelines(before.config);
+  const auto is = config::index_pipelines(after.config);
   for (const auto& p : after.config.pipelines) {
-    const auto* old = before.config.find_pipeline(p.id.value);
-    if (!old) {
+    const auto found = was.find(p.id.value);
+    if (found == was.end()) {
       d.added.push_back(p.id.value);
       continue;
     }
+    const auto* old = found->second;
     if (old->paused != p.paused) (p.paused ? d.paused : d.unpaused).push_back(p.id.value);
-    auto a = old_json.at(p.id.value), b = new_json.at(p.id.value);
+    auto a = config::pipeline_config_json(*old), b = config::pipeline_config_json(p);
     a.erase("paused");
     b.erase("paused");
     if (a != b) d.changed.push_back(p.id.value);
   }
   for (const auto& p : before.config.pipelines)
-    if (!after.config.find_pipeline(p.id.value)) d.removed.push_back(p.id.value);
+    if (!is.count(p.id.value)) d.removed.push_back(p.id.value);
   return d;
 }
 

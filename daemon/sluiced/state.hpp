@@ -10,6 +10,7 @@
 
 #include "framework/config/load.hpp"
 #include "framework/config/model.hpp"
+#include "tasks/claimable.hpp"
 #include "tasks/pipeline_runtime.hpp"
 
 namespace sluice::daemon {
@@ -22,6 +23,9 @@ struct State {
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> all;
   // The ones not paused in their file: generated and claimed.
   std::vector<std::shared_ptr<const tasks::PipelineRuntime>> active;
+  // `active` as the workers claim for it, with its claim limits: made with the state, so a
+  // reload makes new ones and a claim never rebuilds them.
+  std::shared_ptr<const tasks::ClaimablePipelines> claimable;
   // The catalog's definitions this state was loaded with, and the change they are current
   // as of (pipeline_definitions.seq; -1: the catalog was never read).
   std::vector<config::CatalogDefinition> catalog;

@@ -1,10 +1,14 @@
 #include "framework/config/load.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
+#include <set>
 
 #include "framework/config/build.hpp"
+#include "framework/config/id_scan.hpp"
 #include "framework/config/naming.hpp"
+#include "framework/config/show.hpp"
 #include "framework/schema/document_check.hpp"
 #include "framework/schema/file_text.hpp"
 
@@ -39,11 +43,13 @@ std::optional<YAML::Node> parse_document(std::string_view text, const std::strin
   return docs.front();
 }
 
-// The file's one YAML document (see parse_document); its text goes to `text` when asked.
-std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnostics& diags,
-                                    std::string* text_out = nullptr) {
+// A file's text as read_regular_file gives it, or why it could not be read.
+using FileText = tl::expected<std::string, std::string>;
+
+// The file's one YAML document (see parse_document), from its text as read.
+std::optional<YAML::Node> yaml_of(const fs::path& path, const FileText& text, Empty empty,
+                                  Diagnostics& diags) {
   const std::string shown = path.string();
-  const auto text = read_regular_file(path, kMaxConfigFileBytes);
   if (!text) {
     // The diagnostic names the file already: `FILE: cannot read: ...`, `FILE: is a FIFO...`.
     std::string why = text.error();
@@ -52,8 +58,11 @@ std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnosti
     diags.error({shown, 0, 0}, "", why);
     return std::nullopt;
   }
-  if (text_out) *text_out = *text;
   return parse_document(*text, shown, empty, diags);
+}
+
+std::optional<YAML::Node> read_yaml(const fs::path& path, Empty empty, Diagnostics& diags) {
+  return yaml_of(path, read_regular_file(path, kMaxConfigFileBytes), empty, diags);
 }
 
 CheckContext context_for(const fs::path& file, const LoadOptions& options, Diagnostics& diags,
@@ -86,6 +95,21 @@ struct PipelineFile {
   std::optional<Location> id_at;       // where its id is, when it has a readable one
   std::optional<int> catalog_version;  // a catalog definition (file: `catalog:ID`)
 };
+
+// LoadOptions::keep_fields false: what is read of the checked tree after the load is kept
+// apart, and the tree let go (as each file is built, so a load's peak does not hold them all).
+void let_go_of_fields(PipelineFile& f, const LoadOptions& options) {
+  if (options.keep_fields || !f.pipeline) return;
+  PipelineConfig& p = *f.pipeline;
+  p.shown = packed_config_json(p);
+  if (const Fields* t = p.fields.section("transform")) p.transform_fields = *t;
+  p.fields = Fields();
+  // Copied now that the file's YAML tree and checked tree are freed: the copy fills their
+  // holes, so each of thousands of pipelines kept does not pin pages of the load's garbage
+  // (glibc gives back only whole free pages; malloc_trim after the load).
+  PipelineConfig compact = p;
+  p = std::move(compact);
+}
 
 // Files sharing an id: a catalog definition is the one loaded, else the first valid file in
 // file-name order (the first of them when none is valid); each other one gets an error
@@ -123,7 +147,7 @@ void check_duplicate_ids(std::vector<PipelineFile>& files) {
 
 // A catalog definition, read like a file named `catalog:ID`; its `id` must be that ID.
 PipelineFile read_catalog(const CatalogDefinition& d, const DaemonConfig& daemon,
-                          const LoadOptions& options, Diagnostics& diags) {
+                          const LoadOptions& options, const Diagnostics& diags) {
   PipelineFile f{catalog_file(d.id), std::nullopt, diags.with_same_masks(), std::nullopt,
                  d.version};
   const fs::path shown = catalog_location(d);
@@ -141,15 +165,29 @@ PipelineFile read_catalog(const CatalogDefinition& d, const DaemonConfig& daemon
                           "': its id cannot change (create a new pipeline instead)");
     }
   }
+  let_go_of_fields(f, options);
   return f;
 }
 
-// Every pipeline file of the daemon's pipelines_dir, in name order; a missing directory
+// One pipeline file, from its text as read.
+PipelineFile read_file(const fs::path& file, FileText text, const DaemonConfig& daemon,
+                       const LoadOptions& options, const Diagnostics& diags) {
+  PipelineFile f{file, std::nullopt, diags.with_same_masks(), std::nullopt, std::nullopt};
+  if (auto root = yaml_of(file, text, Empty::error, f.diags)) {
+    f.pipeline = build_pipeline(*root, daemon, context_for(file, options, f.diags));
+    f.pipeline->text = std::move(*text);
+    if (!f.pipeline->id.value.empty() && f.pipeline->fields.get<std::string>("id"))
+      f.id_at = f.pipeline->fields.where_of("id");
+  }
+  let_go_of_fields(f, options);
+  return f;
+}
+
+// The pipeline files of the daemon's pipelines_dir, in name order; a missing directory
 // named on purpose is the daemon file's error (in `diags`).
-void read_files(const DaemonConfig& daemon, const LoadOptions& options, Diagnostics& diags,
-                std::vector<PipelineFile>& out) {
+std::vector<fs::path> listed_files(const DaemonConfig& daemon, Diagnostics& diags) {
   const fs::path& dir = daemon.pipelines_dir;
-  if (!daemon.fields.get<std::string>("pipelines_dir")) return;  // reported already
+  if (!daemon.fields.get<std::string>("pipelines_dir")) return {};  // reported already
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     // The default directory may be absent (no pipelines yet); a directory named on purpose
@@ -159,29 +197,84 @@ void read_files(const DaemonConfig& daemon, const LoadOptions& options, Diagnost
                           fs::exists(dir, ec) ? dir.string() + " is not a directory"
                                               : "directory " + dir.string() + " does not exist");
     }
-    return;
+    return {};
   }
-  for (const auto& file : pipeline_files(dir)) {
-    PipelineFile f{file, std::nullopt, diags.with_same_masks(), std::nullopt, std::nullopt};
-    std::string text;
-    if (auto root = read_yaml(file, Empty::error, f.diags, &text)) {
-      f.pipeline = build_pipeline(*root, daemon, context_for(file, options, f.diags));
-      f.pipeline->text = std::move(text);
-      if (!f.pipeline->id.value.empty() && f.pipeline->fields.get<std::string>("id"))
-        f.id_at = f.pipeline->fields.where_of("id");
-    }
-    out.push_back(std::move(f));
-  }
+  return pipeline_files(dir);
 }
 
-// The pipeline files, then the catalog's definitions, each checked alone and then together
-// (ids, naming, the dependency graph, lineage).
+void add_upstreams(const PipelineFile& f, std::set<std::string>& wanted) {
+  if (!f.pipeline) return;
+  for (const auto& d : f.pipeline->depends_on) wanted.insert(d.upstream.value);
+}
+
+// LoadOptions::only: the files and catalog definitions that may hold a wanted id, or the id
+// of an upstream of one (depends_on, transitively), in the order of a whole load. A file is
+// built when the scan of its text finds a wanted id, when its name (what a file without a
+// readable id is quarantined as) is one, or when the scan is unsure; so every file that a
+// whole load would load or quarantine under a wanted id is among them, with the files its
+// checks across files look at (ids shared, the dependency graph above it).
+std::vector<PipelineFile> read_wanted(const std::vector<fs::path>& files,
+                                      const DaemonConfig& daemon, const LoadOptions& options,
+                                      const Diagnostics& diags) {
+  if (options.only->empty()) return {};
+  const std::size_t n_files = files.size();
+  static const std::vector<CatalogDefinition> kNone;
+  const auto& catalog = options.catalog ? *options.catalog : kNone;
+  std::vector<FileText> texts;
+  std::vector<std::optional<std::string>> scanned;  // none: unsure
+  texts.reserve(n_files);
+  scanned.reserve(n_files);
+  for (const auto& file : files) {
+    texts.push_back(read_regular_file(file, kMaxConfigFileBytes));
+    scanned.push_back(texts.back() ? scanned_id(*texts.back()) : std::nullopt);
+  }
+  // A definition is held under its catalog id, but checked under the id its text holds.
+  std::vector<std::optional<std::string>> scanned_catalog;
+  for (const auto& d : catalog) scanned_catalog.push_back(scanned_id(d.yaml));
+  std::vector<std::optional<PipelineFile>> read(n_files + catalog.size());
+  std::set<std::string> wanted(options.only->begin(), options.only->end()), done;
+  while (done.size() < wanted.size()) {
+    std::set<std::string> round;
+    std::set_difference(wanted.begin(), wanted.end(), done.begin(), done.end(),
+                        std::inserter(round, round.end()));
+    done.insert(round.begin(), round.end());
+    for (std::size_t i = 0; i < n_files; ++i) {
+      if (read[i] ||
+          (scanned[i] && !round.count(*scanned[i]) && !round.count(files[i].stem().string())))
+        continue;
+      read[i] = read_file(files[i], std::move(texts[i]), daemon, options, diags);
+      add_upstreams(*read[i], wanted);
+    }
+    for (std::size_t j = 0; j < catalog.size(); ++j) {
+      const auto& text_id = scanned_catalog[j];
+      if (read[n_files + j] || (!round.count(catalog[j].id) && text_id && !round.count(*text_id)))
+        continue;
+      read[n_files + j] = read_catalog(catalog[j], daemon, options, diags);
+      add_upstreams(*read[n_files + j], wanted);
+    }
+  }
+  std::vector<PipelineFile> out;
+  for (auto& f : read)
+    if (f) out.push_back(std::move(*f));
+  return out;
+}
+
+// The pipeline files, then the catalog's definitions (those LoadOptions::only asks for),
+// each checked alone and then together (ids, naming, the dependency graph, lineage).
 std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadOptions& options,
                                          Diagnostics& diags) {
+  const auto files = listed_files(daemon, diags);
   std::vector<PipelineFile> out;
-  read_files(daemon, options, diags, out);
-  if (options.catalog)
-    for (const auto& d : *options.catalog) out.push_back(read_catalog(d, daemon, options, diags));
+  out.reserve(files.size() + (options.catalog ? options.catalog->size() : 0));
+  if (options.only) {
+    out = read_wanted(files, daemon, options, diags);
+  } else {
+    for (const auto& file : files)
+      out.push_back(
+          read_file(file, read_regular_file(file, kMaxConfigFileBytes), daemon, options, diags));
+    if (options.catalog)
+      for (const auto& d : *options.catalog) out.push_back(read_catalog(d, daemon, options, diags));
+  }
   check_duplicate_ids(out);
   const NamingRules naming(daemon.naming);
   for (auto& f : out)
@@ -225,6 +318,7 @@ Diagnosed every_error(const Read& r) {
 // The Config of the valid files; the others quarantined (none under load_config).
 Config assemble(Read r) {
   Config c{std::move(*r.daemon), {}, r.diags.sorted_warnings(), {}};
+  c.pipelines.reserve(r.files.size());  // no spare room: a PipelineConfig is 1.7 KB
   for (auto& f : r.files) {
     c.warnings = merged(std::move(c.warnings), f.diags.sorted_warnings());
     if (f.diags.empty()) {
@@ -265,6 +359,17 @@ const PipelineConfig* Config::find_pipeline(std::string_view id) const {
     if (p.id.value == id) return &p;
   }
   return nullptr;
+}
+
+const Fields* PipelineConfig::transform() const {
+  return transform_fields ? &*transform_fields : fields.section("transform");
+}
+
+PipelineIndex index_pipelines(const Config& config) {
+  PipelineIndex out;
+  out.reserve(config.pipelines.size());
+  for (const auto& p : config.pipelines) out.emplace(p.id.value, &p);
+  return out;
 }
 
 const Quarantined* Config::find_quarantined(std::string_view id) const {

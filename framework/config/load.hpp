@@ -37,6 +37,19 @@ struct LoadOptions {
   const Environment* env = nullptr;  // secrets and CREDENTIALS_DIRECTORY; the process's if null
   bool resolve_secrets = true;       // false: check reference syntax only (CI without secrets)
   const std::vector<CatalogDefinition>* catalog = nullptr;  // none: the files alone
+  // The pipelines of these ids alone, with their upstreams (depends_on, transitively): the
+  // other pipeline files are read but not built, their top-level `id` taken from the text
+  // (id_scan.hpp), so a command naming a few pipelines does not pay for the fleet. Each
+  // pipeline of these ids is loaded, or quarantined, as a load of every file would do it:
+  // every file its checks across files look at (the files sharing its id, the graph above
+  // it) is built too. Only the messages that list the fleet's ids differ (an unknown
+  // upstream's "did you mean"): a caller that shows a quarantined one's error loads every
+  // file for it. None: every pipeline.
+  const std::vector<std::string>* only = nullptr;
+  // false: each pipeline's `fields` is emptied once its file is checked (what is read of it
+  // later is kept apart: PipelineConfig::shown, transform_fields), so a daemon holding
+  // thousands of pipelines does not hold their checked trees, nor at its peak.
+  bool keep_fields = true;
 };
 
 using Diagnosed = std::vector<Diagnostic>;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "framework/adapters/endpoint.hpp"
@@ -224,7 +225,14 @@ struct PipelineConfig {
   bool layer_inferred = false;
   std::vector<std::string> tags;
   bool paused = false;
+  // The checked tree of the whole file. A load that does not keep it (LoadOptions::
+  // keep_fields: the daemon, where 10,000 pipelines' trees held hundreds of MiB) empties it
+  // once the file is checked and keeps apart what is read of it later: `shown`, the
+  // definition as `config show` prints it (pipeline_config_json, as JSON text), and
+  // `transform_fields`, the section the runtime builds its transform from.
   Fields fields;
+  std::string shown;
+  std::optional<Fields> transform_fields;
   // Where the definition came from: a catalog pipeline's `file` is `catalog:ID` and
   // catalog_version its version; `text` is the YAML as read, for the version a file
   // pipeline's windows record (pipeline_definitions).
@@ -235,6 +243,8 @@ struct PipelineConfig {
   int config_version = 0;
 
   bool from_catalog() const { return catalog_version.has_value(); }
+  // The `transform` section, kept or not (none when the file has none).
+  const Fields* transform() const;
 };
 
 // A pipeline file with errors, under failure isolation (load_config_isolating): not loaded,
@@ -260,5 +270,10 @@ struct Config {
   // or a duplicate id).
   const Quarantined* find_quarantined(std::string_view id) const;
 };
+
+// The pipelines by id (the first of an id, as find_pipeline), for many lookups:
+// find_pipeline is linear, and one per pipeline grows with the square of the fleet.
+using PipelineIndex = std::unordered_map<std::string_view, const PipelineConfig*>;
+PipelineIndex index_pipelines(const Config& config);
 
 }  // namespace sluice::config

@@ -1,9 +1,11 @@
 #include "framework/config/show.hpp"
 
 #include <ostream>
+#include <stdexcept>
 
 #include <xxhash.h>
 #include <yaml-cpp/yaml.h>
+#include <zstd.h>
 
 #include <fmt/format.h>
 
@@ -86,7 +88,28 @@ std::string pipeline_config_hash(const PipelineConfig& pipeline) {
   return fmt::format("{:016x}", XXH3_64bits(text.data(), text.size()));
 }
 
+std::string packed_config_json(const PipelineConfig& pipeline) {
+  std::string text =
+      pipeline_config_json(pipeline).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string packed(ZSTD_compressBound(text.size()), '\0');
+  const std::size_t n = ZSTD_compress(packed.data(), packed.size(), text.data(), text.size(), 3);
+  if (ZSTD_isError(n)) return text;  // cannot happen with a bound-sized buffer; kept readable
+  packed.resize(n);
+  packed.shrink_to_fit();
+  return packed;
+}
+
 nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline) {
+  if (!pipeline.shown.empty()) {
+    const auto& packed = pipeline.shown;
+    const auto size = ZSTD_getFrameContentSize(packed.data(), packed.size());
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
+      return nlohmann::ordered_json::parse(packed);  // kept as text
+    std::string text(size, '\0');
+    const std::size_t n = ZSTD_decompress(text.data(), text.size(), packed.data(), packed.size());
+    if (ZSTD_isError(n)) throw std::runtime_error("a pipeline's kept definition is corrupt");
+    return nlohmann::ordered_json::parse(text);
+  }
   nlohmann::ordered_json one = nlohmann::ordered_json::object();
   one["file"] = pipeline.file.string();
   const auto fields = to_json(pipeline.fields);  // items() only refers to it

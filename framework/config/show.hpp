@@ -19,6 +19,10 @@ nlohmann::ordered_json effective_config(const Config& config,
 
 // One pipeline of that: {file, ...its keys}, secrets redacted.
 nlohmann::ordered_json pipeline_config_json(const PipelineConfig& pipeline);
+// pipeline_config_json as PipelineConfig::shown keeps it once `fields` is let go: its JSON
+// text compressed (zstd), a fifth of the text's size, since a daemon holds it for each of
+// thousands of pipelines and reads it only at a reload and for the API's pipeline view.
+std::string packed_config_json(const PipelineConfig& pipeline);
 
 // A digest of the pipeline's definition (pipeline_config_json without the file's path: equal
 // on every host that loaded the same text from wherever), 16 hex digits. Secrets are redacted

@@ -1,9 +1,13 @@
 #include "framework/store/catalog.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <pqxx/pqxx>
 
 #include "framework/store/errors.hpp"
 #include "framework/store/params.hpp"
+#include "framework/store/records.hpp"
 
 namespace sluice::store {
 namespace {
@@ -64,6 +68,81 @@ Appended::Outcome refusal(const Expect& expect, const Appended& now) {
   if (expect.kind == Expect::Kind::absent) return Appended::Outcome::exists;
   return live ? Appended::Outcome::stale : Appended::Outcome::missing;
 }
+
+// A batch of file texts of distinct pipelines: as unnest() reads them.
+struct FileBatch {
+  std::vector<std::size_t> at;  // each one's index in file_versions' input
+  std::vector<std::string> ids, files, yamls;
+};
+
+// Of each (id, yaml), the newest file version with that text when no catalog version came
+// after it (NULL: none), in order: file_version's lookup, for a batch.
+constexpr const char* kFindFileVersions =
+    "SELECT (SELECT max(d.version) FROM pipeline_definitions d "
+    "        WHERE d.pipeline_id = f.id AND d.origin = 'file' "
+    "          AND d.checksum = encode(sha256(convert_to(f.yaml, 'UTF8')), 'hex') "
+    "          AND d.version > (SELECT coalesce(max(c.version), 0) FROM pipeline_definitions c "
+    "                           WHERE c.pipeline_id = f.id AND c.origin = 'catalog')) "
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS f(id, yaml, i) ORDER BY f.i";
+
+// Fills in the versions found; returns the positions (in the batch) still without one.
+std::vector<std::size_t> find_versions(pqxx::transaction_base& tx, const FileBatch& b,
+                                       std::vector<int>& out) {
+  const auto rows =
+      exec_with(tx, kFindFileVersions, {array_literal(b.ids), array_literal(b.yamls)});
+  std::vector<std::size_t> missing;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    if (rows[k][0].is_null())
+      missing.push_back(k);
+    else
+      out[b.at[k]] = rows[k][0].as<int>();
+  }
+  return missing;
+}
+
+FileBatch subset(const FileBatch& b, const std::vector<std::size_t>& positions) {
+  FileBatch out;
+  for (auto k : positions) {
+    out.at.push_back(b.at[k]);
+    out.ids.push_back(b.ids[k]);
+    out.files.push_back(b.files[k]);
+    out.yamls.push_back(b.yamls[k]);
+  }
+  return out;
+}
+
+// Stores the batch's texts that still have no version, under each pipeline's lock (taken
+// in one order, so two daemons storing at once cannot deadlock), in the batch's order.
+void store_versions(pqxx::connection& connection, const FileBatch& b, const std::string& holder,
+                    std::vector<int>& out) {
+  pqxx::work tx(connection);
+  exec_with(tx,
+            "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+            "hashtextextended('sluice.catalog.' || id, 0) AS k FROM unnest($1::text[]) AS id "
+            "ORDER BY 1) AS keys",
+            {array_literal(b.ids)});
+  const FileBatch left = subset(b, find_versions(tx, b, out));
+  if (left.ids.empty()) return;
+  const auto rows = exec_with(
+      tx,
+      "INSERT INTO pipeline_definitions (pipeline_id, version, origin, file, yaml, checksum, "
+      "created_by) "
+      "SELECT f.id, (SELECT coalesce(max(d.version), 0) + 1 FROM pipeline_definitions d "
+      "              WHERE d.pipeline_id = f.id), 'file', f.file, f.yaml, "
+      "       encode(sha256(convert_to(f.yaml, 'UTF8')), 'hex'), $4 "
+      "FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS f(id, file, yaml, i) "
+      "ORDER BY f.i RETURNING pipeline_id, version",
+      {array_literal(left.ids), array_literal(left.files), array_literal(left.yamls), holder});
+  std::map<std::string, int, std::less<>> added;  // the batch's ids are distinct
+  for (const auto& row : rows) added[row[0].as<std::string>()] = row[1].as<int>();
+  for (std::size_t k = 0; k < left.ids.size(); ++k) out[left.at[k]] = added.at(left.ids[k]);
+  tx.commit();
+}
+
+// Texts per statement: the locks of one transaction must fit PostgreSQL's lock table
+// (max_locks_per_transaction x connections: 6,400 by default), and a batch's texts one
+// message.
+constexpr std::size_t kFileBatch = 500;
 
 }  // namespace
 
@@ -200,6 +279,41 @@ Result<int> Catalog::file_version(const PipelineId& pipeline, const std::string&
               {pipeline.value, std::to_string(version), file, yaml, holder});
     tx.commit();
     return version;
+  });
+}
+
+Result<std::vector<int>> Catalog::file_versions(const std::vector<FileText>& files,
+                                                const std::string& holder) {
+  return attempt("storing the versions of pipeline files", [&] {
+    std::vector<int> out(files.size(), 0);
+    // Rounds in which each pipeline comes once: a second text of an id is looked for after
+    // the first one's row is in, as file_version one after the other would.
+    std::vector<FileBatch> rounds;
+    std::map<std::string, std::size_t, std::less<>> seen;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const std::size_t round = seen[files[i].pipeline.value]++;
+      if (round == rounds.size()) rounds.emplace_back();
+      auto& b = rounds[round];
+      b.at.push_back(i);
+      b.ids.push_back(files[i].pipeline.value);
+      b.files.push_back(files[i].file);
+      b.yamls.push_back(files[i].yaml);
+    }
+    for (const auto& all : rounds) {
+      for (std::size_t from = 0; from < all.at.size(); from += kFileBatch) {
+        std::vector<std::size_t> positions;
+        for (std::size_t k = from; k < std::min(all.at.size(), from + kFileBatch); ++k)
+          positions.push_back(k);
+        const FileBatch batch = subset(all, positions);
+        std::vector<std::size_t> missing;
+        {
+          pqxx::nontransaction read(connection_);
+          missing = find_versions(read, batch, out);
+        }
+        if (!missing.empty()) store_versions(connection_, subset(batch, missing), holder, out);
+      }
+    }
+    return out;
   });
 }
 

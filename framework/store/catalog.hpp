@@ -87,6 +87,17 @@ class Catalog {
   // The claim passes over a pipeline whose catalog has a newer version than the claimer's.
   Result<int> file_version(const PipelineId& pipeline, const std::string& file,
                            const std::string& yaml, const std::string& holder);
+  // file_version of many files in a few statements (a daemon's start with thousands of
+  // pipeline files): the same versions found, the same rows added in the same order, each
+  // under its pipeline's lock; a file whose text has its version writes nothing. The
+  // versions come in the order of `files`.
+  struct FileText {
+    PipelineId pipeline;
+    std::string file;
+    std::string yaml;
+  };
+  Result<std::vector<int>> file_versions(const std::vector<FileText>& files,
+                                         const std::string& holder);
 
  private:
   Connection& connection_;

@@ -108,9 +108,9 @@ Statement write_tasks_statement(std::span<const Record> records, std::span<const
                    kBatchStatements[static_cast<int>(task)], std::move(params)};
 }
 
-Result<std::vector<Record>> Records::claim_windows(std::span<const ClaimLimit> limits, int max) {
+Result<std::vector<Record>> Records::claim_windows(const ClaimLimitSet& limits, int max) {
   if (limits.empty()) return std::vector<Record>{};
-  const std::int64_t fingerprint = claim_limits_fingerprint(limits);
+  const std::int64_t fingerprint = limits.fingerprint();
   return attempt("claiming windows", [&] {
     std::vector<Record> claimed;
     const auto claim = [&] {

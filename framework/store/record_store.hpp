@@ -18,6 +18,7 @@
 #include "framework/core/error.hpp"
 #include "framework/core/ids.hpp"
 #include "framework/core/window.hpp"
+#include "framework/store/claim_limits.hpp"
 #include "framework/store/transitions.hpp"
 
 namespace sluice::store {
@@ -59,20 +60,6 @@ struct Record {
   std::chrono::seconds since_first_claim{0};
   // rerun/backfill --force: reload even when pre-validation finds equal counts.
   bool force_reload = false;
-};
-
-// How many windows of a pipeline may run at once, live and backfill apart.
-struct ClaimLimit {
-  PipelineId pipeline;
-  int live = 1;
-  int backfill = 1;
-  int version = 0;  // the definition the claimer runs (pipeline_definitions); 0: unknown
-  // Its pool (empty: none): a window takes `pool_slots` of the `pool_size` slots every daemon's
-  // running windows of that pool share. `priority` orders the claim: higher first.
-  std::string pool{};
-  int pool_slots = 1;
-  int pool_size = 0;
-  int priority = 0;
 };
 
 enum class Task { store_and_validate, pre_validation, source_to_stage, stage_to_target, audit };
@@ -171,7 +158,7 @@ class RecordStore {
   }
 
   // The oldest claimable window among `limits`' pipelines, or nullopt.
-  virtual Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) = 0;
+  virtual Result<std::optional<Record>> claim(const ClaimLimitSet& limits) = 0;
   // Up to `max` windows in one claim: the oldest claimable ones of the pipeline the single
   // claim would pick, of that kind (live or backfill), as many as its limit and its pool leave
   // room for; each with its own run ID. None: nothing claimable. This default claims one.
@@ -182,7 +169,7 @@ class RecordStore {
   // the claim first: pre-validation only reads; an empty window's end is itself unflushed
   // (write_tasks); and a run that would load before any write of its own (one resumed at
   // stage->target) renews its lease first (tasks/chain.cpp).
-  virtual Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) {
+  virtual Result<std::vector<Record>> claim_windows(const ClaimLimitSet& limits, int max) {
     (void)max;
     auto one = claim(limits);
     if (!one) return fail(one.error());

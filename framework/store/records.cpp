@@ -388,27 +388,10 @@ Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view h
                    limit_arrays(limits).add(std::string(holder)).take()};
 }
 
-std::int64_t claim_limits_fingerprint(std::span<const ClaimLimit> limits) {
-  // FNV-1a over every field, each ended by a byte no id holds.
-  std::uint64_t h = 14695981039346656037ULL;
-  const auto mix = [&h](std::string_view text) {
-    for (const unsigned char ch : text) h = (h ^ ch) * 1099511628211ULL;
-    h = (h ^ 0x1fU) * 1099511628211ULL;
-  };
-  for (const auto& l : limits) {
-    mix(l.pipeline.value);
-    for (const int n : {l.live, l.backfill, l.version, l.pool_slots, l.pool_size, l.priority})
-      mix(std::to_string(n));
-    mix(l.pool);
-  }
-  return static_cast<std::int64_t>(h);
-}
-
-Statement store_claim_limits_statement(std::span<const ClaimLimit> limits,
-                                       std::string_view holder) {
+Statement store_claim_limits_statement(const ClaimLimitSet& limits, std::string_view holder) {
   Params params;
-  params.add(std::string(holder)).add(std::to_string(claim_limits_fingerprint(limits)));
-  for (auto& array : limit_arrays(limits).take()) params.add(std::move(*array));
+  params.add(std::string(holder)).add(std::to_string(limits.fingerprint()));
+  for (auto& array : limit_arrays(limits.limits()).take()) params.add(std::move(*array));
   return Statement{"sluice_store_claim_limits",
                    "SELECT sluice_store_claim_limits($1, $2::bigint, $3::text[], $4::int[], "
                    "$5::int[], $6::int[], $7::text[], $8::int[], $9::int[], $10::int[])",
@@ -488,7 +471,7 @@ Statement write_task_statement(const Record& record, const TaskWrite& w, std::st
                    detail::write_params(record, w, holder)};
 }
 
-Result<std::optional<Record>> Records::claim(std::span<const ClaimLimit> limits) {
+Result<std::optional<Record>> Records::claim(const ClaimLimitSet& limits) {
   auto claimed = claim_windows(limits, 1);
   if (!claimed) return fail(claimed.error());
   if (claimed->empty()) return std::optional<Record>{};

@@ -37,11 +37,11 @@ class Records : public RecordStore {
   Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
       std::span<const NewRecord> records) override;
   // claim_windows for one window.
-  Result<std::optional<Record>> claim(std::span<const ClaimLimit> limits) override;
-  // One call of sluice_claim_windows (sql/migrations/0017_claim_windows.sql) with the
-  // limits' fingerprint: the limits themselves are sent (sluice_store_claim_limits) only
-  // when the database holds another set under this holder.
-  Result<std::vector<Record>> claim_windows(std::span<const ClaimLimit> limits, int max) override;
+  Result<std::optional<Record>> claim(const ClaimLimitSet& limits) override;
+  // One call of sluice_claim_windows (sql/migrations/0017_claim_windows.sql) with the set's
+  // fingerprint: the limits themselves are sent (sluice_store_claim_limits) only when the
+  // database holds another set under this holder.
+  Result<std::vector<Record>> claim_windows(const ClaimLimitSet& limits, int max) override;
   Result<bool> write_task(const Record& record, const TaskWrite& write) override;
   Result<std::vector<bool>> write_tasks(std::span<const Record> records,
                                         std::span<const TaskWrite> writes) override;
@@ -78,11 +78,8 @@ struct Statement {
 };
 // sluice_claim: stores `limits` under `holder` when they changed, claims one window.
 Statement claim_statement(std::span<const ClaimLimit> limits, std::string_view holder);
-// What identifies a set of limits: sluice_claim_windows claims only under the set stored
-// with this fingerprint.
-std::int64_t claim_limits_fingerprint(std::span<const ClaimLimit> limits);
 // Stores `limits` as `holder`'s claim limits, with their fingerprint.
-Statement store_claim_limits_statement(std::span<const ClaimLimit> limits, std::string_view holder);
+Statement store_claim_limits_statement(const ClaimLimitSet& limits, std::string_view holder);
 // Up to `max` windows under the limits stored for `holder` with `fingerprint`; SQLSTATE SLU02
 // when the stored set is another.
 Statement claim_windows_statement(std::int64_t fingerprint, std::string_view holder, int max);

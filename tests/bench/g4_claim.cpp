@@ -92,9 +92,10 @@ struct Figures {
 // `workers` threads claim until `claims` windows are taken or nothing is claimable; each
 // claimed window is set SUCCESS at once (the triggers keep the frontier, as a real run's do).
 Figures run(const std::string& url, int workers, long claims) {
-  std::vector<store::ClaimLimit> limits;
+  std::vector<store::ClaimLimit> list;
   for (int level = 0; level < 4; ++level)
-    for (int i = 0; i < kWidth; ++i) limits.push_back({PipelineId{level_id(level, i)}, 1000, 1000});
+    for (int i = 0; i < kWidth; ++i) list.push_back({PipelineId{level_id(level, i)}, 1000, 1000});
+  const store::ClaimLimitSet limits(std::move(list));
   std::atomic<long> taken{0};
   std::vector<std::vector<double>> per(workers);
   const auto start = Clock::now();

@@ -95,9 +95,9 @@ struct Figures {
 enum class Claim { without, with_pools, previous };
 
 Figures run(const std::string& url, int workers, long claims, int in_flight, Claim kind) {
-  const auto l = limits(kind == Claim::with_pools);
+  const store::ClaimLimitSet l = limits(kind == Claim::with_pools);
   std::vector<std::string> ids, live, versions;
-  for (const auto& one : l) {
+  for (const auto& one : l.limits()) {
     ids.push_back(one.pipeline.value);
     live.push_back("1000");
     versions.push_back("0");

@@ -54,7 +54,7 @@ class CountingStore final : public store::RecordStore {
     ++statements;
     return inner_.insert_pending_each(r);
   }
-  Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> l) override {
+  Result<std::optional<store::Record>> claim(const store::ClaimLimitSet& l) override {
     return inner_.claim(l);
   }
   Result<bool> write_task(const store::Record& r, const store::TaskWrite& w) override {

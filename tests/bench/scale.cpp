@@ -202,17 +202,9 @@ void measure_sizes(const std::string& url) {
   std::printf("\n");
 }
 
-std::vector<store::ClaimLimit> claim_limits(const tasks::Runtimes& runtimes) {
-  std::vector<store::ClaimLimit> limits;
-  for (const auto& p : runtimes)
-    limits.push_back({p->id, p->max_active_windows, p->max_active_backfill, p->config_version,
-                      p->pool, p->pool_slots, p->pool_size, p->priority});
-  return limits;
-}
-
 void measure_claims(const std::string& url, const tasks::Runtimes& runtimes, double seconds,
                     int repeats) {
-  const auto limits = claim_limits(runtimes);
+  const auto limits = tasks::claim_limits(runtimes);  // made once, as sluiced makes them
   std::istringstream claimers(env_or("SLUICE_SCALE_CLAIMERS", "1 4 8"));
   for (int n; claimers >> n;) {
     std::vector<double> rate, p50, p99;

@@ -22,6 +22,12 @@ void PrivateCluster::stop() {
   shell("pg_stop \"$D\"");
 }
 
+void PrivateCluster::crash() {
+  shell(
+      "pg_as_owner \"$(pg_bindir)/pg_ctl\" -D \"$(pg_resolve_dir \"$D\")/data\" -m immediate -w "
+      "stop >/dev/null");
+}
+
 void PrivateCluster::start() {
   shell(
       "SLUICE_PG_PORT=$(cat \"$(pg_resolve_dir \"$D\")/port\") pg_start \"$D\" sluice_restart "

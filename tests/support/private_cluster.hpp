@@ -21,6 +21,9 @@ class PrivateCluster {
 
   const std::string& url() const { return url_; }
   void stop();
+  // Stops the server as a crash would (immediate: no checkpoint, and commits not yet flushed
+  // from its WAL buffers lost); start() recovers it.
+  void crash();
   void start();  // on the same port as before, so a daemon's URL stays right
 
  private:

@@ -56,8 +56,7 @@ inline bool read_all(int fd, void* data, std::size_t size) {
   return true;
 }
 
-[[noreturn]] inline void claimer(const std::string& url,
-                                 const std::vector<store::ClaimLimit>& limits,
+[[noreturn]] inline void claimer(const std::string& url, const store::ClaimLimitSet& limits,
                                  Clock::time_point start, Clock::time_point stop, int out) {
   ClaimerHeader h;
   std::vector<double> ms;
@@ -95,7 +94,7 @@ inline bool read_all(int fd, void* data, std::size_t size) {
 }  // namespace detail
 
 // `processes` claimers for `seconds`, started together once all have connected.
-inline ClaimRun run_claimers(const std::string& url, const std::vector<store::ClaimLimit>& limits,
+inline ClaimRun run_claimers(const std::string& url, const store::ClaimLimitSet& limits,
                              int processes, double seconds) {
   const auto start = Clock::now() + std::chrono::milliseconds(500 + 100 * processes);
   const auto stop =

@@ -1,5 +1,6 @@
-// sluiced against failures: PostgreSQL restarted mid-run, two daemons sharing one database,
-// and a daemon killed with -9 whose windows another one takes over.
+// sluiced against failures: PostgreSQL restarted mid-run, PostgreSQL crashing while empty
+// windows end in batches, two daemons sharing one database, and a daemon killed with -9 whose
+// windows another one takes over.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -91,6 +92,55 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
        at = log.find("database unreachable", at + 1))
     ++lost;
   CHECK(lost <= 2);
+}
+
+TEST_CASE(
+    "PostgreSQL crashing while empty windows end in batches: after its recovery every window "
+    "ends SKIPPED once",
+    "[e2e][daemon][restart][threads]") {
+  test::PrivateCluster pg(61002);
+  test::TempDir dir;
+  {
+    const auto r =
+        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
+                          {{"SLUICE_DATABASE_URL", pg.url()}});
+    REQUIRE(r.exit_code == 0);
+    auto c = store::connect(pg.url());
+    REQUIRE(c);
+    test::run_sql(**c,
+                  "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                  "CREATE TABLE dst (LIKE src)");
+  }
+  test::DaemonSettings settings;
+  settings.stale_threshold = "5s";
+  test::write_daemon_file(dir.path(), settings);
+  // 720 empty hourly windows, claimed up to four at a time, their ends written together
+  // without waiting for the WAL flush: the crash may take the last of them.
+  test::write_pipeline(dir.path(), "empty", "src", "dst", "2024-01-01", "2024-01-31");
+  test::DaemonProcess daemon(dir.path(), pg.url());
+  const auto count = [&](const std::string& sql) -> std::int64_t {
+    auto c = store::connect(pg.url());
+    if (!c) return -1;
+    return test::count(**c, sql);
+  };
+  const std::string skipped =
+      "SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED'";
+  REQUIRE(test::eventually([&] { return count(skipped) >= 100; }, 60s));
+  pg.crash();
+  std::this_thread::sleep_for(1s);
+  pg.start();
+  const bool all_ended = test::eventually([&] { return count(skipped) == 720; }, 120s);
+  if (!all_ended) WARN(daemon.log());
+  CHECK(all_ended);
+  CHECK(count("SELECT count(*) FROM pipeline_records") == 720);
+  // One end per window: an end the crash lost went with its event, and its window ran again.
+  CHECK(count("SELECT count(*) FROM pipeline_events WHERE to_status = 'SKIPPED'") == 720);
+  CHECK(count("SELECT count(DISTINCT record_id) FROM pipeline_events WHERE to_status = "
+              "'SKIPPED'") == 720);
+  CHECK(count("SELECT count(*) FROM pipeline_events e JOIN pipeline_records r ON r.id = "
+              "e.record_id WHERE e.to_status = 'SKIPPED' AND e.dag_run_id <> r.dag_run_id") == 0);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait().exit_code == 0);
 }
 
 TEST_CASE("two daemons on one database process 300 windows, each exactly once",

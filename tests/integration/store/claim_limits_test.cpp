@@ -10,35 +10,17 @@
 #include <pqxx/pqxx>
 
 #include "framework/store/records.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/support/claim_fixture.hpp"
 
 using namespace sluice;
 
 namespace {
 
-void hours_of(store::Connection& c, const std::string& pipeline, const std::string& from, int count,
-              const std::string& trigger = "scheduled") {
-  test::run_sql(c, fmt::format(R"(
-    INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time,
-        time_interval, trigger)
-    SELECT '{0}', '2024-01-01', t, t + interval '1 hour', '1h', '{3}'
-      FROM generate_series('{1}'::timestamptz, '{1}'::timestamptz + ({2} - 1) * interval '1 hour',
-                           interval '1 hour') AS t)",
-                               pipeline, from, count, trigger));
-}
-
-store::ClaimLimit limit(const std::string& pipeline, int live = 1, int backfill = 1,
-                        int priority = 0) {
-  return {
-      .pipeline = PipelineId{pipeline}, .live = live, .backfill = backfill, .priority = priority};
-}
-
 // "pipeline hour" of the claimed window, or "none".
 std::string claim_one(store::Records& records, const std::vector<store::ClaimLimit>& limits) {
   auto r = records.claim_windows(limits, 1);
   REQUIRE(r);
-  if (r->empty()) return "none";
-  return r->front().pipeline.value + " " + format_utc(r->front().window.start).substr(11, 2);
+  return r->empty() ? "none" : test::ClaimFixture::names(*r);
 }
 
 std::int64_t stored_sets(store::Connection& c) {
@@ -47,11 +29,9 @@ std::int64_t stored_sets(store::Connection& c) {
 
 }  // namespace
 
-TEST_CASE("a claim sends its limits only when the database holds another set for its holder",
-          "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a claim sends its limits only when the database holds another set for its holder",
+                 "[integration][store][claim]") {
   hours_of(*c, "a", "2024-01-01T05:00Z", 3);
   hours_of(*c, "b", "2024-01-01T00:00Z", 3);
   store::Records records(*c, "host:1");
@@ -98,13 +78,11 @@ TEST_CASE("a claim sends its limits only when the database holds another set for
   }
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "the walk passes over a paused pipeline, a newer catalog version and a pipeline at its "
     "limit with a deep backlog, and takes the next claimable window",
     "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   hours_of(*c, "deep", "2024-01-01T00:00Z", 200);
   hours_of(*c, "paused", "2024-01-01T01:00Z", 2);
   hours_of(*c, "stale", "2024-01-01T02:00Z", 2);
@@ -137,11 +115,10 @@ TEST_CASE(
                     "'IN_PROGRESS'") == 6);
 }
 
-TEST_CASE("live windows go before backfill ones, and a higher priority before an older window",
-          "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(
+    test::ClaimFixture,
+    "live windows go before backfill ones, and a higher priority before an older window",
+    "[integration][store][claim]") {
   hours_of(*c, "low", "2024-01-01T00:00Z", 2);
   hours_of(*c, "high", "2024-01-01T05:00Z", 2);
   hours_of(*c, "high", "2024-01-01T00:00Z", 2, "backfill");

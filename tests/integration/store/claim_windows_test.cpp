@@ -18,33 +18,11 @@
 #include "framework/store/backfill.hpp"
 #include "framework/store/dependencies.hpp"
 #include "framework/store/records.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/support/claim_fixture.hpp"
 
 using namespace sluice;
 
 namespace {
-
-// `count` hourly windows of `pipeline` from `from`, with `trigger` and `status`.
-void hours_of(store::Connection& c, const std::string& pipeline, const std::string& from, int count,
-              const std::string& trigger = "scheduled", const std::string& status = "PENDING") {
-  test::run_sql(c, fmt::format(R"(
-    INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time,
-        time_interval, trigger, pipeline_status)
-    SELECT '{0}', '2024-01-01', t, t + interval '1 hour', '1h', '{3}', '{4}'
-      FROM generate_series('{1}'::timestamptz, '{1}'::timestamptz + ({2} - 1) * interval '1 hour',
-                           interval '1 hour') AS t)",
-                               pipeline, from, count, trigger, status));
-}
-
-store::ClaimLimit limit(const std::string& pipeline, int live, int backfill,
-                        const std::string& pool = "", int pool_size = 0, int slots = 1) {
-  return {.pipeline = PipelineId{pipeline},
-          .live = live,
-          .backfill = backfill,
-          .pool = pool,
-          .pool_slots = slots,
-          .pool_size = pool_size};
-}
 
 std::vector<store::Record> claim(store::Records& records,
                                  const std::vector<store::ClaimLimit>& limits, int max) {
@@ -53,27 +31,11 @@ std::vector<store::Record> claim(store::Records& records,
   return *r;
 }
 
-// "pipeline hour, ..." of a batch: `a 00, a 01`.
-std::string names(const std::vector<store::Record>& batch) {
-  std::string out;
-  for (const auto& r : batch)
-    out += (out.empty() ? "" : ", ") + r.pipeline.value + " " +
-           format_utc(r.window.start).substr(11, 2);
-  return out;
-}
-
 void finish(store::Connection& c, const std::vector<store::Record>& batch,
             const std::string& status = "SUCCESS") {
   for (const auto& r : batch)
     test::run_sql(c, fmt::format("UPDATE pipeline_records SET pipeline_status = '{}' WHERE id = {}",
                                  status, r.id.value));
-}
-
-std::int64_t running(store::Connection& c, const std::string& pipeline) {
-  return test::count(c,
-                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
-                     "'IN_PROGRESS' AND pipeline_id = '" +
-                         pipeline + "'");
 }
 
 store::TaskWrite skipped() {
@@ -91,13 +53,11 @@ store::TaskWrite skipped() {
 
 }  // namespace
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "a batch takes a pipeline's oldest windows up to its free slots, each with its own run "
     "ID and claim event",
     "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   hours_of(*c, "a", "2024-01-01T00:00Z", 10, "backfill");
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{limit("a", 1, 4)};
@@ -127,11 +87,9 @@ TEST_CASE(
   CHECK(names(claim(records, limits, 1)) == "a 06");
 }
 
-TEST_CASE("a batch is one pipeline's and one kind's, in the single claim's order",
-          "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a batch is one pipeline's and one kind's, in the single claim's order",
+                 "[integration][store][claim]") {
   hours_of(*c, "a", "2024-01-01T05:00Z", 2);
   hours_of(*c, "a", "2024-01-01T00:00Z", 3, "backfill");
   hours_of(*c, "b", "2024-01-01T02:00Z", 2);
@@ -151,19 +109,17 @@ TEST_CASE("a batch is one pipeline's and one kind's, in the single claim's order
   CHECK(running(*c, "b") == 3);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "in a pool a batch takes the free slots its windows fit in, and stops before another "
     "pipeline's window",
     "[integration][store][claim][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   store::Records records(*c, "host:1");
   SECTION("slots") {
     hours_of(*c, "big", "2024-01-01T00:00Z", 6);
     hours_of(*c, "small", "2024-01-02T00:00Z", 6);
-    const std::vector<store::ClaimLimit> limits{limit("big", 10, 10, "wh", 5, 2),
-                                                limit("small", 10, 10, "wh", 5, 1)};
+    const std::vector<store::ClaimLimit> limits{in_pool("big", "wh", 5, 2),
+                                                in_pool("small", "wh", 5, 1)};
     CHECK(names(claim(records, limits, 10)) == "big 00, big 01");  // 2 x 2 of 5 slots
     // One slot left: big's next window (2 slots) does not fit, and holds back small's.
     CHECK(claim(records, limits, 10).empty());
@@ -175,8 +131,8 @@ TEST_CASE(
     hours_of(*c, "a", "2024-01-01T00:00Z", 6);
     hours_of(*c, "b", "2024-01-01T02:00Z", 2);
     hours_of(*c, "c", "2024-01-01T01:00Z", 2);  // no pool: it does not stop a's batch
-    const std::vector<store::ClaimLimit> limits{limit("a", 10, 10, "wh", 10),
-                                                limit("b", 10, 10, "wh", 10), limit("c", 10, 10)};
+    const std::vector<store::ClaimLimit> limits{in_pool("a", "wh", 10), in_pool("b", "wh", 10),
+                                                limit("c", 10, 10)};
     // a 02 goes before b 02 (same hour: by pipeline), b 02 before a 03.
     CHECK(names(claim(records, limits, 10)) == "a 00, a 01, a 02");
     CHECK(names(claim(records, limits, 10)) == "c 01, c 02");
@@ -187,11 +143,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("a batch takes only the windows whose upstream windows are done",
-          "[integration][store][claim][dependencies]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a batch takes only the windows whose upstream windows are done",
+                 "[integration][store][claim][dependencies]") {
   const std::vector<std::string> ids{"clean", "raw"};
   const std::vector<store::DependencyEdge> edges{
       {"clean", "raw", "windows", std::chrono::hours(1)}};
@@ -208,12 +162,11 @@ TEST_CASE("a batch takes only the windows whose upstream windows are done",
   CHECK(claim(records, limits, 10).empty());
 }
 
-TEST_CASE("claimers racing for one backlog in batches never share a window nor pass the limit",
-          "[integration][store][claim][threads]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto setup = db.connect();
-  hours_of(*setup, "a", "2024-01-01T00:00Z", 300, "backfill");
+TEST_CASE_METHOD(
+    test::ClaimFixture,
+    "claimers racing for one backlog in batches never share a window nor pass the limit",
+    "[integration][store][claim][threads]") {
+  hours_of(*c, "a", "2024-01-01T00:00Z", 300, "backfill");
   constexpr int kClaimers = 4;
   constexpr int kLimit = 6;
   std::atomic<int> errors{0}, over{0};
@@ -268,19 +221,17 @@ TEST_CASE("claimers racing for one backlog in batches never share a window nor p
   CHECK(claimed.size() == 300);
   CHECK(ids.size() == 300);
   CHECK(runs.size() == 300);
-  CHECK(test::count(*setup, "SELECT count(*) FROM pipeline_events WHERE task = 'claim'") == 300);
-  CHECK(test::count(*setup,
+  CHECK(test::count(*c, "SELECT count(*) FROM pipeline_events WHERE task = 'claim'") == 300);
+  CHECK(test::count(*c,
                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status <> "
                     "'SKIPPED'") == 0);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "a batched write is fenced row by row, and one lost with the connection is made by "
     "no one twice",
     "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   auto other = db.connect();
   hours_of(*c, "a", "2024-01-01T00:00Z", 4, "backfill");
   store::Records records(*c, "host:1"), rival(*other, "host:2");
@@ -346,13 +297,11 @@ TEST_CASE(
   }
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "the settle of several backfill windows reads a request's range when asked, or when it "
     "is done",
     "[integration][store][claim][backfill]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   hours_of(*c, "a", "2024-01-01T00:00Z", 4, "backfill");
   test::run_sql(*c,
                 "INSERT INTO backfill_requests (pipeline_id, from_time, to_time, status, "

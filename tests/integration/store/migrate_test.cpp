@@ -105,7 +105,10 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "pipeline_definitions_append_only",
                               "pipeline_definitions_notify",
                               "pipeline_records_notify_pool_freed",
-                              "window_checks_notification"});
+                              "window_checks_notification",
+                              "pipeline_records_scheduled_insert",
+                              "pipeline_records_scheduled_delete",
+                              "pipeline_records_scheduled_update"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

@@ -1,6 +1,8 @@
-// The finished-window counts kept incrementally (0016, store::fold_counts) against a full
-// recount, after several connections insert, finish, rerun, move and delete records at the
-// same time, some of it in transactions rolled back, with folds in between.
+// The finished-window counts and the newest scheduled windows kept incrementally (0016, 0019,
+// store::fold_counts) against a full recount, after several connections insert, finish,
+// rerun, move, retrigger and delete records at the same time, some of it in transactions
+// rolled back, with folds in between.
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -36,15 +38,16 @@ void random_change(pqxx::connection& c, std::mt19937& rng) {
   const std::string status = kStatuses[rng() % 5];
   const std::string at = "timestamptz '2024-01-01' + " + std::to_string(n) + " * interval '1 hour'";
   std::string sql;
-  switch (rng() % 7) {
+  switch (rng() % 8) {
     case 0:
     case 1:
       sql =
           "INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, "
           "window_end_time, time_interval, pipeline_status, pipeline_end_time, dag_run_id, "
-          "pipeline_locked_at) VALUES ('" +
+          "pipeline_locked_at, trigger) VALUES ('" +
           p + "', '2024-01-01', " + at + ", " + at + " + interval '1 hour', '1h', '" + status +
-          "', now(), 'r', now()) ON CONFLICT DO NOTHING";
+          "', now(), 'r', now(), '" + (rng() % 3 == 0 ? "backfill" : "scheduled") +
+          "') ON CONFLICT DO NOTHING";
       break;
     case 2:
       sql = "UPDATE pipeline_records SET pipeline_status = '" + status +
@@ -65,6 +68,12 @@ void random_change(pqxx::connection& c, std::mt19937& rng) {
       sql = "UPDATE pipeline_records SET pipeline_id = '" +
             pipeline(static_cast<int>(rng() % kPipelines)) + "' WHERE pipeline_id = '" + p +
             "' AND window_start_time = " + at;
+      break;
+    case 6:  // a backfill over scheduled windows, or the other way round
+      sql =
+          "UPDATE pipeline_records SET trigger = CASE WHEN trigger = 'backfill' THEN "
+          "'scheduled' ELSE 'backfill' END WHERE pipeline_id = '" +
+          p + "' AND window_start_time BETWEEN " + at + " AND " + at + " + interval '5 hours'";
       break;
     default: sql = "SELECT sluice_fold_counts()";
   }
@@ -106,6 +115,40 @@ std::vector<std::string> mismatches(store::Connection& c) {
   return out;
 }
 
+// Pipelines whose newest scheduled window's end, as `status` reads it (store::Operator::counts,
+// for a few ids and for more than it filters by), is not the newest one the records hold.
+std::vector<std::string> scheduled_mismatches(store::Connection& c) {
+  std::vector<std::string> few, many;
+  for (int i = 0; i < kPipelines; ++i) few.push_back(pipeline(i));
+  many = few;
+  for (int i = 0; i < 100; ++i) many.push_back("absent_" + std::to_string(i));
+  store::Operator op(c, "counts-test");
+  std::vector<std::string> out;
+  for (const auto* ids : {&few, &many}) {
+    const auto counts = op.counts(*ids);
+    REQUIRE(counts);
+    REQUIRE(counts->size() == ids->size());
+    for (const auto& k : *counts) {
+      const auto probe = run_sql(c,
+                                 "SELECT extract(epoch FROM window_end_time)::bigint FROM "
+                                 "pipeline_records WHERE pipeline_id = '" +
+                                     k.pipeline +
+                                     "' AND trigger <> 'backfill' ORDER BY window_start_time "
+                                     "DESC LIMIT 1");
+      const std::optional<std::int64_t> expected =
+          probe.empty() ? std::nullopt : std::optional(probe[0][0].as<std::int64_t>());
+      const std::optional<std::int64_t> kept =
+          k.last_generated_end ? std::optional(k.last_generated_end->time_since_epoch().count())
+                               : std::nullopt;
+      if (kept != expected)
+        out.push_back(k.pipeline + " of " + std::to_string(ids->size()) + " ids: records " +
+                      (expected ? std::to_string(*expected) : "none") + ", kept " +
+                      (kept ? std::to_string(*kept) : "none"));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -130,12 +173,21 @@ TEST_CASE(
                 "('SUCCESS', 'SKIPPED', 'FAILED')") > 100);
   for (const auto& m : mismatches(*c)) FAIL_CHECK(m);
   CHECK(mismatches(*c).empty());
+  for (const auto& m : scheduled_mismatches(*c)) FAIL_CHECK(m);
+  CHECK(count(*c, "SELECT count(*) FROM pipeline_records WHERE trigger = 'backfill'") > 0);
+  // The newest scheduled window deleted: its pipeline's windows are read until the fold.
+  run_sql(*c,
+          "DELETE FROM pipeline_records WHERE id = (SELECT id FROM pipeline_records WHERE "
+          "trigger <> 'backfill' ORDER BY window_start_time DESC LIMIT 1)");
+  CHECK(count(*c, "SELECT count(*) FROM pipeline_count_deltas WHERE rescan") > 0);
+  for (const auto& m : scheduled_mismatches(*c)) FAIL_CHECK(m);
 
   // Folding changes where the counts are kept, not what they say.
   const auto folded = store::fold_counts(*c);
   REQUIRE(folded);
   CHECK(count(*c, "SELECT count(*) FROM pipeline_count_deltas") == 0);
   CHECK(mismatches(*c).empty());
+  for (const auto& m : scheduled_mismatches(*c)) FAIL_CHECK(m);
 
   // The same through `status`'s query.
   std::vector<std::string> ids;

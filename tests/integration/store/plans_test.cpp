@@ -195,6 +195,10 @@ TEST_CASE("no hot statement reads pipeline_records by a sequential scan, at 200,
       {"records list --tag", list({.pipelines = std::vector<std::string>{"p_001", "p_002"}})},
       {"records list, newest first", list({.newest_first = true})},
       {"status", [&] { REQUIRE(op.counts(ids)); }},
+      {"status of a few pipelines",
+       [&] {
+         REQUIRE(op.counts(std::vector<std::string>{"p_001", "p_042", "p_199"}));
+       }},
       {"pipeline_summary", view("SELECT * FROM pipeline_summary")},
       {"pipeline_summary of a pipeline",
        view("SELECT * FROM pipeline_summary WHERE pipeline_id = 'p_042'"),
@@ -207,6 +211,11 @@ TEST_CASE("no hot statement reads pipeline_records by a sequential scan, at 200,
       {"window_latency of a pipeline",
        view("SELECT * FROM window_latency WHERE pipeline_id = 'p_009' ORDER BY "
             "window_start_time DESC LIMIT 50")},
+      // A newest scheduled window deleted: the fold reads that pipeline's newest one (0019).
+      {"the fold of the counts, after a delete",
+       view("DELETE FROM pipeline_records WHERE id = (SELECT max(id) FROM pipeline_records); "
+            "SELECT sluice_fold_counts()"),
+       "pipeline_records_window_unique"},
   };
   for (const auto& q : cases) {
     INFO(q.name);

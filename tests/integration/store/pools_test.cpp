@@ -12,34 +12,11 @@
 
 #include "framework/store/pools.hpp"
 #include "framework/store/records.hpp"
-#include "tests/support/test_database.hpp"
+#include "tests/support/claim_fixture.hpp"
 
 using namespace sluice;
 
 namespace {
-
-// `count` hourly PENDING windows of `pipeline` from `from`, with `trigger`.
-void windows_of(store::Connection& c, const std::string& pipeline, const std::string& from,
-                int count, const std::string& trigger = "scheduled") {
-  test::run_sql(c, fmt::format(R"(
-    INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, window_end_time,
-        time_interval, trigger)
-    SELECT '{0}', '2024-01-01', t, t + interval '1 hour', '1h', '{3}'
-      FROM generate_series('{1}'::timestamptz, '{1}'::timestamptz + ({2} - 1) * interval '1 hour',
-                           interval '1 hour') AS t)",
-                               pipeline, from, count, trigger));
-}
-
-store::ClaimLimit in_pool(const std::string& pipeline, const std::string& pool, int size,
-                          int slots = 1, int priority = 0) {
-  return {.pipeline = PipelineId{pipeline},
-          .live = 10,
-          .backfill = 10,
-          .pool = pool,
-          .pool_slots = slots,
-          .pool_size = size,
-          .priority = priority};
-}
 
 // The pipeline and window start of what `records` claims now, or "" when nothing.
 std::string claim(store::Records& records, const std::vector<store::ClaimLimit>& limits) {
@@ -47,13 +24,6 @@ std::string claim(store::Records& records, const std::vector<store::ClaimLimit>&
   REQUIRE(r);
   if (!*r) return "";
   return (*r)->pipeline.value + " " + format_utc((*r)->window.start);
-}
-
-std::int64_t slots_in_use(store::Connection& c, const std::string& pool) {
-  return test::count(c,
-                     "SELECT coalesce(sum(pool_slots), 0) FROM pipeline_records WHERE "
-                     "pipeline_status = 'IN_PROGRESS' AND pool = '" +
-                         pool + "'");
 }
 
 void finish(store::Connection& c, const std::string& claimed, const std::string& status) {
@@ -65,13 +35,11 @@ void finish(store::Connection& c, const std::string& claimed, const std::string&
 
 }  // namespace
 
-TEST_CASE("a pool's size bounds its running windows over every pipeline and claimer",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a pool's size bounds its running windows over every pipeline and claimer",
+                 "[integration][store][pools]") {
   auto other = db.connect();
-  for (const char* p : {"a", "b", "c", "free"}) windows_of(*c, p, "2024-01-01T00:00Z", 3);
+  for (const char* p : {"a", "b", "c", "free"}) hours_of(*c, p, "2024-01-01T00:00Z", 3);
   store::Records host_a(*c, "host-a:1"), host_b(*other, "host-b:1");
   const std::vector<store::ClaimLimit> limits{in_pool("a", "wh", 2), in_pool("b", "wh", 2),
                                               in_pool("c", "wh", 2)};
@@ -108,13 +76,12 @@ TEST_CASE("a pool's size bounds its running windows over every pipeline and clai
   CHECK(slots_in_use(*c, "wh") == 2);
 }
 
-TEST_CASE("a window takes its pool_slots, and one that does not fit holds back those after it",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "heavy", "2024-01-01T00:00Z", 2);
-  windows_of(*c, "light", "2024-01-01T02:00Z", 2);
+TEST_CASE_METHOD(
+    test::ClaimFixture,
+    "a window takes its pool_slots, and one that does not fit holds back those after it",
+    "[integration][store][pools]") {
+  hours_of(*c, "heavy", "2024-01-01T00:00Z", 2);
+  hours_of(*c, "light", "2024-01-01T02:00Z", 2);
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{in_pool("heavy", "dw", 4, 3),
                                               in_pool("light", "dw", 4, 1)};
@@ -137,13 +104,11 @@ TEST_CASE("a window takes its pool_slots, and one that does not fit holds back t
   CHECK(claim(records, limits) == "light 2024-01-01T03:00:00Z");
 }
 
-TEST_CASE("a higher priority of few slots goes before an older window of many",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "heavy", "2024-01-01T00:00Z", 2);
-  windows_of(*c, "light", "2024-01-01T05:00Z", 3);
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a higher priority of few slots goes before an older window of many",
+                 "[integration][store][pools]") {
+  hours_of(*c, "heavy", "2024-01-01T00:00Z", 2);
+  hours_of(*c, "light", "2024-01-01T05:00Z", 3);
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{in_pool("heavy", "dw", 4, 4, 0),
                                               in_pool("light", "dw", 4, 1, 1)};
@@ -157,15 +122,13 @@ TEST_CASE("a higher priority of few slots goes before an older window of many",
   CHECK(slots_in_use(*c, "dw") == 4);
 }
 
-TEST_CASE("priority orders the claims inside a pool: higher first, then the oldest window",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "low", "2024-01-01T00:00Z", 2);
-  windows_of(*c, "high", "2024-01-01T05:00Z", 2);
-  windows_of(*c, "mid_old", "2024-01-01T02:00Z", 1);
-  windows_of(*c, "mid_new", "2024-01-01T03:00Z", 1);
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "priority orders the claims inside a pool: higher first, then the oldest window",
+                 "[integration][store][pools]") {
+  hours_of(*c, "low", "2024-01-01T00:00Z", 2);
+  hours_of(*c, "high", "2024-01-01T05:00Z", 2);
+  hours_of(*c, "mid_old", "2024-01-01T02:00Z", 1);
+  hours_of(*c, "mid_new", "2024-01-01T03:00Z", 1);
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{
       in_pool("low", "one", 1, 1, 0), in_pool("mid_new", "one", 1, 1, 5),
@@ -185,14 +148,11 @@ TEST_CASE("priority orders the claims inside a pool: higher first, then the olde
   CHECK(claim(records, limits).empty());
 }
 
-TEST_CASE("backfill windows take pool slots too, after the live ones",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "orders", "2023-06-01T00:00Z", 3, "backfill");
-  windows_of(*c, "orders", "2024-01-01T00:00Z", 1);
-  windows_of(*c, "refunds", "2023-06-01T00:00Z", 2, "backfill");
+TEST_CASE_METHOD(test::ClaimFixture, "backfill windows take pool slots too, after the live ones",
+                 "[integration][store][pools]") {
+  hours_of(*c, "orders", "2023-06-01T00:00Z", 3, "backfill");
+  hours_of(*c, "orders", "2024-01-01T00:00Z", 1);
+  hours_of(*c, "refunds", "2023-06-01T00:00Z", 2, "backfill");
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{in_pool("orders", "wh", 3, 1, 0),
                                               in_pool("refunds", "wh", 3, 1, 0)};
@@ -209,12 +169,11 @@ TEST_CASE("backfill windows take pool slots too, after the live ones",
   CHECK(claim(records, limits) == "orders 2023-06-01T01:00:00Z");
 }
 
-TEST_CASE("slots held under another claimer's view of the pool count, whatever the sizes say",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "a", "2024-01-01T00:00Z", 4);
+TEST_CASE_METHOD(
+    test::ClaimFixture,
+    "slots held under another claimer's view of the pool count, whatever the sizes say",
+    "[integration][store][pools]") {
+  hours_of(*c, "a", "2024-01-01T00:00Z", 4);
   store::Records big(*c, "big:1");
   // A daemon whose file gives the pool 3 slots ran two windows of 1 and 2 slots...
   CHECK(claim(big, {in_pool("a", "wh", 3, 1)}) == "a 2024-01-01T00:00:00Z");
@@ -227,13 +186,11 @@ TEST_CASE("slots held under another claimer's view of the pool count, whatever t
   CHECK(claim(small, {in_pool("a", "other", 1, 1)}) == "a 2024-01-01T02:00:00Z");
 }
 
-TEST_CASE("paused pipelines, limits and upstream frontiers still hold inside a pool",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
-  windows_of(*c, "paused", "2024-01-01T00:00Z", 2);
-  windows_of(*c, "limited", "2024-01-01T01:00Z", 3);
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "paused pipelines, limits and upstream frontiers still hold inside a pool",
+                 "[integration][store][pools]") {
+  hours_of(*c, "paused", "2024-01-01T00:00Z", 2);
+  hours_of(*c, "limited", "2024-01-01T01:00Z", 3);
   test::run_sql(*c,
                 "INSERT INTO pipelines (pipeline_id, paused, paused_by, paused_at) VALUES "
                 "('paused', true, 'me', now())");
@@ -246,15 +203,12 @@ TEST_CASE("paused pipelines, limits and upstream frontiers still hold inside a p
   CHECK(slots_in_use(*c, "wh") == 1);
 }
 
-TEST_CASE("claimers racing for a pool's last slots never exceed it and never deadlock",
-          "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto setup = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "claimers racing for a pool's last slots never exceed it and never deadlock",
+                 "[integration][store][pools]") {
   // Six pipelines in two pools that cross: every claimer sees both, in its own order.
   for (int i = 0; i < 6; ++i)
-    windows_of(*setup, fmt::format("p{}", i), "2024-01-01T00:00Z", 40,
-               i % 2 ? "backfill" : "scheduled");
+    hours_of(*c, fmt::format("p{}", i), "2024-01-01T00:00Z", 40, i % 2 ? "backfill" : "scheduled");
   constexpr int kClaimers = 8;
   std::atomic<int> errors{0}, claims{0}, over{0};
   std::atomic<bool> done{false};
@@ -303,23 +257,20 @@ TEST_CASE("claimers racing for a pool's last slots never exceed it and never dea
   CHECK(over == 0);
   CHECK(claims > 20);
   // Nothing is left running, and the claims were all recorded once each.
-  CHECK(test::count(*setup,
+  CHECK(test::count(*c,
                     "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
                     "'IN_PROGRESS'") == 0);
-  CHECK(test::count(*setup, "SELECT count(*) FROM pipeline_events WHERE task = 'claim'") == claims);
+  CHECK(test::count(*c, "SELECT count(*) FROM pipeline_events WHERE task = 'claim'") == claims);
 }
 
-TEST_CASE(
-    "the pools' use reads back: slots, running and waiting windows, and a freed slot "
-    "wakes the daemons",
-    "[integration][store][pools]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "the pools' use reads back: slots, running and waiting windows, and a freed slot "
+                 "wakes the daemons",
+                 "[integration][store][pools]") {
   auto listener = db.connect();
-  windows_of(*c, "a", "2024-01-01T00:00Z", 4);
-  windows_of(*c, "b", "2024-01-01T00:00Z", 2);
-  windows_of(*c, "stopped", "2024-01-01T00:00Z", 5);
+  hours_of(*c, "a", "2024-01-01T00:00Z", 4);
+  hours_of(*c, "b", "2024-01-01T00:00Z", 2);
+  hours_of(*c, "stopped", "2024-01-01T00:00Z", 5);
   test::run_sql(*c,
                 "INSERT INTO pipelines (pipeline_id, paused, paused_by, paused_at) VALUES "
                 "('stopped', true, 'me', now())");

@@ -245,9 +245,8 @@ TEST_CASE("the end of a request's last window settles the request, with no proce
   store::Records records(*c, "worker:1");
   tasks::LeaseKeeper leases(f.db().url(), "worker:1", 1s);
   int runs = 0;
-  const tasks::WorkerSource one_at_a_time{
-      [&] { return std::vector<std::shared_ptr<const tasks::PipelineRuntime>>{p}; },
-      [&] { return runs++ == 0; }};
+  const tasks::WorkerSource one_at_a_time{[&] { return tasks::claimable({p}); },
+                                          [&] { return runs++ == 0; }};
   CHECK(tasks::claim_and_run(records, leases, one_at_a_time).summary.success == 1);
   CHECK(f.count("SELECT windows_done FROM backfill_requests") == 1);
   CHECK(status_of_request(f, id) == "RUNNING");

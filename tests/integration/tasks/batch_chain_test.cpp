@@ -24,7 +24,7 @@ class CountingRecords final : public store::Records {
   CountingRecords(store::Connection& c, const test::ChainFixture& f)
       : store::Records(c, "worker:1"), connection_(c), f_(f) {}
 
-  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> limits,
+  Result<std::vector<store::Record>> claim_windows(const store::ClaimLimitSet& limits,
                                                    int max) override {
     auto r = store::Records::claim_windows(limits, max);
     if (r && !r->empty()) {
@@ -97,9 +97,7 @@ TEST_CASE(
   auto c = f.db().connect();
   CountingRecords records(*c, f);
   tasks::LeaseKeeper leases(f.db().url(), "worker:1", 1s);
-  const tasks::WorkerSource source{
-      [&] { return std::vector<std::shared_ptr<const tasks::PipelineRuntime>>{p}; },
-      [] { return true; }};
+  const tasks::WorkerSource source{[&] { return tasks::claimable({p}); }, [] { return true; }};
   const auto end = tasks::claim_and_run(records, leases, source);
   CHECK_FALSE(end.store_error);
   CHECK(end.summary.skipped == 38);
@@ -127,9 +125,7 @@ TEST_CASE(
   auto counting = std::make_unique<CountingRecords>(*first, f);
   counting->lose_connection_at_write = 3;  // the third batch: 1, 2, then 4 windows
   tasks::LeaseKeeper leases(f.db().url(), "worker:1", 1s);
-  const tasks::WorkerSource source{
-      [&] { return std::vector<std::shared_ptr<const tasks::PipelineRuntime>>{p}; },
-      [] { return true; }};
+  const tasks::WorkerSource source{[&] { return tasks::claimable({p}); }, [] { return true; }};
 
   SECTION("claim_and_run: the batch is left IN_PROGRESS under its run IDs") {
     const auto end = tasks::claim_and_run(*counting, leases, source);
@@ -181,9 +177,7 @@ TEST_CASE(
   auto c = f.db().connect();
   CountingRecords records(*c, f);
   tasks::LeaseKeeper leases(f.db().url(), "worker:1", 1s);
-  const tasks::WorkerSource source{
-      [&] { return std::vector<std::shared_ptr<const tasks::PipelineRuntime>>{p}; },
-      [] { return true; }};
+  const tasks::WorkerSource source{[&] { return tasks::claimable({p}); }, [] { return true; }};
   const auto end = tasks::claim_and_run(records, leases, source);
   // Claims of 1 (hour 0) and 2 (hours 1 and 2): the second batch's write is refused, then
   // written one window at a time; the worker stops at the refusal.

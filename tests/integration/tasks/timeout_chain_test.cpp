@@ -213,7 +213,8 @@ TEST_CASE("a worker stuck in a call that ignores its cancel loses its lease afte
   store::Records worker_records(*worker_connection, "host-a:1");
   tasks::LeaseKeeper keeper(f.db().url(), "host-a:1", 100ms, 300ms);
   std::atomic<int> claims{0};
-  const tasks::WorkerSource source{[&] { return pipelines; }, [&] { return claims++ == 0; }};
+  const tasks::WorkerSource source{[&] { return tasks::claimable(pipelines); },
+                                   [&] { return claims++ == 0; }};
   auto worker = std::async(std::launch::async,
                            [&] { return tasks::claim_and_run(worker_records, keeper, source); });
   REQUIRE(stuck->wait_entered(1, 10s));

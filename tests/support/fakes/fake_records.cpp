@@ -122,10 +122,10 @@ class Connection final : public store::RecordStore {
       std::span<const store::NewRecord> records) override {
     return db_.insert_pending_each(records);
   }
-  Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override {
+  Result<std::optional<store::Record>> claim(const store::ClaimLimitSet& limits) override {
     return db_.claim(limits);
   }
-  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> limits,
+  Result<std::vector<store::Record>> claim_windows(const store::ClaimLimitSet& limits,
                                                    int max) override {
     return db_.claim_windows(limits, max);
   }
@@ -232,10 +232,10 @@ Result<std::vector<std::pair<PipelineId, std::int64_t>>> FakeRecords::insert_pen
   return std::vector<std::pair<PipelineId, std::int64_t>>(made.begin(), made.end());
 }
 
-Result<std::optional<store::Record>> FakeRecords::claim(std::span<const store::ClaimLimit> limits) {
+Result<std::optional<store::Record>> FakeRecords::claim(const store::ClaimLimitSet& limits) {
   std::lock_guard lock(mutex_);
   if (auto error = script_.next("claim")) return fail(*error);
-  return std::optional(claim_one(limits));
+  return std::optional(claim_one(limits.limits()));
 }
 
 std::optional<store::Record> FakeRecords::claim_one(std::span<const store::ClaimLimit> limits) {
@@ -302,11 +302,12 @@ std::optional<store::Record> FakeRecords::claim_one(std::span<const store::Claim
   return row.record;
 }
 
-Result<std::vector<store::Record>> FakeRecords::claim_windows(
-    std::span<const store::ClaimLimit> limits, int max) {
+Result<std::vector<store::Record>> FakeRecords::claim_windows(const store::ClaimLimitSet& set,
+                                                              int max) {
   std::lock_guard lock(mutex_);
   if (auto error = script_.next("claim")) return fail(*error);
   std::vector<store::Record> claimed;
+  const auto limits = set.limits();
   auto first = claim_one(limits);
   if (!first) return claimed;
   claimed.push_back(*first);

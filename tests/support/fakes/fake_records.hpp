@@ -88,11 +88,11 @@ class FakeRecords final : public store::RecordStore {
       std::span<const PipelineId> pipelines) override;
   Result<std::vector<std::pair<PipelineId, std::int64_t>>> insert_pending_each(
       std::span<const store::NewRecord> records) override;
-  Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> limits) override;
+  Result<std::optional<store::Record>> claim(const store::ClaimLimitSet& limits) override;
   // Claims as claim() does, then more windows of the first one's pipeline and kind, up to
   // `max`, within its limit and pool (not stopping, as the real claim does, before another
   // pipeline's window of the same pool).
-  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> limits,
+  Result<std::vector<store::Record>> claim_windows(const store::ClaimLimitSet& limits,
                                                    int max) override;
   Result<bool> write_task(const store::Record& record, const store::TaskWrite& write) override;
   Result<bool> heartbeat(const store::Record& record) override;

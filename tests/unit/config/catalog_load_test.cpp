@@ -4,12 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "framework/config/load.hpp"
-#include "tests/support/config_samples.hpp"
-#include "tests/support/files.hpp"
-#include "tests/support/paths.hpp"
+#include "tests/support/config_tree.hpp"
 
 using namespace sluice;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -17,27 +14,7 @@ std::string pipeline(const std::string& id, const std::string& extra = "") {
   return test::sample_pipeline(id, extra);
 }
 
-struct Tree {
-  test::TempDir dir;
-  config::Environment env = config::Environment::fixed({});
-  std::vector<config::CatalogDefinition> catalog;
-
-  explicit Tree(const std::map<std::string, std::string>& files) {
-    test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig);
-    fs::create_directories(dir.path() / "pipelines.d");
-    for (const auto& [name, text] : files)
-      test::write_file(dir.path() / "pipelines.d" / name, text);
-  }
-  config::Config loaded() const {
-    config::LoadOptions options{&env, true};
-    options.catalog = &catalog;
-    auto c = config::load_config_isolating(dir.path() / "sluice.yaml", options);
-    if (!c)
-      for (const auto& d : c.error()) UNSCOPED_INFO(config::to_string(d));
-    REQUIRE(c);
-    return std::move(*c);
-  }
-};
+using Tree = test::ConfigTree;
 
 }  // namespace
 

@@ -142,6 +142,34 @@ TEST_CASE("a reload that breaks a running pipeline's file keeps its previous def
   CHECK(taken->config.pipelines.size() == 2);
 }
 
+TEST_CASE("a state's claim limits are made with it: a reload that changes a limit makes new ones",
+          "[daemon][state][claim]") {
+  ConfigDir config;
+  config.write({{"a", pipeline("a")}, {"b", pipeline("b")}});
+  const auto before = config.load();
+  REQUIRE(before->claimable);
+  CHECK(ids(before->claimable->pipelines()) == std::vector<std::string>{"a", "b"});
+  REQUIRE(before->claimable->limits().limits().size() == 2);
+  CHECK(before->claimable->limits().limits()[0].live == 1);
+  CHECK(before->claimable->find(PipelineId{"b"}) == before->active[1].get());
+  CHECK(before->claimable->find(PipelineId{"c"}) == nullptr);
+
+  config.write(
+      {{"a", pipeline("a", "max_active_windows: 3\n")}, {"b", pipeline("b", "paused: true\n")}});
+  const auto after = config.load(before.get());
+  REQUIRE(after->claimable);
+  CHECK(ids(after->claimable->pipelines()) == std::vector<std::string>{"a"});
+  REQUIRE(after->claimable->limits().limits().size() == 1);
+  CHECK(after->claimable->limits().limits()[0].live == 3);
+  CHECK(after->claimable->limits().fingerprint() != before->claimable->limits().fingerprint());
+  // The state it replaced keeps its own: a worker amid a claim finishes under those.
+  CHECK(before->claimable->limits().limits().size() == 2);
+
+  // The same files again: the same fingerprint, so the stored limits are not sent again.
+  const auto again = config.load(after.get());
+  CHECK(again->claimable->limits().fingerprint() == after->claimable->limits().fingerprint());
+}
+
 TEST_CASE("a reload's diff names the pipelines added, removed, changed, paused and unpaused",
           "[daemon][state]") {
   ConfigDir config;

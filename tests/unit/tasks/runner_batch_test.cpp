@@ -32,10 +32,10 @@ class Counting final : public store::RecordStore {
   Result<std::optional<Instant>> last_window_end(const PipelineId& p) override {
     return db_.last_window_end(p);
   }
-  Result<std::optional<store::Record>> claim(std::span<const store::ClaimLimit> l) override {
+  Result<std::optional<store::Record>> claim(const store::ClaimLimitSet& l) override {
     return db_.claim(l);
   }
-  Result<std::vector<store::Record>> claim_windows(std::span<const store::ClaimLimit> l,
+  Result<std::vector<store::Record>> claim_windows(const store::ClaimLimitSet& l,
                                                    int max) override {
     auto r = db_.claim_windows(l, max);
     if (r && !r->empty()) claims.push_back(static_cast<int>(r->size()));
@@ -95,7 +95,7 @@ struct Worker {
     return records.add(p.runtime->id, test::FakePipeline::window(i), trigger);
   }
   tasks::WorkerEnd run() {
-    const tasks::WorkerSource source{[this] { return tasks::Runtimes{p.runtime}; },
+    const tasks::WorkerSource source{[this] { return tasks::claimable({p.runtime}); },
                                      [this] { return !draining.load(); }};
     return tasks::claim_and_run(store, leases, source);
   }

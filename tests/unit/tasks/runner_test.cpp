@@ -29,7 +29,7 @@ struct Worker {
   RecordId add(int i, Trigger trigger = Trigger::scheduled) { return add(p, i, trigger); }
 
   tasks::WorkerSource source() {
-    return {[this] { return pipelines; }, [this] { return !draining.load(); }};
+    return {[this] { return tasks::claimable(pipelines); }, [this] { return !draining.load(); }};
   }
   tasks::WorkerEnd run() { return tasks::claim_and_run(records, leases, source()); }
 
