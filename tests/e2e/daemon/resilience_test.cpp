@@ -236,3 +236,61 @@ TEST_CASE("kill -9 of a daemon: another takes its window over after the stale th
   CHECK(r.exit_code == 0);
   CHECK(heir.log_contains("stale locks: " + std::to_string(held) + " window(s) back to PENDING"));
 }
+
+TEST_CASE(
+    "kill -9 of a daemon claiming and ending empty windows in batches: another ends each of "
+    "them once",
+    "[e2e][daemon]") {
+  test::TestDatabase db;
+  auto c = test::prepared(db,
+                          "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                          "CREATE TABLE dst (LIKE src)");
+  test::TempDir dir;
+  test::DaemonSettings settings;
+  settings.stale_threshold = "3s";
+  test::write_daemon_file(dir.path(), settings);
+  // 1,440 empty hourly windows: claimed up to 32 at a time, their ends written together, so
+  // the kill lands inside a batch (claimed, some ended, the rest not yet).
+  test::write_pipeline(dir.path(), "empty", "src", "dst", "2024-01-01", "2024-03-01");
+  const auto count = [&](const std::string& where) {
+    return test::count(*c, "SELECT count(*) FROM pipeline_records WHERE " + where);
+  };
+  auto victim = std::make_unique<test::DaemonProcess>(dir.path(), db.url(), "victim");
+  REQUIRE(test::eventually([&] { return count("pipeline_status = 'SKIPPED'") >= 200; }, 60s));
+  victim->signal(SIGKILL);
+  victim->wait();
+  // A statement whose COMMIT was on the wire when the process died still commits: count once
+  // the victim's sessions are gone from the server.
+  REQUIRE(test::eventually(
+      [&] {
+        return test::count(*c,
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND application_name IN ('sluiced', "
+                           "'sluice-listen')") == 0;
+      },
+      10s));
+  const auto ended_by_victim = count("pipeline_status = 'SKIPPED'");
+  const auto held = count("pipeline_status = 'IN_PROGRESS'");
+  CHECK(held <= 32);
+  test::DaemonProcess heir(dir.path(), db.url(), "heir");
+  const bool all_ended =
+      test::eventually([&] { return count("pipeline_status = 'SKIPPED'") == 1440; }, 120s);
+  if (!all_ended) WARN(heir.log());
+  CHECK(all_ended);
+  CHECK(ended_by_victim < 1440);  // the kill came before the end
+  CHECK(count("true") == 1440);
+  // Each window ended once, by the run that held it last; an attempt counted only for those
+  // the victim held (released by the stale-lock cleanup).
+  CHECK(test::count(*c, "SELECT count(*) FROM pipeline_events WHERE to_status = 'SKIPPED'") ==
+        1440);
+  CHECK(test::count(*c,
+                    "SELECT count(DISTINCT record_id) FROM pipeline_events WHERE to_status = "
+                    "'SKIPPED'") == 1440);
+  CHECK(test::count(*c,
+                    "SELECT count(*) FROM pipeline_events e JOIN pipeline_records r ON r.id = "
+                    "e.record_id WHERE e.to_status = 'SKIPPED' AND e.dag_run_id <> "
+                    "r.dag_run_id") == 0);
+  CHECK(count("retry_attempt > 0") == held);
+  heir.signal(SIGTERM);
+  CHECK(heir.wait().exit_code == 0);
+}
