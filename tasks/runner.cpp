@@ -206,9 +206,19 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
       unstarted.push_back(record);
       continue;
     }
-    // The claim took it under these pipelines' limits: it is one of them.
-    const ChainOutcome outcome =
-        w.chain.run(record, *pipelines.find(record.pipeline), *held[i], &w.ends, &ahead);
+    // The claim took it under the limits stored for this holder, which a reload may have
+    // replaced while the claim walked (each of the claim's statements reads them anew): a
+    // window of a pipeline this worker does not have is given back as not started.
+    const PipelineRuntime* runtime = pipelines.find(record.pipeline);
+    if (runtime == nullptr) {
+      observe::logger("claims")->warn(
+          "{} claimed under limits a reload stored meanwhile: given back",
+          observe::window_context(record.pipeline, record.window, record.run));
+      leases.release(record);
+      unstarted.push_back(record);
+      continue;
+    }
+    const ChainOutcome outcome = w.chain.run(record, *runtime, *held[i], &w.ends, &ahead);
     take_ends();  // the ends written before this window's own writes
     if (outcome.deferred) continue;
     finished(record, outcome);
@@ -220,7 +230,7 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
     if (w.end.store_error) {
       w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin(), unstarted.end());
     } else if (auto released = release_windows(records, unstarted,
-                                               "released: its worker stopped before it started");
+                                               "released: its worker did not start it");
                !released) {
       lost(unstarted.front(), released.error());
       w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin() + 1, unstarted.end());

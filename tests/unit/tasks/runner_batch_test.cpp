@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <utility>
 
 #include "tasks/runner.hpp"
 #include "tasks/scheduling.hpp"
@@ -37,7 +38,8 @@ class Counting final : public store::RecordStore {
   }
   Result<std::vector<store::Record>> claim_windows(const store::ClaimLimitSet& l,
                                                    int max) override {
-    auto r = db_.claim_windows(l, max);
+    // One claim under other limits: as if a reload had stored them while the claim walked.
+    auto r = db_.claim_windows(claim_under ? *std::exchange(claim_under, nullptr) : l, max);
     if (r && !r->empty()) claims.push_back(static_cast<int>(r->size()));
     return r;
   }
@@ -79,6 +81,7 @@ class Counting final : public store::RecordStore {
   std::vector<int> claims, ends;
   std::vector<std::string> log;  // the writes made one by one, and each batch of ends
   bool refuse_batches = false;
+  const store::ClaimLimitSet* claim_under = nullptr;
 
  private:
   test::FakeRecords& db_;
@@ -343,4 +346,26 @@ TEST_CASE(
   auto settled = w.records.settled();
   std::sort(settled.begin(), settled.end());
   CHECK(settled == backfill);
+}
+
+TEST_CASE("a window claimed under limits a reload stored meanwhile, of a pipeline the worker "
+          "lacks, is given back without an attempt",
+          "[tasks][runner][batch][threads]") {
+  Worker w;
+  const test::FakePipeline added = test::fake_pipeline("added");
+  const auto stray =
+      w.records.add(added.runtime->id, test::FakePipeline::window(0), Trigger::scheduled);
+  const auto own = w.add(1, 0);
+  const auto reloaded = tasks::claim_limits({w.p.runtime, added.runtime});
+  w.store.claim_under = &reloaded;
+  const auto end = w.run();
+  CHECK_FALSE(end.store_error);
+  CHECK(end.summary.skipped == 1);
+  const auto row = w.records.row(stray);
+  CHECK(row.record.status == Status::pending);
+  CHECK(row.record.retry_attempt == 0);
+  CHECK(w.records.tasks_of(row.record.run) ==
+        std::vector<std::string>{"claim", "store_validate"});
+  CHECK(w.records.row(own).record.status == Status::skipped);
+  CHECK(w.leases.running() == 0);
 }
