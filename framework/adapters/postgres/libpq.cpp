@@ -286,8 +286,11 @@ ConnectionPool::Lease::~Lease() {
 
 void ConnectionPool::close_stale() {
   const auto oldest_kept = std::chrono::steady_clock::now() - max_idle_time_;
-  while (!idle_.empty() && (idle_.front().since < oldest_kept || idle_.size() > max_idle_))
-    idle_.pop_front();
+  std::size_t stale = 0;
+  while (stale < idle_.size() &&
+         (idle_[stale].since < oldest_kept || idle_.size() - stale > max_idle_))
+    ++stale;
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(stale));
 }
 
 Result<ConnectionPool::Lease> ConnectionPool::acquire(Deadline* deadline) {

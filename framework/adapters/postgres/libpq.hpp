@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -145,7 +144,10 @@ class ConnectionPool {
   std::size_t max_idle_;
   std::chrono::seconds max_idle_time_;
   std::mutex mutex_;
-  std::deque<Idle> idle_;  // most recently used at the back
+  // Most recently used at the back; at most max_idle_ of them. A vector, not a deque: a deque
+  // allocates its first block up front, and a daemon holds two pools per pipeline (about
+  // 20 MB at 10,000 pipelines, every pool idle and empty).
+  std::vector<Idle> idle_;
 };
 
 // The one whole number of a result of one row (a count), or a permanent Error.
