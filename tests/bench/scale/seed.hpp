@@ -245,8 +245,8 @@ SELECT timestamptz '{0}' - (p % 1000) * interval '1 minute', 'ops@scale', 'rerun
 }
 
 // What the triggers keep, set once: each pipeline's newest finished window's end, its
-// finished windows' counts and its newest scheduled window (pipeline_counts, as migrations
-// 0016 and 0019 fill it).
+// finished windows' counts (pipeline_counts, as migration 0016 fills it) and its newest
+// scheduled window, which the fold finds for every pipeline asking for a rescan (0019).
 inline constexpr const char* kFinishSeed = R"(
 UPDATE pipelines p
    SET newest_done_end = d.newest
@@ -264,12 +264,9 @@ SELECT pipeline_id,
   FROM pipeline_records
  WHERE pipeline_status IN ('SUCCESS', 'SKIPPED', 'FAILED')
  GROUP BY pipeline_id;
-INSERT INTO pipeline_counts AS c (pipeline_id, newest_scheduled)
-SELECT DISTINCT ON (pipeline_id) pipeline_id, ARRAY[window_start_time, window_end_time]
-  FROM pipeline_records
- WHERE trigger <> 'backfill'
- ORDER BY pipeline_id, window_start_time DESC
-ON CONFLICT (pipeline_id) DO UPDATE SET newest_scheduled = excluded.newest_scheduled;
+INSERT INTO pipeline_count_deltas (pipeline_id, succeeded, skipped, failed, rescan)
+SELECT pipeline_id, 0, 0, 0, true FROM pipelines;
+SELECT sluice_fold_counts();
 )";
 
 }  // namespace sluice::bench::scale
