@@ -1,15 +1,11 @@
 #include "tests/support/claim_fixture.hpp"
 
+#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include "framework/core/instant.hpp"
 
 namespace sluice::test {
-
-ClaimFixture::ClaimFixture() {
-  db.migrate();
-  c = db.connect();
-}
 
 void ClaimFixture::hours_of(store::Connection& c, const std::string& pipeline,
                             const std::string& from, int count, const std::string& trigger,
@@ -21,6 +17,14 @@ void ClaimFixture::hours_of(store::Connection& c, const std::string& pipeline,
       FROM generate_series('{1}'::timestamptz, '{1}'::timestamptz + ({2} - 1) * interval '1 hour',
                            interval '1 hour') AS t)",
                          pipeline, from, count, trigger, status));
+}
+
+std::vector<store::Record> ClaimFixture::claim_batch(store::Records& records,
+                                                     const std::vector<store::ClaimLimit>& limits,
+                                                     int max) {
+  auto r = records.claim_windows(limits, max);
+  REQUIRE(r);
+  return *r;
 }
 
 store::ClaimLimit ClaimFixture::limit(const std::string& pipeline, int live, int backfill,

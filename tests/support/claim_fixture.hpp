@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "framework/store/record_store.hpp"
+#include "framework/store/records.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace sluice::test {
 
-struct ClaimFixture {
-  ClaimFixture();
+struct ClaimFixture : MigratedDatabase {
 
   // `count` hourly windows of `pipeline` from `from` (`2024-01-01T05:00Z`), with `trigger`
   // and `status`, target_day 2024-01-01.
@@ -27,15 +27,16 @@ struct ClaimFixture {
   // In `pool` of `size` slots, `slots` per window; 10 live and 10 backfill windows at once.
   static store::ClaimLimit in_pool(const std::string& pipeline, const std::string& pool, int size,
                                    int slots = 1, int priority = 0);
+  // What one claim_windows call of `records` under `limits` takes (up to `max` windows).
+  static std::vector<store::Record> claim_batch(store::Records& records,
+                                                const std::vector<store::ClaimLimit>& limits,
+                                                int max);
   // "pipeline HH" of each window, ", " between: `a 00, a 01`.
   static std::string names(const std::vector<store::Record>& windows);
   // IN_PROGRESS windows of `pipeline`.
   static std::int64_t running(store::Connection& c, const std::string& pipeline);
   // The slots `pool`'s IN_PROGRESS windows hold.
   static std::int64_t slots_in_use(store::Connection& c, const std::string& pool);
-
-  TestDatabase db;
-  std::unique_ptr<store::Connection> c;
 };
 
 }  // namespace sluice::test

@@ -74,11 +74,13 @@ std::int64_t CtlEnv::count(const std::string& sql) const {
   return test::count(*c, sql);
 }
 
-ProcessResult CtlEnv::load_copy_events() const {
+void CtlEnv::load_copy_events() const {
   run_sql(*c,
           "INSERT INTO src SELECT i, '2024-01-01'::timestamptz + i * interval '30 minutes', 'n' "
           "FROM generate_series(0, 47) i");
-  return ctl({"run-once", "copy_events"});
+  const auto r = ctl({"run-once", "copy_events"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
 }
 
 std::int64_t CtlEnv::id_at(const std::string& start) const {

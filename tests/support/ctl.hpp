@@ -42,8 +42,9 @@ struct CtlEnv {
   // sluicectl -c CONFIG ARGS.
   ProcessResult ctl(std::vector<std::string> args) const;
   std::int64_t count(const std::string& sql) const;
-  // 48 source rows over 2024-01-01 and `run-once copy_events`: 24 SUCCESS records.
-  ProcessResult load_copy_events() const;
+  // 48 source rows over 2024-01-01 and `run-once copy_events`, which must succeed: 24 SUCCESS
+  // records.
+  void load_copy_events() const;
   // The id of copy_events' record whose window starts at `start`.
   std::int64_t id_at(const std::string& start) const;
 };

@@ -36,6 +36,16 @@ class TestDatabase {
   std::string url_;
 };
 
+// A migrated test database and a connection to it.
+struct MigratedDatabase {
+  MigratedDatabase() {
+    db.migrate();
+    c = db.connect();
+  }
+  TestDatabase db;
+  std::unique_ptr<store::Connection> c;
+};
+
 // Runs one statement (or several, `;`-separated) in autocommit mode; throws on error.
 pqxx::result run_sql(store::Connection& connection, const std::string& sql);
 

@@ -33,9 +33,7 @@ struct ApiEnv : CtlEnv {
       : CtlEnv(std::string("  vault:\n    kind: postgres\n    host: 127.0.0.1\n    port: 1\n"
                            "    dbname: x\n    user: sluice\n    password: ") +
                kConnectionSecret + "\n") {
-    const auto r = load_copy_events();
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
+    load_copy_events();
     write_file(dir.path() / "pipelines.d" / "hooked.yaml",
                std::string("id: hooked\nsource:\n  connection: db\n  table: src\n"
                            "  time_column: event_time\ntarget:\n  connection: db\n"

@@ -18,9 +18,7 @@ namespace {
 // that is not even YAML.
 struct Env : test::CtlEnv {
   Env() {
-    const auto r = load_copy_events();
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
+    load_copy_events();
     test::write_file(dir.path() / "pipelines.d" / "child.yaml", R"(id: child
 source:
   connection: db

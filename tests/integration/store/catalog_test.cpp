@@ -132,11 +132,9 @@ std::vector<store::Catalog::FileText> fleet_texts() {
 
 TEST_CASE("file_versions stores the rows file_version stores one by one, in a few statements",
           "[integration][store][catalog]") {
-  test::TestDatabase one_by_one, batched;
-  one_by_one.migrate();
-  batched.migrate();
-  auto a = one_by_one.connect();
-  auto b = batched.connect();
+  test::MigratedDatabase one_by_one, batched;
+  const auto& a = one_by_one.c;
+  const auto& b = batched.c;
   // The same history on both: p1 has a file version, then a catalog version after it (its
   // text gets a new file version); p2's text is stored already (nothing is written).
   for (auto* c : {a.get(), b.get()}) {

@@ -18,9 +18,8 @@ namespace {
 
 // "pipeline hour" of the claimed window, or "none".
 std::string claim_one(store::Records& records, const std::vector<store::ClaimLimit>& limits) {
-  auto r = records.claim_windows(limits, 1);
-  REQUIRE(r);
-  return r->empty() ? "none" : test::ClaimFixture::names(*r);
+  const auto r = test::ClaimFixture::claim_batch(records, limits, 1);
+  return r.empty() ? "none" : test::ClaimFixture::names(r);
 }
 
 std::int64_t stored_sets(store::Connection& c) {

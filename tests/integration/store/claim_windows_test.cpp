@@ -24,13 +24,6 @@ using namespace sluice;
 
 namespace {
 
-std::vector<store::Record> claim(store::Records& records,
-                                 const std::vector<store::ClaimLimit>& limits, int max) {
-  auto r = records.claim_windows(limits, max);
-  REQUIRE(r);
-  return *r;
-}
-
 void finish(store::Connection& c, const std::vector<store::Record>& batch,
             const std::string& status = "SUCCESS") {
   for (const auto& r : batch)
@@ -61,7 +54,7 @@ TEST_CASE_METHOD(
   hours_of(*c, "a", "2024-01-01T00:00Z", 10, "backfill");
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{limit("a", 1, 4)};
-  const auto first = claim(records, limits, 8);
+  const auto first = claim_batch(records, limits, 8);
   CHECK(names(first) == "a 00, a 01, a 02, a 03");
   std::set<std::string> runs;
   for (const auto& r : first) {
@@ -78,13 +71,13 @@ TEST_CASE_METHOD(
                     "SELECT count(*) FROM pipeline_events e JOIN pipeline_records r ON "
                     "r.id = e.record_id AND r.dag_run_id = e.dag_run_id WHERE e.task = "
                     "'claim'") == 4);
-  CHECK(claim(records, limits, 8).empty());  // the backfill limit is reached
+  CHECK(claim_batch(records, limits, 8).empty());  // the backfill limit is reached
   finish(*c, {first[0], first[2]});
-  CHECK(names(claim(records, limits, 8)) == "a 04, a 05");
+  CHECK(names(claim_batch(records, limits, 8)) == "a 04, a 05");
   CHECK(running(*c, "a") == 4);
   // At most what is asked.
   finish(*c, first);
-  CHECK(names(claim(records, limits, 1)) == "a 06");
+  CHECK(names(claim_batch(records, limits, 1)) == "a 06");
 }
 
 TEST_CASE_METHOD(test::ClaimFixture,
@@ -96,10 +89,10 @@ TEST_CASE_METHOD(test::ClaimFixture,
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{limit("a", 5, 5), limit("b", 5, 5)};
   // Live before backfill, the oldest live window first: b's, then a's, then a's backfill.
-  CHECK(names(claim(records, limits, 10)) == "b 02, b 03");
-  CHECK(names(claim(records, limits, 10)) == "a 05, a 06");
-  CHECK(names(claim(records, limits, 10)) == "a 00, a 01, a 02");
-  CHECK(claim(records, limits, 10).empty());
+  CHECK(names(claim_batch(records, limits, 10)) == "b 02, b 03");
+  CHECK(names(claim_batch(records, limits, 10)) == "a 05, a 06");
+  CHECK(names(claim_batch(records, limits, 10)) == "a 00, a 01, a 02");
+  CHECK(claim_batch(records, limits, 10).empty());
   // sluice_claim, the single claim, is the batch of one.
   hours_of(*c, "b", "2024-01-02T00:00Z", 2);
   auto one = records.claim(limits);
@@ -120,9 +113,9 @@ TEST_CASE_METHOD(
     hours_of(*c, "small", "2024-01-02T00:00Z", 6);
     const std::vector<store::ClaimLimit> limits{in_pool("big", "wh", 5, 2),
                                                 in_pool("small", "wh", 5, 1)};
-    CHECK(names(claim(records, limits, 10)) == "big 00, big 01");  // 2 x 2 of 5 slots
+    CHECK(names(claim_batch(records, limits, 10)) == "big 00, big 01");  // 2 x 2 of 5 slots
     // One slot left: big's next window (2 slots) does not fit, and holds back small's.
-    CHECK(claim(records, limits, 10).empty());
+    CHECK(claim_batch(records, limits, 10).empty());
     CHECK(test::count(*c,
                       "SELECT sum(pool_slots) FROM pipeline_records WHERE pipeline_status "
                       "= 'IN_PROGRESS' AND pool = 'wh'") == 4);
@@ -134,12 +127,12 @@ TEST_CASE_METHOD(
     const std::vector<store::ClaimLimit> limits{in_pool("a", "wh", 10), in_pool("b", "wh", 10),
                                                 limit("c", 10, 10)};
     // a 02 goes before b 02 (same hour: by pipeline), b 02 before a 03.
-    CHECK(names(claim(records, limits, 10)) == "a 00, a 01, a 02");
-    CHECK(names(claim(records, limits, 10)) == "c 01, c 02");
-    CHECK(names(claim(records, limits, 10)) == "b 02");
-    CHECK(names(claim(records, limits, 10)) == "a 03");
-    CHECK(names(claim(records, limits, 10)) == "b 03");
-    CHECK(names(claim(records, limits, 10)) == "a 04, a 05");
+    CHECK(names(claim_batch(records, limits, 10)) == "a 00, a 01, a 02");
+    CHECK(names(claim_batch(records, limits, 10)) == "c 01, c 02");
+    CHECK(names(claim_batch(records, limits, 10)) == "b 02");
+    CHECK(names(claim_batch(records, limits, 10)) == "a 03");
+    CHECK(names(claim_batch(records, limits, 10)) == "b 03");
+    CHECK(names(claim_batch(records, limits, 10)) == "a 04, a 05");
   }
 }
 
@@ -158,8 +151,8 @@ TEST_CASE_METHOD(test::ClaimFixture,
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{limit("clean", 10, 10)};
   // Hour 2 waits on a FAILED hour, hours 5 to 7 on hours raw has not made yet.
-  CHECK(names(claim(records, limits, 10)) == "clean 00, clean 01, clean 03, clean 04");
-  CHECK(claim(records, limits, 10).empty());
+  CHECK(names(claim_batch(records, limits, 10)) == "clean 00, clean 01, clean 03, clean 04");
+  CHECK(claim_batch(records, limits, 10).empty());
 }
 
 TEST_CASE_METHOD(
@@ -236,7 +229,7 @@ TEST_CASE_METHOD(
   hours_of(*c, "a", "2024-01-01T00:00Z", 4, "backfill");
   store::Records records(*c, "host:1"), rival(*other, "host:2");
   const std::vector<store::ClaimLimit> limits{limit("a", 1, 4)};
-  const auto batch = claim(records, limits, 4);
+  const auto batch = claim_batch(records, limits, 4);
   REQUIRE(batch.size() == 4);
   const std::vector<store::TaskWrite> writes(4, skipped());
 
@@ -245,7 +238,7 @@ TEST_CASE_METHOD(
     test::run_sql(*other, fmt::format("UPDATE pipeline_records SET pipeline_status = 'PENDING' "
                                       "WHERE id = {}",
                                       batch[1].id.value));
-    const auto taken = claim(rival, limits, 4);
+    const auto taken = claim_batch(rival, limits, 4);
     REQUIRE(names(taken) == "a 01");
     auto written = records.write_tasks(batch, writes);
     REQUIRE(written);
@@ -276,7 +269,7 @@ TEST_CASE_METHOD(
     auto freed = rival.expire_stale_locks(stale, stale[0]);
     REQUIRE(freed);
     CHECK(freed->returned_to_pending == 4);
-    const auto again = claim(rival, limits, 4);
+    const auto again = claim_batch(rival, limits, 4);
     REQUIRE(again.size() == 4);
     auto written = rival.write_tasks(again, writes);
     REQUIRE(written);
@@ -309,14 +302,14 @@ TEST_CASE_METHOD(
                 "'RUNNING', 4)");
   store::Records records(*c, "host:1");
   const std::vector<store::ClaimLimit> limits{limit("a", 1, 4)};
-  const auto batch = claim(records, limits, 2);
+  const auto batch = claim_batch(records, limits, 2);
   REQUIRE(records.write_tasks(batch, std::vector<store::TaskWrite>(2, skipped())));
   const auto done = [&] { return test::count(*c, "SELECT windows_done FROM backfill_requests"); };
   REQUIRE(records.settle_backfills(batch, false));
   CHECK(done() == 0);  // two windows left: not read
   REQUIRE(records.settle_backfills(batch, true));
   CHECK(done() == 2);
-  const auto rest = claim(records, limits, 4);
+  const auto rest = claim_batch(records, limits, 4);
   REQUIRE(rest.size() == 2);
   REQUIRE(records.write_tasks(rest, std::vector<store::TaskWrite>(2, skipped())));
   auto settled = records.settle_backfills(rest, false);
@@ -346,7 +339,7 @@ TEST_CASE(
       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION note_commit_mode())");
   test::run_sql(*c, "SET synchronous_commit = on");
   store::Records records(*c, "host:1");
-  const auto batch = claim(records, {limit("a", 1, 4)}, 4);
+  const auto batch = claim_batch(records, {limit("a", 1, 4)}, 4);
   REQUIRE(batch.size() == 4);
   store::TaskWrite loads = skipped();  // counts that differ: the window goes on to load
   loads.outcome = store::Outcome::success;

@@ -77,11 +77,9 @@ std::vector<std::string> records_of(store::Connection& c) {
 
 TEST_CASE("batched generation makes the records generate_due makes one pipeline at a time",
           "[integration][generation]") {
-  test::TestDatabase batched_db, alone_db;
-  batched_db.migrate();
-  alone_db.migrate();
-  auto batched_c = batched_db.connect();
-  auto alone_c = alone_db.connect();
+  test::MigratedDatabase batched_db, alone_db;
+  const auto& batched_c = batched_db.c;
+  const auto& alone_c = alone_db.c;
   // The same history in both: hourly has made three windows, and a backfill ahead of them.
   for (auto* c : {batched_c.get(), alone_c.get()})
     test::run_sql(*c,
