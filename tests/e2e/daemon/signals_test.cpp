@@ -1,5 +1,6 @@
 // sluiced under SIGTERM (drain: finish or release) and SIGHUP (reload: a new pipeline
-// starts; a broken daemon file is refused and the running config stays).
+// starts; a broken daemon file is refused and the running config stays; reloads racing the
+// claims of a backlog).
 #include <catch2/catch.hpp>
 
 #include <poll.h>
@@ -10,6 +11,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/files.hpp"
@@ -269,4 +272,60 @@ TEST_CASE("a backfill request raised with plain SQL is picked up and run by the 
   CHECK(daemon.wait().exit_code == 0);
   INFO(daemon.log());
   CHECK(daemon.log_contains("backfill: 1 request(s) taken"));
+}
+
+TEST_CASE(
+    "SIGHUPs racing the claims of a backlog, each adding or removing a pipeline: every window "
+    "ends once and the daemon lives on",
+    "[e2e][daemon][threads]") {
+  test::TestDatabase db;
+  auto c = test::prepared(db,
+                          "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                          "CREATE TABLE dst (LIKE src); CREATE TABLE dst_f (LIKE src)");
+  test::TempDir dir;
+  test::DaemonSettings settings;
+  settings.workers = 4;
+  test::write_daemon_file(dir.path(), settings);
+  // 1,440 empty hourly windows, claimed in batches by four workers while each reload stores
+  // another set of claim limits under the daemon's holder.
+  test::write_pipeline(dir.path(), "steady", "src", "dst", "2024-01-01", "2024-03-01");
+  test::DaemonProcess daemon(dir.path(), db.url());
+  const auto count = [&](const std::string& sql) { return test::count(*c, sql); };
+  const auto flicker = dir.path() / "pipelines.d" / "flicker.yaml";
+  int reloads = 0;
+  while (reloads < 40 &&
+         count("SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'steady' AND "
+               "pipeline_status = 'SKIPPED'") < 1440) {
+    if (reloads % 2 == 0) {
+      test::write_pipeline(dir.path(), "flicker", "src", "dst_f", "2024-01-01", "2024-02-01");
+    } else {
+      std::filesystem::remove(flicker);
+    }
+    daemon.signal(SIGHUP);
+    ++reloads;
+    std::this_thread::sleep_for(150ms);
+  }
+  CHECK(reloads >= 2);
+  const bool all_ended = test::eventually(
+      [&] {
+        return count("SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'steady' AND "
+                     "pipeline_status = 'SKIPPED'") == 1440;
+      },
+      120s);
+  if (!all_ended) WARN(daemon.log());
+  CHECK(all_ended);
+  // Nothing ended twice, nothing left held.
+  CHECK(count("SELECT count(*) FROM (SELECT record_id FROM pipeline_events WHERE to_status = "
+              "'SKIPPED' GROUP BY record_id HAVING count(*) > 1) x") == 0);
+  CHECK(test::eventually(
+      [&] {
+        return count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                     "'IN_PROGRESS'") == 0;
+      },
+      30s));
+  CHECK(count("SELECT count(*) FROM pipeline_records WHERE retry_attempt > 0") == 0);
+  daemon.signal(SIGTERM);
+  const auto r = daemon.wait();
+  INFO(daemon.log());
+  CHECK(r.exit_code == 0);
 }
