@@ -23,7 +23,7 @@ Answer<std::vector<ops::PipelineStatus>> statuses(Call& call, const config::Conf
                                                   const std::vector<std::string>& ids) {
   auto op = operator_for(call);
   if (!op) return tl::unexpected(op.error());
-  auto counts = op->counts(ids);
+  auto counts = op->counts(ids, ops::may_wait(config));
   if (!counts) return unavailable(counts.error());
   return ops::pipeline_statuses(config, std::move(*counts), call.services.now());
 }

@@ -86,7 +86,7 @@ int run_status(Context& ctx, const StatusOptions& o) {
 
   auto connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
-  auto counts = op.counts(ids);
+  auto counts = op.counts(ids, ops::may_wait(config));
   if (!counts) throw Failure(counts.error());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
 

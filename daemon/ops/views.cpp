@@ -115,6 +115,14 @@ std::optional<Instant> next_due(const time::WindowSpec& spec, std::optional<Inst
   return time::add(end, spec.x_time_back);
 }
 
+std::vector<std::string> may_wait(const config::Config& config) {
+  std::vector<std::string> out;
+  for (const auto& p : config.pipelines)
+    if (!p.depends_on.empty() || p.run_if) out.push_back(p.id.value);
+  for (const auto& q : config.quarantined) out.push_back(q.pipeline.value);
+  return out;
+}
+
 std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,
                                               std::vector<store::PipelineCounts> counts,
                                               Instant now) {

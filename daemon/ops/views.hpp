@@ -46,6 +46,9 @@ struct PipelineStatus {
   const config::Quarantined* config_error = nullptr;
   time::Zone zone = nullptr;  // the pipeline's; the daemon's when it has no definition
 };
+// The ids whose oldest PENDING window status asks what holds it (store::Operator::counts):
+// each pipeline with `depends_on` or `run_if`, and each quarantined file's.
+std::vector<std::string> may_wait(const config::Config& config);
 // Loaded pipelines, and quarantined ones with no definition (pipeline null), for the ids
 // `counts` holds (a quarantined file with a loaded id: one row each), by id.
 std::vector<PipelineStatus> pipeline_statuses(const config::Config& config,

@@ -180,7 +180,7 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   for (const auto& p : s->config.pipelines) ids.push_back(p.id.value);
   if (auto folded = store::fold_counts(c); !folded) return fail(folded.error());
   store::Operator op(c, options_.holder);
-  auto counts = op.counts(ids);
+  auto counts = op.counts(ids, {});  // the metrics show no waiting_on
   if (!counts) return fail(counts.error());
   const Instant now = std::chrono::floor<Seconds>(std::chrono::system_clock::now());
   std::vector<observe::PipelineSnapshot> pipelines;

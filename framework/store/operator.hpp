@@ -121,7 +121,10 @@ class Operator {
   // From the oldest selected window's start to the newest one's end; nullopt when none is.
   Result<std::optional<Window>> span(const RecordSelection& selection);
   Result<std::optional<RecordDetail>> show(std::int64_t id);
-  Result<std::vector<PipelineCounts>> counts(std::span<const std::string> pipelines);
+  // Each pipeline's counts; `waiting_on` only for those in `may_wait` (a pipeline with
+  // `depends_on` or `run_if`: nothing else holds a PENDING window), empty for the rest.
+  Result<std::vector<PipelineCounts>> counts(std::span<const std::string> pipelines,
+                                             std::span<const std::string> may_wait);
   // The `per_pipeline` newest windows of each pipeline, by pipeline then newest first.
   Result<std::vector<RecentWindow>> recent(std::span<const std::string> pipelines,
                                            int per_pipeline);

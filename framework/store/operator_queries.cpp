@@ -146,78 +146,74 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
   });
 }
 
-Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines) {
+Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines,
+                                                    std::span<const std::string> may_wait) {
   return attempt("counting records per pipeline", [&] {
     pqxx::work tx(connection_);
     // Its estimated cost (a probe per pipeline) passes jit_above_cost at a few thousand
     // pipelines: compiling it to machine code took longer than running it, at every refresh.
     tx.exec("SET LOCAL jit = off");
-    // One aggregate over each pipeline's registration, its kept counts and newest scheduled
-    // window (0016, 0019) and its live windows (the partial indexes of PENDING and
-    // IN_PROGRESS): the cost follows the number of pipelines and live windows, not the length
-    // of the history. The windows are probed only for a pipeline whose newest scheduled window
-    // was deleted or changed since the last fold, and for what holds the oldest PENDING window
-    // where there is one (sluice_waiting_on only for a pipeline with upstreams). A few ids
-    // filter each part; many read every pipeline's rows and keep theirs at the join, since
-    // the planner estimates `= ANY` of a constant array element by element (40 ms of
-    // planning at 10,000 pipelines).
+    // Each pipeline's registration, its kept counts and newest scheduled window (0016, 0019),
+    // the deltas not folded yet and its live windows (the partial indexes of PENDING and
+    // IN_PROGRESS), each joined by pipeline id: the cost follows the number of pipelines and
+    // live windows, not the length of the history. (One aggregate over the union of the
+    // five took twice as long at 10,000 pipelines.) The windows are probed only for a
+    // pipeline whose newest scheduled window was deleted or changed since the last fold, and,
+    // for the pipelines in `may_wait` with a backlog, for what holds the oldest PENDING
+    // window (sluice_waiting_on only for a pipeline with upstreams): at 10,000 pipelines
+    // that probe for every backlog was a third of the statement. A few ids filter the live
+    // windows and the deltas; many read them all and keep theirs at the join, since the
+    // planner estimates `= ANY` of a constant array element by element (40 ms of planning at
+    // 10,000 pipelines).
     const std::string only =
         pipelines.size() <= kFilteredCounts ? " AND pipeline_id = ANY($1::text[])" : "";
     const auto result = tx.exec_params(
-        "WITH ids AS MATERIALIZED (SELECT unnest($1::text[]) AS id) "
-        "SELECT p.id, coalesce(s.pending, 0), coalesce(s.running, 0), coalesce(s.failed, 0), "
-        "  coalesce(s.succeeded, 0), coalesce(s.skipped, 0), "
-        "  extract(epoch FROM CASE WHEN s.registered THEN s.newest_done_end "
-        "    ELSE (SELECT d.window_end_time FROM pipeline_records d WHERE d.pipeline_id = p.id "
-        "           AND d.pipeline_status IN ('SUCCESS', 'SKIPPED') "
-        "         ORDER BY d.window_start_time DESC LIMIT 1) END)::bigint, "
-        "  extract(epoch FROM CASE WHEN s.rescan THEN (SELECT g.window_end_time "
+        "WITH ids AS MATERIALIZED (SELECT unnest($1::text[]) AS id), "
+        "  waits AS MATERIALIZED (SELECT DISTINCT unnest($2::text[]) AS id) "
+        "SELECT p.id, coalesce(l.pending, 0), coalesce(l.running, 0), "
+        "  coalesce(k.failed, 0) + coalesce(d.failed, 0), "
+        "  coalesce(k.succeeded, 0) + coalesce(d.succeeded, 0), "
+        "  coalesce(k.skipped, 0) + coalesce(d.skipped, 0), "
+        "  extract(epoch FROM CASE WHEN r.pipeline_id IS NOT NULL THEN r.newest_done_end "
+        "    ELSE (SELECT x.window_end_time FROM pipeline_records x WHERE x.pipeline_id = p.id "
+        "           AND x.pipeline_status IN ('SUCCESS', 'SKIPPED') "
+        "         ORDER BY x.window_start_time DESC LIMIT 1) END)::bigint, "
+        "  extract(epoch FROM CASE WHEN d.rescan THEN (SELECT g.window_end_time "
         "    FROM pipeline_records g WHERE g.pipeline_id = p.id AND g.trigger <> 'backfill' "
-        "    ORDER BY g.window_start_time DESC LIMIT 1) ELSE s.newest_scheduled[2] END)::bigint, "
-        "  coalesce(s.paused, false), "
+        "    ORDER BY g.window_start_time DESC LIMIT 1) "
+        "    ELSE (greatest(k.newest_scheduled, d.newest_scheduled))[2] END)::bigint, "
+        "  coalesce(r.paused, false), "
         // What holds the oldest PENDING window, on the claim index: its dependencies, or the
         // run_if its last run waits for (that run's message).
-        "  CASE WHEN s.pending > 0 THEN (SELECT coalesce(CASE WHEN EXISTS (SELECT 1 FROM "
-        "pipeline_dependencies dep WHERE dep.pipeline_id = q.pipeline_id) THEN "
+        "  CASE WHEN l.pending > 0 AND w.id IS NOT NULL THEN (SELECT coalesce(CASE WHEN EXISTS "
+        "(SELECT 1 FROM pipeline_dependencies dep WHERE dep.pipeline_id = q.pipeline_id) THEN "
         "sluice_waiting_on(q.pipeline_id, q.window_start_time, q.window_end_time) END, "
         "CASE WHEN (SELECT e.outcome FROM pipeline_events e WHERE e.record_id = q.id ORDER BY "
         "e.id DESC LIMIT 1) = 'WAITING' THEN q.error_message END) "
         "     FROM pipeline_records q WHERE q.pipeline_id = p.id "
         "      AND q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) END "
-        "FROM ids p LEFT JOIN ("
-        "  SELECT u.pipeline_id, bool_or(u.registered) AS registered, bool_or(u.paused) AS paused, "
-        "         max(u.newest_done_end) AS newest_done_end, sum(u.pending) AS pending, "
-        "         sum(u.running) AS running, sum(u.succeeded)::bigint AS succeeded, "
-        "         sum(u.skipped)::bigint AS skipped, sum(u.failed)::bigint AS failed, "
-        "         max(u.newest_scheduled) AS newest_scheduled, bool_or(u.rescan) AS rescan "
-        "    FROM (SELECT pipeline_id, true AS registered, paused, newest_done_end, 0 AS pending, "
-        "                 0 AS running, 0::bigint AS succeeded, 0::bigint AS skipped, "
-        "                 0::bigint AS failed, NULL::timestamptz[] AS newest_scheduled, "
-        "                 false AS rescan "
-        "            FROM pipelines WHERE TRUE" +
+        "FROM ids p "
+        "LEFT JOIN waits w ON w.id = p.id "
+        "LEFT JOIN pipelines r ON r.pipeline_id = p.id "
+        "LEFT JOIN pipeline_counts k ON k.pipeline_id = p.id "
+        "LEFT JOIN (SELECT pipeline_id, sum(succeeded) AS succeeded, sum(skipped) AS skipped, "
+        "                  sum(failed) AS failed, max(newest_scheduled) AS newest_scheduled, "
+        "                  bool_or(rescan) AS rescan "
+        "             FROM pipeline_count_deltas WHERE TRUE" +
             only +
-            "          UNION ALL "
-            "          SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed, "
-            "                 newest_scheduled, false "
-            "            FROM pipeline_counts WHERE TRUE" +
+            "            GROUP BY pipeline_id) d ON d.pipeline_id = p.id "
+            "LEFT JOIN (SELECT pipeline_id, sum(pending) AS pending, sum(running) AS running "
+            "             FROM (SELECT pipeline_id, 1 AS pending, 0 AS running "
+            "                     FROM pipeline_records WHERE pipeline_status = 'PENDING'" +
             only +
-            "          UNION ALL "
-            "          SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed, "
-            "                 newest_scheduled, rescan "
-            "            FROM pipeline_count_deltas WHERE TRUE" +
-            only +
-            "          UNION ALL "
-            "          SELECT pipeline_id, false, NULL, NULL, 1, 0, 0, 0, 0, NULL, false "
-            "            FROM pipeline_records WHERE pipeline_status = 'PENDING'" +
-            only +
-            "          UNION ALL "
-            "          SELECT pipeline_id, false, NULL, NULL, 0, 1, 0, 0, 0, NULL, false "
-            "            FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'" +
+            "                   UNION ALL "
+            "                   SELECT pipeline_id, 0, 1 "
+            "                     FROM pipeline_records WHERE pipeline_status = 'IN_PROGRESS'" +
             only +
             ") u "
-            "   GROUP BY u.pipeline_id) s ON s.pipeline_id = p.id "
+            "            GROUP BY pipeline_id) l ON l.pipeline_id = p.id "
             "ORDER BY p.id",
-        array_literal(pipelines));
+        array_literal(pipelines), array_literal(may_wait));
     std::vector<PipelineCounts> out;
     for (const auto& row : result) {
       PipelineCounts c;

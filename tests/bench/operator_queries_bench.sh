@@ -2,8 +2,8 @@
 # The operator queries before and after migration 0018, side by side in one session of one
 # database: README's sql/queries, pipeline_summary, `records list --trigger` (and the API's
 # ?trigger=) and `status` (GET /api/v1/pipelines and the metrics refresh run the same
-# statement; for it also 0018's statement against 0019's, which reads the newest scheduled
-# window kept with the counts). Prints the median of each and the ratio before / after.
+# statement; for it 0018's statement against today's, which reads the newest scheduled window
+# kept with the counts). Prints the median of each and the ratio before / after.
 #
 #   tests/bench/operator_queries_bench.sh [DATABASE_URL] [RUNS]
 #
@@ -39,6 +39,7 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$url" "$@"; }
 
 psql -f tests/bench/scale/before_0018.sql
 ids=$(psql -Atc "SELECT array_agg(pipeline_id ORDER BY pipeline_id) FROM pipelines")
+waits=$(psql -Atc "SELECT coalesce(array_agg(DISTINCT pipeline_id), '{}') FROM pipeline_dependencies")
 probe=$(psql -Atc "SELECT pipeline_id FROM pipelines ORDER BY pipeline_id OFFSET 4 LIMIT 1")
 echo "== $(psql -Atc "SELECT count(*) FROM pipeline_records") records," \
      "$(psql -Atc "SELECT count(*) FROM pipelines") pipelines; PostgreSQL" \
@@ -111,42 +112,43 @@ ORDER BY p.id
 EOF
 }
 
-# The statement of `status` since 0019, for every pipeline (more than 64 ids: each part read
-# whole, the ids kept at the join): the newest scheduled window kept with the counts, probed
-# only after a delete or a change since the last fold.
+# The statement of `status` now, for every pipeline (more than 64 ids: each part read whole,
+# the ids kept at the join): the newest scheduled window kept with the counts, probed only
+# after a delete or a change since the last fold; each part joined by pipeline id; what holds
+# the oldest PENDING window asked only for the pipelines that may wait (those with
+# dependencies here: status passes those with `depends_on` or `run_if`).
 counts_now() {
   cat <<'EOF'
-WITH ids AS MATERIALIZED (SELECT unnest(:'ids'::text[]) AS id)
-SELECT p.id, coalesce(s.pending, 0), coalesce(s.running, 0), coalesce(s.failed, 0),
-  coalesce(s.succeeded, 0), coalesce(s.skipped, 0), extract(epoch FROM CASE WHEN s.registered THEN
-  s.newest_done_end ELSE (SELECT d.window_end_time FROM pipeline_records d WHERE d.pipeline_id =
-  p.id AND d.pipeline_status IN ('SUCCESS', 'SKIPPED') ORDER BY d.window_start_time DESC LIMIT 1)
-  END)::bigint, extract(epoch FROM CASE WHEN s.rescan THEN (SELECT g.window_end_time FROM
-  pipeline_records g WHERE g.pipeline_id = p.id AND g.trigger <> 'backfill' ORDER BY
-  g.window_start_time DESC LIMIT 1) ELSE s.newest_scheduled[2] END)::bigint, coalesce(s.paused,
-  false), CASE WHEN s.pending > 0 THEN (SELECT coalesce(CASE WHEN EXISTS (SELECT 1 FROM
-  pipeline_dependencies dep WHERE dep.pipeline_id = q.pipeline_id) THEN
+WITH ids AS MATERIALIZED (SELECT unnest(:'ids'::text[]) AS id),
+  waits AS MATERIALIZED (SELECT DISTINCT unnest(:'waits'::text[]) AS id)
+SELECT p.id, coalesce(l.pending, 0), coalesce(l.running, 0),
+  coalesce(k.failed, 0) + coalesce(d.failed, 0), coalesce(k.succeeded, 0) + coalesce(d.succeeded, 0),
+  coalesce(k.skipped, 0) + coalesce(d.skipped, 0),
+  extract(epoch FROM CASE WHEN r.pipeline_id IS NOT NULL THEN r.newest_done_end ELSE (SELECT
+  x.window_end_time FROM pipeline_records x WHERE x.pipeline_id = p.id AND x.pipeline_status IN
+  ('SUCCESS', 'SKIPPED') ORDER BY x.window_start_time DESC LIMIT 1) END)::bigint,
+  extract(epoch FROM CASE WHEN d.rescan THEN (SELECT g.window_end_time FROM pipeline_records g
+  WHERE g.pipeline_id = p.id AND g.trigger <> 'backfill' ORDER BY g.window_start_time DESC LIMIT
+  1) ELSE (greatest(k.newest_scheduled, d.newest_scheduled))[2] END)::bigint,
+  coalesce(r.paused, false),
+  CASE WHEN l.pending > 0 AND w.id IS NOT NULL THEN (SELECT coalesce(CASE WHEN EXISTS (SELECT 1
+  FROM pipeline_dependencies dep WHERE dep.pipeline_id = q.pipeline_id) THEN
   sluice_waiting_on(q.pipeline_id, q.window_start_time, q.window_end_time) END, CASE WHEN (SELECT
   e.outcome FROM pipeline_events e WHERE e.record_id = q.id ORDER BY e.id DESC LIMIT 1) =
   'WAITING' THEN q.error_message END) FROM pipeline_records q WHERE q.pipeline_id = p.id AND
   q.pipeline_status = 'PENDING' ORDER BY q.window_start_time LIMIT 1) END
-FROM ids p LEFT JOIN ( SELECT u.pipeline_id, bool_or(u.registered) AS registered,
-  bool_or(u.paused) AS paused, max(u.newest_done_end) AS newest_done_end, sum(u.pending) AS
-  pending, sum(u.running) AS running, sum(u.succeeded)::bigint AS succeeded,
-  sum(u.skipped)::bigint AS skipped, sum(u.failed)::bigint AS failed, max(u.newest_scheduled) AS
-  newest_scheduled, bool_or(u.rescan) AS rescan FROM (SELECT pipeline_id, true AS registered,
-  paused, newest_done_end, 0 AS pending, 0 AS running, 0::bigint AS succeeded, 0::bigint AS
-  skipped, 0::bigint AS failed, NULL::timestamptz[] AS newest_scheduled, false AS rescan FROM
-  pipelines WHERE TRUE
- UNION ALL SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed,
-  newest_scheduled, false FROM pipeline_counts WHERE TRUE
- UNION ALL SELECT pipeline_id, false, NULL, NULL, 0, 0, succeeded, skipped, failed,
-  newest_scheduled, rescan FROM pipeline_count_deltas WHERE TRUE
- UNION ALL SELECT pipeline_id, false, NULL, NULL, 1, 0, 0, 0, 0, NULL, false FROM pipeline_records
-  WHERE pipeline_status = 'PENDING'
- UNION ALL SELECT pipeline_id, false, NULL, NULL, 0, 1, 0, 0, 0, NULL, false FROM pipeline_records
-  WHERE pipeline_status = 'IN_PROGRESS') u GROUP BY u.pipeline_id) s ON s.pipeline_id = p.id ORDER
-  BY p.id
+FROM ids p
+LEFT JOIN waits w ON w.id = p.id
+LEFT JOIN pipelines r ON r.pipeline_id = p.id
+LEFT JOIN pipeline_counts k ON k.pipeline_id = p.id
+LEFT JOIN (SELECT pipeline_id, sum(succeeded) AS succeeded, sum(skipped) AS skipped,
+  sum(failed) AS failed, max(newest_scheduled) AS newest_scheduled, bool_or(rescan) AS rescan
+  FROM pipeline_count_deltas GROUP BY pipeline_id) d ON d.pipeline_id = p.id
+LEFT JOIN (SELECT pipeline_id, sum(pending) AS pending, sum(running) AS running FROM (SELECT
+  pipeline_id, 1 AS pending, 0 AS running FROM pipeline_records WHERE pipeline_status = 'PENDING'
+  UNION ALL SELECT pipeline_id, 0, 1 FROM pipeline_records WHERE pipeline_status =
+  'IN_PROGRESS') u GROUP BY pipeline_id) l ON l.pipeline_id = p.id
+ORDER BY p.id
 EOF
 }
 
@@ -159,7 +161,7 @@ timed() {
     printf '%s\n\\timing on\n' "$1"
     printf '%s\n\\g /dev/null\n' "$query"
     printf '\\timing off\n%s\n' "$3"
-  } | psql -At -v ids="$ids" | awk '/^Time: / {print $2}'
+  } | psql -At -v ids="$ids" -v waits="$waits" | awk '/^Time: / {print $2}'
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }

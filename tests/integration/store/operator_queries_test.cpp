@@ -172,7 +172,7 @@ TEST_CASE(
 
     for (const auto* asked : {&ids, &many}) {
       const auto before = counts_before(*c, *asked);
-      const auto now = op.counts(*asked);
+      const auto now = op.counts(*asked, *asked);
       REQUIRE(now);
       std::vector<std::string> after;
       for (const auto& k : *now) after.push_back(text_of(k));

@@ -125,7 +125,7 @@ std::vector<std::string> scheduled_mismatches(store::Connection& c) {
   store::Operator op(c, "counts-test");
   std::vector<std::string> out;
   for (const auto* ids : {&few, &many}) {
-    const auto counts = op.counts(*ids);
+    const auto counts = op.counts(*ids, *ids);
     REQUIRE(counts);
     REQUIRE(counts->size() == ids->size());
     for (const auto& k : *counts) {
@@ -194,7 +194,7 @@ TEST_CASE(
   ids.reserve(kPipelines);
   for (int i = 0; i < kPipelines; ++i) ids.push_back(pipeline(i));
   store::Operator op(*c, "counts-test");
-  const auto counts = op.counts(ids);
+  const auto counts = op.counts(ids, ids);
   REQUIRE(counts);
   for (const auto& k : *counts) {
     INFO(k.pipeline);

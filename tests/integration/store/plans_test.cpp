@@ -194,10 +194,11 @@ TEST_CASE("no hot statement reads pipeline_records by a sequential scan, at 200,
        list({.trigger = Trigger::manual, .newest_first = true}), "pipeline_records_trigger_idx"},
       {"records list --tag", list({.pipelines = std::vector<std::string>{"p_001", "p_002"}})},
       {"records list, newest first", list({.newest_first = true})},
-      {"status", [&] { REQUIRE(op.counts(ids)); }},
+      {"status", [&] { REQUIRE(op.counts(ids, ids)); }},
       {"status of a few pipelines",
        [&] {
-         REQUIRE(op.counts(std::vector<std::string>{"p_001", "p_042", "p_199"}));
+         const std::vector<std::string> few{"p_001", "p_042", "p_199"};
+         REQUIRE(op.counts(few, few));
        }},
       {"pipeline_summary", view("SELECT * FROM pipeline_summary")},
       {"pipeline_summary of a pipeline",
