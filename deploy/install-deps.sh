@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
+  # toolchain (lld: deploy/test.sh's clang build links with it)
   build-essential cmake pkg-config git ca-certificates clang libclang-rt-14-dev clang-format clang-tidy
+  lld
   # libraries
   libboost-dev libpqxx-dev libpq-dev libyaml-cpp-dev libhowardhinnant-date-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libcli11-dev libsystemd-dev

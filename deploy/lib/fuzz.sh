@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # libFuzzer targets under tests/fuzz/, built by CMake (tests/fuzz/CMakeLists.txt) with clang
 # in build/fuzz, every library instrumented (-fsanitize=fuzzer-no-link,address,undefined).
+# deploy/test.sh builds them in its own clang build (SLUICE_FUZZ=ON there) and sets fuzz_dir.
 # Source this file, then:
 #   fuzz_all [SECONDS]        build and run every target for SECONDS each (default 20)
-#   fuzz_build; fuzz_run_all [SECONDS]   the same in two steps (deploy/test.sh builds early)
+#   fuzz_build; fuzz_run_all [SECONDS]   the same in two steps
 # A crash, a hang (one input over 10 s), a leak or a sanitizer report fails the call;
 # the reproducer is left in build/fuzz/run/<target>/ and its path printed.
 # A target's `// fuzz-options:` line adds libFuzzer options to its run (e.g. -max_len=8192).
@@ -24,13 +25,14 @@ fuzz_own_options() { sed -n 's|^// fuzz-options: ||p' "tests/fuzz/$1.cpp"; }
 
 # fuzz_run TARGET SECONDS: runs a built target on a copy of its seed corpus.
 fuzz_run() {
-  local target=$1 seconds=$2 out="$fuzz_dir/run/$1" options
+  local target=$1 seconds=$2 out="$fuzz_dir/run/$1" options binary
+  binary=$(realpath "$fuzz_dir/tests/fuzz/$target")
   read -r -a options <<<"$(fuzz_own_options "$target")"
   mkdir -p "$out/corpus"
   cp -n tests/fuzz/corpus/"$target"/* "$out/corpus/" 2>/dev/null || true
   # libFuzzer writes crash-*/timeout-*/leak-* reproducers into the working directory.
   (cd "$out" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$OLDPWD/$fuzz_dir/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 \
+    "$binary" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=256 -print_final_stats=1 "${options[@]}" corpus >"run.log" 2>&1)
   local status=$?
   if [ $status -ne 0 ]; then

@@ -31,7 +31,7 @@ mariadb_resolve_dir() {
   owner=$(mariadb_owner)
   mkdir -p "$want"
   chown "$owner" "$want" 2>/dev/null || true
-  if [ ${#want} -lt 80 ] && mariadb_as_owner test -w "$want" 2>/dev/null; then echo "$want"; return; fi
+  if [ ${#want} -lt 80 ] && mariadb_as_owner test -w "$want" 2>/dev/null; then echo "$want"; return 0; fi
   alt="/tmp/sluice-mariadb-$(echo -n "$want" | md5sum | cut -c1-12)"
   mkdir -p "$alt" && chown "$owner" "$alt"
   echo "$alt"

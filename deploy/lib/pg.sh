@@ -31,13 +31,15 @@ pg_free_port() {
 
 # The directory the cluster lives in. When the owner cannot reach the requested one (a
 # checkout under /root, say), the cluster goes to a directory under /tmp named after it.
+# `return 0`, not `return`: in an EXIT trap a bare return gives the status the script exits
+# with, and a failed run's trap (pg_stop under errexit) would stop there.
 pg_resolve_dir() {
   local want owner
   want=$(realpath -m "$1")
   owner=$(pg_owner)
   mkdir -p "$want"
   chown "$owner" "$want" 2>/dev/null || true
-  if pg_as_owner test -w "$want" 2>/dev/null; then echo "$want"; return; fi
+  if pg_as_owner test -w "$want" 2>/dev/null; then echo "$want"; return 0; fi
   local alt
   alt="/tmp/sluice-pg-$(echo -n "$want" | md5sum | cut -c1-12)"
   mkdir -p "$alt" && chown "$owner" "$alt"

@@ -48,7 +48,9 @@ std::vector<std::string> violations(const std::vector<Include>& includes) {
     if (in_framework && to.starts_with("framework/") && from != to) arrows[from].emplace(to, &i);
   }
   // A loop is reported once, from its smallest folder, as the path back to it.
-  for (const auto& [start, _] : arrows) {
+  for (const auto& entry : arrows) {
+    // Not a structured binding: clang 14's lambdas cannot capture one.
+    const std::string& start = entry.first;
     std::vector<std::string> path{start};
     std::set<std::string> seen{start};
     std::vector<const Include*> via;
