@@ -229,8 +229,8 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
   if (!unstarted.empty()) {
     if (w.end.store_error) {
       w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin(), unstarted.end());
-    } else if (auto released = release_windows(records, unstarted,
-                                               "released: its worker did not start it");
+    } else if (auto released =
+                   release_windows(records, unstarted, "released: its worker did not start it");
                !released) {
       lost(unstarted.front(), released.error());
       w.end.unfinished.insert(w.end.unfinished.end(), unstarted.begin() + 1, unstarted.end());

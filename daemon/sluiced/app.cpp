@@ -71,6 +71,7 @@ Result<std::unique_ptr<store::Connection>> wait_for_database(const std::string& 
 }
 
 int run(int argc, char** argv) {
+  note_early_reloads();
   CLI::App app{"sluiced: the sluice scheduler daemon", "sluiced"};
   std::string config_path =
       std::getenv("SLUICE_CONFIG") ? std::getenv("SLUICE_CONFIG") : "/etc/sluice/sluice.yaml";

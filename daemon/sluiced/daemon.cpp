@@ -81,6 +81,7 @@ int Daemon::run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) on_signal(signal);
   });
+  reload_if_asked_early();
   if (const auto period = systemd::watchdog_period())
     every(watchdog_timer_, *period, [] { systemd::watchdog(); });
   update_notifier();

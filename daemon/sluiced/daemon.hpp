@@ -34,6 +34,11 @@
 
 namespace sluice::daemon {
 
+// A SIGHUP before the daemon's own handler is in place (start-up: the database awaited, the
+// files loaded twice) would end the process, its default action. From the start of main it
+// is noted instead; a Daemon, once its handler is in place, reloads if one came.
+void note_early_reloads();
+
 struct DaemonOptions {
   std::filesystem::path config_file;  // read again on SIGHUP
   std::string database_url;
@@ -49,6 +54,7 @@ class Daemon {
   int run();
 
  private:
+  void reload_if_asked_early();
   using Clock = std::chrono::steady_clock;
   using Timer = boost::asio::steady_timer;
 

@@ -1,4 +1,6 @@
 // The daemon's answers to SIGTERM/SIGINT (drain) and SIGHUP (reload).
+#include <signal.h>
+
 #include <csignal>
 #include <cstdlib>
 
@@ -16,6 +18,31 @@
 #include "framework/store/catalog.hpp"
 
 namespace sluice::daemon {
+namespace {
+
+volatile std::sig_atomic_t g_early_reload = 0;
+
+extern "C" void note_reload(int) {
+  g_early_reload = 1;
+}
+
+}  // namespace
+
+void note_early_reloads() {
+  struct sigaction noted {};
+  noted.sa_handler = note_reload;
+  sigemptyset(&noted.sa_mask);
+  sigaction(SIGHUP, &noted, nullptr);
+}
+
+// The signal set's handler replaced note_reload when the Daemon was made: a SIGHUP raised now
+// reaches on_signal once the loop runs.
+void Daemon::reload_if_asked_early() {
+  if (g_early_reload == 0) return;
+  g_early_reload = 0;
+  observe::logger("scheduler")->info("SIGHUP during start-up: reloading once running");
+  std::raise(SIGHUP);
+}
 
 void Daemon::on_signal(int signal) {
   signals_.async_wait([this](const boost::system::error_code& ec, int next) {

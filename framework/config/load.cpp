@@ -230,6 +230,7 @@ std::vector<PipelineFile> read_wanted(const std::vector<fs::path>& files,
   }
   // A definition is held under its catalog id, but checked under the id its text holds.
   std::vector<std::optional<std::string>> scanned_catalog;
+  scanned_catalog.reserve(catalog.size());
   for (const auto& d : catalog) scanned_catalog.push_back(scanned_id(d.yaml));
   std::vector<std::optional<PipelineFile>> read(n_files + catalog.size());
   std::set<std::string> wanted(options.only->begin(), options.only->end()), done;

@@ -147,7 +147,7 @@ Result<std::optional<RecordDetail>> Operator::show(std::int64_t id) {
 }
 
 Result<std::vector<PipelineCounts>> Operator::counts(std::span<const std::string> pipelines,
-                                                    std::span<const std::string> may_wait) {
+                                                     std::span<const std::string> may_wait) {
   return attempt("counting records per pipeline", [&] {
     pqxx::work tx(connection_);
     // Its estimated cost (a probe per pipeline) passes jit_above_cost at a few thousand

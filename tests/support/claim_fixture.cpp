@@ -1,7 +1,7 @@
 #include "tests/support/claim_fixture.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include "framework/core/instant.hpp"
 

@@ -15,7 +15,6 @@
 namespace sluice::test {
 
 struct ClaimFixture : MigratedDatabase {
-
   // `count` hourly windows of `pipeline` from `from` (`2024-01-01T05:00Z`), with `trigger`
   // and `status`, target_day 2024-01-01.
   static void hours_of(store::Connection& c, const std::string& pipeline, const std::string& from,

@@ -13,9 +13,7 @@ namespace {
 
 // copy_events run to the end once: 24 SUCCESS records over 2024-01-01, 48 rows (2 a window).
 struct Env : test::CtlEnv {
-  Env() {
-    load_copy_events();
-  }
+  Env() { load_copy_events(); }
   // The window starting at `start` FAILED as the chain leaves one: run ID and holder kept.
   void fail_window(const std::string& start) const {
     test::run_sql(*c,

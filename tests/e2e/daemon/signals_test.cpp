@@ -16,6 +16,7 @@
 
 #include "tests/e2e/daemon/harness.hpp"
 #include "tests/support/files.hpp"
+#include "tests/support/private_cluster.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace sluice;
@@ -292,6 +293,12 @@ TEST_CASE(
   test::DaemonProcess daemon(dir.path(), db.url());
   const auto count = [&](const std::string& sql) { return test::count(*c, sql); };
   const auto flicker = dir.path() / "pipelines.d" / "flicker.yaml";
+  // Signals only once it runs: one before main is the default action's, as for any process.
+  REQUIRE(test::eventually(
+      [&] {
+        return count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = 'SKIPPED'") > 0;
+      },
+      30s));
   int reloads = 0;
   while (reloads < 40 &&
          count("SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'steady' AND "
@@ -308,8 +315,9 @@ TEST_CASE(
   CHECK(reloads >= 2);
   const bool all_ended = test::eventually(
       [&] {
-        return count("SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'steady' AND "
-                     "pipeline_status = 'SKIPPED'") == 1440;
+        return count(
+                   "SELECT count(*) FROM pipeline_records WHERE pipeline_id = 'steady' AND "
+                   "pipeline_status = 'SKIPPED'") == 1440;
       },
       120s);
   if (!all_ended) WARN(daemon.log());
@@ -319,11 +327,52 @@ TEST_CASE(
               "'SKIPPED' GROUP BY record_id HAVING count(*) > 1) x") == 0);
   CHECK(test::eventually(
       [&] {
-        return count("SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
-                     "'IN_PROGRESS'") == 0;
+        return count(
+                   "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                   "'IN_PROGRESS'") == 0;
       },
       30s));
   CHECK(count("SELECT count(*) FROM pipeline_records WHERE retry_attempt > 0") == 0);
+  daemon.signal(SIGTERM);
+  const auto r = daemon.wait();
+  INFO(daemon.log());
+  CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("a SIGHUP while sluiced waits for its database is a reload once it runs, not its end",
+          "[e2e][daemon]") {
+  test::PrivateCluster pg(61003);
+  {
+    const auto r =
+        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
+                          {{"SLUICE_DATABASE_URL", pg.url()}});
+    REQUIRE(r.exit_code == 0);
+    auto c = store::connect(pg.url());
+    REQUIRE(c);
+    test::run_sql(**c,
+                  "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                  "CREATE TABLE dst (LIKE src)");
+  }
+  test::TempDir dir;
+  test::write_daemon_file(dir.path(), {});
+  test::write_pipeline(dir.path(), "a", "src", "dst", "2024-01-01", "2024-01-02");
+  pg.stop();
+  test::DaemonProcess daemon(dir.path(), pg.url());
+  REQUIRE(test::eventually([&] { return daemon.log_contains("waiting for the database"); }, 20s));
+  daemon.signal(SIGHUP);  // its default action would end the process
+  std::this_thread::sleep_for(500ms);
+  pg.start();
+  CHECK(test::eventually([&] { return daemon.log_contains("reloading once running"); }, 30s));
+  CHECK(test::eventually([&] { return daemon.log_contains("config reloaded"); }, 30s));
+  auto c = store::connect(pg.url());
+  REQUIRE(c);
+  CHECK(test::eventually(
+      [&] {
+        return test::count(**c,
+                           "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                           "'SKIPPED'") == 24;
+      },
+      60s));
   daemon.signal(SIGTERM);
   const auto r = daemon.wait();
   INFO(daemon.log());

@@ -319,13 +319,11 @@ TEST_CASE_METHOD(
   CHECK(test::count(*c, "SELECT count(*) FROM backfill_requests WHERE status = 'DONE'") == 1);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    test::ClaimFixture,
     "a claim, and a batch of empty windows' ends, commit without waiting for their flush, and "
     "any other batch and the session after them as before",
     "[integration][store][claim]") {
-  test::TestDatabase db;
-  db.migrate();
-  auto c = db.connect();
   hours_of(*c, "a", "2024-01-01T00:00Z", 4, "backfill");
   // What each event's transaction commits with: a deferred trigger runs at the commit.
   test::run_sql(*c, R"(

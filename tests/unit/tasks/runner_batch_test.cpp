@@ -348,9 +348,10 @@ TEST_CASE(
   CHECK(settled == backfill);
 }
 
-TEST_CASE("a window claimed under limits a reload stored meanwhile, of a pipeline the worker "
-          "lacks, is given back without an attempt",
-          "[tasks][runner][batch][threads]") {
+TEST_CASE(
+    "a window claimed under limits a reload stored meanwhile, of a pipeline the worker "
+    "lacks, is given back without an attempt",
+    "[tasks][runner][batch][threads]") {
   Worker w;
   const test::FakePipeline added = test::fake_pipeline("added");
   const auto stray =
@@ -364,8 +365,7 @@ TEST_CASE("a window claimed under limits a reload stored meanwhile, of a pipelin
   const auto row = w.records.row(stray);
   CHECK(row.record.status == Status::pending);
   CHECK(row.record.retry_attempt == 0);
-  CHECK(w.records.tasks_of(row.record.run) ==
-        std::vector<std::string>{"claim", "store_validate"});
+  CHECK(w.records.tasks_of(row.record.run) == std::vector<std::string>{"claim", "store_validate"});
   CHECK(w.records.row(own).record.status == Status::skipped);
   CHECK(w.leases.running() == 0);
 }
