@@ -80,6 +80,17 @@ std::unique_ptr<store::Connection> prepared(const TestDatabase& db, const std::s
   return c;
 }
 
+std::unique_ptr<store::Connection> prepared(const std::string& url, const std::string& setup) {
+  const auto r = run_process({(binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
+                             {{"SLUICE_DATABASE_URL", url}});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto c = store::connect(url);
+  REQUIRE(c);
+  run_sql(**c, setup);
+  return std::move(*c);
+}
+
 std::string slow_source_sql(double seconds) {
   return "CREATE TABLE src_data (id int, event_time timestamptz, note text);"
          "CREATE TABLE dst (LIKE src_data);"

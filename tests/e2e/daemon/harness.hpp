@@ -54,6 +54,9 @@ class DaemonProcess {
 
 // Migrates `db`, runs `setup` on it and returns a connection for the test's queries.
 std::unique_ptr<store::Connection> prepared(const TestDatabase& db, const std::string& setup);
+// The same for the database at `url` (a private cluster's), migrated by `sluicectl db migrate`
+// as an operator would.
+std::unique_ptr<store::Connection> prepared(const std::string& url, const std::string& setup);
 
 // Tables src_data and dst, one row at 00:30 of 2024-01-01, and the view src over src_data that
 // sleeps `seconds` per query: that window runs for a few times `seconds` (its count,

@@ -153,15 +153,7 @@ TEST_CASE(
     "return",
     "[e2e][daemon][notify][restart]") {
   test::PrivateCluster pg(61001);
-  const auto migrated =
-      test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
-                        {{"SLUICE_DATABASE_URL", pg.url()}});
-  REQUIRE(migrated.exit_code == 0);
-  {
-    auto c = store::connect(pg.url());
-    REQUIRE(c);
-    test::run_sql(**c, kSetup);
-  }
+  test::prepared(pg.url(), kSetup);
   test::HttpTestServer sink(
       [&](const test::HttpRequest&) { return test::HttpResponse::json("{}"); });
   test::TempDir dir;

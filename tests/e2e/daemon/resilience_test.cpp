@@ -20,23 +20,15 @@ TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window fin
           "[e2e][daemon][restart][threads]") {
   test::PrivateCluster pg(61000);
   test::TempDir dir;
-  {
-    // Migrations through the binary, as an operator would.
-    const auto r =
-        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
-                          {{"SLUICE_DATABASE_URL", pg.url()}});
-    REQUIRE(r.exit_code == 0);
-    auto c = store::connect(pg.url());
-    // 48 windows of 10 rows; each query on the view takes 50 ms, so windows are in flight
-    // when the server goes.
-    test::run_sql(
-        **c,
-        "CREATE TABLE src_data (id int, event_time timestamptz, note text);"
-        "CREATE TABLE dst (LIKE src_data);"
-        "INSERT INTO src_data SELECT i, '2024-01-01'::timestamptz + i * interval '6 minutes', 'x' "
-        "FROM generate_series(0, 479) i;"
-        "CREATE VIEW src AS SELECT d.* FROM src_data d, LATERAL (SELECT pg_sleep(0.05)) s");
-  }
+  // 48 windows of 10 rows; each query on the view takes 50 ms, so windows are in flight when
+  // the server goes. (The connection closes at once: none is held across the restart.)
+  test::prepared(
+      pg.url(),
+      "CREATE TABLE src_data (id int, event_time timestamptz, note text);"
+      "CREATE TABLE dst (LIKE src_data);"
+      "INSERT INTO src_data SELECT i, '2024-01-01'::timestamptz + i * interval '6 minutes', 'x' "
+      "FROM generate_series(0, 479) i;"
+      "CREATE VIEW src AS SELECT d.* FROM src_data d, LATERAL (SELECT pg_sleep(0.05)) s");
   test::write_daemon_file(dir.path(), {});
   test::write_pipeline(dir.path(), "restart", "src", "dst", "2024-01-01", "2024-01-03");
   test::DaemonProcess daemon(dir.path(), pg.url());
@@ -100,17 +92,9 @@ TEST_CASE(
     "[e2e][daemon][restart][threads]") {
   test::PrivateCluster pg(61002);
   test::TempDir dir;
-  {
-    const auto r =
-        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
-                          {{"SLUICE_DATABASE_URL", pg.url()}});
-    REQUIRE(r.exit_code == 0);
-    auto c = store::connect(pg.url());
-    REQUIRE(c);
-    test::run_sql(**c,
-                  "CREATE TABLE src (id int, event_time timestamptz, note text);"
-                  "CREATE TABLE dst (LIKE src)");
-  }
+  test::prepared(pg.url(),
+                 "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                 "CREATE TABLE dst (LIKE src)");
   test::DaemonSettings settings;
   settings.stale_threshold = "5s";
   test::write_daemon_file(dir.path(), settings);

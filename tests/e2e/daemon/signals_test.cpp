@@ -342,17 +342,9 @@ TEST_CASE(
 TEST_CASE("a SIGHUP while sluiced waits for its database is a reload once it runs, not its end",
           "[e2e][daemon]") {
   test::PrivateCluster pg(61003);
-  {
-    const auto r =
-        test::run_process({(test::binary_dir() / "daemon" / "sluicectl").string(), "db", "migrate"},
-                          {{"SLUICE_DATABASE_URL", pg.url()}});
-    REQUIRE(r.exit_code == 0);
-    auto c = store::connect(pg.url());
-    REQUIRE(c);
-    test::run_sql(**c,
-                  "CREATE TABLE src (id int, event_time timestamptz, note text);"
-                  "CREATE TABLE dst (LIKE src)");
-  }
+  test::prepared(pg.url(),
+                 "CREATE TABLE src (id int, event_time timestamptz, note text);"
+                 "CREATE TABLE dst (LIKE src)");
   test::TempDir dir;
   test::write_daemon_file(dir.path(), {});
   test::write_pipeline(dir.path(), "a", "src", "dst", "2024-01-01", "2024-01-02");
