@@ -16,6 +16,23 @@
 using namespace sluice;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Whether the sessions of a daemon killed with -9 left the server within 10 s: a statement
+// whose COMMIT was on the wire when the process died still commits, so a test counts after.
+bool sessions_gone(store::Connection& c) {
+  return test::eventually(
+      [&] {
+        return test::count(c,
+                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND application_name IN ('sluiced', "
+                           "'sluice-listen')") == 0;
+      },
+      10s);
+}
+
+}  // namespace
+
 TEST_CASE("PostgreSQL restarted mid-run: sluiced reconnects and every window finishes exactly once",
           "[e2e][daemon][restart][threads]") {
   test::PrivateCluster pg(61000);
@@ -191,16 +208,7 @@ TEST_CASE("kill -9 of a daemon: another takes its window over after the stale th
   victim->signal(SIGKILL);
   victim->wait();
   const auto killed = std::chrono::steady_clock::now();
-  // A claim whose COMMIT was on the wire when the process died still commits: count once
-  // the victim's sessions are gone from the server.
-  REQUIRE(test::eventually(
-      [&] {
-        return test::count(*c,
-                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND application_name IN ('sluiced', "
-                           "'sluice-listen')") == 0;
-      },
-      10s));
+  REQUIRE(sessions_gone(*c));
   // Both windows may be held: the second claim does not wait for the first window to end.
   const auto held =
       test::count(*c, "SELECT count(*) FROM pipeline_records WHERE locked_by LIKE '%" + victim_pid +
@@ -243,16 +251,7 @@ TEST_CASE(
   REQUIRE(test::eventually([&] { return count("pipeline_status = 'SKIPPED'") >= 200; }, 60s));
   victim->signal(SIGKILL);
   victim->wait();
-  // A statement whose COMMIT was on the wire when the process died still commits: count once
-  // the victim's sessions are gone from the server.
-  REQUIRE(test::eventually(
-      [&] {
-        return test::count(*c,
-                           "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                           "current_database() AND application_name IN ('sluiced', "
-                           "'sluice-listen')") == 0;
-      },
-      10s));
+  REQUIRE(sessions_gone(*c));
   const auto ended_by_victim = count("pipeline_status = 'SKIPPED'");
   const auto held = count("pipeline_status = 'IN_PROGRESS'");
   CHECK(held <= 32);
