@@ -38,8 +38,12 @@ side_step() {  # NAME COMMAND...: runs it, logging, and records its status and t
   echo $rc >"$side/$name.status"
   echo "test: $name took $((SECONDS - began)) s (at nice 19, beside the rest)" >"$side/$name.time"
 }
+# clang and lld, as the ASan build: the TSan tests built in 5 min (465 s of CPU) on a quiet
+# 2-core machine, where GCC's build took 31 min at nice 19 beside the suite and was the run's
+# last step to end; the tests' larger precompiled header (tests/CMakeLists.txt) is clang's.
 tsan_build_tests() {
-  cmake -S . -B "$tsan_build" "${common[@]}" -DSLUICE_TSAN=ON >/dev/null &&
+  cmake -S . -B "$tsan_build" "${common[@]}" -DCMAKE_CXX_COMPILER="${SLUICE_FUZZ_CXX:-clang++-14}" \
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DSLUICE_TSAN=ON >/dev/null &&
     cmake --build "$tsan_build" -j "$jobs" --target sluice_tsan_tests
 }
 # shellcheck source=deploy/lib/pg.sh
