@@ -206,13 +206,13 @@ bool run_claimed(store::RecordStore& records, LeaseKeeper& leases, const WorkerS
       unstarted.push_back(record);
       continue;
     }
-    // The claim took it under the limits stored for this holder, which a reload may have
-    // replaced while the claim walked (each of the claim's statements reads them anew): a
-    // window of a pipeline this worker does not have is given back as not started.
+    // The claim walks under the one set whose fingerprint this worker sent (0020 locks it
+    // against a reload's store), so this is a defence: a window of a pipeline the worker does
+    // not have is given back as not started rather than run without its pipeline.
     const PipelineRuntime* runtime = pipelines.find(record.pipeline);
     if (runtime == nullptr) {
       observe::logger("claims")->warn(
-          "{} claimed under limits a reload stored meanwhile: given back",
+          "{} claimed for a pipeline this worker does not have: given back",
           observe::window_context(record.pipeline, record.window, record.run));
       leases.release(record);
       unstarted.push_back(record);

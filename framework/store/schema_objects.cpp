@@ -226,6 +226,7 @@ constexpr Function kFunctions[] = {
      "integer[], text)",
      "SETOF pipeline_records"},
     {"sluice_claim_windows(text, bigint, integer)", "SETOF pipeline_records"},
+    {"sluice_claim_windows_walk(text, bigint, integer)", "SETOF pipeline_records"},
     {"sluice_store_claim_limits(text, bigint, text[], integer[], integer[], integer[], text[], "
      "integer[], integer[], integer[])",
      "void"},

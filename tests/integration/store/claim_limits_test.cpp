@@ -135,3 +135,51 @@ TEST_CASE_METHOD(
       test::run_sql(*c, "SELECT priorities::text FROM claim_limit_sets")[0][0].as<std::string>() ==
       "{5,0,-1}");
 }
+
+TEST_CASE_METHOD(test::ClaimFixture,
+                 "a claim walks under one set of limits: a store waits for the claims walking, "
+                 "and a claim waits for a store under way, then is refused the old set",
+                 "[integration][store][claim]") {
+  hours_of(*c, "a", "2024-01-01T00:00Z", 3);
+  const auto store_sql = [](int fingerprint) {
+    return fmt::format(
+        "SELECT sluice_store_claim_limits('host:1', {}, '{{a}}', '{{5}}', '{{5}}', '{{0}}', "
+        "'{{\"\"}}', '{{1}}', '{{1}}', '{{0}}')",
+        fingerprint);
+  };
+  const auto claim_sql = [](int fingerprint) {
+    return fmt::format("SELECT id FROM sluice_claim_windows('host:1', {}, 1)", fingerprint);
+  };
+  test::run_sql(*c, store_sql(1));
+  // Waiting is what this test looks for: the other session gives up on a lock after 300 ms.
+  auto other = db.connect();
+  test::run_sql(*other, "SET lock_timeout = '300ms'");
+  const auto outcome = [&](const std::string& sql) {
+    try {
+      test::run_sql(*other, sql);
+      return std::string("ran");
+    } catch (const pqxx::sql_error& e) {
+      return e.sqlstate();
+    }
+  };
+  const std::string lock_not_available = "55P03";
+  {
+    auto walking = db.connect();
+    pqxx::work claim(*walking);
+    CHECK(claim.exec(claim_sql(1)).size() == 1);
+    CHECK(outcome(store_sql(2)) == lock_not_available);
+    claim.commit();
+  }
+  {
+    auto reloading = db.connect();
+    pqxx::work store(*reloading);
+    store.exec(store_sql(2));
+    CHECK(outcome(claim_sql(1)) == lock_not_available);
+    store.commit();
+  }
+  CHECK(outcome(claim_sql(1)) == "SLU02");
+  CHECK(outcome(claim_sql(2)) == "ran");
+  CHECK(test::count(*c,
+                    "SELECT count(*) FROM pipeline_records WHERE pipeline_status = "
+                    "'IN_PROGRESS'") == 2);
+}

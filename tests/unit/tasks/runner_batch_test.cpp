@@ -349,8 +349,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a window claimed under limits a reload stored meanwhile, of a pipeline the worker "
-    "lacks, is given back without an attempt",
+    "a window of a pipeline the worker lacks, claimed under another set of limits, is given "
+    "back without an attempt",
     "[tasks][runner][batch][threads]") {
   Worker w;
   const test::FakePipeline added = test::fake_pipeline("added");
