@@ -114,6 +114,11 @@ int run(int argc, char** argv) {
   // With the database reachable: the catalog's pipelines join the files', and each file
   // pipeline's text is stored as a version.
   const CatalogAccess access{url->url.reveal(), holder};
+  // The first load has told the database and the logging; let go of all it built before
+  // loading again, or both loads' pipelines and runtimes share the start's peak, which the
+  // idle daemon's RSS keeps: at 10,000 pipelines 198 MiB, 131-137 MiB without it.
+  state.reset();
+  loaded->reset();
   loaded = load_state(config_path, nullptr, &access);
   if (!loaded) {
     for (const auto& line : loaded.error()) log->critical("{}", line);
