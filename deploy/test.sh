@@ -3,7 +3,7 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer (the product also carries libFuzzer's coverage,
 # so the same build holds the fuzz targets), start throw-away servers, run every test; beside
 # the build and the server-bound suite, at the lowest priority, build the ThreadSanitizer tests
-# and run clang-tidy; then run the TSan tests and the fuzzers.
+# and run clang-tidy; then run the TSan tests and the fuzzers (beside tidy if it still runs).
 # Exits non-zero when any of them failed; the servers are stopped whatever happened.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -151,9 +151,6 @@ started=$SECONDS
 # One more test than cores: most of them wait on servers, timers and child processes.
 ctest --test-dir "$build" --output-on-failure -j "$((jobs + 1))" --timeout 600 || status=$?
 echo "test: the suite took $((SECONDS - started)) s"
-wait $side_pid || true
-side_pid=''
-echo "test: the side steps ended $((SECONDS - started)) s after the suite began"
 
 side_ok() {  # NAME: prints its log's tail on failure
   if [ "$(cat "$side/$1.status" 2>/dev/null)" != 0 ]; then
@@ -164,7 +161,11 @@ side_ok() {  # NAME: prints its log's tail on failure
   tail -n 1 "$side/$1.log"
   cat "$side/$1.time"
 }
-side_ok tidy || status=1
+# The TSan tests and the fuzzers start once the TSan build is done, while clang-tidy (at
+# nice 19) still runs: the tests spend much of their time waiting on servers and timers,
+# time tidy takes instead of running alone after them.
+while [ ! -f "$side/tsan-build.status" ] && kill -0 "$side_pid" 2>/dev/null; do sleep 2; done
+echo "test: the TSan build ended $((SECONDS - started)) s after the suite began"
 began=$SECONDS
 if side_ok tsan-build; then
   ctest --test-dir "$tsan_build" --output-on-failure -j "$jobs" --timeout 600 || status=$?
@@ -172,10 +173,14 @@ else
   status=1
 fi
 echo "test: the TSan tests took $((SECONDS - began)) s"
-# After the rest, on idle cores: libFuzzer's -timeout is wall time, and a seed that takes 5 s
-# alone took over 10 s at nice 19 beside the suite.
+# After the suite, on cores only tidy shares at nice 19: libFuzzer's -timeout is wall time,
+# and a seed that takes 5 s alone took over 10 s at nice 19 beside the suite.
 began=$SECONDS
 fuzz_dir=$build
 fuzz_run_all "${SLUICE_FUZZ_SECONDS:-20}" || status=1
-echo "test: the fuzzers took $((SECONDS - began)) s; the whole run $SECONDS s"
+echo "test: the fuzzers took $((SECONDS - began)) s"
+wait $side_pid || true
+side_pid=''
+side_ok tidy || status=1
+echo "test: the whole run took $SECONDS s"
 exit $status

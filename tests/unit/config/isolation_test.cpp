@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "framework/config/load.hpp"
@@ -254,43 +253,4 @@ TEST_CASE("config_error_text says when the previous definition still runs", "[co
   CHECK(config::config_error_text(q) ==
         "config error (running the previous definition) p.yaml: is a directory, not a regular "
         "file");
-}
-
-TEST_CASE(
-    "a tree of 300 files, read on several threads, loads in name order with each file's "
-    "own errors",
-    "[config][isolation][threads]") {
-  // Past the loader's one-thread threshold (64 files per reader); every 7th file broken, at
-  // a place of its own, so an error attached to the wrong file would show.
-  std::map<std::string, std::string> files;
-  std::vector<std::string> good, broken;
-  for (int i = 0; i < 300; ++i) {
-    const std::string id = fmt::format("p{:03}", i);
-    std::string text = pipeline(id);
-    if (i % 7 == 3) {
-      text.replace(text.find("granularity: 1h"), 15, "granularity: " + std::to_string(i) + "q");
-      broken.push_back(id);
-    } else {
-      good.push_back(id);
-    }
-    files.emplace(id + ".yaml", text);
-  }
-  Tree tree(files);
-  const auto c = tree.loaded();
-  CHECK(ids(c) == good);
-  REQUIRE(c.quarantined.size() == broken.size());
-  for (std::size_t k = 0; k < broken.size(); ++k) {
-    const auto& q = c.quarantined[k];
-    CHECK(q.pipeline.value == broken[k]);
-    CHECK(q.file == tree.file(broken[k] + ".yaml"));
-    CHECK(q.error.path == "window.granularity");
-    CHECK_THAT(q.error.message,
-               Catch::Contains(std::to_string(std::stoi(broken[k].substr(1))) + "q"));
-  }
-  // validate's strict load reports every broken file, in name order.
-  const auto strict = tree.strict();
-  REQUIRE_FALSE(strict);
-  std::vector<std::string> reported;
-  for (const auto& d : strict.error()) reported.push_back(fs::path(d.where.file).stem().string());
-  CHECK(reported == broken);
 }
