@@ -94,7 +94,7 @@ int run_status(Context& ctx, const StatusOptions& o) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> errors;  // under the table: too long for a column
   for (const auto& st : ops::pipeline_statuses(config, std::move(*counts), now)) {
-    list.push_back(ops::pipeline_status_json(st));
+    if (ctx.output == Output::json) list.push_back(ops::pipeline_status_json(st));
     const auto zone = st.zone;
     std::string due_text = format_time(st.next_due, zone);
     if (st.next_due && *st.next_due <= now) due_text += " (due now)";
