@@ -67,9 +67,11 @@ std::string to_interval(const time::Duration& d) {
 }
 
 Result<std::int64_t> fold_counts(pqxx::connection& connection) {
-  return attempt("folding the finished-window counts", [&] {
+  return attempt("folding the finished-window counts and latencies", [&] {
     pqxx::nontransaction tx(connection);
-    return tx.exec("SELECT sluice_fold_counts()")[0][0].as<std::int64_t>();
+    // Two transactions: either fold keeps its readers exact without the other.
+    const auto counts = tx.exec("SELECT sluice_fold_counts()")[0][0].as<std::int64_t>();
+    return counts + tx.exec("SELECT sluice_fold_latency()")[0][0].as<std::int64_t>();
   });
 }
 

@@ -202,5 +202,5 @@ compare "status (every pipeline), GET /api/v1/pipelines" "" \
   "SELECT * FROM before_0018.counts(:'ids'::text[]);" "$(counts_now);" "" "SET jit = off;"
 compare "  0018's statement -> 0019's" "SET jit = off;" "$(counts_0018);" "$(counts_now);" "" \
   "SET jit = off;"
-compare "sql/queries/latency.sql (unchanged)" "" "$(strip sql/queries/latency.sql)" \
-  "$(strip sql/queries/latency.sql)"
+compare "sql/queries/latency.sql (0022; before: _exact)" "" \
+  "$(strip sql/queries/latency_exact.sql)" "$(strip sql/queries/latency.sql)"

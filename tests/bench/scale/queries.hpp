@@ -46,6 +46,7 @@ inline std::vector<Statement> operator_statements(const std::string& pipeline) {
       {"sql_stuck", file_text(q / "stuck_windows.sql")},
       {"sql_stuck_all", "SELECT * FROM stuck_windows"},
       {"sql_latency", file_text(q / "latency.sql")},
+      {"sql_latency_exact", file_text(q / "latency_exact.sql")},
       {"sql_latency_one", "SELECT * FROM window_latency WHERE pipeline_id = " + one +
                               " ORDER BY window_start_time DESC LIMIT 100"},
   };

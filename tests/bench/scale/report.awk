@@ -125,6 +125,7 @@ END {
   row("sql_stuck_ms", "sql/queries/stuck_windows.sql, ms", "<= 100 at big")
   row("sql_stuck_all_ms", "SELECT * FROM stuck_windows, ms", "<= 100 at big")
   row("sql_latency_ms", "sql/queries/latency.sql, ms", "<= 100 at big")
+  row("sql_latency_exact_ms", "sql/queries/latency_exact.sql, ms", "")
   row("sql_latency_one_ms", "window_latency, one pipeline's 100, ms", "<= 100 at big")
   row("ctl_validate", "sluicectl validate (loads the files), ms", "")
   row("ctl_status", "sluicectl status, ms", "<= 100 at big")

@@ -245,8 +245,9 @@ SELECT timestamptz '{0}' - (p % 1000) * interval '1 minute', 'ops@scale', 'rerun
 }
 
 // What the triggers keep, set once: each pipeline's newest finished window's end, its
-// finished windows' counts (pipeline_counts, as migration 0016 fills it) and its newest
-// scheduled window, which the fold finds for every pipeline asking for a rescan (0019).
+// finished windows' counts (pipeline_counts, as migration 0016 fills it), its newest
+// scheduled window, which the fold finds for every pipeline asking for a rescan (0019), and
+// the latencies of the last days (0022 fills them the same way).
 inline constexpr const char* kFinishSeed = R"(
 UPDATE pipelines p
    SET newest_done_end = d.newest
@@ -267,6 +268,7 @@ SELECT pipeline_id,
 INSERT INTO pipeline_count_deltas (pipeline_id, succeeded, skipped, failed, rescan)
 SELECT pipeline_id, 0, 0, 0, true FROM pipelines;
 SELECT sluice_fold_counts();
+SELECT sluice_rebuild_latency();
 )";
 
 }  // namespace sluice::bench::scale

@@ -62,10 +62,12 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
             "pipeline_records", "pipeline_events", "pipelines", "backfill_requests", "audit_log",
             "schema_migrations", "notifications", "notification_deliveries", "notification_streams",
             "pipeline_dependencies", "pipeline_definitions", "window_checks", "pipeline_counts",
-            "pipeline_count_deltas", "claim_limit_sets", "claim_limits"});
+            "pipeline_count_deltas", "claim_limit_sets", "claim_limits", "pipeline_latency_days",
+            "pipeline_latency_deltas", "pipeline_latency"});
   CHECK(names(*c, "SELECT viewname FROM pg_views WHERE schemaname = 'public'") ==
         std::set<std::string>{"pipeline_summary", "failed_windows", "stuck_windows",
-                              "window_latency", "sluice_finished_counts"});
+                              "window_latency", "sluice_finished_counts",
+                              "window_latency_summary"});
   const auto indexes = names(*c, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'");
   for (const char* index :
        {"pipeline_records_window_unique", "pipeline_records_claim_kind_idx",
@@ -108,7 +110,11 @@ TEST_CASE("a fresh apply creates every table, view, index and trigger", "[store]
                               "window_checks_notification",
                               "pipeline_records_scheduled_insert",
                               "pipeline_records_scheduled_delete",
-                              "pipeline_records_scheduled_update"});
+                              "pipeline_records_scheduled_update",
+                              "pipeline_records_latency_insert",
+                              "pipeline_records_latency_update",
+                              "pipeline_records_latency_delete",
+                              "pipeline_records_latency_truncate"});
 
   // The seed framework's columns keep their names; its timestamps become timestamptz.
   std::map<std::string, std::string> types;

@@ -212,6 +212,21 @@ TEST_CASE("no hot statement reads pipeline_records by a sequential scan, at 200,
       {"window_latency of a pipeline",
        view("SELECT * FROM window_latency WHERE pipeline_id = 'p_009' ORDER BY "
             "window_start_time DESC LIMIT 50")},
+      {"sql/queries/latency.sql", view(shipped_query("latency.sql"))},
+      // Windows of this week finished, folded, one of them rerun: the fold and the readers
+      // read the largest latency of that day from its windows (0022).
+      {"sql/queries/latency.sql, a window left a day",
+       view("INSERT INTO pipeline_records (pipeline_id, target_day, window_start_time, "
+            "window_end_time, time_interval, pipeline_status, pipeline_start_time, "
+            "pipeline_end_time) SELECT 'p_001', current_date, e - interval '1 hour', e, '1h', "
+            "'SUCCESS', e, e + n * interval '1 minute' FROM generate_series(1, 30) n, "
+            "LATERAL (SELECT date_trunc('hour', now()) - n * interval '1 hour' AS e) w; "
+            "SELECT sluice_fold_latency(); "
+            "UPDATE pipeline_records SET pipeline_status = 'PENDING', pipeline_end_time = NULL "
+            "WHERE pipeline_id = 'p_001' AND window_start_time = date_trunc('hour', now()) - "
+            "interval '2 hours'; " +
+            shipped_query("latency.sql") + "; SELECT sluice_fold_latency()"),
+       "pipeline_records_window_unique"},
       // A newest scheduled window deleted: the fold reads that pipeline's newest one (0019).
       {"the fold of the counts, after a delete",
        view("DELETE FROM pipeline_records WHERE id = (SELECT max(id) FROM pipeline_records); "

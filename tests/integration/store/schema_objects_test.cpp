@@ -32,7 +32,7 @@ TEST_CASE("the expected schema objects are exactly what the migrations create", 
       store::schema_differences(store::expected_schema_objects(), *actual, /*extra=*/true);
   INFO(joined(differences));
   CHECK(differences.empty());
-  CHECK(actual->tables.size() == 16);
+  CHECK(actual->tables.size() == 19);
   CHECK(actual->tables.at("pipeline_records").at("percentage_difference") == "numeric(7,2)");
 
   auto status = store::schema_status(*c);
