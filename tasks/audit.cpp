@@ -35,6 +35,28 @@ std::future<Result<std::int64_t>> start_source_count(const TaskContext& ctx) {
 
 namespace {
 
+// The audit's outcome with `counts` (where its counts came from) in its message.
+TaskResult with_counts_said(TaskResult w, const std::string& counts) {
+  if (w) w->message = w->message.empty() ? counts : w->message + " (" + counts + ")";
+  return w;
+}
+
+// The target's side is what the load's server reported, recorded by stage->target: nothing
+// is counted on the target.
+TaskResult loaded_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>& source_count) {
+  auto source = source_count.get();
+  if (!source) return fail(source.error());
+  const auto loaded = ctx.record.target_count;
+  if (!loaded)
+    return fail(Error::permanent(
+        "audit.target_count loaded: the rows the load wrote are not recorded: rerun the window"));
+  return with_counts_said(
+      audit_of_counts(ctx, *source, *loaded),
+      fmt::format("target count: the {} rows the target reported for the load (audit.target_count: "
+                  "loaded)",
+                  *loaded));
+}
+
 // Counts both sides again after the load, at the same time: they are usually two servers,
 // and a large window's counts are the longest part of the audit. A counting error is
 // retryable like any other; counts that differ beyond the threshold are an integrity
@@ -46,6 +68,9 @@ namespace {
 //   (pre-validation's target_count);
 // - upsert: the target's rows holding the window's keys, counted by the load in its own
 //   transaction (stage->target's target_count).
+// With `audit.target_count: loaded` (replace_window and append), the rows the target's
+// server reported for the load (stage->target's target_count) stand for the first two, and
+// the audit's message says so.
 // Both of the recorded counts are in the record, so that an audit retried on its own has them.
 TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>* source_count) {
   if (ctx.pipeline.sql) return sql_audit(ctx, source_count);
@@ -56,6 +81,8 @@ TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>
   }
   const auto mode = ctx.pipeline.target->mode();
   const auto recorded = ctx.record.target_count;
+  if (ctx.pipeline.audit_loaded_count && mode != adapters::LoadMode::upsert)
+    return loaded_audit(ctx, *source_count);
   Result<std::int64_t> target = 0;
   if (mode != adapters::LoadMode::replace_window && !recorded) {
     target = fail(Error::permanent(
@@ -71,15 +98,10 @@ TaskResult count_audit(const TaskContext& ctx, std::future<Result<std::int64_t>>
   if (!source) return fail(source.error());
   if (!target) return fail(target.error());
   if (mode != adapters::LoadMode::append) return audit_of_counts(ctx, *source, *target);
-  auto w = audit_of_counts(ctx, *source, *target - *recorded);
-  if (w) {
-    const std::string counts = fmt::format(
-        "append: the target's window held {} rows before the "
-        "load and {} after",
-        *recorded, *target);
-    w->message = w->message.empty() ? counts : w->message + " (" + counts + ")";
-  }
-  return w;
+  return with_counts_said(
+      audit_of_counts(ctx, *source, *target - *recorded),
+      fmt::format("append: the target's window held {} rows before the load and {} after",
+                  *recorded, *target));
 }
 
 }  // namespace

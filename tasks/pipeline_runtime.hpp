@@ -53,6 +53,10 @@ struct PipelineRuntime {
   std::optional<RunIf> run_if;  // conditions checked by store & validate (tasks/run_if.hpp)
 
   double max_difference_pct = 0;
+  // `audit.target_count: loaded` (replace_window and append only): the audit compares the
+  // source with the rows the target's server reported for the load (stage->target's
+  // target_count) instead of counting the target's window again.
+  bool audit_loaded_count = false;
   // `checks:`, run by the audit once its counts pass (tasks/checks.cpp); empty: none.
   std::vector<WindowCheck> checks;
   int max_retries = 3;

@@ -112,6 +112,7 @@ Result<std::shared_ptr<const PipelineRuntime>> runtime_from_config(
   for (const auto& [name, tmpl] : p.business_fields) r->business_fields.emplace(name, tmpl);
   r->check_fields = p.check_fields;
   r->max_difference_pct = p.max_difference_pct;
+  r->audit_loaded_count = p.audit_loaded_count;
   if (auto checks = checks_from_config(config, p); checks) {
     r->checks = std::move(*checks);
   } else {

@@ -9,10 +9,9 @@ TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed) {
     // The rows went in while they were staged; the stage file holds the same rows.
     if (streamed->error) return fail(*streamed->error);
     auto committed = streamed->load->commit();
-    const auto held = streamed->load->held();
+    loaded = {streamed->rows, streamed->load->held(), streamed->load->reported()};
     streamed->load.reset();
     if (!committed) return fail(committed.error());
-    loaded = {streamed->rows, held};
   } else {
     auto reader = ctx.pipeline.stage->open_reader(ctx.window);
     if (!reader) return fail(reader.error());
@@ -30,6 +29,12 @@ TaskResult stage_to_target(const TaskContext& ctx, StreamedLoad* streamed) {
       return fail(
           Error::permanent("upsert: the target did not count its rows of the window's keys"));
     w.target_count = loaded.held;
+  } else if (ctx.pipeline.audit_loaded_count) {
+    // The same for `audit.target_count: loaded`: the rows the server said this load wrote.
+    if (!loaded.reported)
+      return fail(Error::permanent(
+          "audit.target_count loaded: the target did not report the rows its load wrote"));
+    w.target_count = loaded.reported;
   }
   return w;
 }

@@ -119,6 +119,10 @@ struct Loaded {
   // An upsert's count of the target's rows holding the window's keys, taken in the load's own
   // transaction (only there are the keys at hand): what the audit compares with the source.
   std::optional<std::int64_t> held;
+  // The rows the target's server said the load's own transaction wrote into the table
+  // (PostgreSQL: the COPY's or INSERT's command tag), for `audit.target_count: loaded`; unset
+  // when the server says nothing the adapter can trust (AdapterInfo::reports_loaded_rows).
+  std::optional<std::int64_t> reported;
 };
 
 // A load in progress: blocks of whole COPY text rows go in, and nothing is visible in the
@@ -130,6 +134,8 @@ class TargetLoad {
   virtual Result<void> commit() = 0;
   // After commit(): Loaded::held of an upsert.
   virtual std::optional<std::int64_t> held() const { return std::nullopt; }
+  // After commit(): Loaded::reported.
+  virtual std::optional<std::int64_t> reported() const { return std::nullopt; }
 };
 
 class Target {

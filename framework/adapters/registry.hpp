@@ -94,6 +94,10 @@ struct AdapterInfo {
   bool sql_expressions = false;
   // What `target.load` may say (load_mode.hpp): every target replaces windows.
   std::vector<LoadMode> load_modes{LoadMode::replace_window};
+  // Its loads report the rows the server itself said they wrote (Loaded::reported), which
+  // `audit.target_count: loaded` compares with the source; the loader refuses that key for
+  // the other kinds.
+  bool reports_loaded_rows = false;
 
   bool can(Role role) const;
   std::string roles_text() const;  // `source, target`

@@ -14,7 +14,7 @@ Result<Loaded> load_from_stage(Target& target, const WindowContext& ctx, StageRe
     if (auto r = load.put(*block); !r) return fail(r.error());
   }
   if (auto r = load.commit(); !r) return fail(r.error());
-  return Loaded{.rows = staged.manifest().rows, .held = load.held()};
+  return Loaded{.rows = staged.manifest().rows, .held = load.held(), .reported = load.reported()};
 }
 
 }  // namespace sluice::adapters

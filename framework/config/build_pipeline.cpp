@@ -179,6 +179,37 @@ void build_timeouts(PipelineConfig& p, const Fields& f, const CheckContext& ctx)
   }
 }
 
+std::string loaded_count_kinds() {
+  std::string out;
+  for (const auto* a : adapters::registry())
+    if (a->reports_loaded_rows) out += (out.empty() ? "" : ", ") + std::string(a->kind);
+  return out;
+}
+
+// `loaded` only where the count a server reports for the load is what the audit compares:
+// not in a SQL pipeline (its own statements load), not for a target kind whose loads report
+// nothing, not for upsert (the server counts an unchanged row of a repeated key as not
+// written; the upsert's audit already counts the window's keys inside the load).
+void build_audit(PipelineConfig& p, const Fields& audit, const CheckContext& ctx) {
+  p.max_difference_pct = audit.value_or<double>("max_difference_pct", 0);
+  if (audit.string_or("target_count", "recount") != "loaded") return;
+  p.audit_loaded_count = true;
+  const auto refuse = [&](const std::string& why) {
+    audit.error(*ctx.diags, "target_count", "'loaded' " + why + ": use 'recount'");
+  };
+  if (p.kind == PipelineConfig::Kind::sql)
+    return refuse("is for copy pipelines; a SQL pipeline's audit counts the target's window");
+  if (p.target.kind.empty()) return;  // reported
+  const auto* adapter = adapters::find_adapter(p.target.kind);
+  if (adapter && !adapter->reports_loaded_rows)
+    return refuse("needs a target whose server reports the rows a load wrote; kind " +
+                  p.target.kind + " does not (kinds that do: " + loaded_count_kinds() + ")");
+  if (adapters::load_settings(p.target.params).mode == adapters::LoadMode::upsert)
+    refuse(
+        "is for load replace_window or append; an upsert's audit already counts the target's "
+        "rows of the window's keys inside the load");
+}
+
 Fields* mutable_section(Fields& f, std::string_view key) {
   Fields::Entry* e = f.find(key);
   return e && !e->children.empty() ? &e->children.front() : nullptr;
@@ -229,9 +260,7 @@ PipelineConfig build_pipeline(const YAML::Node& root, const DaemonConfig& daemon
   if (const Fields* t = f.section("transform"); t && p.kind == PipelineConfig::Kind::copy)
     transform::build_spec(*t, adapters::find_adapter(p.target.kind), *ctx.diags);
   build_checks(p, root, daemon, ctx);
-  if (const Fields* audit = f.section("audit")) {
-    p.max_difference_pct = audit->value_or<double>("max_difference_pct", 0);
-  }
+  if (const Fields* audit = f.section("audit")) build_audit(p, *audit, ctx);
   if (const Fields* r = f.section("retries")) {
     p.retries = {static_cast<int>(r->value_or<std::int64_t>("max", 3)),
                  duration_of(*r, "base_delay"), duration_of(*r, "max_delay")};

@@ -94,6 +94,20 @@ const KeyTable& audit_keys() {
            .default_value = "0",
            .min = 0,
            .max = 100},
+          {.name = "target_count",
+           .type = KeyType::choice,
+           .description =
+               "The target's side of the comparison. `recount`: the target's window counted "
+               "again after the load commits (append: less its count before the load). "
+               "`loaded`: the rows the target's server said the load's own transaction wrote "
+               "(PostgreSQL: COPY's or INSERT's row count; MariaDB: LOAD DATA's affected "
+               "rows), which costs no count; it catches "
+               "rows lost between source and target (a trigger that drops rows too), not rows "
+               "another writer removes after the commit (README, The audit's target count). "
+               "Only for targets that report it (postgres, mysql), with load `replace_window` or "
+               "`append`, and not in SQL pipelines.",
+           .default_value = "recount",
+           .choices = {"recount", "loaded"}},
       }};
   return t;
 }

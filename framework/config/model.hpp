@@ -201,6 +201,9 @@ struct PipelineConfig {
   time::Zone zone = nullptr;  // of the cron, the window boundaries and labels
   time::WindowSpec window;    // granularity, zone, start, end, catchup, x_time_back
   double max_difference_pct = 0;
+  // `audit.target_count: loaded`: the audit takes the rows the load's server reported instead
+  // of counting the target's window again.
+  bool audit_loaded_count = false;
   RetryPolicy retries;
   time::Duration stale_threshold;
   // `timeout`: the whole window, from its claim to the end of the audit; `tasks.<task>.timeout`

@@ -115,6 +115,7 @@ const AdapterInfo& mysql_adapter() {
       .make_check_server = mysql::check_server_from_config,
       .sql_dialect = sql::Dialect::mysql,
       .load_modes = {LoadMode::replace_window, LoadMode::append, LoadMode::upsert},
+      .reports_loaded_rows = true,
   };
   return info;
 }

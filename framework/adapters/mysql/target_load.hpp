@@ -42,6 +42,12 @@ class MysqlLoad final : public TargetLoad {
   Result<void> put(std::string_view block) override;
   Result<void> commit() override;
   std::optional<std::int64_t> held() const override { return held_; }
+  // LOAD DATA's affected rows, as the server counted them (an upsert's go to its rows table
+  // first: none).
+  std::optional<std::int64_t> reported() const override {
+    if (!committed_ || statements_.upserts()) return std::nullopt;
+    return static_cast<std::int64_t>(affected_);
+  }
 
  private:
   void run();  // the LOAD DATA statement, on thread_

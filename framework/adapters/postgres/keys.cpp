@@ -115,6 +115,7 @@ const AdapterInfo& postgres_adapter() {
       .make_check_server = postgres::check_server_from_config,
       .sql_expressions = true,
       .load_modes = {LoadMode::replace_window, LoadMode::append, LoadMode::upsert},
+      .reports_loaded_rows = true,
   };
   return info;
 }

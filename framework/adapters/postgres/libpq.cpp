@@ -247,14 +247,32 @@ Result<void> Connection::copy_in_put(std::string_view bytes) {
   return fail(server.value_or(broken));
 }
 
-Result<void> Connection::copy_in_end() {
+Result<std::int64_t> Connection::copy_in_end() {
   if (PQputCopyEnd(conn_.get(), nullptr) != 1) return fail(connection_error("COPY end"));
-  Result<void> outcome;
+  Result<std::int64_t> outcome = 0;
   while (ResultPtr r{PQgetResult(conn_.get())}) {
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK && outcome)
-      outcome = fail(error_from(r.get(), "COPY"));
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      if (outcome) outcome = fail(error_from(r.get(), "COPY"));
+    } else if (outcome) {
+      auto n = command_rows(r.get());
+      if (!n)
+        outcome = fail(n.error());
+      else
+        outcome = *outcome + *n;
+    }
   }
   return outcome;
+}
+
+Result<std::int64_t> command_rows(const PGresult* result) {
+  // PQcmdTuples takes a non-const result, though it only reads it.
+  const char* text = PQcmdTuples(const_cast<PGresult*>(result));  // NOLINT
+  std::int64_t value = 0;
+  const auto end = text + std::char_traits<char>::length(text);
+  if (text == end || std::from_chars(text, end, value).ptr != end)
+    return fail(Error::permanent(std::string("the server's command tag gave no row count ('") +
+                                 PQcmdStatus(const_cast<PGresult*>(result)) + "')"));  // NOLINT
+  return value;
 }
 
 void Connection::copy_in_abort(std::string_view reason) {

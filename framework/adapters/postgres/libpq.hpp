@@ -65,7 +65,8 @@ class Connection {
 
   Result<void> copy_in_start(const std::string& sql);
   Result<void> copy_in_put(std::string_view bytes);
-  Result<void> copy_in_end();
+  // The rows the COPY's command tag says it took.
+  Result<std::int64_t> copy_in_end();
   void copy_in_abort(std::string_view reason);
 
   // Bounds what runs on this connection by `deadline` (none: nullptr) until bound again: each
@@ -152,6 +153,10 @@ class ConnectionPool {
 
 // The one whole number of a result of one row (a count), or a permanent Error.
 Result<std::int64_t> single_number(const PGresult* result);
+
+// The rows a command's tag (`COPY 5`, `INSERT 0 5`) says it processed, or a permanent Error
+// when the tag has no count.
+Result<std::int64_t> command_rows(const PGresult* result);
 
 // Quotes an identifier that may carry a schema: `demo.events` -> `"demo"."events"`.
 std::string quote_qualified(std::string_view name);

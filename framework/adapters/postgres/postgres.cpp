@@ -164,7 +164,9 @@ class PostgresLoad final : public TargetLoad {
 
   Result<void> commit() override {
     copying_ = false;
-    if (auto r = conn_->copy_in_end(); !r) return r;
+    auto copied = conn_->copy_in_end();
+    if (!copied) return fail(copied.error());
+    reported_ = *copied;
     if (plan_.upserts()) {
       auto without = conn_->exec_count(plan_.null_keys, {});
       if (!without) return fail(without.error());
@@ -176,9 +178,14 @@ class PostgresLoad final : public TargetLoad {
     }
     if (plan_.through_temporary()) {
       ServerError said;
-      if (auto r = conn_->exec(plan_.insert, {}, &said); !r)
-        return fail(said.sqlstate.empty() ? r.error()
+      auto inserted = conn_->exec(plan_.insert, {}, &said);
+      if (!inserted)
+        return fail(said.sqlstate.empty() ? inserted.error()
                                           : insert_error(plan_, computed_, table_, said, key_));
+      // The temporary table took every row; the table, those the INSERT says it wrote.
+      auto n = command_rows(inserted->get());
+      if (!n) return fail(n.error());
+      reported_ = *n;
     }
     if (plan_.upserts()) {
       auto held = conn_->exec_count(plan_.held, {});
@@ -190,6 +197,8 @@ class PostgresLoad final : public TargetLoad {
   }
 
   std::optional<std::int64_t> held() const override { return held_; }
+  // Counted by the server as it wrote: a row a BEFORE INSERT trigger dropped is not in it.
+  std::optional<std::int64_t> reported() const override { return reported_; }
 
  private:
   ConnectionPool::Lease conn_;
@@ -200,6 +209,7 @@ class PostgresLoad final : public TargetLoad {
   std::vector<std::string> key_;
   bool copying_ = true;
   std::optional<std::int64_t> held_;
+  std::optional<std::int64_t> reported_;
 };
 
 class PostgresTarget final : public Target {

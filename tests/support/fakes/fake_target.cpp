@@ -18,18 +18,20 @@ class Load final : public adapters::TargetLoad {
   }
   Result<void> commit() override {
     if (auto error = target_.script().next("commit")) return fail(*error);
-    held_ = target_.replace(ctx_.pipeline, ctx_.window.start, rows_);
+    held_ = target_.replace(ctx_.pipeline, ctx_.window.start, rows_, &written_);
     return {};
   }
   std::optional<std::int64_t> held() const override {
     return target_.mode() == adapters::LoadMode::upsert ? std::optional(held_) : std::nullopt;
   }
+  std::optional<std::int64_t> reported() const override { return written_; }
 
  private:
   FakeTarget& target_;
   adapters::WindowContext ctx_;
   std::int64_t rows_ = 0;
   std::int64_t held_ = 0;
+  std::int64_t written_ = 0;
 };
 
 }  // namespace
@@ -51,11 +53,12 @@ void FakeTarget::drop_rows(std::int64_t rows) {
 }
 
 std::int64_t FakeTarget::replace(const PipelineId& pipeline, Instant window_start,
-                                 std::int64_t rows) {
+                                 std::int64_t rows, std::int64_t* kept) {
   std::lock_guard lock(mutex_);
   auto& held = rows_[{pipeline.value, window_start}];
-  const std::int64_t kept = std::max<std::int64_t>(rows - dropped_, 0);
-  held = mode_ == adapters::LoadMode::append ? held + kept : kept;
+  const std::int64_t written = std::max<std::int64_t>(rows - dropped_, 0);
+  held = mode_ == adapters::LoadMode::append ? held + written : written;
+  if (kept) *kept = written;
   return held;
 }
 
@@ -82,10 +85,12 @@ Result<adapters::Loaded> FakeTarget::load(const adapters::WindowContext& ctx,
     if (block->empty()) break;
     rows += adapters::copy_text::count_rows(*block);
   }
-  const auto held = replace(ctx.pipeline, ctx.window.start, rows);
+  std::int64_t written = 0;
+  const auto held = replace(ctx.pipeline, ctx.window.start, rows, &written);
   return adapters::Loaded{
       .rows = rows,
-      .held = mode_ == adapters::LoadMode::upsert ? std::optional(held) : std::nullopt};
+      .held = mode_ == adapters::LoadMode::upsert ? std::optional(held) : std::nullopt,
+      .reported = written};
 }
 
 Result<std::unique_ptr<adapters::TargetLoad>> FakeTarget::start_load(

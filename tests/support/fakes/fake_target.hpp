@@ -44,8 +44,9 @@ class FakeTarget final : public adapters::Target {
       const adapters::WindowContext& ctx, std::span<const adapters::Column> columns) override;
 
   // A load's commit: the window's rows replaced (added to, in append mode); what an upsert
-  // counts after it.
-  std::int64_t replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows);
+  // counts after it. `kept`: the rows it wrote (Loaded::reported: the dropped ones are not).
+  std::int64_t replace(const PipelineId& pipeline, Instant window_start, std::int64_t rows,
+                       std::int64_t* kept = nullptr);
 
  private:
   const bool streaming_;

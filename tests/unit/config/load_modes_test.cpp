@@ -6,30 +6,16 @@
 #include "framework/adapters/load_mode.hpp"
 #include "framework/config/keys.hpp"
 #include "framework/config/load.hpp"
-#include "tests/support/config_samples.hpp"
-#include "tests/support/files.hpp"
-#include "tests/support/paths.hpp"
+#include "tests/support/config_run.hpp"
 
 using namespace sluice;
 using adapters::LoadMode;
 
 namespace {
 
-// The events pipeline with `target_lines` added to its target section.
 adapters::LoadSettings loaded_with(const std::string& target_lines) {
-  test::TempDir dir;
-  test::write_file(dir.path() / "sluice.yaml", test::kDaemonConfig);
-  std::string pipeline = test::kPipelineConfig;
-  const std::string after = "  table: demo.events_copy\n";
-  pipeline.insert(pipeline.find(after) + after.size(), target_lines);
-  test::write_file(dir.path() / "pipelines.d" / "events.yaml", pipeline);
-  const auto env = config::Environment::fixed({});
-  auto c = config::load_config(dir.path() / "sluice.yaml", {&env, true});
-  if (!c)
-    for (const auto& d : c.error()) UNSCOPED_INFO(config::to_string(d));
-  REQUIRE(c);
-  CHECK(c->warnings.empty());
-  return adapters::load_settings(c->pipelines.at(0).target.params);
+  return adapters::load_settings(
+      test::load_sample_pipeline(target_lines).pipelines.at(0).target.params);
 }
 
 }  // namespace
