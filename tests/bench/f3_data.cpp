@@ -121,7 +121,7 @@ void compare(const Settings& s, const Size& size) {
         s.url, "data path (audit.target_count: " + count + ")", "pipe", size.rows, s.repeats,
         "data_" + std::to_string(size.rows) + "_" + count + "_",
         [&](const std::string& id) { return run_sluice(s, size, id, loaded); },
-        [&] { return run_psql_pipe(s, size).seconds; });
+        [&] { return run_psql_pipe(s, size).seconds; }, 0.9);
   }
 }
 

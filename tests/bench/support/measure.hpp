@@ -68,11 +68,12 @@ inline std::string list(const std::vector<double>& v, int decimals = 0) {
 struct Paired {
   std::vector<double> ours, theirs, ratios;
 
-  void print(const char* ratio_name) const {
+  // target: the (0.8 for most; G7 asks 0.9 of the data path, 1.0 of the control plane).
+  void print(const char* ratio_name, double target = 0.8) const {
     std::printf(
         "  ratio %s: %.2f, the median of the paired runs' ratios [%s] (ratio of the medians %.2f); "
-        "target >= 0.8\n",
-        ratio_name, median(ratios), list(ratios, 2).c_str(), median(ours) / median(theirs));
+        "target >= %.1f\n",
+        ratio_name, median(ratios), list(ratios, 2).c_str(), median(ours) / median(theirs), target);
   }
 };
 

@@ -70,7 +70,7 @@ inline void print_task_times(const std::string& url, const std::string& pipeline
 template <class Ours, class Theirs>
 void compare_data_path(const std::string& url, const std::string& title, const char* baseline,
                        long rows, int repeats, const std::string& id_prefix, Ours ours,
-                       Theirs theirs) {
+                       Theirs theirs, double target = 0.8) {
   std::vector<double> rss;
   std::string last_id;
   const double n = static_cast<double>(rows);
@@ -95,7 +95,7 @@ void compare_data_path(const std::string& url, const std::string& title, const c
               *std::max_element(rss.begin(), rss.end()), list(rss, 1).c_str());
   std::printf("  %-14s: %8.0f rows/s  %6.1f MB/s  [%s]\n", baseline, base, base * mb_per_row,
               list(runs.theirs).c_str());
-  runs.print(("sluice/" + std::string(baseline)).c_str());
+  runs.print(("sluice/" + std::string(baseline)).c_str(), target);
   print_task_times(url, last_id);
 }
 }  // namespace sluice::bench
