@@ -255,7 +255,9 @@ void compare(const Settings& s, const Scenario& sc) {
               median(runs.theirs), list(runs.theirs).c_str(), last_pgbench.counters.statements / w,
               last_pgbench.counters.commits / w);
   print_statements(last_pgbench.counters, w);
-  runs.print("sluice/pgbench", 1.0);  // G7: batched claims should beat them
+  // G7 asks 1.0 of the empty windows (batched claims should beat single statements); the
+  // full chain, whose data statements pgbench does not replay, keeps F3's 0.8.
+  runs.print("sluice/pgbench", sc.stray_rows ? 0.8 : 1.0);
 }
 
 }  // namespace
