@@ -30,16 +30,18 @@ time::Zone zone_of(const config::Config& config, const std::string& pipeline) {
 }
 
 int run_list(Context& ctx, const ListOptions& o) {
-  // A pipeline named: its file alone; --tag: every file (the tags known are the fleet's);
+  // A pipeline named: its file alone; --tag: every file (the tags known are the fleet's),
+  // from status's cache while no file changed;
   // neither: the daemon file first (its errors come first), then the files of the pipelines
   // the rows show, for their zones.
   const auto& in = o.selection;
   const bool by_rows = in.pipeline.empty() && in.tags.empty();
-  auto config = !in.tags.empty()       ? load_all_pipelines(ctx)
+  std::unique_ptr<store::Connection> connection;
+  auto config = !in.tags.empty()       ? load_pipeline_summaries(ctx, connection, true)
                 : !in.pipeline.empty() ? load_named_pipelines(ctx, {in.pipeline})
                                        : load_named_pipelines(ctx, {}, false, Missing::leave);
   const auto s = take(ops::resolve_selection(config, in, ops::Dialect::cli));
-  auto connection = open_database(ctx);
+  if (!connection) connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto rows = op.list(s.records, o.limit);
   if (!rows) throw Failure(rows.error());

@@ -23,6 +23,7 @@ namespace {
 struct StatusOptions {
   std::vector<std::string> only, tags;
   bool pools = false;
+  bool no_cache = false;
 };
 
 // The daemon file's pools and their use, fleet-wide; empty when it defines none.
@@ -63,9 +64,11 @@ int run_status(Context& ctx, const StatusOptions& o) {
   // Pipelines named without --tag: their files alone, unless the pools' table (every
   // pipeline's pool) is printed. Quarantined ones are rows here.
   const bool named = !o.only.empty() && o.tags.empty();
-  auto config = named ? load_named_pipelines(ctx, o.only, false) : load_all_pipelines(ctx, false);
+  std::unique_ptr<store::Connection> connection;
+  auto config = named ? load_named_pipelines(ctx, o.only, false)
+                      : load_pipeline_summaries(ctx, connection, false, !o.no_cache);
   if (named && ctx.output != Output::json && !config.daemon.pools.empty())
-    config = load_all_pipelines(ctx, false);
+    config = load_pipeline_summaries(ctx, connection, false, !o.no_cache);
   std::vector<std::string> ids;
   for (const auto& id : o.only) {
     if (!config.find_quarantined(id)) find_pipeline(config, id);  // refuses an unknown one
@@ -84,7 +87,7 @@ int run_status(Context& ctx, const StatusOptions& o) {
     });
   }
 
-  auto connection = open_database(ctx);
+  if (!connection) connection = open_database(ctx);
   store::Operator op(*connection, operator_identity());
   auto counts = op.counts(ids, ops::may_wait(config));
   if (!counts) throw Failure(counts.error());
@@ -136,6 +139,9 @@ void add_status_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--pools", o->pools,
                 "the daemon file's pools instead: size, slots in use, running and waiting "
                 "windows");
+  cmd->add_flag("--no-cache", o->no_cache,
+                "read and check every pipeline file, without the entry kept from the last call "
+                "(README: status and its cache)");
   cmd->callback([&ctx, o] { ctx.exit_code = run_status(ctx, *o); });
 }
 

@@ -4,20 +4,27 @@
 #include <ostream>
 
 #include "daemon/ctl/database.hpp"
+#include "daemon/ctl/status_cache.hpp"
 #include "daemon/ops/catalog.hpp"
 #include "daemon/ops/selection.hpp"
+#include "framework/schema/document_check.hpp"
+#include "framework/schema/file_text.hpp"
 #include "framework/store/catalog.hpp"
 
 namespace sluice::ctl {
 
 namespace {
 
-config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& options) {
-  auto loaded = config::load_config_isolating(ctx.config_path, options);
+template <typename T>
+T loaded_or_throw(const Context& ctx, tl::expected<T, config::Diagnosed> loaded) {
   if (loaded) return std::move(*loaded);
   std::string message = "invalid config " + ctx.config_path + " (see `sluicectl validate`):";
   for (const auto& d : loaded.error()) message += "\n  " + config::to_string(d);
   throw UsageError(message);
+}
+
+config::Config loaded_or_throw(const Context& ctx, const config::LoadOptions& options) {
+  return loaded_or_throw(ctx, config::load_config_isolating(ctx.config_path, options));
 }
 
 config::Config warned(const Context& ctx, config::Config config, bool warn) {
@@ -81,6 +88,37 @@ config::Config load_named_pipelines(const Context& ctx, const std::vector<std::s
     return config.find_pipeline(id) != nullptr;
   });
   if (!all_loaded && missing == Missing::load_all) config = load_with_catalog(ctx, nullptr);
+  return warned(ctx, std::move(config), warn);
+}
+
+config::Config load_pipeline_summaries(const Context& ctx,
+                                       std::unique_ptr<store::Connection>& connection, bool warn,
+                                       bool use_cache) {
+  const auto cache = use_cache ? status_cache_file(ctx.config_path) : std::nullopt;
+  if (!cache) return load_all_pipelines(ctx, warn);
+  auto daemon = loaded_or_throw(ctx, config::load_daemon_config(ctx.config_path));
+  const auto daemon_text = config::read_regular_file(ctx.config_path, config::kMaxConfigFileBytes);
+  if (!daemon_text) return load_all_pipelines(ctx, warn);
+  connection = open_database(ctx);
+  auto current = store::Catalog(*connection).current();
+  const auto* catalog = current ? &*current : nullptr;
+  const auto dir = daemon.pipelines_dir;
+  const auto key =
+      status_cache_key(ctx.config_path, *daemon_text, dir, config::pipeline_files(dir), catalog);
+  if (auto hit = read_status_cache(*cache, key, std::move(daemon)))
+    return warned(ctx, std::move(*hit), warn);
+
+  config::Config config;
+  if (current) {
+    config = with_catalog(ctx, *current, nullptr);
+  } else {
+    *ctx.err << "warning: the catalog's pipelines left out: " << current.error().message << "\n";
+    config = loaded_or_throw(ctx, config::LoadOptions{});
+  }
+  write_status_cache(
+      *cache, key,
+      status_cache_key(ctx.config_path, *daemon_text, dir, config::pipeline_files(dir), catalog),
+      config);
   return warned(ctx, std::move(config), warn);
 }
 

@@ -26,6 +26,16 @@ enum class Missing { load_all, leave };
 config::Config load_named_pipelines(const Context& ctx, const std::vector<std::string>& ids,
                                     bool warn = true, Missing missing = Missing::load_all);
 
+// For `status` and `records list --tag` over every pipeline: load_all_pipelines, answered from
+// status_cache.hpp's entry when it matches (only what they read of a pipeline is filled then:
+// ids, files, descriptions, zones, windows, tags, pauses, pools, priorities, depends_on,
+// whether run_if is set), and the entry written again when it does not. Opens `connection`
+// once the daemon file is checked (the catalog is part of the key). `use_cache` false
+// (`status --no-cache`): load_all_pipelines, `connection` left alone.
+config::Config load_pipeline_summaries(const Context& ctx,
+                                       std::unique_ptr<store::Connection>& connection, bool warn,
+                                       bool use_cache = true);
+
 // The pipeline, or UsageError naming the ids there are (with a "did you mean").
 const config::PipelineConfig& find_pipeline(const config::Config& config, std::string_view id);
 

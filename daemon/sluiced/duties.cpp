@@ -179,6 +179,11 @@ Result<void> Daemon::refresh_metrics(store::Connection& c) {
   ids.reserve(s->config.pipelines.size());
   for (const auto& p : s->config.pipelines) ids.push_back(p.id.value);
   if (auto folded = store::fold_counts(c); !folded) return fail(folded.error());
+  // The latencies' readers add what is not folded: a fold that fails costs them time, never
+  // the metrics below.
+  if (auto folded = store::fold_latency(c); !folded)
+    observe::logger("metrics")->warn("the window latencies were not folded: {}",
+                                     folded.error().message);
   store::Operator op(c, options_.holder);
   auto counts = op.counts(ids, {});  // the metrics show no waiting_on
   if (!counts) return fail(counts.error());

@@ -45,4 +45,11 @@ std::vector<std::string_view> adapter_kinds() {
   return out;
 }
 
+std::string loaded_count_kinds() {
+  std::string out;
+  for (const auto* a : registry())
+    if (a->reports_loaded_rows) out += (out.empty() ? "" : ", ") + std::string(a->kind);
+  return out;
+}
+
 }  // namespace sluice::adapters

@@ -107,6 +107,8 @@ struct AdapterInfo {
 const std::vector<const AdapterInfo*>& registry();
 const AdapterInfo* find_adapter(std::string_view kind);
 std::vector<std::string_view> adapter_kinds();
+// `postgres, mysql`: the kinds whose loads report the rows they wrote (reports_loaded_rows).
+std::string loaded_count_kinds();
 
 // The rows, one per adapter folder (framework/adapters/<kind>/keys.cpp).
 const AdapterInfo& postgres_adapter();

@@ -179,13 +179,6 @@ void build_timeouts(PipelineConfig& p, const Fields& f, const CheckContext& ctx)
   }
 }
 
-std::string loaded_count_kinds() {
-  std::string out;
-  for (const auto* a : adapters::registry())
-    if (a->reports_loaded_rows) out += (out.empty() ? "" : ", ") + std::string(a->kind);
-  return out;
-}
-
 // `loaded` only where the count a server reports for the load is what the audit compares:
 // not in a SQL pipeline (its own statements load), not for a target kind whose loads report
 // nothing, not for upsert (the server counts an unchanged row of a repeated key as not
@@ -203,7 +196,8 @@ void build_audit(PipelineConfig& p, const Fields& audit, const CheckContext& ctx
   const auto* adapter = adapters::find_adapter(p.target.kind);
   if (adapter && !adapter->reports_loaded_rows)
     return refuse("needs a target whose server reports the rows a load wrote; kind " +
-                  p.target.kind + " does not (kinds that do: " + loaded_count_kinds() + ")");
+                  p.target.kind + " does not (kinds that do: " + adapters::loaded_count_kinds() +
+                  ")");
   if (adapters::load_settings(p.target.params).mode == adapters::LoadMode::upsert)
     refuse(
         "is for load replace_window or append; an upsert's audit already counts the target's "

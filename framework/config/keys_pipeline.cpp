@@ -83,6 +83,24 @@ const KeyTable& window_keys() {
   return t;
 }
 
+// Names the target kinds from their registration rows: a kind that starts to report its
+// loads' rows is documented with them.
+const std::string& target_count_description() {
+  static const std::string text =
+      std::string(
+          "The target's side of the comparison. `recount`: the target's window counted "
+          "again after the load commits (append: less its count before the load). "
+          "`loaded`: the rows the target's server said the load's own transaction wrote "
+          "(PostgreSQL: COPY's or INSERT's row count; MariaDB: LOAD DATA's affected "
+          "rows), which costs no count; it catches "
+          "rows lost between source and target (a trigger that drops rows too), not rows "
+          "another writer removes after the commit (README, The audit's target count). "
+          "Only for targets that report it (") +
+      adapters::loaded_count_kinds() +
+      "), with load `replace_window` or `append`, and not in SQL pipelines.";
+  return text;
+}
+
 const KeyTable& audit_keys() {
   static const KeyTable t{
       "pipeline.audit",
@@ -96,16 +114,7 @@ const KeyTable& audit_keys() {
            .max = 100},
           {.name = "target_count",
            .type = KeyType::choice,
-           .description =
-               "The target's side of the comparison. `recount`: the target's window counted "
-               "again after the load commits (append: less its count before the load). "
-               "`loaded`: the rows the target's server said the load's own transaction wrote "
-               "(PostgreSQL: COPY's or INSERT's row count; MariaDB: LOAD DATA's affected "
-               "rows), which costs no count; it catches "
-               "rows lost between source and target (a trigger that drops rows too), not rows "
-               "another writer removes after the commit (README, The audit's target count). "
-               "Only for targets that report it (postgres, mysql), with load `replace_window` or "
-               "`append`, and not in SQL pipelines.",
+           .description = target_count_description(),
            .default_value = "recount",
            .choices = {"recount", "loaded"}},
       }};

@@ -304,13 +304,14 @@ std::vector<PipelineFile> read_pipelines(const DaemonConfig& daemon, const LoadO
                                          Diagnostics& diags) {
   const auto files = listed_files(daemon, diags);
   std::vector<PipelineFile> out;
-  out.reserve(files.size() + (options.catalog ? options.catalog->size() : 0));
   if (options.only) {
     out = read_wanted(files, daemon, options, diags);
   } else {
     out = read_files(files, daemon, options, diags);
-    if (options.catalog)
+    if (options.catalog) {
+      out.reserve(out.size() + options.catalog->size());
       for (const auto& d : *options.catalog) out.push_back(read_catalog(d, daemon, options, diags));
+    }
   }
   check_duplicate_ids(out);
   const NamingRules naming(daemon.naming);

@@ -67,11 +67,16 @@ std::string to_interval(const time::Duration& d) {
 }
 
 Result<std::int64_t> fold_counts(pqxx::connection& connection) {
-  return attempt("folding the finished-window counts and latencies", [&] {
+  return attempt("folding the finished-window counts", [&] {
     pqxx::nontransaction tx(connection);
-    // Two transactions: either fold keeps its readers exact without the other.
-    const auto counts = tx.exec("SELECT sluice_fold_counts()")[0][0].as<std::int64_t>();
-    return counts + tx.exec("SELECT sluice_fold_latency()")[0][0].as<std::int64_t>();
+    return tx.exec("SELECT sluice_fold_counts()")[0][0].as<std::int64_t>();
+  });
+}
+
+Result<std::int64_t> fold_latency(pqxx::connection& connection) {
+  return attempt("folding the window latencies", [&] {
+    pqxx::nontransaction tx(connection);
+    return tx.exec("SELECT sluice_fold_latency()")[0][0].as<std::int64_t>();
   });
 }
 

@@ -29,10 +29,13 @@ struct PruneReport {
 Result<PruneReport> prune(pqxx::connection& connection, const RetentionPolicy& policy);
 
 // Moves the deltas of the finished-window counts (0016) into their one row per pipeline, so
-// reading the counts costs one row per pipeline, and those of the latencies (0022) into their
-// days and each pipeline's percentiles. Returns how many deltas it moved: 0 also when another
-// session is folding at that moment.
+// reading the counts costs one row per pipeline. Returns how many deltas it moved: 0 also
+// when another session is folding at that moment.
 Result<std::int64_t> fold_counts(pqxx::connection& connection);
+// The same for the latencies (0022): their days and each pipeline's percentiles. Apart from
+// the counts: either fold keeps its readers exact without the other, so one failing leaves
+// the other (and the metrics read after them) to go on.
+Result<std::int64_t> fold_latency(pqxx::connection& connection);
 
 // `N months S seconds`: a Duration as a PostgreSQL interval.
 std::string to_interval(const time::Duration& d);

@@ -11,8 +11,8 @@
 #   - one cron tick's record generation, every pipeline having one window due (the
 #     scheduler's tasks::generate_all with a passed `now`)
 #   - the size of pipeline_records and its indexes per million records
-#   - `sluicectl validate` (loading the files alone), `status`, `records list` with each
-#     filter, `records show`
+#   - `sluicectl validate` (loading the files alone), `status` (from its cache, and with
+#     --no-cache), `records list` with each filter, `records show`
 #   - sluiced with every pipeline loaded (paused in the database, so nothing is claimed):
 #     its start, its idle CPU and RSS over SLUICE_SCALE_IDLE_SECONDS and the CPU of the
 #     PostgreSQL server meanwhile, then the API's list routes and /metrics
@@ -217,8 +217,10 @@ for point in $points; do
   awk -v n="$name" '$1 == "FIG" {printf "%s\t%s\t%s\n", n, $2, $3}' "$dir/bench.out" >>"$figures"
   # shellcheck source=/dev/null
   source "$dir/point.env"
-  export SLUICE_DATABASE_URL=$url
+  export SLUICE_DATABASE_URL=$url SLUICE_CACHE_DIR="$dir/cache"
   time_ctl ctl_validate validate
+  time_ctl ctl_status_files status --no-cache
+  # The first run reads every file and writes status's cache entry; the others read the entry.
   time_ctl ctl_status status
   time_ctl ctl_list records list
   time_ctl ctl_list_pipeline records list -p "$SCALE_PIPELINE"

@@ -239,7 +239,7 @@ TEST_CASE(
   // Nothing folded yet: every answer comes from the deltas.
   CHECK(count(c, "SELECT count(*) FROM pipeline_latency_deltas") > 0);
   CHECK(compare(c) == kPipelines);
-  REQUIRE(store::fold_counts(c));  // the daemon's refresh folds the latencies too
+  REQUIRE(store::fold_latency(c));  // as each daemon's metrics refresh does
   CHECK(count(c, "SELECT count(*) FROM pipeline_latency_deltas") == 0);
   CHECK(count(c, "SELECT count(*) FROM pipeline_latency") == kPipelines);
   CHECK(compare(c) == kPipelines);
